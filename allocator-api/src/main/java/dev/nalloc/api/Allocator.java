@@ -1,0 +1,152 @@
+package dev.nalloc.api;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+
+/**
+ * A native-memory allocator with mimalloc's design and semantics (the {@code mi_*} family).
+ *
+ * <p>Addresses are raw native addresses as {@code long}; {@code 0} means NULL. Sizes are bytes.
+ * All methods are thread-safe; any thread may free any block of this allocator. Instances never
+ * share blocks: a block is freed through the allocator that returned it.
+ *
+ * <h2>Errors</h2>
+ * <ul>
+ *   <li>A negative size, count or offset, or an alignment that is not a positive power of two:
+ *       {@link IllegalArgumentException}, nothing allocated.</li>
+ *   <li>Out of memory, or a size too large to ever satisfy: the {@code long} methods return 0,
+ *       the {@link MemorySegment} methods throw {@link OutOfMemoryError}.</li>
+ *   <li>Freeing (or asking about) an address this allocator never returned: an
+ *       {@link AllocatorMisuseException} of kind {@link ErrorKind#INVALID_FREE} through the
+ *       configured {@link dev.nalloc.spi.ErrorHandler}; nothing in the allocator changes.</li>
+ * </ul>
+ *
+ * <p>Obtain one with {@link #global()} or {@link #builder()}.
+ */
+public interface Allocator extends SegmentAllocator, AutoCloseable {
+
+    /**
+     * The process-wide allocator, built on first use from the {@link dev.nalloc.spi.AllocatorProvider}
+     * and the {@link dev.nalloc.spi.OsPrimitives} found with {@link java.util.ServiceLoader} and
+     * configured from the options ({@code NALLOC_<OPTION>} environment variables and
+     * {@code nalloc.<option>} system properties; the property wins).
+     *
+     * @throws IllegalStateException when no provider or no supported OS layer is on the path
+     *                               (the message names the artifact to add)
+     */
+    static Allocator global() {
+        return Providers.global();
+    }
+
+    /** A builder of an independent allocator instance. */
+    static AllocatorBuilder builder() {
+        return new AllocatorBuilder();
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Allocation
+    // ---------------------------------------------------------------------------------------
+
+    /** Allocates {@code size} bytes; {@code malloc(0)} returns a unique non-zero address. 0 when out of memory. */
+    long malloc(long size);
+
+    /** Allocates {@code size} zero-filled bytes. */
+    long zalloc(long size);
+
+    /** Allocates {@code count * size} zero-filled bytes; 0 when the product overflows. */
+    long calloc(long count, long size);
+
+    /** Allocates {@code count * size} bytes; 0 when the product overflows. */
+    long mallocn(long count, long size);
+
+    /**
+     * Re-allocates a block to {@code newSize} bytes, keeping its contents up to the smaller size.
+     * {@code address == 0} acts as {@link #malloc}. Stays in place when the new size fits the block
+     * and does not waste more than half of it (mimalloc's rule). On failure returns 0 and the old
+     * block is untouched.
+     */
+    long realloc(long address, long newSize);
+
+    /** Like {@link #realloc} but frees the old block when the re-allocation fails. */
+    long reallocf(long address, long newSize);
+
+    /** Re-sizes a block in place only: returns {@code address} when the block's usable size covers
+     * {@code newSize}, otherwise 0 (the block is unchanged). */
+    long expand(long address, long newSize);
+
+    /** Allocates {@code size} bytes aligned to {@code alignment} (a positive power of two). */
+    long mallocAligned(long size, long alignment);
+
+    /** Allocates {@code size} bytes such that {@code (address + offset) % alignment == 0}. */
+    long mallocAlignedAt(long size, long alignment, long offset);
+
+    /** Allocates {@code size} zero-filled bytes aligned to {@code alignment}. */
+    long zallocAligned(long size, long alignment);
+
+    /** Re-allocates keeping {@code alignment}; the block moves when its address does not have it. */
+    long reallocAligned(long address, long newSize, long alignment);
+
+    /** Frees a block; {@code free(0)} does nothing. Any thread may free any block of this allocator. */
+    void free(long address);
+
+    /** The bytes usable in the block at {@code address} ({@code >=} the requested size); 0 for 0. */
+    long usableSize(long address);
+
+    /** The usable size {@code malloc(size)} would give: {@code usableSize(malloc(n)) == goodSize(n)}
+     * for small and medium sizes. */
+    long goodSize(long size);
+
+    /** True when the address lies in memory this allocator manages. */
+    boolean isInHeapRegion(long address);
+
+    // ---------------------------------------------------------------------------------------
+    // Heaps and memory segments
+    // ---------------------------------------------------------------------------------------
+
+    /** The calling thread's default heap. */
+    Heap heap();
+
+    /** A new first-class heap owned by the calling thread (mi_heap_new). */
+    Heap newHeap();
+
+    /**
+     * Allocates a zero-filled segment of exactly {@code byteSize} bytes aligned to
+     * {@code byteAlignment}, with the global scope; release it with {@link #free(MemorySegment)}.
+     *
+     * @throws OutOfMemoryError when the memory cannot be had
+     */
+    @Override
+    MemorySegment allocate(long byteSize, long byteAlignment);
+
+    /** Frees a segment returned by {@link #allocate(long, long)}. */
+    void free(MemorySegment segment);
+
+    /**
+     * A confined {@link Arena} backed by a new heap of the calling thread. Closing it releases
+     * everything at once (heap destroy); its segments are tied to its scope, so any later access
+     * throws {@link IllegalStateException}, as with the JDK's own arenas.
+     */
+    Arena newArena();
+
+    /** Returns to the OS what can be returned (mi_collect); {@code force} also purges at once. */
+    void collect(boolean force);
+
+    /** The calling thread will allocate no more (mi_thread_done): its heaps' memory is handed over. */
+    void threadDone();
+
+    /** A snapshot of the statistics. */
+    AllocatorStats stats();
+
+    /** The mode this allocator runs in. */
+    Mode mode();
+
+    /**
+     * Gives all memory of a built instance back to the OS. After it, {@link #stats()} reports zero
+     * reserved and committed bytes and every other method throws {@link IllegalStateException}.
+     *
+     * @throws UnsupportedOperationException for {@link #global()}
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,173 @@
+package dev.nalloc.api;
+
+import java.util.Locale;
+
+/**
+ * The runtime options, modelled on mimalloc's option table. Each is read from the environment
+ * variable {@code NALLOC_<NAME>} and the system property {@code nalloc.<name>} (the property wins),
+ * or set on a builder with {@link AllocatorBuilder#option(Option, long)}.
+ *
+ * <p>Values are {@code long}s: booleans are 0/1 (text {@code true/false}, {@code on/off},
+ * {@code yes/no}, {@code 1/0}), sizes are bytes (text may carry {@code KiB}, {@code MiB},
+ * {@code GiB}, or {@code K/M/G}), durations are milliseconds, and {@link #MODE} is the ordinal
+ * of a {@link Mode} (text {@code fast}, {@code checked}, {@code secure}).
+ */
+public enum Option {
+    /** Print error messages (through SLF4J at error level). */
+    SHOW_ERRORS(Kind.BOOLEAN, 0),
+    /** Print statistics when the process exits. */
+    SHOW_STATS(Kind.BOOLEAN, 0),
+    /** Print verbose messages (through SLF4J at info level). */
+    VERBOSE(Kind.BOOLEAN, 0),
+    /** Error messages printed at most (then suppressed). */
+    MAX_ERRORS(Kind.NUMBER, 32),
+    /** Warning messages printed at most (then suppressed). */
+    MAX_WARNINGS(Kind.NUMBER, 32),
+    /** Huge (1 GiB) OS pages to reserve at start. */
+    RESERVE_HUGE_OS_PAGES(Kind.NUMBER, 0),
+    /** Reserve the huge OS pages on this NUMA node only (-1: spread over all nodes). */
+    RESERVE_HUGE_OS_PAGES_AT(Kind.NUMBER, -1),
+    /** Bytes of OS memory to reserve as an arena at start. */
+    RESERVE_OS_MEMORY(Kind.SIZE, 0),
+    /** Use large OS pages (2 MiB) when available. */
+    ALLOW_LARGE_OS_PAGES(Kind.BOOLEAN, 0),
+    /** Purging decommits memory (MADV_DONTNEED); otherwise it only resets it (MADV_FREE). */
+    PURGE_DECOMMITS(Kind.BOOLEAN, 1),
+    /** Size of each arena reserved from the OS. */
+    ARENA_RESERVE(Kind.SIZE, 1L << 30),
+    /** Milliseconds to wait for memory when the OS says it has none, before giving up. */
+    RETRY_ON_OOM(Kind.MILLIS, 400),
+    /** Collect (deferred frees, retired pages) every this many generic allocations. */
+    GENERIC_COLLECT(Kind.NUMBER, 10_000),
+    /** Leave transparent huge pages enabled for the process (Linux prctl). */
+    ALLOW_THP(Kind.BOOLEAN, 1),
+    /** Guarded sampling: blocks at least this large are eligible. */
+    GUARDED_MIN(Kind.SIZE, 0),
+    /** Guarded sampling: blocks at most this large are eligible. */
+    GUARDED_MAX(Kind.SIZE, 1L << 30),
+    /** Guarded sampling: place the block right against the guard page, even if misaligned. */
+    GUARDED_PRECISE(Kind.BOOLEAN, 0),
+    /** Guarded sampling: put one in N eligible blocks against a guard page (0: never). */
+    GUARDED_SAMPLE_RATE(Kind.NUMBER, 0),
+    /** Guarded sampling: the seed of the sampling (0: random). */
+    GUARDED_SAMPLE_SEED(Kind.NUMBER, 0),
+    /** Commit segments eagerly (after {@link #EAGER_COMMIT_DELAY} segments per thread). */
+    EAGER_COMMIT(Kind.BOOLEAN, 1),
+    /** The first N segments of a thread are committed on demand even with eager commit. */
+    EAGER_COMMIT_DELAY(Kind.NUMBER, 1),
+    /** Commit arenas eagerly: 0 no, 1 yes, 2 only where the OS overcommits. */
+    ARENA_EAGER_COMMIT(Kind.NUMBER, 2),
+    /** Purge the free pages of abandoned segments right away. */
+    ABANDONED_PAGE_PURGE(Kind.BOOLEAN, 0),
+    /** Milliseconds before freed memory is purged (-1: never, 0: at once). */
+    PURGE_DELAY(Kind.MILLIS, 10),
+    /** NUMA nodes to use (0: all the machine has). */
+    USE_NUMA_NODES(Kind.NUMBER, 0),
+    /** Never allocate from the OS directly; only from reserved arenas. */
+    DISALLOW_OS_ALLOC(Kind.BOOLEAN, 0),
+    /** Percentage of abandoned segments a thread may try to reclaim in one search. */
+    MAX_SEGMENT_RECLAIM(Kind.NUMBER, 10),
+    /** Give all memory back when the process exits (also memory of live blocks). */
+    DESTROY_ON_EXIT(Kind.BOOLEAN, 0),
+    /** Arena purges wait this multiple of {@link #PURGE_DELAY}. */
+    ARENA_PURGE_MULT(Kind.NUMBER, 10),
+    /** Reclaim an abandoned segment when one of its blocks is freed. */
+    ABANDONED_RECLAIM_ON_FREE(Kind.BOOLEAN, 0),
+    /** Extend a pending purge delay when frees keep coming. */
+    PURGE_EXTEND_DELAY(Kind.BOOLEAN, 1),
+    /** Never allocate from arenas (only directly from the OS). */
+    DISALLOW_ARENA_ALLOC(Kind.BOOLEAN, 0),
+    /** Let heap visits include the blocks of abandoned segments. */
+    VISIT_ABANDONED(Kind.BOOLEAN, 0),
+    /** The {@link Mode}, as its ordinal. */
+    MODE(Kind.MODE, 0);
+
+    /** How an option's value is written and read. */
+    public enum Kind {
+        BOOLEAN, NUMBER, SIZE, MILLIS, MODE
+    }
+
+    private final Kind kind;
+    private final long defaultValue;
+
+    Option(Kind kind, long defaultValue) {
+        this.kind = kind;
+        this.defaultValue = defaultValue;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public long defaultValue() {
+        return defaultValue;
+    }
+
+    /** The lower-case name used in system properties: {@code nalloc.purge_delay}. */
+    public String optionName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The environment variable: {@code NALLOC_PURGE_DELAY}. */
+    public String environmentVariable() {
+        return "NALLOC_" + name();
+    }
+
+    /** The system property: {@code nalloc.purge_delay}. */
+    public String systemProperty() {
+        return "nalloc." + optionName();
+    }
+
+    /** The form a value must take, for messages. */
+    public String acceptedForm() {
+        return switch (kind) {
+            case BOOLEAN -> "true/false, on/off, yes/no or 1/0";
+            case NUMBER -> "an integer";
+            case SIZE -> "a byte count, optionally with a unit: 64KiB, 32MiB, 1GiB (or K, M, G)";
+            case MILLIS -> "milliseconds as an integer (-1 for never)";
+            case MODE -> "fast, checked or secure";
+        };
+    }
+
+    /**
+     * Parses a textual value of this option.
+     *
+     * @throws IllegalArgumentException when the text is not of the {@link #acceptedForm() accepted form}
+     */
+    public long parse(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        if (t.isEmpty()) {
+            throw new IllegalArgumentException("empty value");
+        }
+        return switch (kind) {
+            case BOOLEAN -> switch (t) {
+                case "1", "true", "on", "yes", "enable", "enabled" -> 1L;
+                case "0", "false", "off", "no", "disable", "disabled" -> 0L;
+                default -> throw new IllegalArgumentException("not a boolean");
+            };
+            case NUMBER, MILLIS -> Long.parseLong(t);
+            case SIZE -> parseSize(t);
+            case MODE -> Mode.parse(t).ordinal();
+        };
+    }
+
+    private static long parseSize(String t) {
+        int end = t.length();
+        long unit = 1;
+        String[][] units = {{"kib", "10"}, {"mib", "20"}, {"gib", "30"}, {"tib", "40"},
+                {"kb", "10"}, {"mb", "20"}, {"gb", "30"}, {"tb", "40"},
+                {"k", "10"}, {"m", "20"}, {"g", "30"}, {"t", "40"}, {"b", "0"}};
+        for (String[] u : units) {
+            if (t.endsWith(u[0])) {
+                end = t.length() - u[0].length();
+                unit = 1L << Integer.parseInt(u[1]);
+                break;
+            }
+        }
+        long n = Long.parseLong(t.substring(0, end).trim());
+        if (n < 0) {
+            throw new IllegalArgumentException("negative size");
+        }
+        return Math.multiplyExact(n, unit);
+    }
+}

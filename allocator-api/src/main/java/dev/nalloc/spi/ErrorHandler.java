@@ -1,0 +1,111 @@
+package dev.nalloc.spi;
+
+import dev.nalloc.api.AllocatorMisuseException;
+import dev.nalloc.api.ErrorKind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Receives every error the allocator detects: misuse and corruption (which the allocator has
+ * already contained: its state is consistent), OS failures and out-of-memory. A handler that
+ * returns normally lets the operation degrade (a free is ignored, an allocation returns 0).
+ * A handler may throw; the exception reaches the caller of the allocator method.
+ */
+@FunctionalInterface
+public interface ErrorHandler {
+
+    /**
+     * @param kind    the stable kind
+     * @param address the address involved, or 0
+     * @param message the full message, starting with {@link ErrorKind#prefix()}
+     */
+    void onError(ErrorKind kind, long address, String message);
+
+    /**
+     * The default: misuse throws {@link AllocatorMisuseException}; OS failures and out-of-memory
+     * are logged as warnings (at most {@code maxWarnings}, then suppressed) and the operation degrades.
+     */
+    static ErrorHandler defaultHandler(long maxWarnings) {
+        ErrorHandler log = logging(maxWarnings);
+        return (kind, address, message) -> {
+            if (kind.isMisuse()) {
+                throw new AllocatorMisuseException(kind, address, message);
+            }
+            log.onError(kind, address, message);
+        };
+    }
+
+    /** Throws {@link AllocatorMisuseException} for every error, OS failures included. */
+    static ErrorHandler throwing() {
+        return (kind, address, message) -> {
+            throw new AllocatorMisuseException(kind, address, message);
+        };
+    }
+
+    /** Logs through SLF4J and continues: misuse at error level, the rest at warn; after
+     * {@code maxMessages} messages the rest are counted but not printed. */
+    static ErrorHandler logging(long maxMessages) {
+        Logger log = LoggerFactory.getLogger("dev.nalloc");
+        AtomicLong count = new AtomicLong();
+        return (kind, address, message) -> {
+            long n = count.incrementAndGet();
+            if (n > maxMessages) {
+                return;
+            }
+            if (kind.isMisuse()) {
+                log.error("{} (address 0x{})", message, Long.toHexString(address));
+            } else {
+                log.warn("{}", message);
+            }
+            if (n == maxMessages) {
+                log.warn("nalloc: further messages are suppressed (max {})", maxMessages);
+            }
+        };
+    }
+
+    /** Prints the message to standard error and halts the process (mimalloc's abort). */
+    static ErrorHandler aborting() {
+        return (kind, address, message) -> {
+            System.err.println(message + " (address 0x" + Long.toHexString(address) + "); aborting");
+            System.err.flush();
+            Runtime.getRuntime().halt(134);
+        };
+    }
+
+    /** Records every error and continues; for tests and monitoring. */
+    static Capturing capturing() {
+        return new Capturing();
+    }
+
+    /** One captured error. */
+    record Report(ErrorKind kind, long address, String message) {
+    }
+
+    /** A handler that records errors. */
+    final class Capturing implements ErrorHandler {
+        private final List<Report> reports = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onError(ErrorKind kind, long address, String message) {
+            reports.add(new Report(kind, address, message));
+        }
+
+        /** The errors so far, oldest first. */
+        public List<Report> reports() {
+            return List.copyOf(reports);
+        }
+
+        /** The most recent error, or null. */
+        public Report last() {
+            return reports.isEmpty() ? null : reports.get(reports.size() - 1);
+        }
+
+        public void clear() {
+            reports.clear();
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package dev.nalloc.spi;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+
+/**
+ * The OS layer, mirroring mimalloc's {@code prim.h}: virtual memory (reserve, commit, decommit,
+ * reset, protect, free), memory configuration, huge OS pages, NUMA, a monotonic clock, process
+ * information and secure random bytes.
+ *
+ * <p>Each OS module provides one through {@link ServiceLoader}. Providers are cheap to construct
+ * and make no native call before {@link #support()} says they are supported. Memory operations
+ * report failure with an OS error code ({@code errno}, {@code GetLastError}): {@code 0} means
+ * success, and they never throw for an OS failure.
+ *
+ * <p>Addresses and sizes of memory operations should be multiples of
+ * {@link MemoryConfig#pageSize()}; an unaligned or zero size is refused with an error code.
+ * A user's own implementation can be checked with the conformance suite in the
+ * {@code allocator-api} test-jar ({@code dev.nalloc.spi.conformance.OsPrimitivesConformance}).
+ */
+public interface OsPrimitives {
+
+    // ------------------------------------------------------------------ identity and discovery
+
+    /** A short name: {@code linux}, {@code macos}, {@code windows}, or a user's own. */
+    String name();
+
+    /** Among supported providers the highest priority wins. */
+    int priority();
+
+    /** Whether this provider works on the running OS and architecture, and why not. */
+    Support support();
+
+    /** Whether a provider is supported, with the reason when it is not. */
+    record Support(boolean supported, String reason) {
+        public static Support yes() {
+            return new Support(true, "supported");
+        }
+
+        public static Support no(String reason) {
+            return new Support(false, reason);
+        }
+    }
+
+    /** Every provider found with ServiceLoader, supported or not. */
+    static List<OsPrimitives> available() {
+        return ServiceLoader.load(OsPrimitives.class, OsPrimitives.class.getClassLoader()).stream()
+                .map(ServiceLoader.Provider::get)
+                .sorted(Comparator.comparingInt(OsPrimitives::priority).reversed())
+                .toList();
+    }
+
+    /**
+     * The supported provider with the highest priority.
+     *
+     * @throws IllegalStateException when none is supported; the message lists every provider
+     *                               found with its reason, or says which artifact to add
+     */
+    static OsPrimitives best() {
+        List<OsPrimitives> all = available();
+        return all.stream().filter(p -> p.support().supported()).findFirst().orElseThrow(() ->
+                new IllegalStateException(noneSupported(all)));
+    }
+
+    /** The provider with this name, supported or not. */
+    static OsPrimitives named(String name) {
+        List<OsPrimitives> all = available();
+        return all.stream().filter(p -> p.name().equalsIgnoreCase(name)).findFirst().orElseThrow(() ->
+                new IllegalStateException("no OS primitives named '" + name + "'; found: "
+                        + all.stream().map(OsPrimitives::name).collect(Collectors.joining(", "))));
+    }
+
+    private static String noneSupported(List<OsPrimitives> all) {
+        String os = System.getProperty("os.name") + "/" + System.getProperty("os.arch");
+        if (all.isEmpty()) {
+            return "no Nalloc OS layer found for " + os + ": add dev.nalloc:allocator-os-linux, "
+                    + "allocator-os-macos or allocator-os-windows to the class path or module path";
+        }
+        return "no Nalloc OS layer supports " + os + ": " + all.stream()
+                .map(p -> p.name() + " (" + p.support().reason() + ")")
+                .collect(Collectors.joining("; "));
+    }
+
+    // ------------------------------------------------------------------ configuration
+
+    /** The OS's memory configuration (mimalloc's {@code mi_os_mem_config_t}). */
+    MemoryConfig memoryConfig();
+
+    /**
+     * @param pageSize            the OS page size (4 KiB usually)
+     * @param largePageSize       the large page size (2 MiB on x86-64), 0 when unavailable
+     * @param allocGranularity    the granularity of reservations (64 KiB on Windows, the page size elsewhere)
+     * @param physicalMemory      bytes of physical memory
+     * @param virtualAddressBits  usable bits of a virtual address (47 or 48 usually)
+     * @param hasOvercommit       the OS overcommits (commit charges nothing until touched)
+     * @param hasPartialFree      part of a reservation can be freed (munmap yes; VirtualFree no)
+     * @param hasVirtualReserve   address space can be reserved without committing it
+     */
+    record MemoryConfig(long pageSize, long largePageSize, long allocGranularity, long physicalMemory,
+                        int virtualAddressBits, boolean hasOvercommit, boolean hasPartialFree,
+                        boolean hasVirtualReserve) {
+    }
+
+    // ------------------------------------------------------------------ virtual memory
+
+    /**
+     * Reserves (and with {@code commit} also commits) {@code size} bytes.
+     *
+     * @param hintAddress  a preferred address, or 0
+     * @param size         bytes, a positive multiple of the allocation granularity
+     * @param tryAlignment an alignment to aim for (a hint only), or 0/1
+     * @param commit       commit the memory as well
+     * @param allowLarge   large OS pages may be used
+     */
+    Allocation alloc(long hintAddress, long size, long tryAlignment, boolean commit, boolean allowLarge);
+
+    /**
+     * Like {@link #alloc} but the address is guaranteed to be {@code alignment}-aligned (a power of two
+     * that is a multiple of the allocation granularity). The default over-allocates and trims where
+     * partial free is possible, or re-reserves inside the over-allocation where it is not.
+     */
+    default Allocation allocAligned(long size, long alignment, boolean commit, boolean allowLarge) {
+        return AlignedAllocation.allocate(this, size, alignment, commit, allowLarge);
+    }
+
+    /** Gives a whole reservation (as returned by {@link #alloc}) or, where possible, a part of it back. */
+    int free(long address, long size);
+
+    /** Commits memory so it can be used; tells whether it is known to be zero. */
+    CommitResult commit(long address, long size);
+
+    /** Decommits memory (its contents are lost); tells whether it must be re-committed before use. */
+    DecommitResult decommit(long address, long size);
+
+    /** Tells the OS the contents are not needed (MADV_FREE, MEM_RESET); the memory stays committed. */
+    int reset(long address, long size);
+
+    /** Announces reuse of memory that was {@link #reset} (needed on macOS; a no-op elsewhere). */
+    int reuse(long address, long size);
+
+    /** Makes memory inaccessible ({@code protect}) or read-write again. */
+    int protect(long address, long size, boolean protect);
+
+    /** Switches transparent huge pages for this process on or off (Linux prctl); an error code where unsupported. */
+    int setTransparentHugePages(boolean enable);
+
+    /**
+     * Allocates {@code size} bytes (a multiple of 1 GiB) of huge OS pages on a NUMA node
+     * (-1: any), committed. Fails with an error code where the OS has no such pages.
+     */
+    Allocation allocHugeOsPages(long hintAddress, long size, int numaNode);
+
+    // ------------------------------------------------------------------ NUMA, time, process, random
+
+    /** NUMA nodes of the machine (at least 1). */
+    int numaNodeCount();
+
+    /** The NUMA node of the calling thread's CPU (0 when unknown). */
+    int currentNumaNode();
+
+    /** A monotonic clock in nanoseconds. */
+    long clockNanos();
+
+    /** Process information: times, resident and committed memory, page faults. */
+    ProcessInfo processInfo();
+
+    /** Fills {@code buffer} with cryptographically secure random bytes; 0 or an error code. */
+    int randomBytes(byte[] buffer);
+
+    /** A readable description of an error code of this OS (for messages). */
+    String describeError(int error);
+
+    // ------------------------------------------------------------------ results
+
+    /**
+     * The result of an allocation.
+     *
+     * @param address the start, or 0 on failure
+     * @param size    bytes
+     * @param large   backed by large or huge OS pages
+     * @param zero    known to read as zero
+     * @param error   0, or the OS error code
+     */
+    record Allocation(long address, long size, boolean large, boolean zero, int error) {
+        public static Allocation failed(int error) {
+            return new Allocation(0, 0, false, false, error);
+        }
+
+        public boolean ok() {
+            return error == 0 && address != 0;
+        }
+    }
+
+    /** The result of a commit: {@code zero} when the memory is known to read as zero. */
+    record CommitResult(int error, boolean zero) {
+        public boolean ok() {
+            return error == 0;
+        }
+    }
+
+    /** The result of a decommit: {@code needsRecommit} when {@link #commit} must run before reuse. */
+    record DecommitResult(int error, boolean needsRecommit) {
+        public boolean ok() {
+            return error == 0;
+        }
+    }
+
+    /**
+     * Process information (mimalloc's {@code mi_process_info}); -1 for what the OS cannot tell.
+     *
+     * @param elapsedMillis   since the process started
+     * @param userMillis      CPU time in user mode
+     * @param systemMillis    CPU time in kernel mode
+     * @param currentRss      resident bytes now
+     * @param peakRss         peak resident bytes
+     * @param currentCommit   committed bytes now
+     * @param peakCommit      peak committed bytes
+     * @param pageFaults      major page faults
+     */
+    record ProcessInfo(long elapsedMillis, long userMillis, long systemMillis, long currentRss, long peakRss,
+                       long currentCommit, long peakCommit, long pageFaults) {
+    }
+}
