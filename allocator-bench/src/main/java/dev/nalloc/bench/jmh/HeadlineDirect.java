@@ -1,0 +1,74 @@
+package dev.nalloc.bench.jmh;
+
+import dev.nalloc.bench.peer.Peers;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The headline's 64-byte allocate + release for the Java peers used the way their own APIs
+ * intend (no address table in between): Netty ByteBufs and the JDK's arenas.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+        "-Dio.netty.leakDetection.level=disabled"})
+public class HeadlineDirect {
+
+    /** Fresh Netty allocators, as the peers use. */
+    @State(Scope.Benchmark)
+    public static class Netty {
+        ByteBufAllocator pooled;
+        ByteBufAllocator adaptive;
+
+        @Setup(Level.Trial)
+        public void open() {
+            pooled = ((dev.nalloc.bench.peer.NettyPeer) Peers.open("netty-pooled")).allocator();
+            adaptive = ((dev.nalloc.bench.peer.NettyPeer) Peers.open("netty-adaptive")).allocator();
+        }
+    }
+
+    @Benchmark
+    public boolean nettyPooledDirectBuffer(Netty netty) {
+        ByteBuf buffer = netty.pooled.directBuffer(64);
+        return buffer.release();
+    }
+
+    @Benchmark
+    public boolean nettyAdaptiveDirectBuffer(Netty netty) {
+        ByteBuf buffer = netty.adaptive.directBuffer(64);
+        return buffer.release();
+    }
+
+    @Benchmark
+    public long arenaConfined() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment segment = arena.allocate(64, 16);
+            return segment.address();
+        }
+    }
+
+    @Benchmark
+    public long arenaShared() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment segment = arena.allocate(64, 16);
+            return segment.address();
+        }
+    }
+}

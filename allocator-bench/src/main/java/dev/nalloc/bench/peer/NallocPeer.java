@@ -1,0 +1,103 @@
+package dev.nalloc.bench.peer;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.Mode;
+
+import java.util.OptionalLong;
+
+/**
+ * Nalloc through its public API only. FAST uses {@link Allocator#global()}; SECURE an instance
+ * built with {@code Allocator.builder().mode(Mode.SECURE)}.
+ */
+public final class NallocPeer implements AllocatorUnderTest {
+
+    private final Allocator allocator;
+    private final boolean owned;
+    private final String name;
+
+    private NallocPeer(String name, Allocator allocator, boolean owned) {
+        this.name = name;
+        this.allocator = allocator;
+        this.owned = owned;
+    }
+
+    /** The global allocator (FAST unless the environment says otherwise). */
+    static NallocPeer global() {
+        try {
+            return new NallocPeer("nalloc", Allocator.global(), false);
+        } catch (RuntimeException | LinkageError e) {
+            throw new PeerUnavailableException(Peers.nallocHint(e), e);
+        }
+    }
+
+    /** An independent SECURE-mode instance. */
+    static NallocPeer secure() {
+        try {
+            return new NallocPeer("nalloc-secure", Allocator.builder().mode(Mode.SECURE).build(), true);
+        } catch (RuntimeException | LinkageError e) {
+            throw new PeerUnavailableException(Peers.nallocHint(e), e);
+        }
+    }
+
+    /** The allocator behind this peer (benchmarks use it directly). */
+    public Allocator allocator() {
+        return allocator;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long malloc(long size) {
+        return allocator.malloc(size);
+    }
+
+    @Override
+    public void free(long address) {
+        allocator.free(address);
+    }
+
+    @Override
+    public long realloc(long address, long newSize) {
+        return allocator.realloc(address, newSize);
+    }
+
+    @Override
+    public long calloc(long count, long size) {
+        return allocator.calloc(count, size);
+    }
+
+    @Override
+    public boolean supportsAligned() {
+        return true;
+    }
+
+    @Override
+    public long mallocAligned(long size, long alignment) {
+        return allocator.mallocAligned(size, alignment);
+    }
+
+    @Override
+    public long usableSize(long address) {
+        return allocator.usableSize(address);
+    }
+
+    @Override
+    public OptionalLong committedBytes() {
+        return OptionalLong.of(allocator.stats().committed());
+    }
+
+    @Override
+    public void threadDone() {
+        allocator.threadDone();
+    }
+
+    @Override
+    public void close() {
+        if (owned) {
+            allocator.close();
+        }
+    }
+}
