@@ -1,0 +1,141 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Option;
+import dev.nalloc.api.OptionValues;
+import dev.nalloc.core.arena.Arenas;
+import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.heap.HeapContext;
+import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.heap.ThreadData;
+import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.core.segment.SegmentMemory;
+import dev.nalloc.core.segment.SegmentSpace;
+import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.spi.AllocatorConfig;
+import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.spi.PurgePolicy;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The state of one allocator instance: options, the OS layer, arenas, segment memory, the
+ * thread-local default heaps and every thread's data (for statistics). Its identity is the
+ * owner mark of the instance's segments.
+ */
+final class Engine implements HeapContext {
+
+    final AllocatorConfig config;
+    final Reporter reporter;
+    final OsMemory os;
+    final Arenas arenas;
+    final SegmentMemory segments;
+    private final long genericCollect;
+    private final boolean eagerCommit;
+    private final long eagerCommitDelay;
+    private final boolean purgeAtOnce;
+    private final boolean purgeDecommits;
+    private final Set<ThreadData> threads = ConcurrentHashMap.newKeySet();
+    /** Each thread's default heap in this instance. */
+    final ThreadLocal<LocalHeap> defaultHeaps = ThreadLocal.withInitial(this::newThread);
+    volatile boolean closed;
+
+    Engine(AllocatorConfig config) {
+        this.config = config;
+        OptionValues o = config.options();
+        ErrorHandler handler = config.errorHandler() != null ? config.errorHandler()
+                : ErrorHandler.defaultHandler(o.get(Option.MAX_WARNINGS));
+        this.reporter = new Reporter(handler);
+        this.os = new OsMemory(config.os(), reporter);
+        this.arenas = new Arenas(os, o.get(Option.ARENA_RESERVE), o.get(Option.ARENA_EAGER_COMMIT));
+        this.segments = new SegmentMemory(this, os, arenas, !o.isEnabled(Option.DISALLOW_ARENA_ALLOC),
+                !o.isEnabled(Option.DISALLOW_OS_ALLOC));
+        this.genericCollect = Math.max(1, o.get(Option.GENERIC_COLLECT));
+        this.eagerCommit = o.isEnabled(Option.EAGER_COMMIT);
+        this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);
+        PurgePolicy purge = config.purgePolicy();
+        if (purge != null) {
+            this.purgeDecommits = purge.decommits();
+            this.purgeAtOnce = purge.deadline(0, 0, false) <= 0;
+        } else {
+            this.purgeDecommits = o.isEnabled(Option.PURGE_DECOMMITS);
+            this.purgeAtOnce = o.get(Option.PURGE_DELAY) == 0;
+        }
+    }
+
+    private LocalHeap newThread() {
+        Thread t = Thread.currentThread();
+        SegmentSpace space = new SegmentSpace(t, segments, eagerCommit, eagerCommitDelay, purgeAtOnce, purgeDecommits);
+        ThreadData tld = new ThreadData(t, space, this);
+        threads.add(tld);
+        return LocalHeap.newDefault(tld);
+    }
+
+    // ------------------------------------------------------------------ HeapContext
+
+    @Override
+    public Object allocatorIdentity() {
+        return this;
+    }
+
+    @Override
+    public SegmentMemory segments() {
+        return segments;
+    }
+
+    @Override
+    public Reporter reporter() {
+        return reporter;
+    }
+
+    @Override
+    public long genericCollectInterval() {
+        return genericCollect;
+    }
+
+    @Override
+    public ThreadData currentThreadData() {
+        return defaultHeaps.get().tld;
+    }
+
+    @Override
+    public void heapCreated(LocalHeap heap) {
+        // Heaps are found through their thread's data; nothing to register.
+    }
+
+    @Override
+    public void purgeArenas() {
+        arenas.purge(purgeDecommits);
+    }
+
+    // ------------------------------------------------------------------ statistics and shutdown
+
+    StatsSnapshot stats() {
+        long allocated = 0;
+        long peak = 0;
+        long count = 0;
+        long pages = 0;
+        long generic = 0;
+        for (ThreadData t : threads) {
+            allocated += t.allocatedBytes;
+            peak += t.allocatedPeak;
+            count += t.allocationCount;
+            pages += t.pages;
+            generic += t.genericCalls;
+        }
+        return new StatsSnapshot(os.reserved(), os.committed(), allocated, Math.max(peak, allocated), count,
+                os.reservedPeak(), os.committedPeak(), segments.segments(), segments.hugeSegments(), arenas.count(),
+                arenas.reservedBytes(), pages, threads.size(), generic, os.osAllocations());
+    }
+
+    /** Gives every segment and arena back to the OS. */
+    void close() {
+        closed = true;
+        segments.releaseAll();
+        for (ThreadData t : threads) {
+            t.allocatedBytes = 0;
+            t.allocationCount = 0;
+            t.pages = 0;
+        }
+    }
+}

@@ -1,0 +1,481 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.AllocatorStats;
+import dev.nalloc.api.ErrorKind;
+import dev.nalloc.api.Heap;
+import dev.nalloc.api.Mode;
+import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.heap.ThreadData;
+import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageKind;
+import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.segment.Segment;
+import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.spi.AllocatorConfig;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The {@link Allocator} of Nalloc: argument checks, the malloc and free fast paths, and the
+ * aligned/realloc families on top of the thread's heap. Thread-safe; hot paths take no lock and
+ * allocate no Java object.
+ */
+final class NallocAllocator implements Allocator {
+
+    private final Engine engine;
+    private final ThreadLocal<LocalHeap> defaultHeaps;
+    private final boolean global;
+
+    NallocAllocator(AllocatorConfig config) {
+        if (config.freeListEncoding() != null && config.freeListEncoding() != dev.nalloc.spi.FreeListEncoding.PLAIN) {
+            throw new UnsupportedOperationException("nalloc: encoded free lists (secure mode) are not implemented yet");
+        }
+        this.engine = new Engine(config);
+        this.defaultHeaps = engine.defaultHeaps;
+        this.global = config.global();
+    }
+
+    // ================================================================== checks
+
+    void checkOpen() {
+        if (engine.closed) {
+            throw new IllegalStateException("nalloc: the allocator is closed");
+        }
+    }
+
+    private static void checkSize(long size, String what) {
+        if (size < 0) {
+            throw new IllegalArgumentException("nalloc: negative " + what + ": " + size);
+        }
+    }
+
+    private static void checkAlignment(long alignment) {
+        if (alignment <= 0 || (alignment & (alignment - 1)) != 0) {
+            throw new IllegalArgumentException("nalloc: alignment must be a positive power of two: " + alignment);
+        }
+    }
+
+    private long tooLarge(long size) {
+        engine.reporter.report(ErrorKind.OUT_OF_MEMORY, 0, "request of " + size + " bytes is too large");
+        return 0;
+    }
+
+    private void invalid(long address, String why) {
+        engine.reporter.report(ErrorKind.INVALID_FREE, address, Reporter.hex(address) + " " + why);
+    }
+
+    LocalHeap localHeap() {
+        return defaultHeaps.get();
+    }
+
+    Engine engine() {
+        return engine;
+    }
+
+    // ================================================================== allocation
+
+    @Override
+    public long malloc(long size) {
+        checkOpen();
+        if (size >= 0 && size <= SizeClasses.SMALL_SIZE_MAX) {
+            return defaultHeaps.get().mallocSmall(size);
+        }
+        return mallocIn(defaultHeaps.get(), size);
+    }
+
+    long mallocIn(LocalHeap heap, long size) {
+        checkSize(size, "size");
+        if (size > Layout.MAX_ALLOC_SIZE) {
+            return tooLarge(size);
+        }
+        return heap.malloc(size);
+    }
+
+    @Override
+    public long zalloc(long size) {
+        checkOpen();
+        return zallocIn(defaultHeaps.get(), size);
+    }
+
+    long zallocIn(LocalHeap heap, long size) {
+        checkSize(size, "size");
+        if (size > Layout.MAX_ALLOC_SIZE) {
+            return tooLarge(size);
+        }
+        return heap.zalloc(size);
+    }
+
+    @Override
+    public long calloc(long count, long size) {
+        checkOpen();
+        return callocIn(defaultHeaps.get(), count, size);
+    }
+
+    long callocIn(LocalHeap heap, long count, long size) {
+        long total = product(count, size);
+        return total < 0 ? 0 : zallocIn(heap, total);
+    }
+
+    @Override
+    public long mallocn(long count, long size) {
+        checkOpen();
+        return mallocnIn(defaultHeaps.get(), count, size);
+    }
+
+    long mallocnIn(LocalHeap heap, long count, long size) {
+        long total = product(count, size);
+        return total < 0 ? 0 : mallocIn(heap, total);
+    }
+
+    /** {@code count * size}, or -1 on overflow. */
+    private static long product(long count, long size) {
+        checkSize(count, "count");
+        checkSize(size, "size");
+        long hi = Math.multiplyHigh(count, size);
+        long lo = count * size;
+        return hi != 0 || lo < 0 ? -1 : lo;
+    }
+
+    // ================================================================== aligned allocation
+
+    @Override
+    public long mallocAligned(long size, long alignment) {
+        checkOpen();
+        return alignedIn(defaultHeaps.get(), size, alignment, 0, false);
+    }
+
+    @Override
+    public long mallocAlignedAt(long size, long alignment, long offset) {
+        checkOpen();
+        return alignedIn(defaultHeaps.get(), size, alignment, offset, false);
+    }
+
+    @Override
+    public long zallocAligned(long size, long alignment) {
+        checkOpen();
+        return alignedIn(defaultHeaps.get(), size, alignment, 0, true);
+    }
+
+    /**
+     * mimalloc's {@code alloc-aligned.c}: naturally aligned size classes where they suffice,
+     * otherwise over-allocation (the page is marked as holding aligned blocks so that interior
+     * frees work), and beyond 16 MiB a huge segment aligned by the OS.
+     */
+    long alignedIn(LocalHeap heap, long size, long alignment, long offset, boolean zero) {
+        checkSize(size, "size");
+        checkSize(offset, "offset");
+        checkAlignment(alignment);
+        if (size > Layout.MAX_ALLOC_SIZE || alignment > Layout.MAX_ALLOC_SIZE) {
+            return tooLarge(size);
+        }
+        long mask = alignment - 1;
+        if ((offset & mask) == 0 && alignment <= Layout.SLICE_SIZE) {
+            if (alignment <= SizeClasses.WORD) {
+                return zero ? heap.zalloc(size) : heap.malloc(size);
+            }
+            // Pages start on 64 KiB boundaries: a block size that is a multiple of the alignment
+            // (or a page of one block) gives aligned blocks.
+            long s = Math.max(size, alignment);
+            long bs = SizeClasses.blockSizeFor(s);
+            if (bs > Layout.MEDIUM_OBJ_SIZE_MAX || (bs & mask) == 0) {
+                return zero ? heap.zalloc(s) : heap.malloc(s);
+            }
+        }
+        if (alignment > Layout.BLOCK_ALIGNMENT_MAX) {
+            if (heap.isDead()) {
+                throw new IllegalStateException("the heap has been destroyed or deleted");
+            }
+            long adjust = (alignment - (offset & mask)) & mask;
+            Page page = heap.hugePage(size, alignment, adjust);
+            if (page == null) {
+                engine.reporter.report(ErrorKind.OUT_OF_MEMORY, 0, "no memory for " + size + " bytes aligned to " + alignment);
+                return 0;
+            }
+            long block = heap.takeHugeBlock(page, zero);
+            if (adjust != 0) {
+                page.hasAligned = true;
+            }
+            return block + adjust;
+        }
+        long over = size + mask;
+        long block = zero ? heap.zalloc(over) : heap.malloc(over);
+        if (block == 0) {
+            return 0;
+        }
+        long adjust = (alignment - ((block + offset) & mask)) & mask;
+        if (adjust != 0) {
+            SegmentMap.lookup(block).pageOf(block).hasAligned = true;
+        }
+        return block + adjust;
+    }
+
+    // ================================================================== realloc family
+
+    @Override
+    public long realloc(long address, long newSize) {
+        checkOpen();
+        return reallocIn(defaultHeaps.get(), address, newSize);
+    }
+
+    long reallocIn(LocalHeap heap, long address, long newSize) {
+        checkSize(newSize, "size");
+        if (address == 0) {
+            return mallocIn(heap, newSize);
+        }
+        long size = usableSize(address);
+        if (size == 0) {
+            return 0; // reported: not a block of ours
+        }
+        if (newSize <= size && newSize >= size / 2 && newSize > 0) {
+            return address; // fits and wastes at most half: stay in place
+        }
+        long fresh = mallocIn(heap, newSize);
+        if (fresh == 0) {
+            return 0;
+        }
+        Mem.copy(address, fresh, Math.min(size, newSize));
+        free(address);
+        return fresh;
+    }
+
+    @Override
+    public long reallocf(long address, long newSize) {
+        checkOpen();
+        long fresh = realloc(address, newSize);
+        if (fresh == 0 && address != 0 && isInHeapRegion(address)) {
+            free(address);
+        }
+        return fresh;
+    }
+
+    @Override
+    public long expand(long address, long newSize) {
+        checkOpen();
+        checkSize(newSize, "size");
+        if (address == 0) {
+            return 0;
+        }
+        long size = usableSize(address);
+        return size != 0 && newSize <= size ? address : 0;
+    }
+
+    @Override
+    public long reallocAligned(long address, long newSize, long alignment) {
+        checkOpen();
+        checkSize(newSize, "size");
+        checkAlignment(alignment);
+        LocalHeap heap = defaultHeaps.get();
+        if (address == 0) {
+            return alignedIn(heap, newSize, alignment, 0, false);
+        }
+        long size = usableSize(address);
+        if (size == 0) {
+            return 0;
+        }
+        if (newSize <= size && newSize >= size - size / 2 && (address & (alignment - 1)) == 0 && newSize > 0) {
+            return address;
+        }
+        long fresh = alignedIn(heap, newSize, alignment, 0, false);
+        if (fresh == 0) {
+            return 0;
+        }
+        Mem.copy(address, fresh, Math.min(size, newSize));
+        free(address);
+        return fresh;
+    }
+
+    // ================================================================== free and queries
+
+    @Override
+    public void free(long address) {
+        checkOpen();
+        if (address == 0) {
+            return;
+        }
+        Segment seg = SegmentMap.lookup(address);
+        if (seg == null || seg.allocator != engine) {
+            invalid(address, "is not a block of this allocator");
+            return;
+        }
+        Page page = seg.pageOf(address);
+        if (page == null || !page.inUse) {
+            invalid(address, "lies in free memory of this allocator");
+            return;
+        }
+        long index = page.blockIndexOf(address);
+        long block = page.start + index * page.blockSize;
+        if (block != address || index >= page.reserved) {
+            block = interiorBlock(page, address, index, block);
+            if (block == 0) {
+                return;
+            }
+        }
+        if (seg.ownerThread == Thread.currentThread()) {
+            page.heap().tld.countFree(page.blockSize);
+            LocalHeap.freeLocalBlock(page, block);
+        } else {
+            freeRemote(page, block);
+        }
+    }
+
+    /** The block of an interior address (aligned blocks), or 0 after reporting the misuse. */
+    private long interiorBlock(Page page, long address, long index, long block) {
+        if (index >= page.reserved || address < page.start) {
+            invalid(address, "lies outside the blocks of its page");
+            return 0;
+        }
+        if (!page.hasAligned) {
+            engine.reporter.report(ErrorKind.UNALIGNED_FREE, address, Reporter.hex(address)
+                    + " is inside the block at " + Reporter.hex(block) + ", not at its start");
+            return 0;
+        }
+        return block;
+    }
+
+    /** A free on a thread that does not own the page (and every huge free). */
+    private void freeRemote(Page page, long block) {
+        ThreadData mine = engine.currentThreadData();
+        if (page.kind == PageKind.HUGE) {
+            LocalHeap owner = page.heap();
+            mine.countFree(page.blockSize);
+            if (owner != null && owner.owner() == Thread.currentThread()) {
+                owner.freeHugeLocal(page);
+            } else if (page.claimHugeRelease()) {
+                engine.segments.release(page.segment);
+            }
+            return;
+        }
+        mine.countFree(page.blockSize);
+        page.freeRemote(block);
+    }
+
+    @Override
+    public long usableSize(long address) {
+        checkOpen();
+        if (address == 0) {
+            return 0;
+        }
+        Segment seg = SegmentMap.lookup(address);
+        if (seg == null || seg.allocator != engine) {
+            invalid(address, "is not a block of this allocator");
+            return 0;
+        }
+        Page page = seg.pageOf(address);
+        if (page == null || !page.inUse) {
+            invalid(address, "lies in free memory of this allocator");
+            return 0;
+        }
+        long index = page.blockIndexOf(address);
+        long block = page.start + index * page.blockSize;
+        if (block != address || index >= page.reserved) {
+            block = interiorBlock(page, address, index, block);
+            if (block == 0) {
+                return 0;
+            }
+        }
+        return block + page.blockSize - address;
+    }
+
+    @Override
+    public long goodSize(long size) {
+        checkOpen();
+        checkSize(size, "size");
+        return size > Layout.MAX_ALLOC_SIZE ? size : SizeClasses.blockSizeFor(size);
+    }
+
+    @Override
+    public boolean isInHeapRegion(long address) {
+        checkOpen();
+        Segment seg = SegmentMap.lookup(address);
+        return seg != null && seg.allocator == engine;
+    }
+
+    // ================================================================== heaps, segments, arenas
+
+    @Override
+    public Heap heap() {
+        checkOpen();
+        ThreadData tld = defaultHeaps.get().tld;
+        if (tld.handle == null) {
+            tld.handle = new NallocHeap(this, tld.defaultHeap());
+        }
+        return (Heap) tld.handle;
+    }
+
+    @Override
+    public Heap newHeap() {
+        checkOpen();
+        return new NallocHeap(this, LocalHeap.newHeap(defaultHeaps.get().tld));
+    }
+
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        checkOpen();
+        long address = alignedIn(defaultHeaps.get(), byteSize, byteAlignment, 0, true);
+        if (address == 0) {
+            throw new OutOfMemoryError("nalloc: out of memory allocating " + byteSize + " bytes");
+        }
+        return MemorySegment.ofAddress(address).reinterpret(byteSize);
+    }
+
+    @Override
+    public void free(MemorySegment segment) {
+        checkOpen();
+        if (!segment.isNative()) {
+            invalid(0, "is not a native segment");
+            return;
+        }
+        free(segment.address());
+    }
+
+    @Override
+    public Arena newArena() {
+        checkOpen();
+        return new NallocArena(this, LocalHeap.newHeap(defaultHeaps.get().tld));
+    }
+
+    @Override
+    public void collect(boolean force) {
+        checkOpen();
+        for (LocalHeap h : defaultHeaps.get().tld.heaps()) {
+            h.collect(force);
+        }
+    }
+
+    @Override
+    public void threadDone() {
+        checkOpen();
+        collect(true);
+    }
+
+    @Override
+    public AllocatorStats stats() {
+        return engine.stats();
+    }
+
+    @Override
+    public Mode mode() {
+        return engine.config.mode();
+    }
+
+    @Override
+    public void close() {
+        if (global) {
+            throw new UnsupportedOperationException("nalloc: the global allocator cannot be closed");
+        }
+        if (!engine.closed) {
+            engine.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        String name = engine.config.name();
+        return "Nalloc[" + (name != null ? name : Integer.toHexString(System.identityHashCode(this))) + "]";
+    }
+}

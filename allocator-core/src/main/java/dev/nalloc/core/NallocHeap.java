@@ -1,0 +1,127 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.Heap;
+import dev.nalloc.api.HeapVisitor;
+import dev.nalloc.core.heap.LocalHeap;
+
+import java.util.Objects;
+
+/**
+ * The public face of a {@link LocalHeap}: allocation only on the owner thread
+ * ({@link WrongThreadException} elsewhere), nothing after destroy or delete
+ * ({@link IllegalStateException}).
+ */
+final class NallocHeap implements Heap {
+
+    private final NallocAllocator allocator;
+    private final LocalHeap heap;
+
+    NallocHeap(NallocAllocator allocator, LocalHeap heap) {
+        this.allocator = allocator;
+        this.heap = heap;
+    }
+
+    /** The heap, after checking the allocator is open, the caller owns the heap and it is alive. */
+    private LocalHeap use() {
+        allocator.checkOpen();
+        if (heap.owner() != Thread.currentThread()) {
+            throw new WrongThreadException("nalloc: heap of thread " + heap.owner().getName()
+                    + " used on thread " + Thread.currentThread().getName());
+        }
+        if (heap.isDead()) {
+            throw new IllegalStateException("nalloc: the heap has been destroyed or deleted");
+        }
+        return heap;
+    }
+
+    @Override
+    public Allocator allocator() {
+        return allocator;
+    }
+
+    @Override
+    public long malloc(long size) {
+        return allocator.mallocIn(use(), size);
+    }
+
+    @Override
+    public long zalloc(long size) {
+        return allocator.zallocIn(use(), size);
+    }
+
+    @Override
+    public long calloc(long count, long size) {
+        return allocator.callocIn(use(), count, size);
+    }
+
+    @Override
+    public long mallocn(long count, long size) {
+        return allocator.mallocnIn(use(), count, size);
+    }
+
+    @Override
+    public long realloc(long address, long newSize) {
+        return allocator.reallocIn(use(), address, newSize);
+    }
+
+    @Override
+    public long mallocAligned(long size, long alignment) {
+        return allocator.alignedIn(use(), size, alignment, 0, false);
+    }
+
+    @Override
+    public long mallocAlignedAt(long size, long alignment, long offset) {
+        return allocator.alignedIn(use(), size, alignment, offset, false);
+    }
+
+    @Override
+    public long zallocAligned(long size, long alignment) {
+        return allocator.alignedIn(use(), size, alignment, 0, true);
+    }
+
+    @Override
+    public boolean contains(long address) {
+        allocator.checkOpen();
+        return !heap.isDead() && heap.contains(address);
+    }
+
+    @Override
+    public void visitBlocks(boolean visitAllBlocks, HeapVisitor visitor) {
+        Objects.requireNonNull(visitor, "visitor");
+        use().visitBlocks(visitAllBlocks, visitor);
+    }
+
+    @Override
+    public void collect(boolean force) {
+        use().collect(force);
+    }
+
+    @Override
+    public void destroy() {
+        LocalHeap h = use();
+        if (h.isDefault()) {
+            throw new UnsupportedOperationException("nalloc: a thread's default heap cannot be destroyed");
+        }
+        h.destroy();
+    }
+
+    @Override
+    public void close() {
+        allocator.checkOpen();
+        if (heap.isDefault() || heap.isDead()) {
+            return;
+        }
+        use().delete();
+    }
+
+    /** The engine's heap (tests). */
+    LocalHeap localHeap() {
+        return heap;
+    }
+
+    @Override
+    public String toString() {
+        return (heap.isDefault() ? "DefaultHeap[" : "Heap[") + heap.owner().getName() + (heap.isDead() ? ", dead]" : "]");
+    }
+}

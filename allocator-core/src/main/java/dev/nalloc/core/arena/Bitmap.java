@@ -1,0 +1,185 @@
+package dev.nalloc.core.arena;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * A lock-free bitmap over atomic 64-bit words (mimalloc's {@code bitmap.c}): runs of bits can be
+ * claimed, set and cleared atomically even when they cross word boundaries. A claim of a run that
+ * spans several words sets them word by word with CAS and rolls back what it set when a later word
+ * turns out to be taken, so no bit is ever claimed twice.
+ */
+public final class Bitmap {
+
+    private final AtomicLongArray words;
+    private final int bits;
+
+    public Bitmap(int bits) {
+        if (bits <= 0) {
+            throw new IllegalArgumentException("bits must be positive: " + bits);
+        }
+        this.bits = bits;
+        this.words = new AtomicLongArray((bits + 63) >>> 6);
+    }
+
+    public int bits() {
+        return bits;
+    }
+
+    /**
+     * Claims {@code n} consecutive clear bits (sets them) and returns the index of the first, or -1
+     * when no such run is free right now.
+     */
+    public int claim(int n) {
+        checkCount(n);
+        int from = 0;
+        while (from + n <= bits) {
+            int run = findClearRun(from, n);
+            if (run < 0) {
+                return -1;
+            }
+            if (tryClaim(run, n)) {
+                return run;
+            }
+            from = run + 1;
+        }
+        return -1;
+    }
+
+    /** Claims exactly bits {@code [index, index + n)}: true when all were clear and are now set by us. */
+    public boolean tryClaim(int index, int n) {
+        checkRange(index, n);
+        int end = index + n;
+        int firstWord = index >>> 6;
+        int lastWord = (end - 1) >>> 6;
+        for (int w = firstWord; w <= lastWord; w++) {
+            long mask = maskOf(w, index, end);
+            while (true) {
+                long old = words.get(w);
+                if ((old & mask) != 0) {
+                    for (int r = firstWord; r < w; r++) {
+                        clearMask(r, maskOf(r, index, end));
+                    }
+                    return false;
+                }
+                if (words.weakCompareAndSetVolatile(w, old, old | mask)) {
+                    break;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Clears bits {@code [index, index + n)}; true when all of them were set. */
+    public boolean clear(int index, int n) {
+        checkRange(index, n);
+        int end = index + n;
+        boolean allWereSet = true;
+        for (int w = index >>> 6; w <= (end - 1) >>> 6; w++) {
+            long mask = maskOf(w, index, end);
+            long old = clearMask(w, mask);
+            allWereSet &= (old & mask) == mask;
+        }
+        return allWereSet;
+    }
+
+    /** Sets bits {@code [index, index + n)}; true when all of them were clear. */
+    public boolean set(int index, int n) {
+        checkRange(index, n);
+        int end = index + n;
+        boolean allWereClear = true;
+        for (int w = index >>> 6; w <= (end - 1) >>> 6; w++) {
+            long mask = maskOf(w, index, end);
+            long old = words.getAndAccumulate(w, mask, (o, m) -> o | m);
+            allWereClear &= (old & mask) == 0;
+        }
+        return allWereClear;
+    }
+
+    /** True when every bit of {@code [index, index + n)} is set. */
+    public boolean isAllSet(int index, int n) {
+        checkRange(index, n);
+        int end = index + n;
+        for (int w = index >>> 6; w <= (end - 1) >>> 6; w++) {
+            long mask = maskOf(w, index, end);
+            if ((words.get(w) & mask) != mask) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True when some bit of {@code [index, index + n)} is set. */
+    public boolean isAnySet(int index, int n) {
+        checkRange(index, n);
+        int end = index + n;
+        for (int w = index >>> 6; w <= (end - 1) >>> 6; w++) {
+            if ((words.get(w) & maskOf(w, index, end)) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public boolean get(int index) {
+        checkRange(index, 1);
+        return (words.get(index >>> 6) & (1L << (index & 63))) != 0;
+    }
+
+    /** The number of set bits. */
+    public int count() {
+        int c = 0;
+        for (int w = 0; w < words.length(); w++) {
+            c += Long.bitCount(words.get(w));
+        }
+        return c;
+    }
+
+    private long clearMask(int w, long mask) {
+        return words.getAndAccumulate(w, mask, (o, m) -> o & ~m);
+    }
+
+    /** The first index at or after {@code from} that starts a run of {@code n} clear bits, or -1. */
+    private int findClearRun(int from, int n) {
+        int runStart = from;
+        int runLength = 0;
+        int i = from;
+        while (i < bits) {
+            long word = words.get(i >>> 6);
+            if ((i & 63) == 0 && word == -1L) {
+                i += 64;
+                runStart = i;
+                runLength = 0;
+                continue;
+            }
+            if ((word & (1L << (i & 63))) != 0) {
+                runStart = i + 1;
+                runLength = 0;
+            } else if (++runLength == n) {
+                return runStart;
+            }
+            i++;
+        }
+        return -1;
+    }
+
+    /** The bits of word {@code w} that lie in {@code [index, end)}. */
+    private static long maskOf(int w, int index, int end) {
+        int lo = Math.max(index, w << 6) - (w << 6);
+        int hi = Math.min(end, (w + 1) << 6) - (w << 6);
+        long upper = hi == 64 ? -1L : (1L << hi) - 1;
+        return upper & (-1L << lo);
+    }
+
+    private static void checkCount(int n) {
+        if (n <= 0) {
+            throw new IllegalArgumentException("bit count must be positive: " + n);
+        }
+    }
+
+    private void checkRange(int index, int n) {
+        checkCount(n);
+        if (index < 0 || index > bits - n) {
+            throw new IndexOutOfBoundsException("bits [" + index + ", " + index + " + " + n + ") outside [0, " + bits + ")");
+        }
+    }
+}

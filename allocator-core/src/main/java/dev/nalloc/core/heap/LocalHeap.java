@@ -1,0 +1,558 @@
+package dev.nalloc.core.heap;
+
+import dev.nalloc.api.ErrorKind;
+import dev.nalloc.api.HeapArea;
+import dev.nalloc.api.HeapVisitor;
+import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageKind;
+import dev.nalloc.core.page.PageQueues;
+import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.segment.Segment;
+import dev.nalloc.core.segment.SegmentMap;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A thread-local heap (mimalloc's {@code mi_heap_t}): page queues per size bin, the direct page
+ * table for small sizes, and the list of blocks freed by other threads into full pages
+ * ({@code threadDelayedFree}). Everything but {@link #pushDelayedFree} runs on the owner thread.
+ *
+ * <p>The fast path ({@link #mallocSmall}) pops a page's free list; everything else goes through
+ * {@link #mallocGeneric}: housekeeping, finding or making a page, moving full pages aside.
+ */
+public final class LocalHeap {
+
+    private static final int RETIRE_CYCLES = 16;
+    private static final VarHandle DELAYED_FREE;
+
+    static {
+        try {
+            DELAYED_FREE = MethodHandles.lookup().findVarHandle(LocalHeap.class, "delayedFree", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** {@code direct[wsize]}: the page for requests of {@code wsize} words (up to 128). */
+    private final Page[] direct = new Page[SizeClasses.SMALL_WSIZE_MAX + 1];
+    private final PageQueues queues = new PageQueues(direct);
+    public final ThreadData tld;
+    private final HeapContext context;
+    private final boolean isDefault;
+    @SuppressWarnings("unused") // accessed through DELAYED_FREE
+    private volatile long delayedFree;
+    private long genericCount;
+    private int retiredMin = SizeClasses.BIN_FULL;
+    private int retiredMax;
+    private boolean dead;
+
+    private LocalHeap(ThreadData tld, boolean isDefault) {
+        this.tld = tld;
+        this.context = tld.context;
+        this.isDefault = isDefault;
+    }
+
+    /** Makes the default heap of a thread. */
+    public static LocalHeap newDefault(ThreadData tld) {
+        LocalHeap h = new LocalHeap(tld, true);
+        tld.setDefaultHeap(h);
+        tld.addHeap(h);
+        tld.context.heapCreated(h);
+        return h;
+    }
+
+    /** Makes a first-class heap of the thread of {@code tld}. */
+    public static LocalHeap newHeap(ThreadData tld) {
+        LocalHeap h = new LocalHeap(tld, false);
+        tld.addHeap(h);
+        tld.context.heapCreated(h);
+        return h;
+    }
+
+    public boolean isDefault() {
+        return isDefault;
+    }
+
+    /** True after destroy or delete. */
+    public boolean isDead() {
+        return dead;
+    }
+
+    public Thread owner() {
+        return tld.thread;
+    }
+
+    // ================================================================== allocation
+
+    /** Allocates {@code size <= 1024} bytes: one array load and a free-list pop when a page has room. */
+    public long mallocSmall(long size) {
+        Page page = direct[(int) ((size + 7) >>> 3)];
+        long block = page.free;
+        if (block != 0) {
+            page.free = Mem.load(block);
+            page.used++;
+            tld.countAlloc(page.blockSize);
+            return block;
+        }
+        return mallocGeneric(size, false);
+    }
+
+    /** Allocates {@code size} bytes ({@code 0 <= size <= Layout.MAX_ALLOC_SIZE}); 0 when out of memory. */
+    public long malloc(long size) {
+        return size <= SizeClasses.SMALL_SIZE_MAX ? mallocSmall(size) : mallocGeneric(size, false);
+    }
+
+    /** Allocates {@code size} zeroed bytes; the whole usable block is zeroed. */
+    public long zalloc(long size) {
+        if (size <= SizeClasses.SMALL_SIZE_MAX) {
+            Page page = direct[(int) ((size + 7) >>> 3)];
+            long block = page.free;
+            if (block != 0) {
+                page.free = Mem.load(block);
+                page.used++;
+                tld.countAlloc(page.blockSize);
+                zeroBlock(page, block);
+                return block;
+            }
+        }
+        return mallocGeneric(size, true);
+    }
+
+    private static void zeroBlock(Page page, long block) {
+        if (page.freeIsZero) {
+            Mem.store(block, 0);
+        } else {
+            Mem.zero(block, page.blockSize);
+        }
+    }
+
+    /** The slow path (mimalloc's {@code _mi_malloc_generic}). */
+    long mallocGeneric(long size, boolean zero) {
+        if (dead) {
+            throw new IllegalStateException("the heap has been destroyed or deleted");
+        }
+        tld.genericCalls++;
+        if (++genericCount >= context.genericCollectInterval()) {
+            genericCount = 0;
+            collect(false);
+        }
+        freeDelayed();
+        Page page = findPage(size);
+        if (page == null) {
+            collect(true);
+            page = findPage(size);
+            if (page == null) {
+                context.reporter().report(ErrorKind.OUT_OF_MEMORY, 0, "no memory for a block of " + size + " bytes");
+                return 0;
+            }
+        }
+        long block = page.free;
+        page.free = Mem.load(block);
+        page.used++;
+        tld.countAlloc(page.blockSize);
+        if (zero) {
+            zeroBlock(page, block);
+        }
+        return block;
+    }
+
+    /** A page with a free block for {@code size}, or null when out of memory. */
+    private Page findPage(long size) {
+        if (SizeClasses.isHuge(size)) {
+            return hugePage(size, 0, 0);
+        }
+        int bin = SizeClasses.bin(size);
+        collectRetired(false);
+        Page page = queues.first[bin];
+        while (page != null) {
+            Page next = page.next;
+            page.collect(false);
+            if (page.free == 0 && page.canExtend()) {
+                page.extend();
+            }
+            if (page.free != 0) {
+                page.retireExpire = 0;
+                return page;
+            }
+            toFull(page);
+            page = next;
+        }
+        return freshPage(bin);
+    }
+
+    private Page freshPage(int bin) {
+        long blockSize = SizeClasses.binSize(bin);
+        int slices = SizeClasses.pageSlices(blockSize);
+        Page page = tld.space.allocateSpan(slices);
+        if (page == null) {
+            return null;
+        }
+        page.init(this, SizeClasses.kindOf(blockSize), page.segment.sliceAddress(page.sliceIndex),
+                (long) slices << Layout.SLICE_SHIFT, blockSize, bin, page.isZeroInit);
+        queues.pushFront(bin, page);
+        tld.pages++;
+        page.extend();
+        return page;
+    }
+
+    /**
+     * A new huge page for a block of at least {@code size} bytes whose address plus {@code adjust}
+     * bytes is aligned to {@code alignment} (0: the segment alignment); null when out of memory.
+     */
+    public Page hugePage(long size, long alignment, long adjust) {
+        sweepReleasedHuge();
+        long blockSize = Layout.alignUp(size + adjust, Layout.SLICE_SIZE);
+        Segment seg = context.segments().allocateHuge(null, blockSize, alignment);
+        if (seg == null) {
+            return null;
+        }
+        Page page = seg.pageObjectAt(0);
+        page.sliceCount = 1;
+        seg.setCover(page, 0, 1);
+        seg.usedPages = 1;
+        page.init(this, PageKind.HUGE, seg.base, blockSize, blockSize, SizeClasses.BIN_HUGE, seg.memory.zero());
+        queues.pushFront(SizeClasses.BIN_HUGE, page);
+        tld.pages++;
+        page.extend();
+        return page;
+    }
+
+    /** Pops the one block of a fresh huge page (aligned allocation path). */
+    public long takeHugeBlock(Page page, boolean zero) {
+        long block = page.free;
+        page.free = Mem.load(block);
+        page.used++;
+        tld.countAlloc(page.blockSize);
+        if (zero) {
+            zeroBlock(page, block);
+        }
+        return block;
+    }
+
+    /** Drops huge pages whose block another thread freed (their segment is gone). */
+    private void sweepReleasedHuge() {
+        Page p = queues.first[SizeClasses.BIN_HUGE];
+        while (p != null) {
+            Page next = p.next;
+            if (p.isHugeReleased()) {
+                queues.remove(SizeClasses.BIN_HUGE, p);
+                tld.pages--;
+            }
+            p = next;
+        }
+    }
+
+    // ================================================================== full pages and delayed frees
+
+    private void toFull(Page page) {
+        if (page.inFull || page.kind == PageKind.HUGE) {
+            return;
+        }
+        queues.move(page.bin, SizeClasses.BIN_FULL, page);
+        page.inFull = true;
+        page.useDelayedFree(Page.USE_DELAYED_FREE, false);
+        page.collect(false); // frees that came before the delayed state was visible
+    }
+
+    private void unfull(Page page) {
+        if (!page.inFull) {
+            return;
+        }
+        page.useDelayedFree(Page.NO_DELAYED_FREE, false);
+        queues.move(SizeClasses.BIN_FULL, page.bin, page);
+        page.inFull = false;
+    }
+
+    /** Pushes a block freed by another thread into a full page of this heap (any thread). */
+    public void pushDelayedFree(long block) {
+        long head;
+        do {
+            head = (long) DELAYED_FREE.getVolatile(this);
+            Mem.store(block, head);
+        } while (!DELAYED_FREE.weakCompareAndSet(this, head, block));
+    }
+
+    /** Frees the blocks on the delayed list (mimalloc's {@code _mi_heap_delayed_free_partial}). */
+    private void freeDelayed() {
+        if ((long) DELAYED_FREE.getAcquire(this) == 0) {
+            return;
+        }
+        long block = (long) DELAYED_FREE.getAndSet(this, 0L);
+        while (block != 0) {
+            long next = Mem.load(block);
+            Segment seg = SegmentMap.lookup(block);
+            Page page = seg.pageOf(block);
+            page.useDelayedFree(Page.NO_DELAYED_FREE, false);
+            page.collect(false);
+            freeLocalBlock(page, block);
+            block = next;
+        }
+    }
+
+    // ================================================================== frees by the owner thread
+
+    /** Frees a block of a page of this thread (stats are the caller's). */
+    public static void freeLocalBlock(Page page, long block) {
+        Mem.store(block, page.localFree);
+        page.localFree = block;
+        if (--page.used == 0) {
+            page.heap().retire(page);
+        } else if (page.inFull) {
+            page.heap().unfull(page);
+        }
+    }
+
+    /** A page whose blocks are all free: keep it a while if it is its bin's only page, else free it. */
+    void retire(Page page) {
+        page.hasAligned = false;
+        int q = PageQueues.queueOf(page);
+        if (q < SizeClasses.BIN_HUGE && queues.first[q] == page && queues.last[q] == page) {
+            page.retireExpire = page.blockSize <= Layout.SMALL_OBJ_SIZE_MAX ? RETIRE_CYCLES : RETIRE_CYCLES / 4;
+            retiredMin = Math.min(retiredMin, q);
+            retiredMax = Math.max(retiredMax, q);
+            return;
+        }
+        freePage(page);
+    }
+
+    /** Frees retired pages whose grace has run out (mimalloc's {@code _mi_heap_collect_retired}). */
+    private void collectRetired(boolean force) {
+        if (retiredMin > retiredMax) {
+            return;
+        }
+        int min = SizeClasses.BIN_FULL;
+        int max = 0;
+        for (int q = retiredMin; q <= retiredMax; q++) {
+            Page page = queues.first[q];
+            if (page != null && page.retireExpire != 0) {
+                if (page.allFree()) {
+                    page.retireExpire--;
+                    if (force || page.retireExpire == 0) {
+                        freePage(page);
+                    } else {
+                        min = Math.min(min, q);
+                        max = Math.max(max, q);
+                    }
+                } else {
+                    page.retireExpire = 0;
+                }
+            }
+        }
+        retiredMin = min;
+        retiredMax = max;
+    }
+
+    /** Removes an all-free page from its queue and gives its span back. */
+    private void freePage(Page page) {
+        queues.remove(PageQueues.queueOf(page), page);
+        page.inFull = false;
+        tld.pages--;
+        if (page.kind == PageKind.HUGE) {
+            if (page.claimHugeRelease()) {
+                context.segments().release(page.segment);
+            }
+            return;
+        }
+        tld.space.freeSpan(page);
+    }
+
+    /** Frees a huge block on the owner thread: its queue entry goes at once. */
+    public void freeHugeLocal(Page page) {
+        if (page.claimHugeRelease()) {
+            queues.remove(SizeClasses.BIN_HUGE, page);
+            tld.pages--;
+            context.segments().release(page.segment);
+        }
+    }
+
+    // ================================================================== collect, destroy, delete
+
+    /** mimalloc's {@code mi_heap_collect}: frees empty pages; {@code force} also purges. */
+    public void collect(boolean force) {
+        freeDelayed();
+        sweepReleasedHuge();
+        for (int q = 1; q < SizeClasses.BIN_COUNT; q++) {
+            Page page = queues.first[q];
+            while (page != null) {
+                Page next = page.next;
+                if (!page.isHugeReleased()) {
+                    page.collect(force);
+                    if (page.allFree()) {
+                        freePage(page);
+                    }
+                }
+                page = next;
+            }
+        }
+        retiredMin = SizeClasses.BIN_FULL;
+        retiredMax = 0;
+        tld.space.collect(force);
+        if (force) {
+            context.purgeArenas();
+        }
+    }
+
+    /** Frees every page at once; blocks become invalid (mimalloc's {@code mi_heap_destroy}). */
+    public void destroy() {
+        forEachPage(p -> p.useDelayedFree(Page.NEVER_DELAYED_FREE, false));
+        DELAYED_FREE.getAndSet(this, 0L);
+        for (int q = 1; q < SizeClasses.BIN_COUNT; q++) {
+            Page page;
+            while ((page = queues.first[q]) != null) {
+                queues.remove(q, page);
+                page.inFull = false;
+                tld.pages--;
+                if (page.kind == PageKind.HUGE) {
+                    if (page.claimHugeRelease()) {
+                        tld.countFree(page.blockSize);
+                        context.segments().release(page.segment);
+                    }
+                    continue;
+                }
+                page.collect(true);
+                tld.countFreeBlocks(page.used, page.blockSize);
+                tld.space.freeSpan(page);
+            }
+        }
+        kill();
+    }
+
+    /**
+     * Moves every page to the thread's default heap; blocks stay valid (mimalloc's
+     * {@code mi_heap_delete} with {@code mi_heap_absorb}).
+     */
+    public void delete() {
+        if (isDefault) {
+            return;
+        }
+        LocalHeap target = tld.defaultHeap();
+        freeDelayed();
+        for (int q = 1; q < SizeClasses.BIN_COUNT; q++) {
+            Page page;
+            while ((page = queues.first[q]) != null) {
+                queues.remove(q, page);
+                page.setHeap(target);
+                page.useDelayedFree(page.inFull ? Page.USE_DELAYED_FREE : Page.NO_DELAYED_FREE, false);
+                target.queues.pushBack(q, page);
+            }
+        }
+        // Remote frees that saw this heap before the pages moved are on our list: free them now.
+        target.adoptDelayed((long) DELAYED_FREE.getAndSet(this, 0L));
+        kill();
+    }
+
+    private void adoptDelayed(long list) {
+        while (list != 0) {
+            long next = Mem.load(list);
+            pushDelayedFree(list);
+            list = next;
+        }
+        freeDelayed();
+    }
+
+    private void kill() {
+        dead = true;
+        queues.clear();
+        tld.removeHeap(this);
+    }
+
+    // ================================================================== queries
+
+    /** True when {@code address} lies in a live or free block of a page of this heap. */
+    public boolean contains(long address) {
+        Segment seg = SegmentMap.lookup(address);
+        if (seg == null || seg.allocator != context.allocatorIdentity()) {
+            return false;
+        }
+        Page page = seg.pageOf(address);
+        return page != null && page.inUse && page.heap() == this && page.holds(address) && !page.isHugeReleased();
+    }
+
+    /** mimalloc's {@code mi_heap_visit_blocks}: areas, and with {@code all} every live block. */
+    public void visitBlocks(boolean all, HeapVisitor visitor) {
+        freeDelayed();
+        sweepReleasedHuge();
+        for (int q = 1; q < SizeClasses.BIN_COUNT; q++) {
+            for (Page page = queues.first[q]; page != null; page = page.next) {
+                if (!visitPage(page, all, visitor)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static boolean visitPage(Page page, boolean all, HeapVisitor visitor) {
+        page.collect(true);
+        long bs = page.blockSize;
+        HeapArea area = new HeapArea(page.start, page.areaSize(), (long) page.capacity * bs, page.used, bs, bs);
+        if (!visitor.visit(area, 0, bs)) {
+            return false;
+        }
+        if (!all || page.used == 0) {
+            return true;
+        }
+        // A block is live when it is below capacity and on no free list (all frees are on `free` now).
+        long[] freeMap = new long[(page.capacity + 63) >>> 6];
+        for (long b = page.free; b != 0; b = Mem.load(b)) {
+            int i = (int) page.blockIndexOf(b);
+            freeMap[i >>> 6] |= 1L << (i & 63);
+        }
+        for (int i = 0; i < page.capacity; i++) {
+            if ((freeMap[i >>> 6] & (1L << (i & 63))) == 0 && !visitor.visit(area, page.start + i * bs, bs)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Calls {@code action} on every page of this heap (owner thread). */
+    public void forEachPage(java.util.function.Consumer<Page> action) {
+        for (int q = 1; q < SizeClasses.BIN_COUNT; q++) {
+            for (Page page = queues.first[q]; page != null; page = page.next) {
+                action.accept(page);
+            }
+        }
+    }
+
+    /** Pages in the heap's queues. */
+    public int pageCount() {
+        int[] n = new int[1];
+        forEachPage(p -> n[0]++);
+        return n[0];
+    }
+
+    /** Verifies every page's free-list invariant and the queue/direct-table consistency. */
+    public void checkInvariants() {
+        for (int q = 1; q < SizeClasses.BIN_COUNT; q++) {
+            Page prev = null;
+            for (Page page = queues.first[q]; page != null; page = page.next) {
+                if (page.prev != prev) {
+                    throw new IllegalStateException("queue " + q + " has a broken back link at " + page);
+                }
+                if (page.heap() != this) {
+                    throw new IllegalStateException(page + " in queue " + q + " belongs to another heap");
+                }
+                if (PageQueues.queueOf(page) != q) {
+                    throw new IllegalStateException(page + " is in queue " + q + " but belongs in " + PageQueues.queueOf(page));
+                }
+                if (!page.isHugeReleased()) {
+                    page.checkInvariants();
+                }
+                prev = page;
+            }
+            if (queues.last[q] != prev) {
+                throw new IllegalStateException("queue " + q + " has a wrong last page");
+            }
+        }
+        for (int w = 0; w <= SizeClasses.SMALL_WSIZE_MAX; w++) {
+            int bin = SizeClasses.bin((long) w * SizeClasses.WORD);
+            Page expected = queues.first[bin] == null ? Page.EMPTY : queues.first[bin];
+            if (direct[w] != expected) {
+                throw new IllegalStateException("direct[" + w + "] is not the first page of bin " + bin);
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.nalloc.core.memory;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Raw loads and stores at native addresses through one segment spanning all memory. Only the
+ * engine calls these, and only at addresses of blocks it manages.
+ */
+public final class Mem {
+
+    /** All of memory: the one restricted {@code reinterpret} the engine's hot paths rely on. */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
+
+    private Mem() {
+    }
+
+    public static long load(long address) {
+        return ALL.get(WORD, address);
+    }
+
+    public static void store(long address, long value) {
+        ALL.set(WORD, address, value);
+    }
+
+    /** Sets {@code size} bytes at {@code address} to zero. */
+    public static void zero(long address, long size) {
+        if (size == 8) {
+            ALL.set(WORD, address, 0L);
+        } else if (size > 0) {
+            ALL.asSlice(address, size).fill((byte) 0);
+        }
+    }
+
+    /** Sets {@code size} bytes to {@code value}. */
+    public static void fill(long address, long size, byte value) {
+        if (size > 0) {
+            ALL.asSlice(address, size).fill(value);
+        }
+    }
+
+    /** Copies {@code size} bytes (regions may overlap). */
+    public static void copy(long from, long to, long size) {
+        if (size > 0) {
+            MemorySegment.copy(ALL, from, ALL, to, size);
+        }
+    }
+
+    public static byte loadByte(long address) {
+        return ALL.get(ValueLayout.JAVA_BYTE, address);
+    }
+
+    public static void storeByte(long address, byte value) {
+        ALL.set(ValueLayout.JAVA_BYTE, address, value);
+    }
+}

@@ -1,0 +1,158 @@
+package dev.nalloc.core.os;
+
+import dev.nalloc.api.ErrorKind;
+import dev.nalloc.core.error.Reporter;
+import dev.nalloc.spi.OsPrimitives;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The engine's only way to the OS (mimalloc's {@code os.c}): aligned reservations, commit,
+ * decommit, reset and release over {@link OsPrimitives}, with the reserved and committed byte
+ * counts kept here and OS failures reported (and degraded) through the {@link Reporter}.
+ */
+public final class OsMemory {
+
+    private final OsPrimitives os;
+    private final Reporter reporter;
+    private final long pageSize;
+    private final long physicalMemory;
+    private final boolean overcommit;
+    private final AtomicLong reserved = new AtomicLong();
+    private final AtomicLong committed = new AtomicLong();
+    private final AtomicLong reservedPeak = new AtomicLong();
+    private final AtomicLong committedPeak = new AtomicLong();
+    private final AtomicLong osAllocations = new AtomicLong();
+
+    public OsMemory(OsPrimitives os, Reporter reporter) {
+        this.os = os;
+        this.reporter = reporter;
+        OsPrimitives.MemoryConfig config = os.memoryConfig();
+        this.pageSize = Math.max(4096, config.pageSize());
+        this.physicalMemory = config.physicalMemory();
+        this.overcommit = config.hasOvercommit();
+    }
+
+    public OsPrimitives primitives() {
+        return os;
+    }
+
+    public long pageSize() {
+        return pageSize;
+    }
+
+    public boolean hasOvercommit() {
+        return overcommit;
+    }
+
+    /** Physical memory in bytes, or 0 when unknown. */
+    public long physicalMemory() {
+        return physicalMemory;
+    }
+
+    /**
+     * Reserves {@code size} bytes aligned to {@code alignment}, committed when asked.
+     *
+     * @return the allocation, or null when the OS had no memory (reported as out of memory)
+     */
+    public OsPrimitives.Allocation reserve(long size, long alignment, boolean commit) {
+        OsPrimitives.Allocation a = os.allocAligned(size, alignment, commit, false);
+        if (!a.ok()) {
+            reporter.report(ErrorKind.OUT_OF_MEMORY, 0, "the OS could not reserve " + size + " bytes aligned to "
+                    + alignment + ": " + os.describeError(a.error()));
+            return null;
+        }
+        osAllocations.incrementAndGet();
+        add(reserved, reservedPeak, a.size());
+        if (commit) {
+            add(committed, committedPeak, a.size());
+        }
+        return a;
+    }
+
+    /** Releases a reservation of which {@code committedBytes} are accounted as committed. */
+    public void release(long address, long size, long committedBytes) {
+        int error = os.free(address, size);
+        if (error != 0) {
+            reporter.report(ErrorKind.OS_FAILURE, address, "could not release " + size + " bytes at "
+                    + Reporter.hex(address) + ": " + os.describeError(error));
+            return;
+        }
+        reserved.addAndGet(-size);
+        committed.addAndGet(-committedBytes);
+    }
+
+    /**
+     * Commits a range.
+     *
+     * @return 1 when committed and known zero, 0 when committed, -1 when the OS refused (reported)
+     */
+    public int commit(long address, long size) {
+        OsPrimitives.CommitResult r = os.commit(address, size);
+        if (!r.ok()) {
+            reporter.report(ErrorKind.OUT_OF_MEMORY, address, "could not commit " + size + " bytes at "
+                    + Reporter.hex(address) + ": " + os.describeError(r.error()));
+            return -1;
+        }
+        add(committed, committedPeak, size);
+        return r.zero() ? 1 : 0;
+    }
+
+    /**
+     * Decommits a range of which {@code accountedBytes} are counted as committed.
+     *
+     * @return true when done (the memory reads as zero once committed again)
+     */
+    public boolean decommit(long address, long size, long accountedBytes) {
+        OsPrimitives.DecommitResult r = os.decommit(address, size);
+        if (!r.ok()) {
+            reporter.report(ErrorKind.OS_FAILURE, address, "could not decommit " + size + " bytes at "
+                    + Reporter.hex(address) + ": " + os.describeError(r.error()));
+            return false;
+        }
+        committed.addAndGet(-accountedBytes);
+        return true;
+    }
+
+    /** Tells the OS the contents of a committed range are not needed; it stays committed. */
+    public void reset(long address, long size) {
+        int error = os.reset(address, size);
+        if (error != 0) {
+            reporter.report(ErrorKind.OS_FAILURE, address, "could not reset " + size + " bytes at "
+                    + Reporter.hex(address) + ": " + os.describeError(error));
+        }
+    }
+
+    /** Counts memory committed by a reservation that came back committed (arena eager commit). */
+    public void accountCommitted(long bytes) {
+        add(committed, committedPeak, bytes);
+    }
+
+    public long reserved() {
+        return reserved.get();
+    }
+
+    public long committed() {
+        return committed.get();
+    }
+
+    public long reservedPeak() {
+        return reservedPeak.get();
+    }
+
+    public long committedPeak() {
+        return committedPeak.get();
+    }
+
+    public long osAllocations() {
+        return osAllocations.get();
+    }
+
+    private static void add(AtomicLong counter, AtomicLong peak, long delta) {
+        long now = counter.addAndGet(delta);
+        long p;
+        while (now > (p = peak.get()) && !peak.compareAndSet(p, now)) {
+            Thread.onSpinWait();
+        }
+    }
+}

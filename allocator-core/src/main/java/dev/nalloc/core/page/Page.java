@@ -1,0 +1,350 @@
+package dev.nalloc.core.page;
+
+import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.segment.Segment;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A span of slices inside a segment (mimalloc's {@code mi_page_t}, which doubles as
+ * {@code mi_slice_t}): either a free span waiting in a span queue, or a page of equally sized
+ * blocks owned by a heap.
+ *
+ * <p>A page's blocks are on one of four lists or live: {@code free} (allocation pops here),
+ * {@code localFree} (the owner thread frees here with plain stores), {@code threadFree} (other
+ * threads push here with one CAS; its low two bits hold the delayed-free state), or beyond
+ * {@code capacity} (not yet carved: the free list grows lazily, a few KiB at a time). The links
+ * are the first word of each free block, in native memory.
+ */
+public final class Page {
+
+    // Delayed-free states in the low two bits of threadFree (mimalloc's mi_delayed_t).
+    /** A remote free pushes the block on the heap's delayed list (the page is in the full queue). */
+    public static final int USE_DELAYED_FREE = 0;
+    /** A remote free is pushing on the heap's delayed list right now. */
+    public static final int DELAYED_FREEING = 1;
+    /** A remote free pushes on the page's threadFree list. */
+    public static final int NO_DELAYED_FREE = 2;
+    /** As {@link #NO_DELAYED_FREE}, and moving to the full queue must not change it. */
+    public static final int NEVER_DELAYED_FREE = 3;
+    private static final long STATE_MASK = 3;
+
+    private static final VarHandle THREAD_FREE;
+    private static final VarHandle HUGE_RELEASED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            THREAD_FREE = l.findVarHandle(Page.class, "threadFree", long.class);
+            HUGE_RELEASED = l.findVarHandle(Page.class, "hugeReleased", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The shared empty page of unused direct-table entries: it never has a free block. */
+    public static final Page EMPTY = new Page(null, 0);
+
+    // ---- span identity (fixed per slice index of a segment)
+    public final Segment segment;
+    public final int sliceIndex;
+    public int sliceCount;
+    /** True for a page of blocks, false for a free span. */
+    public boolean inUse;
+
+    // ---- block area
+    public PageKind kind;
+    public long start;
+    public long blockSize;
+    /** {@code ceil(2^40 / blockSize)}: block index of an offset without a division (offsets < 2^19). */
+    private long blockInverse;
+    public int reserved;
+    public int capacity;
+    public int used;
+    public long free;
+    public long localFree;
+    @SuppressWarnings("unused") // accessed through THREAD_FREE
+    private volatile long threadFree;
+    /** The blocks on {@code free} read as zero apart from their link word. */
+    public boolean freeIsZero;
+    /** The page's memory was zero when the page was made. */
+    public boolean isZeroInit;
+    /** Some block was handed out at an interior (aligned) address: interior frees are allowed. */
+    public boolean hasAligned;
+    public boolean inFull;
+    public int retireExpire;
+    /** The bin (heap queue index) of a page, or the span-queue bin of a free span. */
+    public int bin;
+    private volatile LocalHeap heap;
+    @SuppressWarnings("unused") // accessed through HUGE_RELEASED
+    private volatile int hugeReleased;
+
+    /** Links in a heap's page queue, or in a span queue for a free span. */
+    public Page next;
+    public Page prev;
+
+    public Page(Segment segment, int sliceIndex) {
+        this.segment = segment;
+        this.sliceIndex = sliceIndex;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Makes this span a page of {@code blockSize} blocks for {@code heap}; memory is committed. */
+    public void init(LocalHeap heap, PageKind kind, long start, long areaSize, long blockSize, int bin,
+                     boolean zero) {
+        this.kind = kind;
+        this.start = start;
+        this.blockSize = blockSize;
+        this.blockInverse = kind == PageKind.SMALL || kind == PageKind.MEDIUM ? ((1L << 40) / blockSize) + 1 : 0;
+        this.reserved = (int) Math.max(1, areaSize / blockSize);
+        this.capacity = 0;
+        this.used = 0;
+        this.free = 0;
+        this.localFree = 0;
+        THREAD_FREE.setRelease(this, (long) NO_DELAYED_FREE);
+        this.freeIsZero = zero;
+        this.isZeroInit = zero;
+        this.hasAligned = false;
+        this.inFull = false;
+        this.retireExpire = 0;
+        this.bin = bin;
+        this.hugeReleased = 0;
+        this.next = null;
+        this.prev = null;
+        this.inUse = true;
+        setHeap(heap);
+    }
+
+    public LocalHeap heap() {
+        return heap;
+    }
+
+    public void setHeap(LocalHeap heap) {
+        this.heap = heap;
+    }
+
+    /** Total bytes of the page's block area. */
+    public long areaSize() {
+        return (long) reserved * blockSize;
+    }
+
+    // ------------------------------------------------------------------ block arithmetic
+
+    /** The index of the block containing {@code address} (which lies in this page). */
+    public long blockIndexOf(long address) {
+        long offset = address - start;
+        return blockInverse != 0 ? (offset * blockInverse) >>> 40 : offset / blockSize;
+    }
+
+    /** The start of the block containing {@code address}. */
+    public long blockStartOf(long address) {
+        return start + blockIndexOf(address) * blockSize;
+    }
+
+    /** True when {@code address} lies in the block area of this page. */
+    public boolean holds(long address) {
+        return address >= start && address - start < areaSize();
+    }
+
+    // ------------------------------------------------------------------ free list growth
+
+    /** True when a block can be had without collecting: the free list has one or capacity can grow. */
+    public boolean canExtend() {
+        return capacity < reserved;
+    }
+
+    /** Carves the next few blocks (about 4 KiB, at least 4 blocks) onto the free list. */
+    public void extend() {
+        int room = reserved - capacity;
+        if (room <= 0) {
+            return;
+        }
+        long maxExtend = blockSize >= Layout.MAX_EXTEND_BYTES ? Layout.MIN_EXTEND_BLOCKS
+                : Math.max(Layout.MIN_EXTEND_BLOCKS, Layout.MAX_EXTEND_BYTES / blockSize);
+        int extend = (int) Math.min(room, maxExtend);
+        long first = start + (long) capacity * blockSize;
+        long block = first;
+        for (int i = 1; i < extend; i++) {
+            long nextBlock = block + blockSize;
+            Mem.store(block, nextBlock);
+            block = nextBlock;
+        }
+        Mem.store(block, free);
+        free = first;
+        capacity += extend;
+    }
+
+    // ------------------------------------------------------------------ collecting frees
+
+    /**
+     * Moves the frees of other threads and of the owner onto {@code free} (mimalloc's
+     * {@code _mi_page_free_collect}): only when {@code free} is empty unless {@code force}.
+     */
+    public void collect(boolean force) {
+        if (force || free == 0) {
+            collectThreadFree();
+        }
+        if (localFree != 0) {
+            if (free == 0) {
+                free = localFree;
+                localFree = 0;
+                freeIsZero = false;
+            } else if (force) {
+                long tail = free;
+                long next;
+                while ((next = Mem.load(tail)) != 0) {
+                    tail = next;
+                }
+                Mem.store(tail, localFree);
+                localFree = 0;
+                freeIsZero = false;
+            }
+        }
+    }
+
+    /** Takes the threadFree list onto localFree; {@code used} drops by its length. */
+    private void collectThreadFree() {
+        long tf;
+        do {
+            tf = (long) THREAD_FREE.getAcquire(this);
+            if ((tf & ~STATE_MASK) == 0) {
+                return;
+            }
+        } while (!THREAD_FREE.weakCompareAndSet(this, tf, tf & STATE_MASK));
+        long head = tf & ~STATE_MASK;
+        long tail = head;
+        int count = 1;
+        long next;
+        while ((next = Mem.load(tail)) != 0) {
+            tail = next;
+            if (++count > capacity) {
+                throw new IllegalStateException("nalloc: free list corrupted: thread-free list of page at 0x"
+                        + Long.toHexString(start) + " is longer than its capacity");
+            }
+        }
+        Mem.store(tail, localFree);
+        localFree = head;
+        used -= count;
+    }
+
+    /** True when the page has no live blocks (after collecting). */
+    public boolean allFree() {
+        return used == 0;
+    }
+
+    // ------------------------------------------------------------------ remote frees
+
+    /**
+     * Frees a block of another thread's page (mimalloc's {@code _mi_free_block_mt}): pushes it on
+     * {@code threadFree}, or, when the page is in the full queue, on the owner heap's delayed list.
+     */
+    public void freeRemote(long block) {
+        long tf;
+        long next;
+        boolean useDelayed;
+        do {
+            tf = (long) THREAD_FREE.getVolatile(this);
+            useDelayed = (tf & STATE_MASK) == USE_DELAYED_FREE;
+            if (useDelayed) {
+                next = (tf & ~STATE_MASK) | DELAYED_FREEING;
+            } else {
+                Mem.store(block, tf & ~STATE_MASK);
+                next = block | (tf & STATE_MASK);
+            }
+        } while (!THREAD_FREE.weakCompareAndSet(this, tf, next));
+        if (useDelayed) {
+            LocalHeap owner = heap;
+            if (owner != null) {
+                owner.pushDelayedFree(block);
+            }
+            do {
+                tf = (long) THREAD_FREE.getVolatile(this);
+            } while (!THREAD_FREE.weakCompareAndSet(this, tf, (tf & ~STATE_MASK) | NO_DELAYED_FREE));
+        }
+    }
+
+    /**
+     * Sets the delayed-free state, waiting out a concurrent {@link #DELAYED_FREEING}; leaves
+     * {@link #NEVER_DELAYED_FREE} alone unless {@code overrideNever}.
+     */
+    public void useDelayedFree(int state, boolean overrideNever) {
+        while (true) {
+            long tf = (long) THREAD_FREE.getAcquire(this);
+            int old = (int) (tf & STATE_MASK);
+            if (old == DELAYED_FREEING) {
+                Thread.onSpinWait();
+                Thread.yield();
+                continue;
+            }
+            if (old == state || (!overrideNever && old == NEVER_DELAYED_FREE)) {
+                return;
+            }
+            if (THREAD_FREE.weakCompareAndSet(this, tf, (tf & ~STATE_MASK) | state)) {
+                return;
+            }
+        }
+    }
+
+    /** The current delayed-free state. */
+    public int delayedState() {
+        return (int) ((long) THREAD_FREE.getAcquire(this) & STATE_MASK);
+    }
+
+    /** The head of the threadFree list (for checks and visits). */
+    public long threadFreeHead() {
+        return (long) THREAD_FREE.getAcquire(this) & ~STATE_MASK;
+    }
+
+    // ------------------------------------------------------------------ huge pages
+
+    /** Claims the right to release a huge page's segment; true for exactly one caller. */
+    public boolean claimHugeRelease() {
+        return HUGE_RELEASED.compareAndSet(this, 0, 1);
+    }
+
+    public boolean isHugeReleased() {
+        return (int) HUGE_RELEASED.getAcquire(this) != 0;
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    /** Length of a free list, stopping (and failing) beyond capacity. */
+    public int listLength(long head) {
+        int n = 0;
+        for (long b = head; b != 0; b = Mem.load(b)) {
+            if (!holds(b) || ++n > capacity) {
+                throw new IllegalStateException("free list of page at 0x" + Long.toHexString(start)
+                        + " is corrupt at 0x" + Long.toHexString(b));
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Verifies {@code used - |threadFree| + |free| + |localFree| == capacity} by walking the lists
+     * (owner thread, no concurrent frees into this page).
+     */
+    public void checkInvariants() {
+        int f = listLength(free);
+        int lf = listLength(localFree);
+        int tf = listLength(threadFreeHead());
+        if (used - tf + f + lf != capacity) {
+            throw new IllegalStateException("page at 0x" + Long.toHexString(start) + ": used " + used
+                    + " - threadFree " + tf + " + free " + f + " + localFree " + lf + " != capacity " + capacity);
+        }
+        if (capacity > reserved) {
+            throw new IllegalStateException("capacity " + capacity + " > reserved " + reserved);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return inUse ? "Page[" + kind + " 0x" + Long.toHexString(start) + " bs=" + blockSize + " used=" + used
+                + "/" + capacity + "/" + reserved + "]"
+                : "Span[slice " + sliceIndex + " +" + sliceCount + "]";
+    }
+}

@@ -1,0 +1,114 @@
+package dev.nalloc.core.page;
+
+/**
+ * A heap's page queues, one per bin plus the huge and full queues (mimalloc's
+ * {@code page-queue.c}), and the direct page table for small sizes: {@code direct[wsize]} is the
+ * first page of the bin of {@code wsize} words (or {@link Page#EMPTY}), so a small malloc finds its
+ * page with one array load. Owner thread only.
+ */
+public final class PageQueues {
+
+    private static final int[] DIRECT_FROM = new int[SizeClasses.BIN_COUNT];
+    private static final int[] DIRECT_TO = new int[SizeClasses.BIN_COUNT];
+
+    static {
+        for (int bin = 1; bin < SizeClasses.BIN_HUGE; bin++) {
+            long words = SizeClasses.binSize(bin) / SizeClasses.WORD;
+            long prevWords = bin == 1 ? -1 : SizeClasses.binSize(bin - 1) / SizeClasses.WORD;
+            DIRECT_FROM[bin] = (int) Math.min(prevWords + 1, SizeClasses.SMALL_WSIZE_MAX + 1);
+            DIRECT_TO[bin] = (int) Math.min(words, SizeClasses.SMALL_WSIZE_MAX);
+        }
+    }
+
+    public final Page[] first = new Page[SizeClasses.BIN_COUNT];
+    public final Page[] last = new Page[SizeClasses.BIN_COUNT];
+    private final Page[] direct;
+
+    public PageQueues(Page[] direct) {
+        this.direct = direct;
+        java.util.Arrays.fill(direct, Page.EMPTY);
+    }
+
+    /** The queue a page is in: its bin, or the full queue. */
+    public static int queueOf(Page page) {
+        return page.inFull ? SizeClasses.BIN_FULL : page.bin;
+    }
+
+    /** Adds a page at the front of queue {@code q}. */
+    public void pushFront(int q, Page page) {
+        page.prev = null;
+        page.next = first[q];
+        if (page.next != null) {
+            page.next.prev = page;
+        } else {
+            last[q] = page;
+        }
+        first[q] = page;
+        updateDirect(q);
+    }
+
+    /** Adds a page at the end of queue {@code q}. */
+    public void pushBack(int q, Page page) {
+        page.next = null;
+        page.prev = last[q];
+        if (page.prev != null) {
+            page.prev.next = page;
+        } else {
+            first[q] = page;
+            updateDirect(q);
+        }
+        last[q] = page;
+    }
+
+    /** Removes a page from queue {@code q}. */
+    public void remove(int q, Page page) {
+        if (page.prev != null) {
+            page.prev.next = page.next;
+        } else {
+            first[q] = page.next;
+        }
+        if (page.next != null) {
+            page.next.prev = page.prev;
+        } else {
+            last[q] = page.prev;
+        }
+        page.next = null;
+        page.prev = null;
+        updateDirect(q);
+    }
+
+    /** Moves a page from queue {@code from} to the end of queue {@code to}. */
+    public void move(int from, int to, Page page) {
+        remove(from, page);
+        pushBack(to, page);
+    }
+
+    /** Points the direct entries of bin {@code q} at the queue's first page. */
+    private void updateDirect(int q) {
+        int to = DIRECT_TO[q];
+        if (to == 0 || q >= SizeClasses.BIN_HUGE) {
+            return;
+        }
+        Page target = first[q] == null ? Page.EMPTY : first[q];
+        for (int w = DIRECT_FROM[q]; w <= to; w++) {
+            direct[w] = target;
+        }
+    }
+
+    /** Empties every queue (the pages are handled by the caller) and resets the direct table. */
+    public void clear() {
+        java.util.Arrays.fill(first, null);
+        java.util.Arrays.fill(last, null);
+        java.util.Arrays.fill(direct, Page.EMPTY);
+    }
+
+    /** True when no queue holds a page. */
+    public boolean isEmpty() {
+        for (Page p : first) {
+            if (p != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

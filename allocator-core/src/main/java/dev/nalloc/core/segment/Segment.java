@@ -1,0 +1,202 @@
+package dev.nalloc.core.segment;
+
+import dev.nalloc.core.arena.MemoryBlock;
+import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.core.page.Page;
+
+/**
+ * A 32 MiB-aligned segment of 64 KiB slices (mimalloc's {@code mi_segment_t}), or a huge segment
+ * holding one block. The native memory holds only blocks; the slice table, commit mask and page
+ * objects are here. {@link #cover} maps every slice to the page or free span that covers it, so a
+ * free finds its page with one shift.
+ */
+public final class Segment {
+
+    /** The allocator instance the segment belongs to (compared by identity). */
+    public final Object allocator;
+    /** The thread whose heaps allocate from this segment (frees on it are local). */
+    public final Thread ownerThread;
+    /** The owner thread's segment space (null for huge segments, which no span queue holds). */
+    public final SegmentSpace space;
+    public final MemoryBlock memory;
+    public final long base;
+    public final long size;
+    public final int sliceCount;
+    /** 16 for ordinary segments; 63 for huge ones (every offset maps to slice 0). */
+    public final int sliceShift;
+    public final boolean huge;
+    /** For each slice, the page or free span covering it. */
+    public final Page[] cover;
+    /** Page objects by start slice, made on first use and reused (no garbage in steady state). */
+    private final Page[] pageObjects;
+    /** Pages in use. */
+    public int usedPages;
+    private final long[] committedMask;
+    private final long[] zeroMask;
+
+    Segment(Object allocator, Thread ownerThread, SegmentSpace space, MemoryBlock memory, boolean huge) {
+        this.allocator = allocator;
+        this.ownerThread = ownerThread;
+        this.space = space;
+        this.memory = memory;
+        this.base = memory.address();
+        this.size = huge ? memory.size() : Layout.SEGMENT_SIZE;
+        this.huge = huge;
+        this.sliceCount = huge ? 1 : Layout.SLICES_PER_SEGMENT;
+        this.sliceShift = huge ? 63 : Layout.SLICE_SHIFT;
+        this.cover = new Page[sliceCount];
+        this.pageObjects = new Page[sliceCount];
+        this.committedMask = new long[(sliceCount + 63) >>> 6];
+        this.zeroMask = new long[committedMask.length];
+        if (memory.committed()) {
+            setBits(committedMask, 0, sliceCount, true);
+        }
+        if (memory.zero()) {
+            setBits(zeroMask, 0, sliceCount, true);
+        }
+    }
+
+    /** The page covering {@code address} (which lies in this segment). */
+    public Page pageOf(long address) {
+        return cover[(int) ((address - base) >>> sliceShift)];
+    }
+
+    /** The reusable page object for a span starting at {@code slice}. */
+    public Page pageObjectAt(int slice) {
+        Page p = pageObjects[slice];
+        if (p == null) {
+            p = new Page(this, slice);
+            pageObjects[slice] = p;
+        }
+        return p;
+    }
+
+    /** Points slices {@code [from, from + n)} at {@code page}. */
+    public void setCover(Page page, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            cover[i] = page;
+        }
+    }
+
+    public long sliceAddress(int slice) {
+        return base + ((long) slice << Layout.SLICE_SHIFT);
+    }
+
+    // ------------------------------------------------------------------ commit
+
+    /**
+     * Commits the uncommitted slices of {@code [from, from + n)} and marks the range as used.
+     *
+     * @return 1 when the whole range reads as zero, 0 when not, -1 when the OS refused
+     */
+    public int commitForUse(int from, int n, OsMemory os) {
+        if (huge) {
+            return memory.zero() ? 1 : 0;
+        }
+        int i = from;
+        int end = from + n;
+        while (i < end) {
+            if (getBit(committedMask, i)) {
+                i++;
+                continue;
+            }
+            int runEnd = i;
+            while (runEnd < end && !getBit(committedMask, runEnd)) {
+                runEnd++;
+            }
+            int r = os.commit(sliceAddress(i), (long) (runEnd - i) << Layout.SLICE_SHIFT);
+            if (r < 0) {
+                return -1;
+            }
+            setBits(committedMask, i, runEnd - i, true);
+            setBits(zeroMask, i, runEnd - i, r == 1);
+            i = runEnd;
+        }
+        boolean zero = allBits(zeroMask, from, n);
+        setBits(zeroMask, from, n, false);
+        return zero ? 1 : 0;
+    }
+
+    /** Gives the memory of free slices {@code [from, from + n)} back: decommit or reset. */
+    public void purge(int from, int n, OsMemory os, boolean decommit) {
+        int i = from;
+        int end = from + n;
+        while (i < end) {
+            if (!getBit(committedMask, i)) {
+                i++;
+                continue;
+            }
+            int runEnd = i;
+            while (runEnd < end && getBit(committedMask, runEnd)) {
+                runEnd++;
+            }
+            long bytes = (long) (runEnd - i) << Layout.SLICE_SHIFT;
+            if (decommit) {
+                if (os.decommit(sliceAddress(i), bytes, bytes)) {
+                    setBits(committedMask, i, runEnd - i, false);
+                }
+            } else {
+                os.reset(sliceAddress(i), bytes);
+            }
+            i = runEnd;
+        }
+    }
+
+    /** Bytes of this segment that are committed. */
+    public long committedBytes() {
+        if (huge) {
+            return memory.committed() ? size : 0;
+        }
+        long c = 0;
+        for (long w : committedMask) {
+            c += Long.bitCount(w);
+        }
+        return c << Layout.SLICE_SHIFT;
+    }
+
+    /** Bytes committed among slices {@code [from, from + n)}. */
+    public long committedBytes(int from, int n) {
+        if (huge) {
+            return committedBytes();
+        }
+        long c = 0;
+        for (int i = from; i < from + n; i++) {
+            if (getBit(committedMask, i)) {
+                c++;
+            }
+        }
+        return c << Layout.SLICE_SHIFT;
+    }
+
+    public boolean fullyCommitted() {
+        return committedBytes() == (huge ? size : Layout.SEGMENT_SIZE);
+    }
+
+    private static boolean getBit(long[] mask, int i) {
+        return (mask[i >>> 6] & (1L << (i & 63))) != 0;
+    }
+
+    private static boolean allBits(long[] mask, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            if (!getBit(mask, i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void setBits(long[] mask, int from, int n, boolean value) {
+        for (int i = from; i < from + n; i++) {
+            if (value) {
+                mask[i >>> 6] |= 1L << (i & 63);
+            } else {
+                mask[i >>> 6] &= ~(1L << (i & 63));
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return (huge ? "HugeSegment[0x" : "Segment[0x") + Long.toHexString(base) + " +" + size + "]";
+    }
+}

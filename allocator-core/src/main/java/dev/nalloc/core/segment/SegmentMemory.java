@@ -1,0 +1,127 @@
+package dev.nalloc.core.segment;
+
+import dev.nalloc.core.arena.Arenas;
+import dev.nalloc.core.arena.MemoryArena;
+import dev.nalloc.core.arena.MemoryBlock;
+import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.spi.OsPrimitives;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Where the segments of one allocator instance come from and go back to: arena blocks first,
+ * the OS directly when arenas are full or disallowed (options {@code disallow_arena_alloc},
+ * {@code disallow_os_alloc}). Registers segments in the {@link SegmentMap} and remembers them all
+ * so that closing the instance can give everything back.
+ */
+public final class SegmentMemory {
+
+    private final Object allocator;
+    private final OsMemory os;
+    private final Arenas arenas;
+    private final boolean allowArena;
+    private final boolean allowOs;
+    private final Set<Segment> live = ConcurrentHashMap.newKeySet();
+    private final AtomicLong segmentCount = new AtomicLong();
+    private final AtomicLong hugeCount = new AtomicLong();
+
+    public SegmentMemory(Object allocator, OsMemory os, Arenas arenas, boolean allowArena, boolean allowOs) {
+        this.allocator = allocator;
+        this.os = os;
+        this.arenas = arenas;
+        this.allowArena = allowArena;
+        this.allowOs = allowOs;
+    }
+
+    public OsMemory os() {
+        return os;
+    }
+
+    public Arenas arenas() {
+        return arenas;
+    }
+
+    /** A new ordinary segment for {@code space}, committed when asked, or null when out of memory. */
+    Segment allocate(SegmentSpace space, boolean commit) {
+        MemoryBlock m = obtain(Layout.SEGMENT_SIZE, Layout.SEGMENT_SIZE, commit);
+        return m == null ? null : publish(new Segment(allocator, space.owner(), space, m, false));
+    }
+
+    /**
+     * A huge segment of at least {@code size} bytes aligned to {@code alignment} (at least the segment
+     * alignment), committed, owned by {@code owner}; null when out of memory.
+     */
+    public Segment allocateHuge(Thread owner, long size, long alignment) {
+        MemoryBlock m = obtain(Layout.alignUp(size, Layout.SLICE_SIZE), Math.max(alignment, Layout.SEGMENT_SIZE), true);
+        return m == null ? null : publish(new Segment(allocator, owner, null, m, true));
+    }
+
+    private Segment publish(Segment s) {
+        if (!SegmentMap.fits(s.base, s.size)) {
+            giveBack(s);
+            return null;
+        }
+        live.add(s);
+        SegmentMap.register(s);
+        segmentCount.incrementAndGet();
+        if (s.huge) {
+            hugeCount.incrementAndGet();
+        }
+        return s;
+    }
+
+    private MemoryBlock obtain(long size, long alignment, boolean commit) {
+        if (allowArena && alignment <= MemoryArena.BLOCK_SIZE) {
+            int blocks = (int) ((size + MemoryArena.BLOCK_SIZE - 1) / MemoryArena.BLOCK_SIZE);
+            MemoryBlock b = arenas.allocate(blocks, commit, true);
+            if (b != null) {
+                return b;
+            }
+        }
+        if (!allowOs) {
+            return null;
+        }
+        OsPrimitives.Allocation a = os.reserve(Layout.alignUp(size, Layout.SLICE_SIZE), alignment, commit);
+        return a == null ? null : new MemoryBlock(a.address(), a.size(), null, 0, 0, commit, a.zero());
+    }
+
+    /** Unmaps a segment and gives its memory back (to its arena or the OS). Any thread. */
+    public void release(Segment s) {
+        if (!live.remove(s)) {
+            return;
+        }
+        SegmentMap.unregister(s);
+        segmentCount.decrementAndGet();
+        if (s.huge) {
+            hugeCount.decrementAndGet();
+        }
+        giveBack(s);
+    }
+
+    private void giveBack(Segment s) {
+        MemoryBlock m = s.memory;
+        if (m.fromArena()) {
+            m.arena().free(m, s.fullyCommitted(), s.committedBytes());
+        } else {
+            os.release(m.address(), m.size(), s.committedBytes());
+        }
+    }
+
+    /** Gives back every segment and arena: the instance is closing. */
+    public void releaseAll() {
+        for (Segment s : live.toArray(new Segment[0])) {
+            release(s);
+        }
+        arenas.releaseAll();
+    }
+
+    public long segments() {
+        return segmentCount.get();
+    }
+
+    public long hugeSegments() {
+        return hugeCount.get();
+    }
+}

@@ -1,0 +1,170 @@
+package dev.nalloc.core.segment;
+
+import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.core.page.Page;
+
+/**
+ * One thread's segments and their free spans (mimalloc's {@code mi_segments_tld_t} with the span
+ * functions of {@code segment.c}): pages are cut from free spans (split on use), given back
+ * (coalesced with free neighbours on free), and a segment whose pages are all free is given back
+ * too (one is kept as a spare). Owner thread only.
+ */
+public final class SegmentSpace {
+
+    private final Thread owner;
+    private final SegmentMemory memory;
+    private final SpanQueues spans = new SpanQueues();
+    private final boolean eagerCommit;
+    private final long eagerCommitDelay;
+    private final boolean purgeAtOnce;
+    private final boolean purgeDecommits;
+    private Segment spare;
+    private int segments;
+    private long segmentsEver;
+
+    public SegmentSpace(Thread owner, SegmentMemory memory, boolean eagerCommit, long eagerCommitDelay,
+                        boolean purgeAtOnce, boolean purgeDecommits) {
+        this.owner = owner;
+        this.memory = memory;
+        this.eagerCommit = eagerCommit;
+        this.eagerCommitDelay = eagerCommitDelay;
+        this.purgeAtOnce = purgeAtOnce;
+        this.purgeDecommits = purgeDecommits;
+    }
+
+    public Thread owner() {
+        return owner;
+    }
+
+    public SegmentMemory memory() {
+        return memory;
+    }
+
+    private OsMemory os() {
+        return memory.os();
+    }
+
+    /**
+     * A span of {@code slices} committed slices marked in use; {@link Page#isZeroInit} tells whether
+     * it reads as zero. Null when out of memory.
+     */
+    public Page allocateSpan(int slices) {
+        Page span = spans.take(slices);
+        if (span == null) {
+            if (!addSegment()) {
+                return null;
+            }
+            span = spans.take(slices);
+        }
+        Segment seg = span.segment;
+        int start = span.sliceIndex;
+        if (span.sliceCount > slices) {
+            makeFree(seg, start + slices, span.sliceCount - slices);
+        }
+        span.sliceCount = slices;
+        span.inUse = true;
+        seg.setCover(span, start, slices);
+        seg.usedPages++;
+        int zero = seg.commitForUse(start, slices, os());
+        if (zero < 0) {
+            freeSpan(span);
+            return null;
+        }
+        span.isZeroInit = zero == 1;
+        return span;
+    }
+
+    /** Gives a page's span back, coalescing it with free neighbours. */
+    public void freeSpan(Page page) {
+        Segment seg = page.segment;
+        page.inUse = false;
+        page.kind = null;
+        page.setHeap(null);
+        seg.usedPages--;
+        int start = page.sliceIndex;
+        int n = page.sliceCount;
+        if (start > 0) {
+            Page before = seg.cover[start - 1];
+            if (!before.inUse) {
+                spans.remove(before);
+                n += start - before.sliceIndex;
+                start = before.sliceIndex;
+            }
+        }
+        int end = page.sliceIndex + page.sliceCount;
+        if (end < seg.sliceCount) {
+            Page after = seg.cover[end];
+            if (!after.inUse) {
+                spans.remove(after);
+                n += after.sliceCount;
+            }
+        }
+        if (seg.usedPages == 0) {
+            removeSegment(seg);
+            return;
+        }
+        makeFree(seg, start, n);
+        if (purgeAtOnce) {
+            seg.purge(start, n, os(), purgeDecommits);
+        }
+    }
+
+    private void makeFree(Segment seg, int start, int n) {
+        Page span = seg.pageObjectAt(start);
+        span.inUse = false;
+        span.sliceCount = n;
+        seg.setCover(span, start, n);
+        spans.push(span);
+    }
+
+    private boolean addSegment() {
+        Segment seg = spare;
+        if (seg != null) {
+            spare = null;
+        } else {
+            boolean commit = eagerCommit && segmentsEver >= eagerCommitDelay;
+            seg = memory.allocate(this, commit);
+            if (seg == null) {
+                return false;
+            }
+            segmentsEver++;
+        }
+        segments++;
+        makeFree(seg, 0, seg.sliceCount);
+        return true;
+    }
+
+    private void removeSegment(Segment seg) {
+        segments--;
+        if (spare == null && !purgeAtOnce) {
+            spare = seg;
+        } else {
+            memory.release(seg);
+        }
+    }
+
+    /** Returns memory: the spare segment goes back, and with {@code force} every free span is purged. */
+    public void collect(boolean force) {
+        if (force) {
+            if (spare != null) {
+                memory.release(spare);
+                spare = null;
+            }
+            spans.forEach(s -> s.segment.purge(s.sliceIndex, s.sliceCount, os(), purgeDecommits));
+        }
+    }
+
+    /** Segments in use by this thread (not counting the spare). */
+    public int segments() {
+        return segments;
+    }
+
+    /** Free spans waiting in the queues. */
+    public int freeSpans() {
+        return spans.count();
+    }
+
+    public boolean hasSpare() {
+        return spare != null;
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * Nalloc's engine: mimalloc v2's design (arenas, segments of slices, pages, page queues, thread
+ * heaps) in Java over {@link java.lang.foreign}. Block memory is native; all metadata is Java
+ * objects. Run with {@code --enable-native-access=dev.nalloc.core} (or {@code ALL-UNNAMED} on the
+ * class path): the engine reads and writes free-list links through one all-memory segment.
+ */
+module dev.nalloc.core {
+    requires dev.nalloc.api;
+    requires org.slf4j;
+
+    provides dev.nalloc.spi.AllocatorProvider with dev.nalloc.core.NallocProvider;
+}
