@@ -313,6 +313,9 @@ public final class MacOsPrimitives implements OsPrimitives {
                 footprint = info.get(JAVA_LONG, DarwinStructs.RI_PHYS_FOOTPRINT); // what Activity Monitor calls memory
             }
         }
+        if (rss > peakRss && peakRss != -1) {
+            peakRss = rss; // read a moment apart: the peak cannot be below what is resident now
+        }
         return new ProcessInfo(elapsed, user, system, rss, peakRss, footprint, -1, majorFaults);
     }
 

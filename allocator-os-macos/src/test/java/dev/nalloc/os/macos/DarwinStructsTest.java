@@ -1,0 +1,58 @@
+package dev.nalloc.os.macos;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The layouts against the sizes and offsets of the 64-bit macOS SDK headers. */
+class DarwinStructsTest {
+
+    @Test
+    void timevalHasA32BitMicrosecondFieldPaddedTo16Bytes() {
+        assertEquals(16, DarwinStructs.TIMEVAL.byteSize());
+        assertEquals(8, DarwinStructs.offset(DarwinStructs.TIMEVAL, "tv_usec"));
+    }
+
+    @Test
+    void rusageMatchesSysResourceH() {
+        assertEquals(144, DarwinStructs.RUSAGE.byteSize());
+        assertEquals(0, DarwinStructs.RU_UTIME_SEC);
+        assertEquals(8, DarwinStructs.RU_UTIME_USEC);
+        assertEquals(16, DarwinStructs.RU_STIME_SEC);
+        assertEquals(24, DarwinStructs.RU_STIME_USEC);
+        assertEquals(32, DarwinStructs.RU_MAXRSS);
+        assertEquals(72, DarwinStructs.RU_MAJFLT);
+        assertEquals(136, DarwinStructs.offset(DarwinStructs.RUSAGE, "ru_nivcsw"));
+    }
+
+    @Test
+    void rusageInfoV2MatchesSysResourceH() {
+        assertEquals(160, DarwinStructs.RUSAGE_INFO_V2.byteSize());
+        assertEquals(16, DarwinStructs.offset(DarwinStructs.RUSAGE_INFO_V2, "ri_user_time"));
+        assertEquals(48, DarwinStructs.RI_PAGEINS);
+        assertEquals(64, DarwinStructs.RI_RESIDENT_SIZE);
+        assertEquals(72, DarwinStructs.RI_PHYS_FOOTPRINT);
+        assertEquals(152, DarwinStructs.offset(DarwinStructs.RUSAGE_INFO_V2, "ri_diskio_byteswritten"));
+    }
+
+    @Test
+    void constantsMatchTheDarwinHeaders() {
+        assertEquals(0x1000, Darwin.MAP_ANON);
+        assertEquals(2, Darwin.MAP_PRIVATE);
+        assertEquals(7, Darwin.MADV_FREE_REUSABLE);
+        assertEquals(8, Darwin.MADV_FREE_REUSE);
+        assertEquals(4, Darwin.MADV_DONTNEED);
+        assertEquals(0x64000000, Darwin.vmMakeTag(Darwin.NALLOC_VM_TAG));
+        assertEquals(0x20000, Darwin.VM_FLAGS_SUPERPAGE_SIZE_2MB);
+    }
+
+    @Test
+    void theLinkerCanCaptureErrno() {
+        MemoryLayout capture = Linker.Option.captureStateLayout();
+        assertTrue(capture.toString().contains("errno"), capture.toString());
+    }
+}

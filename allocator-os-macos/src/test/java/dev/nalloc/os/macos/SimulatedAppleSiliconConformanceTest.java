@@ -1,0 +1,37 @@
+package dev.nalloc.os.macos;
+
+import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.conformance.OsPrimitivesConformance;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+/**
+ * The SPI conformance suite against the macOS layer over a simulated Apple silicon kernel (16 KiB
+ * pages, no superpages). Linux only: the resident-set check reads the real RSS from /proc.
+ */
+@EnabledOnOs(OS.LINUX)
+@SkipInheritedTests(value = "residentSetGrowsWhenCommittedMemoryIsTouched",
+        reason = "16 KiB simulated pages over 4 KiB host pages: one byte per simulated page makes only a quarter"
+                + " resident; SimulatedIntelMacConformanceTest (4 KiB pages) runs this check")
+class SimulatedAppleSiliconConformanceTest extends OsPrimitivesConformance {
+
+    private static final SimulatedDarwinKernel KERNEL =
+            new SimulatedDarwinKernel(SimulatedDarwinKernel.Config.appleSilicon());
+    private static final OsPrimitives OS_LAYER = new MacOsPrimitives(new HostPlatform("Mac OS X", "aarch64"), KERNEL);
+
+    @AfterAll
+    static void close() {
+        KERNEL.close();
+    }
+
+    @Override
+    protected OsPrimitives os() {
+        return OS_LAYER;
+    }
+
+    @Override
+    protected boolean canRunChildJvm() {
+        return false; // the child would load the real provider, which is unsupported here
+    }
+}

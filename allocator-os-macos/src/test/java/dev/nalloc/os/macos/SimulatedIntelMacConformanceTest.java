@@ -1,0 +1,34 @@
+package dev.nalloc.os.macos;
+
+import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.conformance.OsPrimitivesConformance;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+/**
+ * The SPI conformance suite against the macOS layer over a simulated Intel Mac kernel (4 KiB
+ * pages, 2 MiB superpages). Linux only: the resident-set check reads the real RSS from /proc.
+ */
+@EnabledOnOs(OS.LINUX)
+class SimulatedIntelMacConformanceTest extends OsPrimitivesConformance {
+
+    private static final SimulatedDarwinKernel KERNEL =
+            new SimulatedDarwinKernel(SimulatedDarwinKernel.Config.intel());
+    private static final OsPrimitives OS_LAYER = new MacOsPrimitives(new HostPlatform("Mac OS X", "x86_64"), KERNEL);
+
+    @AfterAll
+    static void close() {
+        KERNEL.close();
+    }
+
+    @Override
+    protected OsPrimitives os() {
+        return OS_LAYER;
+    }
+
+    @Override
+    protected boolean canRunChildJvm() {
+        return false; // the child would load the real provider, which is unsupported here
+    }
+}
