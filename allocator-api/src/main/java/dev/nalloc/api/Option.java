@@ -168,6 +168,9 @@ public enum Option {
         if (n < 0) {
             throw new IllegalArgumentException("negative size");
         }
-        return Math.multiplyExact(n, unit);
+        if (n > Long.MAX_VALUE / unit) {
+            throw new IllegalArgumentException("size too large");
+        }
+        return n * unit;
     }
 }

@@ -21,19 +21,27 @@ final class Providers {
                         "no Nalloc engine found: add the artifact dev.nalloc:allocator-core to the class path or module path"));
     }
 
+    private static volatile Allocator global;
+
+    /**
+     * The global allocator, built on first use. Not a class-initialization holder: a missing
+     * engine or OS layer must surface as the documented {@link IllegalStateException} (every
+     * time it is asked), not as an {@code ExceptionInInitializerError} followed by
+     * {@code NoClassDefFoundError}s.
+     */
     static Allocator global() {
-        return Global.INSTANCE;
+        Allocator a = global;
+        return a != null ? a : createGlobal();
     }
 
-    /** Lazy holder: the global allocator is built on first use. */
-    private static final class Global {
-        static final Allocator INSTANCE = create();
-
-        private static Allocator create() {
+    private static synchronized Allocator createGlobal() {
+        if (global == null) {
             OptionValues values = OptionValues.fromEnvironment();
             Mode mode = values.mode();
-            return provider().create(new AllocatorConfig(OsPrimitives.best(), values, mode, null, null, null, null,
+            AllocatorProvider engine = provider();
+            global = engine.create(new AllocatorConfig(OsPrimitives.best(), values, mode, null, null, null, null,
                     "global", true));
         }
+        return global;
     }
 }
