@@ -53,6 +53,8 @@ final class LibcSyscalls implements LinuxSyscalls {
     private final MethodHandle getrusage;
     private final MethodHandle sysconf;
     private final MethodHandle syscall3;
+    /** glibc's getcpu (2.29+), which uses the vDSO; null when the C library lacks it. */
+    private final MethodHandle getcpu;
     private final MethodHandle syscall6;
     private final LinuxConstants.SyscallNumbers numbers;
 
@@ -89,6 +91,8 @@ final class LibcSyscalls implements LinuxSyscalls {
         // long syscall(long number, ...)
         syscall3 = link("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
+        getcpu = LIBC.find("getcpu").isPresent()
+                ? link("getcpu", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG)) : null;
         syscall6 = link("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
                 JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
     }
@@ -203,7 +207,9 @@ final class LibcSyscalls implements LinuxSyscalls {
         long cpu = b.address();
         long node = cpu + 8;
         try {
-            long r = (long) syscall3.invokeExact(s.callState, numbers.getcpu(), cpu, node, 0L);
+            long r = getcpu != null
+                    ? (int) getcpu.invokeExact(s.callState, cpu, node)
+                    : (long) syscall3.invokeExact(s.callState, numbers.getcpu(), cpu, node, 0L);
             return r != 0 ? -s.errno() : b.get(JAVA_INT, 8);
         } catch (Throwable t) {
             throw rethrow(t);
