@@ -204,7 +204,7 @@ public final class LocalHeap {
      */
     public Page hugePage(long size, long alignment, long adjust) {
         sweepReleasedHuge();
-        long blockSize = Layout.alignUp(size + adjust, Layout.SLICE_SIZE);
+        long blockSize = Layout.alignUp(Math.max(1, size + adjust), Layout.SLICE_SIZE);
         Segment seg = context.segments().allocateHuge(null, blockSize, alignment);
         if (seg == null) {
             return null;
