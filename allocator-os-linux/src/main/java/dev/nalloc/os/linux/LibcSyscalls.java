@@ -222,7 +222,7 @@ final class LibcSyscalls implements LinuxSyscalls {
         s.buffer.set(JAVA_LONG, 0, nodeMask);
         try {
             long r = (long) syscall6.invokeExact(s.callState, numbers.mbind(), address, length, (long) mode,
-                    s.buffer.address(), (long) Long.SIZE, (long) flags);
+                    s.buffer.address(), (long) Long.SIZE + 1, (long) flags); // the kernel reads maxnode - 1 bits
             return r == 0 ? 0 : s.errno();
         } catch (Throwable t) {
             throw rethrow(t);

@@ -79,7 +79,9 @@ public final class LinuxOsPrimitives implements OsPrimitives {
 
     /** The provider for the running JVM (used by {@link java.util.ServiceLoader}). */
     public LinuxOsPrimitives() {
-        this(System.getProperty("os.name", ""), System.getProperty("os.arch", ""), LibcSyscalls::new);
+        // A lambda, not a constructor reference: LibcSyscalls (and the native linker) must stay
+        // untouched until first use on a supported platform.
+        this(System.getProperty("os.name", ""), System.getProperty("os.arch", ""), arch -> new LibcSyscalls(arch));
     }
 
     /** For tests: a given platform and a source of system calls (given the architecture). */

@@ -43,7 +43,7 @@ interface LinuxSyscalls {
     int getcpuNode();
 
     /**
-     * {@code mbind(address, length, mode, &nodeMask, 64, flags)} with a one-word node mask: 0 or errno.
+     * {@code mbind(address, length, mode, &nodeMask, 65, flags)} with a one-word node mask (nodes 0 to 63): 0 or errno.
      */
     int mbind(long address, long length, int mode, long nodeMask, int flags);
 

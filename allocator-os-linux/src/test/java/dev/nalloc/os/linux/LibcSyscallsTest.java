@@ -77,6 +77,20 @@ class LibcSyscallsTest {
     }
 
     @Test
+    void mbindToNodeZeroWorksOrIsUnsupported() {
+        long p = LIBC.mmap(0, 1 << 16, LinuxConstants.PROT_READ_WRITE, LinuxConstants.MAP_PRIVATE | LinuxConstants.MAP_ANONYMOUS);
+        assertTrue(p > 0);
+        try {
+            int error = LIBC.mbind(p, 1 << 16, LinuxConstants.MPOL_PREFERRED, 1, 0);
+            // ENOSYS without NUMA support in the kernel, EPERM under some seccomp profiles.
+            assertTrue(error == 0 || error == LinuxConstants.ENOSYS || error == LinuxConstants.EPERM, "mbind: " + Errno.describe(error));
+            assertEquals(EINVAL, LIBC.mbind(p, 1 << 16, LinuxConstants.MPOL_PREFERRED, 0, 0xffff), "bad flags");
+        } finally {
+            assertEquals(0, LIBC.munmap(p, 1 << 16));
+        }
+    }
+
+    @Test
     void filesAndDirectories() {
         assertTrue(LIBC.readFile("/proc/meminfo").contains("MemTotal"));
         assertNull(LIBC.readFile("/nonexistent/file"));
