@@ -38,7 +38,8 @@ import static dev.nalloc.os.linux.LinuxConstants.PR_SET_THP_DISABLE;
  *       drops) but keeps them accessible, so no re-commit is needed and no extra {@code mprotect}
  *       splits the mapping;</li>
  *   <li>reset = {@code MADV_FREE} (lazy, cheapest), falling back to {@code MADV_DONTNEED} for
- *       good once the kernel answers {@code EINVAL};</li>
+ *       good when the kernel does not know it (before 4.5), and for the one call when only the
+ *       range refuses it (huge TLB pages);</li>
  *   <li>large pages: {@code MAP_HUGETLB} first when allowed (and not failing recently), then a
  *       regular mapping with {@code MADV_HUGEPAGE} on its large-page-aligned part;</li>
  *   <li>huge (1 GiB) pages: {@code MAP_HUGETLB|MAP_HUGE_1GB}, then 2 MiB pages, then
@@ -270,11 +271,26 @@ public final class LinuxOsPrimitives implements OsPrimitives {
             if (error != EINVAL) {
                 return error;
             }
-            // Kernels before 4.5 do not know MADV_FREE: use MADV_DONTNEED from now on.
-            madviseFreeUnsupported = true;
-            LOG.debug("nalloc: MADV_FREE refused; resetting with MADV_DONTNEED from now on");
+            // EINVAL means either a kernel before 4.5 (no MADV_FREE at all: use MADV_DONTNEED from
+            // now on) or a range that cannot be freed lazily (huge TLB pages): only this range
+            // falls back then. A one-page probe tells the two apart, once.
+            if (!kernelKnowsMadviseFree(s)) {
+                madviseFreeUnsupported = true;
+                LOG.debug("nalloc: the kernel does not know MADV_FREE; resetting with MADV_DONTNEED from now on");
+            }
         }
         return s.sys().madvise(address, size, MADV_DONTNEED);
+    }
+
+    private boolean kernelKnowsMadviseFree(State s) {
+        long page = s.config().pageSize();
+        long probe = s.sys().mmap(0, page, PROT_READ_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+        if (probe < 0) {
+            return true; // cannot tell: keep trying MADV_FREE
+        }
+        int error = s.sys().madvise(probe, page, MADV_FREE);
+        s.sys().munmap(probe, page);
+        return error != EINVAL;
     }
 
     /** Nothing to do on Linux: reset pages are usable at once. */

@@ -151,11 +151,29 @@ class LinuxOsPrimitivesSimulatedTest {
         Allocation a = os.alloc(0, MIB, 0, true, false);
         kernel.clearCalls();
         assertEquals(0, os.reset(a.address(), MIB));
-        assertEquals(List.of((long) MADV_FREE, (long) MADV_DONTNEED),
-                kernel.calls("madvise").stream().map(SimulatedKernel.Call::arg).toList());
+        assertEquals(List.of((long) MADV_FREE, (long) MADV_FREE, (long) MADV_DONTNEED),
+                kernel.calls("madvise").stream().map(SimulatedKernel.Call::arg).toList(),
+                "the range, the one-page probe, then the fallback");
         kernel.clearCalls();
         assertEquals(0, os.reset(a.address(), MIB));
         assertEquals(MADV_DONTNEED, onlyCall("madvise").arg(), "MADV_FREE was tried again");
+    }
+
+    @Test
+    void resetOfHugeTlbPagesFallsBackForThatRangeOnly() {
+        Allocation large = os.alloc(0, 4 * MIB, 2 * MIB, true, true);
+        assertTrue(large.large());
+        Allocation small = os.alloc(0, MIB, 0, true, false);
+        kernel.clearCalls();
+        assertEquals(0, os.reset(large.address(), 4 * MIB));
+        List<SimulatedKernel.Call> advice = kernel.calls("madvise");
+        assertEquals(MADV_FREE, advice.get(0).arg());
+        assertEquals(MADV_DONTNEED, advice.get(advice.size() - 1).arg());
+        assertEquals(large.address(), advice.get(advice.size() - 1).address());
+        assertEquals(1, kernel.calls("munmap").size(), "the MADV_FREE probe mapping was not unmapped");
+        kernel.clearCalls();
+        assertEquals(0, os.reset(small.address(), MIB));
+        assertEquals(MADV_FREE, onlyCall("madvise").arg(), "MADV_FREE given up because of huge TLB pages");
     }
 
     @Test

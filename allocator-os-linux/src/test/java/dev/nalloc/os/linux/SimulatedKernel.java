@@ -184,7 +184,13 @@ final class SimulatedKernel implements LinuxSyscalls {
             return EINVAL;
         }
         long end = address + ((length + PAGE - 1) & -PAGE);
-        return isMapped(address, end) ? 0 : ENOMEM;
+        if (!isMapped(address, end)) {
+            return ENOMEM;
+        }
+        if (advice == MADV_FREE && mappings.subMap(mappings.floorKey(address), end).values().stream().anyMatch(Mapping::hugeTlb)) {
+            return EINVAL; // like Linux: huge TLB pages cannot be freed lazily
+        }
+        return 0;
     }
 
     @Override
