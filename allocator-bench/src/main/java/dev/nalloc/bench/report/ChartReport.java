@@ -1,0 +1,80 @@
+package dev.nalloc.bench.report;
+
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.axis.CategoryLabelPositions;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.CombinedDomainCategoryPlot;
+import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.data.category.DefaultCategoryDataset;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Bars of relative time and relative memory per workload, one bar per allocator (like
+ * mimalloc's published charts), rendered headless to PNG with JFreeChart. Bars are cut at
+ * {@link #CUT} so one very slow allocator does not flatten the rest; the tables have the numbers.
+ */
+public final class ChartReport {
+
+    public static final double CUT = 4.0;
+
+    private ChartReport() {
+    }
+
+    /** The chart object (tests inspect it; {@link #write} renders it). */
+    public static JFreeChart chart(BenchReport report) {
+        System.setProperty("java.awt.headless", "true");
+        Comparison c = report.comparison();
+        DefaultCategoryDataset time = new DefaultCategoryDataset();
+        DefaultCategoryDataset memory = new DefaultCategoryDataset();
+        for (String workload : c.workloads()) {
+            for (Comparison.Row row : c.rows(workload)) {
+                if (Double.isFinite(row.relativeTime())) {
+                    time.addValue(Math.min(CUT, row.relativeTime()), row.record().peer(), workload);
+                }
+                if (Double.isFinite(row.relativeMemory())) {
+                    memory.addValue(Math.min(CUT, row.relativeMemory()), row.record().peer(), workload);
+                }
+            }
+        }
+        CategoryAxis workloads = new CategoryAxis("workload");
+        workloads.setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+        CombinedDomainCategoryPlot plot = new CombinedDomainCategoryPlot(workloads);
+        plot.add(subplot(time, "relative time"), 1);
+        plot.add(subplot(memory, "relative peak RSS"), 1);
+        JFreeChart chart = new JFreeChart("Allocators relative to " + c.preferredBaseline()
+                + " (= 1.00, lower is better; bars cut at " + CUT + ")", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        chart.addSubtitle(new TextTitle(report.machine().summary()));
+        chart.setBackgroundPaint(Color.WHITE);
+        return chart;
+    }
+
+    private static CategoryPlot subplot(DefaultCategoryDataset data, String label) {
+        NumberAxis axis = new NumberAxis(label);
+        axis.setRange(0, CUT);
+        BarRenderer renderer = new BarRenderer();
+        renderer.setBarPainter(new StandardBarPainter());
+        renderer.setShadowVisible(false);
+        renderer.setItemMargin(0.02);
+        CategoryPlot plot = new CategoryPlot(data, null, axis, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        ValueMarker one = new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1.5f));
+        plot.addRangeMarker(one);
+        return plot;
+    }
+
+    public static void write(BenchReport report, Path png) throws IOException {
+        int width = Math.max(1000, 140 * Math.max(1, report.comparison().workloads().size()));
+        ChartUtils.saveChartAsPNG(png.toFile(), chart(report), width, 800);
+    }
+}

@@ -1,0 +1,13 @@
+package dev.nalloc.bench.report;
+
+/**
+ * One JMH result of the headline (64 B malloc + free on one thread).
+ *
+ * @param peer        the allocator (or Java API variant)
+ * @param benchmark   the JMH benchmark method
+ * @param nanosPerOp  average time per operation
+ * @param error       the 99.9% confidence half-width reported by JMH
+ * @param bytesPerOp  Java heap allocation per operation ({@code -prof gc}), -1 if not measured
+ */
+public record HeadlineRow(String peer, String benchmark, double nanosPerOp, double error, double bytesPerOp) {
+}

@@ -1,0 +1,65 @@
+package dev.nalloc.bench.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** The report as Markdown (what docs/performance.md keeps). */
+public final class MarkdownReport {
+
+    private MarkdownReport() {
+    }
+
+    public static String render(BenchReport report) {
+        StringBuilder md = new StringBuilder();
+        md.append("- Machine: ").append(report.machine().summary()).append('\n');
+        md.append("- Command: `").append(report.command()).append("`\n");
+        md.append("- Settings: ").append(report.settings()).append("\n\n");
+        md.append("| allocator | version | how |\n|---|---|---|\n");
+        for (PeerInfo p : report.peers()) {
+            md.append("| ").append(p.name()).append(" | ")
+                    .append(p.available() ? p.version() : "skipped: " + p.skipLine()).append(" | ")
+                    .append(p.description()).append(" |\n");
+        }
+        if (!report.headline().isEmpty()) {
+            md.append("\n### Headline: 64 B malloc + free, 1 thread (JMH, ns/op, lower is better)\n\n");
+            md.append("| allocator | ns/op | ± | B/op |\n|---|---:|---:|---:|\n");
+            for (HeadlineRow r : report.headline()) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", r.peer(),
+                        Units.decimal(r.nanosPerOp(), 2), Units.decimal(r.error(), 2),
+                        r.bytesPerOp() < 0 ? "-" : Units.decimal(r.bytesPerOp(), 1)));
+            }
+            md.append('\n').append(TextReport.targets(report.headline())).append('\n');
+        }
+        Comparison c = report.comparison();
+        md.append("\n### Workloads (relative to ").append(c.preferredBaseline())
+                .append(" = 1.00, higher is worse)\n\n");
+        md.append("| workload | allocator | rel time | rel mem | ns/op | time (s) | peak RSS | committed | note |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+        for (String workload : c.workloads()) {
+            for (Comparison.Row row : c.rows(workload)) {
+                RunRecord r = row.record();
+                if (r.ok()) {
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", workload,
+                            r.peer(), Units.ratio(row.relativeTime()), Units.ratio(row.relativeMemory()),
+                            Units.decimal(r.nanosPerOperation(), 1), Units.decimal(r.seconds(), 3),
+                            Units.bytes(r.peakRssBytes()), Units.bytes(r.peakCommitBytes()), r.detail()));
+                } else {
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %s | | | | | | %s |%n", workload, r.peer(),
+                            r.status(), r.message().replace('|', '/')));
+                }
+            }
+        }
+        md.append("\n| allocator | geomean rel time | geomean rel mem |\n|---|---:|---:|\n");
+        for (String peer : c.peers()) {
+            md.append("| ").append(peer).append(" | ").append(Units.ratio(c.geometricMeanTime(peer))).append(" | ")
+                    .append(Units.ratio(c.geometricMeanMemory(peer))).append(" |\n");
+        }
+        return md.toString();
+    }
+
+    public static void write(BenchReport report, Path file) throws IOException {
+        Files.writeString(file, render(report));
+    }
+}

@@ -1,0 +1,108 @@
+package dev.nalloc.bench.report;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** The report as plain-text tables for the terminal: one table per workload, relative to Nalloc. */
+public final class TextReport {
+
+    /** Headline targets from the issue. */
+    public static final double TARGET_NANOS = 5.0;
+    public static final double TARGET_SPEEDUP_OVER_MIMALLOC = 1.5;
+
+    private TextReport() {
+    }
+
+    public static void write(BenchReport report, PrintStream out) {
+        out.println("== Nalloc allocator comparison ==");
+        out.println("Machine:  " + report.machine().summary());
+        out.println("Settings: " + report.settings());
+        out.println("Command:  " + report.command());
+        out.println("Allocators:");
+        for (PeerInfo p : report.peers()) {
+            if (p.available()) {
+                out.printf(Locale.ROOT, "  %-17s %s — %s%n", p.name(), p.version(), p.description());
+            }
+        }
+        report.peers().stream().filter(p -> !p.available()).forEach(p -> out.println("  " + p.skipLine()));
+        out.println();
+        writeHeadline(report.headline(), out);
+        Comparison c = report.comparison();
+        for (String workload : c.workloads()) {
+            String base = c.baselineOf(workload).orElse("none");
+            out.printf(Locale.ROOT, "%s  (relative to %s = 1.00, higher is worse%s)%n", workload, base,
+                    base.equals(c.preferredBaseline()) ? "" : "; " + c.preferredBaseline() + " did not complete");
+            out.printf(Locale.ROOT, "  %-17s %8s %8s %10s %9s %10s %11s %11s  %s%n", "allocator", "rel time",
+                    "rel mem", "ns/op", "time", "ops", "peak RSS", "committed", "note");
+            for (Comparison.Row row : c.rows(workload)) {
+                RunRecord r = row.record();
+                if (r.ok()) {
+                    out.printf(Locale.ROOT, "  %-17s %8s %8s %10s %8ss %10s %11s %11s  %s%n", r.peer(),
+                            Units.ratio(row.relativeTime()), Units.ratio(row.relativeMemory()),
+                            Units.decimal(r.nanosPerOperation(), 1), Units.decimal(r.seconds(), 3),
+                            r.operations(), Units.bytes(r.peakRssBytes()), Units.bytes(r.peakCommitBytes()),
+                            r.detail());
+                } else {
+                    out.printf(Locale.ROOT, "  %-17s %s: %s%n", r.peer(), r.status().toUpperCase(Locale.ROOT),
+                            r.message());
+                }
+            }
+            out.println();
+        }
+        if (!c.workloads().isEmpty()) {
+            out.println("Geometric mean of relative figures over workloads (baseline " + c.preferredBaseline() + " where it completed):");
+            for (String peer : c.peers()) {
+                out.printf(Locale.ROOT, "  %-17s time %s   memory %s%n", peer, Units.ratio(c.geometricMeanTime(peer)),
+                        Units.ratio(c.geometricMeanMemory(peer)));
+            }
+        }
+    }
+
+    static void writeHeadline(List<HeadlineRow> rows, PrintStream out) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        out.println("Headline: 64 B malloc + free, 1 thread (JMH average time, lower is better)");
+        Optional<HeadlineRow> nalloc = find(rows, "nalloc");
+        out.printf(Locale.ROOT, "  %-26s %9s %8s %9s %10s%n", "allocator", "ns/op", "±", "B/op", "vs nalloc");
+        for (HeadlineRow r : rows) {
+            out.printf(Locale.ROOT, "  %-26s %9s %8s %9s %10s%n", r.peer(), Units.decimal(r.nanosPerOp(), 2),
+                    Units.decimal(r.error(), 2), r.bytesPerOp() < 0 ? "-" : Units.decimal(r.bytesPerOp(), 1),
+                    nalloc.map(n -> Units.ratio(r.nanosPerOp() / n.nanosPerOp())).orElse("-"));
+        }
+        out.println("  " + targets(rows));
+        out.println();
+    }
+
+    /** The verdict on the headline targets, one line. */
+    public static String targets(List<HeadlineRow> rows) {
+        Optional<HeadlineRow> nalloc = find(rows, "nalloc");
+        if (nalloc.isEmpty()) {
+            return "targets: no Nalloc result (engine not available)";
+        }
+        HeadlineRow n = nalloc.get();
+        StringBuilder sb = new StringBuilder("targets: ");
+        sb.append(String.format(Locale.ROOT, "<= %.0f ns/op: %s (%.2f); ", TARGET_NANOS,
+                n.nanosPerOp() <= TARGET_NANOS ? "met" : "NOT met", n.nanosPerOp()));
+        if (n.bytesPerOp() >= 0) {
+            sb.append(String.format(Locale.ROOT, "0 B/op: %s (%.2f); ", n.bytesPerOp() < 0.5 ? "met" : "NOT met",
+                    n.bytesPerOp()));
+        }
+        Optional<HeadlineRow> mi = find(rows, "mimalloc");
+        if (mi.isPresent()) {
+            double speedup = mi.get().nanosPerOp() / n.nanosPerOp();
+            sb.append(String.format(Locale.ROOT, ">= %.1fx faster than mimalloc: %s (%.2fx)",
+                    TARGET_SPEEDUP_OVER_MIMALLOC, speedup >= TARGET_SPEEDUP_OVER_MIMALLOC ? "met" : "NOT met",
+                    speedup));
+        } else {
+            sb.append("mimalloc not measured");
+        }
+        return sb.toString();
+    }
+
+    private static Optional<HeadlineRow> find(List<HeadlineRow> rows, String peer) {
+        return rows.stream().filter(r -> r.peer().equals(peer)).findFirst();
+    }
+}

@@ -1,0 +1,202 @@
+package dev.nalloc.bench.runner;
+
+import dev.nalloc.bench.peer.PeerSpec;
+import dev.nalloc.bench.peer.Peers;
+import dev.nalloc.bench.report.BenchReport;
+import dev.nalloc.bench.report.ChartReport;
+import dev.nalloc.bench.report.CsvReport;
+import dev.nalloc.bench.report.HeadlineRow;
+import dev.nalloc.bench.report.JsonReport;
+import dev.nalloc.bench.report.MachineInfo;
+import dev.nalloc.bench.report.MarkdownReport;
+import dev.nalloc.bench.report.PeerInfo;
+import dev.nalloc.bench.report.RunRecord;
+import dev.nalloc.bench.report.TextReport;
+import dev.nalloc.bench.report.Units;
+import dev.nalloc.bench.workload.Workload;
+import dev.nalloc.bench.workload.Workloads;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The main job: runs every workload against every allocator, each in a fresh child JVM, then a
+ * short JMH headline, prints a table per workload relative to Nalloc and writes CSV, JSON,
+ * Markdown and a PNG chart into {@code results/<timestamp>/}.
+ *
+ * <p>Arguments ({@code key=value}): {@code workloads=a,b} (default all), {@code peers=a,b}
+ * (default all but jdk-arena-shared), {@code threads=N} (default: processors), {@code scale=X}
+ * (default 1), {@code seed=S}, {@code timeout=SECONDS} per child (default 180), {@code jmh=false}
+ * to skip the headline, {@code jmh-iteration-ms=300}, {@code jmh-iterations=3},
+ * {@code out=DIR}, and workload parameters as {@code <workload>.<param>=V}
+ * (e.g. {@code larson.seconds=2 mstress.iterations=20}); {@code list=true} lists the names.
+ */
+public final class BenchMain {
+
+    private final PrintStream out;
+
+    BenchMain(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] argv) throws Exception {
+        if (Runtime.version().feature() < 25) {
+            System.err.println("The benchmark needs JDK 25 or later; this is " + Runtime.version());
+            System.exit(1);
+        }
+        Path results = new BenchMain(System.out).run(new Args(argv), String.join(" ", argv));
+        System.out.println("Results written to " + results.toAbsolutePath());
+    }
+
+    /** Runs the comparison; returns the results folder. */
+    Path run(Args args, String argLine) throws IOException, InterruptedException {
+        if (Boolean.parseBoolean(args.get("list", "false"))) {
+            out.println("workloads: " + Workloads.all().stream().map(Workload::name).toList());
+            out.println("allocators: " + Peers.all().stream().map(PeerSpec::name).toList());
+            return Path.of(".");
+        }
+        MachineInfo machine = MachineInfo.detect();
+        List<Workload> workloads = selectWorkloads(args.get("workloads", "all"));
+        List<PeerSpec> selected = selectPeers(args.get("peers", "default"));
+        int threads = Integer.parseInt(args.get("threads", String.valueOf(machine.cores())));
+        String scale = args.get("scale", "1");
+        String seed = args.get("seed", "4141");
+        Duration timeout = Duration.ofSeconds(Long.parseLong(args.get("timeout", "180")));
+        Path outDir = Path.of(args.get("out", "results/"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
+        Files.createDirectories(outDir);
+
+        out.println("Nalloc benchmark on " + machine.summary());
+        out.println("Java: " + ChildLauncher.javaExecutable());
+        List<PeerInfo> peerInfos = new ArrayList<>();
+        List<PeerSpec> available = new ArrayList<>();
+        for (PeerSpec spec : selected) {
+            String skip = spec.skipLine().orElse("");
+            if (!skip.isEmpty()) {
+                out.println(skip);
+            } else {
+                available.add(spec);
+            }
+            peerInfos.add(new PeerInfo(spec.name(), spec.description(), skip.isEmpty() ? spec.version().get() : "",
+                    skip));
+        }
+
+        List<RunRecord> runs = new ArrayList<>();
+        int total = workloads.size() * available.size();
+        int done = 0;
+        long started = System.nanoTime();
+        out.printf(Locale.ROOT, "Running %d workloads x %d allocators = %d child JVMs (threads=%d, scale=%s)%n",
+                workloads.size(), available.size(), total, threads, scale);
+        for (Workload workload : workloads) {
+            for (PeerSpec peer : available) {
+                List<String> childArgs = new ArrayList<>(List.of("peer=" + peer.name(), "workload=" + workload.name(),
+                        "threads=" + threads, "scale=" + scale, "seed=" + seed));
+                args.withPrefix(workload.name() + ".").forEach((k, v) -> childArgs.add("param." + k + "=" + v));
+                ChildLauncher.Outcome outcome = ChildLauncher.run(
+                        ChildLauncher.command(ChildMain.class.getName(), childArgs), peer.childEnvironment(), timeout);
+                RunRecord record = ChildLauncher.record(workload.name(), peer.name(), outcome, timeout);
+                runs.add(record);
+                done++;
+                progress(done, total, started, record);
+            }
+        }
+
+        List<HeadlineRow> headline = List.of();
+        if (Boolean.parseBoolean(args.get("jmh", "true")) && !available.isEmpty()) {
+            headline = headline(args, available, outDir, timeout);
+        }
+        String command = System.getProperty("bench.command", "java ... " + BenchMain.class.getName())
+                + (argLine.isBlank() ? "" : " " + argLine);
+        String settings = String.format(Locale.ROOT, "threads=%d scale=%s seed=%s workloads=%s overrides=%s",
+                threads, scale, seed, workloads.stream().map(Workload::name).toList(), overrides(args, workloads));
+        BenchReport report = new BenchReport(machine, command, settings, peerInfos, runs, headline);
+        out.println();
+        TextReport.write(report, out);
+        CsvReport.write(report, outDir.resolve("workloads.csv"), outDir.resolve("headline.csv"));
+        JsonReport.write(report, outDir.resolve("report.json"));
+        MarkdownReport.write(report, outDir.resolve("report.md"));
+        ChartReport.write(report, outDir.resolve("chart.png"));
+        return outDir;
+    }
+
+    private List<HeadlineRow> headline(Args args, List<PeerSpec> available, Path outDir, Duration timeout) {
+        List<String> options = JmhHeadline.quickOptions(
+                Duration.ofMillis(Long.parseLong(args.get("jmh-iteration-ms", "300"))),
+                Integer.parseInt(args.get("jmh-iterations", "3")));
+        List<String> here = available.stream().filter(p -> p.childEnvironment().isEmpty()).map(PeerSpec::name).toList();
+        List<HeadlineRow> rows = new ArrayList<>();
+        out.println("JMH headline (64 B malloc + free, 1 thread) for " + here + " and the Java API variants ...");
+        try {
+            rows.addAll(JmhHeadline.run(here, Map.of(), true, outDir, "main", options, timeout.multipliedBy(4)));
+            for (PeerSpec preloaded : available.stream().filter(p -> !p.childEnvironment().isEmpty()).toList()) {
+                out.println("JMH headline for " + preloaded.name() + " (child JVM with " + preloaded.childEnvironment()
+                        + ") ...");
+                rows.addAll(JmhHeadline.run(List.of(preloaded.name()), preloaded.childEnvironment(), false, outDir,
+                        preloaded.name(), options, timeout));
+            }
+        } catch (IOException e) {
+            out.println("JMH headline failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<String> order = available.stream().map(PeerSpec::name).toList();
+        rows.sort((a, b) -> Integer.compare(rank(order, a.peer()), rank(order, b.peer())));
+        return rows;
+    }
+
+    private static int rank(List<String> order, String peer) {
+        int i = order.indexOf(peer);
+        return i < 0 ? order.size() : i;
+    }
+
+    private void progress(int done, int total, long started, RunRecord r) {
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        double left = elapsed / done * (total - done);
+        String what = r.ok()
+                ? String.format(Locale.ROOT, "%7.3f s %8.1f ns/op  peak RSS %s", r.seconds(), r.nanosPerOperation(),
+                Units.bytes(r.peakRssBytes()))
+                : r.status().toUpperCase(Locale.ROOT) + ": " + r.message();
+        out.printf(Locale.ROOT, "[%3d/%d %s elapsed, ~%s left] %-13s %-15s %s%n", done, total, clock(elapsed),
+                clock(left), r.workload(), r.peer(), what);
+    }
+
+    private static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+
+    private static Map<String, String> overrides(Args args, List<Workload> workloads) {
+        Map<String, String> o = new java.util.TreeMap<>();
+        for (Workload w : workloads) {
+            args.withPrefix(w.name() + ".").forEach((k, v) -> o.put(w.name() + "." + k, v));
+        }
+        return o;
+    }
+
+    static List<Workload> selectWorkloads(String names) {
+        if (names.equals("all")) {
+            return Workloads.all();
+        }
+        return Arrays.stream(names.split(",")).map(String::trim).map(Workloads::named).toList();
+    }
+
+    static List<PeerSpec> selectPeers(String names) {
+        if (names.equals("default")) {
+            return Peers.all().stream().filter(PeerSpec::inWorkloads).toList();
+        }
+        if (names.equals("all")) {
+            return Peers.all();
+        }
+        return Arrays.stream(names.split(",")).map(String::trim).map(Peers::named).toList();
+    }
+}

@@ -1,0 +1,93 @@
+package dev.nalloc.bench.runner;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nalloc.bench.report.HeadlineRow;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the JMH headline (64 B malloc + free) in child JVMs with short iterations and reads the
+ * JSON results. jemalloc gets its own JMH run under {@code LD_PRELOAD} (the forks inherit it).
+ */
+public final class JmhHeadline {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private JmhHeadline() {
+    }
+
+    /** JMH options for a quick but honest run: one fork, short warm-up and measurement. */
+    public static List<String> quickOptions(Duration iteration, int iterations) {
+        String t = iteration.toMillis() + "ms";
+        return List.of("-f", "1", "-wi", String.valueOf(iterations), "-w", t, "-i", String.valueOf(iterations),
+                "-r", t, "-prof", "gc", "-jvmArgsPrepend", String.join(" ", ChildLauncher.jvmFlags()));
+    }
+
+    /**
+     * Runs the headline for {@code peers} (those in this JVM's environment) plus the Java API
+     * variants, and returns their rows in the order given.
+     */
+    public static List<HeadlineRow> run(List<String> peers, Map<String, String> environment, boolean javaVariants,
+                                        Path outDir, String tag, List<String> jmhOptions, Duration timeout)
+            throws IOException, InterruptedException {
+        Path json = outDir.resolve("jmh-headline-" + tag + ".json");
+        List<String> args = new ArrayList<>();
+        args.add(javaVariants ? "(Headline\\.mallocFree64|HeadlineDirect\\..*)" : "Headline\\.mallocFree64");
+        if (!peers.isEmpty()) {
+            args.add("-p");
+            args.add("peer=" + String.join(",", peers));
+        }
+        args.addAll(jmhOptions);
+        args.addAll(List.of("-rf", "json", "-rff", json.toString()));
+        ChildLauncher.Outcome outcome = ChildLauncher.run(
+                ChildLauncher.command("org.openjdk.jmh.Main", args), environment, timeout);
+        Files.writeString(outDir.resolve("jmh-headline-" + tag + ".log"), outcome.stdout() + outcome.stderr());
+        if (!Files.exists(json)) {
+            throw new IOException("JMH produced no results (exit " + outcome.exitCode() + "); see jmh-headline-"
+                    + tag + ".log");
+        }
+        return parse(Files.readString(json));
+    }
+
+    /** Reads JMH's JSON result format into headline rows. */
+    public static List<HeadlineRow> parse(String jmhJson) throws IOException {
+        List<HeadlineRow> rows = new ArrayList<>();
+        for (JsonNode result : MAPPER.readTree(jmhJson)) {
+            String benchmark = result.path("benchmark").asText();
+            String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+            String peer = result.path("params").path("peer").asText(null);
+            if (peer == null) {
+                peer = variantName(method);
+            }
+            JsonNode primary = result.path("primaryMetric");
+            double bytes = -1;
+            for (Iterator<Map.Entry<String, JsonNode>> it = result.path("secondaryMetrics").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> metric = it.next();
+                if (metric.getKey().endsWith("gc.alloc.rate.norm")) {
+                    bytes = metric.getValue().path("score").asDouble();
+                }
+            }
+            double error = primary.path("scoreError").asDouble(Double.NaN);
+            rows.add(new HeadlineRow(peer, method, primary.path("score").asDouble(), error, bytes));
+        }
+        return rows;
+    }
+
+    private static String variantName(String method) {
+        return switch (method) {
+            case "nettyPooledDirectBuffer" -> "netty-pooled (ByteBuf)";
+            case "nettyAdaptiveDirectBuffer" -> "netty-adaptive (ByteBuf)";
+            case "arenaConfined" -> "Arena.ofConfined()";
+            case "arenaShared" -> "Arena.ofShared()";
+            default -> method;
+        };
+    }
+}
