@@ -1,0 +1,35 @@
+package dev.nalloc.os.windows;
+
+import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.conformance.OsPrimitivesConformance;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+/**
+ * The SPI conformance suite against the Windows layer over the simulated kernel (4 KiB pages,
+ * 64 KiB granularity, two NUMA nodes, an account without SeLockMemoryPrivilege). Linux only: the
+ * resident-set check reads the real RSS from /proc.
+ */
+@EnabledOnOs(OS.LINUX)
+class SimulatedWindowsWithoutPrivilegeConformanceTest extends OsPrimitivesConformance {
+
+    private static final SimulatedWindowsKernel KERNEL =
+            new SimulatedWindowsKernel(SimulatedWindowsKernel.Config.standard().withLockMemoryGrantable(false).withNumaNodes(2));
+    private static final OsPrimitives OS_LAYER = new WindowsOsPrimitives(new HostPlatform("Windows 11", "amd64"), KERNEL);
+
+    @AfterAll
+    static void close() {
+        KERNEL.close();
+    }
+
+    @Override
+    protected OsPrimitives os() {
+        return OS_LAYER;
+    }
+
+    @Override
+    protected boolean canRunChildJvm() {
+        return false; // the child would load the real provider, which is unsupported here
+    }
+}
