@@ -1,6 +1,5 @@
 package dev.nalloc.api;
 
-import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -44,9 +43,9 @@ public final class LogCapture implements AutoCloseable {
         return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
 
-    /** The levels of the events so far. */
-    public List<Level> levels() {
-        return appender.list.stream().map(ILoggingEvent::getLevel).toList();
+    /** The level names of the events so far ({@code WARN}, {@code ERROR}). */
+    public List<String> levels() {
+        return appender.list.stream().map(e -> e.getLevel().toString()).toList();
     }
 
     @Override

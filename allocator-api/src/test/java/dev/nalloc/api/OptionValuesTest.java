@@ -59,7 +59,7 @@ class OptionValuesTest {
             assertEquals(List.of("nalloc: option arena_reserve (NALLOC_ARENA_RESERVE) has the malformed value 'lots'; "
                     + "expected a byte count, optionally with a unit: 64KiB, 32MiB, 1GiB (or K, M, G); keeping the default "
                     + (1L << 30)), log.messages());
-            assertEquals(List.of(ch.qos.logback.classic.Level.WARN), log.levels());
+            assertEquals(List.of("WARN"), log.levels());
         }
     }
 

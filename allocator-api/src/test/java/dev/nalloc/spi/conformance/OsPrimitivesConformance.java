@@ -83,7 +83,8 @@ public abstract class OsPrimitivesConformance {
         return 64 * MIB;
     }
 
-    /** A view of native memory, for reading and writing. */
+    /** A view of native memory, for reading and writing (needs native access for this code's module). */
+    @SuppressWarnings("restricted")
     protected MemorySegment memory(long address, long size) {
         return MemorySegment.ofAddress(address).reinterpret(size);
     }

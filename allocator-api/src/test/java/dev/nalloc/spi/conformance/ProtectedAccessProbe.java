@@ -26,6 +26,7 @@ public final class ProtectedAccessProbe {
     }
 
     /** @param args the provider name, then {@code protected} or {@code control} */
+    @SuppressWarnings("restricted") // the child JVM runs with --enable-native-access=ALL-UNNAMED
     public static void main(String[] args) {
         if (args.length != 2 || !(args[1].equals("protected") || args[1].equals("control"))) {
             System.err.println("usage: ProtectedAccessProbe <provider name> protected|control");

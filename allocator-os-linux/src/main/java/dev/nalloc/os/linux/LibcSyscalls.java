@@ -97,6 +97,7 @@ final class LibcSyscalls implements LinuxSyscalls {
                 JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
     }
 
+    @SuppressWarnings("restricted") // linking is this class's job; the module is granted native access
     private static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... extra) {
         MemorySegment symbol = LIBC.find(name).orElseThrow(() ->
                 new UnsatisfiedLinkError("the C library has no symbol " + name));
