@@ -6,7 +6,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
@@ -16,24 +15,24 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * {@link DarwinCalls} by FFM downcalls into libSystem. Constructing it links nothing: the downcall
- * handles live in a holder class that the JVM initialises, once, at the first call, so this class is
- * safe to instantiate on any OS as long as no method is called there.
+ * handles live in holder classes that the JVM initialises, once, at the first call into them, so
+ * this class is safe to instantiate on any OS as long as no method is called there.
  */
 final class NativeDarwinCalls implements DarwinCalls {
 
     /** The calling thread's errno capture buffer, reused for every call of that thread. */
     private static final ThreadLocal<MemorySegment> CALL_STATE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Handles.CAPTURE_LAYOUT));
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Capture.LAYOUT));
 
     @Override
     public int errno() {
-        return (int) Handles.ERRNO.get(CALL_STATE.get(), 0L);
+        return (int) Capture.ERRNO.get(CALL_STATE.get(), 0L);
     }
 
     @Override
     public long mmap(long address, long length, int prot, int flags, int fd, long offset) {
         try {
-            return (long) Handles.MMAP.invokeExact(CALL_STATE.get(), address, length, prot, flags, fd, offset);
+            return (long) Posix.MMAP.invokeExact(CALL_STATE.get(), address, length, prot, flags, fd, offset);
         } catch (Throwable t) {
             throw failure("mmap", t);
         }
@@ -42,7 +41,7 @@ final class NativeDarwinCalls implements DarwinCalls {
     @Override
     public int munmap(long address, long length) {
         try {
-            return (int) Handles.MUNMAP.invokeExact(CALL_STATE.get(), address, length);
+            return (int) Posix.MUNMAP.invokeExact(CALL_STATE.get(), address, length);
         } catch (Throwable t) {
             throw failure("munmap", t);
         }
@@ -51,7 +50,7 @@ final class NativeDarwinCalls implements DarwinCalls {
     @Override
     public int mprotect(long address, long length, int prot) {
         try {
-            return (int) Handles.MPROTECT.invokeExact(CALL_STATE.get(), address, length, prot);
+            return (int) Posix.MPROTECT.invokeExact(CALL_STATE.get(), address, length, prot);
         } catch (Throwable t) {
             throw failure("mprotect", t);
         }
@@ -60,7 +59,7 @@ final class NativeDarwinCalls implements DarwinCalls {
     @Override
     public int madvise(long address, long length, int advice) {
         try {
-            return (int) Handles.MADVISE.invokeExact(CALL_STATE.get(), address, length, advice);
+            return (int) Posix.MADVISE.invokeExact(CALL_STATE.get(), address, length, advice);
         } catch (Throwable t) {
             throw failure("madvise", t);
         }
@@ -71,7 +70,7 @@ final class NativeDarwinCalls implements DarwinCalls {
                             long newLength) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cName = arena.allocateFrom(name);
-            return (int) Handles.SYSCTLBYNAME.invokeExact(CALL_STATE.get(), cName, oldValue, oldLength, newValue,
+            return (int) LibSystemOnly.SYSCTLBYNAME.invokeExact(CALL_STATE.get(), cName, oldValue, oldLength, newValue,
                     newLength);
         } catch (Throwable t) {
             throw failure("sysctlbyname", t);
@@ -81,7 +80,7 @@ final class NativeDarwinCalls implements DarwinCalls {
     @Override
     public int getrusage(int who, MemorySegment usage) {
         try {
-            return (int) Handles.GETRUSAGE.invokeExact(CALL_STATE.get(), who, usage);
+            return (int) Posix.GETRUSAGE.invokeExact(CALL_STATE.get(), who, usage);
         } catch (Throwable t) {
             throw failure("getrusage", t);
         }
@@ -90,7 +89,7 @@ final class NativeDarwinCalls implements DarwinCalls {
     @Override
     public int procPidRusage(int pid, int flavor, MemorySegment buffer) {
         try {
-            return (int) Handles.PROC_PID_RUSAGE.invokeExact(CALL_STATE.get(), pid, flavor, buffer);
+            return (int) LibSystemOnly.PROC_PID_RUSAGE.invokeExact(CALL_STATE.get(), pid, flavor, buffer);
         } catch (Throwable t) {
             throw failure("proc_pid_rusage", t);
         }
@@ -99,7 +98,7 @@ final class NativeDarwinCalls implements DarwinCalls {
     @Override
     public int getpid() {
         try {
-            return (int) Handles.GETPID.invokeExact();
+            return (int) Posix.GETPID.invokeExact();
         } catch (Throwable t) {
             throw failure("getpid", t);
         }
@@ -108,7 +107,7 @@ final class NativeDarwinCalls implements DarwinCalls {
     @Override
     public int getentropy(MemorySegment buffer, long length) {
         try {
-            return (int) Handles.GETENTROPY.invokeExact(CALL_STATE.get(), buffer, length);
+            return (int) Posix.GETENTROPY.invokeExact(CALL_STATE.get(), buffer, length);
         } catch (Throwable t) {
             throw failure("getentropy", t);
         }
@@ -122,40 +121,47 @@ final class NativeDarwinCalls implements DarwinCalls {
         return new IllegalStateException("downcall to " + function + " failed", t);
     }
 
-    /** Linked at the first call on macOS, never before. */
-    private static final class Handles {
-        private static final Linker LINKER = Linker.nativeLinker();
-        /** On macOS the linker's default lookup is libSystem (libc, libproc, the syscall wrappers). */
-        private static final SymbolLookup LIBSYSTEM = LINKER.defaultLookup();
-        static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-        static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-        private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    /** The errno capture shared by every handle. */
+    private static final class Capture {
+        static final StructLayout LAYOUT = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO = LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        static final Linker.Option OPTION = Linker.Option.captureCallState("errno");
+    }
 
-        static final MethodHandle MMAP = errnoCall("mmap",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-        static final MethodHandle MUNMAP = errnoCall("munmap",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-        static final MethodHandle MPROTECT = errnoCall("mprotect",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-        static final MethodHandle MADVISE = errnoCall("madvise",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-        static final MethodHandle SYSCTLBYNAME = errnoCall("sysctlbyname",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-        static final MethodHandle GETRUSAGE = errnoCall("getrusage",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-        static final MethodHandle PROC_PID_RUSAGE = errnoCall("proc_pid_rusage",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-        static final MethodHandle GETENTROPY = errnoCall("getentropy",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-        static final MethodHandle GETPID = LINKER.downcallHandle(symbol("getpid"), FunctionDescriptor.of(JAVA_INT));
+    /** On macOS the linker's default lookup is libSystem (libc, libproc, the syscall wrappers). */
+    private static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        Linker linker = Linker.nativeLinker();
+        MemorySegment symbol = linker.defaultLookup().find(name).orElseThrow(() ->
+                new UnsatisfiedLinkError("the C library has no symbol " + name));
+        return linker.downcallHandle(symbol, descriptor, options);
+    }
 
-        private static MethodHandle errnoCall(String name, FunctionDescriptor descriptor) {
-            return LINKER.downcallHandle(symbol(name), descriptor, CAPTURE_ERRNO);
-        }
+    /**
+     * The POSIX functions, linked at their first call. Their C signatures are the same on every
+     * LP64 Unix, which lets a test check this plumbing on Linux (with Linux's flag values).
+     */
+    private static final class Posix {
+        static final MethodHandle MMAP = link("mmap",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+                Capture.OPTION);
+        static final MethodHandle MUNMAP = link("munmap",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), Capture.OPTION);
+        static final MethodHandle MPROTECT = link("mprotect",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), Capture.OPTION);
+        static final MethodHandle MADVISE = link("madvise",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), Capture.OPTION);
+        static final MethodHandle GETRUSAGE = link("getrusage",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), Capture.OPTION);
+        static final MethodHandle GETENTROPY = link("getentropy",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), Capture.OPTION);
+        static final MethodHandle GETPID = link("getpid", FunctionDescriptor.of(JAVA_INT));
+    }
 
-        private static MemorySegment symbol(String name) {
-            return LIBSYSTEM.find(name).orElseThrow(() ->
-                    new UnsatisfiedLinkError("libSystem has no symbol " + name));
-        }
+    /** The functions only libSystem has, linked at their first call. */
+    private static final class LibSystemOnly {
+        static final MethodHandle SYSCTLBYNAME = link("sysctlbyname",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG), Capture.OPTION);
+        static final MethodHandle PROC_PID_RUSAGE = link("proc_pid_rusage",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Capture.OPTION);
     }
 }
