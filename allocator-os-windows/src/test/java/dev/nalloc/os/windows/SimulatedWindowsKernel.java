@@ -81,6 +81,7 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
     private int privilegeAdjustments;
     private long cursor = GRANULARITY; // not at the 1 GiB-aligned base: first addresses are not over-aligned
     private long peakCommit;
+    private long committedPages;
 
     SimulatedWindowsKernel(Config config) {
         this.config = config;
@@ -198,8 +199,11 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
 
     private void commitRange(long start, long size, int protect) {
         forPages(start, size, i -> {
-            if ((pages[i] & COMMITTED) == 0 && (pages[i] & DIRTY) != 0) {
-                memory.zero(addressOf(i), PAGE); // newly committed pages are zero
+            if ((pages[i] & COMMITTED) == 0) {
+                committedPages++;
+                if ((pages[i] & DIRTY) != 0) {
+                    memory.zero(addressOf(i), PAGE); // newly committed pages are zero
+                }
             }
             pages[i] = (byte) (RESERVED | COMMITTED | DIRTY | (protect == Win32.PAGE_NOACCESS ? NOACCESS : 0));
         });
@@ -229,7 +233,12 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
                 return failBool(Win32.ERROR_INVALID_ADDRESS);
             }
             reservations.remove(address);
-            forPages(r.base(), r.size(), i -> pages[i] = (byte) (pages[i] & DIRTY));
+            forPages(r.base(), r.size(), i -> {
+                if ((pages[i] & COMMITTED) != 0) {
+                    committedPages--;
+                }
+                pages[i] = (byte) (pages[i] & DIRTY);
+            });
             succeed();
             return 1;
         }
@@ -254,7 +263,12 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
         if (r.large()) {
             return failBool(Win32.ERROR_INVALID_PARAMETER); // large pages cannot be decommitted
         }
-        forPages(start, end - start, i -> pages[i] = (byte) (RESERVED | (pages[i] & DIRTY)));
+        forPages(start, end - start, i -> {
+            if ((pages[i] & COMMITTED) != 0) {
+                committedPages--;
+            }
+            pages[i] = (byte) (RESERVED | (pages[i] & DIRTY));
+        });
         succeed();
         return 1;
     }
@@ -509,13 +523,7 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
     }
 
     synchronized long committedBytes() {
-        long count = 0;
-        for (byte p : pages) {
-            if ((p & COMMITTED) != 0) {
-                count++;
-            }
-        }
-        return count * PAGE;
+        return committedPages * PAGE;
     }
 
     synchronized boolean lockMemoryEnabled() {

@@ -212,4 +212,17 @@ class SimulatedWindowsKernelTest {
             assertEquals(32L << 30, s.get(JAVA_LONG, 8));
         }
     }
+
+    @Test
+    void theCommitChargeFollowsCommitDecommitAndRelease() {
+        long p = kernel.virtualAlloc(0, 4 * PAGE, Win32.MEM_RESERVE, RW);
+        assertEquals(0, kernel.committedBytes());
+        kernel.virtualAlloc(p, 3 * PAGE, Win32.MEM_COMMIT, RW);
+        kernel.virtualAlloc(p, 2 * PAGE, Win32.MEM_COMMIT, RW); // already committed: charged once
+        assertEquals(3 * PAGE, kernel.committedBytes());
+        kernel.virtualFree(p + PAGE, PAGE, Win32.MEM_DECOMMIT);
+        assertEquals(2 * PAGE, kernel.committedBytes());
+        kernel.virtualFree(p, 0, Win32.MEM_RELEASE);
+        assertEquals(0, kernel.committedBytes());
+    }
 }
