@@ -442,7 +442,11 @@ final class NallocAllocator implements Allocator {
     @Override
     public void collect(boolean force) {
         checkOpen();
-        for (LocalHeap h : defaultHeaps.get().tld.heaps()) {
+        ThreadData tld = defaultHeaps.get().tld;
+        if (force) {
+            tld.drainHeapPool();
+        }
+        for (LocalHeap h : tld.heaps()) {
             h.collect(force);
         }
     }

@@ -14,11 +14,13 @@ final class NallocArena implements Arena {
 
     private final NallocAllocator allocator;
     private final LocalHeap heap;
+    private final int generation;
     private final Arena scope = Arena.ofConfined();
 
     NallocArena(NallocAllocator allocator, LocalHeap heap) {
         this.allocator = allocator;
         this.heap = heap;
+        this.generation = heap.generation();
     }
 
     private void checkUsable() {
@@ -27,7 +29,7 @@ final class NallocArena implements Arena {
             throw new WrongThreadException("nalloc: arena of thread " + heap.owner().getName()
                     + " used on thread " + Thread.currentThread().getName());
         }
-        if (heap.isDead()) {
+        if (heap.isGone(generation)) {
             throw new IllegalStateException("Already closed");
         }
     }

@@ -16,10 +16,12 @@ final class NallocHeap implements Heap {
 
     private final NallocAllocator allocator;
     private final LocalHeap heap;
+    private final int generation;
 
     NallocHeap(NallocAllocator allocator, LocalHeap heap) {
         this.allocator = allocator;
         this.heap = heap;
+        this.generation = heap.generation();
     }
 
     /** The heap, after checking the allocator is open, the caller owns the heap and it is alive. */
@@ -29,7 +31,7 @@ final class NallocHeap implements Heap {
             throw new WrongThreadException("nalloc: heap of thread " + heap.owner().getName()
                     + " used on thread " + Thread.currentThread().getName());
         }
-        if (heap.isDead()) {
+        if (heap.isGone(generation)) {
             throw new IllegalStateException("nalloc: the heap has been destroyed or deleted");
         }
         return heap;
@@ -83,7 +85,7 @@ final class NallocHeap implements Heap {
     @Override
     public boolean contains(long address) {
         allocator.checkOpen();
-        return !heap.isDead() && heap.contains(address);
+        return !heap.isGone(generation) && heap.contains(address);
     }
 
     @Override
@@ -109,7 +111,7 @@ final class NallocHeap implements Heap {
     @Override
     public void close() {
         allocator.checkOpen();
-        if (heap.isDefault() || heap.isDead()) {
+        if (heap.isDefault() || heap.isGone(generation)) {
             return;
         }
         use().delete();
@@ -122,6 +124,6 @@ final class NallocHeap implements Heap {
 
     @Override
     public String toString() {
-        return (heap.isDefault() ? "DefaultHeap[" : "Heap[") + heap.owner().getName() + (heap.isDead() ? ", dead]" : "]");
+        return (heap.isDefault() ? "DefaultHeap[" : "Heap[") + heap.owner().getName() + (heap.isGone(generation) ? ", gone]" : "]");
     }
 }

@@ -48,6 +48,11 @@ public final class LocalHeap {
     private int retiredMin = SizeClasses.BIN_FULL;
     private int retiredMax;
     private boolean dead;
+    /** Links in the thread's list of live heaps. */
+    LocalHeap nextInThread;
+    LocalHeap prevInThread;
+    /** Bumped by destroy and delete: handles of an earlier generation see the heap as gone. */
+    private int generation;
 
     private LocalHeap(ThreadData tld, boolean isDefault) {
         this.tld = tld;
@@ -64,12 +69,30 @@ public final class LocalHeap {
         return h;
     }
 
-    /** Makes a first-class heap of the thread of {@code tld}. */
+    /**
+     * Makes a first-class heap of the thread of {@code tld}, reusing a destroyed one (with its
+     * emptied pages) when the thread has one pooled: that keeps short-lived heaps cheap.
+     */
     public static LocalHeap newHeap(ThreadData tld) {
-        LocalHeap h = new LocalHeap(tld, false);
+        LocalHeap h = tld.takePooledHeap();
+        if (h != null) {
+            h.dead = false;
+        } else {
+            h = new LocalHeap(tld, false);
+            tld.context.heapCreated(h);
+        }
         tld.addHeap(h);
-        tld.context.heapCreated(h);
         return h;
+    }
+
+    /** The current generation (see {@link #isGone(int)}). */
+    public int generation() {
+        return generation;
+    }
+
+    /** True when the heap a handle of {@code generation} refers to was destroyed or deleted. */
+    public boolean isGone(int generation) {
+        return dead || this.generation != generation;
     }
 
     public boolean isDefault() {
@@ -374,7 +397,7 @@ public final class LocalHeap {
     public void collect(boolean force) {
         freeDelayed();
         sweepReleasedHuge();
-        for (int q = 1; q < SizeClasses.BIN_COUNT; q++) {
+        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             Page page = queues.first[q];
             while (page != null) {
                 Page next = page.next;
@@ -395,29 +418,80 @@ public final class LocalHeap {
         }
     }
 
-    /** Frees every page at once; blocks become invalid (mimalloc's {@code mi_heap_destroy}). */
+    /** Pooled heaps keep at most this many (emptied) pages. */
+    private static final int POOLED_PAGES_MAX = 8;
+
+    /**
+     * Frees every block at once; blocks become invalid (mimalloc's {@code mi_heap_destroy}). When the
+     * thread's heap pool has room and the heap is small, its small and medium pages are emptied in
+     * place and the heap is pooled for the next {@link #newHeap}; otherwise every page is freed.
+     */
     public void destroy() {
-        forEachPage(p -> p.useDelayedFree(Page.NEVER_DELAYED_FREE, false));
-        DELAYED_FREE.getAndSet(this, 0L);
-        for (int q = 1; q < SizeClasses.BIN_COUNT; q++) {
+        // Only full pages send remote frees to the delayed list; stop that before dropping the list.
+        for (Page p = queues.first[SizeClasses.BIN_FULL]; p != null; p = p.next) {
+            p.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
+        }
+        if ((long) DELAYED_FREE.getAcquire(this) != 0) {
+            DELAYED_FREE.getAndSet(this, 0L);
+        }
+        boolean pool = tld.poolHasRoom() && pageCount() <= POOLED_PAGES_MAX;
+        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
+            Page page = queues.first[q];
+            while (page != null) {
+                Page next = page.next;
+                destroyPage(q, page, pool);
+                page = next;
+            }
+        }
+        generation++;
+        if (pool) {
+            dead = true;
+            retiredMin = SizeClasses.BIN_FULL;
+            retiredMax = 0;
+            tld.removeHeap(this);
+            tld.poolHeap(this);
+        } else {
+            kill();
+        }
+    }
+
+    private void destroyPage(int q, Page page, boolean keep) {
+        if (page.kind == PageKind.HUGE) {
+            queues.remove(q, page);
+            tld.pages--;
+            if (page.claimHugeRelease()) {
+                tld.countFree(page.blockSize);
+                context.segments().release(page.segment);
+            }
+            return;
+        }
+        page.collect(true);
+        tld.countFreeBlocks(page.used, page.blockSize);
+        if (keep && page.kind != PageKind.LARGE) {
+            if (page.inFull) {
+                queues.move(SizeClasses.BIN_FULL, page.bin, page);
+                page.inFull = false;
+            }
+            page.reset();
+            return;
+        }
+        queues.remove(q, page);
+        page.inFull = false;
+        tld.pages--;
+        tld.space.freeSpan(page);
+    }
+
+    /** Frees the (empty) pages of a pooled heap and drops it. */
+    void discardPooled() {
+        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             Page page;
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
-                page.inFull = false;
                 tld.pages--;
-                if (page.kind == PageKind.HUGE) {
-                    if (page.claimHugeRelease()) {
-                        tld.countFree(page.blockSize);
-                        context.segments().release(page.segment);
-                    }
-                    continue;
-                }
-                page.collect(true);
-                tld.countFreeBlocks(page.used, page.blockSize);
                 tld.space.freeSpan(page);
             }
         }
-        kill();
+        queues.clear();
     }
 
     /**
@@ -430,7 +504,7 @@ public final class LocalHeap {
         }
         LocalHeap target = tld.defaultHeap();
         freeDelayed();
-        for (int q = 1; q < SizeClasses.BIN_COUNT; q++) {
+        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             Page page;
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
@@ -455,6 +529,7 @@ public final class LocalHeap {
 
     private void kill() {
         dead = true;
+        generation++;
         queues.clear();
         tld.removeHeap(this);
     }
@@ -475,7 +550,7 @@ public final class LocalHeap {
     public void visitBlocks(boolean all, HeapVisitor visitor) {
         freeDelayed();
         sweepReleasedHuge();
-        for (int q = 1; q < SizeClasses.BIN_COUNT; q++) {
+        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             for (Page page = queues.first[q]; page != null; page = page.next) {
                 if (!visitPage(page, all, visitor)) {
                     return;
@@ -510,7 +585,7 @@ public final class LocalHeap {
 
     /** Calls {@code action} on every page of this heap (owner thread). */
     public void forEachPage(java.util.function.Consumer<Page> action) {
-        for (int q = 1; q < SizeClasses.BIN_COUNT; q++) {
+        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             for (Page page = queues.first[q]; page != null; page = page.next) {
                 action.accept(page);
             }
@@ -519,14 +594,12 @@ public final class LocalHeap {
 
     /** Pages in the heap's queues. */
     public int pageCount() {
-        int[] n = new int[1];
-        forEachPage(p -> n[0]++);
-        return n[0];
+        return queues.pages();
     }
 
     /** Verifies every page's free-list invariant and the queue/direct-table consistency. */
     public void checkInvariants() {
-        for (int q = 1; q < SizeClasses.BIN_COUNT; q++) {
+        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             Page prev = null;
             for (Page page = queues.first[q]; page != null; page = page.next) {
                 if (page.prev != prev) {

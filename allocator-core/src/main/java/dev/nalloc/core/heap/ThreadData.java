@@ -18,7 +18,8 @@ public final class ThreadData {
     private LocalHeap defaultHeap;
     /** The public handle of the default heap, made on first request. */
     public Object handle;
-    private final List<LocalHeap> heaps = new ArrayList<>();
+    /** The live heaps of the thread, linked through {@link LocalHeap#nextInThread}. */
+    private LocalHeap heapList;
 
     // ---- statistics, written by the owner thread only
     /** Bytes of blocks allocated minus bytes freed by this thread. */
@@ -47,17 +48,69 @@ public final class ThreadData {
         this.defaultHeap = heap;
     }
 
+    private static final int POOL_SIZE = 4;
+    private final LocalHeap[] heapPool = new LocalHeap[POOL_SIZE];
+    private int pooled;
+
+    boolean poolHasRoom() {
+        return pooled < POOL_SIZE;
+    }
+
+    void poolHeap(LocalHeap heap) {
+        heapPool[pooled++] = heap;
+    }
+
+    LocalHeap takePooledHeap() {
+        if (pooled == 0) {
+            return null;
+        }
+        LocalHeap h = heapPool[--pooled];
+        heapPool[pooled] = null;
+        return h;
+    }
+
+    /** Frees the pages of pooled (destroyed) heaps (collect, thread done). */
+    public void drainHeapPool() {
+        LocalHeap h;
+        while ((h = takePooledHeap()) != null) {
+            h.discardPooled();
+        }
+    }
+
+    /** Heaps waiting in the pool. */
+    public int pooledHeaps() {
+        return pooled;
+    }
+
     void addHeap(LocalHeap heap) {
-        heaps.add(heap);
+        heap.prevInThread = null;
+        heap.nextInThread = heapList;
+        if (heapList != null) {
+            heapList.prevInThread = heap;
+        }
+        heapList = heap;
     }
 
     void removeHeap(LocalHeap heap) {
-        heaps.remove(heap);
+        if (heap.prevInThread != null) {
+            heap.prevInThread.nextInThread = heap.nextInThread;
+        } else if (heapList == heap) {
+            heapList = heap.nextInThread;
+        }
+        if (heap.nextInThread != null) {
+            heap.nextInThread.prevInThread = heap.prevInThread;
+        }
+        heap.nextInThread = null;
+        heap.prevInThread = null;
     }
 
-    /** The live heaps of this thread, default heap first (owner thread only). */
+    /** The live heaps of this thread (owner thread only). */
     public List<LocalHeap> heaps() {
-        return List.copyOf(heaps);
+        List<LocalHeap> list = new ArrayList<>();
+        for (LocalHeap h = heapList; h != null; h = h.nextInThread) {
+            list.add(h);
+        }
+        return list;
     }
 
     /** Counts an allocation of {@code bytes}. */

@@ -119,6 +119,19 @@ public final class Page {
         setHeap(heap);
     }
 
+    /** Empties the page in place: every block is free again, carved anew on demand (heap destroy). */
+    public void reset() {
+        capacity = 0;
+        used = 0;
+        free = 0;
+        localFree = 0;
+        THREAD_FREE.setRelease(this, (long) NO_DELAYED_FREE);
+        freeIsZero = false;
+        isZeroInit = false;
+        hasAligned = false;
+        retireExpire = 0;
+    }
+
     public LocalHeap heap() {
         return heap;
     }
@@ -174,6 +187,7 @@ public final class Page {
             block = nextBlock;
         }
         Mem.store(block, free);
+        freeIsZero = free == 0 ? isZeroInit : freeIsZero && isZeroInit;
         free = first;
         capacity += extend;
     }

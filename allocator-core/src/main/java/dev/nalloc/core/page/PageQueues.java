@@ -23,6 +23,9 @@ public final class PageQueues {
     public final Page[] first = new Page[SizeClasses.BIN_COUNT];
     public final Page[] last = new Page[SizeClasses.BIN_COUNT];
     private final Page[] direct;
+    /** Bit q set when queue q is not empty: walks over all queues skip the empty ones. */
+    private final long[] occupied = new long[(SizeClasses.BIN_COUNT + 63) >>> 6];
+    private int pages;
 
     public PageQueues(Page[] direct) {
         this.direct = direct;
@@ -42,8 +45,10 @@ public final class PageQueues {
             page.next.prev = page;
         } else {
             last[q] = page;
+            occupied[q >>> 6] |= 1L << (q & 63);
         }
         first[q] = page;
+        pages++;
         updateDirect(q);
     }
 
@@ -55,9 +60,11 @@ public final class PageQueues {
             page.prev.next = page;
         } else {
             first[q] = page;
+            occupied[q >>> 6] |= 1L << (q & 63);
             updateDirect(q);
         }
         last[q] = page;
+        pages++;
     }
 
     /** Removes a page from queue {@code q}. */
@@ -74,6 +81,10 @@ public final class PageQueues {
         }
         page.next = null;
         page.prev = null;
+        pages--;
+        if (first[q] == null) {
+            occupied[q >>> 6] &= ~(1L << (q & 63));
+        }
         updateDirect(q);
     }
 
@@ -100,15 +111,28 @@ public final class PageQueues {
         java.util.Arrays.fill(first, null);
         java.util.Arrays.fill(last, null);
         java.util.Arrays.fill(direct, Page.EMPTY);
+        java.util.Arrays.fill(occupied, 0);
+        pages = 0;
+    }
+
+    /** The first non-empty queue at or after {@code from}, or -1. */
+    public int nextQueue(int from) {
+        for (int w = from >>> 6; w < occupied.length; w++) {
+            long bits = w == from >>> 6 ? occupied[w] & (-1L << (from & 63)) : occupied[w];
+            if (bits != 0) {
+                return (w << 6) + Long.numberOfTrailingZeros(bits);
+            }
+        }
+        return -1;
+    }
+
+    /** Pages in all queues. */
+    public int pages() {
+        return pages;
     }
 
     /** True when no queue holds a page. */
     public boolean isEmpty() {
-        for (Page p : first) {
-            if (p != null) {
-                return false;
-            }
-        }
-        return true;
+        return pages == 0;
     }
 }
