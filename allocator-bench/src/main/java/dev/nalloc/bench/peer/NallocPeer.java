@@ -39,6 +39,15 @@ public final class NallocPeer implements AllocatorUnderTest {
         }
     }
 
+    /**
+     * Wraps an allocator instance the caller built (for example with particular options).
+     *
+     * @param owned whether {@link #close()} closes the instance
+     */
+    public static NallocPeer wrap(String name, Allocator allocator, boolean owned) {
+        return new NallocPeer(name, allocator, owned);
+    }
+
     /** The allocator behind this peer (benchmarks use it directly). */
     public Allocator allocator() {
         return allocator;
