@@ -40,6 +40,7 @@ final class Darwin {
     // <sys/resource.h>
     static final int RUSAGE_SELF = 0;
     static final int RUSAGE_INFO_V2 = 2;
+    static final int RUSAGE_INFO_V4 = 4;
 
     // <sys/errno.h>
     static final int EPERM = 1;

@@ -61,6 +61,26 @@ final class DarwinStructs {
             JAVA_LONG.withName("ri_diskio_bytesread"),
             JAVA_LONG.withName("ri_diskio_byteswritten")).withName("rusage_info_v2");
 
+    /**
+     * {@code struct rusage_info_v4} (flavor {@code RUSAGE_INFO_V4}, macOS 10.14 and later): the v2
+     * fields, v3's QoS and billing times, then v4's writes, footprint peaks, instructions, cycles,
+     * energy and runnable time. 296 bytes.
+     */
+    static final StructLayout RUSAGE_INFO_V4 = extend(RUSAGE_INFO_V2, "rusage_info_v4",
+            "ri_cpu_time_qos_default", "ri_cpu_time_qos_maintenance", "ri_cpu_time_qos_background",
+            "ri_cpu_time_qos_utility", "ri_cpu_time_qos_legacy", "ri_cpu_time_qos_user_initiated",
+            "ri_cpu_time_qos_user_interactive", "ri_billed_system_time", "ri_serviced_system_time",
+            "ri_logical_writes", "ri_lifetime_max_phys_footprint", "ri_instructions", "ri_cycles",
+            "ri_billed_energy", "ri_serviced_energy", "ri_interval_max_phys_footprint", "ri_runnable_time");
+
+    private static StructLayout extend(StructLayout base, String name, String... uint64Fields) {
+        java.util.List<MemoryLayout> members = new java.util.ArrayList<>(base.memberLayouts());
+        for (String field : uint64Fields) {
+            members.add(JAVA_LONG.withName(field));
+        }
+        return MemoryLayout.structLayout(members.toArray(new MemoryLayout[0])).withName(name);
+    }
+
     static long offset(StructLayout layout, String... path) {
         MemoryLayout.PathElement[] elements = new MemoryLayout.PathElement[path.length];
         for (int i = 0; i < path.length; i++) {
@@ -78,4 +98,5 @@ final class DarwinStructs {
     static final long RI_RESIDENT_SIZE = offset(RUSAGE_INFO_V2, "ri_resident_size");
     static final long RI_PHYS_FOOTPRINT = offset(RUSAGE_INFO_V2, "ri_phys_footprint");
     static final long RI_PAGEINS = offset(RUSAGE_INFO_V2, "ri_pageins");
+    static final long RI_LIFETIME_MAX_PHYS_FOOTPRINT = offset(RUSAGE_INFO_V4, "ri_lifetime_max_phys_footprint");
 }

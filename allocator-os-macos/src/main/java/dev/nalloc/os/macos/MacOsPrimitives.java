@@ -299,6 +299,7 @@ public final class MacOsPrimitives implements OsPrimitives {
         long majorFaults = -1;
         long rss = -1;
         long footprint = -1;
+        long peakFootprint = -1;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment usage = arena.allocate(DarwinStructs.RUSAGE);
             if (os.getrusage(Darwin.RUSAGE_SELF, usage) == 0) {
@@ -307,16 +308,25 @@ public final class MacOsPrimitives implements OsPrimitives {
                 peakRss = usage.get(JAVA_LONG, DarwinStructs.RU_MAXRSS); // bytes on macOS (KiB on Linux)
                 majorFaults = usage.get(JAVA_LONG, DarwinStructs.RU_MAJFLT);
             }
-            MemorySegment info = arena.allocate(DarwinStructs.RUSAGE_INFO_V2);
-            if (os.procPidRusage(os.getpid(), Darwin.RUSAGE_INFO_V2, info) == 0) {
+            // v4 has the footprint's peak; before macOS 10.14 only v2 is there (same offsets for the rest).
+            MemorySegment info = arena.allocate(DarwinStructs.RUSAGE_INFO_V4);
+            int pid = os.getpid();
+            boolean v4 = os.procPidRusage(pid, Darwin.RUSAGE_INFO_V4, info) == 0;
+            if (v4 || os.procPidRusage(pid, Darwin.RUSAGE_INFO_V2, info) == 0) {
                 rss = info.get(JAVA_LONG, DarwinStructs.RI_RESIDENT_SIZE);
                 footprint = info.get(JAVA_LONG, DarwinStructs.RI_PHYS_FOOTPRINT); // what Activity Monitor calls memory
+                if (v4) {
+                    peakFootprint = info.get(JAVA_LONG, DarwinStructs.RI_LIFETIME_MAX_PHYS_FOOTPRINT);
+                }
             }
         }
         if (rss > peakRss && peakRss != -1) {
             peakRss = rss; // read a moment apart: the peak cannot be below what is resident now
         }
-        return new ProcessInfo(elapsed, user, system, rss, peakRss, footprint, -1, majorFaults);
+        if (footprint > peakFootprint && peakFootprint != -1) {
+            peakFootprint = footprint;
+        }
+        return new ProcessInfo(elapsed, user, system, rss, peakRss, footprint, peakFootprint, majorFaults);
     }
 
     private static long millis(MemorySegment usage, long secondsOffset, long microsOffset) {

@@ -40,6 +40,20 @@ class DarwinStructsTest {
     }
 
     @Test
+    void rusageInfoV4MatchesSysResourceH() {
+        var v4 = DarwinStructs.RUSAGE_INFO_V4;
+        assertEquals(296, v4.byteSize());
+        assertEquals(64, DarwinStructs.offset(v4, "ri_resident_size"));
+        assertEquals(72, DarwinStructs.offset(v4, "ri_phys_footprint"));
+        assertEquals(160, DarwinStructs.offset(v4, "ri_cpu_time_qos_default"));
+        assertEquals(224, DarwinStructs.offset(v4, "ri_serviced_system_time"));
+        assertEquals(232, DarwinStructs.offset(v4, "ri_logical_writes"));
+        assertEquals(240, DarwinStructs.RI_LIFETIME_MAX_PHYS_FOOTPRINT);
+        assertEquals(280, DarwinStructs.offset(v4, "ri_interval_max_phys_footprint"));
+        assertEquals(288, DarwinStructs.offset(v4, "ri_runnable_time"));
+    }
+
+    @Test
     void constantsMatchTheDarwinHeaders() {
         assertEquals(0x1000, Darwin.MAP_ANON);
         assertEquals(2, Darwin.MAP_PRIVATE);

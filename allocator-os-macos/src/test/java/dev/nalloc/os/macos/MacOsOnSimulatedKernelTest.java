@@ -133,6 +133,25 @@ class MacOsOnSimulatedKernelTest {
     }
 
     @Test
+    void peakCommitIsTheFootprintPeak() {
+        long before = kernel.footprint();
+        Allocation a = os.alloc(0, 64 * PAGE, 0, true, false);
+        long high = before + 64 * PAGE;
+        assertEquals(0, os.free(a.address(), a.size()));
+        var p = os.processInfo();
+        assertEquals(before, p.currentCommit());
+        assertTrue(p.peakCommit() >= high, "peak " + p.peakCommit() + " < " + high);
+    }
+
+    @Test
+    void olderMacOsWithoutRusageInfoV4HasNoPeakCommit() {
+        use(SimulatedDarwinKernel.Config.appleSilicon().withoutRusageV4(), "aarch64");
+        var p = os.processInfo();
+        assertEquals(kernel.footprint(), p.currentCommit());
+        assertEquals(-1, p.peakCommit());
+    }
+
+    @Test
     void randomBytesStillWorkWhenGetentropyFails() {
         use(SimulatedDarwinKernel.Config.appleSilicon().withEntropyWorks(false), "aarch64");
         byte[] a = new byte[32];

@@ -240,10 +240,11 @@ class MacOsPrimitivesCallsTest {
             r.set(JAVA_LONG, 72, 17);        // ru_majflt
             return 0;
         });
-        when(calls.procPidRusage(eq(4242), eq(Darwin.RUSAGE_INFO_V2), any())).thenAnswer(inv -> {
-            MemorySegment r = ((MemorySegment) inv.getArgument(2)).reinterpret(160);
-            r.set(JAVA_LONG, 64, 200L << 20); // ri_resident_size
-            r.set(JAVA_LONG, 72, 150L << 20); // ri_phys_footprint
+        when(calls.procPidRusage(eq(4242), eq(Darwin.RUSAGE_INFO_V4), any())).thenAnswer(inv -> {
+            MemorySegment r = ((MemorySegment) inv.getArgument(2)).reinterpret(296);
+            r.set(JAVA_LONG, 64, 200L << 20);  // ri_resident_size
+            r.set(JAVA_LONG, 72, 150L << 20);  // ri_phys_footprint
+            r.set(JAVA_LONG, 240, 180L << 20); // ri_lifetime_max_phys_footprint
             return 0;
         });
         ProcessInfo p = os.processInfo();
@@ -252,9 +253,26 @@ class MacOsPrimitivesCallsTest {
         assertEquals(300L << 20, p.peakRss());
         assertEquals(200L << 20, p.currentRss());
         assertEquals(150L << 20, p.currentCommit());
-        assertEquals(-1, p.peakCommit());
+        assertEquals(180L << 20, p.peakCommit());
         assertEquals(17, p.pageFaults());
         assertTrue(p.elapsedMillis() >= 0);
+        verify(calls, never()).procPidRusage(anyInt(), eq(Darwin.RUSAGE_INFO_V2), any());
+    }
+
+    @Test
+    void processInfoFallsBackToRusageInfoV2OnOlderMacOs() {
+        when(calls.getpid()).thenReturn(4242);
+        when(calls.procPidRusage(eq(4242), eq(Darwin.RUSAGE_INFO_V4), any())).thenReturn(-1);
+        when(calls.procPidRusage(eq(4242), eq(Darwin.RUSAGE_INFO_V2), any())).thenAnswer(inv -> {
+            MemorySegment r = ((MemorySegment) inv.getArgument(2)).reinterpret(160);
+            r.set(JAVA_LONG, 64, 200L << 20);
+            r.set(JAVA_LONG, 72, 150L << 20);
+            return 0;
+        });
+        ProcessInfo p = os.processInfo();
+        assertEquals(200L << 20, p.currentRss());
+        assertEquals(150L << 20, p.currentCommit());
+        assertEquals(-1, p.peakCommit(), "v2 has no footprint peak");
     }
 
     @Test
@@ -266,6 +284,7 @@ class MacOsPrimitivesCallsTest {
         assertEquals(-1, p.currentRss());
         assertEquals(-1, p.peakRss());
         assertEquals(-1, p.currentCommit());
+        assertEquals(-1, p.peakCommit());
         assertEquals(-1, p.pageFaults());
     }
 

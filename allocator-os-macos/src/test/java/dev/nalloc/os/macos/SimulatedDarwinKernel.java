@@ -23,28 +23,33 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
 
     /** What the simulated machine looks like. */
     record Config(long pageSize, boolean superpages, long memsize, boolean sysctlWorks, boolean entropyWorks,
-                  boolean reusableWorks, long capacity) {
+                  boolean reusableWorks, boolean rusageV4, long capacity) {
 
         /** An Apple silicon Mac: 16 KiB pages, no superpages. */
         static Config appleSilicon() {
-            return new Config(16 * 1024, false, 16L << 30, true, true, true, 8L << 30);
+            return new Config(16 * 1024, false, 16L << 30, true, true, true, true, 8L << 30);
         }
 
         /** An Intel Mac: 4 KiB pages, 2 MiB superpages. */
         static Config intel() {
-            return new Config(4 * 1024, true, 32L << 30, true, true, true, 8L << 30);
+            return new Config(4 * 1024, true, 32L << 30, true, true, true, true, 8L << 30);
         }
 
         Config withSysctlWorks(boolean works) {
-            return new Config(pageSize, superpages, memsize, works, entropyWorks, reusableWorks, capacity);
+            return new Config(pageSize, superpages, memsize, works, entropyWorks, reusableWorks, rusageV4, capacity);
         }
 
         Config withEntropyWorks(boolean works) {
-            return new Config(pageSize, superpages, memsize, sysctlWorks, works, reusableWorks, capacity);
+            return new Config(pageSize, superpages, memsize, sysctlWorks, works, reusableWorks, rusageV4, capacity);
         }
 
         Config withReusableWorks(boolean works) {
-            return new Config(pageSize, superpages, memsize, sysctlWorks, entropyWorks, works, capacity);
+            return new Config(pageSize, superpages, memsize, sysctlWorks, entropyWorks, works, rusageV4, capacity);
+        }
+
+        /** A macOS before 10.14, whose proc_pid_rusage knows no RUSAGE_INFO_V4. */
+        Config withoutRusageV4() {
+            return new Config(pageSize, superpages, memsize, sysctlWorks, entropyWorks, reusableWorks, false, capacity);
         }
     }
 
@@ -66,6 +71,8 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
     private final SecureRandom entropy = new SecureRandom();
     private long cursor;
     private long peakResident;
+    private long footprintPages;
+    private long peakFootprintPages;
     private int mmapCalls;
 
     SimulatedDarwinKernel(Config config) {
@@ -145,7 +152,7 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
             if ((pages[i] & DIRTY) != 0) {
                 memory.zero(addressOf(i), config.pageSize()); // fresh anonymous memory reads as zero
             }
-            pages[i] = (byte) (flagsForPage | ((prot & Darwin.PROT_WRITE) != 0 ? DIRTY : 0));
+            setPage(i, flagsForPage | ((prot & Darwin.PROT_WRITE) != 0 ? DIRTY : 0));
         });
         return start;
     }
@@ -159,7 +166,7 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
         if (size < 0 || !inside(address, size)) {
             return fail(Darwin.EINVAL);
         }
-        forPages(address, size, i -> pages[i] = (byte) (pages[i] & DIRTY)); // unmapped pages need no presence
+        forPages(address, size, i -> setPage(i, pages[i] & DIRTY)); // the page may still hold old bytes
         return 0;
     }
 
@@ -173,7 +180,7 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
         if (size < 0 || !inside(address, size) || !allMapped(address, size)) {
             return fail(Darwin.ENOMEM);
         }
-        forPages(address, size, i -> pages[i] = (byte) ((pages[i] & (MAPPED | DIRTY | REUSABLE)) | protBits(prot)
+        forPages(address, size, i -> setPage(i, (pages[i] & (MAPPED | DIRTY | REUSABLE)) | protBits(prot)
                 | ((prot & Darwin.PROT_WRITE) != 0 ? DIRTY : 0)));
         return 0;
     }
@@ -193,9 +200,9 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
                     return fail(Darwin.EINVAL);
                 }
                 discard(address, size);
-                forPages(address, size, i -> pages[i] |= REUSABLE);
+                forPages(address, size, i -> setPage(i, pages[i] | REUSABLE));
             }
-            case Darwin.MADV_FREE_REUSE -> forPages(address, size, i -> pages[i] &= ~REUSABLE);
+            case Darwin.MADV_FREE_REUSE -> forPages(address, size, i -> setPage(i, pages[i] & ~REUSABLE));
             case Darwin.MADV_DONTNEED, Darwin.MADV_FREE -> discard(address, size);
             default -> {
                 // other advice only tunes paging
@@ -210,7 +217,7 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
             if ((pages[i] & DIRTY) != 0) {
                 memory.zero(addressOf(i), config.pageSize());
                 if ((pages[i] & WRITE) == 0) {
-                    pages[i] &= ~DIRTY;
+                    setPage(i, pages[i] & ~DIRTY);
                 }
             }
         });
@@ -267,13 +274,19 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
         if (pid != getpid()) {
             return fail(3); // ESRCH
         }
-        if (flavor != Darwin.RUSAGE_INFO_V2) {
-            return fail(Darwin.EINVAL); // this model only answers the flavor the layer uses
+        if (flavor != Darwin.RUSAGE_INFO_V2 && !(flavor == Darwin.RUSAGE_INFO_V4 && config.rusageV4())) {
+            return fail(Darwin.EINVAL); // this model answers only the flavors the layer uses
         }
-        buffer.asSlice(0, DarwinStructs.RUSAGE_INFO_V2.byteSize()).fill((byte) 0);
-        buffer.set(JAVA_LONG, DarwinStructs.RI_RESIDENT_SIZE, resident());
-        buffer.set(JAVA_LONG, DarwinStructs.RI_PHYS_FOOTPRINT, footprint());
-        buffer.set(JAVA_LONG, DarwinStructs.RI_PAGEINS, HostProcess.majorFaults());
+        long size = flavor == Darwin.RUSAGE_INFO_V4 ? DarwinStructs.RUSAGE_INFO_V4.byteSize()
+                : DarwinStructs.RUSAGE_INFO_V2.byteSize();
+        MemorySegment info = buffer.reinterpret(size);
+        info.fill((byte) 0);
+        info.set(JAVA_LONG, DarwinStructs.RI_RESIDENT_SIZE, resident());
+        info.set(JAVA_LONG, DarwinStructs.RI_PHYS_FOOTPRINT, footprint());
+        info.set(JAVA_LONG, DarwinStructs.RI_PAGEINS, HostProcess.majorFaults());
+        if (flavor == Darwin.RUSAGE_INFO_V4) {
+            info.set(JAVA_LONG, DarwinStructs.RI_LIFETIME_MAX_PHYS_FOOTPRINT, peakFootprint());
+        }
         return 0;
     }
 
@@ -314,13 +327,23 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
 
     /** Bytes of writable pages not marked reusable: what XNU's phys_footprint charges (if all were touched). */
     synchronized long footprint() {
-        long count = 0;
-        for (byte p : pages) {
-            if ((p & (MAPPED | WRITE | REUSABLE)) == (MAPPED | WRITE)) {
-                count++;
-            }
-        }
-        return count * config.pageSize();
+        return footprintPages * config.pageSize();
+    }
+
+    /** The largest footprint there has been. */
+    synchronized long peakFootprint() {
+        return peakFootprintPages * config.pageSize();
+    }
+
+    /** Every page change goes through here, to keep the footprint count exact. */
+    private void setPage(int index, int flags) {
+        footprintPages += (charged(flags) ? 1 : 0) - (charged(pages[index]) ? 1 : 0);
+        peakFootprintPages = Math.max(peakFootprintPages, footprintPages);
+        pages[index] = (byte) flags;
+    }
+
+    private static boolean charged(int flags) {
+        return (flags & (MAPPED | WRITE | REUSABLE)) == (MAPPED | WRITE);
     }
 
     synchronized long mappedBytes() {
