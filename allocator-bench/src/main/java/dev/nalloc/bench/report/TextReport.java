@@ -32,8 +32,10 @@ public final class TextReport {
         Comparison c = report.comparison();
         for (String workload : c.workloads()) {
             String base = c.baselineOf(workload).orElse("none");
+            boolean ran = c.rows(workload).stream().anyMatch(r -> r.record().peer().equals(c.preferredBaseline()));
             out.printf(Locale.ROOT, "%s  (relative to %s = 1.00, higher is worse%s)%n", workload, base,
-                    base.equals(c.preferredBaseline()) ? "" : "; " + c.preferredBaseline() + " did not complete");
+                    base.equals(c.preferredBaseline()) ? ""
+                            : "; " + c.preferredBaseline() + (ran ? " did not complete" : " not in this run"));
             out.printf(Locale.ROOT, "  %-17s %8s %8s %10s %9s %10s %11s %11s  %s%n", "allocator", "rel time",
                     "rel mem", "ns/op", "time", "ops", "peak RSS", "committed", "note");
             for (Comparison.Row row : c.rows(workload)) {

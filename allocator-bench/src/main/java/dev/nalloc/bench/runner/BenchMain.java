@@ -115,7 +115,10 @@ public final class BenchMain {
         if (Boolean.parseBoolean(args.get("jmh", "true")) && !available.isEmpty()) {
             headline = headline(args, available, outDir, timeout);
         }
-        String command = System.getProperty("bench.command", "java ... " + BenchMain.class.getName())
+        String launcher = System.getProperty("bench.command");
+        String command = launcher != null
+                ? launcher + (argLine.isBlank() ? "" : " -Dbench.args=\"" + argLine + "\"")
+                : "java " + String.join(" ", ChildLauncher.JVM_FLAGS) + " -cp <class path> " + BenchMain.class.getName()
                 + (argLine.isBlank() ? "" : " " + argLine);
         String settings = String.format(Locale.ROOT, "threads=%d scale=%s seed=%s workloads=%s overrides=%s",
                 threads, scale, seed, workloads.stream().map(Workload::name).toList(), overrides(args, workloads));

@@ -91,8 +91,9 @@ class ChildRunTest {
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("[  1/2 "), text);
         assertTrue(text.contains("[  2/2 "), text);
-        assertTrue(text.contains("glibc-simple  (relative to glibc = 1.00, higher is worse; nalloc did not complete)")
-                || text.contains("glibc-simple  (relative to glibc = 1.00"), text);
+        assertTrue(text.contains("glibc-simple  (relative to glibc = 1.00, higher is worse; nalloc not in this run)"),
+                text);
+        assertTrue(text.contains("Command:  java --enable-native-access=ALL-UNNAMED"), text);
         for (String f : List.of("workloads.csv", "headline.csv", "report.json", "report.md", "chart.png")) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);
         }
