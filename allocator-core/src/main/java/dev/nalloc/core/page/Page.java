@@ -339,16 +339,19 @@ public final class Page {
     }
 
     /**
-     * Verifies {@code used - |threadFree| + |free| + |localFree| == capacity} by walking the lists
-     * (owner thread, no concurrent frees into this page).
+     * Verifies, by walking the lists, that every carved block is exactly once live or on a list:
+     * {@code live + |threadFree| + |free| + |localFree| == capacity} where {@code live = used - |threadFree|}
+     * ({@code used} still counts remote frees until they are collected, as in mimalloc). Owner
+     * thread, no concurrent frees into this page.
      */
     public void checkInvariants() {
         int f = listLength(free);
         int lf = listLength(localFree);
         int tf = listLength(threadFreeHead());
-        if (used - tf + f + lf != capacity) {
-            throw new IllegalStateException("page at 0x" + Long.toHexString(start) + ": used " + used
-                    + " - threadFree " + tf + " + free " + f + " + localFree " + lf + " != capacity " + capacity);
+        int live = used - tf;
+        if (live < 0 || live + tf + f + lf != capacity) {
+            throw new IllegalStateException("page at 0x" + Long.toHexString(start) + ": live " + live
+                    + " + threadFree " + tf + " + free " + f + " + localFree " + lf + " != capacity " + capacity);
         }
         if (capacity > reserved) {
             throw new IllegalStateException("capacity " + capacity + " > reserved " + reserved);

@@ -109,7 +109,9 @@ public final class Segment {
                 return -1;
             }
             setBits(committedMask, i, runEnd - i, true);
-            setBits(zeroMask, i, runEnd - i, r == 1);
+            if (r == 1) {
+                setBits(zeroMask, i, runEnd - i, true);
+            } // else: zero only if never used since the (zero) reservation, as the mask already says
             i = runEnd;
         }
         boolean zero = allBits(zeroMask, from, n);

@@ -1,0 +1,116 @@
+package dev.nalloc.core.arena;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BitmapTest {
+
+    @Test
+    void claimsRunsAcrossWordBoundaries() {
+        Bitmap b = new Bitmap(200);
+        assertTrue(b.tryClaim(0, 60));
+        int run = b.claim(10);
+        assertEquals(60, run, "the run starts in word 0 and ends in word 1");
+        assertTrue(b.isAllSet(60, 10));
+        int big = b.claim(130);
+        assertEquals(70, big, "a run spanning three words");
+        assertTrue(b.isAllSet(0, 200));
+        assertEquals(-1, b.claim(1));
+        assertEquals(200, b.count());
+    }
+
+    @Test
+    void tryClaimFailsWithoutSideEffectsWhenAnyBitIsTaken() {
+        Bitmap b = new Bitmap(192);
+        assertTrue(b.tryClaim(130, 1));
+        assertFalse(b.tryClaim(60, 80), "bit 130 is taken");
+        assertEquals(1, b.count(), "the bits of the first words were rolled back");
+        assertFalse(b.isAnySet(60, 70));
+    }
+
+    @Test
+    void clearAndSetReportPreviousState() {
+        Bitmap b = new Bitmap(128);
+        assertTrue(b.set(10, 100));
+        assertFalse(b.set(50, 20));
+        assertTrue(b.clear(10, 100));
+        assertFalse(b.clear(10, 1));
+        assertEquals(0, b.count());
+    }
+
+    @Test
+    void claimFindsTheFirstFittingGap() {
+        Bitmap b = new Bitmap(256);
+        assertTrue(b.tryClaim(0, 256));
+        b.clear(63, 3);
+        b.clear(100, 40);
+        assertEquals(63, b.claim(3));
+        assertEquals(100, b.claim(40));
+    }
+
+    @Test
+    void rangesAreChecked() {
+        Bitmap b = new Bitmap(64);
+        assertThrows(IndexOutOfBoundsException.class, () -> b.tryClaim(60, 5));
+        assertThrows(IllegalArgumentException.class, () -> b.claim(0));
+        assertThrows(IllegalArgumentException.class, () -> new Bitmap(0));
+        assertEquals(-1, b.claim(65));
+    }
+
+    @Test
+    void racingThreadsNeverClaimABitTwice() throws Exception {
+        int bits = 1024;
+        Bitmap b = new Bitmap(bits);
+        AtomicIntegerArray owners = new AtomicIntegerArray(bits);
+        int threads = 4;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> ts = new ArrayList<>();
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < threads; t++) {
+            int id = t + 1;
+            Thread th = new Thread(() -> {
+                try {
+                    start.await();
+                    java.util.Random r = new java.util.Random(id);
+                    for (int i = 0; i < 20_000; i++) {
+                        int n = 1 + r.nextInt(70);
+                        int at = b.claim(n);
+                        if (at < 0) {
+                            continue;
+                        }
+                        for (int k = at; k < at + n; k++) {
+                            if (!owners.compareAndSet(k, 0, id)) {
+                                throw new AssertionError("bit " + k + " claimed twice");
+                            }
+                        }
+                        for (int k = at; k < at + n; k++) {
+                            owners.set(k, 0);
+                        }
+                        if (!b.clear(at, n)) {
+                            throw new AssertionError("claimed bits were not all set");
+                        }
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            });
+            ts.add(th);
+            th.start();
+        }
+        start.countDown();
+        for (Thread th : ts) {
+            th.join();
+        }
+        assertTrue(errors.isEmpty(), () -> errors.get(0).toString());
+        assertEquals(0, b.count());
+    }
+}

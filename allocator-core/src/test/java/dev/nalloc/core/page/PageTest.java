@@ -1,0 +1,135 @@
+package dev.nalloc.core.page;
+
+import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.segment.Layout;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Free-list mechanics of one page over plain native memory (no heap, no OS layer needed). */
+class PageTest {
+
+    private final Arena arena = Arena.ofConfined();
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    private Page page(long blockSize) {
+        MemorySegment m = arena.allocate(Layout.SMALL_PAGE_SIZE, Layout.SLICE_SIZE);
+        Page p = new Page(null, 0);
+        p.init(null, SizeClasses.kindOf(blockSize), m.address(), Layout.SMALL_PAGE_SIZE, blockSize, SizeClasses.bin(blockSize), true);
+        return p;
+    }
+
+    private static long pop(Page p) {
+        long b = p.free;
+        p.free = Mem.load(b);
+        p.used++;
+        return b;
+    }
+
+    @Test
+    void extendCarvesAboutFourKiBLazily() {
+        Page p = page(64);
+        assertEquals(1024, p.reserved);
+        assertEquals(0, p.capacity);
+        p.extend();
+        assertEquals(64, p.capacity, "4 KiB of 64-byte blocks");
+        Page big = page(8192);
+        big.extend();
+        assertEquals(Layout.MIN_EXTEND_BLOCKS, big.capacity);
+        big.extend();
+        assertEquals(big.reserved, big.capacity, "never beyond reserved");
+        p.checkInvariants();
+        big.checkInvariants();
+    }
+
+    @Test
+    void invariantHoldsThroughPopsLocalAndThreadFrees() {
+        Page p = page(48);
+        p.extend();
+        long[] blocks = new long[40];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = pop(p);
+            p.checkInvariants();
+        }
+        for (int i = 0; i < 10; i++) { // local frees
+            Mem.store(blocks[i], p.localFree);
+            p.localFree = blocks[i];
+            p.used--;
+        }
+        p.checkInvariants();
+        for (int i = 10; i < 20; i++) {
+            p.freeRemote(blocks[i]);
+        }
+        p.checkInvariants();
+        assertEquals(30, p.used, "remote frees stay counted until collected");
+        p.collect(true);
+        assertEquals(20, p.used);
+        p.checkInvariants();
+        assertEquals(Page.NO_DELAYED_FREE, p.delayedState());
+    }
+
+    @Test
+    void collectMovesLocalFreesOnlyWhenFreeIsEmptyUnlessForced() {
+        Page p = page(64);
+        p.extend();
+        long a = pop(p);
+        Mem.store(a, p.localFree);
+        p.localFree = a;
+        p.used--;
+        p.collect(false);
+        assertEquals(a, p.localFree, "free still has blocks: nothing moves");
+        p.collect(true);
+        assertEquals(0, p.localFree);
+        p.checkInvariants();
+    }
+
+    @Test
+    void blockArithmeticHandlesInteriorAddresses() {
+        Page p = page(80);
+        assertEquals(p.start + 80, p.blockStartOf(p.start + 80));
+        assertEquals(p.start + 80, p.blockStartOf(p.start + 159));
+        assertEquals(818, p.blockIndexOf(p.start + 818 * 80 + 79));
+        for (long off = 0; off < Layout.SMALL_PAGE_SIZE - 80; off += 7) {
+            assertEquals(off / 80, p.blockIndexOf(p.start + off));
+        }
+        assertTrue(p.holds(p.start));
+        assertTrue(!p.holds(p.start + p.areaSize()));
+    }
+
+    @Test
+    void aCorruptListIsDetected() {
+        Page p = page(64);
+        p.extend();
+        long a = pop(p);
+        Mem.store(a, a); // a cycle
+        p.localFree = a;
+        assertThrows(IllegalStateException.class, p::checkInvariants);
+        p.localFree = 0;
+    }
+
+    @Test
+    void remoteFreeIntoAFullPageGoesToTheDelayedPathState() {
+        Page p = page(64);
+        p.extend();
+        long a = pop(p);
+        p.useDelayedFree(Page.USE_DELAYED_FREE, false);
+        assertEquals(Page.USE_DELAYED_FREE, p.delayedState());
+        p.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
+        p.useDelayedFree(Page.USE_DELAYED_FREE, false);
+        assertEquals(Page.NEVER_DELAYED_FREE, p.delayedState(), "never is kept unless overridden");
+        p.freeRemote(a);
+        assertNotEquals(0, p.threadFreeHead());
+        p.checkInvariants();
+    }
+}

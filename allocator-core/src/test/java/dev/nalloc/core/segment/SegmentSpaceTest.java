@@ -1,0 +1,107 @@
+package dev.nalloc.core.segment;
+
+import dev.nalloc.core.arena.Arenas;
+import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.core.page.Page;
+import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.spi.OsPrimitives;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Span split and coalesce over real segments from the Linux OS layer (no arenas: OS memory). */
+class SegmentSpaceTest {
+
+    private OsMemory os;
+    private SegmentMemory memory;
+    private SegmentSpace space;
+
+    @BeforeEach
+    void setUp() {
+        os = new OsMemory(OsPrimitives.best(), new Reporter(ErrorHandler.throwing()));
+        memory = new SegmentMemory(this, os, new Arenas(os, 1L << 30, 0), false, true);
+        space = new SegmentSpace(Thread.currentThread(), memory, false, 0, false, true);
+    }
+
+    @AfterEach
+    void tearDown() {
+        memory.releaseAll();
+        assertEquals(0, os.reserved());
+        assertEquals(0, os.committed());
+    }
+
+    @Test
+    void spansAreSplitOnUseAndTheRestStaysFree() {
+        Page a = space.allocateSpan(1);
+        assertNotNull(a);
+        assertEquals(1, space.segments());
+        assertEquals(0, a.sliceIndex);
+        assertTrue(a.inUse);
+        assertTrue(a.isZeroInit, "fresh OS memory reads as zero");
+        Page b = space.allocateSpan(8);
+        assertEquals(1, b.sliceIndex);
+        assertEquals(1, space.freeSpans(), "one free remainder after two splits");
+        Segment seg = a.segment;
+        assertSame(b, seg.cover[1]);
+        assertSame(b, seg.cover[8]);
+        assertFalse(seg.cover[9].inUse);
+        assertEquals(9, seg.cover[9].sliceIndex);
+        assertEquals(Layout.SLICES_PER_SEGMENT - 9, seg.cover[9].sliceCount);
+        assertEquals(9 * Layout.SLICE_SIZE, seg.committedBytes(), "committed on demand: only used slices");
+    }
+
+    @Test
+    void freedSpansCoalesceWithFreeNeighbours() {
+        Page a = space.allocateSpan(2);
+        Page b = space.allocateSpan(3);
+        Page c = space.allocateSpan(4);
+        Segment seg = a.segment;
+        space.freeSpan(a);
+        assertEquals(2, space.freeSpans());
+        space.freeSpan(c);
+        assertEquals(2, space.freeSpans(), "c merged with the tail span");
+        assertFalse(seg.cover[5].inUse);
+        assertEquals(5, seg.cover[5].sliceIndex);
+        assertEquals(Layout.SLICES_PER_SEGMENT - 5, seg.cover[Layout.SLICES_PER_SEGMENT - 1].sliceCount);
+        Page reuse = space.allocateSpan(2);
+        assertEquals(0, reuse.sliceIndex, "the freed head span is reused first (smallest fit bin)");
+        space.freeSpan(reuse);
+        space.freeSpan(b);
+        assertEquals(0, space.segments(), "all free: the segment is given back (kept as spare)");
+        assertTrue(space.hasSpare());
+        space.collect(true);
+        assertFalse(space.hasSpare());
+        assertEquals(0, memory.segments());
+    }
+
+    @Test
+    void aFullSegmentLeadsToASecondOne() {
+        Page big = space.allocateSpan(Layout.SLICES_PER_SEGMENT - 1);
+        Page one = space.allocateSpan(1);
+        assertSame(big.segment, one.segment);
+        Page next = space.allocateSpan(2);
+        assertTrue(next.segment != big.segment);
+        assertEquals(2, space.segments());
+        assertEquals(2, memory.segments());
+    }
+
+    @Test
+    void purgeDecommitsFreeSpans() {
+        Page a = space.allocateSpan(4);
+        Page b = space.allocateSpan(4);
+        Segment seg = a.segment;
+        assertEquals(8 * Layout.SLICE_SIZE, seg.committedBytes());
+        space.freeSpan(a);
+        space.collect(true);
+        assertEquals(4 * Layout.SLICE_SIZE, seg.committedBytes(), "the freed span was decommitted");
+        assertEquals(4 * Layout.SLICE_SIZE, os.committed());
+        space.freeSpan(b);
+    }
+}
