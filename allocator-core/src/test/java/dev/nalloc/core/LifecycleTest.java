@@ -1,0 +1,135 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.AllocatorStats;
+import dev.nalloc.api.Mode;
+import dev.nalloc.api.Option;
+import dev.nalloc.spi.AllocatorProvider;
+import org.junit.jupiter.api.Test;
+
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LifecycleTest {
+
+    @Test
+    void providerIsFoundByServiceLoaderOnModuleAndClassPath() throws Exception {
+        try (Allocator a = TestAllocators.create()) {
+            assertTrue(a instanceof NallocAllocator, "the builder found the engine through ServiceLoader");
+        }
+        try (var in = NallocProvider.class.getModule()
+                .getResourceAsStream("META-INF/services/" + AllocatorProvider.class.getName())) {
+            assertEquals(NallocProvider.class.getName(), new String(in.readAllBytes()).trim(), "class-path registration");
+        }
+    }
+
+    @Test
+    void closeGivesEverythingBackAndEveryMethodThrowsAfterwards() {
+        Allocator a = TestAllocators.create();
+        long p = a.malloc(100);
+        long huge = a.malloc(50L << 20);
+        a.newHeap().malloc(5000);
+        AllocatorStats open = a.stats();
+        assertTrue(open.reserved() > 0);
+        assertTrue(open.committed() > 0);
+        assertEquals(3, open.allocationCount());
+        a.close();
+        AllocatorStats closed = a.stats();
+        assertEquals(0, closed.reserved());
+        assertEquals(0, closed.committed());
+        assertThrows(IllegalStateException.class, () -> a.malloc(8));
+        assertThrows(IllegalStateException.class, () -> a.free(p));
+        assertThrows(IllegalStateException.class, () -> a.free(huge));
+        assertThrows(IllegalStateException.class, () -> a.usableSize(p));
+        assertThrows(IllegalStateException.class, () -> a.realloc(p, 8));
+        assertThrows(IllegalStateException.class, () -> a.mallocAligned(8, 64));
+        assertThrows(IllegalStateException.class, () -> a.isInHeapRegion(p));
+        assertThrows(IllegalStateException.class, () -> a.goodSize(8));
+        assertThrows(IllegalStateException.class, a::heap);
+        assertThrows(IllegalStateException.class, a::newHeap);
+        assertThrows(IllegalStateException.class, a::newArena);
+        assertThrows(IllegalStateException.class, () -> a.allocate(8, 8));
+        assertThrows(IllegalStateException.class, () -> a.collect(true));
+        assertThrows(IllegalStateException.class, a::threadDone);
+        a.close(); // idempotent
+    }
+
+    @Test
+    void directOsAllocationWorksWithoutArenas() {
+        try (Allocator a = TestAllocators.builder().option(Option.DISALLOW_ARENA_ALLOC, 1).build()) {
+            long p = a.malloc(1000);
+            long huge = a.malloc(40L << 20);
+            assertNotEquals(0, p);
+            assertNotEquals(0, huge);
+            assertTrue(a.stats().toJson().contains("\"arenas\":0"), a.stats().toJson());
+            a.free(p);
+            a.free(huge);
+        }
+    }
+
+    @Test
+    void arenasOnlyAndNothingElseFailsCleanly() {
+        try (Allocator a = TestAllocators.builder().option(Option.DISALLOW_ARENA_ALLOC, 1)
+                .option(Option.DISALLOW_OS_ALLOC, 1).errorHandler((k, ad, m) -> { }).build()) {
+            assertEquals(0, a.malloc(100), "no memory source at all");
+            assertThrows(OutOfMemoryError.class, () -> a.allocate(100, 8));
+        }
+    }
+
+    @Test
+    void arenaMemoryIsReusedAfterFreeAndPurgedOnForcedCollect() {
+        try (Allocator a = TestAllocators.builder().option(Option.ARENA_EAGER_COMMIT, 0).build()) {
+            long[] ps = new long[2000];
+            for (int i = 0; i < ps.length; i++) {
+                ps[i] = a.malloc(4000);
+            }
+            long committed = a.stats().committed();
+            for (long p : ps) {
+                a.free(p);
+            }
+            a.collect(true);
+            assertTrue(a.stats().committed() < committed, "forced collect gives committed memory back");
+            assertEquals(0, a.stats().allocated());
+        }
+    }
+
+    @Test
+    void statsTrackLiveBlocksAndJsonIsFlat() {
+        try (Allocator a = TestAllocators.create()) {
+            long p = a.malloc(100);
+            long q = a.malloc(3000);
+            AllocatorStats s = a.stats();
+            assertEquals(2, s.allocationCount());
+            assertEquals(a.usableSize(p) + a.usableSize(q), s.allocated());
+            assertTrue(s.allocatedPeak() >= s.allocated());
+            a.free(p);
+            a.free(q);
+            assertEquals(0, a.stats().allocated());
+            assertEquals(0, a.stats().allocationCount());
+            String json = a.stats().toJson();
+            assertTrue(json.startsWith("{\"reserved\":") && json.endsWith("}"), json);
+            assertTrue(!json.substring(1).contains("{"), "flat: " + json);
+            assertTrue(json.contains("\"allocatedPeak\":"));
+        }
+    }
+
+    @Test
+    void modeAndSecureEncodingHook() {
+        try (Allocator a = TestAllocators.builder().mode(Mode.FAST).build()) {
+            assertEquals(Mode.FAST, a.mode());
+        }
+        dev.nalloc.spi.FreeListEncoding xor = new dev.nalloc.spi.FreeListEncoding() {
+            public long encode(long next, long block, long k0, long k1) {
+                return next ^ k0;
+            }
+
+            public long decode(long stored, long block, long k0, long k1) {
+                return stored ^ k0;
+            }
+        };
+        assertThrows(UnsupportedOperationException.class, () -> TestAllocators.builder().freeListEncoding(xor).build());
+    }
+}
