@@ -1,0 +1,123 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ArenaTest {
+
+    private Allocator a;
+
+    @BeforeEach
+    void open() {
+        a = TestAllocators.create();
+    }
+
+    @AfterEach
+    void close() {
+        a.close();
+    }
+
+    @Test
+    void segmentsAreZeroedExactAndScopedToTheArena() {
+        MemorySegment seg;
+        MemorySegment big;
+        try (Arena arena = a.newArena()) {
+            seg = arena.allocate(100, 32);
+            assertEquals(100, seg.byteSize());
+            assertEquals(0, seg.address() % 32);
+            for (int i = 0; i < 100; i++) {
+                assertEquals(0, seg.get(ValueLayout.JAVA_BYTE, i));
+            }
+            seg.fill((byte) 7);
+            big = arena.allocate(3L << 20, 1L << 20);
+            assertEquals(0, big.address() % (1L << 20));
+            big.set(ValueLayout.JAVA_LONG, (3L << 20) - 8, 42);
+            assertTrue(seg.scope().isAlive());
+            assertEquals(arena.scope(), seg.scope());
+            MemorySegment s = arena.allocateFrom("hello");
+            assertEquals("hello", s.getString(0));
+            assertThrows(IndexOutOfBoundsException.class, () -> seg.get(ValueLayout.JAVA_BYTE, 100));
+        }
+        assertFalse(seg.scope().isAlive());
+        assertThrows(IllegalStateException.class, () -> seg.get(ValueLayout.JAVA_BYTE, 0));
+        assertThrows(IllegalStateException.class, () -> big.get(ValueLayout.JAVA_LONG, 0));
+        assertEquals(0, a.stats().allocationCount(), "close released everything");
+    }
+
+    @Test
+    void aClosedArenaRefusesAllocationAndSecondClose() {
+        Arena arena = a.newArena();
+        arena.allocate(8);
+        arena.close();
+        assertThrows(IllegalStateException.class, () -> arena.allocate(8));
+        assertThrows(IllegalStateException.class, arena::close);
+    }
+
+    @Test
+    void otherThreadsCannotUseTheArena() throws Exception {
+        try (Arena arena = a.newArena()) {
+            MemorySegment seg = arena.allocate(16);
+            AtomicReference<Throwable> alloc = new AtomicReference<>();
+            AtomicReference<Throwable> access = new AtomicReference<>();
+            AtomicReference<Throwable> close = new AtomicReference<>();
+            Thread t = new Thread(() -> {
+                try {
+                    arena.allocate(8);
+                } catch (Throwable e) {
+                    alloc.set(e);
+                }
+                try {
+                    seg.get(ValueLayout.JAVA_BYTE, 0);
+                } catch (Throwable e) {
+                    access.set(e);
+                }
+                try {
+                    arena.close();
+                } catch (Throwable e) {
+                    close.set(e);
+                }
+            });
+            t.start();
+            t.join();
+            assertTrue(alloc.get() instanceof WrongThreadException, String.valueOf(alloc.get()));
+            assertTrue(access.get() instanceof WrongThreadException, String.valueOf(access.get()));
+            assertTrue(close.get() instanceof WrongThreadException, String.valueOf(close.get()));
+            assertEquals(0, seg.get(ValueLayout.JAVA_BYTE, 0), "still usable by the owner");
+        }
+    }
+
+    @Test
+    void invalidArgumentsAndOutOfMemory() {
+        try (Arena arena = a.newArena()) {
+            assertThrows(IllegalArgumentException.class, () -> arena.allocate(-1, 8));
+            assertThrows(IllegalArgumentException.class, () -> arena.allocate(8, 3));
+            assertThrows(OutOfMemoryError.class, () -> arena.allocate(Long.MAX_VALUE, 8));
+        }
+    }
+
+    @Test
+    void manyShortLivedArenasDoNotLeak() {
+        for (int i = 0; i < 20_000; i++) {
+            try (Arena arena = a.newArena()) {
+                arena.allocate(64).fill((byte) 1);
+                if (i % 100 == 0) {
+                    arena.allocate(100_000);
+                }
+            }
+        }
+        assertEquals(0, a.stats().allocationCount());
+        assertTrue(((dev.nalloc.core.stats.StatsSnapshot) a.stats()).segments() <= 2);
+    }
+}

@@ -1,0 +1,271 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.Heap;
+import dev.nalloc.api.HeapArea;
+import dev.nalloc.core.heap.LocalHeap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HeapTest {
+
+    private Allocator a;
+
+    @BeforeEach
+    void open() {
+        a = TestAllocators.create();
+    }
+
+    @AfterEach
+    void close() {
+        a.close();
+    }
+
+    private static LocalHeap local(Heap h) {
+        return ((NallocHeap) h).localHeap();
+    }
+
+    @Test
+    void heapAllocationsHaveTheAllocatorSemantics() {
+        Heap h = a.newHeap();
+        assertSame(a, h.allocator());
+        long p = h.malloc(100);
+        long z = h.zalloc(5000);
+        long c = h.calloc(10, 10);
+        long n = h.mallocn(3, 7);
+        long al = h.mallocAligned(10, 4096);
+        long at = h.mallocAlignedAt(10, 256, 16);
+        long za = h.zallocAligned(300, 128);
+        assertTrue(TestAllocators.isZero(z, 5000) && TestAllocators.isZero(c, 100) && TestAllocators.isZero(za, 300));
+        assertEquals(0, al % 4096);
+        assertEquals(0, (at + 16) % 256);
+        assertEquals(0, za % 128);
+        assertEquals(0, h.calloc(Long.MAX_VALUE, 2));
+        assertThrows(IllegalArgumentException.class, () -> h.malloc(-1));
+        TestAllocators.fill(p, 100, 4);
+        long r = h.realloc(p, 10_000);
+        assertTrue(TestAllocators.check(r, 100, 4));
+        for (long b : new long[]{r, z, c, n, al, at, za}) {
+            assertTrue(h.contains(b));
+            a.free(b);
+        }
+        local(h).checkInvariants();
+    }
+
+    @Test
+    void containsSeesOnlyThisHeapsPages() {
+        Heap h1 = a.newHeap();
+        Heap h2 = a.newHeap();
+        long p1 = h1.malloc(64);
+        long p2 = h2.malloc(64);
+        assertTrue(h1.contains(p1));
+        assertFalse(h1.contains(p2));
+        assertTrue(h2.contains(p2));
+        assertFalse(a.heap().contains(p1));
+        assertFalse(h1.contains(12345));
+        long huge = h1.malloc(40L << 20);
+        assertTrue(h1.contains(huge + 1000));
+        a.free(huge);
+        assertFalse(h1.contains(huge));
+        h1.destroy();
+        h2.destroy();
+    }
+
+    @Test
+    void destroyReleasesEveryBlockAtOnce() {
+        Heap h = a.newHeap();
+        long before = a.stats().allocationCount();
+        for (int i = 0; i < 5000; i++) {
+            h.malloc(16 + (i % 100) * 24);
+        }
+        h.malloc(200_000);
+        h.malloc(30L << 20);
+        assertEquals(before + 5002, a.stats().allocationCount());
+        long pagesBefore = ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).pages();
+        h.destroy();
+        assertEquals(before, a.stats().allocationCount());
+        assertEquals(0, a.stats().allocated());
+        assertTrue(((dev.nalloc.core.stats.StatsSnapshot) a.stats()).pages() < pagesBefore);
+        assertEquals(0, ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).hugeSegments());
+        assertThrows(IllegalStateException.class, () -> h.malloc(8));
+        assertThrows(IllegalStateException.class, () -> h.collect(false));
+        assertThrows(IllegalStateException.class, h::destroy);
+        h.close(); // closing a destroyed heap does nothing
+        a.collect(true);
+        a.heap().collect(true);
+    }
+
+    @Test
+    void aDestroyedHeapsHandleStaysDeadWhenItsEngineHeapIsReused() {
+        Heap first = a.newHeap();
+        first.malloc(64);
+        first.destroy();
+        Heap second = a.newHeap();
+        assertSame(local(first), local(second), "small destroyed heaps are pooled and reused");
+        long p = second.malloc(64);
+        assertNotEquals(0, p);
+        assertThrows(IllegalStateException.class, () -> first.malloc(64));
+        assertFalse(first.contains(p));
+        assertTrue(second.contains(p));
+        second.destroy();
+    }
+
+    @Test
+    void deleteKeepsBlocksValidInTheDefaultHeap() {
+        Heap h = a.newHeap();
+        long[] ps = new long[3000];
+        for (int i = 0; i < ps.length; i++) {
+            ps[i] = h.malloc(8 + (i % 50) * 8);
+            TestAllocators.fill(ps[i], 8 + (i % 50) * 8, i);
+        }
+        h.close();
+        assertThrows(IllegalStateException.class, () -> h.malloc(8));
+        Heap def = a.heap();
+        for (int i = 0; i < ps.length; i++) {
+            assertTrue(def.contains(ps[i]), "block moved to the default heap");
+            assertTrue(TestAllocators.check(ps[i], 8 + (i % 50) * 8, i));
+        }
+        local(def).checkInvariants();
+        for (long p : ps) {
+            a.free(p);
+        }
+        local(def).checkInvariants();
+        assertEquals(0, a.stats().allocationCount());
+    }
+
+    @Test
+    void theDefaultHeapCannotBeDestroyedAndClosingItDoesNothing() {
+        Heap def = a.heap();
+        assertSame(def, a.heap());
+        def.close();
+        long p = def.malloc(10);
+        assertThrows(UnsupportedOperationException.class, def::destroy);
+        a.free(p);
+    }
+
+    @Test
+    void visitSeesEveryLiveBlockOnceAndAreas() {
+        Heap h = a.newHeap();
+        Set<Long> live = new HashSet<>();
+        for (int i = 0; i < 2000; i++) {
+            long p = h.malloc(24 + (i % 7) * 100);
+            if (i % 3 == 0) {
+                a.free(p);
+            } else {
+                live.add(p);
+            }
+        }
+        long huge = h.malloc(20L << 20);
+        live.add(huge);
+        Set<Long> seen = new HashSet<>();
+        int[] areas = new int[1];
+        h.visitBlocks(true, (HeapArea area, long block, long size) -> {
+            if (block == 0) {
+                areas[0]++;
+                assertTrue(area.used() <= area.reserved() / area.blockSize());
+                assertTrue(area.committed() <= area.reserved());
+            } else {
+                assertTrue(seen.add(block), "visited twice");
+                assertEquals(area.blockSize(), size);
+                assertTrue(block >= area.blocks() && block < area.blocks() + area.reserved());
+            }
+            return true;
+        });
+        assertEquals(live, seen);
+        assertTrue(areas[0] >= 8, "one area per page: " + areas[0]);
+        int[] calls = new int[1];
+        h.visitBlocks(true, (area, block, size) -> ++calls[0] < 3);
+        assertEquals(3, calls[0], "returning false stops the visit");
+        h.destroy();
+    }
+
+    @Test
+    void visitCountsBlocksFreedByOtherThreads() throws Exception {
+        Heap h = a.newHeap();
+        long[] ps = new long[100];
+        for (int i = 0; i < ps.length; i++) {
+            ps[i] = h.malloc(64);
+        }
+        Thread t = new Thread(() -> {
+            for (int i = 0; i < 50; i++) {
+                a.free(ps[i]);
+            }
+        });
+        t.start();
+        t.join();
+        long[] n = new long[1];
+        h.visitBlocks(true, (area, block, size) -> {
+            if (block != 0) {
+                n[0]++;
+            }
+            return true;
+        });
+        assertEquals(50, n[0]);
+        local(h).checkInvariants();
+        h.destroy();
+    }
+
+    @Test
+    void anotherThreadCannotAllocateFromAHeapButMayFreeItsBlocks() throws Exception {
+        Heap h = a.newHeap();
+        long p = h.malloc(100);
+        AtomicReference<Throwable> malloc = new AtomicReference<>();
+        AtomicReference<Throwable> destroy = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                h.malloc(10);
+            } catch (Throwable e) {
+                malloc.set(e);
+            }
+            try {
+                h.destroy();
+            } catch (Throwable e) {
+                destroy.set(e);
+            }
+            a.free(p);
+        });
+        t.start();
+        t.join();
+        assertTrue(malloc.get() instanceof WrongThreadException, String.valueOf(malloc.get()));
+        assertTrue(destroy.get() instanceof WrongThreadException, String.valueOf(destroy.get()));
+        assertTrue(a.heap() != h);
+        h.collect(true);
+        local(h).checkInvariants();
+        h.destroy();
+    }
+
+    @Test
+    void collectFreesEmptyPagesAndKeepsInvariants() {
+        Heap h = a.newHeap();
+        long[] ps = new long[4000];
+        for (int i = 0; i < ps.length; i++) {
+            ps[i] = h.malloc(16 + (i % 30) * 16);
+        }
+        for (int i = 0; i < ps.length; i += 2) {
+            a.free(ps[i]);
+        }
+        local(h).checkInvariants();
+        int pages = local(h).pageCount();
+        for (int i = 1; i < ps.length; i += 2) {
+            a.free(ps[i]);
+        }
+        h.collect(false);
+        assertTrue(local(h).pageCount() < pages, "empty pages were freed");
+        local(h).checkInvariants();
+        h.collect(true);
+        assertEquals(0, local(h).pageCount());
+        h.destroy();
+    }
+}
