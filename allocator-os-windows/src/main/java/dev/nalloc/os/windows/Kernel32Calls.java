@@ -19,6 +19,14 @@ public interface Kernel32Calls {
     /** {@code LPVOID VirtualAlloc(LPVOID lpAddress, SIZE_T dwSize, DWORD flAllocationType, DWORD flProtect)}. */
     long virtualAlloc(long address, long size, int allocationType, int protect);
 
+    /**
+     * {@code PVOID VirtualAlloc2(HANDLE Process, PVOID BaseAddress, SIZE_T Size, ULONG AllocationType,
+     * ULONG PageProtection, MEM_EXTENDED_PARAMETER *ExtendedParameters, ULONG ParameterCount)} (kernelbase,
+     * Windows 10 1803 and later). Where it does not exist it fails with {@code ERROR_PROC_NOT_FOUND}.
+     */
+    long virtualAlloc2(long process, long address, long size, int allocationType, int protect,
+                       MemorySegment parameters, int parameterCount);
+
     /** {@code BOOL VirtualFree(LPVOID lpAddress, SIZE_T dwSize, DWORD dwFreeType)}. */
     int virtualFree(long address, long size, int freeType);
 

@@ -40,6 +40,25 @@ final class NativeKernel32Calls implements Kernel32Calls {
     }
 
     @Override
+    public long virtualAlloc2(long process, long address, long size, int allocationType, int protect,
+                              MemorySegment parameters, int parameterCount) {
+        MethodHandle virtualAlloc2;
+        try {
+            virtualAlloc2 = KernelBase.VIRTUAL_ALLOC_2;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            // Windows before 10 1803: report it as Windows reports a missing export.
+            Capture.LAST_ERROR.set(CALL_STATE.get(), 0L, Win32.ERROR_PROC_NOT_FOUND);
+            return 0;
+        }
+        try {
+            return (long) virtualAlloc2.invokeExact(CALL_STATE.get(), process, address, size, allocationType, protect,
+                    parameters, parameterCount);
+        } catch (Throwable t) {
+            throw failure("VirtualAlloc2", t);
+        }
+    }
+
+    @Override
     public int virtualFree(long address, long size, int freeType) {
         try {
             return (int) Kernel32.VIRTUAL_FREE.invokeExact(CALL_STATE.get(), address, size, freeType);
@@ -257,6 +276,14 @@ final class NativeKernel32Calls implements Kernel32Calls {
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
         static final MethodHandle CLOSE_HANDLE = lastError("CloseHandle",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    }
+
+    private static final class KernelBase {
+        private static final SymbolLookup DLL = SymbolLookup.libraryLookup("kernelbase", Arena.global());
+
+        static final MethodHandle VIRTUAL_ALLOC_2 = link(DLL, "kernelbase", "VirtualAlloc2",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT),
+                Capture.OPTION);
     }
 
     private static final class Advapi32 {

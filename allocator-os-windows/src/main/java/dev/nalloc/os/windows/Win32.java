@@ -20,6 +20,9 @@ final class Win32 {
     static final int PAGE_NOACCESS = 0x01;
     static final int PAGE_READWRITE = 0x04;
 
+    /** {@code MEM_EXTENDED_PARAMETER_TYPE}: the parameter points to a {@code MEM_ADDRESS_REQUIREMENTS}. */
+    static final int MEM_EXTENDED_PARAMETER_ADDRESS_REQUIREMENTS = 1;
+
     /** {@code GetCurrentProcess()} always returns this pseudo-handle. */
     static final long CURRENT_PROCESS = -1L;
 
@@ -42,6 +45,7 @@ final class Win32 {
     static final int ERROR_INVALID_HANDLE = 6;
     static final int ERROR_OUTOFMEMORY = 14;
     static final int ERROR_NOT_SUPPORTED = 50;
+    static final int ERROR_PROC_NOT_FOUND = 127;
     static final int ERROR_INVALID_PARAMETER = 87;
     static final int ERROR_INVALID_ADDRESS = 487;
     static final int ERROR_NOT_ALL_ASSIGNED = 1300;

@@ -15,6 +15,7 @@ final class Win32Errors {
             Map.entry(Win32.ERROR_NOT_ENOUGH_MEMORY, "ERROR_NOT_ENOUGH_MEMORY: not enough memory resources"),
             Map.entry(Win32.ERROR_OUTOFMEMORY, "ERROR_OUTOFMEMORY: not enough storage"),
             Map.entry(Win32.ERROR_NOT_SUPPORTED, "ERROR_NOT_SUPPORTED: the request is not supported"),
+            Map.entry(Win32.ERROR_PROC_NOT_FOUND, "ERROR_PROC_NOT_FOUND: the specified procedure could not be found"),
             Map.entry(Win32.ERROR_INVALID_PARAMETER, "ERROR_INVALID_PARAMETER: the parameter is incorrect"),
             Map.entry(Win32.ERROR_INVALID_ADDRESS, "ERROR_INVALID_ADDRESS: attempt to access invalid address"),
             Map.entry(Win32.ERROR_NOT_ALL_ASSIGNED, "ERROR_NOT_ALL_ASSIGNED: not all privileges were assigned"),

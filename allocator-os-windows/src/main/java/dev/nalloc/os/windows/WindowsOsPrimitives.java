@@ -23,7 +23,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * <p>Reservations cannot be freed in part ({@link MemoryConfig#hasPartialFree()} is false): such a
  * {@link #free} is refused with {@code ERROR_INVALID_PARAMETER} instead of silently releasing the
- * whole reservation. Aligned reservations use the SPI's release-and-re-reserve default.
+ * whole reservation. An alignment hint above 64 KiB is honoured exactly with {@code VirtualAlloc2}
+ * where Windows has it (10 1803 and later), so {@link #allocAligned} needs one call; elsewhere the
+ * SPI's default releases an over-allocation and re-reserves the aligned part.
  *
  * <p>Found with {@link java.util.ServiceLoader} under the name {@code windows}. On other systems it
  * constructs without touching native code and {@link #support()} says why it cannot be used; every
@@ -51,6 +53,8 @@ public final class WindowsOsPrimitives implements OsPrimitives {
     private volatile MemoryConfig memoryConfig;
     private volatile int numaNodes;
     private volatile SecureRandom fallbackRandom;
+    /** Set once VirtualAlloc2 turned out missing (Windows before 10 1803). */
+    private volatile boolean noVirtualAlloc2;
 
     /** The provider ServiceLoader creates: the running platform and the real kernel32. */
     public WindowsOsPrimitives() {
@@ -151,21 +155,50 @@ public final class WindowsOsPrimitives implements OsPrimitives {
         // Large pages must be reserved and committed at once.
         if (allowLarge && commit && canUseLargePages(size, tryAlignment) && largePageTurn()) {
             if (lockMemory.ensureHeld()) {
-                long p = reserve(os, hintAddress, size, type | Win32.MEM_LARGE_PAGES);
+                long p = reserve(os, hintAddress, size, tryAlignment, type | Win32.MEM_LARGE_PAGES);
                 if (p != 0) {
                     return new Allocation(p, size, true, true, 0);
                 }
             }
             largePageBackoff.set(LARGE_PAGE_BACKOFF);
         }
-        long p = reserve(os, hintAddress, size, type);
+        long p = reserve(os, hintAddress, size, tryAlignment, type);
         if (p == 0) {
             return Allocation.failed(os.getLastError());
         }
         return new Allocation(p, size, false, true, 0);
     }
 
-    /** VirtualAlloc at the hint, or anywhere when the hint is taken (the hint is only a preference). */
+    /**
+     * Without a hint and with an alignment above the granularity, VirtualAlloc2 places the reservation
+     * aligned in one call (no release-and-re-reserve race); otherwise, or where it is missing,
+     * VirtualAlloc at the hint, or anywhere when the hint is taken (the hint is only a preference).
+     */
+    private long reserve(Kernel32Calls os, long hintAddress, long size, long tryAlignment, int type) {
+        if (hintAddress == 0 && tryAlignment > memoryConfig().allocGranularity() && Long.bitCount(tryAlignment) == 1
+                && !noVirtualAlloc2) {
+            long p = reserveAligned(os, size, tryAlignment, type);
+            if (p != 0) {
+                return p;
+            }
+            if (os.getLastError() == Win32.ERROR_PROC_NOT_FOUND) {
+                noVirtualAlloc2 = true;
+            }
+        }
+        return reserve(os, hintAddress, size, type);
+    }
+
+    private static long reserveAligned(Kernel32Calls os, long size, long alignment, int type) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment requirements = arena.allocate(WindowsStructs.MEM_ADDRESS_REQUIREMENTS);
+            requirements.set(JAVA_LONG, WindowsStructs.MAR_ALIGNMENT, alignment);
+            MemorySegment parameter = arena.allocate(WindowsStructs.MEM_EXTENDED_PARAMETER);
+            parameter.set(JAVA_LONG, WindowsStructs.MEP_TYPE, Win32.MEM_EXTENDED_PARAMETER_ADDRESS_REQUIREMENTS);
+            parameter.set(JAVA_LONG, WindowsStructs.MEP_ARG, requirements.address());
+            return os.virtualAlloc2(Win32.CURRENT_PROCESS, 0, size, type, Win32.PAGE_READWRITE, parameter, 1);
+        }
+    }
+
     private static long reserve(Kernel32Calls os, long hintAddress, long size, int type) {
         long p = os.virtualAlloc(hintAddress, size, type, Win32.PAGE_READWRITE);
         if (p == 0 && hintAddress != 0) {

@@ -93,6 +93,20 @@ final class WindowsStructs {
             LUID.withName("Luid"),
             JAVA_INT.withName("Attributes")).withName("TOKEN_PRIVILEGES");
 
+    /**
+     * {@code MEM_EXTENDED_PARAMETER}: 16 bytes; the first 8 hold the type in their low 8 bits
+     * (a bit field), the next 8 the argument (here a pointer).
+     */
+    static final StructLayout MEM_EXTENDED_PARAMETER = MemoryLayout.structLayout(
+            JAVA_LONG.withName("Type"),
+            JAVA_LONG.withName("Arg")).withName("MEM_EXTENDED_PARAMETER");
+
+    /** {@code MEM_ADDRESS_REQUIREMENTS}: 24 bytes. */
+    static final StructLayout MEM_ADDRESS_REQUIREMENTS = MemoryLayout.structLayout(
+            JAVA_LONG.withName("LowestStartingAddress"),
+            JAVA_LONG.withName("HighestEndingAddress"),
+            JAVA_LONG.withName("Alignment")).withName("MEM_ADDRESS_REQUIREMENTS");
+
     static long offset(StructLayout layout, String... path) {
         MemoryLayout.PathElement[] elements = new MemoryLayout.PathElement[path.length];
         for (int i = 0; i < path.length; i++) {
@@ -119,6 +133,9 @@ final class WindowsStructs {
     static final long MBI_PROTECT = offset(MEMORY_BASIC_INFORMATION, "Protect");
     static final long FT_LOW = offset(FILETIME, "dwLowDateTime");
     static final long FT_HIGH = offset(FILETIME, "dwHighDateTime");
+    static final long MEP_TYPE = offset(MEM_EXTENDED_PARAMETER, "Type");
+    static final long MEP_ARG = offset(MEM_EXTENDED_PARAMETER, "Arg");
+    static final long MAR_ALIGNMENT = offset(MEM_ADDRESS_REQUIREMENTS, "Alignment");
     static final long TP_COUNT = offset(TOKEN_PRIVILEGES_1, "PrivilegeCount");
     static final long TP_LUID = offset(TOKEN_PRIVILEGES_1, "Luid");
     static final long TP_ATTRIBUTES = offset(TOKEN_PRIVILEGES_1, "Attributes");

@@ -30,26 +30,36 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
 
     /** What the simulated machine and account look like. */
     record Config(long largePageMinimum, boolean lockMemoryGrantable, int numaNodes, int bcryptStatus,
-                  long totalPhysical, long capacity) {
+                  boolean hasVirtualAlloc2, long totalPhysical, long capacity) {
 
         static Config standard() {
-            return new Config(2L << 20, true, 1, 0, 32L << 30, 8L << 30);
+            return new Config(2L << 20, true, 1, 0, true, 32L << 30, 8L << 30);
         }
 
         Config withLockMemoryGrantable(boolean grantable) {
-            return new Config(largePageMinimum, grantable, numaNodes, bcryptStatus, totalPhysical, capacity);
+            return new Config(largePageMinimum, grantable, numaNodes, bcryptStatus, hasVirtualAlloc2, totalPhysical,
+                    capacity);
         }
 
         Config withNumaNodes(int nodes) {
-            return new Config(largePageMinimum, lockMemoryGrantable, nodes, bcryptStatus, totalPhysical, capacity);
+            return new Config(largePageMinimum, lockMemoryGrantable, nodes, bcryptStatus, hasVirtualAlloc2,
+                    totalPhysical, capacity);
         }
 
         Config withBcryptStatus(int status) {
-            return new Config(largePageMinimum, lockMemoryGrantable, numaNodes, status, totalPhysical, capacity);
+            return new Config(largePageMinimum, lockMemoryGrantable, numaNodes, status, hasVirtualAlloc2,
+                    totalPhysical, capacity);
         }
 
         Config withLargePageMinimum(long minimum) {
-            return new Config(minimum, lockMemoryGrantable, numaNodes, bcryptStatus, totalPhysical, capacity);
+            return new Config(minimum, lockMemoryGrantable, numaNodes, bcryptStatus, hasVirtualAlloc2, totalPhysical,
+                    capacity);
+        }
+
+        /** Windows before 10 1803: kernelbase has no VirtualAlloc2. */
+        Config withoutVirtualAlloc2() {
+            return new Config(largePageMinimum, lockMemoryGrantable, numaNodes, bcryptStatus, false, totalPhysical,
+                    capacity);
         }
     }
 
@@ -82,6 +92,7 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
     private long cursor = GRANULARITY; // not at the 1 GiB-aligned base: first addresses are not over-aligned
     private long peakCommit;
     private long committedPages;
+    private int reserveCalls;
 
     SimulatedWindowsKernel(Config config) {
         this.config = config;
@@ -114,7 +125,36 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
 
     @Override
     public long virtualAlloc(long address, long size, int allocationType, int protect) {
-        return allocate(address, size, allocationType, protect, -1);
+        return allocate(address, size, allocationType, protect, -1, GRANULARITY);
+    }
+
+    @Override
+    public long virtualAlloc2(long process, long address, long size, int allocationType, int protect,
+                              MemorySegment parameters, int parameterCount) {
+        if (!config.hasVirtualAlloc2()) {
+            return failNull(Win32.ERROR_PROC_NOT_FOUND);
+        }
+        if (process != Win32.CURRENT_PROCESS) {
+            return failNull(Win32.ERROR_INVALID_HANDLE);
+        }
+        long alignment = GRANULARITY;
+        long parameterSize = WindowsStructs.MEM_EXTENDED_PARAMETER.byteSize();
+        MemorySegment all = parameters.reinterpret(parameterCount * parameterSize);
+        for (int i = 0; i < parameterCount; i++) {
+            long type = all.get(JAVA_LONG, i * parameterSize + WindowsStructs.MEP_TYPE) & 0xFF;
+            if (type != Win32.MEM_EXTENDED_PARAMETER_ADDRESS_REQUIREMENTS) {
+                return failNull(Win32.ERROR_INVALID_PARAMETER); // the only kind this model knows
+            }
+            MemorySegment requirements = MemorySegment.ofAddress(all.get(JAVA_LONG, i * parameterSize
+                    + WindowsStructs.MEP_ARG)).reinterpret(WindowsStructs.MEM_ADDRESS_REQUIREMENTS.byteSize());
+            long wanted = requirements.get(JAVA_LONG, WindowsStructs.MAR_ALIGNMENT);
+            if (address != 0 || requirements.get(JAVA_LONG, 0) != 0 || requirements.get(JAVA_LONG, 8) != 0
+                    || (wanted != 0 && (Long.bitCount(wanted) != 1 || wanted < GRANULARITY))) {
+                return failNull(Win32.ERROR_INVALID_PARAMETER);
+            }
+            alignment = Math.max(alignment, wanted);
+        }
+        return allocate(address, size, allocationType, protect, -1, alignment);
     }
 
     @Override
@@ -125,10 +165,11 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
         if (node < 0 || node >= config.numaNodes()) {
             return failNull(Win32.ERROR_INVALID_PARAMETER);
         }
-        return allocate(address, size, allocationType, protect, node);
+        return allocate(address, size, allocationType, protect, node, GRANULARITY);
     }
 
-    private synchronized long allocate(long address, long size, int type, int protect, int node) {
+    private synchronized long allocate(long address, long size, int type, int protect, int node, long alignment) {
+        reserveCalls++;
         if (size <= 0) {
             return failNull(Win32.ERROR_INVALID_PARAMETER);
         }
@@ -148,7 +189,6 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
         if (!reserve) {
             return commitPages(address, size, protect);
         }
-        long alignment = GRANULARITY;
         if (large) {
             if (config.largePageMinimum() == 0 || size % config.largePageMinimum() != 0) {
                 return failNull(Win32.ERROR_INVALID_PARAMETER);
@@ -156,7 +196,7 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
             if (!lockMemoryEnabled) {
                 return failNull(Win32.ERROR_PRIVILEGE_NOT_HELD);
             }
-            alignment = config.largePageMinimum();
+            alignment = Math.max(alignment, config.largePageMinimum());
         }
         long base;
         long span;
@@ -524,6 +564,11 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
 
     synchronized long committedBytes() {
         return committedPages * PAGE;
+    }
+
+    /** VirtualAlloc, VirtualAlloc2 and VirtualAllocExNuma calls that got past their first checks. */
+    synchronized int reserveCalls() {
+        return reserveCalls;
     }
 
     synchronized boolean lockMemoryEnabled() {

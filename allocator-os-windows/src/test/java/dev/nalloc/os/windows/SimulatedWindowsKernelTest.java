@@ -225,4 +225,28 @@ class SimulatedWindowsKernelTest {
         kernel.virtualFree(p, 0, Win32.MEM_RELEASE);
         assertEquals(0, kernel.committedBytes());
     }
+
+    @Test
+    void virtualAlloc2HonoursAnAlignmentRequirement() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment requirements = arena.allocate(WindowsStructs.MEM_ADDRESS_REQUIREMENTS);
+            MemorySegment parameter = arena.allocate(WindowsStructs.MEM_EXTENDED_PARAMETER);
+            parameter.set(JAVA_LONG, 0, Win32.MEM_EXTENDED_PARAMETER_ADDRESS_REQUIREMENTS);
+            parameter.set(JAVA_LONG, 8, requirements.address());
+            for (long alignment : new long[]{1L << 20, 1L << 25}) {
+                requirements.set(JAVA_LONG, 16, alignment);
+                long p = kernel.virtualAlloc2(Win32.CURRENT_PROCESS, 0, G, Win32.MEM_RESERVE, RW, parameter, 1);
+                assertNotEquals(0, p);
+                assertEquals(0, p % alignment);
+            }
+            requirements.set(JAVA_LONG, 16, 3 * G);
+            assertEquals(0, kernel.virtualAlloc2(Win32.CURRENT_PROCESS, 0, G, Win32.MEM_RESERVE, RW, parameter, 1));
+            assertEquals(Win32.ERROR_INVALID_PARAMETER, kernel.getLastError());
+            try (SimulatedWindowsKernel old = new SimulatedWindowsKernel(
+                    SimulatedWindowsKernel.Config.standard().withoutVirtualAlloc2())) {
+                assertEquals(0, old.virtualAlloc2(Win32.CURRENT_PROCESS, 0, G, Win32.MEM_RESERVE, RW, parameter, 1));
+                assertEquals(Win32.ERROR_PROC_NOT_FOUND, old.getLastError());
+            }
+        }
+    }
 }

@@ -8,14 +8,16 @@ import org.junit.jupiter.api.condition.OS;
 
 /**
  * The SPI conformance suite against the Windows layer over the simulated kernel (4 KiB pages,
- * 64 KiB granularity, two NUMA nodes, an account without SeLockMemoryPrivilege). Linux only: the
+ * 64 KiB granularity, two NUMA nodes, an account without SeLockMemoryPrivilege, a Windows without
+ * VirtualAlloc2 so that aligned reservations take the release-and-re-reserve path). Linux only: the
  * resident-set check reads the real RSS from /proc.
  */
 @EnabledOnOs(OS.LINUX)
 class SimulatedWindowsWithoutPrivilegeConformanceTest extends OsPrimitivesConformance {
 
     private static final SimulatedWindowsKernel KERNEL =
-            new SimulatedWindowsKernel(SimulatedWindowsKernel.Config.standard().withLockMemoryGrantable(false).withNumaNodes(2));
+            new SimulatedWindowsKernel(SimulatedWindowsKernel.Config.standard().withLockMemoryGrantable(false).withNumaNodes(2)
+                    .withoutVirtualAlloc2());
     private static final OsPrimitives OS_LAYER = new WindowsOsPrimitives(new HostPlatform("Windows 11", "amd64"), KERNEL);
 
     @AfterAll

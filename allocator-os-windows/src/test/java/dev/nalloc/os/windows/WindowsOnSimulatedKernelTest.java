@@ -117,7 +117,20 @@ class WindowsOnSimulatedKernelTest {
     }
 
     @Test
+    void alignedReservationsTakeOneVirtualAlloc2Call() {
+        for (long alignment : new long[]{4 * G, MB2, 32L << 20}) {
+            int before = kernel.reserveCalls();
+            Allocation a = os.allocAligned(2 * G, alignment, true, false);
+            assertTrue(a.ok(), "allocAligned " + alignment + ": " + os.describeError(a.error()));
+            assertEquals(0, a.address() % alignment);
+            assertEquals(before + 1, kernel.reserveCalls(), "more than one reservation for an aligned one");
+            assertEquals(0, os.free(a.address(), a.size()));
+        }
+    }
+
+    @Test
     void alignedReservationsReReserveInsideAReleasedOverAllocation() {
+        use(SimulatedWindowsKernel.Config.standard().withoutVirtualAlloc2());
         for (long alignment : new long[]{G, 4 * G, MB2, 32L << 20}) {
             Allocation a = os.allocAligned(2 * G, alignment, true, false);
             assertTrue(a.ok(), "allocAligned " + alignment + ": " + os.describeError(a.error()));

@@ -92,6 +92,42 @@ class WindowsOsPrimitivesCallsTest {
     }
 
     @Test
+    void anAlignmentAboveTheGranularityGoesToVirtualAlloc2WithAddressRequirements() {
+        when(calls.virtualAlloc2(anyLong(), anyLong(), anyLong(), anyInt(), anyInt(), any(), anyInt())).thenAnswer(inv -> {
+            MemorySegment parameter = ((MemorySegment) inv.getArgument(5)).reinterpret(16);
+            assertEquals(Win32.MEM_EXTENDED_PARAMETER_ADDRESS_REQUIREMENTS, parameter.get(JAVA_LONG, 0) & 0xFF);
+            MemorySegment requirements = MemorySegment.ofAddress(parameter.get(JAVA_LONG, 8)).reinterpret(24);
+            assertEquals(0, requirements.get(JAVA_LONG, 0));
+            assertEquals(0, requirements.get(JAVA_LONG, 8));
+            assertEquals(1L << 22, requirements.get(JAVA_LONG, 16));
+            return A;
+        });
+        assertEquals(new Allocation(A, 8 * G, false, true, 0), os.alloc(0, 8 * G, 1L << 22, false, false));
+        verify(calls).virtualAlloc2(eq(Win32.CURRENT_PROCESS), eq(0L), eq(8 * G), eq(Win32.MEM_RESERVE),
+                eq(Win32.PAGE_READWRITE), any(), eq(1));
+        verify(calls, never()).virtualAlloc(anyLong(), anyLong(), anyInt(), anyInt());
+    }
+
+    @Test
+    void smallAlignmentsAndHintsDoNotUseVirtualAlloc2() {
+        when(calls.virtualAlloc(anyLong(), anyLong(), anyInt(), anyInt())).thenReturn(A);
+        os.alloc(0, G, G, false, false);
+        os.alloc(A, G, 1L << 22, false, false);
+        verify(calls, never()).virtualAlloc2(anyLong(), anyLong(), anyLong(), anyInt(), anyInt(), any(), anyInt());
+    }
+
+    @Test
+    void withoutVirtualAlloc2ItFallsBackAndStopsAsking() {
+        when(calls.virtualAlloc2(anyLong(), anyLong(), anyLong(), anyInt(), anyInt(), any(), anyInt())).thenReturn(0L);
+        when(calls.getLastError()).thenReturn(Win32.ERROR_PROC_NOT_FOUND);
+        when(calls.virtualAlloc(anyLong(), anyLong(), anyInt(), anyInt())).thenReturn(A);
+        assertEquals(A, os.alloc(0, G, 1L << 22, false, false).address());
+        assertEquals(A, os.alloc(0, G, 1L << 22, false, false).address());
+        verify(calls, times(1)).virtualAlloc2(anyLong(), anyLong(), anyLong(), anyInt(), anyInt(), any(), anyInt());
+        verify(calls, times(2)).virtualAlloc(0, G, Win32.MEM_RESERVE, Win32.PAGE_READWRITE);
+    }
+
+    @Test
     void aTakenHintFallsBackToAnywhere() {
         when(calls.virtualAlloc(eq(A), anyLong(), anyInt(), anyInt())).thenReturn(0L);
         when(calls.virtualAlloc(eq(0L), anyLong(), anyInt(), anyInt())).thenReturn(A + G);
@@ -225,6 +261,7 @@ class WindowsOsPrimitivesCallsTest {
     @Test
     void thePrivilegeIsRequestedForSeLockMemoryAndTheTokenClosed() {
         enablePrivilege(calls, true);
+        when(calls.virtualAlloc2(anyLong(), anyLong(), anyLong(), anyInt(), anyInt(), any(), anyInt())).thenReturn(0L);
         when(calls.virtualAlloc(anyLong(), anyLong(), anyInt(), anyInt())).thenReturn(A);
         os.alloc(0, 2L << 20, 2L << 20, true, true);
         os.alloc(0, 2L << 20, 2L << 20, true, true);

@@ -76,6 +76,15 @@ class WindowsStructsTest {
     }
 
     @Test
+    void extendedParametersForVirtualAlloc2() {
+        assertEquals(16, WindowsStructs.MEM_EXTENDED_PARAMETER.byteSize());
+        assertEquals(0, WindowsStructs.MEP_TYPE);
+        assertEquals(8, WindowsStructs.MEP_ARG);
+        assertEquals(24, WindowsStructs.MEM_ADDRESS_REQUIREMENTS.byteSize());
+        assertEquals(16, WindowsStructs.MAR_ALIGNMENT);
+    }
+
+    @Test
     void fileTimeTicksCombineBothHalvesUnsigned() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment f = arena.allocate(WindowsStructs.FILETIME);
