@@ -1,0 +1,276 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.Heap;
+import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.segment.Layout;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CrossThreadTest {
+
+    private Allocator a;
+
+    @BeforeEach
+    void open() {
+        a = TestAllocators.create();
+    }
+
+    @AfterEach
+    void close() {
+        a.close();
+    }
+
+    private static void run(Runnable r) throws Exception {
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                r.run();
+            } catch (Throwable e) {
+                error.set(e);
+            }
+        });
+        t.start();
+        t.join();
+        if (error.get() != null) {
+            throw new AssertionError(error.get());
+        }
+    }
+
+    @Test
+    void blocksOfEveryBinAndHugeAreFreeableOnAnotherThread() throws Exception {
+        List<long[]> blocks = new ArrayList<>(); // {address, size}
+        for (int bin = 1; bin < SizeClasses.BIN_HUGE; bin += (SizeClasses.binSize(bin) > (1 << 20) ? 4 : 1)) {
+            long size = SizeClasses.binSize(bin);
+            for (int k = 0; k < 3; k++) {
+                long p = a.malloc(size);
+                TestAllocators.fill(p, Math.min(size, 4096), bin + k);
+                blocks.add(new long[]{p, size, bin + k});
+            }
+        }
+        long huge = a.malloc(Layout.LARGE_OBJ_SIZE_MAX + 1);
+        blocks.add(new long[]{huge, Layout.LARGE_OBJ_SIZE_MAX + 1, 0});
+        long alignedHuge = a.mallocAligned(100, 64L << 20);
+        blocks.add(new long[]{alignedHuge, 100, 1});
+        TestAllocators.fill(huge, 4096, 0);
+        TestAllocators.fill(alignedHuge, 100, 1);
+        long liveBefore = a.stats().allocationCount();
+        assertEquals(blocks.size(), liveBefore);
+        long hugeSegments = ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).hugeSegments();
+        assertEquals(2, hugeSegments);
+        run(() -> {
+            for (long[] b : blocks) {
+                assertTrue(TestAllocators.check(b[0], Math.min(b[1], 4096), b[2]), "contents seen by the other thread");
+                a.free(b[0]);
+            }
+        });
+        assertEquals(0, a.stats().allocationCount());
+        assertEquals(0, ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).hugeSegments(), "huge segments freed remotely");
+        a.collect(true);
+        ((NallocHeap) a.heap()).localHeap().checkInvariants();
+        assertEquals(0, ((NallocHeap) a.heap()).localHeap().pageCount(), "remote frees collected, pages freed");
+    }
+
+    @Test
+    void remoteFreesIntoFullPagesComeBackThroughTheDelayedList() throws Exception {
+        int n = 5000;
+        long[] ps = new long[n];
+        for (int i = 0; i < n; i++) {
+            ps[i] = a.malloc(48); // fills many pages, most of them end up in the full queue
+        }
+        run(() -> {
+            for (int i = 0; i < n; i += 2) {
+                a.free(ps[i]);
+            }
+        });
+        // The owner finds the freed blocks again: allocating does not need new pages.
+        long segments = ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).segments();
+        for (int i = 0; i < n; i += 2) {
+            ps[i] = a.malloc(48);
+        }
+        assertEquals(segments, ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).segments());
+        ((NallocHeap) a.heap()).localHeap().checkInvariants();
+        for (long p : ps) {
+            a.free(p);
+        }
+        assertEquals(0, a.stats().allocationCount());
+    }
+
+    @Test
+    void blocksOfADeadThreadStayFreeable() throws Exception {
+        long[] ps = new long[1000];
+        run(() -> {
+            for (int i = 0; i < ps.length; i++) {
+                ps[i] = a.malloc(16 + (i % 40) * 40);
+                TestAllocators.fill(ps[i], 16, i);
+            }
+        });
+        for (int i = 0; i < ps.length; i++) {
+            assertTrue(TestAllocators.check(ps[i], 16, i));
+            assertTrue(a.usableSize(ps[i]) >= 16);
+            a.free(ps[i]);
+        }
+        assertEquals(0, a.stats().allocationCount());
+    }
+
+    @Test
+    void threadDoneCollectsAndTheThreadMayContinue() throws Exception {
+        run(() -> {
+            long p = a.malloc(100);
+            a.free(p);
+            a.threadDone();
+            long q = a.malloc(100);
+            a.free(q);
+        });
+        assertEquals(0, a.stats().allocationCount());
+    }
+
+    @Test
+    void collectOnOneThreadWhileAnotherFreesItsBlocksIsSafe() throws Exception {
+        Heap h = a.heap();
+        int n = 20_000;
+        long[] ps = new long[n];
+        for (int i = 0; i < n; i++) {
+            ps[i] = a.malloc(32 + (i % 8) * 32);
+        }
+        CountDownLatch go = new CountDownLatch(1);
+        Thread freer = new Thread(() -> {
+            try {
+                go.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            for (long p : ps) {
+                a.free(p);
+            }
+        });
+        freer.start();
+        go.countDown();
+        for (int i = 0; i < 200; i++) {
+            a.collect(i % 10 == 0);
+            a.free(a.malloc(64));
+        }
+        freer.join();
+        h.collect(true);
+        ((NallocHeap) h).localHeap().checkInvariants();
+        assertEquals(0, a.stats().allocationCount());
+    }
+
+    /** Four threads allocate patterned blocks of mixed sizes, swap them through a shared array and
+     * verify and free what they take: every remote-free path under contention. */
+    @Test
+    void stressFourThreadsExchangingBlocks() throws Exception {
+        int threads = 4;
+        int slots = 4096;
+        int rounds = 60_000;
+        AtomicLongArray shared = new AtomicLongArray(slots * 2); // address, seed*2^32 | size
+        AtomicLong failures = new AtomicLong();
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            Thread th = new Thread(() -> {
+                try {
+                    start.await();
+                    java.util.SplittableRandom r = new java.util.SplittableRandom(id * 7919L);
+                    for (int i = 0; i < rounds; i++) {
+                        int kind = r.nextInt(1000);
+                        long size = kind < 900 ? 1 + r.nextInt(512) : kind < 990 ? 513 + r.nextInt(60_000)
+                                : kind < 999 ? 70_000 + r.nextInt(2 << 20) : (17L << 20) + r.nextInt(1 << 20);
+                        long p = r.nextBoolean() ? a.malloc(size) : a.zalloc(size);
+                        if (p == 0) {
+                            throw new AssertionError("out of memory for " + size);
+                        }
+                        long seed = r.nextInt(1 << 20);
+                        long checked = Math.min(size, 256);
+                        TestAllocators.fill(p, checked, seed);
+                        int slot = r.nextInt(slots);
+                        long old;
+                        long oldMeta;
+                        synchronized (shared) { // keeps address and metadata of a slot together
+                            old = shared.get(slot * 2);
+                            oldMeta = shared.get(slot * 2 + 1);
+                            shared.set(slot * 2, p);
+                            shared.set(slot * 2 + 1, (seed << 32) | checked);
+                        }
+                        if (old != 0) {
+                            if (!TestAllocators.check(old, oldMeta & 0xffff_ffffL, oldMeta >>> 32)) {
+                                failures.incrementAndGet();
+                            }
+                            a.free(old);
+                        }
+                    }
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                }
+            });
+            ts.add(th);
+            th.start();
+        }
+        start.countDown();
+        for (Thread th : ts) {
+            th.join();
+        }
+        if (error.get() != null) {
+            throw new AssertionError(error.get());
+        }
+        assertEquals(0, failures.get(), "blocks were corrupted");
+        for (int s = 0; s < slots; s++) {
+            long p = shared.get(s * 2);
+            if (p != 0) {
+                long meta = shared.get(s * 2 + 1);
+                assertTrue(TestAllocators.check(p, meta & 0xffff_ffffL, meta >>> 32));
+                a.free(p);
+            }
+        }
+        assertEquals(0, a.stats().allocationCount());
+        assertEquals(0, a.stats().allocated());
+        a.collect(true);
+        ((NallocHeap) a.heap()).localHeap().checkInvariants();
+    }
+
+    @Test
+    void producerConsumerThroughAQueue() throws Exception {
+        BlockingQueue<Long> q = new ArrayBlockingQueue<>(1024);
+        int n = 100_000;
+        Thread consumer = new Thread(() -> {
+            try {
+                for (int i = 0; i < n; i++) {
+                    long p = q.take();
+                    if (!TestAllocators.check(p, 32, p)) {
+                        throw new AssertionError("corrupt block");
+                    }
+                    a.free(p);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        consumer.start();
+        for (int i = 0; i < n; i++) {
+            long p = a.malloc(32 + (i % 4) * 100);
+            TestAllocators.fill(p, 32, p);
+            q.put(p);
+        }
+        consumer.join();
+        assertNull(q.poll());
+        assertEquals(0, a.stats().allocationCount());
+        a.collect(true);
+        ((NallocHeap) a.heap()).localHeap().checkInvariants();
+    }
+}
