@@ -54,6 +54,9 @@ public interface Kernel32Calls {
     /** {@code BOOL GetNumaHighestNodeNumber(PULONG HighestNodeNumber)}. */
     int getNumaHighestNodeNumber(MemorySegment highestNode);
 
+    /** {@code BOOL GetNumaNodeProcessorMaskEx(USHORT Node, PGROUP_AFFINITY ProcessorMask)}. */
+    int getNumaNodeProcessorMaskEx(short node, MemorySegment groupAffinity);
+
     /** {@code void GetCurrentProcessorNumberEx(PPROCESSOR_NUMBER ProcNumber)}. */
     void getCurrentProcessorNumberEx(MemorySegment processorNumber);
 

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * {@link Kernel32Calls} by FFM downcalls. Constructing it loads no library: each DLL's handles live in
@@ -128,6 +129,15 @@ final class NativeKernel32Calls implements Kernel32Calls {
             return (int) Kernel32.GET_NUMA_HIGHEST_NODE_NUMBER.invokeExact(CALL_STATE.get(), highestNode);
         } catch (Throwable t) {
             throw failure("GetNumaHighestNodeNumber", t);
+        }
+    }
+
+    @Override
+    public int getNumaNodeProcessorMaskEx(short node, MemorySegment groupAffinity) {
+        try {
+            return (int) Kernel32.GET_NUMA_NODE_PROCESSOR_MASK_EX.invokeExact(CALL_STATE.get(), node, groupAffinity);
+        } catch (Throwable t) {
+            throw failure("GetNumaNodeProcessorMaskEx", t);
         }
     }
 
@@ -266,6 +276,8 @@ final class NativeKernel32Calls implements Kernel32Calls {
                 FunctionDescriptor.of(JAVA_LONG));
         static final MethodHandle GET_NUMA_HIGHEST_NODE_NUMBER = lastError("GetNumaHighestNodeNumber",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle GET_NUMA_NODE_PROCESSOR_MASK_EX = lastError("GetNumaNodeProcessorMaskEx",
+                FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
         static final MethodHandle GET_CURRENT_PROCESSOR_NUMBER_EX = link(DLL, "kernel32",
                 "GetCurrentProcessorNumberEx", FunctionDescriptor.ofVoid(ADDRESS));
         static final MethodHandle GET_NUMA_PROCESSOR_NODE_EX = lastError("GetNumaProcessorNodeEx",

@@ -365,8 +365,15 @@ public final class WindowsOsPrimitives implements OsPrimitives {
             Kernel32Calls os = calls();
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment highest = arena.allocate(JAVA_INT);
-                nodes = os.getNumaHighestNodeNumber(highest) != 0
-                        ? (int) Math.min(Integer.toUnsignedLong(highest.get(JAVA_INT, 0)) + 1, 1 << 16) : 1;
+                int max = os.getNumaHighestNodeNumber(highest) != 0
+                        ? (int) Math.min(Integer.toUnsignedLong(highest.get(JAVA_INT, 0)), 0xFFFF) : 0;
+                // Nodes without processors (memory-only) at the top do not count, as in mimalloc.
+                MemorySegment affinity = arena.allocate(WindowsStructs.GROUP_AFFINITY);
+                while (max > 0 && (os.getNumaNodeProcessorMaskEx((short) max, affinity) == 0
+                        || affinity.get(JAVA_LONG, 0) == 0)) {
+                    max--;
+                }
+                nodes = max + 1;
             }
             numaNodes = nodes;
         }
@@ -386,7 +393,8 @@ public final class WindowsOsPrimitives implements OsPrimitives {
             if (os.getNumaProcessorNodeEx(processor, node) == 0) {
                 return 0;
             }
-            return Short.toUnsignedInt(node.get(JAVA_SHORT, 0));
+            int current = Short.toUnsignedInt(node.get(JAVA_SHORT, 0));
+            return current < numaNodeCount() ? current : 0;
         }
     }
 

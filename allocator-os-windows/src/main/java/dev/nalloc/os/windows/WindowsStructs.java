@@ -82,6 +82,12 @@ final class WindowsStructs {
             MemoryLayout.sequenceLayout(2, JAVA_BYTE).withName("NumberAndReserved"))
             .withName("PROCESSOR_NUMBER");
 
+    /** {@code GROUP_AFFINITY}: 16 bytes. */
+    static final StructLayout GROUP_AFFINITY = MemoryLayout.structLayout(
+            JAVA_LONG.withName("Mask"),
+            JAVA_SHORT.withName("Group"),
+            MemoryLayout.sequenceLayout(3, JAVA_SHORT).withName("Reserved")).withName("GROUP_AFFINITY");
+
     /** {@code LUID}: 8 bytes, 4-byte aligned. */
     static final StructLayout LUID = MemoryLayout.structLayout(
             JAVA_INT.withName("LowPart"),

@@ -30,36 +30,42 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
 
     /** What the simulated machine and account look like. */
     record Config(long largePageMinimum, boolean lockMemoryGrantable, int numaNodes, int bcryptStatus,
-                  boolean hasVirtualAlloc2, long totalPhysical, long capacity) {
+                  boolean hasVirtualAlloc2, int memoryOnlyNodes, long totalPhysical, long capacity) {
 
         static Config standard() {
-            return new Config(2L << 20, true, 1, 0, true, 32L << 30, 8L << 30);
+            return new Config(2L << 20, true, 1, 0, true, 0, 32L << 30, 8L << 30);
         }
 
         Config withLockMemoryGrantable(boolean grantable) {
-            return new Config(largePageMinimum, grantable, numaNodes, bcryptStatus, hasVirtualAlloc2, totalPhysical,
-                    capacity);
+            return new Config(largePageMinimum, grantable, numaNodes, bcryptStatus, hasVirtualAlloc2, memoryOnlyNodes,
+                    totalPhysical, capacity);
         }
 
         Config withNumaNodes(int nodes) {
             return new Config(largePageMinimum, lockMemoryGrantable, nodes, bcryptStatus, hasVirtualAlloc2,
-                    totalPhysical, capacity);
+                    memoryOnlyNodes, totalPhysical, capacity);
         }
 
         Config withBcryptStatus(int status) {
             return new Config(largePageMinimum, lockMemoryGrantable, numaNodes, status, hasVirtualAlloc2,
-                    totalPhysical, capacity);
+                    memoryOnlyNodes, totalPhysical, capacity);
         }
 
         Config withLargePageMinimum(long minimum) {
-            return new Config(minimum, lockMemoryGrantable, numaNodes, bcryptStatus, hasVirtualAlloc2, totalPhysical,
-                    capacity);
+            return new Config(minimum, lockMemoryGrantable, numaNodes, bcryptStatus, hasVirtualAlloc2, memoryOnlyNodes,
+                    totalPhysical, capacity);
         }
 
         /** Windows before 10 1803: kernelbase has no VirtualAlloc2. */
         Config withoutVirtualAlloc2() {
-            return new Config(largePageMinimum, lockMemoryGrantable, numaNodes, bcryptStatus, false, totalPhysical,
-                    capacity);
+            return new Config(largePageMinimum, lockMemoryGrantable, numaNodes, bcryptStatus, false, memoryOnlyNodes,
+                    totalPhysical, capacity);
+        }
+
+        /** Nodes above the processor nodes that have memory only (CXL memory, for example). */
+        Config withMemoryOnlyNodes(int nodes) {
+            return new Config(largePageMinimum, lockMemoryGrantable, numaNodes, bcryptStatus, hasVirtualAlloc2, nodes,
+                    totalPhysical, capacity);
         }
     }
 
@@ -403,7 +409,21 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
 
     @Override
     public int getNumaHighestNodeNumber(MemorySegment highestNode) {
-        highestNode.reinterpret(4).set(JAVA_INT, 0, config.numaNodes() - 1);
+        highestNode.reinterpret(4).set(JAVA_INT, 0, config.numaNodes() + config.memoryOnlyNodes() - 1);
+        succeed();
+        return 1;
+    }
+
+    @Override
+    public int getNumaNodeProcessorMaskEx(short node, MemorySegment groupAffinity) {
+        if (node < 0 || node >= config.numaNodes() + config.memoryOnlyNodes()) {
+            return failBool(Win32.ERROR_INVALID_PARAMETER);
+        }
+        MemorySegment a = groupAffinity.reinterpret(WindowsStructs.GROUP_AFFINITY.byteSize());
+        a.fill((byte) 0);
+        if (node < config.numaNodes()) {
+            a.set(JAVA_LONG, 0, 1L << node); // one processor per node is enough for the model
+        }
         succeed();
         return 1;
     }

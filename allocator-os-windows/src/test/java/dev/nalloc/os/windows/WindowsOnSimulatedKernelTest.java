@@ -194,6 +194,12 @@ class WindowsOnSimulatedKernelTest {
     }
 
     @Test
+    void memoryOnlyNodesAtTheTopAreNotCounted() {
+        use(SimulatedWindowsKernel.Config.standard().withNumaNodes(2).withMemoryOnlyNodes(2));
+        assertEquals(2, os.numaNodeCount());
+    }
+
+    @Test
     void currentNumaNodeIsInRange() {
         use(SimulatedWindowsKernel.Config.standard().withNumaNodes(4));
         for (int i = 0; i < 8; i++) {

@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.ArgumentMatchers.anyShort;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.inOrder;
@@ -342,8 +343,13 @@ class WindowsOsPrimitivesCallsTest {
             ((MemorySegment) inv.getArgument(1)).reinterpret(2).set(java.lang.foreign.ValueLayout.JAVA_SHORT, 0, (short) 2);
             return 1;
         });
+        when(calls.getNumaNodeProcessorMaskEx(anyShort(), any())).thenAnswer(inv -> {
+            ((MemorySegment) inv.getArgument(1)).reinterpret(16).set(JAVA_LONG, 0, 0xF0L);
+            return 1;
+        });
         assertEquals(4, os.numaNodeCount());
         assertEquals(2, os.currentNumaNode());
+        verify(calls).getNumaNodeProcessorMaskEx(eq((short) 3), any());
         verify(calls).getCurrentProcessorNumberEx(any());
     }
 

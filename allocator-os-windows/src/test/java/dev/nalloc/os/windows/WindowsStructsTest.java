@@ -70,6 +70,8 @@ class WindowsStructsTest {
         assertEquals(4, WindowsStructs.FILETIME.byteAlignment(), "FILETIME is two DWORDs, not a 64-bit integer");
         assertEquals(4, WindowsStructs.PROCESSOR_NUMBER.byteSize());
         assertEquals(8, WindowsStructs.LUID.byteSize());
+        assertEquals(16, WindowsStructs.GROUP_AFFINITY.byteSize());
+        assertEquals(8, WindowsStructs.offset(WindowsStructs.GROUP_AFFINITY, "Group"));
         assertEquals(16, WindowsStructs.TOKEN_PRIVILEGES_1.byteSize());
         assertEquals(4, WindowsStructs.TP_LUID);
         assertEquals(12, WindowsStructs.TP_ATTRIBUTES);
