@@ -117,11 +117,11 @@ final class Engine implements HeapContext {
         long pages = 0;
         long generic = 0;
         for (ThreadData t : threads) {
-            allocated += t.allocatedBytes;
-            peak += t.allocatedPeak;
-            count += t.allocationCount;
-            pages += t.pages;
-            generic += t.genericCalls;
+            allocated += t.counters.allocatedBytes;
+            peak += t.counters.allocatedPeak;
+            count += t.counters.allocationCount;
+            pages += t.counters.pages;
+            generic += t.counters.genericCalls;
         }
         return new StatsSnapshot(os.reserved(), os.committed(), allocated, Math.max(peak, allocated), count,
                 os.reservedPeak(), os.committedPeak(), segments.segments(), segments.hugeSegments(), arenas.count(),
@@ -133,9 +133,7 @@ final class Engine implements HeapContext {
         closed = true;
         segments.releaseAll();
         for (ThreadData t : threads) {
-            t.allocatedBytes = 0;
-            t.allocationCount = 0;
-            t.pages = 0;
+            t.counters.clear();
         }
     }
 }

@@ -316,7 +316,7 @@ final class NallocAllocator implements Allocator {
             }
         }
         if (seg.ownerThread == Thread.currentThread()) {
-            page.heap().tld.countFree(page.blockSize);
+            seg.counters.countFree(page.blockSize);
             LocalHeap.freeLocalBlock(page, block);
         } else {
             freeRemote(page, block);
@@ -342,7 +342,7 @@ final class NallocAllocator implements Allocator {
         ThreadData mine = engine.currentThreadData();
         if (page.kind == PageKind.HUGE) {
             LocalHeap owner = page.heap();
-            mine.countFree(page.blockSize);
+            mine.counters.countFree(page.blockSize);
             if (owner != null && owner.owner() == Thread.currentThread()) {
                 owner.freeHugeLocal(page);
             } else if (page.claimHugeRelease()) {
@@ -350,7 +350,7 @@ final class NallocAllocator implements Allocator {
             }
             return;
         }
-        mine.countFree(page.blockSize);
+        mine.counters.countFree(page.blockSize);
         page.freeRemote(block);
     }
 

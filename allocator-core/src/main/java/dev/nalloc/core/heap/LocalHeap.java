@@ -11,6 +11,7 @@ import dev.nalloc.core.page.SizeClasses;
 import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.core.stats.ThreadCounters;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -40,6 +41,7 @@ public final class LocalHeap {
     private final Page[] direct = new Page[SizeClasses.SMALL_WSIZE_MAX + 1];
     private final PageQueues queues = new PageQueues(direct);
     public final ThreadData tld;
+    private final ThreadCounters counters;
     private final HeapContext context;
     private final boolean isDefault;
     @SuppressWarnings("unused") // accessed through DELAYED_FREE
@@ -56,6 +58,7 @@ public final class LocalHeap {
 
     private LocalHeap(ThreadData tld, boolean isDefault) {
         this.tld = tld;
+        this.counters = tld.counters;
         this.context = tld.context;
         this.isDefault = isDefault;
     }
@@ -117,7 +120,7 @@ public final class LocalHeap {
         if (block != 0) {
             page.free = Mem.load(block);
             page.used++;
-            tld.countAlloc(page.blockSize);
+            counters.countAlloc(page.blockSize);
             return block;
         }
         return mallocGeneric(size, false);
@@ -136,7 +139,7 @@ public final class LocalHeap {
             if (block != 0) {
                 page.free = Mem.load(block);
                 page.used++;
-                tld.countAlloc(page.blockSize);
+                counters.countAlloc(page.blockSize);
                 zeroBlock(page, block);
                 return block;
             }
@@ -157,7 +160,7 @@ public final class LocalHeap {
         if (dead) {
             throw new IllegalStateException("the heap has been destroyed or deleted");
         }
-        tld.genericCalls++;
+        counters.genericCalls++;
         if (++genericCount >= context.genericCollectInterval()) {
             genericCount = 0;
             collect(false);
@@ -175,7 +178,7 @@ public final class LocalHeap {
         long block = page.free;
         page.free = Mem.load(block);
         page.used++;
-        tld.countAlloc(page.blockSize);
+        counters.countAlloc(page.blockSize);
         if (zero) {
             zeroBlock(page, block);
         }
@@ -216,7 +219,7 @@ public final class LocalHeap {
         page.init(this, SizeClasses.kindOf(blockSize), page.segment.sliceAddress(page.sliceIndex),
                 (long) slices << Layout.SLICE_SHIFT, blockSize, bin, page.isZeroInit);
         queues.pushFront(bin, page);
-        tld.pages++;
+        counters.pages++;
         page.extend();
         return page;
     }
@@ -238,7 +241,7 @@ public final class LocalHeap {
         seg.usedPages = 1;
         page.init(this, PageKind.HUGE, seg.base, blockSize, blockSize, SizeClasses.BIN_HUGE, seg.memory.zero());
         queues.pushFront(SizeClasses.BIN_HUGE, page);
-        tld.pages++;
+        counters.pages++;
         page.extend();
         return page;
     }
@@ -248,7 +251,7 @@ public final class LocalHeap {
         long block = page.free;
         page.free = Mem.load(block);
         page.used++;
-        tld.countAlloc(page.blockSize);
+        counters.countAlloc(page.blockSize);
         if (zero) {
             zeroBlock(page, block);
         }
@@ -262,7 +265,7 @@ public final class LocalHeap {
             Page next = p.next;
             if (p.isHugeReleased()) {
                 queues.remove(SizeClasses.BIN_HUGE, p);
-                tld.pages--;
+                counters.pages--;
             }
             p = next;
         }
@@ -322,7 +325,9 @@ public final class LocalHeap {
         Mem.store(block, page.localFree);
         page.localFree = block;
         if (--page.used == 0) {
-            page.heap().retire(page);
+            if (page.retireExpire == 0) { // already retired: nothing to do
+                page.heap().retire(page);
+            }
         } else if (page.inFull) {
             page.heap().unfull(page);
         }
@@ -372,7 +377,7 @@ public final class LocalHeap {
     private void freePage(Page page) {
         queues.remove(PageQueues.queueOf(page), page);
         page.inFull = false;
-        tld.pages--;
+        counters.pages--;
         if (page.kind == PageKind.HUGE) {
             if (page.claimHugeRelease()) {
                 context.segments().release(page.segment);
@@ -386,7 +391,7 @@ public final class LocalHeap {
     public void freeHugeLocal(Page page) {
         if (page.claimHugeRelease()) {
             queues.remove(SizeClasses.BIN_HUGE, page);
-            tld.pages--;
+            counters.pages--;
             context.segments().release(page.segment);
         }
     }
@@ -458,15 +463,15 @@ public final class LocalHeap {
     private void destroyPage(int q, Page page, boolean keep) {
         if (page.kind == PageKind.HUGE) {
             queues.remove(q, page);
-            tld.pages--;
+            counters.pages--;
             if (page.claimHugeRelease()) {
-                tld.countFree(page.blockSize);
+                counters.countFree(page.blockSize);
                 context.segments().release(page.segment);
             }
             return;
         }
         page.collect(true);
-        tld.countFreeBlocks(page.used, page.blockSize);
+        counters.countFreeBlocks(page.used, page.blockSize);
         if (keep && page.kind != PageKind.LARGE) {
             if (page.inFull) {
                 queues.move(SizeClasses.BIN_FULL, page.bin, page);
@@ -477,7 +482,7 @@ public final class LocalHeap {
         }
         queues.remove(q, page);
         page.inFull = false;
-        tld.pages--;
+        counters.pages--;
         tld.space.freeSpan(page);
     }
 
@@ -487,7 +492,7 @@ public final class LocalHeap {
             Page page;
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
-                tld.pages--;
+                counters.pages--;
                 tld.space.freeSpan(page);
             }
         }

@@ -1,6 +1,7 @@
 package dev.nalloc.core.heap;
 
 import dev.nalloc.core.segment.SegmentSpace;
+import dev.nalloc.core.stats.ThreadCounters;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,22 +22,14 @@ public final class ThreadData {
     /** The live heaps of the thread, linked through {@link LocalHeap#nextInThread}. */
     private LocalHeap heapList;
 
-    // ---- statistics, written by the owner thread only
-    /** Bytes of blocks allocated minus bytes freed by this thread. */
-    public long allocatedBytes;
-    /** The peak of {@link #allocatedBytes}. */
-    public long allocatedPeak;
-    /** Blocks allocated minus blocks freed by this thread. */
-    public long allocationCount;
-    /** Pages this thread's heaps hold. */
-    public long pages;
-    /** Calls of the generic (slow) allocation path. */
-    public long genericCalls;
+    /** The thread's statistics counters (shared with its segments for the free path). */
+    public final ThreadCounters counters;
 
     public ThreadData(Thread thread, SegmentSpace space, HeapContext context) {
         this.thread = thread;
         this.space = space;
         this.context = context;
+        this.counters = space.counters();
     }
 
     /** The thread's default heap. */
@@ -111,27 +104,5 @@ public final class ThreadData {
             list.add(h);
         }
         return list;
-    }
-
-    /** Counts an allocation of {@code bytes}. */
-    public void countAlloc(long bytes) {
-        long a = allocatedBytes + bytes;
-        allocatedBytes = a;
-        allocationCount++;
-        if (a > allocatedPeak) {
-            allocatedPeak = a;
-        }
-    }
-
-    /** Counts the free of {@code n} blocks of {@code blockSize} bytes. */
-    public void countFreeBlocks(long n, long blockSize) {
-        allocatedBytes -= n * blockSize;
-        allocationCount -= n;
-    }
-
-    /** Counts a free of {@code bytes}. */
-    public void countFree(long bytes) {
-        allocatedBytes -= bytes;
-        allocationCount--;
     }
 }

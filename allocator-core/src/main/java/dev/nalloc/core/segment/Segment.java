@@ -3,6 +3,7 @@ package dev.nalloc.core.segment;
 import dev.nalloc.core.arena.MemoryBlock;
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.page.Page;
+import dev.nalloc.core.stats.ThreadCounters;
 
 /**
  * A 32 MiB-aligned segment of 64 KiB slices (mimalloc's {@code mi_segment_t}), or a huge segment
@@ -18,6 +19,8 @@ public final class Segment {
     public final Thread ownerThread;
     /** The owner thread's segment space (null for huge segments, which no span queue holds). */
     public final SegmentSpace space;
+    /** The owner thread's counters (null for huge segments, whose frees take the remote path). */
+    public final ThreadCounters counters;
     public final MemoryBlock memory;
     public final long base;
     public final long size;
@@ -38,6 +41,7 @@ public final class Segment {
         this.allocator = allocator;
         this.ownerThread = ownerThread;
         this.space = space;
+        this.counters = space != null ? space.counters() : null;
         this.memory = memory;
         this.base = memory.address();
         this.size = huge ? memory.size() : Layout.SEGMENT_SIZE;

@@ -2,6 +2,7 @@ package dev.nalloc.core.segment;
 
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.page.Page;
+import dev.nalloc.core.stats.ThreadCounters;
 
 /**
  * One thread's segments and their free spans (mimalloc's {@code mi_segments_tld_t} with the span
@@ -13,6 +14,7 @@ public final class SegmentSpace {
 
     private final Thread owner;
     private final SegmentMemory memory;
+    private final ThreadCounters counters = new ThreadCounters();
     private final SpanQueues spans = new SpanQueues();
     private final boolean eagerCommit;
     private final long eagerCommitDelay;
@@ -34,6 +36,11 @@ public final class SegmentSpace {
 
     public Thread owner() {
         return owner;
+    }
+
+    /** The owner thread's statistics counters. */
+    public ThreadCounters counters() {
+        return counters;
     }
 
     public SegmentMemory memory() {
