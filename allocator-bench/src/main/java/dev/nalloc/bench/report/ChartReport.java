@@ -49,8 +49,11 @@ public final class ChartReport {
         CategoryAxis workloads = new CategoryAxis("workload");
         workloads.setCategoryLabelPositions(CategoryLabelPositions.UP_45);
         CombinedDomainCategoryPlot plot = new CombinedDomainCategoryPlot(workloads);
-        plot.add(subplot(time, "relative time"), 1);
-        plot.add(subplot(memory, "relative peak RSS"), 1);
+        CategoryPlot timePlot = subplot(time, "relative time", c);
+        plot.add(timePlot, 1);
+        plot.add(subplot(memory, "relative peak RSS", c), 1);
+        // one legend: the same allocator has the same colour in both halves
+        plot.setFixedLegendItems(timePlot.getLegendItems());
         JFreeChart chart = new JFreeChart("Allocators relative to " + c.preferredBaseline()
                 + " (= 1.00, lower is better; bars cut at " + CUT + ")", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         chart.addSubtitle(new TextTitle(report.machine().summary()));
@@ -58,13 +61,26 @@ public final class ChartReport {
         return chart;
     }
 
-    private static CategoryPlot subplot(DefaultCategoryDataset data, String label) {
+    /** Distinct colours, assigned to allocators in report order (Nalloc first). */
+    private static final Color[] PALETTE = {new Color(0xD62728), new Color(0xFF9896), new Color(0x1F77B4),
+            new Color(0x2CA02C), new Color(0x9467BD), new Color(0x8C564B), new Color(0x7F7F7F), new Color(0xBCBD22),
+            new Color(0x17BECF), new Color(0xFF7F0E), new Color(0xE377C2), new Color(0x393B79)};
+
+    static Color colorOf(Comparison c, String peer) {
+        int i = c.peers().indexOf(peer);
+        return PALETTE[Math.floorMod(i, PALETTE.length)];
+    }
+
+    private static CategoryPlot subplot(DefaultCategoryDataset data, String label, Comparison c) {
         NumberAxis axis = new NumberAxis(label);
         axis.setRange(0, CUT);
         BarRenderer renderer = new BarRenderer();
         renderer.setBarPainter(new StandardBarPainter());
         renderer.setShadowVisible(false);
         renderer.setItemMargin(0.02);
+        for (int row = 0; row < data.getRowCount(); row++) {
+            renderer.setSeriesPaint(row, colorOf(c, data.getRowKey(row).toString()));
+        }
         CategoryPlot plot = new CategoryPlot(data, null, axis, renderer);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);

@@ -104,6 +104,12 @@ class WritersTest {
         assertEquals(2.0, time.getValue("glibc", "larson").doubleValue(), 1e-9);
         assertEquals(List.of("larson", "mleak"), time.getColumnKeys());
         assertEquals(1.5, plots.get(1).getDataset().getValue("glibc", "larson").doubleValue(), 1e-9);
+        // one legend entry per allocator, same colour in both halves
+        assertEquals(3, chart.getPlot().getLegendItems().getItemCount());
+        for (CategoryPlot p : plots) {
+            int row = p.getDataset().getRowIndex("glibc");
+            assertEquals(ChartReport.colorOf(report.comparison(), "glibc"), p.getRenderer().getSeriesPaint(row));
+        }
 
         Path png = dir.resolve("chart.png");
         ChartReport.write(report, png);
