@@ -10,6 +10,7 @@ final class Darwin {
     static final int PROT_NONE = 0x0;
     static final int PROT_READ = 0x1;
     static final int PROT_WRITE = 0x2;
+    static final int PROT_EXEC = 0x4;
     static final int MAP_SHARED = 0x1;
     static final int MAP_PRIVATE = 0x2;
     static final int MAP_FIXED = 0x10;

@@ -112,7 +112,7 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
         mmapCalls++;
         int sharing = flags & (Darwin.MAP_PRIVATE | Darwin.MAP_SHARED);
         if ((flags & Darwin.MAP_ANON) == 0 || sharing == 0 || sharing == (Darwin.MAP_PRIVATE | Darwin.MAP_SHARED)
-                || length <= 0 || offset != 0 || (prot & ~(Darwin.PROT_READ | Darwin.PROT_WRITE | 0x4)) != 0) {
+                || length <= 0 || offset != 0 || (prot & ~(Darwin.PROT_READ | Darwin.PROT_WRITE | Darwin.PROT_EXEC)) != 0) {
             return failAddress(Darwin.EINVAL);
         }
         long size = roundUpToPage(length);
@@ -173,7 +173,7 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
     @Override
     public synchronized int mprotect(long address, long length, int prot) {
         if ((address & (config.pageSize() - 1)) != 0 || length < 0
-                || (prot & ~(Darwin.PROT_READ | Darwin.PROT_WRITE | 0x4)) != 0) {
+                || (prot & ~(Darwin.PROT_READ | Darwin.PROT_WRITE | Darwin.PROT_EXEC)) != 0) {
             return fail(Darwin.EINVAL);
         }
         long size = roundUpToPage(length);
