@@ -25,8 +25,10 @@ final class Downcalls {
     }
 
     /**
-     * A downcall for a short, non-blocking function that never calls back into Java (malloc and
-     * friends): {@code critical(false)} skips the thread-state transition.
+     * A downcall for a short, non-blocking function that never calls back into Java: only malloc,
+     * free (sized or not), realloc and usable-size use it. {@code critical(false)} skips the
+     * thread-state transition, which also delays safepoints for the call's duration, so calls that
+     * may touch a lot of memory (calloc's zeroing, aligned allocation's searches) stay plain.
      */
     static MethodHandle critical(SymbolLookup lookup, String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(find(lookup, name), descriptor, Linker.Option.critical(false));

@@ -25,9 +25,9 @@ public final class GlibcPeer implements AllocatorUnderTest {
         static final MethodHandle MALLOC = Downcalls.critical(LIBC, "malloc", fn(POINTER, SIZE_T));
         static final MethodHandle FREE = Downcalls.critical(LIBC, "free", voidFn(POINTER));
         static final MethodHandle REALLOC = Downcalls.critical(LIBC, "realloc", fn(POINTER, POINTER, SIZE_T));
-        static final MethodHandle CALLOC = Downcalls.critical(LIBC, "calloc", fn(POINTER, SIZE_T, SIZE_T));
+        static final MethodHandle CALLOC = Downcalls.plain(LIBC, "calloc", fn(POINTER, SIZE_T, SIZE_T));
         static final MethodHandle USABLE = Downcalls.critical(LIBC, "malloc_usable_size", fn(SIZE_T, POINTER));
-        static final MethodHandle ALIGNED = Downcalls.critical(LIBC, "aligned_alloc", fn(POINTER, SIZE_T, SIZE_T));
+        static final MethodHandle ALIGNED = Downcalls.plain(LIBC, "aligned_alloc", fn(POINTER, SIZE_T, SIZE_T));
         static final StructLayout MALLINFO2 = MemoryLayout.structLayout(
                 SIZE_T.withName("arena"), SIZE_T.withName("ordblks"), SIZE_T.withName("smblks"),
                 SIZE_T.withName("hblks"), SIZE_T.withName("hblkhd"), SIZE_T.withName("usmblks"),

@@ -29,9 +29,9 @@ public final class JemallocPeer implements AllocatorUnderTest {
         static final MethodHandle SDALLOCX = Downcalls.critical(LIB, "sdallocx",
                 voidFn(POINTER, SIZE_T, ValueLayout.JAVA_INT));
         static final MethodHandle REALLOC = Downcalls.critical(LIB, "realloc", fn(POINTER, POINTER, SIZE_T));
-        static final MethodHandle CALLOC = Downcalls.critical(LIB, "calloc", fn(POINTER, SIZE_T, SIZE_T));
+        static final MethodHandle CALLOC = Downcalls.plain(LIB, "calloc", fn(POINTER, SIZE_T, SIZE_T));
         static final MethodHandle USABLE = Downcalls.critical(LIB, "malloc_usable_size", fn(SIZE_T, POINTER));
-        static final MethodHandle ALIGNED = Downcalls.critical(LIB, "aligned_alloc", fn(POINTER, SIZE_T, SIZE_T));
+        static final MethodHandle ALIGNED = Downcalls.plain(LIB, "aligned_alloc", fn(POINTER, SIZE_T, SIZE_T));
         static final MethodHandle MALLCTL = Downcalls.plain(LIB, "mallctl",
                 fn(ValueLayout.JAVA_INT, POINTER, POINTER, POINTER, POINTER, SIZE_T));
     }

@@ -22,9 +22,9 @@ public final class MimallocPeer implements AllocatorUnderTest {
         static final MethodHandle FREE = Downcalls.critical(LIB, "mi_free", voidFn(POINTER));
         static final MethodHandle FREE_SIZE = Downcalls.critical(LIB, "mi_free_size", voidFn(POINTER, SIZE_T));
         static final MethodHandle REALLOC = Downcalls.critical(LIB, "mi_realloc", fn(POINTER, POINTER, SIZE_T));
-        static final MethodHandle CALLOC = Downcalls.critical(LIB, "mi_calloc", fn(POINTER, SIZE_T, SIZE_T));
+        static final MethodHandle CALLOC = Downcalls.plain(LIB, "mi_calloc", fn(POINTER, SIZE_T, SIZE_T));
         static final MethodHandle USABLE = Downcalls.critical(LIB, "mi_usable_size", fn(SIZE_T, POINTER));
-        static final MethodHandle ALIGNED = Downcalls.critical(LIB, "mi_malloc_aligned", fn(POINTER, SIZE_T, SIZE_T));
+        static final MethodHandle ALIGNED = Downcalls.plain(LIB, "mi_malloc_aligned", fn(POINTER, SIZE_T, SIZE_T));
         static final MethodHandle PROCESS_INFO = Downcalls.plain(LIB, "mi_process_info",
                 voidFn(POINTER, POINTER, POINTER, POINTER, POINTER, POINTER, POINTER, POINTER));
         static final MethodHandle THREAD_DONE = Downcalls.plain(LIB, "mi_thread_done", voidFn());

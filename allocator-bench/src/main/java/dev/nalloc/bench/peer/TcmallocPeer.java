@@ -23,9 +23,9 @@ public final class TcmallocPeer implements AllocatorUnderTest {
         static final MethodHandle FREE = Downcalls.critical(LIB, "tc_free", voidFn(POINTER));
         static final MethodHandle FREE_SIZED = Downcalls.critical(LIB, "tc_free_sized", voidFn(POINTER, SIZE_T));
         static final MethodHandle REALLOC = Downcalls.critical(LIB, "tc_realloc", fn(POINTER, POINTER, SIZE_T));
-        static final MethodHandle CALLOC = Downcalls.critical(LIB, "tc_calloc", fn(POINTER, SIZE_T, SIZE_T));
+        static final MethodHandle CALLOC = Downcalls.plain(LIB, "tc_calloc", fn(POINTER, SIZE_T, SIZE_T));
         static final MethodHandle USABLE = Downcalls.critical(LIB, "tc_malloc_size", fn(SIZE_T, POINTER));
-        static final MethodHandle ALIGNED = Downcalls.critical(LIB, "tc_memalign", fn(POINTER, SIZE_T, SIZE_T));
+        static final MethodHandle ALIGNED = Downcalls.plain(LIB, "tc_memalign", fn(POINTER, SIZE_T, SIZE_T));
         static final MethodHandle PROPERTY = Downcalls.plain(LIB, "MallocExtension_GetNumericProperty",
                 fn(ValueLayout.JAVA_INT, POINTER, POINTER));
     }

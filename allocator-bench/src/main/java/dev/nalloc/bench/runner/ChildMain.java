@@ -10,7 +10,6 @@ import dev.nalloc.bench.workload.WorkloadResult;
 import dev.nalloc.bench.workload.WorkloadSettings;
 import dev.nalloc.bench.workload.Workloads;
 
-import java.util.Map;
 
 /**
  * Runs ONE workload against ONE allocator in a fresh JVM and prints its {@link RunRecord} as a
@@ -59,10 +58,5 @@ public final class ChildMain {
         } catch (Throwable e) {
             return RunRecord.failed(workload.name(), peerName, e.toString());
         }
-    }
-
-    /** For tests: the arguments that reproduce a run. */
-    static Map<String, String> describe(String peer, String workload) {
-        return Map.of("peer", peer, "workload", workload);
     }
 }
