@@ -18,6 +18,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * handles live in holder classes that the JVM initialises, once, at the first call into them, so
  * this class is safe to instantiate on any OS as long as no method is called there.
  */
+@SuppressWarnings("restricted") // linking libSystem is this class's job; the module is granted native access
 final class NativeDarwinCalls implements DarwinCalls {
 
     /** The calling thread's errno capture buffer, reused for every call of that thread. */

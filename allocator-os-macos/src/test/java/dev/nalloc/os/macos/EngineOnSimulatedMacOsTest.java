@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pages, MADV_FREE_REUSABLE decommit and partial munmap hold for a whole allocator, and
  * closing it gives every reservation back.
  */
+@SuppressWarnings("restricted") // views the engine's blocks
 class EngineOnSimulatedMacOsTest {
 
     private static final long[] SIZES = {8, 24, 100, 1000, 5000, 70_000, 600_000, 3_000_000};

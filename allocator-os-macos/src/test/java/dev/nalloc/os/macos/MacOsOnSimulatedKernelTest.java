@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The macOS layer over the simulated kernel: the effects of its calls, not just the calls. */
+@SuppressWarnings("restricted") // views the memory the simulated kernel hands out
 class MacOsOnSimulatedKernelTest {
 
     private SimulatedDarwinKernel kernel = new SimulatedDarwinKernel(SimulatedDarwinKernel.Config.appleSilicon());

@@ -28,6 +28,7 @@ import static org.mockito.Mockito.verifyNoMoreInteractions;
 import static org.mockito.Mockito.when;
 
 /** The exact libSystem calls the macOS layer makes, verified on a mock of {@link DarwinCalls}. */
+@SuppressWarnings("restricted") // the mocks fill the layer's structs by address, as XNU does
 class MacOsPrimitivesCallsTest {
 
     private static final long PAGE = 16 * 1024;

@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * cleanly instead of crashing.
  */
 @EnabledOnOs(OS.LINUX)
+@SuppressWarnings("restricted") // views memory that a real mmap returned
 class NativeDarwinCallsPlumbingTest {
 
     private static final int LINUX_MAP_ANONYMOUS = 0x20;

@@ -19,6 +19,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * real kernel may show. Only anonymous mappings exist. Protection is recorded, not enforced: a
  * write to a {@code PROT_NONE} page goes through, so tests check {@link #protectionAt} instead.
  */
+@SuppressWarnings("restricted") // a kernel reads and writes its callers' memory by address
 final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
 
     /** What the simulated machine looks like. */

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The simulated XNU itself: it must behave like the real calls, or tests built on it prove nothing. */
+@SuppressWarnings("restricted") // views the memory the simulated kernel hands out
 class SimulatedDarwinKernelTest {
 
     private static final long PAGE = 16 * 1024;

@@ -21,6 +21,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * a holder class that the JVM initialises, once, at the first call into that DLL. So it is safe to
  * create on any OS, and a missing bcrypt.dll only affects {@link #bcryptGenRandom}.
  */
+@SuppressWarnings("restricted") // linking DLLs is this class's job; the module is granted native access
 final class NativeKernel32Calls implements Kernel32Calls {
 
     private static final ThreadLocal<MemorySegment> CALL_STATE =

@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (no partial free, 64 KiB granularity, decommit needing recommit) hold for a whole allocator, and
  * closing it gives every reservation back.
  */
+@SuppressWarnings("restricted") // views the engine's blocks
 class EngineOnSimulatedWindowsTest {
 
     private static final long[] SIZES = {8, 24, 100, 1000, 5000, 70_000, 600_000, 3_000_000};

@@ -26,6 +26,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * after {@code MEM_RESET} (the strictest behaviour the real kernel may show). Protection is recorded,
  * not enforced: tests check {@link #protectionAt} instead of faulting.
  */
+@SuppressWarnings("restricted") // a kernel reads and writes its callers' structs by address
 final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
 
     /** What the simulated machine and account look like. */

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The simulated Windows memory manager itself: it must behave like the real one. */
+@SuppressWarnings("restricted") // views the memory the simulated kernel hands out
 class SimulatedWindowsKernelTest {
 
     private static final long PAGE = 4096;

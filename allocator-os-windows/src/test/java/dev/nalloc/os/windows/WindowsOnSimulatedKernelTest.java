@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Windows layer over the simulated kernel: the effects of its calls, and every fallback. */
+@SuppressWarnings("restricted") // views the memory the simulated kernel hands out
 class WindowsOnSimulatedKernelTest {
 
     private static final long PAGE = 4096;

@@ -29,6 +29,7 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 /** The exact Win32 calls the Windows layer makes, verified on a mock of {@link Kernel32Calls}. */
+@SuppressWarnings("restricted") // the mocks fill the layer's structs by address, as Windows does
 class WindowsOsPrimitivesCallsTest {
 
     private static final long PAGE = 4096;
