@@ -117,6 +117,9 @@ final class Engine implements HeapContext {
         long pages = 0;
         long generic = 0;
         for (ThreadData t : threads) {
+            if (t.thread == Thread.currentThread()) {
+                t.counters.samplePeak();
+            }
             allocated += t.counters.allocatedBytes;
             peak += t.counters.allocatedPeak;
             count += t.counters.allocationCount;

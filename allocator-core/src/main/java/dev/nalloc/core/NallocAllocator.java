@@ -170,8 +170,12 @@ final class NallocAllocator implements Allocator {
         checkSize(size, "size");
         checkSize(offset, "offset");
         checkAlignment(alignment);
-        if (size > Layout.MAX_ALLOC_SIZE || alignment > Layout.MAX_ALLOC_SIZE) {
+        if (size > Layout.MAX_ALLOC_SIZE) {
             return tooLarge(size);
+        }
+        if (alignment > Layout.MAX_ALLOC_SIZE) {
+            engine.reporter.report(ErrorKind.OUT_OF_MEMORY, 0, "alignment of " + alignment + " bytes is too large");
+            return 0;
         }
         long mask = alignment - 1;
         if ((offset & mask) == 0 && alignment <= Layout.SLICE_SIZE) {

@@ -27,6 +27,19 @@ class LifecycleTest {
     }
 
     @Test
+    void theGlobalAllocatorWorksAndCannotBeClosed() {
+        Allocator g = Allocator.global();
+        assertTrue(g == Allocator.global());
+        long p = g.malloc(100);
+        assertTrue(g.usableSize(p) >= 100);
+        g.free(p);
+        assertThrows(UnsupportedOperationException.class, g::close);
+        long q = g.malloc(10);
+        assertNotEquals(0, q, "still usable after the refused close");
+        g.free(q);
+    }
+
+    @Test
     void closeGivesEverythingBackAndEveryMethodThrowsAfterwards() {
         Allocator a = TestAllocators.create();
         long p = a.malloc(100);

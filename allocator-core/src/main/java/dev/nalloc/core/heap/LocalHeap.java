@@ -161,6 +161,7 @@ public final class LocalHeap {
             throw new IllegalStateException("the heap has been destroyed or deleted");
         }
         counters.genericCalls++;
+        counters.samplePeak();
         if (++genericCount >= context.genericCollectInterval()) {
             genericCount = 0;
             collect(false);
@@ -179,6 +180,7 @@ public final class LocalHeap {
         page.free = Mem.load(block);
         page.used++;
         counters.countAlloc(page.blockSize);
+        counters.samplePeak();
         if (zero) {
             zeroBlock(page, block);
         }

@@ -9,7 +9,7 @@ public final class ThreadCounters {
 
     /** Bytes of blocks allocated minus bytes freed by this thread. */
     public long allocatedBytes;
-    /** The peak of {@link #allocatedBytes}. */
+    /** The peak of {@link #allocatedBytes}, sampled on slow paths (may miss the last few KiB of a rise). */
     public long allocatedPeak;
     /** Blocks allocated minus blocks freed by this thread. */
     public long allocationCount;
@@ -18,11 +18,18 @@ public final class ThreadCounters {
     /** Calls of the generic (slow) allocation path. */
     public long genericCalls;
 
-    /** Counts an allocation of {@code bytes}. */
+    /** Counts an allocation of {@code bytes} (the peak is sampled on slow paths, see {@link #samplePeak}). */
     public void countAlloc(long bytes) {
-        long a = allocatedBytes + bytes;
-        allocatedBytes = a;
+        allocatedBytes += bytes;
         allocationCount++;
+    }
+
+    /**
+     * Raises the peak to the current value. Called on the generic allocation path (every few KiB of
+     * blocks) and when statistics are read, which keeps the fast path free of the comparison.
+     */
+    public void samplePeak() {
+        long a = allocatedBytes;
         if (a > allocatedPeak) {
             allocatedPeak = a;
         }
