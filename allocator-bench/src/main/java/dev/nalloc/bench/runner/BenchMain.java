@@ -55,15 +55,17 @@ public final class BenchMain {
             System.exit(1);
         }
         Path results = new BenchMain(System.out).run(new Args(argv), String.join(" ", argv));
-        System.out.println("Results written to " + results.toAbsolutePath());
+        if (results != null) {
+            System.out.println("Results written to " + results.toAbsolutePath());
+        }
     }
 
-    /** Runs the comparison; returns the results folder. */
+    /** Runs the comparison; returns the results folder (null when only listing names). */
     Path run(Args args, String argLine) throws IOException, InterruptedException {
         if (Boolean.parseBoolean(args.get("list", "false"))) {
             out.println("workloads: " + Workloads.all().stream().map(Workload::name).toList());
             out.println("allocators: " + Peers.all().stream().map(PeerSpec::name).toList());
-            return Path.of(".");
+            return null;
         }
         MachineInfo machine = MachineInfo.detect();
         List<Workload> workloads = selectWorkloads(args.get("workloads", "all"));
