@@ -50,6 +50,9 @@ final class Engine implements HeapContext {
         this.arenas = new Arenas(os, o.get(Option.ARENA_RESERVE), o.get(Option.ARENA_EAGER_COMMIT));
         this.segments = new SegmentMemory(this, os, arenas, !o.isEnabled(Option.DISALLOW_ARENA_ALLOC),
                 !o.isEnabled(Option.DISALLOW_OS_ALLOC));
+        if (o.get(Option.RESERVE_OS_MEMORY) > 0 && !o.isEnabled(Option.DISALLOW_ARENA_ALLOC)) {
+            arenas.reserve(o.get(Option.RESERVE_OS_MEMORY));
+        }
         this.genericCollect = Math.max(1, o.get(Option.GENERIC_COLLECT));
         this.eagerCommit = o.isEnabled(Option.EAGER_COMMIT);
         this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);

@@ -84,6 +84,36 @@ class LifecycleTest {
     }
 
     @Test
+    void reservedArenaOnlyWhenOsAllocationIsDisallowed() {
+        try (Allocator a = TestAllocators.builder().option(Option.RESERVE_OS_MEMORY, 64L << 20)
+                .option(Option.DISALLOW_OS_ALLOC, 1).errorHandler((k, ad, m) -> { }).build()) {
+            assertEquals(64L << 20, a.stats().reserved(), "the arena was reserved at start");
+            long p = a.malloc(1000);
+            assertNotEquals(0, p);
+            long huge = a.malloc(20L << 20);
+            assertNotEquals(0, huge, "a huge block fits in the second arena block");
+            assertEquals(0, a.malloc(40L << 20), "too large for the reserved arena, and the OS is off limits");
+            assertEquals(64L << 20, a.stats().reserved(), "nothing was reserved beyond the arena");
+            a.free(huge);
+            a.free(p);
+        }
+    }
+
+    @Test
+    void veryLargeBlocksGoStraightToTheOs() {
+        try (Allocator a = TestAllocators.builder().option(Option.ARENA_RESERVE, 128L << 20).build()) {
+            long p = a.malloc(100);
+            long reserved = a.stats().reserved();
+            long big = a.malloc(100L << 20);
+            assertNotEquals(0, big);
+            assertTrue(a.stats().reserved() - reserved < (128L << 20), "no new arena for a block of 100 MiB");
+            a.free(big);
+            assertEquals(reserved, a.stats().reserved(), "given back to the OS at once");
+            a.free(p);
+        }
+    }
+
+    @Test
     void arenasOnlyAndNothingElseFailsCleanly() {
         try (Allocator a = TestAllocators.builder().option(Option.DISALLOW_ARENA_ALLOC, 1)
                 .option(Option.DISALLOW_OS_ALLOC, 1).errorHandler((k, ad, m) -> { }).build()) {

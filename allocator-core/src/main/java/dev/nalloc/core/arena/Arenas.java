@@ -64,6 +64,32 @@ public final class Arenas {
         }
     }
 
+    /**
+     * Reserves an arena of {@code size} bytes now (option {@code reserve_os_memory}).
+     *
+     * @return true when reserved
+     */
+    public synchronized boolean reserve(long size) {
+        int now = count.get();
+        if (now == MAX_ARENAS) {
+            return false;
+        }
+        long rounded = Math.max(MemoryArena.BLOCK_SIZE, (size + MemoryArena.BLOCK_SIZE - 1) & -MemoryArena.BLOCK_SIZE);
+        boolean eager = eagerCommit == 1 || (eagerCommit == 2 && os.hasOvercommit());
+        OsPrimitives.Allocation a = os.reserve(rounded, MemoryArena.BLOCK_SIZE, eager);
+        if (a == null) {
+            return false;
+        }
+        arenas[now] = new MemoryArena(os, a.address(), rounded, eager);
+        count.set(now + 1);
+        return true;
+    }
+
+    /** Bytes per arena reserved on demand. */
+    public long reserveSize() {
+        return reserveSize;
+    }
+
     private MemoryBlock tryArenas(int from, int to, int blocks, boolean commit) {
         for (int i = from; i < to; i++) {
             MemoryBlock b = arenas[i].allocate(blocks, commit);

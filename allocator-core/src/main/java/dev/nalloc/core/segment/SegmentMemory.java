@@ -74,8 +74,11 @@ public final class SegmentMemory {
 
     private MemoryBlock obtain(long size, long alignment, boolean commit) {
         if (allowArena && alignment <= MemoryArena.BLOCK_SIZE) {
-            int blocks = (int) ((size + MemoryArena.BLOCK_SIZE - 1) / MemoryArena.BLOCK_SIZE);
-            MemoryBlock b = arenas.allocate(blocks, commit, true);
+            long blocks = (size + MemoryArena.BLOCK_SIZE - 1) / MemoryArena.BLOCK_SIZE;
+            // New arenas are reserved for ordinary-sized needs only: a block larger than a quarter
+            // of an arena goes straight to the OS (and back to it when freed), unless that is disallowed.
+            boolean mayReserve = allowOs && blocks * MemoryArena.BLOCK_SIZE <= Math.max(MemoryArena.BLOCK_SIZE, arenas.reserveSize() / 4);
+            MemoryBlock b = blocks > Integer.MAX_VALUE ? null : arenas.allocate((int) blocks, commit, mayReserve);
             if (b != null) {
                 return b;
             }
