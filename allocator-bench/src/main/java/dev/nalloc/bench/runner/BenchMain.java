@@ -122,8 +122,9 @@ public final class BenchMain {
                 ? launcher + (argLine.isBlank() ? "" : " -Dbench.args=\"" + argLine + "\"")
                 : "java " + String.join(" ", ChildLauncher.JVM_FLAGS) + " -cp <class path> " + BenchMain.class.getName()
                 + (argLine.isBlank() ? "" : " " + argLine);
-        String settings = String.format(Locale.ROOT, "threads=%d scale=%s seed=%s workloads=%s overrides=%s",
-                threads, scale, seed, workloads.stream().map(Workload::name).toList(), overrides(args, workloads));
+        String settings = String.format(Locale.ROOT, "threads=%d scale=%s seed=%s workloads=%s overrides=%s source=%s",
+                threads, scale, seed, workloads.stream().map(Workload::name).toList(), overrides(args, workloads),
+                sourceRevision());
         BenchReport report = new BenchReport(machine, command, settings, peerInfos, runs, headline);
         out.println();
         TextReport.write(report, out);
@@ -157,6 +158,20 @@ public final class BenchMain {
         List<String> order = available.stream().map(PeerSpec::name).toList();
         rows.sort((a, b) -> Integer.compare(rank(order, a.peer()), rank(order, b.peer())));
         return rows;
+    }
+
+    /** The git revision of the working directory (the repository root under -Pbench), if there is one. */
+    static String sourceRevision() {
+        try {
+            Process p = new ProcessBuilder("git", "describe", "--always", "--dirty").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            return p.waitFor() == 0 && !out.isEmpty() ? "git " + out : "unknown";
+        } catch (IOException e) {
+            return "unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
     }
 
     private static int rank(List<String> order, String peer) {

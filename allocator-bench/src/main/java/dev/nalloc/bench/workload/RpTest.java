@@ -7,6 +7,7 @@ import dev.nalloc.bench.peer.AllocatorUnderTest;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * In the spirit of rpmalloc's benchmark as run by mimalloc-bench ({@code rptest P 0 1 2 500 1000
@@ -73,52 +74,56 @@ public final class RpTest implements Workload {
             int freeIdx = 0;
             int sizeIdx = (t + 1) * 37 % SIZES;
             int cross = t;
-            for (int loop = 0; loop < loops; loop++) {
-                ops += drain(peer, inbox[t]);
-                int freeOps = FREE_OPS[loop % FREE_OPS.length];
-                int allocOps = ALLOC_OPS[loop % ALLOC_OPS.length];
-                for (int i = 0; i < freeOps; i++) {
-                    if (address[freeIdx] != 0) {
-                        BlockStamp.verify(address[freeIdx], size[freeIdx], tag[freeIdx]);
-                        peer.free(address[freeIdx]);
-                        address[freeIdx] = 0;
-                        ops++;
+            try {
+                for (int loop = 0; loop < loops; loop++) {
+                    ops += drain(peer, inbox[t]);
+                    int freeOps = FREE_OPS[loop % FREE_OPS.length];
+                    int allocOps = ALLOC_OPS[loop % ALLOC_OPS.length];
+                    for (int i = 0; i < freeOps; i++) {
+                        if (address[freeIdx] != 0) {
+                            BlockStamp.verify(address[freeIdx], size[freeIdx], tag[freeIdx]);
+                            peer.free(address[freeIdx]);
+                            address[freeIdx] = 0;
+                            ops++;
+                        }
+                        freeIdx = (freeIdx + 7) % slots;
                     }
-                    freeIdx = (freeIdx + 7) % slots;
-                }
-                for (int i = 0; i < allocOps; i++) {
-                    if (address[allocIdx] != 0) {
-                        BlockStamp.verify(address[allocIdx], size[allocIdx], tag[allocIdx]);
-                        peer.free(address[allocIdx]);
-                        ops++;
-                    }
-                    int n = sizes[sizeIdx = (sizeIdx + 1) % SIZES];
-                    address[allocIdx] = allocate(peer, n, sizeIdx + i);
-                    size[allocIdx] = n;
-                    BlockStamp.stamp(address[allocIdx], n, tag[allocIdx] = ++nextTag);
-                    ops++;
-                    allocIdx = (allocIdx + 11) % slots;
-                }
-                if (threads > 1 && crossRate > 0 && loop % crossRate == 0 && finished.get() == 0) {
-                    Foreign batch = new Foreign(new long[allocOps], new long[allocOps], new long[allocOps]);
                     for (int i = 0; i < allocOps; i++) {
+                        if (address[allocIdx] != 0) {
+                            BlockStamp.verify(address[allocIdx], size[allocIdx], tag[allocIdx]);
+                            peer.free(address[allocIdx]);
+                            ops++;
+                        }
                         int n = sizes[sizeIdx = (sizeIdx + 1) % SIZES];
-                        batch.address()[i] = allocate(peer, n, sizeIdx + i);
-                        batch.size()[i] = n;
-                        BlockStamp.stamp(batch.address()[i], n, batch.tag()[i] = ++nextTag);
+                        address[allocIdx] = allocate(peer, n, sizeIdx + i);
+                        size[allocIdx] = n;
+                        BlockStamp.stamp(address[allocIdx], n, tag[allocIdx] = ++nextTag);
                         ops++;
+                        allocIdx = (allocIdx + 11) % slots;
                     }
-                    cross = (cross + 1) % threads;
-                    if (cross == t) {
+                    if (threads > 1 && crossRate > 0 && loop % crossRate == 0 && finished.get() == 0) {
+                        Foreign batch = new Foreign(new long[allocOps], new long[allocOps], new long[allocOps]);
+                        for (int i = 0; i < allocOps; i++) {
+                            int n = sizes[sizeIdx = (sizeIdx + 1) % SIZES];
+                            batch.address()[i] = allocate(peer, n, sizeIdx + i);
+                            batch.size()[i] = n;
+                            BlockStamp.stamp(batch.address()[i], n, batch.tag()[i] = ++nextTag);
+                            ops++;
+                        }
                         cross = (cross + 1) % threads;
+                        if (cross == t) {
+                            cross = (cross + 1) % threads;
+                        }
+                        inbox[cross].add(batch);
                     }
-                    inbox[cross].add(batch);
                 }
+            } finally {
+                // a failed thread still counts as finished, or the others would wait for it forever
+                finished.incrementAndGet();
             }
-            finished.incrementAndGet();
             while (finished.get() < threads) {
                 ops += drain(peer, inbox[t]);
-                Thread.onSpinWait();
+                LockSupport.parkNanos(20_000);
             }
             ops += drain(peer, inbox[t]);
             for (int i = 0; i < slots; i++) {
