@@ -46,7 +46,7 @@ final class Engine implements HeapContext {
         ErrorHandler handler = config.errorHandler() != null ? config.errorHandler()
                 : ErrorHandler.defaultHandler(o.get(Option.MAX_WARNINGS));
         this.reporter = new Reporter(handler);
-        this.os = new OsMemory(config.os(), reporter);
+        this.os = new OsMemory(config.os(), reporter, o.get(Option.RETRY_ON_OOM));
         this.arenas = new Arenas(os, o.get(Option.ARENA_RESERVE), o.get(Option.ARENA_EAGER_COMMIT));
         this.segments = new SegmentMemory(this, os, arenas, !o.isEnabled(Option.DISALLOW_ARENA_ALLOC),
                 !o.isEnabled(Option.DISALLOW_OS_ALLOC));

@@ -24,9 +24,20 @@ public final class OsMemory {
     private final AtomicLong committedPeak = new AtomicLong();
     private final AtomicLong osAllocations = new AtomicLong();
 
+    private final long retryOnOomMillis;
+
     public OsMemory(OsPrimitives os, Reporter reporter) {
+        this(os, reporter, 0);
+    }
+
+    /**
+     * @param retryOnOomMillis how long a reservation that failed for lack of memory is retried
+     *                         (option {@code retry_on_oom}); only for sizes below physical memory
+     */
+    public OsMemory(OsPrimitives os, Reporter reporter, long retryOnOomMillis) {
         this.os = os;
         this.reporter = reporter;
+        this.retryOnOomMillis = Math.max(0, retryOnOomMillis);
         OsPrimitives.MemoryConfig config = os.memoryConfig();
         this.pageSize = Math.max(4096, config.pageSize());
         this.physicalMemory = config.physicalMemory();
@@ -57,6 +68,9 @@ public final class OsMemory {
      */
     public OsPrimitives.Allocation reserve(long size, long alignment, boolean commit) {
         OsPrimitives.Allocation a = os.allocAligned(size, alignment, commit, false);
+        if (!a.ok() && retryOnOomMillis > 0 && a.error() == ENOMEM && size <= physicalMemory) {
+            a = retry(size, alignment, commit);
+        }
         if (!a.ok()) {
             reporter.report(ErrorKind.OUT_OF_MEMORY, 0, "the OS could not reserve " + size + " bytes aligned to "
                     + alignment + ": " + os.describeError(a.error()));
@@ -66,6 +80,27 @@ public final class OsMemory {
         add(reserved, reservedPeak, a.size());
         if (commit) {
             add(committed, committedPeak, a.size());
+        }
+        return a;
+    }
+
+    private static final int ENOMEM = 12;
+
+    /** Waits for memory others may give back (mimalloc's {@code retry_on_oom}), in short sleeps. */
+    private OsPrimitives.Allocation retry(long size, long alignment, boolean commit) {
+        long deadline = System.nanoTime() + retryOnOomMillis * 1_000_000L;
+        OsPrimitives.Allocation a = OsPrimitives.Allocation.failed(ENOMEM);
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(Math.min(10, retryOnOomMillis));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return a;
+            }
+            a = os.allocAligned(size, alignment, commit, false);
+            if (a.ok() || a.error() != ENOMEM) {
+                return a;
+            }
         }
         return a;
     }
