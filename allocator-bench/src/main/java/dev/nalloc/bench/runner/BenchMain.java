@@ -38,7 +38,7 @@ import java.util.Map;
  * (default all but jdk-arena-shared), {@code threads=N} (default: processors), {@code scale=X}
  * (default 1), {@code seed=S}, {@code timeout=SECONDS} per child (default 180), {@code jmh=false}
  * to skip the headline, {@code jmh-iteration-ms=300}, {@code jmh-iterations=3},
- * {@code out=DIR}, and workload parameters as {@code <workload>.<param>=V}
+ * {@code repeat=N} (runs each pair N times and keeps the median), {@code out=DIR}, and workload parameters as {@code <workload>.<param>=V}
  * (e.g. {@code larson.seconds=2 mstress.iterations=20}); {@code list=true} lists the names.
  */
 public final class BenchMain {
@@ -94,22 +94,29 @@ public final class BenchMain {
         }
 
         List<RunRecord> runs = new ArrayList<>();
-        int total = workloads.size() * available.size();
+        int repeat = Integer.parseInt(args.get("repeat", "1"));
+        int total = workloads.size() * available.size() * repeat;
         int done = 0;
         long started = System.nanoTime();
-        out.printf(Locale.ROOT, "Running %d workloads x %d allocators = %d child JVMs (threads=%d, scale=%s)%n",
-                workloads.size(), available.size(), total, threads, scale);
+        out.printf(Locale.ROOT, "Running %d workloads x %d allocators%s = %d child JVMs (threads=%d, scale=%s)%n",
+                workloads.size(), available.size(), repeat > 1 ? " x " + repeat + " repeats" : "", total, threads,
+                scale);
         for (Workload workload : workloads) {
             for (PeerSpec peer : available) {
                 List<String> childArgs = new ArrayList<>(List.of("peer=" + peer.name(), "workload=" + workload.name(),
                         "threads=" + threads, "scale=" + scale, "seed=" + seed));
                 args.withPrefix(workload.name() + ".").forEach((k, v) -> childArgs.add("param." + k + "=" + v));
-                ChildLauncher.Outcome outcome = ChildLauncher.run(
-                        ChildLauncher.command(ChildMain.class.getName(), childArgs), peer.childEnvironment(), timeout);
-                RunRecord record = ChildLauncher.record(workload.name(), peer.name(), outcome, timeout);
-                runs.add(record);
-                done++;
-                progress(done, total, started, record);
+                List<RunRecord> attempts = new ArrayList<>();
+                for (int r = 0; r < repeat; r++) {
+                    ChildLauncher.Outcome outcome = ChildLauncher.run(
+                            ChildLauncher.command(ChildMain.class.getName(), childArgs), peer.childEnvironment(),
+                            timeout);
+                    RunRecord record = ChildLauncher.record(workload.name(), peer.name(), outcome, timeout);
+                    attempts.add(record);
+                    done++;
+                    progress(done, total, started, record);
+                }
+                runs.add(median(attempts));
             }
         }
 
@@ -158,6 +165,21 @@ public final class BenchMain {
         List<String> order = available.stream().map(PeerSpec::name).toList();
         rows.sort((a, b) -> Integer.compare(rank(order, a.peer()), rank(order, b.peer())));
         return rows;
+    }
+
+    /**
+     * The run that represents repeated attempts: the first failure if any failed (a failure is
+     * never averaged away), else the median by time per operation.
+     */
+    static RunRecord median(List<RunRecord> attempts) {
+        for (RunRecord r : attempts) {
+            if (!r.ok()) {
+                return r;
+            }
+        }
+        List<RunRecord> sorted = new ArrayList<>(attempts);
+        sorted.sort(java.util.Comparator.comparingDouble(RunRecord::nanosPerOperation));
+        return sorted.get((sorted.size() - 1) / 2);
     }
 
     /** The git revision of the working directory (the repository root under -Pbench), if there is one. */
