@@ -15,6 +15,8 @@ import dev.nalloc.spi.AllocatorConfig;
 import dev.nalloc.spi.ErrorHandler;
 import dev.nalloc.spi.PurgePolicy;
 
+import org.slf4j.LoggerFactory;
+
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -56,6 +58,10 @@ final class Engine implements HeapContext {
         this.genericCollect = Math.max(1, o.get(Option.GENERIC_COLLECT));
         this.eagerCommit = o.isEnabled(Option.EAGER_COMMIT);
         this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);
+        if (config.mode() != dev.nalloc.api.Mode.FAST) {
+            LoggerFactory.getLogger("dev.nalloc").warn("nalloc: mode {} is accepted but its checks are not implemented"
+                    + " yet; this instance runs with FAST behaviour", config.mode());
+        }
         PurgePolicy purge = config.purgePolicy();
         if (purge != null) {
             this.purgeDecommits = purge.decommits();

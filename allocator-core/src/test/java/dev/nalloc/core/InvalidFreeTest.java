@@ -144,6 +144,31 @@ class InvalidFreeTest {
     }
 
     @Test
+    void aWildWriteIntoAThreadFreeListIsReportedAsCorruption() throws Exception {
+        long[] ps = new long[10];
+        for (int i = 0; i < ps.length; i++) {
+            ps[i] = a.malloc(64);
+        }
+        Thread t = new Thread(() -> {
+            a.free(ps[3]);
+            a.free(ps[4]);
+        });
+        t.start();
+        t.join();
+        dev.nalloc.core.memory.Mem.store(ps[4], 0x10); // use after free: the link now points nowhere
+        a.collect(true); // forced: thread-free lists are collected even where free blocks remain
+        assertEquals(ErrorKind.FREE_LIST_CORRUPTION, captured.last().kind());
+        assertTrue(captured.last().message().startsWith("nalloc: free list corrupted"), captured.last().message());
+        assertStillWorks();
+        ((NallocHeap) a.heap()).localHeap().checkInvariants();
+        for (int i = 0; i < ps.length; i++) {
+            if (i != 3 && i != 4) {
+                a.free(ps[i]);
+            }
+        }
+    }
+
+    @Test
     void segmentsThatAreNotNativeAreRefused() {
         a.free(java.lang.foreign.MemorySegment.ofArray(new byte[8]));
         assertEquals(ErrorKind.INVALID_FREE, captured.last().kind());

@@ -4,6 +4,7 @@ import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.HeapArea;
 import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.page.FreeListCorruption;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.page.PageQueues;
@@ -197,7 +198,7 @@ public final class LocalHeap {
         Page page = queues.first[bin];
         while (page != null) {
             Page next = page.next;
-            page.collect(false);
+            collectPage(page, false);
             if (page.free == 0 && page.canExtend()) {
                 page.extend();
             }
@@ -275,6 +276,15 @@ public final class LocalHeap {
 
     // ================================================================== full pages and delayed frees
 
+    /** Collects a page's frees; a broken list is dropped and reported as free-list corruption. */
+    private void collectPage(Page page, boolean force) {
+        try {
+            page.collect(force);
+        } catch (FreeListCorruption e) {
+            context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+        }
+    }
+
     private void toFull(Page page) {
         if (page.inFull || page.kind == PageKind.HUGE) {
             return;
@@ -282,7 +292,7 @@ public final class LocalHeap {
         queues.move(page.bin, SizeClasses.BIN_FULL, page);
         page.inFull = true;
         page.useDelayedFree(Page.USE_DELAYED_FREE, false);
-        page.collect(false); // frees that came before the delayed state was visible
+        collectPage(page, false); // frees that came before the delayed state was visible
     }
 
     private void unfull(Page page) {
@@ -314,7 +324,7 @@ public final class LocalHeap {
             Segment seg = SegmentMap.lookup(block);
             Page page = seg.pageOf(block);
             page.useDelayedFree(Page.NO_DELAYED_FREE, false);
-            page.collect(false);
+            collectPage(page, false);
             freeLocalBlock(page, block);
             block = next;
         }
@@ -409,7 +419,7 @@ public final class LocalHeap {
             while (page != null) {
                 Page next = page.next;
                 if (!page.isHugeReleased()) {
-                    page.collect(force);
+                    collectPage(page, force);
                     if (page.allFree()) {
                         freePage(page);
                     }
@@ -472,7 +482,7 @@ public final class LocalHeap {
             }
             return;
         }
-        page.collect(true);
+        collectPage(page, true);
         counters.countFreeBlocks(page.used, page.blockSize);
         if (keep && page.kind != PageKind.LARGE) {
             if (page.inFull) {
@@ -566,8 +576,8 @@ public final class LocalHeap {
         }
     }
 
-    private static boolean visitPage(Page page, boolean all, HeapVisitor visitor) {
-        page.collect(true);
+    private boolean visitPage(Page page, boolean all, HeapVisitor visitor) {
+        collectPage(page, true);
         long bs = page.blockSize;
         HeapArea area = new HeapArea(page.start, page.areaSize(), (long) page.capacity * bs, page.used, bs, bs);
         if (!visitor.visit(area, 0, bs)) {

@@ -234,11 +234,13 @@ public final class Page {
         int count = 1;
         long next;
         while ((next = Mem.load(tail)) != 0) {
-            tail = next;
-            if (++count > capacity) {
-                throw new IllegalStateException("nalloc: free list corrupted: thread-free list of page at 0x"
-                        + Long.toHexString(start) + " is longer than its capacity");
+            if (++count > capacity || !holds(next)) {
+                // Dropped (already swapped out): its blocks stay counted as used, the page stays sound.
+                throw new FreeListCorruption(this, "the thread-free list of the page at 0x" + Long.toHexString(start)
+                        + (count > capacity ? " is longer than the page" : " links to 0x" + Long.toHexString(next)
+                        + " outside the page"));
             }
+            tail = next;
         }
         Mem.store(tail, localFree);
         localFree = head;
