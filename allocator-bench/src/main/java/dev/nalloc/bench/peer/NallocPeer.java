@@ -4,6 +4,7 @@ import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Mode;
 
 import java.util.OptionalLong;
+import java.util.ServiceConfigurationError;
 
 /**
  * Nalloc through its public API only. FAST uses {@link Allocator#global()}; SECURE an instance
@@ -25,7 +26,7 @@ public final class NallocPeer implements AllocatorUnderTest {
     static NallocPeer global() {
         try {
             return new NallocPeer("nalloc", Allocator.global(), false);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
             throw new PeerUnavailableException(Peers.nallocHint(e), e);
         }
     }
@@ -34,7 +35,7 @@ public final class NallocPeer implements AllocatorUnderTest {
     static NallocPeer secure() {
         try {
             return new NallocPeer("nalloc-secure", Allocator.builder().mode(Mode.SECURE).build(), true);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
             throw new PeerUnavailableException(Peers.nallocHint(e), e);
         }
     }

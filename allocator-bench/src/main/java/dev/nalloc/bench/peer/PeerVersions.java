@@ -55,7 +55,7 @@ public final class PeerVersions {
             var source = engine.getProtectionDomain().getCodeSource();
             String where = source == null ? "?" : Path.of(source.getLocation().toURI()).getFileName().toString();
             return "Nalloc " + where;
-        } catch (Exception | LinkageError e) {
+        } catch (Exception | LinkageError | java.util.ServiceConfigurationError e) {
             return "Nalloc (engine not available)";
         }
     }

@@ -20,7 +20,7 @@ class NallocWorkloadsTest {
     static void findEngine() {
         try {
             Allocator.builder().build().close();
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError | java.util.ServiceConfigurationError e) {
             unavailable = "Nalloc engine not usable on the test class path (" + e + "); install allocator-core";
         }
     }
