@@ -128,5 +128,10 @@ class WritersTest {
         List<CategoryPlot> plots = ((CombinedDomainCategoryPlot) ChartReport.chart(outlier).getPlot()).getSubplots();
         var time = plots.get(0).getDataset();
         assertEquals(ChartReport.CUT, time.getValue("slow", "w").doubleValue(), 1e-9);
+        var renderer = plots.get(0).getRenderer();
+        int slow = time.getRowIndex("slow");
+        assertEquals("100.0", renderer.getItemLabelGenerator(slow, 0).generateLabel(time, slow, 0));
+        int nalloc = time.getRowIndex("nalloc");
+        assertEquals(null, renderer.getItemLabelGenerator(nalloc, 0).generateLabel(time, nalloc, 0));
     }
 }
