@@ -26,14 +26,6 @@ public final class NativeMemory {
         return EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, address);
     }
 
-    public static void putInt(long address, int value) {
-        EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, address, value);
-    }
-
-    public static int getInt(long address) {
-        return EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, address);
-    }
-
     public static void putByte(long address, byte value) {
         EVERYTHING.set(ValueLayout.JAVA_BYTE, address, value);
     }
@@ -64,10 +56,5 @@ public final class NativeMemory {
         if (length > 0) {
             MemorySegment.copy(EVERYTHING, from, EVERYTHING, to, length);
         }
-    }
-
-    /** A segment view of a native block, for APIs that want one. */
-    public static MemorySegment view(long address, long length) {
-        return EVERYTHING.asSlice(address, length);
     }
 }

@@ -26,14 +26,6 @@ public final class Args {
         return values.getOrDefault(key, fallback);
     }
 
-    public boolean has(String key) {
-        return values.containsKey(key);
-    }
-
-    public Map<String, String> all() {
-        return Map.copyOf(values);
-    }
-
     /** Entries whose key starts with {@code prefix}, with the prefix removed. */
     public Map<String, String> withPrefix(String prefix) {
         Map<String, String> out = new LinkedHashMap<>();

@@ -25,19 +25,7 @@ public record WorkloadSettings(int threads, double scale, long seed, Map<String,
         params = Map.copyOf(params);
     }
 
-    /** Processor-count threads, scale 1. */
-    public static WorkloadSettings defaults() {
-        return new WorkloadSettings(Runtime.getRuntime().availableProcessors(), 1.0, 4141, Map.of());
-    }
-
-    public WorkloadSettings withScale(double newScale) {
-        return new WorkloadSettings(threads, newScale, seed, params);
-    }
-
-    public WorkloadSettings withThreads(int newThreads) {
-        return new WorkloadSettings(newThreads, scale, seed, params);
-    }
-
+    /** A copy with one parameter overridden. */
     public WorkloadSettings with(String name, Object value) {
         Map<String, String> p = new HashMap<>(params);
         p.put(name, String.valueOf(value));
