@@ -89,6 +89,10 @@ public interface ErrorHandler {
     final class Capturing implements ErrorHandler {
         private final List<Report> reports = new CopyOnWriteArrayList<>();
 
+        /** An empty recorder; {@link ErrorHandler#capturing()} is the usual way to get one. */
+        public Capturing() {
+        }
+
         @Override
         public void onError(ErrorKind kind, long address, String message) {
             reports.add(new Report(kind, address, message));
