@@ -6,6 +6,7 @@ import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Heap;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.heap.ThreadData;
 import dev.nalloc.core.memory.Mem;
@@ -30,6 +31,8 @@ final class NallocAllocator implements Allocator {
     private final Engine engine;
     private final ThreadLocal<LocalHeap> defaultHeaps;
     private final boolean global;
+    /** A fast path to one thread's default heap (see {@link HeapSlot}); plain field on purpose. */
+    private HeapSlot slot = HeapSlot.EMPTY;
 
     NallocAllocator(AllocatorConfig config) {
         if (config.freeListEncoding() != null && config.freeListEncoding() != dev.nalloc.spi.FreeListEncoding.PLAIN) {
@@ -70,7 +73,24 @@ final class NallocAllocator implements Allocator {
     }
 
     LocalHeap localHeap() {
-        return defaultHeaps.get();
+        return heap0();
+    }
+
+    /** The calling thread's default heap: the claimed slot if it is ours, else the ThreadLocal. */
+    private LocalHeap heap0() {
+        HeapSlot s = slot;
+        if (s.thread == Thread.currentThread()) {
+            return s.heap;
+        }
+        return heapSlow();
+    }
+
+    private LocalHeap heapSlow() {
+        LocalHeap h = defaultHeaps.get();
+        if (slot == HeapSlot.EMPTY) {
+            slot = h.tld.slot(); // racy claim: at worst another thread's claim wins, both are fine
+        }
+        return h;
     }
 
     Engine engine() {
@@ -83,9 +103,9 @@ final class NallocAllocator implements Allocator {
     public long malloc(long size) {
         checkOpen();
         if (size >= 0 && size <= SizeClasses.SMALL_SIZE_MAX) {
-            return defaultHeaps.get().mallocSmall(size);
+            return heap0().mallocSmall(size);
         }
-        return mallocIn(defaultHeaps.get(), size);
+        return mallocIn(heap0(), size);
     }
 
     long mallocIn(LocalHeap heap, long size) {
@@ -99,7 +119,7 @@ final class NallocAllocator implements Allocator {
     @Override
     public long zalloc(long size) {
         checkOpen();
-        return zallocIn(defaultHeaps.get(), size);
+        return zallocIn(heap0(), size);
     }
 
     long zallocIn(LocalHeap heap, long size) {
@@ -113,7 +133,7 @@ final class NallocAllocator implements Allocator {
     @Override
     public long calloc(long count, long size) {
         checkOpen();
-        return callocIn(defaultHeaps.get(), count, size);
+        return callocIn(heap0(), count, size);
     }
 
     long callocIn(LocalHeap heap, long count, long size) {
@@ -124,7 +144,7 @@ final class NallocAllocator implements Allocator {
     @Override
     public long mallocn(long count, long size) {
         checkOpen();
-        return mallocnIn(defaultHeaps.get(), count, size);
+        return mallocnIn(heap0(), count, size);
     }
 
     long mallocnIn(LocalHeap heap, long count, long size) {
@@ -146,19 +166,19 @@ final class NallocAllocator implements Allocator {
     @Override
     public long mallocAligned(long size, long alignment) {
         checkOpen();
-        return alignedIn(defaultHeaps.get(), size, alignment, 0, false);
+        return alignedIn(heap0(), size, alignment, 0, false);
     }
 
     @Override
     public long mallocAlignedAt(long size, long alignment, long offset) {
         checkOpen();
-        return alignedIn(defaultHeaps.get(), size, alignment, offset, false);
+        return alignedIn(heap0(), size, alignment, offset, false);
     }
 
     @Override
     public long zallocAligned(long size, long alignment) {
         checkOpen();
-        return alignedIn(defaultHeaps.get(), size, alignment, 0, true);
+        return alignedIn(heap0(), size, alignment, 0, true);
     }
 
     /**
@@ -223,7 +243,7 @@ final class NallocAllocator implements Allocator {
     @Override
     public long realloc(long address, long newSize) {
         checkOpen();
-        return reallocIn(defaultHeaps.get(), address, newSize);
+        return reallocIn(heap0(), address, newSize);
     }
 
     long reallocIn(LocalHeap heap, long address, long newSize) {
@@ -273,7 +293,7 @@ final class NallocAllocator implements Allocator {
         checkOpen();
         checkSize(newSize, "size");
         checkAlignment(alignment);
-        LocalHeap heap = defaultHeaps.get();
+        LocalHeap heap = heap0();
         if (address == 0) {
             return alignedIn(heap, newSize, alignment, 0, false);
         }
@@ -404,7 +424,7 @@ final class NallocAllocator implements Allocator {
     @Override
     public Heap heap() {
         checkOpen();
-        ThreadData tld = defaultHeaps.get().tld;
+        ThreadData tld = heap0().tld;
         if (tld.handle == null) {
             tld.handle = new NallocHeap(this, tld.defaultHeap());
         }
@@ -414,13 +434,13 @@ final class NallocAllocator implements Allocator {
     @Override
     public Heap newHeap() {
         checkOpen();
-        return new NallocHeap(this, LocalHeap.newHeap(defaultHeaps.get().tld));
+        return new NallocHeap(this, LocalHeap.newHeap(heap0().tld));
     }
 
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         checkOpen();
-        long address = alignedIn(defaultHeaps.get(), byteSize, byteAlignment, 0, true);
+        long address = alignedIn(heap0(), byteSize, byteAlignment, 0, true);
         if (address == 0) {
             throw new OutOfMemoryError("nalloc: out of memory allocating " + byteSize + " bytes");
         }
@@ -440,13 +460,13 @@ final class NallocAllocator implements Allocator {
     @Override
     public Arena newArena() {
         checkOpen();
-        return new NallocArena(this, LocalHeap.newHeap(defaultHeaps.get().tld));
+        return new NallocArena(this, LocalHeap.newHeap(heap0().tld));
     }
 
     @Override
     public void collect(boolean force) {
         checkOpen();
-        ThreadData tld = defaultHeaps.get().tld;
+        ThreadData tld = heap0().tld;
         if (force) {
             tld.drainHeapPool();
         }
@@ -459,6 +479,9 @@ final class NallocAllocator implements Allocator {
     public void threadDone() {
         checkOpen();
         collect(true);
+        if (slot.thread == Thread.currentThread()) {
+            slot = HeapSlot.EMPTY; // let a thread that goes on allocating have it
+        }
     }
 
     @Override

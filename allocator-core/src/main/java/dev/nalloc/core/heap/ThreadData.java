@@ -32,6 +32,16 @@ public final class ThreadData {
         this.counters = space.counters();
     }
 
+    private HeapSlot slot;
+
+    /** The (thread, default heap) slot of this thread, made once. */
+    public HeapSlot slot() {
+        if (slot == null) {
+            slot = new HeapSlot(thread, defaultHeap);
+        }
+        return slot;
+    }
+
     /** The thread's default heap. */
     public LocalHeap defaultHeap() {
         return defaultHeap;

@@ -7,7 +7,7 @@ import java.lang.invoke.VarHandle;
  * Which segment covers an address (mimalloc's {@code segment-map.c}), for every allocator
  * instance in the process: a two-level table indexed by {@code address >>> 25} over the 48-bit
  * address space (2^11 lazily made leaves of 2^12 segments). Readers take no lock: leaves and
- * entries are published with release stores and read with acquire loads.
+ * entries are published with release stores; readers use plain loads (see {@link #lookup}).
  */
 public final class SegmentMap {
 
@@ -31,11 +31,14 @@ public final class SegmentMap {
             return null;
         }
         long key = address >>> Layout.SEGMENT_SHIFT;
-        Segment[] leaf = (Segment[]) TOP_ELEMENT.getAcquire(TOP, (int) (key >>> LEAF_BITS));
+        // Plain loads: leaves and segments are published with release stores (CAS, setRelease) and
+        // every field a reader uses is final (safe publication); a reader that races with a
+        // (un)registration sees either state, both consistent.
+        Segment[] leaf = TOP[(int) (key >>> LEAF_BITS)];
         if (leaf == null) {
             return null;
         }
-        Segment s = (Segment) LEAF_ELEMENT.getAcquire(leaf, (int) key & LEAF_MASK);
+        Segment s = leaf[(int) key & LEAF_MASK];
         return s != null && address - s.base < s.size ? s : null;
     }
 
