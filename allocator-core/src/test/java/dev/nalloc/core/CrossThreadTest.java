@@ -128,6 +128,33 @@ class CrossThreadTest {
     }
 
     @Test
+    void everyThreadGetsItsOwnDefaultHeapWhoeverHoldsTheFastSlot() throws Exception {
+        long mine = a.malloc(64); // this thread claims the fast slot
+        long[] theirs = new long[2];
+        dev.nalloc.api.Heap[] theirHeap = new dev.nalloc.api.Heap[1];
+        run(() -> {
+            theirs[0] = a.malloc(64);
+            theirHeap[0] = a.heap();
+            assertTrue(a.heap().contains(theirs[0]));
+            assertTrue(!a.heap().contains(mine));
+            a.threadDone();
+        });
+        assertTrue(a.heap() != theirHeap[0]);
+        assertTrue(a.heap().contains(mine));
+        assertTrue(!a.heap().contains(theirs[0]));
+        a.threadDone(); // gives the slot up; another thread may take it
+        run(() -> {
+            theirs[1] = a.malloc(64);
+            assertTrue(a.heap().contains(theirs[1]));
+        });
+        assertTrue(a.heap().contains(mine), "this thread still finds its heap through the ThreadLocal");
+        a.free(mine);
+        a.free(theirs[0]);
+        a.free(theirs[1]);
+        assertEquals(0, a.stats().allocationCount());
+    }
+
+    @Test
     void threadDoneCollectsAndTheThreadMayContinue() throws Exception {
         run(() -> {
             long p = a.malloc(100);
