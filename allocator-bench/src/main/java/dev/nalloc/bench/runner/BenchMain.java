@@ -93,6 +93,8 @@ public final class BenchMain {
                     skip));
         }
 
+        // a crashing allocator's JVM error report lands next to the results, not in the working directory
+        List<String> crashLogs = List.of("-XX:ErrorFile=" + outDir.toAbsolutePath().resolve("hs_err_pid%p.log"));
         List<RunRecord> runs = new ArrayList<>();
         int repeat = Integer.parseInt(args.get("repeat", "1"));
         int total = workloads.size() * available.size() * repeat;
@@ -109,8 +111,8 @@ public final class BenchMain {
                 List<RunRecord> attempts = new ArrayList<>();
                 for (int r = 0; r < repeat; r++) {
                     ChildLauncher.Outcome outcome = ChildLauncher.run(
-                            ChildLauncher.command(ChildMain.class.getName(), childArgs), peer.childEnvironment(),
-                            timeout);
+                            ChildLauncher.command(ChildMain.class.getName(), childArgs, crashLogs),
+                            peer.childEnvironment(), timeout);
                     RunRecord record = ChildLauncher.record(workload.name(), peer.name(), outcome, timeout);
                     attempts.add(record);
                     done++;

@@ -63,9 +63,15 @@ public final class ChildLauncher {
 
     /** The full command of a child running {@code mainClass} with {@code args}. */
     public static List<String> command(String mainClass, List<String> args) {
+        return command(mainClass, args, List.of());
+    }
+
+    /** The same with extra JVM flags (e.g. where crash logs go). */
+    public static List<String> command(String mainClass, List<String> args, List<String> extraFlags) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaExecutable());
         cmd.addAll(jvmFlags());
+        cmd.addAll(extraFlags);
         cmd.add("-cp");
         cmd.add(classPath());
         cmd.add(mainClass);
@@ -124,8 +130,31 @@ public final class ChildLauncher {
         if (outcome.timedOut()) {
             return RunRecord.failed(workload, peer, "timed out after " + timeout.toSeconds() + " s");
         }
+        String crash = crashSummary(outcome.stdout());
         return RunRecord.failed(workload, peer, "child JVM exited with " + outcome.exitCode() + " without a result"
-                + lastLines(outcome.stderr()));
+                + (crash.isEmpty() ? lastLines(outcome.stderr()) : ": " + crash));
+    }
+
+    /** The signal and the problematic frame of a JVM crash report printed on stdout, if any. */
+    static String crashSummary(String stdout) {
+        String[] lines = stdout.split("\n");
+        String signal = "";
+        String frame = "";
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (signal.isEmpty() && line.matches("#\\s+(SIG[A-Z]+|EXCEPTION_[A-Z_]+) .*")) {
+                signal = line.substring(1).strip();
+                int cut = signal.indexOf(" at pc=");
+                signal = cut > 0 ? signal.substring(0, cut) : signal;
+            }
+            if (line.startsWith("# Problematic frame:") && i + 1 < lines.length) {
+                frame = lines[i + 1].substring(1).strip();
+            }
+        }
+        if (signal.isEmpty()) {
+            return "";
+        }
+        return "JVM crash " + signal + (frame.isEmpty() ? "" : " in " + frame);
     }
 
     private static String lastLines(String text) {

@@ -128,6 +128,10 @@ public final class MStress implements Workload {
         if (p == 0) {
             return;
         }
+        if (p < 0 || (p & 7) != 0) {
+            throw new CorruptionException(String.format(
+                    "memory corruption: a pointer table in allocator memory holds the impossible address 0x%x", p));
+        }
         long items = NativeMemory.getLong(p) ^ COOKIE;
         if (items <= 0 || items > 64 * 10_000 + 1) {
             throw new CorruptionException(String.format("memory corruption: block 0x%x has a bad length word", p));

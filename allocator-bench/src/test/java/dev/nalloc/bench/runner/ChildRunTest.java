@@ -70,6 +70,25 @@ class ChildRunTest {
     }
 
     @Test
+    void aCrashedChildIsReportedWithItsSignalAndFrame() {
+        String stdout = """
+                #
+                # A fatal error has been detected by the Java Runtime Environment:
+                #
+                #  SIGSEGV (0xb) at pc=0x00007f68905e56e2, pid=29376, tid=29398
+                #
+                # Problematic frame:
+                # J 1351 c1 jdk.internal.misc.Unsafe.getLongUnaligned(Ljava/lang/Object;JZ)J java.base@25.0.3
+                #
+                """;
+        RunRecord r = ChildLauncher.record("larson", "nalloc", new ChildLauncher.Outcome(134, false, stdout, ""),
+                TIMEOUT);
+        assertEquals("child JVM exited with 134 without a result: JVM crash SIGSEGV (0xb) in "
+                + "J 1351 c1 jdk.internal.misc.Unsafe.getLongUnaligned(Ljava/lang/Object;JZ)J java.base@25.0.3",
+                r.message());
+    }
+
+    @Test
     void inProcessRunsSkipPeersThatCannotTakePart() {
         RunRecord r = ChildMain.run("jdk-arena", Workloads.named("larson"),
                 new WorkloadSettings(2, 1, 1, Map.of("seconds", "0.02")));
