@@ -37,8 +37,11 @@ public final class MarkdownReport {
                 .append(" = 1.00, higher is worse)\n\n");
         md.append("| workload | allocator | rel time | rel mem | ns/op | time (s) | peak RSS | committed | note |\n");
         md.append("|---|---|---:|---:|---:|---:|---:|---:|---|\n");
-        for (String workload : c.workloads()) {
-            for (Comparison.Row row : c.rows(workload)) {
+        for (String name : c.workloads()) {
+            String base = c.baselineOf(name).orElse(c.preferredBaseline());
+            // a workload whose baseline had to stand in for Nalloc says so in its name cell
+            String workload = base.equals(c.preferredBaseline()) ? name : name + " (vs " + base + ")";
+            for (Comparison.Row row : c.rows(name)) {
                 RunRecord r = row.record();
                 if (r.ok()) {
                     md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", workload,

@@ -91,7 +91,8 @@ class WritersTest {
         String md = MarkdownReport.render(report);
         assertTrue(md.contains("| glibc | glibc 2.36 | glibc malloc via FFM |"), md);
         assertTrue(md.contains("| larson | glibc | 2.00 | 1.50 | 20.0 | 0.010 | 150.0 MiB | 90.0 MiB | 1 thread hand-offs |"), md);
-        assertTrue(md.contains("| mleak | nalloc | failed | | | | | | memory corruption: block 0x10, \"bad\" |"), md);
+        assertTrue(md.contains("| mleak (vs glibc) | nalloc | failed | | | | | | memory corruption: block 0x10, \"bad\" |"),
+                md);
         assertTrue(md.contains("| nalloc | 4.00 | 0.10 | 0.0 |"), md);
     }
 
