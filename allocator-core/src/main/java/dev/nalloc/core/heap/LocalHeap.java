@@ -482,14 +482,21 @@ public final class LocalHeap {
             }
             return;
         }
-        collectPage(page, true);
+        try {
+            page.collectThreadFree(); // makes `used` exact: remote frees were counted by their threads
+        } catch (FreeListCorruption e) {
+            context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+        }
         counters.countFreeBlocks(page.used, page.blockSize);
         if (keep && page.kind != PageKind.LARGE) {
             if (page.inFull) {
                 queues.move(SizeClasses.BIN_FULL, page.bin, page);
                 page.inFull = false;
             }
-            page.reset();
+            if (page.used != 0) { // all free already: the lists are fine as they are
+                page.reset();
+                page.extend(); // a few blocks now, so the next heap's first allocation takes the fast path
+            }
             return;
         }
         queues.remove(q, page);

@@ -26,8 +26,11 @@ public final class Mem {
 
     /** Sets {@code size} bytes at {@code address} to zero. */
     public static void zero(long address, long size) {
-        if (size == 8) {
-            ALL.set(WORD, address, 0L);
+        if (size <= 256 && (size & 7) == 0) {
+            // Small blocks: word stores, no slice object.
+            for (long i = 0; i < size; i += 8) {
+                ALL.set(WORD, address + i, 0L);
+            }
         } else if (size > 0) {
             ALL.asSlice(address, size).fill((byte) 0);
         }

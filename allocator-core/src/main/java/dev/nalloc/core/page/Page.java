@@ -76,6 +76,8 @@ public final class Page {
     public boolean hasAligned;
     public boolean inFull;
     public int retireExpire;
+    /** The next extension carves only a few blocks: the page was just emptied for a pooled heap. */
+    private boolean extendSmall;
     /** The bin (heap queue index) of a page, or the span-queue bin of a free span. */
     public int bin;
     private volatile LocalHeap heap;
@@ -111,6 +113,7 @@ public final class Page {
         this.hasAligned = false;
         this.inFull = false;
         this.retireExpire = 0;
+        this.extendSmall = false;
         this.bin = bin;
         this.hugeReleased = 0;
         this.next = null;
@@ -130,6 +133,7 @@ public final class Page {
         isZeroInit = false;
         hasAligned = false;
         retireExpire = 0;
+        extendSmall = true; // a short-lived arena heap often takes one block: do not carve 4 KiB for it
     }
 
     public LocalHeap heap() {
@@ -178,6 +182,10 @@ public final class Page {
         }
         long maxExtend = blockSize >= Layout.MAX_EXTEND_BYTES ? Layout.MIN_EXTEND_BLOCKS
                 : Math.max(Layout.MIN_EXTEND_BLOCKS, Layout.MAX_EXTEND_BYTES / blockSize);
+        if (extendSmall) {
+            extendSmall = false;
+            maxExtend = Layout.MIN_EXTEND_BLOCKS;
+        }
         int extend = (int) Math.min(room, maxExtend);
         long first = start + (long) capacity * blockSize;
         long block = first;
@@ -221,7 +229,7 @@ public final class Page {
     }
 
     /** Takes the threadFree list onto localFree; {@code used} drops by its length. */
-    private void collectThreadFree() {
+    public void collectThreadFree() {
         long tf;
         do {
             tf = (long) THREAD_FREE.getAcquire(this);
