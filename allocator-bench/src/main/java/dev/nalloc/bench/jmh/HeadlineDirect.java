@@ -1,5 +1,6 @@
 package dev.nalloc.bench.jmh;
 
+import dev.nalloc.bench.peer.NettyPeer;
 import dev.nalloc.bench.peer.Peers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -39,8 +40,8 @@ public class HeadlineDirect {
 
         @Setup(Level.Trial)
         public void open() {
-            pooled = ((dev.nalloc.bench.peer.NettyPeer) Peers.open("netty-pooled")).allocator();
-            adaptive = ((dev.nalloc.bench.peer.NettyPeer) Peers.open("netty-adaptive")).allocator();
+            pooled = ((NettyPeer) Peers.open("netty-pooled")).allocator();
+            adaptive = ((NettyPeer) Peers.open("netty-adaptive")).allocator();
         }
     }
 

@@ -42,6 +42,7 @@ public final class JemallocPeer implements AllocatorUnderTest {
                     + "LD_PRELOAD=" + Downcalls.locate(SONAME).map(Object::toString).orElse(SONAME)
                     + " (the runner starts such child JVMs itself)");
         }
+        Downcalls.library(SONAME, Peers.installHint("jemalloc"));
         MethodHandle ignored = Fns.MALLOC;
     }
 

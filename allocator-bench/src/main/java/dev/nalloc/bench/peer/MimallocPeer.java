@@ -30,8 +30,9 @@ public final class MimallocPeer implements AllocatorUnderTest {
         static final MethodHandle THREAD_DONE = Downcalls.plain(LIB, "mi_thread_done", voidFn());
     }
 
-    /** Fails with the install line when the library is missing. */
     MimallocPeer() {
+        // look the library up before the handles' class initializes, so a missing one is a skip line
+        Downcalls.library(SONAME, Peers.installHint("mimalloc"));
         MethodHandle ignored = Fns.MALLOC;
     }
 

@@ -31,6 +31,8 @@ public final class TcmallocPeer implements AllocatorUnderTest {
     }
 
     TcmallocPeer() {
+        // look the library up before the handles' class initializes, so a missing one is a skip line
+        Downcalls.library(SONAME, Peers.installHint("tcmalloc"));
         MethodHandle ignored = Fns.MALLOC;
     }
 
