@@ -37,7 +37,7 @@ import java.util.Map;
  * <p>Arguments ({@code key=value}): {@code workloads=a,b} (default all), {@code peers=a,b}
  * (default all but jdk-arena-shared), {@code threads=N} (default: processors), {@code scale=X}
  * (default 1), {@code seed=S}, {@code timeout=SECONDS} per child (default 180), {@code jmh=false}
- * to skip the headline, {@code jmh-iteration-ms=300}, {@code jmh-iterations=3},
+ * to skip the headline, {@code jmh-iteration-ms=400}, {@code jmh-iterations=4},
  * {@code repeat=N} (runs each pair N times and keeps the median), {@code out=DIR}, and workload parameters as {@code <workload>.<param>=V}
  * (e.g. {@code larson.seconds=2 mstress.iterations=20}); {@code list=true} lists the names.
  */
@@ -146,8 +146,8 @@ public final class BenchMain {
 
     private List<HeadlineRow> headline(Args args, List<PeerSpec> available, Path outDir, Duration timeout) {
         List<String> options = JmhHeadline.quickOptions(
-                Duration.ofMillis(Long.parseLong(args.get("jmh-iteration-ms", "300"))),
-                Integer.parseInt(args.get("jmh-iterations", "3")));
+                Duration.ofMillis(Long.parseLong(args.get("jmh-iteration-ms", "400"))),
+                Integer.parseInt(args.get("jmh-iterations", "4")));
         List<String> here = available.stream().filter(p -> p.childEnvironment().isEmpty()).map(PeerSpec::name).toList();
         List<HeadlineRow> rows = new ArrayList<>();
         out.println("JMH headline (64 B malloc + free, 1 thread) for " + here + " and the Java API variants ...");
