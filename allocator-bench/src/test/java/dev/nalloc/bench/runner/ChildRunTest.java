@@ -51,6 +51,7 @@ class ChildRunTest {
         assumeTrue(spec.skipLine().isEmpty(), () -> spec.skipLine().orElse(""));
         RunRecord r = runChild("jemalloc", "glibc-simple", spec.childEnvironment(), "param.iterations=2000");
         assertEquals(RunRecord.OK, r.status(), r.message());
+        assertTrue(r.peakCommitBytes() > 0, "jemalloc's stats.mapped through mallctl");
     }
 
     @Test
