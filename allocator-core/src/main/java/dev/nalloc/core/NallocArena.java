@@ -1,6 +1,7 @@
 package dev.nalloc.core;
 
 import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.page.SizeClasses;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,6 +12,8 @@ import java.lang.foreign.MemorySegment;
  * the heap (frees every block at once) and then closes the inner arena.
  */
 final class NallocArena implements Arena {
+
+    private static final long SMALL_FILL = 4096;
 
     private final NallocAllocator allocator;
     private final LocalHeap heap;
@@ -37,11 +40,21 @@ final class NallocArena implements Arena {
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         checkUsable();
-        long address = allocator.alignedIn(heap, byteSize, byteAlignment, 0, true);
+        // Small blocks are cleared through the new segment (the JDK's bulk fill beats word stores
+        // through the all-memory segment); large ones through zalloc, which skips fresh zero memory.
+        boolean small = byteSize <= SMALL_FILL && byteSize >= 0;
+        long address = small && byteSize <= SizeClasses.SMALL_SIZE_MAX && byteAlignment > 0 && byteAlignment <= SizeClasses.WORD
+                        && (byteAlignment & (byteAlignment - 1)) == 0
+                ? heap.mallocSmall(byteSize) // the common case: every block is word aligned
+                : allocator.alignedIn(heap, byteSize, byteAlignment, 0, !small);
         if (address == 0) {
             throw new OutOfMemoryError("nalloc: out of memory allocating " + byteSize + " bytes in an arena");
         }
-        return MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null);
+        MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null);
+        if (small) {
+            segment.fill((byte) 0);
+        }
+        return segment;
     }
 
     @Override

@@ -80,11 +80,11 @@ public final class LocalHeap {
     public static LocalHeap newHeap(ThreadData tld) {
         LocalHeap h = tld.takePooledHeap();
         if (h != null) {
-            h.dead = false;
-        } else {
-            h = new LocalHeap(tld, false);
-            tld.context.heapCreated(h);
+            h.dead = false; // pooled heaps stay in the thread's list
+            return h;
         }
+        h = new LocalHeap(tld, false);
+        tld.context.heapCreated(h);
         tld.addHeap(h);
         return h;
     }
@@ -465,7 +465,6 @@ public final class LocalHeap {
             dead = true;
             retiredMin = SizeClasses.BIN_FULL;
             retiredMax = 0;
-            tld.removeHeap(this);
             tld.poolHeap(this);
         } else {
             kill();
@@ -493,7 +492,7 @@ public final class LocalHeap {
                 queues.move(SizeClasses.BIN_FULL, page.bin, page);
                 page.inFull = false;
             }
-            if (page.used != 0) { // all free already: the lists are fine as they are
+            if (page.used != 0 && !page.rewind()) { // all free already: the lists are fine as they are
                 page.reset();
                 page.extend(); // a few blocks now, so the next heap's first allocation takes the fast path
             }
@@ -507,6 +506,7 @@ public final class LocalHeap {
 
     /** Frees the (empty) pages of a pooled heap and drops it. */
     void discardPooled() {
+        tld.removeHeap(this);
         for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             Page page;
             while ((page = queues.first[q]) != null) {

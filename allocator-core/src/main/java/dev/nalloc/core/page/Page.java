@@ -78,6 +78,12 @@ public final class Page {
     public int retireExpire;
     /** The next extension carves only a few blocks: the page was just emptied for a pooled heap. */
     private boolean extendSmall;
+    /**
+     * No block was ever freed back onto {@code free} since the page was made or emptied: the free
+     * list is then exactly the carved blocks {@code [used, capacity)} in address order, and the
+     * live blocks are {@code [0, used)} (see {@link #rewind}).
+     */
+    private boolean pristine;
     /** The bin (heap queue index) of a page, or the span-queue bin of a free span. */
     public int bin;
     private volatile LocalHeap heap;
@@ -114,6 +120,7 @@ public final class Page {
         this.inFull = false;
         this.retireExpire = 0;
         this.extendSmall = false;
+        this.pristine = true;
         this.bin = bin;
         this.hugeReleased = 0;
         this.next = null;
@@ -134,6 +141,37 @@ public final class Page {
         hasAligned = false;
         retireExpire = 0;
         extendSmall = true; // a short-lived arena heap often takes one block: do not carve 4 KiB for it
+        pristine = true;
+    }
+
+    /**
+     * Empties a page whose blocks were only ever allocated (pristine, nothing on localFree or
+     * threadFree) by relinking just the {@code used} blocks handed out: far cheaper than
+     * {@link #reset} and carving again when a short-lived heap took a few blocks.
+     *
+     * @return false when the page is not in that state (use {@link #reset})
+     */
+    public boolean rewind() {
+        int n = used;
+        if (!pristine || localFree != 0 || threadFreeHead() != 0
+                || free != (n < capacity ? start + (long) n * blockSize : 0)) {
+            return false;
+        }
+        long block = start;
+        for (int i = 1; i < n; i++) {
+            long next = block + blockSize;
+            Mem.store(block, next);
+            block = next;
+        }
+        if (n > 0) {
+            Mem.store(block, free);
+        }
+        free = start;
+        used = 0;
+        freeIsZero = false;
+        hasAligned = false;
+        retireExpire = 0;
+        return true;
     }
 
     public LocalHeap heap() {
@@ -195,6 +233,9 @@ public final class Page {
             block = nextBlock;
         }
         Mem.store(block, free);
+        if (free != 0) {
+            pristine = false; // new blocks in front of old ones: no longer in address order
+        }
         freeIsZero = free == 0 ? isZeroInit : freeIsZero && isZeroInit;
         free = first;
         capacity += extend;
@@ -215,6 +256,7 @@ public final class Page {
                 free = localFree;
                 localFree = 0;
                 freeIsZero = false;
+                pristine = false;
             } else if (force) {
                 long tail = free;
                 long next;
@@ -224,6 +266,7 @@ public final class Page {
                 Mem.store(tail, localFree);
                 localFree = 0;
                 freeIsZero = false;
+                pristine = false;
             }
         }
     }

@@ -108,6 +108,32 @@ class PageTest {
     }
 
     @Test
+    void rewindEmptiesAPageThatOnlyAllocatedAndRefusesOtherwise() {
+        Page p = page(64);
+        p.extend();
+        long a = pop(p);
+        long b = pop(p);
+        Mem.store(a, 12345); // user data over the old links
+        Mem.store(b, 678);
+        assertTrue(p.rewind());
+        assertEquals(0, p.used);
+        assertEquals(p.start, p.free);
+        p.checkInvariants();
+        assertEquals(a, pop(p), "blocks come back in address order");
+        assertEquals(b, pop(p));
+        Mem.store(a, p.localFree); // a local free: the page is no longer only allocating
+        p.localFree = a;
+        p.used--;
+        assertTrue(!p.rewind());
+        p.collect(true);
+        assertTrue(!p.rewind(), "after frees were collected the order is gone");
+        p.reset();
+        p.extend();
+        assertEquals(Layout.MIN_EXTEND_BLOCKS, p.capacity, "after a reset only a few blocks are carved");
+        p.checkInvariants();
+    }
+
+    @Test
     void aCorruptListIsDetected() {
         Page p = page(64);
         p.extend();
