@@ -69,6 +69,7 @@ final class NallocAllocator implements Allocator {
     }
 
     private void invalid(long address, String why) {
+        checkOpen();
         engine.reporter.report(ErrorKind.INVALID_FREE, address, Reporter.hex(address) + " " + why);
     }
 
@@ -317,8 +318,10 @@ final class NallocAllocator implements Allocator {
 
     @Override
     public void free(long address) {
-        checkOpen();
+        // No closed check up front: close() unmaps every segment, so after it the lookup fails and
+        // the slow path (invalid) throws IllegalStateException.
         if (address == 0) {
+            checkOpen();
             return;
         }
         Segment seg = SegmentMap.lookup(address);
