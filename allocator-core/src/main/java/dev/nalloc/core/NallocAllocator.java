@@ -88,7 +88,9 @@ final class NallocAllocator implements Allocator {
 
     private LocalHeap heapSlow() {
         LocalHeap h = defaultHeaps.get();
-        if (slot == HeapSlot.EMPTY) {
+        HeapSlot s = slot;
+        // Claim an empty slot, or (checked now and then) one whose thread has died without threadDone.
+        if (s == HeapSlot.EMPTY || ((++h.tld.slotMisses & 0xfff) == 0 && !s.thread.isAlive())) {
             slot = h.tld.slot(); // racy claim: at worst another thread's claim wins, both are fine
         }
         return h;

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CrossThreadTest {
@@ -152,6 +153,17 @@ class CrossThreadTest {
         a.free(theirs[0]);
         a.free(theirs[1]);
         assertEquals(0, a.stats().allocationCount());
+    }
+
+    @Test
+    void theSlotOfADeadThreadIsTakenOver() throws Exception {
+        run(() -> a.free(a.malloc(64))); // the first allocating thread claims the slot, then dies
+        for (int i = 0; i < 10_000; i++) { // misses are counted; a dead owner is noticed
+            a.free(a.malloc(64));
+        }
+        java.lang.reflect.Field f = NallocAllocator.class.getDeclaredField("slot");
+        f.setAccessible(true);
+        assertSame(Thread.currentThread(), ((dev.nalloc.core.heap.HeapSlot) f.get(a)).thread);
     }
 
     @Test

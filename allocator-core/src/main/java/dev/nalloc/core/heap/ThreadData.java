@@ -33,6 +33,8 @@ public final class ThreadData {
     }
 
     private HeapSlot slot;
+    /** Allocations that missed the allocator's heap slot (owner thread only). */
+    public int slotMisses;
 
     /** The (thread, default heap) slot of this thread, made once. */
     public HeapSlot slot() {
