@@ -443,6 +443,7 @@ final class NallocAllocator implements Allocator {
     }
 
     @Override
+    @SuppressWarnings("restricted") // the engine's module runs with native access (see module-info)
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         checkOpen();
         long address = alignedIn(heap0(), byteSize, byteAlignment, 0, true);

@@ -38,6 +38,7 @@ final class NallocArena implements Arena {
     }
 
     @Override
+    @SuppressWarnings("restricted") // the engine's module runs with native access (see module-info)
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         checkUsable();
         // Small blocks are cleared through the new segment (the JDK's bulk fill beats word stores

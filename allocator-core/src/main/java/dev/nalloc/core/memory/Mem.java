@@ -10,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 public final class Mem {
 
     /** All of memory: the one restricted {@code reinterpret} the engine's hot paths rely on. */
+    @SuppressWarnings("restricted")
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
 
