@@ -160,6 +160,21 @@ class AllocatorContractTest {
     }
 
     @Test
+    void offsetsThatAreNotWordMultiples() {
+        for (long offset : new long[]{1, 4, 12, 4095}) {
+            for (long align : new long[]{8, 16, 4096, 1L << 20}) {
+                long p = a.mallocAlignedAt(33, align, offset);
+                assertEquals(0, (p + offset) % align, "alignment " + align + " offset " + offset);
+                assertTrue(a.usableSize(p) >= 33);
+                TestAllocators.fill(p, 33, offset);
+                long q = a.realloc(p, 5000);
+                assertTrue(TestAllocators.check(q, 33, offset), "realloc of an interior aligned address keeps contents");
+                a.free(q);
+            }
+        }
+    }
+
+    @Test
     void interiorAddressesOfAlignedBlocksAreFreeable() {
         long p = a.mallocAligned(100, 4096);
         assertEquals(0, p % 4096);
