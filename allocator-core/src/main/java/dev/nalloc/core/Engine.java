@@ -35,7 +35,7 @@ final class Engine implements HeapContext {
     private final long genericCollect;
     private final boolean eagerCommit;
     private final long eagerCommitDelay;
-    private final boolean purgeAtOnce;
+    private final PurgePolicy purge;
     private final boolean purgeDecommits;
     private final Set<ThreadData> threads = ConcurrentHashMap.newKeySet();
     /** Each thread's default heap in this instance. */
@@ -62,19 +62,13 @@ final class Engine implements HeapContext {
             LoggerFactory.getLogger("dev.nalloc").warn("nalloc: mode {} is accepted but its checks are not implemented"
                     + " yet; this instance runs with FAST behaviour", config.mode());
         }
-        PurgePolicy purge = config.purgePolicy();
-        if (purge != null) {
-            this.purgeDecommits = purge.decommits();
-            this.purgeAtOnce = purge.deadline(0, 0, false) <= 0;
-        } else {
-            this.purgeDecommits = o.isEnabled(Option.PURGE_DECOMMITS);
-            this.purgeAtOnce = o.get(Option.PURGE_DELAY) == 0;
-        }
+        this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(o);
+        this.purgeDecommits = purge.decommits();
     }
 
     private LocalHeap newThread() {
         Thread t = Thread.currentThread();
-        SegmentSpace space = new SegmentSpace(t, segments, eagerCommit, eagerCommitDelay, purgeAtOnce, purgeDecommits);
+        SegmentSpace space = new SegmentSpace(t, segments, eagerCommit, eagerCommitDelay, purge);
         ThreadData tld = new ThreadData(t, space, this);
         threads.add(tld);
         return LocalHeap.newDefault(tld);

@@ -140,6 +140,55 @@ class LifecycleTest {
     }
 
     @Test
+    void freedSpansArePurgedAfterThePurgeDelay() throws Exception {
+        try (Allocator a = TestAllocators.builder().option(Option.ARENA_EAGER_COMMIT, 0)
+                .option(Option.PURGE_DELAY, 20).build()) {
+            long[] ps = new long[64];
+            for (int i = 0; i < ps.length; i++) {
+                ps[i] = a.malloc(30_000); // medium pages, several of them
+            }
+            long committed = a.stats().committed();
+            for (long p : ps) {
+                a.free(p);
+            }
+            a.collect(false);
+            assertEquals(committed, a.stats().committed(), "nothing purged before the delay");
+            Thread.sleep(50);
+            a.collect(false);
+            assertTrue(a.stats().committed() < committed, "purged once the delay has passed");
+        }
+    }
+
+    @Test
+    void purgeDelayZeroPurgesAtOnceAndMinusOneNever() {
+        try (Allocator a = TestAllocators.builder().option(Option.ARENA_EAGER_COMMIT, 0)
+                .option(Option.PURGE_DELAY, 0).build()) {
+            long keep = a.malloc(100);
+            long p = a.malloc(200_000);
+            long q = a.malloc(200_000); // two pages in the bin: the first is freed, not retired
+            long committed = a.stats().committed();
+            a.free(p);
+            assertTrue(a.stats().committed() < committed, "decommitted when freed");
+            a.free(q);
+            a.free(keep);
+        }
+        try (Allocator a = TestAllocators.builder().option(Option.ARENA_EAGER_COMMIT, 0)
+                .option(Option.PURGE_DELAY, -1).build()) {
+            long keep = a.malloc(100);
+            long p = a.malloc(200_000);
+            long q = a.malloc(200_000);
+            long committed = a.stats().committed();
+            a.free(p);
+            a.free(q);
+            a.collect(false);
+            assertEquals(committed, a.stats().committed(), "never purged without a forced collect");
+            a.collect(true);
+            assertTrue(a.stats().committed() < committed, "a forced collect still purges");
+            a.free(keep);
+        }
+    }
+
+    @Test
     void statsTrackLiveBlocksAndJsonIsFlat() {
         try (Allocator a = TestAllocators.create()) {
             long p = a.malloc(100);

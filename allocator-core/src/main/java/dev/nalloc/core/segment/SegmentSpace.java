@@ -3,6 +3,7 @@ package dev.nalloc.core.segment;
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.stats.ThreadCounters;
+import dev.nalloc.spi.PurgePolicy;
 
 /**
  * One thread's segments and their free spans (mimalloc's {@code mi_segments_tld_t} with the span
@@ -18,20 +19,24 @@ public final class SegmentSpace {
     private final SpanQueues spans = new SpanQueues();
     private final boolean eagerCommit;
     private final long eagerCommitDelay;
+    private final PurgePolicy purgePolicy;
     private final boolean purgeAtOnce;
     private final boolean purgeDecommits;
+    /** When the free spans are due for purging (System.nanoTime scale), or 0 when nothing is pending. */
+    private long purgeDeadline;
     private Segment spare;
     private int segments;
     private long segmentsEver;
 
     public SegmentSpace(Thread owner, SegmentMemory memory, boolean eagerCommit, long eagerCommitDelay,
-                        boolean purgeAtOnce, boolean purgeDecommits) {
+                        PurgePolicy purgePolicy) {
         this.owner = owner;
         this.memory = memory;
         this.eagerCommit = eagerCommit;
         this.eagerCommitDelay = eagerCommitDelay;
-        this.purgeAtOnce = purgeAtOnce;
-        this.purgeDecommits = purgeDecommits;
+        this.purgePolicy = purgePolicy;
+        this.purgeDecommits = purgePolicy.decommits();
+        this.purgeAtOnce = purgePolicy.deadline(1, 0, false) <= 1;
     }
 
     public Thread owner() {
@@ -113,7 +118,34 @@ public final class SegmentSpace {
         makeFree(seg, start, n);
         if (purgeAtOnce) {
             seg.purge(start, n, os(), purgeDecommits);
+        } else {
+            schedulePurge();
         }
+    }
+
+    /**
+     * Simple purge timing: the first free span after a purge sets the deadline (the policy may move
+     * it on later frees); the first span free or collect after it purges every free span and the
+     * arenas' freed blocks.
+     */
+    private void schedulePurge() {
+        long now = System.nanoTime();
+        if (purgeDeadline != 0 && now - purgeDeadline >= 0) {
+            purgeNow();
+            return;
+        }
+        long next = purgePolicy.deadline(now, purgeDeadline, false);
+        purgeDeadline = next == PurgePolicy.NEVER ? 0 : next;
+    }
+
+    private void purgeNow() {
+        purgeDeadline = 0;
+        if (spare != null) { // an empty segment kept for reuse: past the delay it goes back
+            memory.release(spare);
+            spare = null;
+        }
+        spans.forEach(s -> s.segment.purge(s.sliceIndex, s.sliceCount, os(), purgeDecommits));
+        memory.arenas().purge(purgeDecommits);
     }
 
     private void makeFree(Segment seg, int start, int n) {
@@ -145,19 +177,21 @@ public final class SegmentSpace {
         segments--;
         if (spare == null && !purgeAtOnce) {
             spare = seg;
+            schedulePurge();
         } else {
             memory.release(seg);
+            if (purgeAtOnce) {
+                memory.arenas().purge(purgeDecommits);
+            }
         }
     }
 
     /** Returns memory: the spare segment goes back, and with {@code force} every free span is purged. */
     public void collect(boolean force) {
         if (force) {
-            if (spare != null) {
-                memory.release(spare);
-                spare = null;
-            }
-            spans.forEach(s -> s.segment.purge(s.sliceIndex, s.sliceCount, os(), purgeDecommits));
+            purgeNow();
+        } else if (purgeDeadline != 0 && System.nanoTime() - purgeDeadline >= 0) {
+            purgeNow();
         }
     }
 

@@ -6,6 +6,7 @@ import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.spi.ErrorHandler;
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.PurgePolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,17 @@ class SegmentSpaceTest {
     void setUp() {
         os = new OsMemory(OsPrimitives.best(), new Reporter(ErrorHandler.throwing()));
         memory = new SegmentMemory(this, os, new Arenas(os, 1L << 30, 0), false, true);
-        space = new SegmentSpace(Thread.currentThread(), memory, false, 0, false, true);
+        space = new SegmentSpace(Thread.currentThread(), memory, false, 0, new PurgePolicy() {
+            @Override
+            public long deadline(long now, long currentDeadline, boolean arena) {
+                return NEVER; // only forced collects purge here
+            }
+
+            @Override
+            public boolean decommits() {
+                return true;
+            }
+        });
     }
 
     @AfterEach

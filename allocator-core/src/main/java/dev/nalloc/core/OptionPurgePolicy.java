@@ -1,0 +1,44 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Option;
+import dev.nalloc.api.OptionValues;
+import dev.nalloc.spi.PurgePolicy;
+
+/**
+ * The default {@link PurgePolicy}, from the options: freed memory is purged {@code purge_delay} ms
+ * later (arena blocks {@code arena_purge_mult} times later), the deadline moves on while frees keep
+ * coming when {@code purge_extend_delay} is set, {@code -1} never purges, {@code 0} purges at once;
+ * purging decommits when {@code purge_decommits} is set, else it resets.
+ */
+final class OptionPurgePolicy implements PurgePolicy {
+
+    private final long delayNanos;
+    private final long arenaMult;
+    private final boolean extend;
+    private final boolean decommits;
+
+    OptionPurgePolicy(OptionValues options) {
+        long delay = options.get(Option.PURGE_DELAY);
+        this.delayNanos = delay < 0 ? -1 : delay * 1_000_000L;
+        this.arenaMult = Math.max(1, options.get(Option.ARENA_PURGE_MULT));
+        this.extend = options.isEnabled(Option.PURGE_EXTEND_DELAY);
+        this.decommits = options.isEnabled(Option.PURGE_DECOMMITS);
+    }
+
+    @Override
+    public long deadline(long now, long currentDeadline, boolean arena) {
+        if (delayNanos < 0) {
+            return NEVER;
+        }
+        long delay = arena ? delayNanos * arenaMult : delayNanos;
+        if (currentDeadline != 0 && !extend) {
+            return currentDeadline;
+        }
+        return now + delay;
+    }
+
+    @Override
+    public boolean decommits() {
+        return decommits;
+    }
+}
