@@ -1,6 +1,7 @@
 package dev.nalloc.os.linux;
 
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.Platform;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,8 +64,7 @@ public final class LinuxOsPrimitives implements OsPrimitives {
     static final int LARGE_PAGE_BACKOFF = 8;
     private static final int PRIORITY = 100;
 
-    private final String osName;
-    private final String arch;
+    private final Platform platform;
     private final Function<String, LinuxSyscalls> syscalls;
     private volatile State state;
 
@@ -82,13 +82,12 @@ public final class LinuxOsPrimitives implements OsPrimitives {
     public LinuxOsPrimitives() {
         // A lambda, not a constructor reference: LibcSyscalls (and the native linker) must stay
         // untouched until first use on a supported platform.
-        this(System.getProperty("os.name", ""), System.getProperty("os.arch", ""), arch -> new LibcSyscalls(arch));
+        this(Platform.current(), arch -> new LibcSyscalls(arch));
     }
 
     /** For tests: a given platform and a source of system calls (given the architecture). */
-    LinuxOsPrimitives(String osName, String arch, Function<String, LinuxSyscalls> syscalls) {
-        this.osName = Objects.requireNonNull(osName, "osName");
-        this.arch = Objects.requireNonNull(arch, "arch");
+    LinuxOsPrimitives(Platform platform, Function<String, LinuxSyscalls> syscalls) {
+        this.platform = Objects.requireNonNull(platform, "platform");
         this.syscalls = Objects.requireNonNull(syscalls, "syscalls");
     }
 
@@ -106,11 +105,11 @@ public final class LinuxOsPrimitives implements OsPrimitives {
 
     @Override
     public Support support() {
-        if (!osName.startsWith("Linux")) {
-            return Support.no("not Linux (os.name is '" + osName + "')");
+        if (!platform.isLinux()) {
+            return Support.no("not Linux (os.name is '" + platform.osName() + "')");
         }
-        if (!ARCHITECTURES.contains(arch)) {
-            return Support.no("architecture '" + arch + "' is not supported (x86_64 and aarch64 are)");
+        if (!ARCHITECTURES.contains(platform.arch())) {
+            return Support.no("architecture '" + platform.arch() + "' is not supported (x86_64 and aarch64 are)");
         }
         return Support.yes();
     }
@@ -126,8 +125,8 @@ public final class LinuxOsPrimitives implements OsPrimitives {
             if (!support.supported()) {
                 throw new IllegalStateException("the linux OS primitives cannot be used here: " + support.reason());
             }
-            LinuxSyscalls sys = syscalls.apply(arch);
-            MemoryConfig config = LinuxMemoryConfig.probe(sys, arch);
+            LinuxSyscalls sys = syscalls.apply(platform.arch());
+            MemoryConfig config = LinuxMemoryConfig.probe(sys, platform.arch());
             long addressLimit = 1L << config.virtualAddressBits();
             state = new State(sys, config, config.pageSize() - 1, addressLimit,
                     new AlignedHints(config.virtualAddressBits()), countNumaNodes(sys),
@@ -418,6 +417,6 @@ public final class LinuxOsPrimitives implements OsPrimitives {
 
     @Override
     public String toString() {
-        return "LinuxOsPrimitives[" + osName + "/" + arch + "]";
+        return "LinuxOsPrimitives[" + platform + "]";
     }
 }

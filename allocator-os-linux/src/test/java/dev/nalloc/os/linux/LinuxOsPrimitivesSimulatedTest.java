@@ -5,6 +5,7 @@ import dev.nalloc.spi.OsPrimitives.CommitResult;
 import dev.nalloc.spi.OsPrimitives.DecommitResult;
 import dev.nalloc.spi.OsPrimitives.MemoryConfig;
 import dev.nalloc.spi.OsPrimitives.ProcessInfo;
+import dev.nalloc.spi.Platform;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -39,7 +40,7 @@ class LinuxOsPrimitivesSimulatedTest {
     private static final int HUGE_SIZE = 0x3f << 26;
 
     private final SimulatedKernel kernel = new SimulatedKernel();
-    private final LinuxOsPrimitives os = new LinuxOsPrimitives("Linux", "amd64", arch -> kernel);
+    private final LinuxOsPrimitives os = new LinuxOsPrimitives(new Platform("Linux", "amd64"), arch -> kernel);
 
     private SimulatedKernel.Call onlyCall(String name) {
         List<SimulatedKernel.Call> calls = kernel.calls(name);
@@ -57,7 +58,7 @@ class LinuxOsPrimitivesSimulatedTest {
 
     @Test
     void aarch64Has48AddressBits() {
-        LinuxOsPrimitives arm = new LinuxOsPrimitives("Linux", "aarch64", arch -> kernel);
+        LinuxOsPrimitives arm = new LinuxOsPrimitives(new Platform("Linux", "aarch64"), arch -> kernel);
         assertEquals(48, arm.memoryConfig().virtualAddressBits());
     }
 
@@ -82,11 +83,11 @@ class LinuxOsPrimitivesSimulatedTest {
 
     @Test
     void overcommitModes() {
-        assertTrue(new LinuxOsPrimitives("Linux", "amd64", a -> new SimulatedKernel()
+        assertTrue(new LinuxOsPrimitives(new Platform("Linux", "amd64"), a -> new SimulatedKernel()
                 .file(LinuxMemoryConfig.OVERCOMMIT, "1\n")).memoryConfig().hasOvercommit());
-        assertFalse(new LinuxOsPrimitives("Linux", "amd64", a -> new SimulatedKernel()
+        assertFalse(new LinuxOsPrimitives(new Platform("Linux", "amd64"), a -> new SimulatedKernel()
                 .file(LinuxMemoryConfig.OVERCOMMIT, "2\n")).memoryConfig().hasOvercommit());
-        assertTrue(new LinuxOsPrimitives("Linux", "amd64", a -> new SimulatedKernel()
+        assertTrue(new LinuxOsPrimitives(new Platform("Linux", "amd64"), a -> new SimulatedKernel()
                 .file(LinuxMemoryConfig.OVERCOMMIT, null)).memoryConfig().hasOvercommit(), "unknown counts as overcommit");
     }
 
@@ -98,7 +99,7 @@ class LinuxOsPrimitivesSimulatedTest {
         assertEquals(MAP_NORESERVE, reserve.flags() & MAP_NORESERVE);
 
         SimulatedKernel strict = new SimulatedKernel().file(LinuxMemoryConfig.OVERCOMMIT, "2\n");
-        LinuxOsPrimitives noOvercommit = new LinuxOsPrimitives("Linux", "amd64", a -> strict);
+        LinuxOsPrimitives noOvercommit = new LinuxOsPrimitives(new Platform("Linux", "amd64"), a -> strict);
         assertTrue(noOvercommit.alloc(0, MIB, 0, true, false).ok());
         SimulatedKernel.Call commit = strict.calls("mmap").get(0);
         assertEquals(PROT_READ_WRITE, commit.arg());

@@ -1,6 +1,7 @@
 package dev.nalloc.os.linux;
 
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.Platform;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -34,7 +35,7 @@ class ServiceLoaderTest {
 
     @Test
     void otherOperatingSystemsAreNotSupportedAndNeverLinkNativeCode() {
-        LinuxOsPrimitives mac = new LinuxOsPrimitives("Mac OS X", "aarch64",
+        LinuxOsPrimitives mac = new LinuxOsPrimitives(new Platform("Mac OS X", "aarch64"),
                 arch -> fail("no native code may be linked on an unsupported OS"));
         OsPrimitives.Support support = mac.support();
         assertFalse(support.supported());
@@ -46,7 +47,7 @@ class ServiceLoaderTest {
 
     @Test
     void otherArchitecturesAreNotSupported() {
-        LinuxOsPrimitives riscv = new LinuxOsPrimitives("Linux", "riscv64",
+        LinuxOsPrimitives riscv = new LinuxOsPrimitives(new Platform("Linux", "riscv64"),
                 arch -> fail("no native code may be linked on an unsupported architecture"));
         assertFalse(riscv.support().supported());
         assertEquals("architecture 'riscv64' is not supported (x86_64 and aarch64 are)", riscv.support().reason());
@@ -56,7 +57,7 @@ class ServiceLoaderTest {
     @Test
     void bothArchitecturesAreSupportedOnLinux() {
         for (String arch : new String[]{"amd64", "x86_64", "aarch64"}) {
-            assertTrue(new LinuxOsPrimitives("Linux", arch, a -> new SimulatedKernel()).support().supported(), arch);
+            assertTrue(new LinuxOsPrimitives(new Platform("Linux", arch), a -> new SimulatedKernel()).support().supported(), arch);
         }
     }
 }

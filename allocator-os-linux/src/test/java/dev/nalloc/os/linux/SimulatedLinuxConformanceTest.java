@@ -1,6 +1,7 @@
 package dev.nalloc.os.linux;
 
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.Platform;
 import dev.nalloc.spi.conformance.OsPrimitivesConformance;
 
 /**
@@ -9,7 +10,7 @@ import dev.nalloc.spi.conformance.OsPrimitivesConformance;
  */
 class SimulatedLinuxConformanceTest extends OsPrimitivesConformance {
 
-    private final OsPrimitives os = new LinuxOsPrimitives("Linux", "amd64", arch -> new SimulatedKernel());
+    private final OsPrimitives os = new LinuxOsPrimitives(new Platform("Linux", "amd64"), arch -> new SimulatedKernel());
 
     @Override
     protected OsPrimitives os() {

@@ -1,6 +1,7 @@
 package dev.nalloc.os.macos;
 
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.Platform;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,7 +36,7 @@ public final class MacOsPrimitives implements OsPrimitives {
     /** After a superpage mmap fails, this many large requests go straight to regular pages. */
     static final int LARGE_PAGE_BACKOFF = 8;
 
-    private final HostPlatform platform;
+    private final Platform platform;
     private final DarwinCalls calls;
     private final Support support;
     private final AtomicInteger largePageBackoff = new AtomicInteger();
@@ -44,16 +45,16 @@ public final class MacOsPrimitives implements OsPrimitives {
 
     /** The provider ServiceLoader creates: the running platform and the real libSystem. */
     public MacOsPrimitives() {
-        this(HostPlatform.current(), new NativeDarwinCalls());
+        this(Platform.current(), new NativeDarwinCalls());
     }
 
-    MacOsPrimitives(HostPlatform platform, DarwinCalls calls) {
+    MacOsPrimitives(Platform platform, DarwinCalls calls) {
         this.platform = platform;
         this.calls = calls;
         this.support = supportOn(platform);
     }
 
-    static Support supportOn(HostPlatform platform) {
+    static Support supportOn(Platform platform) {
         if (!platform.isMacOs()) {
             return Support.no("requires macOS (running " + platform + ")");
         }

@@ -1,6 +1,7 @@
 package dev.nalloc.os.macos;
 
 import dev.nalloc.api.Allocator;
+import dev.nalloc.spi.Platform;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,7 +29,7 @@ class EngineOnSimulatedMacOsTest {
     private static final long[] SIZES = {8, 24, 100, 1000, 5000, 70_000, 600_000, 3_000_000};
 
     private static Allocator allocatorOver(SimulatedDarwinKernel kernel) {
-        return Allocator.builder().os(new MacOsPrimitives(new HostPlatform("Mac OS X", "aarch64"), kernel))
+        return Allocator.builder().os(new MacOsPrimitives(new Platform("Mac OS X", "aarch64"), kernel))
                 .readEnvironment(false).build();
     }
 

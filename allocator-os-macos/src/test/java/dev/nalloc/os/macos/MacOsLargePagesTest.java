@@ -1,6 +1,7 @@
 package dev.nalloc.os.macos;
 
 import dev.nalloc.spi.OsPrimitives.Allocation;
+import dev.nalloc.spi.Platform;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class MacOsLargePagesTest {
     void setUp() {
         calls = mock(DarwinCalls.class);
         MacOsPrimitivesCallsTest.answerSysctl(calls, 4096, 16L << 30);
-        os = new MacOsPrimitives(new HostPlatform("Mac OS X", "x86_64"), calls);
+        os = new MacOsPrimitives(new Platform("Mac OS X", "x86_64"), calls);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.nalloc.os.macos;
 
 import dev.nalloc.spi.OsPrimitives.Allocation;
+import dev.nalloc.spi.Platform;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MacOsOnSimulatedKernelTest {
 
     private SimulatedDarwinKernel kernel = new SimulatedDarwinKernel(SimulatedDarwinKernel.Config.appleSilicon());
-    private MacOsPrimitives os = new MacOsPrimitives(new HostPlatform("Mac OS X", "aarch64"), kernel);
+    private MacOsPrimitives os = new MacOsPrimitives(new Platform("Mac OS X", "aarch64"), kernel);
     private static final long PAGE = 16 * 1024;
 
     @AfterEach
@@ -27,7 +28,7 @@ class MacOsOnSimulatedKernelTest {
     private void use(SimulatedDarwinKernel.Config config, String arch) {
         kernel.close();
         kernel = new SimulatedDarwinKernel(config);
-        os = new MacOsPrimitives(new HostPlatform("Mac OS X", arch), kernel);
+        os = new MacOsPrimitives(new Platform("Mac OS X", arch), kernel);
     }
 
     private static MemorySegment at(long address, long size) {

@@ -3,6 +3,7 @@ package dev.nalloc.os.macos;
 import dev.nalloc.spi.OsPrimitives.Allocation;
 import dev.nalloc.spi.OsPrimitives.MemoryConfig;
 import dev.nalloc.spi.OsPrimitives.ProcessInfo;
+import dev.nalloc.spi.Platform;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.InOrder;
@@ -42,7 +43,7 @@ class MacOsPrimitivesCallsTest {
     void setUp() {
         calls = mock(DarwinCalls.class);
         answerSysctl(calls, PAGE, 64L << 30);
-        os = new MacOsPrimitives(new HostPlatform("Mac OS X", "aarch64"), calls);
+        os = new MacOsPrimitives(new Platform("Mac OS X", "aarch64"), calls);
     }
 
     static void answerSysctl(DarwinCalls calls, long pageSize, long memsize) {
@@ -74,7 +75,7 @@ class MacOsPrimitivesCallsTest {
             ((MemorySegment) inv.getArgument(2)).reinterpret(8).set(JAVA_LONG, 0, 4);
             return 0;
         }).when(c).sysctlbyname(any(), any(), any(), any(), anyLong());
-        MemoryConfig config = new MacOsPrimitives(new HostPlatform("Mac OS X", "x86_64"), c).memoryConfig();
+        MemoryConfig config = new MacOsPrimitives(new Platform("Mac OS X", "x86_64"), c).memoryConfig();
         assertEquals(4096, config.pageSize());
         assertEquals(4096, config.physicalMemory());
         assertEquals(2L << 20, config.largePageSize(), "Intel Macs have 2 MiB superpages");
@@ -84,10 +85,10 @@ class MacOsPrimitivesCallsTest {
     void memoryConfigFallsBackWhenSysctlFails() {
         DarwinCalls c = mock(DarwinCalls.class);
         when(c.sysctlbyname(any(), any(), any(), any(), anyLong())).thenReturn(-1);
-        MemoryConfig arm = new MacOsPrimitives(new HostPlatform("Mac OS X", "aarch64"), c).memoryConfig();
+        MemoryConfig arm = new MacOsPrimitives(new Platform("Mac OS X", "aarch64"), c).memoryConfig();
         assertEquals(16 * 1024, arm.pageSize());
         assertEquals(32L << 30, arm.physicalMemory());
-        MemoryConfig intel = new MacOsPrimitives(new HostPlatform("Mac OS X", "x86_64"), c).memoryConfig();
+        MemoryConfig intel = new MacOsPrimitives(new Platform("Mac OS X", "x86_64"), c).memoryConfig();
         assertEquals(4096, intel.pageSize());
     }
 

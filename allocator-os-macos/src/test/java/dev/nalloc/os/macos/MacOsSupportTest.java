@@ -1,6 +1,7 @@
 package dev.nalloc.os.macos;
 
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.Platform;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -21,22 +22,22 @@ class MacOsSupportTest {
 
     @Test
     void supportedOnMacOsOnBothArchitectures() {
-        assertEquals(OsPrimitives.Support.yes(), MacOsPrimitives.supportOn(new HostPlatform("Mac OS X", "aarch64")));
-        assertEquals(OsPrimitives.Support.yes(), MacOsPrimitives.supportOn(new HostPlatform("Mac OS X", "x86_64")));
+        assertEquals(OsPrimitives.Support.yes(), MacOsPrimitives.supportOn(new Platform("Mac OS X", "aarch64")));
+        assertEquals(OsPrimitives.Support.yes(), MacOsPrimitives.supportOn(new Platform("Mac OS X", "x86_64")));
     }
 
     @Test
     void refusesOtherSystemsWithTheirName() {
         assertEquals(OsPrimitives.Support.no("requires macOS (running Linux/amd64)"),
-                MacOsPrimitives.supportOn(new HostPlatform("Linux", "amd64")));
+                MacOsPrimitives.supportOn(new Platform("Linux", "amd64")));
         assertEquals(OsPrimitives.Support.no("requires macOS (running Windows 11/amd64)"),
-                MacOsPrimitives.supportOn(new HostPlatform("Windows 11", "amd64")));
+                MacOsPrimitives.supportOn(new Platform("Windows 11", "amd64")));
     }
 
     @Test
     void refusesOtherArchitecturesOnMacOs() {
         assertEquals(OsPrimitives.Support.no("requires macOS on aarch64 or x86_64 (running Mac OS X/ppc)"),
-                MacOsPrimitives.supportOn(new HostPlatform("Mac OS X", "ppc")));
+                MacOsPrimitives.supportOn(new Platform("Mac OS X", "ppc")));
     }
 
     @Test
@@ -71,7 +72,7 @@ class MacOsSupportTest {
     @Test
     void anUnsupportedProviderNeverCallsTheKernel() {
         DarwinCalls calls = mock(DarwinCalls.class);
-        MacOsPrimitives os = new MacOsPrimitives(new HostPlatform("Linux", "amd64"), calls);
+        MacOsPrimitives os = new MacOsPrimitives(new Platform("Linux", "amd64"), calls);
         os.support();
         os.name();
         os.priority();
@@ -120,7 +121,7 @@ class MacOsSupportTest {
 
     @Test
     void errorsAreDescribedByName() {
-        MacOsPrimitives os = new MacOsPrimitives(new HostPlatform("Linux", "amd64"), mock(DarwinCalls.class));
+        MacOsPrimitives os = new MacOsPrimitives(new Platform("Linux", "amd64"), mock(DarwinCalls.class));
         assertEquals("EINVAL: invalid argument (22)", os.describeError(22));
         assertEquals("ENOMEM: cannot allocate memory (12)", os.describeError(12));
         assertEquals("ENOTSUP: operation not supported (45)", os.describeError(45));

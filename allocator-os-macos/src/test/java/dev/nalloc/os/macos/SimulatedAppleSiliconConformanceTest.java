@@ -1,6 +1,7 @@
 package dev.nalloc.os.macos;
 
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.Platform;
 import dev.nalloc.spi.conformance.OsPrimitivesConformance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -18,7 +19,7 @@ class SimulatedAppleSiliconConformanceTest extends OsPrimitivesConformance {
 
     private static final SimulatedDarwinKernel KERNEL =
             new SimulatedDarwinKernel(SimulatedDarwinKernel.Config.appleSilicon());
-    private static final OsPrimitives OS_LAYER = new MacOsPrimitives(new HostPlatform("Mac OS X", "aarch64"), KERNEL);
+    private static final OsPrimitives OS_LAYER = new MacOsPrimitives(new Platform("Mac OS X", "aarch64"), KERNEL);
 
     @AfterAll
     static void close() {

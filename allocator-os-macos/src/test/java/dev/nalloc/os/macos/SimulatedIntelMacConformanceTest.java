@@ -1,6 +1,7 @@
 package dev.nalloc.os.macos;
 
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.Platform;
 import dev.nalloc.spi.conformance.OsPrimitivesConformance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -15,7 +16,7 @@ class SimulatedIntelMacConformanceTest extends OsPrimitivesConformance {
 
     private static final SimulatedDarwinKernel KERNEL =
             new SimulatedDarwinKernel(SimulatedDarwinKernel.Config.intel());
-    private static final OsPrimitives OS_LAYER = new MacOsPrimitives(new HostPlatform("Mac OS X", "x86_64"), KERNEL);
+    private static final OsPrimitives OS_LAYER = new MacOsPrimitives(new Platform("Mac OS X", "x86_64"), KERNEL);
 
     @AfterAll
     static void close() {

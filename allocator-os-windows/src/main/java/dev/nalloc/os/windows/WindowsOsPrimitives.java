@@ -1,6 +1,7 @@
 package dev.nalloc.os.windows;
 
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.Platform;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -45,7 +46,7 @@ public final class WindowsOsPrimitives implements OsPrimitives {
     /** After a large-page allocation fails (it makes VirtualAlloc slow), this many large requests skip it. */
     static final int LARGE_PAGE_BACKOFF = 10;
 
-    private final HostPlatform platform;
+    private final Platform platform;
     private final Kernel32Calls calls;
     private final Support support;
     private final LockMemoryPrivilege lockMemory;
@@ -58,17 +59,17 @@ public final class WindowsOsPrimitives implements OsPrimitives {
 
     /** The provider ServiceLoader creates: the running platform and the real kernel32. */
     public WindowsOsPrimitives() {
-        this(HostPlatform.current(), new NativeKernel32Calls());
+        this(Platform.current(), new NativeKernel32Calls());
     }
 
-    WindowsOsPrimitives(HostPlatform platform, Kernel32Calls calls) {
+    WindowsOsPrimitives(Platform platform, Kernel32Calls calls) {
         this.platform = platform;
         this.calls = calls;
         this.support = supportOn(platform);
         this.lockMemory = new LockMemoryPrivilege(calls);
     }
 
-    static Support supportOn(HostPlatform platform) {
+    static Support supportOn(Platform platform) {
         if (!platform.isWindows()) {
             return Support.no("requires Windows (running " + platform + ")");
         }

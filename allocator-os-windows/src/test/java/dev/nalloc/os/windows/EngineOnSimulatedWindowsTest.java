@@ -1,6 +1,7 @@
 package dev.nalloc.os.windows;
 
 import dev.nalloc.api.Allocator;
+import dev.nalloc.spi.Platform;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,7 +29,7 @@ class EngineOnSimulatedWindowsTest {
     private static final long[] SIZES = {8, 24, 100, 1000, 5000, 70_000, 600_000, 3_000_000};
 
     private static Allocator allocatorOver(SimulatedWindowsKernel kernel) {
-        return Allocator.builder().os(new WindowsOsPrimitives(new HostPlatform("Windows 11", "amd64"), kernel))
+        return Allocator.builder().os(new WindowsOsPrimitives(new Platform("Windows 11", "amd64"), kernel))
                 .readEnvironment(false).build();
     }
 

@@ -1,6 +1,7 @@
 package dev.nalloc.os.windows;
 
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.Platform;
 import dev.nalloc.spi.conformance.OsPrimitivesConformance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -18,7 +19,7 @@ class SimulatedWindowsWithoutPrivilegeConformanceTest extends OsPrimitivesConfor
     private static final SimulatedWindowsKernel KERNEL =
             new SimulatedWindowsKernel(SimulatedWindowsKernel.Config.standard().withLockMemoryGrantable(false).withNumaNodes(2)
                     .withoutVirtualAlloc2());
-    private static final OsPrimitives OS_LAYER = new WindowsOsPrimitives(new HostPlatform("Windows 11", "amd64"), KERNEL);
+    private static final OsPrimitives OS_LAYER = new WindowsOsPrimitives(new Platform("Windows 11", "amd64"), KERNEL);
 
     @AfterAll
     static void close() {

@@ -1,6 +1,7 @@
 package dev.nalloc.os.windows;
 
 import dev.nalloc.spi.OsPrimitives.Allocation;
+import dev.nalloc.spi.Platform;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ class WindowsOnSimulatedKernelTest {
     private static final long GIB = 1L << 30;
 
     private SimulatedWindowsKernel kernel = new SimulatedWindowsKernel(SimulatedWindowsKernel.Config.standard());
-    private WindowsOsPrimitives os = new WindowsOsPrimitives(new HostPlatform("Windows 11", "amd64"), kernel);
+    private WindowsOsPrimitives os = new WindowsOsPrimitives(new Platform("Windows 11", "amd64"), kernel);
 
     @AfterEach
     void close() {
@@ -33,7 +34,7 @@ class WindowsOnSimulatedKernelTest {
     private void use(SimulatedWindowsKernel.Config config) {
         kernel.close();
         kernel = new SimulatedWindowsKernel(config);
-        os = new WindowsOsPrimitives(new HostPlatform("Windows 11", "amd64"), kernel);
+        os = new WindowsOsPrimitives(new Platform("Windows 11", "amd64"), kernel);
     }
 
     private static MemorySegment at(long address, long size) {

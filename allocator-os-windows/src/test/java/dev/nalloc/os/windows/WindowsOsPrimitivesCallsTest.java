@@ -3,6 +3,7 @@ package dev.nalloc.os.windows;
 import dev.nalloc.spi.OsPrimitives.Allocation;
 import dev.nalloc.spi.OsPrimitives.MemoryConfig;
 import dev.nalloc.spi.OsPrimitives.ProcessInfo;
+import dev.nalloc.spi.Platform;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.InOrder;
@@ -43,7 +44,7 @@ class WindowsOsPrimitivesCallsTest {
     void setUp() {
         calls = mock(Kernel32Calls.class);
         answerSystem(calls, 16L << 30, 2L << 20);
-        os = new WindowsOsPrimitives(new HostPlatform("Windows 11", "amd64"), calls);
+        os = new WindowsOsPrimitives(new Platform("Windows 11", "amd64"), calls);
     }
 
     static void answerSystem(Kernel32Calls calls, long physical, long largePage) {
@@ -75,7 +76,7 @@ class WindowsOsPrimitivesCallsTest {
     @Test
     void memoryConfigFallsBackWhenTheStatusCallFails() {
         Kernel32Calls c = mock(Kernel32Calls.class);
-        MemoryConfig config = new WindowsOsPrimitives(new HostPlatform("Windows 11", "amd64"), c).memoryConfig();
+        MemoryConfig config = new WindowsOsPrimitives(new Platform("Windows 11", "amd64"), c).memoryConfig();
         assertEquals(new MemoryConfig(4096, 0, 64 * 1024, 32L << 30, 47, false, false, true), config);
     }
 

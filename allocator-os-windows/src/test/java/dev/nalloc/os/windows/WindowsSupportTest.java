@@ -1,6 +1,7 @@
 package dev.nalloc.os.windows;
 
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.Platform;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -21,22 +22,22 @@ class WindowsSupportTest {
 
     @Test
     void supportedOnWindowsOnBothArchitectures() {
-        assertEquals(OsPrimitives.Support.yes(), WindowsOsPrimitives.supportOn(new HostPlatform("Windows 11", "amd64")));
-        assertEquals(OsPrimitives.Support.yes(), WindowsOsPrimitives.supportOn(new HostPlatform("Windows Server 2022", "aarch64")));
+        assertEquals(OsPrimitives.Support.yes(), WindowsOsPrimitives.supportOn(new Platform("Windows 11", "amd64")));
+        assertEquals(OsPrimitives.Support.yes(), WindowsOsPrimitives.supportOn(new Platform("Windows Server 2022", "aarch64")));
     }
 
     @Test
     void refusesOtherSystemsWithTheirName() {
         assertEquals(OsPrimitives.Support.no("requires Windows (running Linux/amd64)"),
-                WindowsOsPrimitives.supportOn(new HostPlatform("Linux", "amd64")));
+                WindowsOsPrimitives.supportOn(new Platform("Linux", "amd64")));
         assertEquals(OsPrimitives.Support.no("requires Windows (running Mac OS X/aarch64)"),
-                WindowsOsPrimitives.supportOn(new HostPlatform("Mac OS X", "aarch64")));
+                WindowsOsPrimitives.supportOn(new Platform("Mac OS X", "aarch64")));
     }
 
     @Test
     void refusesOtherArchitecturesOnWindows() {
         assertEquals(OsPrimitives.Support.no("requires 64-bit Windows on amd64 or aarch64 (running Windows 10/x86)"),
-                WindowsOsPrimitives.supportOn(new HostPlatform("Windows 10", "x86")));
+                WindowsOsPrimitives.supportOn(new Platform("Windows 10", "x86")));
     }
 
     @Test
@@ -71,7 +72,7 @@ class WindowsSupportTest {
     @Test
     void anUnsupportedProviderNeverCallsTheKernel() {
         Kernel32Calls calls = mock(Kernel32Calls.class);
-        WindowsOsPrimitives os = new WindowsOsPrimitives(new HostPlatform("Linux", "amd64"), calls);
+        WindowsOsPrimitives os = new WindowsOsPrimitives(new Platform("Linux", "amd64"), calls);
         os.support();
         os.name();
         os.priority();
@@ -120,7 +121,7 @@ class WindowsSupportTest {
 
     @Test
     void errorsAreDescribedByName() {
-        WindowsOsPrimitives os = new WindowsOsPrimitives(new HostPlatform("Linux", "amd64"), mock(Kernel32Calls.class));
+        WindowsOsPrimitives os = new WindowsOsPrimitives(new Platform("Linux", "amd64"), mock(Kernel32Calls.class));
         assertEquals("ERROR_INVALID_PARAMETER: the parameter is incorrect (87)", os.describeError(87));
         assertEquals("ERROR_INVALID_ADDRESS: attempt to access invalid address (487)", os.describeError(487));
         assertEquals("ERROR_NOT_ENOUGH_MEMORY: not enough memory resources (8)", os.describeError(8));
