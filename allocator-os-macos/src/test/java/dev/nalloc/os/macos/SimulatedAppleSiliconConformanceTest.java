@@ -3,6 +3,7 @@ package dev.nalloc.os.macos;
 import dev.nalloc.spi.OsPrimitives;
 import dev.nalloc.spi.Platform;
 import dev.nalloc.spi.conformance.OsPrimitivesConformance;
+import dev.nalloc.spi.conformance.SkipInheritedTests;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;

@@ -1,5 +1,8 @@
 package dev.nalloc.os.windows;
 
+import dev.nalloc.spi.conformance.HostProcess;
+import dev.nalloc.spi.conformance.SparseMemory;
+
 import java.lang.foreign.MemorySegment;
 import java.security.SecureRandom;
 import java.util.HashSet;

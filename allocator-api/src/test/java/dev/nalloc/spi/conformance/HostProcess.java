@@ -1,4 +1,4 @@
-package dev.nalloc.os.windows;
+package dev.nalloc.spi.conformance;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,21 +8,21 @@ import java.time.Instant;
 
 /**
  * What a simulated kernel reports about the process it runs in. The simulated memory is real
- * memory of this JVM, so its resident size is this process's real one (from {@code /proc} where
- * there is one; -1 elsewhere), and CPU times are the JVM's.
+ * memory of this JVM ({@link SparseMemory}), so its resident size is this process's real one (from
+ * {@code /proc} where there is one; -1 elsewhere), and CPU times are the JVM's.
  */
-final class HostProcess {
+public final class HostProcess {
 
     private HostProcess() {
     }
 
     /** Resident bytes now, or -1 when this OS does not tell through /proc. */
-    static long residentBytes() {
+    public static long residentBytes() {
         return statusKiB("VmRSS:");
     }
 
     /** Peak resident bytes, or -1. */
-    static long peakResidentBytes() {
+    public static long peakResidentBytes() {
         return statusKiB("VmHWM:");
     }
 
@@ -41,7 +41,7 @@ final class HostProcess {
     }
 
     /** Major page faults from /proc/self/stat, or 0. */
-    static long majorFaults() {
+    public static long majorFaults() {
         try {
             String stat = Files.readString(Path.of("/proc/self/stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -52,15 +52,17 @@ final class HostProcess {
     }
 
     /** CPU time of the whole process. */
-    static Duration cpuTime() {
+    public static Duration cpuTime() {
         return ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
     }
 
-    static Instant startTime() {
+    /** When this process started (now, when the OS does not tell). */
+    public static Instant startTime() {
         return ProcessHandle.current().info().startInstant().orElse(Instant.now());
     }
 
-    static int pid() {
+    /** This process's id. */
+    public static int pid() {
         return (int) ProcessHandle.current().pid();
     }
 }

@@ -1,4 +1,4 @@
-package dev.nalloc.os.macos;
+package dev.nalloc.spi.conformance;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,15 +14,24 @@ import java.nio.file.StandardOpenOption;
  * Pages cost nothing until touched, so the simulation can hand out gigabytes of address space
  * whose bytes are really readable and writable by this process. The usable range starts at a
  * 1 GiB boundary so that the simulation can honour any alignment the OS layer asks for.
+ *
+ * <p>The backing file lives in {@code /dev/shm} where there is one, else in {@code java.io.tmpdir};
+ * it is deleted at once and the pages go back to the OS on {@link #close()}.
  */
-final class SparseMemory implements AutoCloseable {
+public final class SparseMemory implements AutoCloseable {
 
-    static final long ALIGNMENT = 1L << 30;
+    /** Where the usable range starts: a multiple of this. */
+    public static final long ALIGNMENT = 1L << 30;
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment usable;
 
-    SparseMemory(long capacity) {
+    /**
+     * Maps {@code capacity} bytes of usable memory (plus {@link #ALIGNMENT} of slack, never touched).
+     *
+     * @throws java.io.UncheckedIOException when the backing file cannot be created or mapped
+     */
+    public SparseMemory(long capacity) {
         Path dir = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
         try {
             Path file = Files.createTempFile(dir, "nalloc-sim-", ".mem");
@@ -39,17 +48,28 @@ final class SparseMemory implements AutoCloseable {
         }
     }
 
-    long base() {
+    /** The address of the first usable byte, a multiple of {@link #ALIGNMENT}. */
+    public long base() {
         return usable.address();
     }
 
-    long capacity() {
+    /** How many bytes are usable from {@link #base()}. */
+    public long capacity() {
         return usable.byteSize();
     }
 
+    /**
+     * The {@code size} bytes at {@code address}, which must lie inside the usable range.
+     *
+     * @throws IndexOutOfBoundsException when they do not
+     */
+    public MemorySegment slice(long address, long size) {
+        return usable.asSlice(address - base(), size);
+    }
+
     /** Zeroes {@code size} bytes at an address inside the usable range. */
-    void zero(long address, long size) {
-        usable.asSlice(address - base(), size).fill((byte) 0);
+    public void zero(long address, long size) {
+        slice(address, size).fill((byte) 0);
     }
 
     @Override

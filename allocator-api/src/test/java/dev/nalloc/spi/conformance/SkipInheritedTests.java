@@ -1,4 +1,4 @@
-package dev.nalloc.os.macos;
+package dev.nalloc.spi.conformance;
 
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
@@ -18,12 +18,15 @@ import java.util.Arrays;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 @ExtendWith(SkipInheritedTests.Condition.class)
-@interface SkipInheritedTests {
+public @interface SkipInheritedTests {
 
+    /** The names of the inherited test methods to skip. */
     String[] value();
 
+    /** Why, shown in the test report. */
     String reason();
 
+    /** The JUnit condition that reads the annotation. */
     final class Condition implements ExecutionCondition {
         @Override
         public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
