@@ -41,6 +41,8 @@ final class Engine implements HeapContext {
     /** Each thread's default heap in this instance. */
     final ThreadLocal<LocalHeap> defaultHeaps = ThreadLocal.withInitial(this::newThread);
     volatile boolean closed;
+    /** The highest {@code allocated} seen by a snapshot (no per-call sampling on the hot paths). */
+    private final java.util.concurrent.atomic.AtomicLong allocatedPeak = new java.util.concurrent.atomic.AtomicLong();
 
     Engine(AllocatorConfig config) {
         this.config = config;
@@ -113,23 +115,24 @@ final class Engine implements HeapContext {
 
     // ------------------------------------------------------------------ statistics and shutdown
 
+    /**
+     * Live blocks are the pages' {@code used} counts plus each thread's remote-free adjustments (see
+     * {@link dev.nalloc.core.stats.ThreadCounters}); the peak is the highest value any snapshot saw.
+     */
     StatsSnapshot stats() {
-        long allocated = 0;
-        long peak = 0;
-        long count = 0;
+        long[] live = segments.liveBlocks();
+        long count = live[0];
+        long allocated = live[1];
         long pages = 0;
         long generic = 0;
         for (ThreadData t : threads) {
-            if (t.thread == Thread.currentThread()) {
-                t.counters.samplePeak();
-            }
-            allocated += t.counters.allocatedBytes;
-            peak += t.counters.allocatedPeak;
-            count += t.counters.allocationCount;
+            allocated += t.counters.adjustBytes;
+            count += t.counters.adjustBlocks;
             pages += t.counters.pages;
             generic += t.counters.genericCalls;
         }
-        return new StatsSnapshot(os.reserved(), os.committed(), allocated, Math.max(peak, allocated), count,
+        long peak = allocatedPeak.accumulateAndGet(allocated, Math::max);
+        return new StatsSnapshot(os.reserved(), os.committed(), allocated, peak, count,
                 os.reservedPeak(), os.committedPeak(), segments.segments(), segments.hugeSegments(), arenas.count(),
                 arenas.reservedBytes(), pages, threads.size(), generic, os.osAllocations());
     }

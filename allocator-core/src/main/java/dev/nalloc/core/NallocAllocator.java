@@ -345,7 +345,6 @@ final class NallocAllocator implements Allocator {
             }
         }
         if (seg.ownerThread == Thread.currentThread()) {
-            seg.counters.countFree(page.blockSize);
             LocalHeap.freeLocalBlock(page, block);
         } else {
             freeRemote(page, block);
@@ -368,10 +367,9 @@ final class NallocAllocator implements Allocator {
 
     /** A free on a thread that does not own the page (and every huge free). */
     private void freeRemote(Page page, long block) {
-        ThreadData mine = engine.currentThreadData();
         if (page.kind == PageKind.HUGE) {
+            // No statistics: the block leaves the page sums when its segment is released.
             LocalHeap owner = page.heap();
-            mine.counters.countFree(page.blockSize);
             if (owner != null && owner.owner() == Thread.currentThread()) {
                 owner.freeHugeLocal(page);
             } else if (page.claimHugeRelease()) {
@@ -379,7 +377,7 @@ final class NallocAllocator implements Allocator {
             }
             return;
         }
-        mine.counters.countFree(page.blockSize);
+        engine.currentThreadData().counters.countRemoteFree(page.blockSize);
         page.freeRemote(block);
     }
 

@@ -121,7 +121,6 @@ public final class LocalHeap {
         if (block != 0) {
             page.free = Mem.load(block);
             page.used++;
-            counters.countAlloc(page.blockSize);
             return block;
         }
         return mallocGeneric(size, false);
@@ -140,7 +139,6 @@ public final class LocalHeap {
             if (block != 0) {
                 page.free = Mem.load(block);
                 page.used++;
-                counters.countAlloc(page.blockSize);
                 zeroBlock(page, block);
                 return block;
             }
@@ -162,7 +160,6 @@ public final class LocalHeap {
             throw new IllegalStateException("the heap has been destroyed or deleted");
         }
         counters.genericCalls++;
-        counters.samplePeak();
         if (++genericCount >= context.genericCollectInterval()) {
             genericCount = 0;
             collect(false);
@@ -180,8 +177,6 @@ public final class LocalHeap {
         long block = page.free;
         page.free = Mem.load(block);
         page.used++;
-        counters.countAlloc(page.blockSize);
-        counters.samplePeak();
         if (zero) {
             zeroBlock(page, block);
         }
@@ -254,7 +249,6 @@ public final class LocalHeap {
         long block = page.free;
         page.free = Mem.load(block);
         page.used++;
-        counters.countAlloc(page.blockSize);
         if (zero) {
             zeroBlock(page, block);
         }
@@ -279,7 +273,10 @@ public final class LocalHeap {
     /** Collects a page's frees; a broken list is dropped and reported as free-list corruption. */
     private void collectPage(Page page, boolean force) {
         try {
-            page.collect(force);
+            int remote = page.collect(force);
+            if (remote != 0) {
+                counters.countCollected(remote, page.blockSize); // the freeing threads already subtracted them
+            }
         } catch (FreeListCorruption e) {
             context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
         }
@@ -325,6 +322,7 @@ public final class LocalHeap {
             Page page = seg.pageOf(block);
             page.useDelayedFree(Page.NO_DELAYED_FREE, false);
             collectPage(page, false);
+            counters.countCollected(1, page.blockSize); // the freeing thread already subtracted it
             freeLocalBlock(page, block);
             block = next;
         }
@@ -332,7 +330,7 @@ public final class LocalHeap {
 
     // ================================================================== frees by the owner thread
 
-    /** Frees a block of a page of this thread (stats are the caller's). */
+    /** Frees a block of a page of this thread (no statistics: snapshots sum the pages' {@code used}). */
     public static void freeLocalBlock(Page page, long block) {
         Mem.store(block, page.localFree);
         page.localFree = block;
@@ -476,17 +474,16 @@ public final class LocalHeap {
             queues.remove(q, page);
             counters.pages--;
             if (page.claimHugeRelease()) {
-                counters.countFree(page.blockSize);
-                context.segments().release(page.segment);
+                context.segments().release(page.segment); // its block leaves the page sums with the segment
             }
             return;
         }
         try {
-            page.collectThreadFree(); // makes `used` exact: remote frees were counted by their threads
+            // makes `used` exact; the freeing threads already subtracted these blocks
+            counters.countCollected(page.collectThreadFree(), page.blockSize);
         } catch (FreeListCorruption e) {
             context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
         }
-        counters.countFreeBlocks(page.used, page.blockSize);
         if (keep && page.kind != PageKind.LARGE) {
             if (page.inFull) {
                 queues.move(SizeClasses.BIN_FULL, page.bin, page);

@@ -246,11 +246,11 @@ public final class Page {
     /**
      * Moves the frees of other threads and of the owner onto {@code free} (mimalloc's
      * {@code _mi_page_free_collect}): only when {@code free} is empty unless {@code force}.
+     *
+     * @return the number of remote frees taken from threadFree (see {@link #collectThreadFree})
      */
-    public void collect(boolean force) {
-        if (force || free == 0) {
-            collectThreadFree();
-        }
+    public int collect(boolean force) {
+        int remote = force || free == 0 ? collectThreadFree() : 0;
         if (localFree != 0) {
             if (free == 0) {
                 free = localFree;
@@ -269,15 +269,20 @@ public final class Page {
                 pristine = false;
             }
         }
+        return remote;
     }
 
-    /** Takes the threadFree list onto localFree; {@code used} drops by its length. */
-    public void collectThreadFree() {
+    /**
+     * Takes the threadFree list onto localFree; {@code used} drops by its length.
+     *
+     * @return the number of blocks taken (the freeing threads already counted them as freed)
+     */
+    public int collectThreadFree() {
         long tf;
         do {
             tf = (long) THREAD_FREE.getAcquire(this);
             if ((tf & ~STATE_MASK) == 0) {
-                return;
+                return 0;
             }
         } while (!THREAD_FREE.weakCompareAndSet(this, tf, tf & STATE_MASK));
         long head = tf & ~STATE_MASK;
@@ -296,6 +301,7 @@ public final class Page {
         Mem.store(tail, localFree);
         localFree = head;
         used -= count;
+        return count;
     }
 
     /** True when the page has no live blocks (after collecting). */

@@ -65,6 +65,20 @@ public final class Segment {
         return cover[(int) ((address - base) >>> sliceShift)];
     }
 
+    /**
+     * Adds the live blocks ({@code sums[0]}) and their bytes ({@code sums[1]}) of this segment's
+     * pages. Any thread: racy reads of Java fields only, the segment's memory is not touched.
+     */
+    public void addLiveBlocks(long[] sums) {
+        for (Page p : pageObjects) {
+            if (p != null && p.inUse && p.segment == this) {
+                long used = p.used;
+                sums[0] += used;
+                sums[1] += used * p.blockSize;
+            }
+        }
+    }
+
     /** The reusable page object for a span starting at {@code slice}. */
     public Page pageObjectAt(int slice) {
         Page p = pageObjects[slice];

@@ -120,6 +120,15 @@ public final class SegmentMemory {
         arenas.releaseAll();
     }
 
+    /** Live blocks and bytes in the pages of every segment ({@code [blocks, bytes]}); see {@link Segment#addLiveBlocks}. */
+    public long[] liveBlocks() {
+        long[] sums = new long[2];
+        for (Segment s : live) {
+            s.addLiveBlocks(sums);
+        }
+        return sums;
+    }
+
     public long segments() {
         return segmentCount.get();
     }

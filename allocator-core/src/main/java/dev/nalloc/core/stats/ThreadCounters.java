@@ -2,55 +2,43 @@ package dev.nalloc.core.stats;
 
 /**
  * One thread's statistics counters in one allocator instance. Plain fields written only by the
- * owner thread (no atomics on the hot paths); snapshots read them without a lock. As in mimalloc,
- * a block freed by another thread is counted by the freeing thread.
+ * owner thread; snapshots read them without a lock.
+ *
+ * <p>Live blocks are not counted per call (that would cost two read-modify-writes on every malloc
+ * and free): a snapshot sums {@code used} over the pages of the instance's segments
+ * ({@link dev.nalloc.core.segment.Segment#addLiveBlocks}). A page's {@code used} still counts a block
+ * that another thread freed until the owner collects it, so the freeing thread subtracts the block
+ * here at once ({@link #countRemoteFree}) and the owner adds it back when {@code used} drops
+ * ({@link #countCollected}). The sum of these adjustments and the page sums is exact whenever the
+ * threads are quiescent.
  */
 public final class ThreadCounters {
 
-    /** Bytes of blocks allocated minus bytes freed by this thread. */
-    public long allocatedBytes;
-    /** The peak of {@link #allocatedBytes}, sampled on slow paths (may miss the last few KiB of a rise). */
-    public long allocatedPeak;
-    /** Blocks allocated minus blocks freed by this thread. */
-    public long allocationCount;
+    /** Bytes freed into pages of other threads minus bytes of such frees collected into this thread's pages. */
+    public long adjustBytes;
+    /** The same in blocks. */
+    public long adjustBlocks;
     /** Pages this thread's heaps hold. */
     public long pages;
     /** Calls of the generic (slow) allocation path. */
     public long genericCalls;
 
-    /** Counts an allocation of {@code bytes} (the peak is sampled on slow paths, see {@link #samplePeak}). */
-    public void countAlloc(long bytes) {
-        allocatedBytes += bytes;
-        allocationCount++;
+    /** This thread freed a block of {@code bytes} that a page of another thread still counts as used. */
+    public void countRemoteFree(long bytes) {
+        adjustBytes -= bytes;
+        adjustBlocks--;
     }
 
-    /**
-     * Raises the peak to the current value. Called on the generic allocation path (every few KiB of
-     * blocks) and when statistics are read, which keeps the fast path free of the comparison.
-     */
-    public void samplePeak() {
-        long a = allocatedBytes;
-        if (a > allocatedPeak) {
-            allocatedPeak = a;
-        }
-    }
-
-    /** Counts a free of {@code bytes}. */
-    public void countFree(long bytes) {
-        allocatedBytes -= bytes;
-        allocationCount--;
-    }
-
-    /** Counts the free of {@code n} blocks of {@code blockSize} bytes. */
-    public void countFreeBlocks(long n, long blockSize) {
-        allocatedBytes -= n * blockSize;
-        allocationCount -= n;
+    /** The {@code used} count of one of this thread's pages dropped by {@code n} remote frees. */
+    public void countCollected(long n, long blockSize) {
+        adjustBytes += n * blockSize;
+        adjustBlocks += n;
     }
 
     /** Forgets every block (the instance closed). */
     public void clear() {
-        allocatedBytes = 0;
-        allocationCount = 0;
+        adjustBytes = 0;
+        adjustBlocks = 0;
         pages = 0;
     }
 }
