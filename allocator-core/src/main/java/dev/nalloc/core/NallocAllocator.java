@@ -87,11 +87,16 @@ final class NallocAllocator implements Allocator {
     }
 
     private LocalHeap heapSlow() {
+        checkOpen(); // the fast paths skip it: close() empties the slot, so a closed instance ends up here
         LocalHeap h = defaultHeaps.get();
         HeapSlot s = slot;
         // Claim an empty slot, or (checked now and then) one whose thread has died without threadDone.
         if (s == HeapSlot.EMPTY || ((++h.tld.slotMisses & 0xfff) == 0 && !s.thread.isAlive())) {
             slot = h.tld.slot(); // racy claim: at worst another thread's claim wins, both are fine
+            if (engine.closed) { // close() raced with the claim: its emptying must win
+                slot = HeapSlot.EMPTY;
+                checkOpen();
+            }
         }
         return h;
     }
@@ -102,13 +107,31 @@ final class NallocAllocator implements Allocator {
 
     // ================================================================== allocation
 
+    /**
+     * The fast path reads the slot, its direct table, the page and the first free block: no closed
+     * check (a closed instance has an empty slot), no heap object, no statistics.
+     */
     @Override
     public long malloc(long size) {
-        checkOpen();
-        if (size >= 0 && size <= SizeClasses.SMALL_SIZE_MAX) {
-            return heap0().mallocSmall(size);
+        HeapSlot s = slot;
+        if (s.thread == Thread.currentThread() && Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0) {
+            Page page = s.direct[(int) ((size + 7) >>> 3)];
+            long block = page.free;
+            if (block != 0) {
+                page.free = Mem.load(block);
+                page.used++;
+                return block;
+            }
         }
-        return mallocIn(heap0(), size);
+        return mallocSlow(size);
+    }
+
+    private long mallocSlow(long size) {
+        LocalHeap heap = heap0();
+        if (size >= 0 && size <= SizeClasses.SMALL_SIZE_MAX) {
+            return heap.mallocSmall(size);
+        }
+        return mallocIn(heap, size);
     }
 
     long mallocIn(LocalHeap heap, long size) {
@@ -318,10 +341,34 @@ final class NallocAllocator implements Allocator {
 
     // ================================================================== free and queries
 
+    /**
+     * The fast path: on the slot's thread, an address in the segment of the thread's last local
+     * free that is exactly a block start of a page there is pushed on that page's local free list.
+     * The page comes from the slot, not from the address through the segment map, so the loads do
+     * not wait for the address. Everything else (other threads, other segments, 0, misuse) goes to
+     * {@link #freeSlow}. No closed check: close() empties the slot, and after it the segment map
+     * lookup fails and the slow path throws IllegalStateException.
+     */
     @Override
     public void free(long address) {
-        // No closed check up front: close() unmaps every segment, so after it the lookup fails and
-        // the slow path (invalid) throws IllegalStateException.
+        HeapSlot s = slot;
+        if (s.thread == Thread.currentThread()) {
+            Segment seg = s.lastFreeSegment;
+            if (seg != null) {
+                long offset = address - seg.base;
+                if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
+                    Page page = seg.cover[(int) (offset >>> Layout.SLICE_SHIFT)];
+                    if (page.isBlockStart(address)) {
+                        LocalHeap.freeLocalBlock(page, address);
+                        return;
+                    }
+                }
+            }
+        }
+        freeSlow(address);
+    }
+
+    private void freeSlow(long address) {
         if (address == 0) {
             checkOpen();
             return;
@@ -344,7 +391,12 @@ final class NallocAllocator implements Allocator {
                 return;
             }
         }
-        if (seg.ownerThread == Thread.currentThread()) {
+        Thread current = Thread.currentThread();
+        if (seg.ownerThread == current) {
+            HeapSlot s = slot;
+            if (s.thread == current) {
+                s.lastFreeSegment = seg; // owned by this thread, never huge (huge segments have no owner)
+            }
             LocalHeap.freeLocalBlock(page, block);
         } else {
             freeRemote(page, block);
@@ -504,6 +556,10 @@ final class NallocAllocator implements Allocator {
             throw new UnsupportedOperationException("nalloc: the global allocator cannot be closed");
         }
         if (!engine.closed) {
+            // Closed first, then the slot emptied (a racing claim in heapSlow sees one or the other),
+            // then the memory released: from here on the fast paths fail over to the checking slow ones.
+            engine.closed = true;
+            slot = HeapSlot.EMPTY;
             engine.close();
         }
     }

@@ -1,13 +1,21 @@
 package dev.nalloc.core.heap;
 
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.segment.Segment;
+
 /**
- * An immutable (thread, default heap) pair. An allocator keeps one in a plain field as a fast
- * path around its {@code ThreadLocal}: the first thread to find the field empty claims it, and
- * from then on that thread finds its heap with one load and one comparison with
- * {@link Thread#currentThread()}. Every other thread uses the {@code ThreadLocal}, so the field is
- * written rarely (no cache-line ping-pong). Only thread {@code T} ever makes a slot naming
- * {@code T}, and the fields are final, so a racy read is always safe: a slot that names the
- * reading thread holds that thread's heap.
+ * A (thread, default heap) pair with the thread's fast-path caches. An allocator keeps one in a
+ * plain field as a fast path around its {@code ThreadLocal}: the first thread to find the field
+ * empty claims it, and from then on that thread finds its heap with one load and one comparison
+ * with {@link Thread#currentThread()}. Every other thread uses the {@code ThreadLocal}, so the
+ * field is written rarely (no cache-line ping-pong). Only thread {@code T} ever makes a slot
+ * naming {@code T}, and the identity fields are final, so a racy read is always safe: a slot that
+ * names the reading thread holds that thread's heap.
+ *
+ * <p>{@link #direct} is the heap's direct page table, so malloc reaches its page without going
+ * through the heap. {@link #lastFreeSegment} is the segment of the thread's last local free: a
+ * free into it finds its page from the address alone, without the segment map's dependent loads.
+ * Only the named thread reads or writes it.
  */
 public final class HeapSlot {
 
@@ -16,9 +24,18 @@ public final class HeapSlot {
 
     public final Thread thread;
     public final LocalHeap heap;
+    /** The heap's direct page table ({@code direct[wsize]}), never replaced. */
+    public final Page[] direct;
+    /**
+     * A segment owned by {@link #thread} (never a huge one), or null. It stays safe after the
+     * segment goes back: a released segment's slices are all free spans, which fail
+     * {@link Page#isBlockStart}, so the free takes the slow path through the segment map.
+     */
+    public Segment lastFreeSegment;
 
     public HeapSlot(Thread thread, LocalHeap heap) {
         this.thread = thread;
         this.heap = heap;
+        this.direct = heap != null ? heap.directPages() : new Page[0];
     }
 }

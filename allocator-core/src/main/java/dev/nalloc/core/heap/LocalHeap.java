@@ -89,6 +89,11 @@ public final class LocalHeap {
         return h;
     }
 
+    /** The direct page table, {@code direct[wsize]} (for the allocator's fast path; never replaced). */
+    Page[] directPages() {
+        return direct;
+    }
+
     /** The current generation (see {@link #isGone(int)}). */
     public int generation() {
         return generation;

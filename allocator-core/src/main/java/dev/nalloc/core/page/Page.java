@@ -61,6 +61,12 @@ public final class Page {
     public long blockSize;
     /** {@code ceil(2^40 / blockSize)}: block index of an offset without a division (offsets < 2^19). */
     private long blockInverse;
+    /** The inverse modulo 2^64 of the odd part of {@code blockSize} (see {@link #isBlockStart}). */
+    private long oddInverse;
+    /** The number of trailing zero bits of {@code blockSize}. */
+    private int sizeShift;
+    /** {@code reserved} while this is a page of blocks, 0 while it is a free span (see {@link #isBlockStart}). */
+    private int blockLimit;
     public int reserved;
     public int capacity;
     public int used;
@@ -109,6 +115,9 @@ public final class Page {
         this.blockSize = blockSize;
         this.blockInverse = kind == PageKind.SMALL || kind == PageKind.MEDIUM ? ((1L << 40) / blockSize) + 1 : 0;
         this.reserved = (int) Math.max(1, areaSize / blockSize);
+        this.sizeShift = Long.numberOfTrailingZeros(blockSize);
+        this.oddInverse = inverseOfOdd(blockSize >>> sizeShift);
+        this.blockLimit = reserved;
         this.capacity = 0;
         this.used = 0;
         this.free = 0;
@@ -193,6 +202,33 @@ public final class Page {
     public long blockIndexOf(long address) {
         long offset = address - start;
         return blockInverse != 0 ? (offset * blockInverse) >>> 40 : offset / blockSize;
+    }
+
+    /**
+     * True when {@code address} is the start of one of the page's {@code reserved} blocks, and false
+     * for any other address, and always for a free span: one multiplication and one rotation
+     * instead of a division. With {@code blockSize = odd * 2^k}, {@code offset * odd^-1} rotated
+     * right by {@code k} is {@code offset / blockSize} for exact multiples, and for every other
+     * offset (negative ones included) a value above {@code 2^(64-k) / odd}, far beyond any block
+     * count (the divisibility test of Granlund and Montgomery).
+     */
+    public boolean isBlockStart(long address) {
+        return Long.compareUnsigned(Long.rotateRight((address - start) * oddInverse, sizeShift), blockLimit) < 0;
+    }
+
+    /** Marks this span free: {@link #isBlockStart} fails for every address from now on. */
+    public void markFree() {
+        inUse = false;
+        blockLimit = 0;
+    }
+
+    /** The inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct bits each round). */
+    static long inverseOfOdd(long odd) {
+        long x = odd; // correct to 3 bits: odd * odd == 1 (mod 8)
+        for (int i = 0; i < 5; i++) {
+            x *= 2 - odd * x;
+        }
+        return x;
     }
 
     /** The start of the block containing {@code address}. */

@@ -89,7 +89,7 @@ public final class SegmentSpace {
     /** Gives a page's span back, coalescing it with free neighbours. */
     public void freeSpan(Page page) {
         Segment seg = page.segment;
-        page.inUse = false;
+        page.markFree();
         page.kind = null;
         page.setHeap(null);
         seg.usedPages--;
@@ -150,7 +150,7 @@ public final class SegmentSpace {
 
     private void makeFree(Segment seg, int start, int n) {
         Page span = seg.pageObjectAt(start);
-        span.inUse = false;
+        span.markFree();
         span.sliceCount = n;
         seg.setCover(span, start, n);
         spans.push(span);
