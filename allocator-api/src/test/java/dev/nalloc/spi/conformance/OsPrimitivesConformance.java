@@ -50,15 +50,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 public abstract class OsPrimitivesConformance {
 
     static {
-        // On the class path every package is open. Patched into a named module (as in
-        // allocator-api's own tests on surefire's module path) this package is not exported, so
-        // open it to JUnit, which calls the test methods reflectively.
-        Module self = OsPrimitivesConformance.class.getModule();
-        if (self.isNamed()) {
-            String pkg = OsPrimitivesConformance.class.getPackageName();
-            self.addOpens(pkg, Test.class.getModule());
-            self.addOpens(pkg, org.junit.platform.commons.support.ReflectionSupport.class.getModule());
-        }
+        JUnitAccess.openThisPackage();
     }
 
     private static final long KIB = 1024;

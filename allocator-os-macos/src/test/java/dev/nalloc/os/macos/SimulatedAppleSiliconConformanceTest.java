@@ -1,10 +1,8 @@
 package dev.nalloc.os.macos;
 
-import dev.nalloc.spi.OsPrimitives;
 import dev.nalloc.spi.Platform;
-import dev.nalloc.spi.conformance.OsPrimitivesConformance;
+import dev.nalloc.spi.conformance.SimulatedKernelConformance;
 import dev.nalloc.spi.conformance.SkipInheritedTests;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
@@ -16,24 +14,10 @@ import org.junit.jupiter.api.condition.OS;
 @SkipInheritedTests(value = "residentSetGrowsWhenCommittedMemoryIsTouched",
         reason = "16 KiB simulated pages over 4 KiB host pages: one byte per simulated page makes only a quarter"
                 + " resident; SimulatedIntelMacConformanceTest (4 KiB pages) runs this check")
-class SimulatedAppleSiliconConformanceTest extends OsPrimitivesConformance {
+class SimulatedAppleSiliconConformanceTest extends SimulatedKernelConformance<SimulatedDarwinKernel> {
 
-    private static final SimulatedDarwinKernel KERNEL =
-            new SimulatedDarwinKernel(SimulatedDarwinKernel.Config.appleSilicon());
-    private static final OsPrimitives OS_LAYER = new MacOsPrimitives(new Platform("Mac OS X", "aarch64"), KERNEL);
-
-    @AfterAll
-    static void close() {
-        KERNEL.close();
-    }
-
-    @Override
-    protected OsPrimitives os() {
-        return OS_LAYER;
-    }
-
-    @Override
-    protected boolean canRunChildJvm() {
-        return false; // the child would load the real provider, which is unsupported here
+    SimulatedAppleSiliconConformanceTest() {
+        super(new SimulatedDarwinKernel(SimulatedDarwinKernel.Config.appleSilicon()),
+                kernel -> new MacOsPrimitives(new Platform("Mac OS X", "aarch64"), kernel));
     }
 }

@@ -1,9 +1,7 @@
 package dev.nalloc.os.macos;
 
-import dev.nalloc.spi.OsPrimitives;
 import dev.nalloc.spi.Platform;
-import dev.nalloc.spi.conformance.OsPrimitivesConformance;
-import org.junit.jupiter.api.AfterAll;
+import dev.nalloc.spi.conformance.SimulatedKernelConformance;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
@@ -12,24 +10,10 @@ import org.junit.jupiter.api.condition.OS;
  * pages, 2 MiB superpages). Linux only: the resident-set check reads the real RSS from /proc.
  */
 @EnabledOnOs(OS.LINUX)
-class SimulatedIntelMacConformanceTest extends OsPrimitivesConformance {
+class SimulatedIntelMacConformanceTest extends SimulatedKernelConformance<SimulatedDarwinKernel> {
 
-    private static final SimulatedDarwinKernel KERNEL =
-            new SimulatedDarwinKernel(SimulatedDarwinKernel.Config.intel());
-    private static final OsPrimitives OS_LAYER = new MacOsPrimitives(new Platform("Mac OS X", "x86_64"), KERNEL);
-
-    @AfterAll
-    static void close() {
-        KERNEL.close();
-    }
-
-    @Override
-    protected OsPrimitives os() {
-        return OS_LAYER;
-    }
-
-    @Override
-    protected boolean canRunChildJvm() {
-        return false; // the child would load the real provider, which is unsupported here
+    SimulatedIntelMacConformanceTest() {
+        super(new SimulatedDarwinKernel(SimulatedDarwinKernel.Config.intel()),
+                kernel -> new MacOsPrimitives(new Platform("Mac OS X", "x86_64"), kernel));
     }
 }

@@ -1,9 +1,7 @@
 package dev.nalloc.os.windows;
 
-import dev.nalloc.spi.OsPrimitives;
 import dev.nalloc.spi.Platform;
-import dev.nalloc.spi.conformance.OsPrimitivesConformance;
-import org.junit.jupiter.api.AfterAll;
+import dev.nalloc.spi.conformance.SimulatedKernelConformance;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
@@ -13,24 +11,10 @@ import org.junit.jupiter.api.condition.OS;
  * resident-set check reads the real RSS from /proc.
  */
 @EnabledOnOs(OS.LINUX)
-class SimulatedWindowsConformanceTest extends OsPrimitivesConformance {
+class SimulatedWindowsConformanceTest extends SimulatedKernelConformance<SimulatedWindowsKernel> {
 
-    private static final SimulatedWindowsKernel KERNEL =
-            new SimulatedWindowsKernel(SimulatedWindowsKernel.Config.standard());
-    private static final OsPrimitives OS_LAYER = new WindowsOsPrimitives(new Platform("Windows 11", "amd64"), KERNEL);
-
-    @AfterAll
-    static void close() {
-        KERNEL.close();
-    }
-
-    @Override
-    protected OsPrimitives os() {
-        return OS_LAYER;
-    }
-
-    @Override
-    protected boolean canRunChildJvm() {
-        return false; // the child would load the real provider, which is unsupported here
+    SimulatedWindowsConformanceTest() {
+        super(new SimulatedWindowsKernel(SimulatedWindowsKernel.Config.standard()),
+                kernel -> new WindowsOsPrimitives(new Platform("Windows 11", "amd64"), kernel));
     }
 }
