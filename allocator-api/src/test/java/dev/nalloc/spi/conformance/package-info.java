@@ -29,5 +29,13 @@
  * your provider must be registered for {@link java.util.ServiceLoader}
  * ({@code META-INF/services/dev.nalloc.spi.OsPrimitives}) under the name it reports. Override
  * {@code canRunChildJvm()} to skip it.
+ *
+ * <p>Also here: {@link dev.nalloc.spi.conformance.OsProviderConformance} (registration, and the
+ * refusals off the layer's own OS), {@link dev.nalloc.spi.conformance.EngineOnOsLayerConformance}
+ * (an engine's workload over the layer), and for layers tested over a simulated kernel
+ * {@link dev.nalloc.spi.conformance.SimulatedKernelConformance}, real memory to back it
+ * ({@link dev.nalloc.spi.conformance.SparseMemory}), what to report about the process
+ * ({@link dev.nalloc.spi.conformance.HostProcess}) and a way to skip inherited checks a simulation
+ * cannot answer ({@link dev.nalloc.spi.conformance.SkipInheritedTests}).
  */
 package dev.nalloc.spi.conformance;

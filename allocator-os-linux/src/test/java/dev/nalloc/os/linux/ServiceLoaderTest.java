@@ -2,6 +2,7 @@ package dev.nalloc.os.linux;
 
 import dev.nalloc.spi.OsPrimitives;
 import dev.nalloc.spi.Platform;
+import dev.nalloc.spi.conformance.OsProviderConformance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -13,14 +14,40 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-class ServiceLoaderTest {
+class ServiceLoaderTest extends OsProviderConformance {
 
-    @Test
-    void theProviderIsFoundByServiceLoader() {
-        assertTrue(OsPrimitives.available().stream().anyMatch(p -> p instanceof LinuxOsPrimitives),
-                "LinuxOsPrimitives is not among " + OsPrimitives.available());
-        assertInstanceOf(LinuxOsPrimitives.class, OsPrimitives.named("linux"));
-        assertInstanceOf(LinuxOsPrimitives.class, OsPrimitives.named("LINUX"));
+    @Override
+    protected OsPrimitives newProvider() {
+        return new LinuxOsPrimitives();
+    }
+
+    @Override
+    protected String expectedName() {
+        return "linux";
+    }
+
+    @Override
+    protected int expectedPriority() {
+        return 100;
+    }
+
+    @Override
+    protected boolean onItsOwnOs() {
+        Platform here = Platform.current();
+        return here.isLinux() && (here.isX64() || here.arch().equals("aarch64"));
+    }
+
+    @Override
+    protected String expectedReasonHere() {
+        Platform here = Platform.current();
+        return here.isLinux()
+                ? "architecture '" + here.arch() + "' is not supported (x86_64 and aarch64 are)"
+                : "not Linux (os.name is '" + here.osName() + "')";
+    }
+
+    @Override
+    protected String refusalMessage(String reason) {
+        return "the linux OS primitives cannot be used here: " + reason;
     }
 
     @Test

@@ -2,23 +2,45 @@ package dev.nalloc.os.windows;
 
 import dev.nalloc.spi.OsPrimitives;
 import dev.nalloc.spi.Platform;
+import dev.nalloc.spi.conformance.OsProviderConformance;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
-
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verifyNoInteractions;
 
-class WindowsSupportTest {
+class WindowsSupportTest extends OsProviderConformance {
+
+    @Override
+    protected OsPrimitives newProvider() {
+        return new WindowsOsPrimitives();
+    }
+
+    @Override
+    protected String expectedName() {
+        return "windows";
+    }
+
+    @Override
+    protected int expectedPriority() {
+        return 100;
+    }
+
+    @Override
+    protected boolean onItsOwnOs() {
+        return Platform.current().isWindows();
+    }
+
+    @Override
+    protected String expectedReasonHere() {
+        return "requires Windows (running " + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ")";
+    }
+
+    @Override
+    protected String refusalMessage(String reason) {
+        return "the windows OS layer is not supported here: " + reason;
+    }
 
     @Test
     void supportedOnWindowsOnBothArchitectures() {
@@ -41,35 +63,6 @@ class WindowsSupportTest {
     }
 
     @Test
-    @DisabledOnOs(OS.WINDOWS)
-    void theRealProviderSaysWhyNotOnThisMachine() {
-        WindowsOsPrimitives os = new WindowsOsPrimitives();
-        String expected = "requires Windows (running " + System.getProperty("os.name") + "/"
-                + System.getProperty("os.arch") + ")";
-        assertFalse(os.support().supported());
-        assertEquals(expected, os.support().reason());
-        assertEquals("windows", os.name());
-        assertEquals(100, os.priority());
-    }
-
-    @Test
-    @DisabledOnOs(OS.WINDOWS)
-    void theRealProviderRefusesEveryKernelOperationHere() {
-        WindowsOsPrimitives os = new WindowsOsPrimitives();
-        String message = "the windows OS layer is not supported here: " + os.support().reason();
-        for (Consumer<OsPrimitives> op : java.util.List.<Consumer<OsPrimitives>>of(
-                OsPrimitives::memoryConfig, p -> p.alloc(0, 1 << 16, 0, false, false), p -> p.free(1 << 16, 1 << 16),
-                p -> p.commit(1 << 16, 1 << 16), p -> p.decommit(1 << 16, 1 << 16), p -> p.reset(1 << 16, 1 << 16),
-                p -> p.reuse(1 << 16, 1 << 16), p -> p.protect(1 << 16, 1 << 16, true),
-                p -> p.setTransparentHugePages(true), p -> p.allocHugeOsPages(0, 1L << 30, -1),
-                OsPrimitives::numaNodeCount, OsPrimitives::currentNumaNode, OsPrimitives::processInfo,
-                p -> p.randomBytes(new byte[8]), p -> p.allocAligned(1 << 16, 1 << 16, false, false))) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> op.accept(os));
-            assertEquals(message, e.getMessage());
-        }
-    }
-
-    @Test
     void anUnsupportedProviderNeverCallsTheKernel() {
         Kernel32Calls calls = mock(Kernel32Calls.class);
         WindowsOsPrimitives os = new WindowsOsPrimitives(new Platform("Linux", "amd64"), calls);
@@ -81,42 +74,6 @@ class WindowsSupportTest {
         assertThrows(IllegalStateException.class, os::memoryConfig);
         assertThrows(IllegalStateException.class, () -> os.alloc(0, 1 << 16, 0, true, false));
         verifyNoInteractions(calls);
-    }
-
-    @Test
-    void serviceLoaderFindsTheProvider() {
-        OsPrimitives named = OsPrimitives.named("windows");
-        assertEquals(WindowsOsPrimitives.class, named.getClass());
-        assertTrue(OsPrimitives.available().stream().anyMatch(p -> p instanceof WindowsOsPrimitives));
-    }
-
-    @Test
-    void theClassPathRegistrationNamesTheProvider() throws IOException {
-        try (InputStream in = WindowsOsPrimitives.class.getResourceAsStream("/META-INF/services/dev.nalloc.spi.OsPrimitives")) {
-            assertTrue(in != null, "META-INF/services/dev.nalloc.spi.OsPrimitives is missing");
-            assertEquals(WindowsOsPrimitives.class.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8).trim());
-        }
-    }
-
-    @Test
-    void theModuleProvidesIt() {
-        Module module = WindowsOsPrimitives.class.getModule();
-        if (module.isNamed()) {
-            assertTrue(module.getDescriptor().provides().stream().anyMatch(p ->
-                    p.service().equals(OsPrimitives.class.getName())
-                            && p.providers().equals(java.util.List.of(WindowsOsPrimitives.class.getName()))));
-        }
-    }
-
-    @Test
-    @DisabledOnOs(OS.WINDOWS)
-    void bestDoesNotPickItHere() {
-        try {
-            OsPrimitives best = OsPrimitives.best();
-            assertFalse(best instanceof WindowsOsPrimitives, "the windows layer was chosen off Windows");
-        } catch (IllegalStateException e) {
-            assertTrue(e.getMessage().contains("windows (requires Windows (running "), e.getMessage());
-        }
     }
 
     @Test
