@@ -27,7 +27,7 @@ public final class NallocPeer implements AllocatorUnderTest {
         try {
             return new NallocPeer("nalloc", Allocator.global(), false);
         } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
-            throw new PeerUnavailableException(Peers.nallocHint(e), e);
+            throw new PeerUnavailableException(Peers.nallocHint("nalloc", e), e);
         }
     }
 
@@ -36,7 +36,7 @@ public final class NallocPeer implements AllocatorUnderTest {
         try {
             return new NallocPeer("nalloc-secure", Allocator.builder().mode(Mode.SECURE).build(), true);
         } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
-            throw new PeerUnavailableException(Peers.nallocHint(e), e);
+            throw new PeerUnavailableException(Peers.nallocHint("nalloc-secure", e), e);
         }
     }
 

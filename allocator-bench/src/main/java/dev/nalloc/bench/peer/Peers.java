@@ -59,8 +59,8 @@ public final class Peers {
     }
 
     /** The skip line when the Nalloc engine cannot be built. */
-    static String nallocHint(Throwable cause) {
-        return "nalloc: skipped — no usable Nalloc engine (" + cause.getMessage() + "); build and install it with: "
+    static String nallocHint(String peer, Throwable cause) {
+        return peer + ": skipped — no usable Nalloc engine (" + cause + "); build and install it with: "
                 + "mvn -B -q -pl allocator-api,allocator-os-linux,allocator-core install -DskipTests";
     }
 

@@ -52,7 +52,8 @@ public final class MLeak implements Workload {
                 long p = Workers.check(peer.calloc(WORDS, 8), peer, size);
                 for (int i = 0; i < WORDS; i++) {
                     if (NativeMemory.getLong(p + 8L * i) != 0) {
-                        throw new CorruptionException(String.format("calloc returned a non-zero block 0x%x", p));
+                        throw new CorruptionException(
+                                String.format("memory corruption: calloc returned a non-zero block 0x%x", p));
                     }
                 }
                 long tag = tags.incrementAndGet();

@@ -26,6 +26,14 @@ class PeersTest {
     }
 
     @Test
+    void aMissingNallocEngineIsOneSkipLineNamingTheVariantAndTheModulesToInstall() {
+        assertEquals("nalloc-secure: skipped — no usable Nalloc engine (java.lang.IllegalStateException: no Nalloc "
+                        + "engine found); build and install it with: "
+                        + "mvn -B -q -pl allocator-api,allocator-os-linux,allocator-core install -DskipTests",
+                Peers.nallocHint("nalloc-secure", new IllegalStateException("no Nalloc engine found")));
+    }
+
+    @Test
     void jemallocOutsideAPreloadedJvmIsSkippedWithThePreloadHint() {
         assumeTrue(!JemallocPeer.preloaded(), "this test JVM runs with jemalloc preloaded");
         PeerUnavailableException e = assertThrows(PeerUnavailableException.class, () -> Peers.open("jemalloc"));
