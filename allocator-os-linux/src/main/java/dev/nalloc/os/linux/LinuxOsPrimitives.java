@@ -1,5 +1,6 @@
 package dev.nalloc.os.linux;
 
+import dev.nalloc.spi.LargePageBackoff;
 import dev.nalloc.spi.OsPrimitives;
 import dev.nalloc.spi.Platform;
 import org.slf4j.Logger;
@@ -9,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import static dev.nalloc.os.linux.LinuxConstants.EAGAIN;
@@ -68,7 +68,7 @@ public final class LinuxOsPrimitives implements OsPrimitives {
     private final Function<String, LinuxSyscalls> syscalls;
     private volatile State state;
 
-    private final AtomicInteger largePageBackoff = new AtomicInteger();
+    private final LargePageBackoff largePages = new LargePageBackoff(LARGE_PAGE_BACKOFF);
     private volatile boolean madviseFreeUnsupported;
     private volatile boolean hugePages1GiBUnavailable;
     private volatile boolean transparentHugePagesDisabled;
@@ -168,7 +168,7 @@ public final class LinuxOsPrimitives implements OsPrimitives {
         int protection = commit ? PROT_READ_WRITE : PROT_NONE;
         int flags = MAP_PRIVATE | MAP_ANONYMOUS | (s.config().hasOvercommit() ? MAP_NORESERVE : 0);
         // MAP_HUGETLB pages are committed (and pinned) at once, so only committed requests use them.
-        if (allowLarge && commit && canUseLargePages(s, size, tryAlignment)) {
+        if (allowLarge && commit && largePages.shouldTry(size, tryAlignment, s.config().largePageSize())) {
             long p = mapLargePages(s, hintAddress, size, tryAlignment, protection, flags);
             if (p > 0) {
                 return new Allocation(p, size, true, true, 0);
@@ -185,24 +185,14 @@ public final class LinuxOsPrimitives implements OsPrimitives {
         return new Allocation(p, size, false, true, 0);
     }
 
-    private static boolean canUseLargePages(State s, long size, long tryAlignment) {
-        long large = s.config().largePageSize();
-        return large > 0 && size % large == 0 && tryAlignment > 1 && tryAlignment % large == 0;
-    }
-
     /** A MAP_HUGETLB mapping, or 0; after a failure the next few requests do not try again. */
     private long mapLargePages(State s, long hintAddress, long size, long tryAlignment, int protection, int flags) {
-        int backoff = largePageBackoff.get();
-        if (backoff > 0) {
-            largePageBackoff.compareAndSet(backoff, backoff - 1);
-            return 0;
-        }
         // MAP_NORESERVE with MAP_HUGETLB makes faults fail with SIGBUS when the pool runs dry.
         int largeFlags = (flags & ~MAP_NORESERVE) | MAP_HUGETLB | hugePageSizeFlag(s.config().largePageSize());
         long hint = hintAddress != 0 ? hintAddress : s.hints().hint(tryAlignment, size);
         long p = s.sys().mmap(hint, size, protection, largeFlags);
         if (p < 0) {
-            largePageBackoff.set(LARGE_PAGE_BACKOFF);
+            largePages.failed();
             LOG.debug("nalloc: large OS pages unavailable ({}); using regular pages", Errno.describe((int) -p));
             return 0;
         }

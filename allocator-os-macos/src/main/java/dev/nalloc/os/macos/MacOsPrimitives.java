@@ -1,5 +1,6 @@
 package dev.nalloc.os.macos;
 
+import dev.nalloc.spi.LargePageBackoff;
 import dev.nalloc.spi.OsPrimitives;
 import dev.nalloc.spi.Platform;
 
@@ -7,7 +8,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -39,7 +39,7 @@ public final class MacOsPrimitives implements OsPrimitives {
     private final Platform platform;
     private final DarwinCalls calls;
     private final Support support;
-    private final AtomicInteger largePageBackoff = new AtomicInteger();
+    private final LargePageBackoff largePages = new LargePageBackoff(LARGE_PAGE_BACKOFF);
     private volatile MemoryConfig memoryConfig;
     private volatile SecureRandom fallbackRandom;
 
@@ -146,37 +146,19 @@ public final class MacOsPrimitives implements OsPrimitives {
         int prot = commit ? Darwin.PROT_READ | Darwin.PROT_WRITE : Darwin.PROT_NONE;
         int flags = Darwin.MAP_PRIVATE | Darwin.MAP_ANON | Darwin.MAP_NORESERVE;
         int fd = Darwin.vmMakeTag(Darwin.NALLOC_VM_TAG);
-        if (allowLarge && commit && canUseLargePages(size, tryAlignment) && largePageTurn()) {
+        if (allowLarge && commit && largePages.shouldTry(size, tryAlignment, memoryConfig().largePageSize())) {
             long p = os.mmap(hintAddress, size, prot, flags & ~Darwin.MAP_NORESERVE,
                     fd | Darwin.VM_FLAGS_SUPERPAGE_SIZE_2MB, 0);
             if (p != Darwin.MAP_FAILED) {
                 return new Allocation(p, size, true, true, 0);
             }
-            largePageBackoff.set(LARGE_PAGE_BACKOFF); // not configured or no free superpages: stop trying for a while
+            largePages.failed(); // not configured or no free superpages: stop trying for a while
         }
         long p = os.mmap(hintAddress, size, prot, flags, fd, 0);
         if (p == Darwin.MAP_FAILED) {
             return Allocation.failed(os.errno());
         }
         return new Allocation(p, size, false, true, 0);
-    }
-
-    private boolean canUseLargePages(long size, long alignment) {
-        long large = memoryConfig().largePageSize();
-        return large > 0 && size % large == 0 && alignment > 0 && alignment % large == 0;
-    }
-
-    /** True unless a recent superpage failure still holds large requests back (then counts one down). */
-    private boolean largePageTurn() {
-        while (true) {
-            int left = largePageBackoff.get();
-            if (left == 0) {
-                return true;
-            }
-            if (largePageBackoff.compareAndSet(left, left - 1)) {
-                return false;
-            }
-        }
     }
 
     @Override

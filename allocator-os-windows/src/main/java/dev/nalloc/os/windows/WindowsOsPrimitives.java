@@ -1,5 +1,6 @@
 package dev.nalloc.os.windows;
 
+import dev.nalloc.spi.LargePageBackoff;
 import dev.nalloc.spi.OsPrimitives;
 import dev.nalloc.spi.Platform;
 
@@ -7,7 +8,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -50,7 +50,7 @@ public final class WindowsOsPrimitives implements OsPrimitives {
     private final Kernel32Calls calls;
     private final Support support;
     private final LockMemoryPrivilege lockMemory;
-    private final AtomicInteger largePageBackoff = new AtomicInteger();
+    private final LargePageBackoff largePages = new LargePageBackoff(LARGE_PAGE_BACKOFF);
     private volatile MemoryConfig memoryConfig;
     private volatile int numaNodes;
     private volatile SecureRandom fallbackRandom;
@@ -154,14 +154,14 @@ public final class WindowsOsPrimitives implements OsPrimitives {
         }
         int type = Win32.MEM_RESERVE | (commit ? Win32.MEM_COMMIT : 0);
         // Large pages must be reserved and committed at once.
-        if (allowLarge && commit && canUseLargePages(size, tryAlignment) && largePageTurn()) {
+        if (allowLarge && commit && largePages.shouldTry(size, tryAlignment, memoryConfig().largePageSize())) {
             if (lockMemory.ensureHeld()) {
                 long p = reserve(os, hintAddress, size, tryAlignment, type | Win32.MEM_LARGE_PAGES);
                 if (p != 0) {
                     return new Allocation(p, size, true, true, 0);
                 }
             }
-            largePageBackoff.set(LARGE_PAGE_BACKOFF);
+            largePages.failed();
         }
         long p = reserve(os, hintAddress, size, tryAlignment, type);
         if (p == 0) {
@@ -206,23 +206,6 @@ public final class WindowsOsPrimitives implements OsPrimitives {
             p = os.virtualAlloc(0, size, type, Win32.PAGE_READWRITE);
         }
         return p;
-    }
-
-    private boolean canUseLargePages(long size, long alignment) {
-        long large = memoryConfig().largePageSize();
-        return large > 0 && size % large == 0 && alignment > 0 && alignment % large == 0;
-    }
-
-    private boolean largePageTurn() {
-        while (true) {
-            int left = largePageBackoff.get();
-            if (left == 0) {
-                return true;
-            }
-            if (largePageBackoff.compareAndSet(left, left - 1)) {
-                return false;
-            }
-        }
     }
 
     /**
