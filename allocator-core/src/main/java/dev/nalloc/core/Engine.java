@@ -15,7 +15,6 @@ import dev.nalloc.spi.AllocatorConfig;
 import dev.nalloc.spi.ErrorHandler;
 import dev.nalloc.spi.PurgePolicy;
 
-import org.slf4j.LoggerFactory;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,10 +59,6 @@ final class Engine implements HeapContext {
         this.genericCollect = Math.max(1, o.get(Option.GENERIC_COLLECT));
         this.eagerCommit = o.isEnabled(Option.EAGER_COMMIT);
         this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);
-        if (config.mode() != dev.nalloc.api.Mode.FAST) {
-            LoggerFactory.getLogger("dev.nalloc").warn("nalloc: mode {} is accepted but its checks are not implemented"
-                    + " yet; this instance runs with FAST behaviour", config.mode());
-        }
         this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(o);
         this.purgeDecommits = purge.decommits();
     }

@@ -35,6 +35,7 @@ final class NallocAllocator implements Allocator {
     private HeapSlot slot = HeapSlot.EMPTY;
 
     NallocAllocator(AllocatorConfig config) {
+        NallocProvider.requireImplemented(config.mode());
         if (config.freeListEncoding() != null && config.freeListEncoding() != dev.nalloc.spi.FreeListEncoding.PLAIN) {
             throw new UnsupportedOperationException("nalloc: encoded free lists (secure mode) are not implemented yet");
         }
