@@ -1,12 +1,11 @@
 package dev.nalloc.os.macos;
 
 import dev.nalloc.spi.LargePageBackoff;
-import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.PlatformOsPrimitives;
 import dev.nalloc.spi.Platform;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.security.SecureRandom;
 import java.time.Instant;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -23,7 +22,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * constructs without touching native code and {@link #support()} says why it cannot be used; every
  * operation that would need the kernel then throws {@link IllegalStateException}.
  */
-public final class MacOsPrimitives implements OsPrimitives {
+public final class MacOsPrimitives extends PlatformOsPrimitives {
 
     /** The priority every built-in OS layer uses; only one of them is supported on a given OS. */
     public static final int PRIORITY = 100;
@@ -36,12 +35,8 @@ public final class MacOsPrimitives implements OsPrimitives {
     /** After a superpage mmap fails, this many large requests go straight to regular pages. */
     static final int LARGE_PAGE_BACKOFF = 8;
 
-    private final Platform platform;
     private final DarwinCalls calls;
-    private final Support support;
     private final LargePageBackoff largePages = new LargePageBackoff(LARGE_PAGE_BACKOFF);
-    private volatile MemoryConfig memoryConfig;
-    private volatile SecureRandom fallbackRandom;
 
     /** The provider ServiceLoader creates: the running platform and the real libSystem. */
     public MacOsPrimitives() {
@@ -49,9 +44,8 @@ public final class MacOsPrimitives implements OsPrimitives {
     }
 
     MacOsPrimitives(Platform platform, DarwinCalls calls) {
-        this.platform = platform;
+        super("macos", PRIORITY, platform, supportOn(platform));
         this.calls = calls;
-        this.support = supportOn(platform);
     }
 
     static Support supportOn(Platform platform) {
@@ -64,51 +58,25 @@ public final class MacOsPrimitives implements OsPrimitives {
         return Support.yes();
     }
 
-    @Override
-    public String name() {
-        return "macos";
-    }
-
-    @Override
-    public int priority() {
-        return PRIORITY;
-    }
-
-    @Override
-    public Support support() {
-        return support;
-    }
-
     private DarwinCalls calls() {
-        if (!support.supported()) {
-            throw new IllegalStateException("the macos OS layer is not supported here: " + support.reason());
-        }
+        requireSupported();
         return calls;
     }
 
     // ------------------------------------------------------------------ configuration
 
     @Override
-    public MemoryConfig memoryConfig() {
-        MemoryConfig config = memoryConfig;
-        if (config == null) {
-            config = detectMemoryConfig();
-            memoryConfig = config;
-        }
-        return config;
-    }
-
-    private MemoryConfig detectMemoryConfig() {
-        DarwinCalls os = calls();
+    protected MemoryConfig detectMemoryConfig() {
+        DarwinCalls os = calls;
         long pageSize = sysctlNumber(os, "hw.pagesize");
         if (pageSize <= 0 || Long.bitCount(pageSize) != 1) {
-            pageSize = platform.isArm64() ? 16 * 1024 : 4 * 1024;
+            pageSize = platform().isArm64() ? 16 * 1024 : 4 * 1024;
         }
         long physical = sysctlNumber(os, "hw.memsize");
         if (physical <= 0) {
             physical = DEFAULT_PHYSICAL_MEMORY;
         }
-        long largePageSize = platform.isX64() ? SUPERPAGE_SIZE : 0; // Apple silicon has no superpages
+        long largePageSize = platform().isX64() ? SUPERPAGE_SIZE : 0; // Apple silicon has no superpages
         // mimalloc assumes overcommit wherever it cannot detect it (macOS has no commit limit).
         return new MemoryConfig(pageSize, largePageSize, pageSize, physical, 47, true, true, true);
     }
@@ -132,15 +100,10 @@ public final class MacOsPrimitives implements OsPrimitives {
 
     // ------------------------------------------------------------------ virtual memory
 
-    private boolean badRange(long address, long size) {
-        long pageSize = memoryConfig().pageSize();
-        return size <= 0 || (size & (pageSize - 1)) != 0 || (address & (pageSize - 1)) != 0;
-    }
-
     @Override
     public Allocation alloc(long hintAddress, long size, long tryAlignment, boolean commit, boolean allowLarge) {
         DarwinCalls os = calls();
-        if (badRange(hintAddress, size)) {
+        if (!isPageRange(hintAddress, size)) {
             return Allocation.failed(Darwin.EINVAL);
         }
         int prot = commit ? Darwin.PROT_READ | Darwin.PROT_WRITE : Darwin.PROT_NONE;
@@ -164,7 +127,7 @@ public final class MacOsPrimitives implements OsPrimitives {
     @Override
     public int free(long address, long size) {
         DarwinCalls os = calls();
-        if (address == 0 || badRange(address, size)) {
+        if (address == 0 || !isPageRange(address, size)) {
             return Darwin.EINVAL;
         }
         return os.munmap(address, size) == 0 ? 0 : os.errno();
@@ -173,7 +136,7 @@ public final class MacOsPrimitives implements OsPrimitives {
     @Override
     public CommitResult commit(long address, long size) {
         DarwinCalls os = calls();
-        if (address == 0 || badRange(address, size)) {
+        if (address == 0 || !isPageRange(address, size)) {
             return new CommitResult(Darwin.EINVAL, false);
         }
         // mprotect does not zero: the range may have been partly committed already.
@@ -184,7 +147,7 @@ public final class MacOsPrimitives implements OsPrimitives {
     @Override
     public DecommitResult decommit(long address, long size) {
         DarwinCalls os = calls();
-        if (address == 0 || badRange(address, size)) {
+        if (address == 0 || !isPageRange(address, size)) {
             return new DecommitResult(Darwin.EINVAL, false);
         }
         // The pages stay accessible (no recommit needed); REUSABLE drops them from the footprint at once.
@@ -194,7 +157,7 @@ public final class MacOsPrimitives implements OsPrimitives {
     @Override
     public int reset(long address, long size) {
         DarwinCalls os = calls();
-        if (address == 0 || badRange(address, size)) {
+        if (address == 0 || !isPageRange(address, size)) {
             return Darwin.EINVAL;
         }
         return adviseDiscard(os, address, size);
@@ -211,7 +174,7 @@ public final class MacOsPrimitives implements OsPrimitives {
     @Override
     public int reuse(long address, long size) {
         DarwinCalls os = calls();
-        if (address == 0 || badRange(address, size)) {
+        if (address == 0 || !isPageRange(address, size)) {
             return Darwin.EINVAL;
         }
         return os.madvise(address, size, Darwin.MADV_FREE_REUSE) == 0 ? 0 : os.errno();
@@ -220,7 +183,7 @@ public final class MacOsPrimitives implements OsPrimitives {
     @Override
     public int protect(long address, long size, boolean protect) {
         DarwinCalls os = calls();
-        if (address == 0 || badRange(address, size)) {
+        if (address == 0 || !isPageRange(address, size)) {
             return Darwin.EINVAL;
         }
         int prot = protect ? Darwin.PROT_NONE : Darwin.PROT_READ | Darwin.PROT_WRITE;
@@ -337,22 +300,8 @@ public final class MacOsPrimitives implements OsPrimitives {
         }
     }
 
-    private SecureRandom fallbackRandom() {
-        SecureRandom random = fallbackRandom;
-        if (random == null) {
-            random = new SecureRandom();
-            fallbackRandom = random;
-        }
-        return random;
-    }
-
     @Override
     public String describeError(int error) {
         return DarwinErrors.describe(error);
-    }
-
-    @Override
-    public String toString() {
-        return "MacOsPrimitives[" + platform + ", " + support.reason() + "]";
     }
 }

@@ -1,12 +1,11 @@
 package dev.nalloc.os.windows;
 
 import dev.nalloc.spi.LargePageBackoff;
-import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.spi.PlatformOsPrimitives;
 import dev.nalloc.spi.Platform;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.security.SecureRandom;
 import java.time.Instant;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -32,7 +31,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * constructs without touching native code and {@link #support()} says why it cannot be used; every
  * operation that would need the kernel then throws {@link IllegalStateException}.
  */
-public final class WindowsOsPrimitives implements OsPrimitives {
+public final class WindowsOsPrimitives extends PlatformOsPrimitives {
 
     /** The priority every built-in OS layer uses; only one of them is supported on a given OS. */
     public static final int PRIORITY = 100;
@@ -46,14 +45,10 @@ public final class WindowsOsPrimitives implements OsPrimitives {
     /** After a large-page allocation fails (it makes VirtualAlloc slow), this many large requests skip it. */
     static final int LARGE_PAGE_BACKOFF = 10;
 
-    private final Platform platform;
     private final Kernel32Calls calls;
-    private final Support support;
     private final LockMemoryPrivilege lockMemory;
     private final LargePageBackoff largePages = new LargePageBackoff(LARGE_PAGE_BACKOFF);
-    private volatile MemoryConfig memoryConfig;
     private volatile int numaNodes;
-    private volatile SecureRandom fallbackRandom;
     /** Set once VirtualAlloc2 turned out missing (Windows before 10 1803). */
     private volatile boolean noVirtualAlloc2;
 
@@ -63,9 +58,8 @@ public final class WindowsOsPrimitives implements OsPrimitives {
     }
 
     WindowsOsPrimitives(Platform platform, Kernel32Calls calls) {
-        this.platform = platform;
+        super("windows", PRIORITY, platform, supportOn(platform));
         this.calls = calls;
-        this.support = supportOn(platform);
         this.lockMemory = new LockMemoryPrivilege(calls);
     }
 
@@ -79,42 +73,16 @@ public final class WindowsOsPrimitives implements OsPrimitives {
         return Support.yes();
     }
 
-    @Override
-    public String name() {
-        return "windows";
-    }
-
-    @Override
-    public int priority() {
-        return PRIORITY;
-    }
-
-    @Override
-    public Support support() {
-        return support;
-    }
-
     private Kernel32Calls calls() {
-        if (!support.supported()) {
-            throw new IllegalStateException("the windows OS layer is not supported here: " + support.reason());
-        }
+        requireSupported();
         return calls;
     }
 
     // ------------------------------------------------------------------ configuration
 
     @Override
-    public MemoryConfig memoryConfig() {
-        MemoryConfig config = memoryConfig;
-        if (config == null) {
-            config = detectMemoryConfig();
-            memoryConfig = config;
-        }
-        return config;
-    }
-
-    private MemoryConfig detectMemoryConfig() {
-        Kernel32Calls os = calls();
+    protected MemoryConfig detectMemoryConfig() {
+        Kernel32Calls os = calls;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(WindowsStructs.SYSTEM_INFO);
             os.getSystemInfo(info);
@@ -141,15 +109,10 @@ public final class WindowsOsPrimitives implements OsPrimitives {
 
     // ------------------------------------------------------------------ virtual memory
 
-    private boolean badRange(long address, long size) {
-        long pageSize = memoryConfig().pageSize();
-        return size <= 0 || (size & (pageSize - 1)) != 0 || (address & (pageSize - 1)) != 0;
-    }
-
     @Override
     public Allocation alloc(long hintAddress, long size, long tryAlignment, boolean commit, boolean allowLarge) {
         Kernel32Calls os = calls();
-        if (badRange(0, size) || (hintAddress & (memoryConfig().allocGranularity() - 1)) != 0) {
+        if (!isPageRange(0, size) || (hintAddress & (memoryConfig().allocGranularity() - 1)) != 0) {
             return Allocation.failed(Win32.ERROR_INVALID_PARAMETER);
         }
         int type = Win32.MEM_RESERVE | (commit ? Win32.MEM_COMMIT : 0);
@@ -215,7 +178,7 @@ public final class WindowsOsPrimitives implements OsPrimitives {
     @Override
     public int free(long address, long size) {
         Kernel32Calls os = calls();
-        if (address == 0 || badRange(address, size)) {
+        if (address == 0 || !isPageRange(address, size)) {
             return Win32.ERROR_INVALID_PARAMETER;
         }
         int refused = checkWholeReservation(os, address, size);
@@ -253,7 +216,7 @@ public final class WindowsOsPrimitives implements OsPrimitives {
     @Override
     public CommitResult commit(long address, long size) {
         Kernel32Calls os = calls();
-        if (address == 0 || badRange(address, size)) {
+        if (address == 0 || !isPageRange(address, size)) {
             return new CommitResult(Win32.ERROR_INVALID_PARAMETER, false);
         }
         // Fresh pages are zero, but the range may have been partly committed already.
@@ -264,7 +227,7 @@ public final class WindowsOsPrimitives implements OsPrimitives {
     @Override
     public DecommitResult decommit(long address, long size) {
         Kernel32Calls os = calls();
-        if (address == 0 || badRange(address, size)) {
+        if (address == 0 || !isPageRange(address, size)) {
             return new DecommitResult(Win32.ERROR_INVALID_PARAMETER, true);
         }
         int ok = os.virtualFree(address, size, Win32.MEM_DECOMMIT);
@@ -275,7 +238,7 @@ public final class WindowsOsPrimitives implements OsPrimitives {
     @Override
     public int reset(long address, long size) {
         Kernel32Calls os = calls();
-        if (address == 0 || badRange(address, size)) {
+        if (address == 0 || !isPageRange(address, size)) {
             return Win32.ERROR_INVALID_PARAMETER;
         }
         return os.virtualAlloc(address, size, Win32.MEM_RESET, Win32.PAGE_READWRITE) != 0 ? 0 : os.getLastError();
@@ -284,7 +247,7 @@ public final class WindowsOsPrimitives implements OsPrimitives {
     @Override
     public int reuse(long address, long size) {
         calls();
-        if (address == 0 || badRange(address, size)) {
+        if (address == 0 || !isPageRange(address, size)) {
             return Win32.ERROR_INVALID_PARAMETER;
         }
         return 0; // MEM_RESET memory is usable as is
@@ -293,7 +256,7 @@ public final class WindowsOsPrimitives implements OsPrimitives {
     @Override
     public int protect(long address, long size, boolean protect) {
         Kernel32Calls os = calls();
-        if (address == 0 || badRange(address, size)) {
+        if (address == 0 || !isPageRange(address, size)) {
             return Win32.ERROR_INVALID_PARAMETER;
         }
         try (Arena arena = Arena.ofConfined()) {
@@ -442,22 +405,8 @@ public final class WindowsOsPrimitives implements OsPrimitives {
         }
     }
 
-    private SecureRandom fallbackRandom() {
-        SecureRandom random = fallbackRandom;
-        if (random == null) {
-            random = new SecureRandom();
-            fallbackRandom = random;
-        }
-        return random;
-    }
-
     @Override
     public String describeError(int error) {
         return Win32Errors.describe(error);
-    }
-
-    @Override
-    public String toString() {
-        return "WindowsOsPrimitives[" + platform + ", " + support.reason() + "]";
     }
 }
