@@ -8,7 +8,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,7 +24,16 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * under its name on the class path and the module path, and on any other OS it says why it cannot
  * be used, refuses every operation that would need the kernel with one exact message, and
  * {@link OsPrimitives#best()} passes it over. Extend it once per OS layer; the checks for "any
- * other OS" are skipped (as aborted) on the layer's own OS.
+ * other OS" are skipped (as aborted) on the layer's own OS:
+ *
+ * <pre>{@code
+ * class MyOsProviderTest extends OsProviderConformance {
+ *     MyOsProviderTest() {
+ *         super(MyOsPrimitives::new, "myos", 100, Platform.current().osName().equals("MyOS"),
+ *                 "requires MyOS (running " + Platform.current() + ")", "the myos OS layer is not supported here: ");
+ *     }
+ * }
+ * }</pre>
  */
 public abstract class OsProviderConformance {
 
@@ -30,23 +41,35 @@ public abstract class OsProviderConformance {
         JUnitAccess.openThisPackage();
     }
 
-    /** A fresh provider as ServiceLoader creates it: the running platform and the real kernel. */
-    protected abstract OsPrimitives newProvider();
+    private final Supplier<? extends OsPrimitives> newProvider;
+    private final String name;
+    private final int priority;
+    private final boolean onItsOwnOs;
+    private final String reasonHere;
+    private final String refusalPrefix;
 
-    /** The name the provider reports and is registered under. */
-    protected abstract String expectedName();
+    /**
+     * @param newProvider   makes the provider as ServiceLoader does: the running platform and the real kernel
+     * @param name          the name the provider reports and is registered under
+     * @param priority      the priority it reports
+     * @param onItsOwnOs    whether this JVM runs on the OS (and architecture) the layer serves
+     * @param reasonHere    the exact reason it gives for not being usable on this machine (checked off its own OS)
+     * @param refusalPrefix what the message of the {@link IllegalStateException} a kernel operation throws
+     *                      when unsupported says before the reason
+     */
+    protected OsProviderConformance(Supplier<? extends OsPrimitives> newProvider, String name, int priority,
+                                    boolean onItsOwnOs, String reasonHere, String refusalPrefix) {
+        this.newProvider = Objects.requireNonNull(newProvider, "newProvider");
+        this.name = Objects.requireNonNull(name, "name");
+        this.priority = priority;
+        this.onItsOwnOs = onItsOwnOs;
+        this.reasonHere = Objects.requireNonNull(reasonHere, "reasonHere");
+        this.refusalPrefix = Objects.requireNonNull(refusalPrefix, "refusalPrefix");
+    }
 
-    /** The priority the provider reports. */
-    protected abstract int expectedPriority();
-
-    /** Whether this JVM runs on the OS (and architecture) the layer serves. */
-    protected abstract boolean onItsOwnOs();
-
-    /** The exact reason the provider gives for not being usable on this machine (called off its own OS). */
-    protected abstract String expectedReasonHere();
-
-    /** The exact message of the {@link IllegalStateException} a kernel operation throws when unsupported. */
-    protected abstract String refusalMessage(String reason);
+    private OsPrimitives newProvider() {
+        return newProvider.get();
+    }
 
     private Class<? extends OsPrimitives> providerClass() {
         return newProvider().getClass();
@@ -55,8 +78,8 @@ public abstract class OsProviderConformance {
     @Test
     void serviceLoaderFindsTheProvider() {
         Class<? extends OsPrimitives> type = providerClass();
-        assertEquals(type, OsPrimitives.named(expectedName()).getClass());
-        assertEquals(type, OsPrimitives.named(expectedName().toUpperCase(Locale.ROOT)).getClass(),
+        assertEquals(type, OsPrimitives.named(name).getClass());
+        assertEquals(type, OsPrimitives.named(name.toUpperCase(Locale.ROOT)).getClass(),
                 "names are looked up ignoring case");
         assertTrue(OsPrimitives.available().stream().anyMatch(type::isInstance),
                 () -> type.getSimpleName() + " is not among " + OsPrimitives.available());
@@ -84,19 +107,19 @@ public abstract class OsProviderConformance {
 
     @Test
     void theRealProviderSaysWhyNotOnThisMachine() {
-        assumeFalse(onItsOwnOs(), "runs only off the layer's own OS");
+        assumeFalse(onItsOwnOs, "runs only off the layer's own OS");
         OsPrimitives os = newProvider();
         assertFalse(os.support().supported());
-        assertEquals(expectedReasonHere(), os.support().reason());
-        assertEquals(expectedName(), os.name());
-        assertEquals(expectedPriority(), os.priority());
+        assertEquals(reasonHere, os.support().reason());
+        assertEquals(name, os.name());
+        assertEquals(priority, os.priority());
     }
 
     @Test
     void theRealProviderRefusesEveryKernelOperationHere() {
-        assumeFalse(onItsOwnOs(), "runs only off the layer's own OS");
+        assumeFalse(onItsOwnOs, "runs only off the layer's own OS");
         OsPrimitives os = newProvider();
-        String message = refusalMessage(os.support().reason());
+        String message = refusalPrefix + os.support().reason();
         for (Consumer<OsPrimitives> op : List.<Consumer<OsPrimitives>>of(
                 OsPrimitives::memoryConfig, p -> p.alloc(0, 1 << 16, 0, false, false), p -> p.free(1 << 16, 1 << 16),
                 p -> p.commit(1 << 16, 1 << 16), p -> p.decommit(1 << 16, 1 << 16), p -> p.reset(1 << 16, 1 << 16),
@@ -111,14 +134,14 @@ public abstract class OsProviderConformance {
 
     @Test
     void bestDoesNotPickItHere() {
-        assumeFalse(onItsOwnOs(), "runs only off the layer's own OS");
+        assumeFalse(onItsOwnOs, "runs only off the layer's own OS");
         Class<? extends OsPrimitives> type = providerClass();
         try {
             OsPrimitives best = OsPrimitives.best();
-            assertFalse(type.isInstance(best), () -> "the " + expectedName() + " layer was chosen on "
+            assertFalse(type.isInstance(best), () -> "the " + name + " layer was chosen on "
                     + System.getProperty("os.name"));
         } catch (IllegalStateException e) {
-            assertTrue(e.getMessage().contains(expectedName() + " (" + expectedReasonHere() + ")"), e.getMessage());
+            assertTrue(e.getMessage().contains(name + " (" + reasonHere + ")"), e.getMessage());
         }
     }
 }

@@ -16,38 +16,20 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 class ServiceLoaderTest extends OsProviderConformance {
 
-    @Override
-    protected OsPrimitives newProvider() {
-        return new LinuxOsPrimitives();
+    ServiceLoaderTest() {
+        super(LinuxOsPrimitives::new, "linux", 100, onLinuxHere(), reasonHere(), "the linux OS primitives cannot be used here: ");
     }
 
-    @Override
-    protected String expectedName() {
-        return "linux";
-    }
-
-    @Override
-    protected int expectedPriority() {
-        return 100;
-    }
-
-    @Override
-    protected boolean onItsOwnOs() {
+    private static boolean onLinuxHere() {
         Platform here = Platform.current();
         return here.isLinux() && (here.isX64() || here.arch().equals("aarch64"));
     }
 
-    @Override
-    protected String expectedReasonHere() {
+    private static String reasonHere() {
         Platform here = Platform.current();
         return here.isLinux()
                 ? "architecture '" + here.arch() + "' is not supported (x86_64 and aarch64 are)"
                 : "not Linux (os.name is '" + here.osName() + "')";
-    }
-
-    @Override
-    protected String refusalMessage(String reason) {
-        return "the linux OS primitives cannot be used here: " + reason;
     }
 
     @Test

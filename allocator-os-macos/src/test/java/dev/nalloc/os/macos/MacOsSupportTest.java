@@ -12,34 +12,10 @@ import static org.mockito.Mockito.verifyNoInteractions;
 
 class MacOsSupportTest extends OsProviderConformance {
 
-    @Override
-    protected OsPrimitives newProvider() {
-        return new MacOsPrimitives();
-    }
-
-    @Override
-    protected String expectedName() {
-        return "macos";
-    }
-
-    @Override
-    protected int expectedPriority() {
-        return 100;
-    }
-
-    @Override
-    protected boolean onItsOwnOs() {
-        return Platform.current().isMacOs();
-    }
-
-    @Override
-    protected String expectedReasonHere() {
-        return "requires macOS (running " + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ")";
-    }
-
-    @Override
-    protected String refusalMessage(String reason) {
-        return "the macos OS layer is not supported here: " + reason;
+    MacOsSupportTest() {
+        super(MacOsPrimitives::new, "macos", 100, Platform.current().isMacOs(),
+                "requires macOS (running " + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ")",
+                "the macos OS layer is not supported here: ");
     }
 
     @Test

@@ -12,34 +12,10 @@ import static org.mockito.Mockito.verifyNoInteractions;
 
 class WindowsSupportTest extends OsProviderConformance {
 
-    @Override
-    protected OsPrimitives newProvider() {
-        return new WindowsOsPrimitives();
-    }
-
-    @Override
-    protected String expectedName() {
-        return "windows";
-    }
-
-    @Override
-    protected int expectedPriority() {
-        return 100;
-    }
-
-    @Override
-    protected boolean onItsOwnOs() {
-        return Platform.current().isWindows();
-    }
-
-    @Override
-    protected String expectedReasonHere() {
-        return "requires Windows (running " + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ")";
-    }
-
-    @Override
-    protected String refusalMessage(String reason) {
-        return "the windows OS layer is not supported here: " + reason;
+    WindowsSupportTest() {
+        super(WindowsOsPrimitives::new, "windows", 100, Platform.current().isWindows(),
+                "requires Windows (running " + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ")",
+                "the windows OS layer is not supported here: ");
     }
 
     @Test
