@@ -1,6 +1,7 @@
 package dev.nalloc.os.macos;
 
 import dev.nalloc.spi.conformance.HostProcess;
+import dev.nalloc.spi.conformance.SimulatedAddressSpace;
 import dev.nalloc.spi.conformance.SparseMemory;
 
 import java.lang.foreign.MemorySegment;
@@ -69,11 +70,10 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
 
     private final Config config;
     private final SparseMemory memory;
+    private final SimulatedAddressSpace space;
     private final byte[] pages;
-    private final int pageShift;
     private final ThreadLocal<int[]> errno = ThreadLocal.withInitial(() -> new int[1]);
     private final SecureRandom entropy = new SecureRandom();
-    private long cursor;
     private long peakResident;
     private long footprintPages;
     private long peakFootprintPages;
@@ -82,10 +82,9 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
     SimulatedDarwinKernel(Config config) {
         this.config = config;
         this.memory = new SparseMemory(config.capacity());
-        this.pages = new byte[Math.toIntExact(config.capacity() / config.pageSize())];
-        this.pageShift = Long.numberOfTrailingZeros(config.pageSize());
         // Start one page in, so that the first mappings are not accidentally aligned to everything.
-        this.cursor = config.pageSize();
+        this.space = new SimulatedAddressSpace(memory, config.pageSize(), config.pageSize());
+        this.pages = new byte[space.pageCount()];
     }
 
     Config config() {
@@ -139,22 +138,22 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
             if ((address & (alignment - 1)) != 0) {
                 return failAddress(Darwin.EINVAL);
             }
-            if (!inside(address, size)) {
+            if (!space.inside(address, size)) {
                 return failAddress(Darwin.ENOMEM);
             }
             start = address;
-        } else if (address != 0 && (address & (alignment - 1)) == 0 && inside(address, size) && isFree(address, size)) {
+        } else if (address != 0 && (address & (alignment - 1)) == 0 && space.inside(address, size) && isFree(address, size)) {
             start = address; // a free hint is honoured
         } else {
-            start = findFree(size, alignment);
+            start = space.findFree(size, alignment, i -> (pages[i] & MAPPED) != 0);
             if (start == 0) {
                 return failAddress(Darwin.ENOMEM);
             }
         }
         byte flagsForPage = (byte) (MAPPED | protBits(prot));
-        forPages(start, size, i -> {
+        space.forPages(start, size, i -> {
             if ((pages[i] & DIRTY) != 0) {
-                memory.zero(addressOf(i), config.pageSize()); // fresh anonymous memory reads as zero
+                memory.zero(space.addressOf(i), config.pageSize()); // fresh anonymous memory reads as zero
             }
             setPage(i, flagsForPage | ((prot & Darwin.PROT_WRITE) != 0 ? DIRTY : 0));
         });
@@ -167,10 +166,10 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
             return fail(Darwin.EINVAL);
         }
         long size = roundUpToPage(length);
-        if (size < 0 || !inside(address, size)) {
+        if (size < 0 || !space.inside(address, size)) {
             return fail(Darwin.EINVAL);
         }
-        forPages(address, size, i -> setPage(i, pages[i] & DIRTY)); // the page may still hold old bytes
+        space.forPages(address, size, i -> setPage(i, pages[i] & DIRTY)); // the page may still hold old bytes
         return 0;
     }
 
@@ -181,10 +180,10 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
             return fail(Darwin.EINVAL);
         }
         long size = roundUpToPage(length);
-        if (size < 0 || !inside(address, size) || !allMapped(address, size)) {
+        if (size < 0 || !space.inside(address, size) || !allMapped(address, size)) {
             return fail(Darwin.ENOMEM);
         }
-        forPages(address, size, i -> setPage(i, (pages[i] & (MAPPED | DIRTY | REUSABLE)) | protBits(prot)
+        space.forPages(address, size, i -> setPage(i, (pages[i] & (MAPPED | DIRTY | REUSABLE)) | protBits(prot)
                 | ((prot & Darwin.PROT_WRITE) != 0 ? DIRTY : 0)));
         return 0;
     }
@@ -195,7 +194,7 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
             return fail(Darwin.EINVAL);
         }
         long size = roundUpToPage(length);
-        if (size < 0 || !inside(address, size) || !allMapped(address, size)) {
+        if (size < 0 || !space.inside(address, size) || !allMapped(address, size)) {
             return fail(Darwin.ENOMEM);
         }
         switch (advice) {
@@ -204,9 +203,9 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
                     return fail(Darwin.EINVAL);
                 }
                 discard(address, size);
-                forPages(address, size, i -> setPage(i, pages[i] | REUSABLE));
+                space.forPages(address, size, i -> setPage(i, pages[i] | REUSABLE));
             }
-            case Darwin.MADV_FREE_REUSE -> forPages(address, size, i -> setPage(i, pages[i] & ~REUSABLE));
+            case Darwin.MADV_FREE_REUSE -> space.forPages(address, size, i -> setPage(i, pages[i] & ~REUSABLE));
             case Darwin.MADV_DONTNEED, Darwin.MADV_FREE -> discard(address, size);
             default -> {
                 // other advice only tunes paging
@@ -217,9 +216,9 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
 
     /** The kernel may take the pages: model the worst case, they come back as zero. */
     private void discard(long address, long size) {
-        forPages(address, size, i -> {
+        space.forPages(address, size, i -> {
             if ((pages[i] & DIRTY) != 0) {
-                memory.zero(addressOf(i), config.pageSize());
+                memory.zero(space.addressOf(i), config.pageSize());
                 if ((pages[i] & WRITE) == 0) {
                     setPage(i, pages[i] & ~DIRTY);
                 }
@@ -314,7 +313,7 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
 
     /** The PROT_* bits of the page at an address, or -1 when it is not mapped. */
     synchronized int protectionAt(long address) {
-        int i = pageIndex(address);
+        int i = space.pageIndex(address);
         if ((pages[i] & MAPPED) == 0) {
             return -1;
         }
@@ -322,11 +321,11 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
     }
 
     synchronized boolean isMapped(long address) {
-        return (pages[pageIndex(address)] & MAPPED) != 0;
+        return (pages[space.pageIndex(address)] & MAPPED) != 0;
     }
 
     synchronized boolean isReusable(long address) {
-        return (pages[pageIndex(address)] & REUSABLE) != 0;
+        return (pages[space.pageIndex(address)] & REUSABLE) != 0;
     }
 
     /** Bytes of writable pages not marked reusable: what XNU's phys_footprint charges (if all were touched). */
@@ -376,18 +375,6 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
 
     // ------------------------------------------------------------------ page table helpers
 
-    private interface PageAction {
-        void apply(int index);
-    }
-
-    private void forPages(long address, long size, PageAction action) {
-        int first = pageIndex(address);
-        int count = (int) (size >>> pageShift);
-        for (int i = first; i < first + count; i++) {
-            action.apply(i);
-        }
-    }
-
     private int protBits(int prot) {
         return ((prot & Darwin.PROT_READ) != 0 ? READ : 0) | ((prot & Darwin.PROT_WRITE) != 0 ? WRITE : 0);
     }
@@ -397,74 +384,12 @@ final class SimulatedDarwinKernel implements DarwinCalls, AutoCloseable {
         return length > Long.MAX_VALUE - mask ? -1 : (length + mask) & ~mask;
     }
 
-    private boolean inside(long address, long size) {
-        long base = memory.base();
-        return address >= base && size <= memory.capacity() && address - base <= memory.capacity() - size;
-    }
-
-    private int pageIndex(long address) {
-        return (int) ((address - memory.base()) >>> pageShift);
-    }
-
-    private long addressOf(int index) {
-        return memory.base() + ((long) index << pageShift);
-    }
-
     private boolean isFree(long address, long size) {
-        int first = pageIndex(address);
-        int count = (int) (size >>> pageShift);
-        for (int i = first; i < first + count; i++) {
-            if ((pages[i] & MAPPED) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return space.lastPageWhere(address, size, i -> (pages[i] & MAPPED) != 0) < 0;
     }
 
     private boolean allMapped(long address, long size) {
-        int first = pageIndex(address);
-        int count = (int) (size >>> pageShift);
-        for (int i = first; i < first + count; i++) {
-            if ((pages[i] & MAPPED) == 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Next fit from the cursor, wrapping once: fresh addresses first, so little needs zeroing. */
-    private long findFree(long size, long alignment) {
-        long base = memory.base();
-        long limit = memory.capacity();
-        for (int pass = 0; pass < 2; pass++) {
-            long offset = pass == 0 ? cursor : 0;
-            long end = pass == 0 ? limit : cursor + size;
-            offset = alignUp(base + offset, alignment) - base;
-            while (offset + size <= Math.min(end, limit)) {
-                long blocked = firstMapped(base + offset, size);
-                if (blocked < 0) {
-                    cursor = offset + size;
-                    return base + offset;
-                }
-                offset = alignUp(blocked + config.pageSize(), alignment) - base;
-            }
-        }
-        return 0;
-    }
-
-    private long firstMapped(long address, long size) {
-        int first = pageIndex(address);
-        int count = (int) (size >>> pageShift);
-        for (int i = first + count - 1; i >= first; i--) {
-            if ((pages[i] & MAPPED) != 0) {
-                return addressOf(i);
-            }
-        }
-        return -1;
-    }
-
-    private static long alignUp(long value, long alignment) {
-        return (value + alignment - 1) & -alignment;
+        return space.lastPageWhere(address, size, i -> (pages[i] & MAPPED) == 0) < 0;
     }
 
     @Override

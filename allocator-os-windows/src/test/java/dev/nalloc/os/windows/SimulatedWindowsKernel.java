@@ -1,6 +1,7 @@
 package dev.nalloc.os.windows;
 
 import dev.nalloc.spi.conformance.HostProcess;
+import dev.nalloc.spi.conformance.SimulatedAddressSpace;
 import dev.nalloc.spi.conformance.SparseMemory;
 
 import java.lang.foreign.MemorySegment;
@@ -91,6 +92,7 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
 
     private final Config config;
     private final SparseMemory memory;
+    private final SimulatedAddressSpace space;
     private final byte[] pages;
     private final TreeMap<Long, Reservation> reservations = new TreeMap<>();
     private final ThreadLocal<int[]> lastError = ThreadLocal.withInitial(() -> new int[1]);
@@ -99,7 +101,6 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
     private long nextToken = 0x100;
     private boolean lockMemoryEnabled;
     private int privilegeAdjustments;
-    private long cursor = GRANULARITY; // not at the 1 GiB-aligned base: first addresses are not over-aligned
     private long peakCommit;
     private long committedPages;
     private int reserveCalls;
@@ -107,7 +108,9 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
     SimulatedWindowsKernel(Config config) {
         this.config = config;
         this.memory = new SparseMemory(config.capacity());
-        this.pages = new byte[Math.toIntExact(config.capacity() / PAGE)];
+        // Start one granule in, not at the 1 GiB-aligned base: first addresses are not over-aligned.
+        this.space = new SimulatedAddressSpace(memory, PAGE, GRANULARITY);
+        this.pages = new byte[space.pageCount()];
     }
 
     // ------------------------------------------------------------------ last error
@@ -214,7 +217,7 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
             base = address & -alignment;
             long end = pageUp(address + size);
             span = end - base;
-            if (end < 0 || !inside(base, span) || !isFree(base, span)) {
+            if (end < 0 || !space.inside(base, span) || !isFree(base, span)) {
                 return failNull(Win32.ERROR_INVALID_ADDRESS);
             }
         } else {
@@ -222,13 +225,13 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
             if (span < 0 || span > config.capacity()) {
                 return failNull(Win32.ERROR_NOT_ENOUGH_MEMORY);
             }
-            base = findFree(span, alignment);
+            base = space.findFree(span, alignment, i -> (pages[i] & RESERVED) != 0);
             if (base == 0) {
                 return failNull(Win32.ERROR_NOT_ENOUGH_MEMORY);
             }
         }
         reservations.put(base, new Reservation(base, span, large, node));
-        forPages(base, span, i -> pages[i] = (byte) (RESERVED | (pages[i] & DIRTY)));
+        space.forPages(base, span, i -> pages[i] = (byte) (RESERVED | (pages[i] & DIRTY)));
         if (commit) {
             commitRange(base, span, protect);
         }
@@ -248,11 +251,11 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
     }
 
     private void commitRange(long start, long size, int protect) {
-        forPages(start, size, i -> {
+        space.forPages(start, size, i -> {
             if ((pages[i] & COMMITTED) == 0) {
                 committedPages++;
                 if ((pages[i] & DIRTY) != 0) {
-                    memory.zero(addressOf(i), PAGE); // newly committed pages are zero
+                    memory.zero(space.addressOf(i), PAGE); // newly committed pages are zero
                 }
             }
             pages[i] = (byte) (RESERVED | COMMITTED | DIRTY | (protect == Win32.PAGE_NOACCESS ? NOACCESS : 0));
@@ -283,7 +286,7 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
                 return failBool(Win32.ERROR_INVALID_ADDRESS);
             }
             reservations.remove(address);
-            forPages(r.base(), r.size(), i -> {
+            space.forPages(r.base(), r.size(), i -> {
                 if ((pages[i] & COMMITTED) != 0) {
                     committedPages--;
                 }
@@ -313,7 +316,7 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
         if (r.large()) {
             return failBool(Win32.ERROR_INVALID_PARAMETER); // large pages cannot be decommitted
         }
-        forPages(start, end - start, i -> {
+        space.forPages(start, end - start, i -> {
             if ((pages[i] & COMMITTED) != 0) {
                 committedPages--;
             }
@@ -334,8 +337,8 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
                 || !allCommitted(start, end - start)) {
             return failBool(Win32.ERROR_INVALID_ADDRESS);
         }
-        oldProtect.set(JAVA_INT, 0, (pages[pageIndex(start)] & NOACCESS) != 0 ? Win32.PAGE_NOACCESS : Win32.PAGE_READWRITE);
-        forPages(start, end - start, i -> pages[i] = (byte) ((pages[i] & ~NOACCESS)
+        oldProtect.set(JAVA_INT, 0, (pages[space.pageIndex(start)] & NOACCESS) != 0 ? Win32.PAGE_NOACCESS : Win32.PAGE_READWRITE);
+        space.forPages(start, end - start, i -> pages[i] = (byte) ((pages[i] & ~NOACCESS)
                 | (newProtect == Win32.PAGE_NOACCESS ? NOACCESS : 0)));
         succeed();
         return 1;
@@ -346,16 +349,16 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
         if (length < WindowsStructs.MEMORY_BASIC_INFORMATION.byteSize()) {
             return failNull(ERROR_BAD_LENGTH);
         }
-        if (!inside(address & -PAGE, PAGE)) {
+        if (!space.inside(address & -PAGE, PAGE)) {
             return failNull(Win32.ERROR_INVALID_PARAMETER);
         }
         long page = address & -PAGE;
         Map.Entry<Long, Reservation> e = reservations.floorEntry(page);
         Reservation r = e != null && page < e.getValue().base() + e.getValue().size() ? e.getValue() : null;
-        byte state = (byte) (pages[pageIndex(page)] & (RESERVED | COMMITTED | NOACCESS));
+        byte state = (byte) (pages[space.pageIndex(page)] & (RESERVED | COMMITTED | NOACCESS));
         long limit = r != null ? r.base() + r.size() : nextReservationOrEnd(page);
         long end = page;
-        while (end < limit && (pages[pageIndex(end)] & (RESERVED | COMMITTED | NOACCESS)) == state) {
+        while (end < limit && (pages[space.pageIndex(end)] & (RESERVED | COMMITTED | NOACCESS)) == state) {
             end += PAGE;
         }
         MemorySegment info = buffer.reinterpret(WindowsStructs.MEMORY_BASIC_INFORMATION.byteSize());
@@ -573,12 +576,12 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
     }
 
     synchronized boolean isCommitted(long address) {
-        return (pages[pageIndex(address)] & COMMITTED) != 0;
+        return (pages[space.pageIndex(address)] & COMMITTED) != 0;
     }
 
     /** PAGE_READWRITE or PAGE_NOACCESS for a committed page, 0 otherwise. */
     synchronized int protectionAt(long address) {
-        byte p = pages[pageIndex(address)];
+        byte p = pages[space.pageIndex(address)];
         return (p & COMMITTED) == 0 ? 0 : (p & NOACCESS) != 0 ? Win32.PAGE_NOACCESS : Win32.PAGE_READWRITE;
     }
 
@@ -609,52 +612,21 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
 
     // ------------------------------------------------------------------ page table helpers
 
-    private interface PageAction {
-        void apply(int index);
-    }
-
-    private void forPages(long address, long size, PageAction action) {
-        int first = pageIndex(address);
-        int count = (int) (size / PAGE);
-        for (int i = first; i < first + count; i++) {
-            action.apply(i);
-        }
-    }
-
     private static long pageUp(long value) {
         return value > Long.MAX_VALUE - PAGE ? -1 : (value + PAGE - 1) & -PAGE;
     }
 
-    private boolean inside(long address, long size) {
-        long base = memory.base();
-        return address >= base && size >= 0 && size <= memory.capacity() && address - base <= memory.capacity() - size;
-    }
-
-    private int pageIndex(long address) {
-        return (int) ((address - memory.base()) / PAGE);
-    }
-
-    private long addressOf(int index) {
-        return memory.base() + index * PAGE;
-    }
-
     private boolean isFree(long address, long size) {
-        return firstUsed(address, size) < 0;
+        return space.lastPageWhere(address, size, i -> (pages[i] & RESERVED) != 0) < 0;
     }
 
     private boolean allCommitted(long address, long size) {
-        int first = pageIndex(address);
-        for (int i = first; i < first + size / PAGE; i++) {
-            if ((pages[i] & COMMITTED) == 0) {
-                return false;
-            }
-        }
-        return true;
+        return space.lastPageWhere(address, size, i -> (pages[i] & COMMITTED) == 0) < 0;
     }
 
     /** The reservation holding all of [address, address + size), or null. */
     private Reservation withinOneReservation(long address, long size) {
-        if (size <= 0 || !inside(address, size)) {
+        if (size <= 0 || !space.inside(address, size)) {
             return null;
         }
         Map.Entry<Long, Reservation> e = reservations.floorEntry(address);
@@ -668,41 +640,6 @@ final class SimulatedWindowsKernel implements Kernel32Calls, AutoCloseable {
     private long nextReservationOrEnd(long address) {
         Long next = reservations.higherKey(address);
         return next != null ? next : memory.base() + memory.capacity();
-    }
-
-    /** Next fit from the cursor, wrapping once: fresh addresses first, so little needs zeroing. */
-    private long findFree(long size, long alignment) {
-        long base = memory.base();
-        long limit = memory.capacity();
-        for (int pass = 0; pass < 2; pass++) {
-            long offset = pass == 0 ? cursor : 0;
-            long end = pass == 0 ? limit : Math.min(limit, cursor + size);
-            offset = alignUp(base + offset, alignment) - base;
-            while (offset + size <= end) {
-                long used = firstUsed(base + offset, size);
-                if (used < 0) {
-                    cursor = offset + size;
-                    return base + offset;
-                }
-                offset = alignUp(used + PAGE, alignment) - base;
-            }
-        }
-        return 0;
-    }
-
-    private long firstUsed(long address, long size) {
-        int first = pageIndex(address);
-        int count = (int) (size / PAGE);
-        for (int i = first + count - 1; i >= first; i--) {
-            if ((pages[i] & RESERVED) != 0) {
-                return addressOf(i);
-            }
-        }
-        return -1;
-    }
-
-    private static long alignUp(long value, long alignment) {
-        return (value + alignment - 1) & -alignment;
     }
 
     @Override
