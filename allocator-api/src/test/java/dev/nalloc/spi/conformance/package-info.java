@@ -34,7 +34,8 @@
  * refusals off the layer's own OS), {@link dev.nalloc.spi.conformance.EngineOnOsLayerConformance}
  * (an engine's workload over the layer), and for layers tested over a simulated kernel
  * {@link dev.nalloc.spi.conformance.SimulatedKernelConformance}, real memory to back it
- * ({@link dev.nalloc.spi.conformance.SparseMemory}), what to report about the process
+ * ({@link dev.nalloc.spi.conformance.SparseMemory}) with page arithmetic and placement over it
+ * ({@link dev.nalloc.spi.conformance.SimulatedAddressSpace}), what to report about the process
  * ({@link dev.nalloc.spi.conformance.HostProcess}) and a way to skip inherited checks a simulation
  * cannot answer ({@link dev.nalloc.spi.conformance.SkipInheritedTests}).
  */
