@@ -1,8 +1,8 @@
 package dev.nalloc.os.windows;
 
 import dev.nalloc.spi.LargePageBackoff;
-import dev.nalloc.spi.PlatformOsPrimitives;
 import dev.nalloc.spi.Platform;
+import dev.nalloc.spi.PlatformOsPrimitives;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
