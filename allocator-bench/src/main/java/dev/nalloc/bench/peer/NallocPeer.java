@@ -35,6 +35,9 @@ public final class NallocPeer implements AllocatorUnderTest {
     static NallocPeer secure() {
         try {
             return new NallocPeer("nalloc-secure", Allocator.builder().mode(Mode.SECURE).build(), true);
+        } catch (UnsupportedOperationException e) {
+            throw new PeerUnavailableException("nalloc-secure: skipped — this Nalloc engine does not offer SECURE mode ("
+                    + e.getMessage() + ")", e);
         } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
             throw new PeerUnavailableException(Peers.nallocHint("nalloc-secure", e), e);
         }
