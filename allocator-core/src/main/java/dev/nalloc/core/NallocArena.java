@@ -10,6 +10,10 @@ import java.lang.foreign.MemorySegment;
  * A confined {@link Arena} backed by a heap of its own: segments carry the scope of an inner
  * {@code Arena.ofConfined()}, so the JDK refuses any access after {@link #close()}, which destroys
  * the heap (frees every block at once) and then closes the inner arena.
+ *
+ * <p>Segments are slices of an all-memory segment in the inner scope, made once per arena: a
+ * slice is cheaper than a {@code reinterpret} per segment (no native-access check, a smaller
+ * inlined path), which measured faster even for an arena of one segment.
  */
 final class NallocArena implements Arena {
 
@@ -19,11 +23,14 @@ final class NallocArena implements Arena {
     private final LocalHeap heap;
     private final int generation;
     private final Arena scope = Arena.ofConfined();
+    /** All of memory in the inner arena's scope. */
+    private final MemorySegment all;
 
     NallocArena(NallocAllocator allocator, LocalHeap heap) {
         this.allocator = allocator;
         this.heap = heap;
         this.generation = heap.generation();
+        this.all = scoped(MemorySegment.NULL, Long.MAX_VALUE, scope);
     }
 
     private void checkUsable() {
@@ -38,7 +45,6 @@ final class NallocArena implements Arena {
     }
 
     @Override
-    @SuppressWarnings("restricted") // the engine's module runs with native access (see module-info)
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         checkUsable();
         // Small blocks are cleared through the new segment (the JDK's bulk fill beats word stores
@@ -51,11 +57,16 @@ final class NallocArena implements Arena {
         if (address == 0) {
             throw new OutOfMemoryError("nalloc: out of memory allocating " + byteSize + " bytes in an arena");
         }
-        MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null);
+        MemorySegment segment = all.asSlice(address, byteSize);
         if (small) {
             segment.fill((byte) 0);
         }
         return segment;
+    }
+
+    @SuppressWarnings("restricted") // the engine's module runs with native access (see module-info)
+    private static MemorySegment scoped(MemorySegment at, long byteSize, Arena scope) {
+        return at.reinterpret(byteSize, scope, null);
     }
 
     @Override
