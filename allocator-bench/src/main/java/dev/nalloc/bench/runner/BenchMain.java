@@ -151,18 +151,12 @@ public final class BenchMain {
         List<String> here = available.stream().filter(p -> p.childEnvironment().isEmpty()).map(PeerSpec::name).toList();
         List<HeadlineRow> rows = new ArrayList<>();
         out.println("JMH headline (64 B malloc + free, 1 thread) for " + here + " and the Java API variants ...");
-        try {
-            rows.addAll(JmhHeadline.run(here, Map.of(), true, outDir, "main", options, timeout.multipliedBy(4)));
-            for (PeerSpec preloaded : available.stream().filter(p -> !p.childEnvironment().isEmpty()).toList()) {
-                out.println("JMH headline for " + preloaded.name() + " (child JVM with " + preloaded.childEnvironment()
-                        + ") ...");
-                rows.addAll(JmhHeadline.run(List.of(preloaded.name()), preloaded.childEnvironment(), false, outDir,
-                        preloaded.name(), options, timeout));
-            }
-        } catch (IOException e) {
-            out.println("JMH headline failed: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        runHeadline(rows, () -> JmhHeadline.run(here, Map.of(), true, outDir, "main", options, timeout.multipliedBy(4)));
+        for (PeerSpec preloaded : available.stream().filter(p -> !p.childEnvironment().isEmpty()).toList()) {
+            out.println("JMH headline for " + preloaded.name() + " (child JVM with " + preloaded.childEnvironment()
+                    + ") ...");
+            runHeadline(rows, () -> JmhHeadline.run(List.of(preloaded.name()), preloaded.childEnvironment(), false,
+                    outDir, preloaded.name(), options, timeout));
         }
         List<String> order = available.stream().map(PeerSpec::name).toList();
         rows.sort((a, b) -> Integer.compare(rank(order, a.peer()), rank(order, b.peer())));
@@ -195,6 +189,21 @@ public final class BenchMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "unknown";
+        }
+    }
+
+    /** One JMH run of the headline; its failure is reported and does not stop the others. */
+    private interface HeadlineRun {
+        List<HeadlineRow> run() throws IOException, InterruptedException;
+    }
+
+    private void runHeadline(List<HeadlineRow> rows, HeadlineRun run) {
+        try {
+            rows.addAll(run.run());
+        } catch (IOException e) {
+            out.println("JMH headline failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

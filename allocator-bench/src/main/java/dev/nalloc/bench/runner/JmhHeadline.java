@@ -20,6 +20,13 @@ import java.util.Map;
 public final class JmhHeadline {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final int LOCK_ATTEMPTS = 7;
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
+
+    /** Whether JMH gave up because another JMH run holds its lock. */
+    static boolean lockedOut(ChildLauncher.Outcome outcome) {
+        return (outcome.stdout() + outcome.stderr()).contains("Unable to acquire the JMH lock");
+    }
 
     private JmhHeadline() {
     }
@@ -47,8 +54,18 @@ public final class JmhHeadline {
         }
         args.addAll(jmhOptions);
         args.addAll(List.of("-rf", "json", "-rff", json.toString()));
-        ChildLauncher.Outcome outcome = ChildLauncher.run(
-                ChildLauncher.command("org.openjdk.jmh.Main", args), environment, timeout);
+        ChildLauncher.Outcome outcome = null;
+        for (int attempt = 1; attempt <= LOCK_ATTEMPTS; attempt++) {
+            // JMH refuses to run while another JMH holds its machine-wide lock; wait for it a while,
+            // then run anyway (the log says so) rather than lose the headline
+            List<String> flags = attempt == LOCK_ATTEMPTS ? List.of("-Djmh.ignoreLock=true") : List.of();
+            outcome = ChildLauncher.run(ChildLauncher.command("org.openjdk.jmh.Main", args, flags), environment,
+                    timeout);
+            if (!lockedOut(outcome)) {
+                break;
+            }
+            Thread.sleep(LOCK_WAIT.toMillis());
+        }
         Files.writeString(outDir.resolve("jmh-headline-" + tag + ".log"), outcome.stdout() + outcome.stderr());
         if (!Files.exists(json)) {
             throw new IOException("JMH produced no results (exit " + outcome.exitCode() + "); see jmh-headline-"

@@ -39,6 +39,14 @@ class JmhHeadlineTest {
     }
 
     @Test
+    void anotherJmhHoldingTheLockIsRecognised() {
+        String locked = "ERROR: org.openjdk.jmh.runner.RunnerException: ERROR: Another JMH instance might be running. "
+                + "Unable to acquire the JMH lock (/tmp/jmh.lock), exiting.";
+        assertTrue(JmhHeadline.lockedOut(new ChildLauncher.Outcome(1, false, "", locked)));
+        assertTrue(!JmhHeadline.lockedOut(new ChildLauncher.Outcome(0, false, "Benchmark result is saved", "")));
+    }
+
+    @Test
     void quickOptionsForkOnceWithTheChildFlagsAndTheGcProfiler() {
         List<String> o = JmhHeadline.quickOptions(Duration.ofMillis(250), 2);
         assertEquals(List.of("-f", "1", "-wi", "2", "-w", "250ms", "-i", "2", "-r", "250ms", "-prof", "gc",
