@@ -516,7 +516,7 @@ final class NallocAllocator implements Allocator {
 
     @Override
     public Arena newArena() {
-        checkOpen();
+        // heap0 checks the closed state on its slow path (a closed instance has an empty slot)
         return new NallocArena(this, LocalHeap.newHeap(heap0().tld));
     }
 

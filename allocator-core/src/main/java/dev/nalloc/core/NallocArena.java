@@ -20,6 +20,9 @@ final class NallocArena implements Arena {
     private static final long SMALL_FILL = 4096;
 
     private final NallocAllocator allocator;
+    /** The instance's state (its closed flag) and the heap's owner, kept here to save dependent loads. */
+    private final Engine engine;
+    private final Thread owner;
     private final LocalHeap heap;
     private final int generation;
     private final Arena scope = Arena.ofConfined();
@@ -28,15 +31,19 @@ final class NallocArena implements Arena {
 
     NallocArena(NallocAllocator allocator, LocalHeap heap) {
         this.allocator = allocator;
+        this.engine = allocator.engine();
+        this.owner = heap.owner();
         this.heap = heap;
         this.generation = heap.generation();
         this.all = scoped(MemorySegment.NULL, Long.MAX_VALUE, scope);
     }
 
     private void checkUsable() {
-        allocator.checkOpen();
-        if (heap.owner() != Thread.currentThread()) {
-            throw new WrongThreadException("nalloc: arena of thread " + heap.owner().getName()
+        if (engine.closed) {
+            allocator.checkOpen(); // throws
+        }
+        if (owner != Thread.currentThread()) {
+            throw new WrongThreadException("nalloc: arena of thread " + owner.getName()
                     + " used on thread " + Thread.currentThread().getName());
         }
         if (heap.isGone(generation)) {

@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -120,6 +121,57 @@ class HeapTest {
         assertFalse(first.contains(p));
         assertTrue(second.contains(p));
         second.destroy();
+    }
+
+    @Test
+    void thePoolHoldsFourHeapsKeepsTheirSlotsWhileInUseAndDrains() {
+        Heap[] hs = new Heap[6];
+        for (int i = 0; i < hs.length; i++) {
+            hs[i] = a.newHeap();
+            hs[i].malloc(64);
+        }
+        LocalHeap[] locals = new LocalHeap[hs.length];
+        for (int i = 0; i < hs.length; i++) {
+            locals[i] = local(hs[i]);
+            hs[i].destroy();
+        }
+        dev.nalloc.core.heap.ThreadData tld = locals[0].tld;
+        assertEquals(4, tld.pooledHeaps(), "four slots");
+        // Taking and returning one heap many times reuses it; it keeps its slot while in use.
+        Heap again = a.newHeap();
+        LocalHeap reused = local(again);
+        assertEquals(3, tld.pooledHeaps());
+        again.destroy();
+        assertEquals(4, tld.pooledHeaps());
+        for (int i = 0; i < 100; i++) {
+            Heap h = a.newHeap();
+            assertSame(reused, local(h), "the same pooled heap comes back");
+            h.malloc(64);
+            h.destroy();
+        }
+        assertEquals(4, tld.pooledHeaps());
+        // A taken heap that goes away for good (delete) frees its slot for another heap.
+        Heap taken = a.newHeap();
+        taken.close();
+        assertEquals(3, tld.pooledHeaps());
+        Heap fresh = a.newHeap(); // from the pool
+        Heap fresh2 = a.newHeap();
+        Heap fresh3 = a.newHeap();
+        Heap fresh4 = a.newHeap(); // the pool is empty now: a new heap
+        assertEquals(0, tld.pooledHeaps());
+        fresh4.destroy(); // takes the free slot
+        assertEquals(1, tld.pooledHeaps());
+        fresh.destroy();
+        fresh2.destroy();
+        fresh3.destroy();
+        assertEquals(4, tld.pooledHeaps());
+        a.collect(true); // drains the pool
+        assertEquals(0, tld.pooledHeaps());
+        Heap after = a.newHeap();
+        for (LocalHeap l : locals) {
+            assertNotSame(l, local(after), "drained heaps are not reused");
+        }
+        after.destroy();
     }
 
     @Test

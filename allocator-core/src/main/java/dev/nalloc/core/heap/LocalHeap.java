@@ -54,6 +54,8 @@ public final class LocalHeap {
     /** Links in the thread's list of live heaps. */
     LocalHeap nextInThread;
     LocalHeap prevInThread;
+    /** This heap's slot in the thread's heap pool, or -1 (see {@link ThreadData#poolHeap}). */
+    int poolSlot = -1;
     /** Bumped by destroy and delete: handles of an earlier generation see the heap as gone. */
     private int generation;
 
@@ -454,7 +456,7 @@ public final class LocalHeap {
         if ((long) DELAYED_FREE.getAcquire(this) != 0) {
             DELAYED_FREE.getAndSet(this, 0L);
         }
-        boolean pool = tld.poolHasRoom() && pageCount() <= POOLED_PAGES_MAX;
+        boolean pool = pageCount() <= POOLED_PAGES_MAX && tld.poolHasRoom(this);
         for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             Page page = queues.first[q];
             while (page != null) {
@@ -556,6 +558,7 @@ public final class LocalHeap {
     }
 
     private void kill() {
+        tld.releasePoolSlot(this);
         dead = true;
         generation++;
         queues.clear();

@@ -54,37 +54,76 @@ public final class ThreadData {
     }
 
     private static final int POOL_SIZE = 4;
+    /**
+     * Heaps that hold a pool slot. A heap keeps its slot while it is in use again, so taking a heap
+     * from the pool and giving it back flips a bit and stores no reference: no GC write barrier
+     * (with G1, a card-marking fence once the array is old) on every arena open and close.
+     */
     private final LocalHeap[] heapPool = new LocalHeap[POOL_SIZE];
-    private int pooled;
+    /** Bit {@code i} set when {@code heapPool[i]} is pooled: destroyed, emptied, ready for reuse. */
+    private int pooledMask;
 
-    boolean poolHasRoom() {
-        return pooled < POOL_SIZE;
+    /** True when {@code heap} can be pooled: it holds a slot already, or a slot is free. */
+    boolean poolHasRoom(LocalHeap heap) {
+        if (heap.poolSlot >= 0) {
+            return true;
+        }
+        for (LocalHeap h : heapPool) {
+            if (h == null) {
+                return true;
+            }
+        }
+        return false;
     }
 
+    /** Pools a destroyed heap (after {@link #poolHasRoom} said yes). */
     void poolHeap(LocalHeap heap) {
-        heapPool[pooled++] = heap;
+        int i = heap.poolSlot;
+        if (i < 0) {
+            i = 0;
+            while (heapPool[i] != null) {
+                i++;
+            }
+            heapPool[i] = heap;
+            heap.poolSlot = i;
+        }
+        pooledMask |= 1 << i;
     }
 
+    /** A pooled heap (the one pooled in the highest slot), or null; it keeps its slot. */
     LocalHeap takePooledHeap() {
-        if (pooled == 0) {
+        int m = pooledMask;
+        if (m == 0) {
             return null;
         }
-        LocalHeap h = heapPool[--pooled];
-        heapPool[pooled] = null;
-        return h;
+        int i = 31 - Integer.numberOfLeadingZeros(m);
+        pooledMask = m & ~(1 << i);
+        return heapPool[i];
+    }
+
+    /** The heap goes away for good: its slot, if any, becomes free. */
+    void releasePoolSlot(LocalHeap heap) {
+        int i = heap.poolSlot;
+        if (i >= 0) {
+            heapPool[i] = null;
+            pooledMask &= ~(1 << i);
+            heap.poolSlot = -1;
+        }
     }
 
     /** Frees the pages of pooled (destroyed) heaps (collect, thread done). */
     public void drainHeapPool() {
-        LocalHeap h;
-        while ((h = takePooledHeap()) != null) {
+        int m;
+        while ((m = pooledMask) != 0) {
+            LocalHeap h = heapPool[Integer.numberOfTrailingZeros(m)];
+            releasePoolSlot(h);
             h.discardPooled();
         }
     }
 
     /** Heaps waiting in the pool. */
     public int pooledHeaps() {
-        return pooled;
+        return Integer.bitCount(pooledMask);
     }
 
     void addHeap(LocalHeap heap) {
