@@ -120,7 +120,7 @@ public final class ChartReport {
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.BOLD, 10));
         renderer.setDefaultItemLabelPaint(Color.BLACK);
         renderer.setDefaultPositiveItemLabelPosition(new ItemLabelPosition(ItemLabelAnchor.CENTER,
-                TextAnchor.CENTER, TextAnchor.CENTER, 0));
+                TextAnchor.CENTER, TextAnchor.CENTER, -Math.PI / 2)); // vertical, so it fits a narrow bar
         for (int row = 0; row < data.getRowCount(); row++) {
             renderer.setSeriesPaint(row, colorOf(c, data.getRowKey(row).toString()));
         }

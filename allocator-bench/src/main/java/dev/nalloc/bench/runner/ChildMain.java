@@ -10,6 +10,8 @@ import dev.nalloc.bench.workload.WorkloadResult;
 import dev.nalloc.bench.workload.WorkloadSettings;
 import dev.nalloc.bench.workload.Workloads;
 
+import java.util.Locale;
+
 
 /**
  * Runs ONE workload against ONE allocator in a fresh JVM and prints its {@link RunRecord} as a
@@ -53,6 +55,11 @@ public final class ChildMain {
         try (peer; CommitSampler sampler = new CommitSampler(peer)) {
             WorkloadResult result = workload.run(peer, settings);
             sampler.close();
+            if (result.operations() == 0) {
+                return RunRecord.failed(workload.name(), peerName, String.format(Locale.ROOT,
+                        "completed no operation in %.3f s; give it longer (scale=, or %s.seconds=)", result.seconds(),
+                        workload.name()));
+            }
             return new RunRecord(workload.name(), peerName, RunRecord.OK, "", result.operations(),
                     result.elapsedNanos(), ProcStatus.peakRssBytes(), startRss, sampler.peak(), result.detail());
         } catch (Throwable e) {

@@ -90,6 +90,34 @@ class ChildRunTest {
     }
 
     @Test
+    void aTimedRunThatCompletesNothingIsAFailureNotANumber() {
+        RunRecord r = ChildMain.run("glibc", new dev.nalloc.bench.workload.Workload() {
+            @Override
+            public String name() {
+                return "idle";
+            }
+
+            @Override
+            public String description() {
+                return "does nothing";
+            }
+
+            @Override
+            public boolean freesAcrossThreads() {
+                return false;
+            }
+
+            @Override
+            public dev.nalloc.bench.workload.WorkloadResult run(dev.nalloc.bench.peer.AllocatorUnderTest peer,
+                                                                WorkloadSettings settings) {
+                return new dev.nalloc.bench.workload.WorkloadResult(0, 50_000_000, "");
+            }
+        }, new WorkloadSettings(1, 1, 1, Map.of()));
+        assertEquals(RunRecord.FAILED, r.status());
+        assertEquals("completed no operation in 0.050 s; give it longer (scale=, or idle.seconds=)", r.message());
+    }
+
+    @Test
     void inProcessRunsSkipPeersThatCannotTakePart() {
         RunRecord r = ChildMain.run("jdk-arena", Workloads.named("larson"),
                 new WorkloadSettings(2, 1, 1, Map.of("seconds", "0.02")));
