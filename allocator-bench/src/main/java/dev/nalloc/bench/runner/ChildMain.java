@@ -12,7 +12,6 @@ import dev.nalloc.bench.workload.Workloads;
 
 import java.util.Locale;
 
-
 /**
  * Runs ONE workload against ONE allocator in a fresh JVM and prints its {@link RunRecord} as a
  * single JSON line prefixed with {@link #RESULT_PREFIX}, so peak RSS and warm-up belong to that
