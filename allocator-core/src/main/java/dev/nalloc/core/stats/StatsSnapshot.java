@@ -6,14 +6,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A snapshot of one allocator instance's statistics. Block counters are summed over threads
- * (each thread counts what it allocates and frees, as mimalloc does); {@code allocatedPeak} is the
- * sum of the per-thread peaks, so with frees on other threads it can exceed the true peak.
+ * A snapshot of one allocator instance's statistics. Live blocks are summed from the pages'
+ * {@code used} counts plus each thread's remote-free adjustments (see {@link ThreadCounters}), exact
+ * whenever the threads are quiescent; {@code allocatedPeak} is the highest {@code allocated} any
+ * snapshot has seen (best effort: the hot paths do not sample it).
  *
  * @param reserved        bytes of address space reserved from the OS
  * @param committed       bytes committed
  * @param allocated       bytes in live blocks (usable sizes)
- * @param allocatedPeak   peak of {@code allocated} (sum of per-thread peaks)
+ * @param allocatedPeak   the highest {@code allocated} seen by a snapshot
  * @param allocationCount live blocks
  * @param reservedPeak    peak of {@code reserved}
  * @param committedPeak   peak of {@code committed}
