@@ -24,7 +24,7 @@ public final class PageQueues {
     public final Page[] last = new Page[SizeClasses.BIN_COUNT];
     private final Page[] direct;
     /** Bit q set when queue q is not empty: walks over all queues skip the empty ones. */
-    private final long[] occupied = new long[(SizeClasses.BIN_COUNT + 63) >>> 6];
+    private final long[] occupied = new long[OCCUPIED_WORDS];
     private int pages;
 
     public PageQueues(Page[] direct) {
@@ -125,6 +125,17 @@ public final class PageQueues {
         }
         return -1;
     }
+
+    /**
+     * Word {@code w} of the occupied-queue bitmap (bit {@code q & 63} of word {@code q >>> 6} set when
+     * queue {@code q} is not empty), for walks that take a snapshot word by word.
+     */
+    public long occupiedWord(int w) {
+        return occupied[w];
+    }
+
+    /** Words in the occupied-queue bitmap. */
+    public static final int OCCUPIED_WORDS = (SizeClasses.BIN_COUNT + 63) >>> 6;
 
     /** Pages in all queues. */
     public int pages() {
