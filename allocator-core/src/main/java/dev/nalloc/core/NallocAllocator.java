@@ -354,15 +354,12 @@ final class NallocAllocator implements Allocator {
     public void free(long address) {
         HeapSlot s = slot;
         if (s.thread == Thread.currentThread()) {
-            Segment seg = s.lastFreeSegment;
-            if (seg != null) {
-                long offset = address - seg.base;
-                if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
-                    Page page = seg.cover[(int) (offset >>> Layout.SLICE_SHIFT)];
-                    if (page.isBlockStart(address)) {
-                        LocalHeap.freeLocalBlock(page, address);
-                        return;
-                    }
+            long offset = address - s.lastFreeBase;
+            if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
+                Page page = s.lastFreeCover[(int) (offset >>> Layout.SLICE_SHIFT)];
+                if (page.isBlockStart(address)) {
+                    LocalHeap.freeLocalBlock(page, address);
+                    return;
                 }
             }
         }
@@ -396,7 +393,7 @@ final class NallocAllocator implements Allocator {
         if (seg.ownerThread == current) {
             HeapSlot s = slot;
             if (s.thread == current) {
-                s.lastFreeSegment = seg; // owned by this thread, never huge (huge segments have no owner)
+                s.cacheFreeSegment(seg); // owned by this thread, never huge (huge segments have no owner)
             }
             LocalHeap.freeLocalBlock(page, block);
         } else {

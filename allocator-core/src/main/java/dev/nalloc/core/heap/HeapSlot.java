@@ -13,8 +13,9 @@ import dev.nalloc.core.segment.Segment;
  * names the reading thread holds that thread's heap.
  *
  * <p>{@link #direct} is the heap's direct page table, so malloc reaches its page without going
- * through the heap. {@link #lastFreeSegment} is the segment of the thread's last local free: a
- * free into it finds its page from the address alone, without the segment map's dependent loads.
+ * through the heap. {@link #lastFreeBase} and {@link #lastFreeCover} describe the segment of the
+ * thread's last local free: a free into it finds its page from the address alone, without the
+ * segment map's dependent loads.
  * Only the named thread reads or writes it.
  */
 public final class HeapSlot {
@@ -27,11 +28,21 @@ public final class HeapSlot {
     /** The heap's direct page table ({@code direct[wsize]}), never replaced. */
     public final Page[] direct;
     /**
-     * A segment owned by {@link #thread} (never a huge one), or null. It stays safe after the
-     * segment goes back: a released segment's slices are all free spans, which fail
-     * {@link Page#isBlockStart}, so the free takes the slow path through the segment map.
+     * The base of the segment of the thread's last local free, or a base no address lies within
+     * 32 MiB of while there is none (so the fast path needs no null check). The segment is owned
+     * by {@link #thread} and never huge. The cache stays safe after the segment goes back: a
+     * released segment's slices are all free spans, which fail {@link Page#isBlockStart}, so the
+     * free takes the slow path through the segment map.
      */
-    public Segment lastFreeSegment;
+    public long lastFreeBase = Long.MIN_VALUE;
+    /** The cover array (page by slice) of that segment, read straight from the slot. */
+    public Page[] lastFreeCover = new Page[0];
+
+    /** Caches {@code seg} (a segment of this slot's thread) for the free fast path. */
+    public void cacheFreeSegment(Segment seg) {
+        lastFreeCover = seg.cover;
+        lastFreeBase = seg.base;
+    }
 
     public HeapSlot(Thread thread, LocalHeap heap) {
         this.thread = thread;
