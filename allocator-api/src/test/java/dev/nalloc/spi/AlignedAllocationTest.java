@@ -124,109 +124,28 @@ class AlignedAllocationTest {
     }
 
     /** Lets a first, absurdly large reservation succeed misaligned, to reach the overflow check. */
-    private static final class DelegatingAlloc implements OsPrimitives {
-        private final FakeOsPrimitives os;
+    private static final class DelegatingAlloc extends ForwardingOsPrimitives {
         private final long size;
 
         DelegatingAlloc(FakeOsPrimitives os, long size) {
-            this.os = os;
+            super(os);
             this.size = size;
         }
 
         @Override
         public Allocation alloc(long hintAddress, long size, long tryAlignment, boolean commit, boolean allowLarge) {
             return size == this.size ? new Allocation(BASE + 64 * KIB, size, false, true, 0)
-                    : os.alloc(hintAddress, size, tryAlignment, commit, allowLarge);
+                    : delegate().alloc(hintAddress, size, tryAlignment, commit, allowLarge);
+        }
+
+        @Override
+        public Allocation allocAligned(long size, long alignment, boolean commit, boolean allowLarge) {
+            return defaultAllocAligned(size, alignment, commit, allowLarge);
         }
 
         @Override
         public int free(long address, long size) {
             return 0;
-        }
-
-        @Override
-        public String name() {
-            return os.name();
-        }
-
-        @Override
-        public int priority() {
-            return os.priority();
-        }
-
-        @Override
-        public Support support() {
-            return os.support();
-        }
-
-        @Override
-        public MemoryConfig memoryConfig() {
-            return os.memoryConfig();
-        }
-
-        @Override
-        public CommitResult commit(long address, long size) {
-            return os.commit(address, size);
-        }
-
-        @Override
-        public DecommitResult decommit(long address, long size) {
-            return os.decommit(address, size);
-        }
-
-        @Override
-        public int reset(long address, long size) {
-            return os.reset(address, size);
-        }
-
-        @Override
-        public int reuse(long address, long size) {
-            return os.reuse(address, size);
-        }
-
-        @Override
-        public int protect(long address, long size, boolean protect) {
-            return os.protect(address, size, protect);
-        }
-
-        @Override
-        public int setTransparentHugePages(boolean enable) {
-            return os.setTransparentHugePages(enable);
-        }
-
-        @Override
-        public Allocation allocHugeOsPages(long hintAddress, long size, int numaNode) {
-            return os.allocHugeOsPages(hintAddress, size, numaNode);
-        }
-
-        @Override
-        public int numaNodeCount() {
-            return 1;
-        }
-
-        @Override
-        public int currentNumaNode() {
-            return 0;
-        }
-
-        @Override
-        public long clockNanos() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public ProcessInfo processInfo() {
-            return os.processInfo();
-        }
-
-        @Override
-        public int randomBytes(byte[] buffer) {
-            return os.randomBytes(buffer);
-        }
-
-        @Override
-        public String describeError(int error) {
-            return os.describeError(error);
         }
     }
 }

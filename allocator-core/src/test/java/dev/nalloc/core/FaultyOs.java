@@ -1,17 +1,27 @@
 package dev.nalloc.core;
 
+import dev.nalloc.spi.ForwardingOsPrimitives;
 import dev.nalloc.spi.OsPrimitives;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The real OS layer with injected failures: the next N reservations fail with an error code. */
-final class FaultyOs implements OsPrimitives {
+final class FaultyOs extends ForwardingOsPrimitives {
 
-    final OsPrimitives real = OsPrimitives.best();
+    final OsPrimitives real;
     final AtomicInteger failAllocs = new AtomicInteger();
     final AtomicInteger failFrees = new AtomicInteger();
     final AtomicInteger allocCalls = new AtomicInteger();
     volatile int error = 12; // ENOMEM
+
+    FaultyOs() {
+        this(OsPrimitives.best());
+    }
+
+    private FaultyOs(OsPrimitives real) {
+        super(real);
+        this.real = real;
+    }
 
     @Override
     public String name() {
@@ -21,16 +31,6 @@ final class FaultyOs implements OsPrimitives {
     @Override
     public int priority() {
         return -1;
-    }
-
-    @Override
-    public Support support() {
-        return real.support();
-    }
-
-    @Override
-    public MemoryConfig memoryConfig() {
-        return real.memoryConfig();
     }
 
     @Override
@@ -57,70 +57,5 @@ final class FaultyOs implements OsPrimitives {
             return 22;
         }
         return real.free(address, size);
-    }
-
-    @Override
-    public CommitResult commit(long address, long size) {
-        return real.commit(address, size);
-    }
-
-    @Override
-    public DecommitResult decommit(long address, long size) {
-        return real.decommit(address, size);
-    }
-
-    @Override
-    public int reset(long address, long size) {
-        return real.reset(address, size);
-    }
-
-    @Override
-    public int reuse(long address, long size) {
-        return real.reuse(address, size);
-    }
-
-    @Override
-    public int protect(long address, long size, boolean protect) {
-        return real.protect(address, size, protect);
-    }
-
-    @Override
-    public int setTransparentHugePages(boolean enable) {
-        return real.setTransparentHugePages(enable);
-    }
-
-    @Override
-    public Allocation allocHugeOsPages(long hint, long size, int node) {
-        return real.allocHugeOsPages(hint, size, node);
-    }
-
-    @Override
-    public int numaNodeCount() {
-        return real.numaNodeCount();
-    }
-
-    @Override
-    public int currentNumaNode() {
-        return real.currentNumaNode();
-    }
-
-    @Override
-    public long clockNanos() {
-        return real.clockNanos();
-    }
-
-    @Override
-    public ProcessInfo processInfo() {
-        return real.processInfo();
-    }
-
-    @Override
-    public int randomBytes(byte[] buffer) {
-        return real.randomBytes(buffer);
-    }
-
-    @Override
-    public String describeError(int error) {
-        return real.describeError(error);
     }
 }
