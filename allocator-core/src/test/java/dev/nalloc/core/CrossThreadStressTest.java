@@ -44,6 +44,7 @@ class CrossThreadStressTest {
     private static final int SLOTS = 2048;
     private static final int OPS_PER_EPOCH = Integer.getInteger("nalloc.stress.ops", 12_000);
     private static final int EPOCHS = Integer.getInteger("nalloc.stress.epochs", 8);
+    private static final long EPOCH_TIMEOUT_SECONDS = 120;
     private static final long HEADER = 16; // size and tag
     private static final long CHECKED = 256; // bytes of pattern checked per block
 
@@ -116,11 +117,17 @@ class CrossThreadStressTest {
                     failure.compareAndSet(null, e);
                 }
             }, "stress-" + epoch + "-" + id);
+            th.setDaemon(true); // a worker stuck in a corrupt (cyclic) list must not keep the JVM alive
             threads.add(th);
             th.start();
         }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(EPOCH_TIMEOUT_SECONDS);
         for (Thread th : threads) {
-            th.join();
+            th.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            if (th.isAlive()) {
+                failure.compareAndSet(null, new AssertionError(th.getName() + " hung (a cyclic free list?)"));
+                return;
+            }
         }
     }
 
