@@ -1,18 +1,24 @@
 package dev.nalloc.core;
 
+import dev.nalloc.api.Mode;
 import dev.nalloc.api.Option;
 import dev.nalloc.api.OptionValues;
 import dev.nalloc.core.arena.Arenas;
+import dev.nalloc.core.check.KeyedEncoding;
+import dev.nalloc.core.check.Keys;
+import dev.nalloc.core.check.ModePageHooks;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.HeapContext;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.heap.ThreadData;
 import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.core.page.PageHooks;
 import dev.nalloc.core.segment.SegmentMemory;
 import dev.nalloc.core.segment.SegmentSpace;
 import dev.nalloc.core.stats.StatsSnapshot;
 import dev.nalloc.spi.AllocatorConfig;
 import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.spi.FreeListEncoding;
 import dev.nalloc.spi.PurgePolicy;
 
 
@@ -36,6 +42,10 @@ final class Engine implements HeapContext {
     private final long eagerCommitDelay;
     private final PurgePolicy purge;
     private final boolean purgeDecommits;
+    /** The instance's random secret (CHECKED and SECURE: page keys, canaries), 0 in FAST. */
+    final long secret;
+    /** Null in FAST; the encoding, random order and guard pages of the other modes. */
+    private final PageHooks pageHooks;
     private final Set<ThreadData> threads = ConcurrentHashMap.newKeySet();
     /** Each thread's default heap in this instance. */
     final ThreadLocal<LocalHeap> defaultHeaps = ThreadLocal.withInitial(this::newThread);
@@ -61,6 +71,24 @@ final class Engine implements HeapContext {
         this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);
         this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(o);
         this.purgeDecommits = purge.decommits();
+        Mode mode = config.mode();
+        if (mode == Mode.FAST) {
+            this.secret = 0;
+            this.pageHooks = null;
+        } else {
+            this.secret = Keys.secret(config.os());
+            FreeListEncoding codec = config.freeListEncoding() != null ? config.freeListEncoding() : KeyedEncoding.INSTANCE;
+            boolean secure = mode == Mode.SECURE;
+            this.pageHooks = new ModePageHooks(codec, secret, secure, secure ? os : null);
+            if (secure) {
+                arenas.randomizePlacement();
+            }
+        }
+    }
+
+    @Override
+    public PageHooks pageHooks() {
+        return pageHooks;
     }
 
     private LocalHeap newThread() {

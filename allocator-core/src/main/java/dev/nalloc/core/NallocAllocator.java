@@ -35,9 +35,9 @@ final class NallocAllocator implements Allocator {
     private HeapSlot slot = HeapSlot.EMPTY;
 
     NallocAllocator(AllocatorConfig config) {
-        NallocProvider.requireImplemented(config.mode());
-        if (config.freeListEncoding() != null && config.freeListEncoding() != dev.nalloc.spi.FreeListEncoding.PLAIN) {
-            throw new UnsupportedOperationException("nalloc: encoded free lists (secure mode) are not implemented yet");
+        if (config.mode() == Mode.FAST && config.freeListEncoding() != null
+                && config.freeListEncoding() != dev.nalloc.spi.FreeListEncoding.PLAIN) {
+            throw new IllegalArgumentException("nalloc: an encoded free list needs mode CHECKED or SECURE (FAST reads plain links)");
         }
         this.engine = new Engine(config);
         this.defaultHeaps = engine.defaultHeaps;

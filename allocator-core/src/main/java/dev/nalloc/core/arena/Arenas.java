@@ -20,6 +20,8 @@ public final class Arenas {
     private final long eagerCommit;
     private final MemoryArena[] arenas = new MemoryArena[MAX_ARENAS];
     private final AtomicInteger count = new AtomicInteger();
+    /** SECURE: blocks are claimed from a random place in each arena (mimalloc's randomized arena placement). */
+    private volatile boolean randomPlacement;
 
     /**
      * @param reserveSize  bytes per new arena (option {@code arena_reserve})
@@ -60,7 +62,9 @@ public final class Arenas {
             MemoryArena arena = new MemoryArena(os, a.address(), size, eager);
             arenas[now] = arena;
             count.set(now + 1); // publishes the arena
-            return arena.allocate(blocks, commit);
+            return randomPlacement
+                    ? arena.allocate(blocks, commit, java.util.concurrent.ThreadLocalRandom.current().nextInt(arena.blockCount()))
+                    : arena.allocate(blocks, commit);
         }
     }
 
@@ -85,6 +89,11 @@ public final class Arenas {
         return true;
     }
 
+    /** From now on, segments are placed at random free positions of the arenas (SECURE mode). */
+    public void randomizePlacement() {
+        randomPlacement = true;
+    }
+
     /** Bytes per arena reserved on demand. */
     public long reserveSize() {
         return reserveSize;
@@ -92,7 +101,10 @@ public final class Arenas {
 
     private MemoryBlock tryArenas(int from, int to, int blocks, boolean commit) {
         for (int i = from; i < to; i++) {
-            MemoryBlock b = arenas[i].allocate(blocks, commit);
+            MemoryArena arena = arenas[i];
+            MemoryBlock b = randomPlacement
+                    ? arena.allocate(blocks, commit, java.util.concurrent.ThreadLocalRandom.current().nextInt(arena.blockCount()))
+                    : arena.allocate(blocks, commit);
             if (b != null) {
                 return b;
             }
@@ -111,6 +123,11 @@ public final class Arenas {
 
     public int count() {
         return count.get();
+    }
+
+    /** Arena {@code i} (below {@link #count()}). */
+    public MemoryArena arena(int i) {
+        return arenas[i];
     }
 
     /** Bytes reserved by all arenas. */

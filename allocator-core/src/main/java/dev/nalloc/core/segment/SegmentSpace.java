@@ -89,6 +89,10 @@ public final class SegmentSpace {
     /** Gives a page's span back, coalescing it with free neighbours. */
     public void freeSpan(Page page) {
         Segment seg = page.segment;
+        if (page.guard != 0) { // SECURE: the span becomes ordinary memory again
+            os().protect(page.guard, os().pageSize(), false);
+            page.guard = 0;
+        }
         page.markFree();
         page.kind = null;
         page.setHeap(null);
