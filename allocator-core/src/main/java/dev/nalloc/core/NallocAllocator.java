@@ -2,6 +2,7 @@ package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
+import dev.nalloc.api.ArenaId;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Heap;
 import dev.nalloc.api.Mode;
@@ -29,6 +30,7 @@ import java.lang.foreign.MemorySegment;
 final class NallocAllocator implements Allocator {
 
     private final Engine engine;
+    private final ArenaHandles arenaHandles;
     private final ThreadLocal<LocalHeap> defaultHeaps;
     private final boolean global;
     /** A fast path to one thread's default heap (see {@link HeapSlot}); plain field on purpose. */
@@ -40,6 +42,7 @@ final class NallocAllocator implements Allocator {
             throw new UnsupportedOperationException("nalloc: encoded free lists (secure mode) are not implemented yet");
         }
         this.engine = new Engine(config);
+        this.arenaHandles = new ArenaHandles(engine);
         this.defaultHeaps = engine.defaultHeaps;
         this.global = config.global();
     }
@@ -515,6 +518,25 @@ final class NallocAllocator implements Allocator {
     public Arena newArena() {
         // heap0 checks the closed state on its slow path (a closed instance has an empty slot)
         return new NallocArena(this, LocalHeap.newHeap(heap0().tld));
+    }
+
+    @Override
+    public ArenaId reserveOsMemory(long size, boolean commit, boolean exclusive) {
+        checkOpen();
+        return arenaHandles.reserve(size, commit, exclusive);
+    }
+
+    @Override
+    public ArenaId manageOsMemory(long address, long size, boolean committed, boolean zero, boolean exclusive,
+                                  int numaNode) {
+        checkOpen();
+        return arenaHandles.manage(address, size, committed, zero, exclusive, numaNode);
+    }
+
+    @Override
+    public Heap newHeapInArena(ArenaId arena) {
+        checkOpen();
+        return new NallocHeap(this, arenaHandles.newHeapIn(arena, heap0().tld));
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.nalloc.core.page.SizeClasses;
 import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.core.segment.SegmentSpace;
 import dev.nalloc.core.stats.ThreadCounters;
 
 import java.lang.invoke.MethodHandles;
@@ -42,6 +43,8 @@ public final class LocalHeap {
     private final Page[] direct = new Page[SizeClasses.SMALL_WSIZE_MAX + 1];
     private final PageQueues queues = new PageQueues(direct);
     public final ThreadData tld;
+    /** Where this heap's pages come from: the thread's space, or one bound to an arena. */
+    private final SegmentSpace space;
     private final ThreadCounters counters;
     private final HeapContext context;
     private final boolean isDefault;
@@ -59,8 +62,9 @@ public final class LocalHeap {
     /** Bumped by destroy and delete: handles of an earlier generation see the heap as gone. */
     private int generation;
 
-    private LocalHeap(ThreadData tld, boolean isDefault) {
+    private LocalHeap(ThreadData tld, boolean isDefault, SegmentSpace space) {
         this.tld = tld;
+        this.space = space;
         this.counters = tld.counters;
         this.context = tld.context;
         this.isDefault = isDefault;
@@ -68,7 +72,7 @@ public final class LocalHeap {
 
     /** Makes the default heap of a thread. */
     public static LocalHeap newDefault(ThreadData tld) {
-        LocalHeap h = new LocalHeap(tld, true);
+        LocalHeap h = new LocalHeap(tld, true, tld.space);
         tld.setDefaultHeap(h);
         tld.addHeap(h);
         tld.context.heapCreated(h);
@@ -85,10 +89,26 @@ public final class LocalHeap {
             h.dead = false; // pooled heaps stay in the thread's list
             return h;
         }
-        h = new LocalHeap(tld, false);
+        h = new LocalHeap(tld, false, tld.space);
         tld.context.heapCreated(h);
         tld.addHeap(h);
         return h;
+    }
+
+    /**
+     * Makes a first-class heap of the thread of {@code tld} whose pages all come from {@code space}
+     * (bound to one arena: mimalloc's {@code mi_heap_new_in_arena}). It is never pooled.
+     */
+    public static LocalHeap newHeapInSpace(ThreadData tld, SegmentSpace space) {
+        LocalHeap h = new LocalHeap(tld, false, space);
+        tld.context.heapCreated(h);
+        tld.addHeap(h);
+        return h;
+    }
+
+    /** The space this heap's pages come from. */
+    public SegmentSpace space() {
+        return space;
     }
 
     /** The direct page table, {@code direct[wsize]} (for the allocator's fast path; never replaced). */
@@ -217,7 +237,7 @@ public final class LocalHeap {
     private Page freshPage(int bin) {
         long blockSize = SizeClasses.binSize(bin);
         int slices = SizeClasses.pageSlices(blockSize);
-        Page page = tld.space.allocateSpan(slices);
+        Page page = space.allocateSpan(slices);
         if (page == null) {
             return null;
         }
@@ -236,7 +256,7 @@ public final class LocalHeap {
     public Page hugePage(long size, long alignment, long adjust) {
         sweepReleasedHuge();
         long blockSize = Layout.alignUp(Math.max(1, size + adjust), Layout.SLICE_SIZE);
-        Segment seg = context.segments().allocateHuge(null, blockSize, alignment);
+        Segment seg = context.segments().allocateHuge(null, blockSize, alignment, space.arena());
         if (seg == null) {
             return null;
         }
@@ -401,7 +421,7 @@ public final class LocalHeap {
             }
             return;
         }
-        tld.space.freeSpan(page);
+        page.segment.space.freeSpan(page);
     }
 
     /** Frees a huge block on the owner thread: its queue entry goes at once. */
@@ -434,7 +454,7 @@ public final class LocalHeap {
         }
         retiredMin = SizeClasses.BIN_FULL;
         retiredMax = 0;
-        tld.space.collect(force);
+        space.collect(force);
         if (force) {
             context.purgeArenas();
         }
@@ -456,7 +476,7 @@ public final class LocalHeap {
         if ((long) DELAYED_FREE.getAcquire(this) != 0) {
             DELAYED_FREE.getAndSet(this, 0L);
         }
-        boolean pool = pageCount() <= POOLED_PAGES_MAX && tld.poolHasRoom(this);
+        boolean pool = pageCount() <= POOLED_PAGES_MAX && space == tld.space && tld.poolHasRoom(this);
         // Each word of the occupied bitmap is read once: pages moved out of the full queue (the
         // last one) go to lower queues that were already walked, and removals only clear bits.
         for (int w = 0; w < PageQueues.OCCUPIED_WORDS; w++) {
@@ -498,7 +518,7 @@ public final class LocalHeap {
                         queues.remove(q, page);
                         page.inFull = false;
                         counters.pages--;
-                        tld.space.freeSpan(page);
+                        page.segment.space.freeSpan(page);
                     }
                     page = next;
                 }
@@ -523,7 +543,7 @@ public final class LocalHeap {
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
                 counters.pages--;
-                tld.space.freeSpan(page);
+                page.segment.space.freeSpan(page);
             }
         }
         queues.clear();
@@ -568,6 +588,9 @@ public final class LocalHeap {
         generation++;
         queues.clear();
         tld.removeHeap(this);
+        if (space != tld.space) {
+            space.collect(true); // no heap collects a bound space any more: give back what it holds now
+        }
     }
 
     // ================================================================== queries
