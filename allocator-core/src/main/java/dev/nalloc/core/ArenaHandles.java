@@ -44,7 +44,7 @@ final class ArenaHandles {
         if (size <= 0) {
             throw new IllegalArgumentException("nalloc: manageOsMemory: size must be positive: " + size);
         }
-        if (address + size < address && address + size != 0) {
+        if (Long.compareUnsigned(address + size, address) < 0 && address + size != 0) {
             throw new IllegalArgumentException("nalloc: manageOsMemory: " + range + " wraps around the address space");
         }
         if (numaNode < -1) {

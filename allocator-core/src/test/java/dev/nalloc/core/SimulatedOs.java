@@ -30,6 +30,8 @@ final class SimulatedOs extends ForwardingOsPrimitives {
     volatile boolean overcommit = true;
     /** Large OS page size claimed (0: none); reservations allowing large pages come back large. */
     volatile long largePageSize;
+    /** Every reservation fails with ENOMEM while set. */
+    volatile boolean failReservations;
     /** The error {@link #setTransparentHugePages} returns. */
     volatile int thpError;
 
@@ -67,6 +69,9 @@ final class SimulatedOs extends ForwardingOsPrimitives {
     @Override
     public Allocation alloc(long hint, long size, long align, boolean commit, boolean allowLarge) {
         reserveCommits.add(commit);
+        if (failReservations) {
+            return Allocation.failed(ENOMEM);
+        }
         boolean large = allowLarge && largePageSize > 0;
         Allocation a = delegate().alloc(hint, size, align, commit || large, false);
         return large && a.ok() ? new Allocation(a.address(), a.size(), true, a.zero(), 0) : a;
@@ -75,6 +80,9 @@ final class SimulatedOs extends ForwardingOsPrimitives {
     @Override
     public Allocation allocAligned(long size, long alignment, boolean commit, boolean allowLarge) {
         reserveCommits.add(commit);
+        if (failReservations) {
+            return Allocation.failed(ENOMEM);
+        }
         boolean large = allowLarge && largePageSize > 0;
         Allocation a = delegate().allocAligned(size, alignment, commit || large, false);
         return large && a.ok() ? new Allocation(a.address(), a.size(), true, a.zero(), 0) : a;
