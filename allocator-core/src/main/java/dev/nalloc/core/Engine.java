@@ -43,7 +43,7 @@ final class Engine implements HeapContext {
     final Verbose verbose;
     final Numa numa;
     /** The shutdown hook of {@code destroy_on_exit}, or null. */
-    private final Thread exitHook;
+    private Thread exitHook;
     /** Each thread's default heap in this instance. */
     final ThreadLocal<LocalHeap> defaultHeaps = ThreadLocal.withInitial(this::newThread);
     volatile boolean closed;
@@ -75,25 +75,23 @@ final class Engine implements HeapContext {
             startup.reserveHugeOsPages(o.get(Option.RESERVE_HUGE_OS_PAGES), o.get(Option.RESERVE_HUGE_OS_PAGES_AT));
             startup.reserveOsMemory(o.get(Option.RESERVE_OS_MEMORY));
         }
-        this.exitHook = o.isEnabled(Option.DESTROY_ON_EXIT) ? registerExitHook() : null;
     }
 
     /**
      * Option {@code destroy_on_exit}: all memory goes back to the OS when the JVM shuts down, even
-     * that of live blocks (a thread still using them then faults, as with mimalloc).
+     * that of live blocks (a thread still using them then faults, as with mimalloc). {@code release}
+     * is the allocator's own release (it also empties its fast-path slot).
      */
-    private Thread registerExitHook() {
-        Thread hook = new Thread(this::destroyOnExit, "nalloc-destroy-on-exit");
-        Runtime.getRuntime().addShutdownHook(hook);
-        return hook;
+    void registerExitHook(Runnable release) {
+        if (config.options().isEnabled(Option.DESTROY_ON_EXIT)) {
+            exitHook = new Thread(release, "nalloc-destroy-on-exit");
+            Runtime.getRuntime().addShutdownHook(exitHook);
+        }
     }
 
-    /** The shutdown hook's work: marks the instance closed and releases everything. */
-    void destroyOnExit() {
-        if (!closed) {
-            closed = true;
-            close();
-        }
+    /** The shutdown hook of {@code destroy_on_exit}, or null when the option is off. */
+    Thread exitHook() {
+        return exitHook;
     }
 
     /** The arena-bound segment space of a heap in {@code arena} for the calling thread. */

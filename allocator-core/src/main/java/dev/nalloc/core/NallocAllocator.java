@@ -43,6 +43,7 @@ final class NallocAllocator implements Allocator {
         }
         this.engine = new Engine(config);
         this.arenaHandles = new ArenaHandles(engine);
+        engine.registerExitHook(this::release);
         this.defaultHeaps = engine.defaultHeaps;
         this.global = config.global();
     }
@@ -575,6 +576,11 @@ final class NallocAllocator implements Allocator {
         if (global) {
             throw new UnsupportedOperationException("nalloc: the global allocator cannot be closed");
         }
+        release();
+    }
+
+    /** Gives all memory back (close, and the {@code destroy_on_exit} hook, also of the global instance). */
+    void release() {
         if (!engine.closed) {
             // Closed first, then the slot emptied (a racing claim in heapSlow sees one or the other),
             // then the memory released: from here on the fast paths fail over to the checking slow ones.
