@@ -361,8 +361,8 @@ final class NallocAllocator implements Allocator {
             long offset = address - s.lastFreeBase;
             if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
                 Page page = s.lastFreeCover[(int) (offset >>> Layout.SLICE_SHIFT)];
-                if (page.isBlockStart(address)) {
-                    LocalHeap.freeLocalBlock(page, address);
+                if (page.isBlockStart(address)) { // false for a page in the full queue: see Page.setInFull
+                    LocalHeap.freeLocalBlockNotFull(page, address);
                     return;
                 }
             }

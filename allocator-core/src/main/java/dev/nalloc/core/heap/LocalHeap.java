@@ -310,22 +310,22 @@ public final class LocalHeap {
     }
 
     private void toFull(Page page) {
-        if (page.inFull || page.kind == PageKind.HUGE) {
+        if (page.inFull() || page.kind == PageKind.HUGE) {
             return;
         }
         queues.move(page.bin, SizeClasses.BIN_FULL, page);
-        page.inFull = true;
+        page.setInFull(true);
         page.useDelayedFree(Page.USE_DELAYED_FREE, false);
         collectPage(page, false); // frees that came before the delayed state was visible
     }
 
     private void unfull(Page page) {
-        if (!page.inFull) {
+        if (!page.inFull()) {
             return;
         }
         page.useDelayedFree(Page.NO_DELAYED_FREE, false);
         queues.move(SizeClasses.BIN_FULL, page.bin, page);
-        page.inFull = false;
+        page.setInFull(false);
     }
 
     /** Pushes a block freed by another thread into a full page of this heap (any thread). */
@@ -365,8 +365,20 @@ public final class LocalHeap {
             if (page.retireExpire == 0) { // already retired: nothing to do
                 page.heap().retire(page);
             }
-        } else if (page.inFull) {
+        } else if (page.inFull()) {
             page.heap().unfull(page);
+        }
+    }
+
+    /**
+     * The owner's free fast path: as {@link #freeLocalBlock} for a page known not to be in the full
+     * queue (a full page fails {@link Page#isBlockStart}, so its frees come through the slow path).
+     */
+    public static void freeLocalBlockNotFull(Page page, long block) {
+        Mem.store(block, page.localFree);
+        page.localFree = block;
+        if (--page.used == 0 && page.retireExpire == 0) { // retireExpire != 0: already retired
+            page.heap().retire(page);
         }
     }
 
@@ -413,7 +425,7 @@ public final class LocalHeap {
     /** Removes an all-free page from its queue and gives its span back. */
     private void freePage(Page page) {
         queues.remove(PageQueues.queueOf(page), page);
-        page.inFull = false;
+        page.setInFull(false);
         counters.pages--;
         if (page.kind == PageKind.HUGE) {
             if (page.claimHugeRelease()) {
@@ -506,9 +518,9 @@ public final class LocalHeap {
                         }
                     }
                     if (pool && page.kind != PageKind.LARGE) {
-                        if (page.inFull) {
+                        if (page.inFull()) {
                             queues.move(SizeClasses.BIN_FULL, page.bin, page);
-                            page.inFull = false;
+                            page.setInFull(false);
                         }
                         if (page.used != 0 && !page.rewind()) { // all free already: the lists are fine as they are
                             page.reset();
@@ -516,7 +528,7 @@ public final class LocalHeap {
                         }
                     } else {
                         queues.remove(q, page);
-                        page.inFull = false;
+                        page.setInFull(false);
                         counters.pages--;
                         page.segment.space.freeSpan(page);
                     }
@@ -564,7 +576,7 @@ public final class LocalHeap {
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
                 page.setHeap(target);
-                page.useDelayedFree(page.inFull ? Page.USE_DELAYED_FREE : Page.NO_DELAYED_FREE, false);
+                page.useDelayedFree(page.inFull() ? Page.USE_DELAYED_FREE : Page.NO_DELAYED_FREE, false);
                 target.queues.pushBack(q, page);
             }
         }
