@@ -2,6 +2,7 @@ package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
+import dev.nalloc.api.ArenaId;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Heap;
 import dev.nalloc.api.Mode;
@@ -609,6 +610,22 @@ final class ModeAllocator implements Allocator {
 
     private long canaryLimit(Live b, long address) {
         return b.guarded() ? address + (sampler != null ? sampler.span(b.size()) : b.size()) : b.block + b.page.blockSize;
+    }
+
+    @Override
+    public ArenaId reserveOsMemory(long size, boolean commit, boolean exclusive) {
+        return inner.reserveOsMemory(size, commit, exclusive);
+    }
+
+    @Override
+    public ArenaId manageOsMemory(long address, long size, boolean committed, boolean zero, boolean exclusive,
+                                  int numaNode) {
+        return inner.manageOsMemory(address, size, committed, zero, exclusive, numaNode);
+    }
+
+    @Override
+    public Heap newHeapInArena(ArenaId arena) {
+        return new ModeHeap(this, (NallocHeap) inner.newHeapInArena(arena));
     }
 
     @Override

@@ -5,12 +5,15 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import org.slf4j.LoggerFactory;
 
-/** Captures what the {@code dev.nalloc} logger receives (the logging error handler's output). */
-final class LogCapture {
+import java.util.List;
+
+/** Captures what a logback logger receives, for assertions on log output. Close to detach. */
+public final class LogCapture implements AutoCloseable {
 
     static {
-        // Patched into the named module dev.nalloc.core (surefire's module path), the tests do not
-        // read logback's modules; add the edges before the first symbolic reference.
+        // When these tests run patched into the named module dev.nalloc.api (surefire's module
+        // path), logback's modules are not read by it; reflection finds them without a symbolic
+        // reference, which would fail before the read edge exists.
         Module self = LogCapture.class.getModule();
         for (String type : new String[]{"ch.qos.logback.core.read.ListAppender", "ch.qos.logback.classic.Logger"}) {
             try {
@@ -21,29 +24,37 @@ final class LogCapture {
         }
     }
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger("dev.nalloc");
+    private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    private final ch.qos.logback.classic.Level previousLevel;
 
-    private LogCapture() {
+    private LogCapture(String loggerName) {
+        logger = (Logger) LoggerFactory.getLogger(loggerName);
+        previousLevel = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.DEBUG); // verbose messages are info or debug
         appender.start();
         logger.addAppender(appender);
     }
 
-    static LogCapture start() {
-        return new LogCapture();
+    /** Starts capturing the named logger (and its children). */
+    public static LogCapture of(String loggerName) {
+        return new LogCapture(loggerName);
     }
 
-    void stop() {
+    /** The formatted messages so far. */
+    public List<String> messages() {
+        return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    /** The level names of the events so far ({@code WARN}, {@code ERROR}). */
+    public List<String> levels() {
+        return appender.list.stream().map(e -> e.getLevel().toString()).toList();
+    }
+
+    @Override
+    public void close() {
         logger.detachAppender(appender);
+        logger.setLevel(previousLevel);
         appender.stop();
-    }
-
-    /** Messages so far that contain {@code text}. */
-    long count(String text) {
-        return appender.list.stream().filter(e -> e.getFormattedMessage().contains(text)).count();
-    }
-
-    String text() {
-        return String.join("\n", appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
     }
 }

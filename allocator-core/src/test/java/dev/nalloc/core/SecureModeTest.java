@@ -134,7 +134,7 @@ class SecureModeTest {
         for (int i = 0; i < 6; i++) {
             try (Allocator a = TestAllocators.builder().mode(Mode.SECURE).build()) {
                 long p = a.malloc(64);
-                MemoryArena arena = ((ModeAllocator) a).engine().arenas.arena(0);
+                MemoryArena arena = ((ModeAllocator) a).engine().arenas.get(0);
                 offsets.add((SegmentMap.lookup(p).base - arena.base()) / MemoryArena.BLOCK_SIZE);
             }
         }
@@ -142,7 +142,7 @@ class SecureModeTest {
         assertTrue(offsets.stream().anyMatch(o -> o != 0), offsets::toString);
         try (Allocator fast = TestAllocators.create()) {
             long p = fast.malloc(64);
-            MemoryArena arena = ((NallocAllocator) fast).engine().arenas.arena(0);
+            MemoryArena arena = ((NallocAllocator) fast).engine().arenas.get(0);
             assertEquals(arena.base(), SegmentMap.lookup(p).base, "FAST takes the first free block");
         }
     }
