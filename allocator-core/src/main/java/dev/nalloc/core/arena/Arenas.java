@@ -58,6 +58,7 @@ public final class Arenas {
                 return null;
             }
             MemoryArena arena = new MemoryArena(os, a.address(), size, eager);
+            os.stats().arenaReserved(a.address(), size, eager);
             arenas[now] = arena;
             count.set(now + 1); // publishes the arena
             return arena.allocate(blocks, commit);
@@ -81,6 +82,7 @@ public final class Arenas {
             return false;
         }
         arenas[now] = new MemoryArena(os, a.address(), rounded, eager);
+        os.stats().arenaReserved(a.address(), rounded, eager);
         count.set(now + 1);
         return true;
     }

@@ -137,6 +137,7 @@ public final class MemoryArena {
                 } else {
                     os.reset(address, BLOCK_SIZE);
                 }
+                os.stats().purged(address, BLOCK_SIZE, decommit);
             }
             purge.clear(i, 1);
             inUse.clear(i, 1);
@@ -153,5 +154,6 @@ public final class MemoryArena {
     /** Gives the whole reservation back to the OS. */
     public void release() {
         os.release(base, size(), committedBytes());
+        os.stats().arenaReleased(base, size());
     }
 }
