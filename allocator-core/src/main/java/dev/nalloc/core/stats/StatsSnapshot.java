@@ -91,6 +91,36 @@ public final class StatsSnapshot implements AllocatorStats {
         return count("pages").current();
     }
 
+    /** Peak of {@link #reserved()}. */
+    public long reservedPeak() {
+        return count("reserved").peak();
+    }
+
+    /** Peak of {@link #committed()}. */
+    public long committedPeak() {
+        return count("committed").peak();
+    }
+
+    /** Arenas now. */
+    public long arenas() {
+        return count("arenas").current();
+    }
+
+    /** Threads that use the instance now. */
+    public long threads() {
+        return count("threads").current();
+    }
+
+    /** Calls of the generic allocation path, in total. */
+    public long genericCalls() {
+        return counter("generic_calls");
+    }
+
+    /** Reservations asked of the OS (mmap calls), in total. */
+    public long osAllocations() {
+        return counter("mmap_calls");
+    }
+
     /** A named count, or {@link Count#ZERO} when there is none of that name. */
     public Count count(String key) {
         return counts.getOrDefault(key, Count.ZERO);
