@@ -411,7 +411,7 @@ final class ModeAllocator implements Allocator {
         if (page.segment.ownerThread == current) {
             LocalHeap.freeLocalEncoded(page, b.block);
         } else {
-            engine.currentThreadData().counters.countRemoteFree(page.blockSize);
+            engine.currentThreadData().counters.countRemoteFree(page.bin);
             page.freeRemoteEncoded(b.block);
         }
     }

@@ -164,6 +164,7 @@ public final class Arenas {
         int now = count.get();
         arenas[now] = arena;
         count.set(now + 1); // publishes the arena
+        os.stats().arenaReserved(arena.base(), arena.size(), arena.committedBytes() == arena.size());
     }
 
     /** From now on, segments are placed at random free positions of the arenas (SECURE mode). */
