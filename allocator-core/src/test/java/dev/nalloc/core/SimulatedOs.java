@@ -88,8 +88,22 @@ final class SimulatedOs extends ForwardingOsPrimitives {
         return large && a.ok() ? new Allocation(a.address(), a.size(), true, a.zero(), 0) : a;
     }
 
+    /** When set, a decommit of {@link #gateSize} bytes counts {@link #gateEntered} down and waits for it. */
+    volatile java.util.concurrent.CountDownLatch gate;
+    volatile java.util.concurrent.CountDownLatch gateEntered;
+    volatile long gateSize;
+
     @Override
     public DecommitResult decommit(long address, long size) {
+        java.util.concurrent.CountDownLatch g = gate;
+        if (g != null && size == gateSize) {
+            gateEntered.countDown();
+            try {
+                g.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         decommits.add(new long[]{address, size});
         return delegate().decommit(address, size);
     }
