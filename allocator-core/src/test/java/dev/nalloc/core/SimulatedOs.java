@@ -30,6 +30,8 @@ final class SimulatedOs extends ForwardingOsPrimitives {
     volatile boolean overcommit = true;
     /** Large OS page size claimed (0: none); reservations allowing large pages come back large. */
     volatile long largePageSize;
+    /** Commits claim the memory reads as zero (as Windows' MEM_COMMIT does for anonymous memory). */
+    volatile boolean commitClaimsZero;
     /** Every reservation fails with ENOMEM while set. */
     volatile boolean failReservations;
     /** The error {@link #setTransparentHugePages} returns. */
@@ -106,6 +108,12 @@ final class SimulatedOs extends ForwardingOsPrimitives {
         }
         decommits.add(new long[]{address, size});
         return delegate().decommit(address, size);
+    }
+
+    @Override
+    public CommitResult commit(long address, long size) {
+        CommitResult r = delegate().commit(address, size);
+        return r.ok() && commitClaimsZero ? new CommitResult(0, true) : r;
     }
 
     @Override

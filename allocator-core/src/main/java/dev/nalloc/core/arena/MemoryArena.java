@@ -172,7 +172,7 @@ public final class MemoryArena {
         int index = block.blockIndex();
         int n = block.blockCount();
         if (!fullyCommitted) {
-            if (committedBytes > 0 && os.decommit(block.address(), block.size(), committedBytes)) {
+            if (committedBytes > 0 && os.decommit(block.address(), block.size(), committedBytes) && !external) {
                 dirty.clear(index, n);
             }
             committed.clear(index, n);
@@ -256,7 +256,9 @@ public final class MemoryArena {
                 if (decommit) {
                     if (os.decommit(address, BLOCK_SIZE, BLOCK_SIZE)) {
                         committed.clear(i, 1);
-                        dirty.clear(i, 1);
+                        if (!external) { // a decommitted file mapping reads the file again, not zeros
+                            dirty.clear(i, 1);
+                        }
                     }
                 } else {
                     os.reset(address, BLOCK_SIZE);
