@@ -5,6 +5,7 @@ import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.api.ArenaId;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Heap;
+import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.HeapSlot;
@@ -431,7 +432,7 @@ final class NallocAllocator implements Allocator {
             }
             return;
         }
-        engine.currentThreadData().counters.countRemoteFree(page.blockSize);
+        engine.currentThreadData().counters.countRemoteFree(page.bin);
         page.freeRemote(block);
     }
 
@@ -564,6 +565,13 @@ final class NallocAllocator implements Allocator {
     @Override
     public AllocatorStats stats() {
         return engine.stats();
+    }
+
+    /** Every page of every segment of this instance, whichever thread's heap holds it. */
+    @Override
+    public void visitHeapAreas(HeapVisitor visitor) {
+        checkOpen();
+        engine.visitAreas(visitor);
     }
 
     @Override

@@ -263,6 +263,7 @@ public final class MemoryArena {
                 } else {
                     os.reset(address, BLOCK_SIZE);
                 }
+                os.stats().purged(address, BLOCK_SIZE, decommit);
             }
             purge.clear(i, 1);
             inUse.clear(i, 1);
@@ -286,5 +287,6 @@ public final class MemoryArena {
         } else {
             os.release(base, size(), committedBytes());
         }
+        os.stats().arenaReleased(base, size());
     }
 }
