@@ -16,6 +16,7 @@ import dev.nalloc.core.heap.ThreadData;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
+import dev.nalloc.core.page.PageMode;
 import dev.nalloc.core.page.SizeClasses;
 import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
@@ -168,10 +169,11 @@ final class ModeAllocator implements Allocator {
         BlockShadow shadow = BlockShadow.of(page);
         long state = shadow.state(index);
         String problem = null;
-        if (page.brokenLink != 0) {
-            problem = "the link of the free block at " + Reporter.hex(page.brokenLink) + " (blocks of " + page.blockSize
+        PageMode mode = page.mode();
+        if (mode.brokenLink != 0) {
+            problem = "the link of the free block at " + Reporter.hex(mode.brokenLink) + " (blocks of " + page.blockSize
                     + " bytes) was overwritten after it was freed; the rest of the page's free list is dropped";
-            page.brokenLink = 0;
+            mode.brokenLink = 0;
         } else if (BlockShadow.isLive(state)) {
             problem = "the free list handed out the block at " + Reporter.hex(block) + " (" + page.blockSize
                     + " bytes), which is live";
@@ -369,6 +371,31 @@ final class ModeAllocator implements Allocator {
 
     @Override
     public void free(long address) {
+        // The common case without an intermediate object: a live, unguarded block of a page of
+        // several blocks, freed at its address, with its canary intact. Everything else (and every
+        // misuse) goes through freeChecked, which reports.
+        Segment seg = SegmentMap.lookup(address);
+        if (seg != null && seg.allocator == engine) {
+            Page page = seg.pageOf(address);
+            if (page != null && page.inUse && page.reserved > 1 && page.holds(address)) {
+                int index = (int) page.blockIndexOf(address);
+                long block = page.start + index * page.blockSize;
+                BlockShadow shadow = BlockShadow.peek(page);
+                if (block == address && shadow != null) {
+                    long state = shadow.state(index);
+                    if (BlockShadow.isLive(state) && !BlockShadow.isGuarded(state) && shadow.adjust(state) == 0
+                            && (!checked || patterns.firstBadCanary(address + shadow.size(state), block + page.blockSize) < 0)
+                            && shadow.markFreed(index, state)) {
+                        push(page, block);
+                        return;
+                    }
+                }
+            }
+        }
+        freeChecked(address);
+    }
+
+    private void freeChecked(long address) {
         if (address == 0) {
             checkOpen();
             return;
@@ -405,14 +432,19 @@ final class ModeAllocator implements Allocator {
             }
             return;
         }
+        push(page, b.block);
+    }
+
+    /** Puts a block that was just marked freed on its page's lists (CHECKED: after the freed fill). */
+    private void push(Page page, long block) {
         if (checked) {
-            Patterns.fillFreed(b.block, page.blockSize);
+            Patterns.fillFreed(block, page.blockSize);
         }
-        if (page.segment.ownerThread == current) {
-            LocalHeap.freeLocalEncoded(page, b.block);
+        if (page.segment.ownerThread == Thread.currentThread()) {
+            LocalHeap.freeLocalEncoded(page, block);
         } else {
             engine.currentThreadData().counters.countRemoteFree(page.bin);
-            page.freeRemoteEncoded(b.block);
+            page.freeRemoteEncoded(block);
         }
     }
 

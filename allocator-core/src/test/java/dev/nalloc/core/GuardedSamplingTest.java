@@ -80,7 +80,7 @@ class GuardedSamplingTest {
     void checkedFindsOverflowsIntoTheRoundingSlackAtFree() {
         try (Allocator a = build(Mode.CHECKED, 1, false, 0)) {
             long p = a.malloc(100);
-            Mem.storeByte(p + 100, (byte) 1);
+            Mem.storeByte(p + 100, (byte) ~Mem.loadByte(p + 100)); // any value but the canary's
             AllocatorMisuseException e = assertThrows(AllocatorMisuseException.class, () -> a.free(p));
             assertEquals(ErrorKind.BUFFER_OVERFLOW, e.kind());
             assertTrue(e.getMessage().endsWith("first bad byte at offset 100 (0x" + Long.toHexString(p + 100) + ")"), e.getMessage());
@@ -143,7 +143,7 @@ class GuardedSamplingTest {
             long p = a.malloc(300);
             long guard = p + 300;
             a.free(p);
-            Mem.storeByte(guard, (byte) 1); // would fault if the guard were still there (inside the freed block)
+            Mem.storeByte(guard, (byte) ~Mem.loadByte(guard)); // would fault if the guard were still there (inside the freed block)
             List<Long> blocks = new ArrayList<>();
             for (int i = 0; i < 500; i++) {
                 long q = a.malloc(300);

@@ -126,7 +126,7 @@ class ModeHeapsTest {
         try (Allocator a = build(Mode.CHECKED)) {
             Arena arena = a.newArena();
             MemorySegment s = arena.allocate(40, 8);
-            Mem.storeByte(s.address() + 40, (byte) 9); // past the segment: only a raw write gets there
+            Mem.storeByte(s.address() + 40, (byte) ~Mem.loadByte(s.address() + 40)); // past the segment: only a raw write gets there
             AllocatorMisuseException e = assertThrows(AllocatorMisuseException.class, arena::close);
             assertEquals(ErrorKind.BUFFER_OVERFLOW, e.kind());
             assertTrue(e.getMessage().contains("of 40 bytes was written past its end: first bad byte at offset 40"), e.getMessage());

@@ -206,7 +206,7 @@ class ModeMisuseTest {
             long p = a.malloc(n);
             assertEquals(n, a.usableSize(p), "CHECKED usableSize is the requested size");
             TestAllocators.fill(p, n, 3); // every byte of the block itself is fine
-            Mem.storeByte(p + n, (byte) 0x41);
+            Mem.storeByte(p + n, (byte) ~Mem.loadByte(p + n)); // any value but the canary's
             AllocatorMisuseException e = misuse(ErrorKind.BUFFER_OVERFLOW, () -> a.free(p));
             assertEquals("nalloc: buffer overflow: the block at " + hex(p) + " of " + n + " bytes was written past its end: "
                     + "first bad byte at offset " + n + " (" + hex(p + n) + ")", e.getMessage());
@@ -236,7 +236,7 @@ class ModeMisuseTest {
     void overflowIsReportedAtRealloc(Kind kind) {
         try (Allocator a = build(Mode.CHECKED)) {
             long p = a.malloc(kind.size);
-            Mem.storeByte(p + kind.size, (byte) 1);
+            Mem.storeByte(p + kind.size, (byte) ~Mem.loadByte(p + kind.size)); // any value but the canary's
             misuse(ErrorKind.BUFFER_OVERFLOW, () -> a.realloc(p, kind.size * 2));
             misuse(ErrorKind.BUFFER_OVERFLOW, () -> a.realloc(p, kind.size));
         }
@@ -271,7 +271,7 @@ class ModeMisuseTest {
             long p = a.mallocAligned(n, 4096);
             assertEquals(0, p % 4096);
             if (mode == Mode.CHECKED) {
-                Mem.storeByte(p + n, (byte) 7);
+                Mem.storeByte(p + n, (byte) ~Mem.loadByte(p + n)); // any value but the canary's
                 misuse(ErrorKind.BUFFER_OVERFLOW, () -> a.free(p));
             }
             misuse(ErrorKind.UNALIGNED_FREE, () -> a.free(p + 16));

@@ -5,7 +5,7 @@ import dev.nalloc.core.memory.Mem;
 /**
  * The byte patterns of CHECKED mode (mimalloc's debug fills and padding): fresh blocks read
  * {@code 0xD0}, freed blocks {@code 0xDF} except their link word, and the bytes after the
- * requested size hold a canary that depends on each byte's address and the instance's secret.
+ * requested size hold a canary derived from the region's address and the instance's secret.
  */
 public final class Patterns {
 
@@ -14,6 +14,9 @@ public final class Patterns {
     /** Fill of a freed block, after its link word. */
     public static final byte FREED = (byte) 0xDF;
     private static final long FREED_WORD = 0xDFDFDFDFDFDFDFDFL;
+    private static final long FRESH_WORD = 0xD0D0D0D0D0D0D0D0L;
+    /** Fills up to this size are word stores (a bulk fill costs more for small blocks). */
+    private static final long WORD_FILL_MAX = 1024;
     /** Fills and their checks cover at most this many bytes of a block (large blocks: the start). */
     public static final long FILL_MAX = 64 * 1024;
     /** The canary covers at most this many bytes after the requested size. */
@@ -31,11 +34,22 @@ public final class Patterns {
     }
 
     public static void fillFresh(long block, long blockSize) {
-        Mem.fill(block, fillLength(blockSize), FRESH);
+        fill(block, fillLength(blockSize), FRESH, FRESH_WORD);
     }
 
     public static void fillFreed(long block, long blockSize) {
-        Mem.fill(block + 8, fillLength(blockSize) - 8, FREED);
+        fill(block + 8, fillLength(blockSize) - 8, FREED, FREED_WORD);
+    }
+
+    /** Block sizes are multiples of 8, so small fills are whole words. */
+    private static void fill(long address, long length, byte value, long word) {
+        if (length <= WORD_FILL_MAX && (length & 7) == 0) {
+            for (long i = 0; i < length; i += 8) {
+                Mem.store(address + i, word);
+            }
+        } else {
+            Mem.fill(address, length, value);
+        }
     }
 
     /** The offset of the first byte after the link word that is not {@link #FREED}, or -1. */
@@ -55,24 +69,34 @@ public final class Patterns {
         return -1;
     }
 
-    /** The canary byte at {@code address}. */
-    public byte canary(long address) {
-        return (byte) (Keys.mix(address ^ secret) >>> 56);
+    /**
+     * The canary word of the region starting at {@code from}: byte {@code i} of the region is byte
+     * {@code i & 7} of this word, rotated by the region's address so that neighbouring blocks and
+     * the same block at another size differ.
+     */
+    private long canaryWord(long from) {
+        return Keys.mix(from ^ secret);
+    }
+
+    private static byte canaryByte(long word, long i) {
+        return (byte) (word >>> ((i & 7) << 3));
     }
 
     /** Writes the canary over {@code [from, min(limit, from + CANARY_MAX))}. */
     public void writeCanary(long from, long limit) {
         long end = Math.min(limit, from + CANARY_MAX);
+        long word = canaryWord(from);
         for (long a = from; a < end; a++) {
-            Mem.storeByte(a, canary(a));
+            Mem.storeByte(a, canaryByte(word, a - from));
         }
     }
 
     /** The first address in {@code [from, min(limit, from + CANARY_MAX))} whose canary is broken, or -1. */
     public long firstBadCanary(long from, long limit) {
         long end = Math.min(limit, from + CANARY_MAX);
+        long word = canaryWord(from);
         for (long a = from; a < end; a++) {
-            if (Mem.loadByte(a) != canary(a)) {
+            if (Mem.loadByte(a) != canaryByte(word, a - from)) {
                 return a;
             }
         }

@@ -23,11 +23,11 @@ final class EncodedLists {
 
     /** The decoded link of {@code block}, unverified. */
     private static long decode(Page page, long block) {
-        return page.codec.decode(Mem.load(block), block, page.key0, page.key1);
+        return page.mode.codec.decode(Mem.load(block), block, page.mode.key0, page.mode.key1);
     }
 
     private static void store(Page page, long block, long next) {
-        Mem.store(block, page.codec.encode(next, block, page.key0, page.key1));
+        Mem.store(block, page.mode.codec.encode(next, block, page.mode.key0, page.mode.key1));
     }
 
     /** The verified link of {@code block} on a list being walked. */
@@ -48,7 +48,7 @@ final class EncodedLists {
     /**
      * The link of {@code block}, the head of {@code free} being popped by the owner. A broken link
      * ends the list here: the rest of {@code free} is dropped and counted as used, and the block
-     * is noted in {@link Page#brokenLink} for the allocator to report (and quarantine, since its
+     * is noted in {@link PageMode#brokenLink} for the allocator to report (and quarantine, since its
      * first word was overwritten).
      */
     static long popNext(Page page, long block) {
@@ -63,7 +63,7 @@ final class EncodedLists {
             localFree = 0;
         }
         page.used += page.capacity - page.used - localFree - 1;
-        page.brokenLink = block;
+        page.mode.brokenLink = block;
         return 0;
     }
 
@@ -106,12 +106,13 @@ final class EncodedLists {
         int first = page.capacity;
         // Carving order: address order, or a random permutation (mimalloc's secure extension).
         int[] order = null;
-        if (page.shuffle != 0 && extend > 1) {
+        PageMode mode = page.mode;
+        if (mode.shuffle != 0 && extend > 1) {
             order = new int[extend];
             for (int i = 0; i < extend; i++) {
                 order[i] = first + i;
             }
-            long x = page.shuffle;
+            long x = mode.shuffle;
             for (int i = extend - 1; i > 0; i--) {
                 x ^= x << 13;
                 x ^= x >>> 7;
@@ -121,7 +122,7 @@ final class EncodedLists {
                 order[i] = order[j];
                 order[j] = t;
             }
-            page.shuffle = x;
+            mode.shuffle = x;
         }
         // capacity first: the links must verify as carved blocks when they are read back.
         page.capacity += extend;

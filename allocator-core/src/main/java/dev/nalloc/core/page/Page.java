@@ -98,22 +98,11 @@ public final class Page {
     @SuppressWarnings("unused") // accessed through HUGE_RELEASED
     private volatile int hugeReleased;
 
-    // ---- pages of CHECKED and SECURE instances only (FAST pages keep the defaults; slow paths only)
-    /** How the free-list links are stored, or null for plain links (FAST). See {@link EncodedLists}. */
-    FreeListEncoding codec;
-    long key0;
-    long key1;
-    /** The state of the random carving order (SECURE), or 0 to carve in address order. */
-    long shuffle;
     /**
-     * Per-block state kept by a CHECKED or SECURE allocator (its own type); dropped whenever the
-     * engine makes all blocks free by itself ({@link #init}, {@link #reset}).
+     * Null on FAST pages (plain links); on pages of CHECKED and SECURE instances, their encoded
+     * links, keys and checks (read on slow paths only; see {@link EncodedLists}).
      */
-    public Object shadow;
-    /** A block whose link was found broken while popping it (0: none), for the mode allocator to report. */
-    public long brokenLink;
-    /** The protected OS page at the end of this page's area (SECURE), or 0; unprotected when the span is freed. */
-    public long guard;
+    PageMode mode;
 
     /** Links in a heap's page queue, or in a span queue for a free span. */
     public Page next;
@@ -151,12 +140,7 @@ public final class Page {
         this.pristine = true;
         this.bin = bin;
         this.hugeReleased = 0;
-        this.codec = null;
-        this.key0 = 0;
-        this.key1 = 0;
-        this.shuffle = 0;
-        this.shadow = null;
-        this.brokenLink = 0;
+        this.mode = null; // a span is only made a page again after it was freed (guard lifted)
         this.next = null;
         this.prev = null;
         this.inUse = true;
@@ -176,8 +160,10 @@ public final class Page {
         retireExpire = 0;
         extendSmall = true; // a short-lived arena heap often takes one block: do not carve 4 KiB for it
         pristine = true;
-        shadow = null;
-        brokenLink = 0;
+        if (mode != null) {
+            mode.shadow = null;
+            mode.brokenLink = 0;
+        }
     }
 
     /**
@@ -293,7 +279,7 @@ public final class Page {
 
     /** Carves the next few blocks (about 4 KiB, at least 4 blocks) onto the free list. */
     public void extend() {
-        if (codec != null) {
+        if (mode != null) {
             EncodedLists.extend(this);
             return;
         }
@@ -333,7 +319,7 @@ public final class Page {
      * @return the number of remote frees taken from threadFree (see {@link #collectThreadFree})
      */
     public int collect(boolean force) {
-        if (codec != null) {
+        if (mode != null) {
             return EncodedLists.collect(this, force);
         }
         int remote = force || free == 0 ? collectThreadFree() : 0;
@@ -364,7 +350,7 @@ public final class Page {
      * @return the number of blocks taken (the freeing threads already counted them as freed)
      */
     public int collectThreadFree() {
-        if (codec != null) {
+        if (mode != null) {
             return EncodedLists.collectThreadFree(this);
         }
         long tf;
@@ -469,20 +455,22 @@ public final class Page {
      * the first extension.
      */
     public void encodeLinks(FreeListEncoding codec, long key0, long key1, long shuffle) {
-        this.codec = codec;
-        this.key0 = key0;
-        this.key1 = key1;
-        this.shuffle = shuffle;
+        this.mode = new PageMode(codec, key0, key1, shuffle);
+    }
+
+    /** The mode state of a page of a CHECKED or SECURE instance, or null (FAST). */
+    public PageMode mode() {
+        return mode;
     }
 
     /** True when the links of this page are encoded (a page of a CHECKED or SECURE instance). */
     public boolean isEncoded() {
-        return codec != null;
+        return mode != null;
     }
 
     /** The stored form of a link from {@code block} to {@code next}. */
     public long encodeLink(long block, long next) {
-        return codec.encode(next, block, key0, key1);
+        return mode.codec.encode(next, block, mode.key0, mode.key1);
     }
 
     /**
@@ -490,7 +478,7 @@ public final class Page {
      * decoded and verified, and a broken link drops the rest of the list (see {@link EncodedLists#popNext}).
      */
     public long popNext(long block) {
-        return codec == null ? Mem.load(block) : EncodedLists.popNext(this, block);
+        return mode == null ? Mem.load(block) : EncodedLists.popNext(this, block);
     }
 
     /**
@@ -499,7 +487,7 @@ public final class Page {
      * @throws FreeListCorruption on an encoded page when the link is not a carved block of this page
      */
     public long nextFree(long block) {
-        return codec == null ? Mem.load(block) : EncodedLists.next(this, block);
+        return mode == null ? Mem.load(block) : EncodedLists.next(this, block);
     }
 
     /** True when {@code next} may be a link: 0, or the start of a carved block of this page. */
@@ -547,7 +535,7 @@ public final class Page {
 
     /** Length of a free list, stopping (and failing) beyond capacity. */
     public int listLength(long head) {
-        if (codec != null) {
+        if (mode != null) {
             return EncodedLists.listLength(this, head);
         }
         int n = 0;
