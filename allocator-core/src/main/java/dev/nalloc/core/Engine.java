@@ -3,6 +3,10 @@ package dev.nalloc.core;
 import dev.nalloc.api.Option;
 import dev.nalloc.api.OptionValues;
 import dev.nalloc.core.arena.Arenas;
+import dev.nalloc.core.arena.MemoryArena;
+import dev.nalloc.core.arena.StartupMemory;
+import dev.nalloc.core.os.Numa;
+import dev.nalloc.core.os.Verbose;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.HeapContext;
 import dev.nalloc.core.heap.LocalHeap;
@@ -10,21 +14,33 @@ import dev.nalloc.core.heap.ThreadData;
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.segment.SegmentMemory;
 import dev.nalloc.core.segment.SegmentSpace;
+import dev.nalloc.core.jfr.JfrEvents;
+import dev.nalloc.core.jfr.StatsSource;
+import dev.nalloc.core.stats.EngineStats;
+import dev.nalloc.core.stats.StatsAtExit;
 import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.core.stats.StatsAssembler;
 import dev.nalloc.spi.AllocatorConfig;
 import dev.nalloc.spi.ErrorHandler;
 import dev.nalloc.spi.PurgePolicy;
 
 
+import dev.nalloc.api.HeapArea;
+import dev.nalloc.api.HeapVisitor;
+
+import java.lang.ref.WeakReference;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The state of one allocator instance: options, the OS layer, arenas, segment memory, the
  * thread-local default heaps and every thread's data (for statistics). Its identity is the
  * owner mark of the instance's segments.
  */
-final class Engine implements HeapContext {
+final class Engine implements HeapContext, StatsSource {
+
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     final AllocatorConfig config;
     final Reporter reporter;
@@ -35,13 +51,21 @@ final class Engine implements HeapContext {
     private final boolean eagerCommit;
     private final long eagerCommitDelay;
     private final PurgePolicy purge;
-    private final boolean purgeDecommits;
     private final Set<ThreadData> threads = ConcurrentHashMap.newKeySet();
+    final Verbose verbose;
+    final Numa numa;
+    /** The shutdown hook of {@code destroy_on_exit}, or null. */
+    private Thread exitHook;
     /** Each thread's default heap in this instance. */
     final ThreadLocal<LocalHeap> defaultHeaps = ThreadLocal.withInitial(this::newThread);
     volatile boolean closed;
-    /** The highest {@code allocated} seen by a snapshot (no per-call sampling on the hot paths). */
-    private final java.util.concurrent.atomic.AtomicLong allocatedPeak = new java.util.concurrent.atomic.AtomicLong();
+    /** The instance's name in statistics, JMX and JFR (option or builder, else generated). */
+    final String name;
+    final EngineStats stats;
+    /** Derived figures and peaks that snapshots sample (no per-call counting on the hot paths). */
+    private final StatsAssembler assembler = new StatsAssembler();
+    private final WeakReference<StatsSource> jfrRegistration;
+    private final StatsAtExit atExit;
 
     Engine(AllocatorConfig config) {
         this.config = config;
@@ -50,17 +74,54 @@ final class Engine implements HeapContext {
                 : ErrorHandler.defaultHandler(o.get(Option.MAX_WARNINGS));
         this.reporter = new Reporter(handler);
         this.os = new OsMemory(config.os(), reporter, o.get(Option.RETRY_ON_OOM));
-        this.arenas = new Arenas(os, o.get(Option.ARENA_RESERVE), o.get(Option.ARENA_EAGER_COMMIT));
+        this.name = config.name() != null ? config.name()
+                : config.global() ? "global" : "nalloc-" + INSTANCES.incrementAndGet();
+        this.stats = os.stats();
+        stats.configure(name, o.isEnabled(Option.VERBOSE));
+        reporter.attach(stats, o.isEnabled(Option.SHOW_ERRORS), o.get(Option.MAX_ERRORS));
+        stats.verbose("starting: mode {}, os {}, options {}", config.mode(), config.os().name(), o);
+        this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(o);
+        this.verbose = new Verbose(o.isEnabled(Option.VERBOSE));
+        this.numa = new Numa(config.os(), o.get(Option.USE_NUMA_NODES));
+        boolean allowLarge = o.isEnabled(Option.ALLOW_LARGE_OS_PAGES);
+        this.arenas = new Arenas(os, o.get(Option.ARENA_RESERVE), o.get(Option.ARENA_EAGER_COMMIT), purge, allowLarge);
         this.segments = new SegmentMemory(this, os, arenas, !o.isEnabled(Option.DISALLOW_ARENA_ALLOC),
-                !o.isEnabled(Option.DISALLOW_OS_ALLOC));
-        if (o.get(Option.RESERVE_OS_MEMORY) > 0 && !o.isEnabled(Option.DISALLOW_ARENA_ALLOC)) {
-            arenas.reserve(o.get(Option.RESERVE_OS_MEMORY));
-        }
+                !o.isEnabled(Option.DISALLOW_OS_ALLOC), numa.enabled() ? numa : null);
         this.genericCollect = Math.max(1, o.get(Option.GENERIC_COLLECT));
         this.eagerCommit = o.isEnabled(Option.EAGER_COMMIT);
         this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);
-        this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(o);
-        this.purgeDecommits = purge.decommits();
+        StartupMemory startup = new StartupMemory(os, arenas, numa, verbose);
+        startup.transparentHugePages(o.isEnabled(Option.ALLOW_THP));
+        startup.largeOsPages(allowLarge);
+        startup.numaNodes();
+        if (!o.isEnabled(Option.DISALLOW_ARENA_ALLOC)) {
+            startup.reserveHugeOsPages(o.get(Option.RESERVE_HUGE_OS_PAGES), o.get(Option.RESERVE_HUGE_OS_PAGES_AT));
+            startup.reserveOsMemory(o.get(Option.RESERVE_OS_MEMORY));
+        }
+        this.jfrRegistration = JfrEvents.register(this);
+        this.atExit = o.isEnabled(Option.SHOW_STATS) ? StatsAtExit.install(name, this::stats) : null;
+    }
+
+    /**
+     * Option {@code destroy_on_exit}: all memory goes back to the OS when the JVM shuts down, even
+     * that of live blocks (a thread still using them then faults, as with mimalloc). {@code release}
+     * is the allocator's own release (it also empties its fast-path slot).
+     */
+    void registerExitHook(Runnable release) {
+        if (config.options().isEnabled(Option.DESTROY_ON_EXIT)) {
+            exitHook = new Thread(release, "nalloc-destroy-on-exit");
+            Runtime.getRuntime().addShutdownHook(exitHook);
+        }
+    }
+
+    /** The shutdown hook of {@code destroy_on_exit}, or null when the option is off. */
+    Thread exitHook() {
+        return exitHook;
+    }
+
+    /** The arena-bound segment space of a heap in {@code arena} for the calling thread. */
+    SegmentSpace newArenaSpace(ThreadData tld, MemoryArena arena) {
+        return new SegmentSpace(tld.thread, segments, eagerCommit, eagerCommitDelay, purge, arena, tld.counters);
     }
 
     private LocalHeap newThread() {
@@ -68,6 +129,7 @@ final class Engine implements HeapContext {
         SegmentSpace space = new SegmentSpace(t, segments, eagerCommit, eagerCommitDelay, purge);
         ThreadData tld = new ThreadData(t, space, this);
         threads.add(tld);
+        stats.threadStarted();
         return LocalHeap.newDefault(tld);
     }
 
@@ -105,36 +167,65 @@ final class Engine implements HeapContext {
 
     @Override
     public void purgeArenas() {
-        arenas.purge(purgeDecommits);
+        arenas.tryPurge(true);
     }
 
     // ------------------------------------------------------------------ statistics and shutdown
 
     /**
      * Live blocks are the pages' {@code used} counts plus each thread's remote-free adjustments (see
-     * {@link dev.nalloc.core.stats.ThreadCounters}); the peak is the highest value any snapshot saw.
+     * {@link dev.nalloc.core.stats.ThreadCounters}); {@link StatsAssembler} derives the rest.
      */
     StatsSnapshot stats() {
-        long[] live = segments.liveBlocks();
-        long count = live[0];
-        long allocated = live[1];
-        long pages = 0;
-        long generic = 0;
         for (ThreadData t : threads) {
-            allocated += t.counters.adjustBytes;
-            count += t.counters.adjustBlocks;
-            pages += t.counters.pages;
-            generic += t.counters.genericCalls;
+            if (!t.thread.isAlive()) {
+                stats.threadEnded(t.counters);
+            }
         }
-        long peak = allocatedPeak.accumulateAndGet(allocated, Math::max);
-        return new StatsSnapshot(os.reserved(), os.committed(), allocated, peak, count,
-                os.reservedPeak(), os.committedPeak(), segments.segments(), segments.hugeSegments(), arenas.count(),
-                arenas.reservedBytes(), pages, threads.size(), generic, os.osAllocations());
+        return assembler.assemble(name, stats, segments, threads.stream().map(t -> t.counters).toList(),
+                config.os());
+    }
+
+    @Override
+    public String statsName() {
+        return name;
+    }
+
+    @Override
+    public StatsSnapshot statsForEvent() {
+        return closed ? null : stats();
+    }
+
+    /** Visits every page of every live segment as an area (any thread; racy reads of other threads' pages). */
+    void visitAreas(HeapVisitor visitor) {
+        boolean[] stop = {false};
+        segments.forEachPage(p -> {
+            if (stop[0] || p.isHugeReleased()) {
+                return;
+            }
+            long bs = p.blockSize;
+            HeapArea area = new HeapArea(p.start, p.areaSize(), (long) p.capacity * bs, p.used, bs, bs);
+            if (!visitor.visit(area, 0, bs)) {
+                stop[0] = true;
+            }
+        });
     }
 
     /** Gives every segment and arena back to the OS. */
     void close() {
+        if (atExit != null) {
+            atExit.printNow(); // before the memory goes: what the instance held at its end
+        }
         closed = true;
+        JfrEvents.unregister(jfrRegistration);
+        stats.verbose("closing");
+        if (exitHook != null && Thread.currentThread() != exitHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(exitHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs (or ran) anyway; releasing twice is harmless
+            }
+        }
         segments.releaseAll();
         for (ThreadData t : threads) {
             t.counters.clear();

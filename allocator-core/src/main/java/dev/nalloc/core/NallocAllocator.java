@@ -2,8 +2,10 @@ package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
+import dev.nalloc.api.ArenaId;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Heap;
+import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.HeapSlot;
@@ -29,6 +31,7 @@ import java.lang.foreign.MemorySegment;
 final class NallocAllocator implements Allocator {
 
     private final Engine engine;
+    private final ArenaHandles arenaHandles;
     private final ThreadLocal<LocalHeap> defaultHeaps;
     private final boolean global;
     /** A fast path to one thread's default heap (see {@link HeapSlot}); plain field on purpose. */
@@ -40,6 +43,8 @@ final class NallocAllocator implements Allocator {
             throw new UnsupportedOperationException("nalloc: encoded free lists (secure mode) are not implemented yet");
         }
         this.engine = new Engine(config);
+        this.arenaHandles = new ArenaHandles(engine);
+        engine.registerExitHook(this::release);
         this.defaultHeaps = engine.defaultHeaps;
         this.global = config.global();
     }
@@ -427,7 +432,7 @@ final class NallocAllocator implements Allocator {
             }
             return;
         }
-        engine.currentThreadData().counters.countRemoteFree(page.blockSize);
+        engine.currentThreadData().counters.countRemoteFree(page.bin);
         page.freeRemote(block);
     }
 
@@ -518,6 +523,25 @@ final class NallocAllocator implements Allocator {
     }
 
     @Override
+    public ArenaId reserveOsMemory(long size, boolean commit, boolean exclusive) {
+        checkOpen();
+        return arenaHandles.reserve(size, commit, exclusive);
+    }
+
+    @Override
+    public ArenaId manageOsMemory(long address, long size, boolean committed, boolean zero, boolean exclusive,
+                                  int numaNode) {
+        checkOpen();
+        return arenaHandles.manage(address, size, committed, zero, exclusive, numaNode);
+    }
+
+    @Override
+    public Heap newHeapInArena(ArenaId arena) {
+        checkOpen();
+        return new NallocHeap(this, arenaHandles.newHeapIn(arena, heap0().tld));
+    }
+
+    @Override
     public void collect(boolean force) {
         checkOpen();
         ThreadData tld = heap0().tld;
@@ -543,6 +567,13 @@ final class NallocAllocator implements Allocator {
         return engine.stats();
     }
 
+    /** Every page of every segment of this instance, whichever thread's heap holds it. */
+    @Override
+    public void visitHeapAreas(HeapVisitor visitor) {
+        checkOpen();
+        engine.visitAreas(visitor);
+    }
+
     @Override
     public Mode mode() {
         return engine.config.mode();
@@ -553,6 +584,11 @@ final class NallocAllocator implements Allocator {
         if (global) {
             throw new UnsupportedOperationException("nalloc: the global allocator cannot be closed");
         }
+        release();
+    }
+
+    /** Gives all memory back (close, and the {@code destroy_on_exit} hook, also of the global instance). */
+    void release() {
         if (!engine.closed) {
             // Closed first, then the slot emptied (a racing claim in heapSlow sees one or the other),
             // then the memory released: from here on the fast paths fail over to the checking slow ones.

@@ -12,6 +12,8 @@ import dev.nalloc.core.page.SizeClasses;
 import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.core.segment.SegmentSpace;
+import dev.nalloc.core.stats.FreeLists;
 import dev.nalloc.core.stats.ThreadCounters;
 
 import java.lang.invoke.MethodHandles;
@@ -42,6 +44,8 @@ public final class LocalHeap {
     private final Page[] direct = new Page[SizeClasses.SMALL_WSIZE_MAX + 1];
     private final PageQueues queues = new PageQueues(direct);
     public final ThreadData tld;
+    /** Where this heap's pages come from: the thread's space, or one bound to an arena. */
+    private final SegmentSpace space;
     private final ThreadCounters counters;
     private final HeapContext context;
     private final boolean isDefault;
@@ -59,8 +63,9 @@ public final class LocalHeap {
     /** Bumped by destroy and delete: handles of an earlier generation see the heap as gone. */
     private int generation;
 
-    private LocalHeap(ThreadData tld, boolean isDefault) {
+    private LocalHeap(ThreadData tld, boolean isDefault, SegmentSpace space) {
         this.tld = tld;
+        this.space = space;
         this.counters = tld.counters;
         this.context = tld.context;
         this.isDefault = isDefault;
@@ -68,7 +73,7 @@ public final class LocalHeap {
 
     /** Makes the default heap of a thread. */
     public static LocalHeap newDefault(ThreadData tld) {
-        LocalHeap h = new LocalHeap(tld, true);
+        LocalHeap h = new LocalHeap(tld, true, tld.space);
         tld.setDefaultHeap(h);
         tld.addHeap(h);
         tld.context.heapCreated(h);
@@ -85,10 +90,26 @@ public final class LocalHeap {
             h.dead = false; // pooled heaps stay in the thread's list
             return h;
         }
-        h = new LocalHeap(tld, false);
+        h = new LocalHeap(tld, false, tld.space);
         tld.context.heapCreated(h);
         tld.addHeap(h);
         return h;
+    }
+
+    /**
+     * Makes a first-class heap of the thread of {@code tld} whose pages all come from {@code space}
+     * (bound to one arena: mimalloc's {@code mi_heap_new_in_arena}). It is never pooled.
+     */
+    public static LocalHeap newHeapInSpace(ThreadData tld, SegmentSpace space) {
+        LocalHeap h = new LocalHeap(tld, false, space);
+        tld.context.heapCreated(h);
+        tld.addHeap(h);
+        return h;
+    }
+
+    /** The space this heap's pages come from. */
+    public SegmentSpace space() {
+        return space;
     }
 
     /** The direct page table, {@code direct[wsize]} (for the allocator's fast path; never replaced). */
@@ -167,6 +188,7 @@ public final class LocalHeap {
             throw new IllegalStateException("the heap has been destroyed or deleted");
         }
         counters.genericCalls++;
+        counters.genericBytes += size;
         if (++genericCount >= context.genericCollectInterval()) {
             genericCount = 0;
             collect(false);
@@ -202,7 +224,7 @@ public final class LocalHeap {
             Page next = page.next;
             collectPage(page, false);
             if (page.free == 0 && page.canExtend()) {
-                page.extend();
+                extend(page);
             }
             if (page.free != 0) {
                 page.retireExpire = 0;
@@ -217,7 +239,7 @@ public final class LocalHeap {
     private Page freshPage(int bin) {
         long blockSize = SizeClasses.binSize(bin);
         int slices = SizeClasses.pageSlices(blockSize);
-        Page page = tld.space.allocateSpan(slices);
+        Page page = space.allocateSpan(slices);
         if (page == null) {
             return null;
         }
@@ -225,7 +247,8 @@ public final class LocalHeap {
                 (long) slices << Layout.SLICE_SHIFT, blockSize, bin, page.isZeroInit);
         queues.pushFront(bin, page);
         counters.pages++;
-        page.extend();
+        counters.pagesMade++;
+        extend(page);
         return page;
     }
 
@@ -236,7 +259,7 @@ public final class LocalHeap {
     public Page hugePage(long size, long alignment, long adjust) {
         sweepReleasedHuge();
         long blockSize = Layout.alignUp(Math.max(1, size + adjust), Layout.SLICE_SIZE);
-        Segment seg = context.segments().allocateHuge(null, blockSize, alignment);
+        Segment seg = context.segments().allocateHuge(null, blockSize, alignment, space.arena());
         if (seg == null) {
             return null;
         }
@@ -247,6 +270,9 @@ public final class LocalHeap {
         page.init(this, PageKind.HUGE, seg.base, blockSize, blockSize, SizeClasses.BIN_HUGE, seg.memory.zero());
         queues.pushFront(SizeClasses.BIN_HUGE, page);
         counters.pages++;
+        counters.pagesMade++;
+        counters.hugeAllocated++; // its one block is taken at once
+        counters.hugeBytes += blockSize;
         page.extend();
         return page;
     }
@@ -277,12 +303,29 @@ public final class LocalHeap {
 
     // ================================================================== full pages and delayed frees
 
-    /** Collects a page's frees; a broken list is dropped and reported as free-list corruption. */
+    /** Carves more blocks, counting them as supplied to the page's bin (statistics). */
+    private void extend(Page page) {
+        int before = page.capacity;
+        page.extend();
+        counters.pagesExtended++;
+        counters.supplied(page.bin, page.capacity - before);
+    }
+
+    /**
+     * Collects a page's frees; a broken list is dropped and reported as free-list corruption. For the
+     * per-bin totals, blocks moved onto {@code free} count as supplied: when {@code free} was empty,
+     * or after a forced collect, {@code free} holds all {@code capacity - used} free blocks.
+     */
     private void collectPage(Page page, boolean force) {
         try {
+            boolean wasEmpty = page.free == 0;
+            long before = wasEmpty || !force || page.kind == PageKind.HUGE ? 0 : FreeLists.length(page, page.free);
             int remote = page.collect(force);
             if (remote != 0) {
-                counters.countCollected(remote, page.blockSize); // the freeing threads already subtracted them
+                counters.countCollected(remote, page.bin); // the freeing threads already subtracted them
+            }
+            if ((wasEmpty || force) && page.localFree == 0 && page.kind != PageKind.HUGE) {
+                counters.supplied(page.bin, page.capacity - page.used - before);
             }
         } catch (FreeListCorruption e) {
             context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
@@ -329,7 +372,7 @@ public final class LocalHeap {
             Page page = seg.pageOf(block);
             page.useDelayedFree(Page.NO_DELAYED_FREE, false);
             collectPage(page, false);
-            counters.countCollected(1, page.blockSize); // the freeing thread already subtracted it
+            counters.countCollected(1, page.bin); // the freeing thread already subtracted it
             freeLocalBlock(page, block);
             block = next;
         }
@@ -413,7 +456,8 @@ public final class LocalHeap {
             }
             return;
         }
-        tld.space.freeSpan(page);
+        counters.leftOver(page.bin, FreeLists.freeLength(page));
+        page.segment.space.freeSpan(page);
     }
 
     /** Frees a huge block on the owner thread: its queue entry goes at once. */
@@ -429,6 +473,7 @@ public final class LocalHeap {
 
     /** mimalloc's {@code mi_heap_collect}: frees empty pages; {@code force} also purges. */
     public void collect(boolean force) {
+        counters.collects++;
         freeDelayed();
         sweepReleasedHuge();
         for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
@@ -446,7 +491,7 @@ public final class LocalHeap {
         }
         retiredMin = SizeClasses.BIN_FULL;
         retiredMax = 0;
-        tld.space.collect(force);
+        space.collect(force);
         if (force) {
             context.purgeArenas();
         }
@@ -468,7 +513,7 @@ public final class LocalHeap {
         if ((long) DELAYED_FREE.getAcquire(this) != 0) {
             DELAYED_FREE.getAndSet(this, 0L);
         }
-        boolean pool = pageCount() <= POOLED_PAGES_MAX && tld.poolHasRoom(this);
+        boolean pool = pageCount() <= POOLED_PAGES_MAX && space == tld.space && tld.poolHasRoom(this);
         // Each word of the occupied bitmap is read once: pages moved out of the full queue (the
         // last one) go to lower queues that were already walked, and removals only clear bits.
         for (int w = 0; w < PageQueues.OCCUPIED_WORDS; w++) {
@@ -492,7 +537,7 @@ public final class LocalHeap {
                     if (page.threadFreeHead() != 0) {
                         try {
                             // makes `used` exact; the freeing threads already subtracted these blocks
-                            counters.countCollected(page.collectThreadFree(), page.blockSize);
+                            counters.countCollected(page.collectThreadFree(), page.bin);
                         } catch (FreeListCorruption e) {
                             context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
                         }
@@ -502,15 +547,22 @@ public final class LocalHeap {
                             queues.move(SizeClasses.BIN_FULL, page.bin, page);
                             page.setInFull(false);
                         }
-                        if (page.used != 0 && !page.rewind()) { // all free already: the lists are fine as they are
-                            page.reset();
-                            page.extend(); // a few blocks now, so the next heap's first allocation takes the fast path
+                        int live = page.used;
+                        if (live != 0) { // else all free already: the lists are fine as they are
+                            if (page.rewind()) {
+                                counters.supplied(page.bin, live); // the destroyed blocks are back on `free`
+                            } else {
+                                counters.leftOver(page.bin, FreeLists.freeLength(page));
+                                page.reset();
+                                extend(page); // a few blocks now, so the next heap's first allocation takes the fast path
+                            }
                         }
                     } else {
                         queues.remove(q, page);
                         page.setInFull(false);
                         counters.pages--;
-                        tld.space.freeSpan(page);
+                        counters.leftOver(page.bin, FreeLists.freeLength(page));
+                        page.segment.space.freeSpan(page);
                     }
                     page = next;
                 }
@@ -535,7 +587,8 @@ public final class LocalHeap {
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
                 counters.pages--;
-                tld.space.freeSpan(page);
+                counters.leftOver(page.bin, FreeLists.freeLength(page));
+                page.segment.space.freeSpan(page);
             }
         }
         queues.clear();
@@ -580,6 +633,9 @@ public final class LocalHeap {
         generation++;
         queues.clear();
         tld.removeHeap(this);
+        if (space != tld.space) {
+            space.collect(true); // no heap collects a bound space any more: give back what it holds now
+        }
     }
 
     // ================================================================== queries
