@@ -663,6 +663,45 @@ final class ModeAllocator implements Allocator {
     @Override
     public void collect(boolean force) {
         inner.collect(force);
+        if (checked) {
+            for (LocalHeap h : localHeap().tld.heaps()) {
+                h.forEachPage(this::assertPage);
+            }
+        }
+    }
+
+    /**
+     * CHECKED's internal assertions (mimalloc's {@code mi_assert_internal} on collect): the owner's
+     * lists of a page hold exactly its blocks that are neither live nor remotely freed
+     * ({@code |free| + |localFree| == capacity - used}, which holds while other threads free into the
+     * page), and no block on them is live in the shadow. A failure is reported as {@code ASSERTION}.
+     */
+    private void assertPage(Page page) {
+        if (page.kind == PageKind.HUGE && page.isHugeReleased()) {
+            return;
+        }
+        String problem = null;
+        try {
+            int lists = page.listLength(page.free) + page.listLength(page.localFree);
+            if (lists != page.capacity - page.used) {
+                problem = "the free lists of the page at " + Reporter.hex(page.start) + " hold " + lists
+                        + " blocks, expected capacity " + page.capacity + " - used " + page.used;
+            } else {
+                BlockShadow shadow = BlockShadow.peek(page);
+                for (long head : new long[]{page.free, page.localFree}) {
+                    for (long b = head; b != 0 && shadow != null && problem == null; b = page.nextFree(b)) {
+                        if (BlockShadow.isLive(shadow.state((int) page.blockIndexOf(b)))) {
+                            problem = "the live block at " + Reporter.hex(b) + " is on a free list of its page";
+                        }
+                    }
+                }
+            }
+        } catch (RuntimeException e) { // a broken list (IllegalStateException or FreeListCorruption)
+            problem = e.getMessage();
+        }
+        if (problem != null) {
+            reporter.report(ErrorKind.ASSERTION, page.start, problem);
+        }
     }
 
     @Override
