@@ -116,6 +116,7 @@ public final class SegmentMemory {
         MemoryBlock m = s.memory;
         if (m.fromArena()) {
             m.arena().free(m, s.fullyCommitted(), s.committedBytes(), arenas.purgePolicy(), os.now());
+            arenas.tryPurge(false); // what is due goes now (mimalloc's _mi_arena_free does the same)
         } else {
             os.release(m.address(), m.size(), s.committedBytes());
         }
