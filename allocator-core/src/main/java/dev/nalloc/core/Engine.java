@@ -6,18 +6,18 @@ import dev.nalloc.core.arena.Arenas;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.HeapContext;
 import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.heap.SharedHeaps;
 import dev.nalloc.core.heap.ThreadData;
+import dev.nalloc.core.heap.ThreadRegistry;
 import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.SegmentMemory;
 import dev.nalloc.core.segment.SegmentSpace;
 import dev.nalloc.core.stats.StatsSnapshot;
 import dev.nalloc.spi.AllocatorConfig;
 import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.spi.HeapSelectionPolicy;
 import dev.nalloc.spi.PurgePolicy;
-
-
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The state of one allocator instance: options, the OS layer, arenas, segment memory, the
@@ -36,9 +36,17 @@ final class Engine implements HeapContext {
     private final long eagerCommitDelay;
     private final PurgePolicy purge;
     private final boolean purgeDecommits;
-    private final Set<ThreadData> threads = ConcurrentHashMap.newKeySet();
-    /** Each thread's default heap in this instance. */
-    final ThreadLocal<LocalHeap> defaultHeaps = ThreadLocal.withInitial(this::newThread);
+    /** Every thread with data of its own in this instance (dead-thread detection, statistics). */
+    final ThreadRegistry registry = new ThreadRegistry();
+    final AbandonedSegments abandoned;
+    private final long maxSegmentReclaim;
+    final boolean reclaimOnFree;
+    private final boolean abandonedPagePurge;
+    /** Which threads get a heap of their own; the others share {@link #shared}. */
+    final HeapSelectionPolicy heapPolicy;
+    final SharedHeaps shared;
+    /** Each thread's default heap in this instance, or null before the thread has one. */
+    final ThreadLocal<LocalHeap> defaultHeaps = new ThreadLocal<>();
     volatile boolean closed;
     /** The highest {@code allocated} seen by a snapshot (no per-call sampling on the hot paths). */
     private final java.util.concurrent.atomic.AtomicLong allocatedPeak = new java.util.concurrent.atomic.AtomicLong();
@@ -61,14 +69,42 @@ final class Engine implements HeapContext {
         this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);
         this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(o);
         this.purgeDecommits = purge.decommits();
+        this.abandoned = new AbandonedSegments(arenas);
+        this.maxSegmentReclaim = o.get(Option.MAX_SEGMENT_RECLAIM);
+        this.reclaimOnFree = o.isEnabled(Option.ABANDONED_RECLAIM_ON_FREE);
+        this.abandonedPagePurge = o.isEnabled(Option.ABANDONED_PAGE_PURGE);
+        this.heapPolicy = config.heapSelectionPolicy() != null ? config.heapSelectionPolicy()
+                : new VirtualThreadsSharePolicy(Runtime.getRuntime().availableProcessors());
+        this.shared = new SharedHeaps(heapPolicy.sharedHeapCount(), () -> newThreadData(null));
     }
 
-    private LocalHeap newThread() {
-        Thread t = Thread.currentThread();
+    private ThreadData newThreadData(Thread t) {
         SegmentSpace space = new SegmentSpace(t, segments, eagerCommit, eagerCommitDelay, purge);
-        ThreadData tld = new ThreadData(t, space, this);
-        threads.add(tld);
-        return LocalHeap.newDefault(tld);
+        return new ThreadData(t, space, this);
+    }
+
+    /** The calling thread's own default heap, made (and the thread registered) on first use. */
+    LocalHeap ownHeap() {
+        LocalHeap h = defaultHeaps.get();
+        if (h == null) {
+            ThreadData tld = newThreadData(Thread.currentThread());
+            h = LocalHeap.newDefault(tld);
+            registry.add(tld);
+            defaultHeaps.set(h);
+        }
+        return h;
+    }
+
+    /**
+     * The calling thread is done with this instance (threadDone): its data is retired (segments
+     * abandoned) and forgotten, so a later allocation starts afresh.
+     */
+    void retireCurrentThread() {
+        LocalHeap h = defaultHeaps.get();
+        if (h != null) {
+            defaultHeaps.remove();
+            registry.retire(h.tld);
+        }
     }
 
     // ------------------------------------------------------------------ HeapContext
@@ -95,7 +131,7 @@ final class Engine implements HeapContext {
 
     @Override
     public ThreadData currentThreadData() {
-        return defaultHeaps.get().tld;
+        return ownHeap().tld;
     }
 
     @Override
@@ -108,6 +144,31 @@ final class Engine implements HeapContext {
         arenas.purge(purgeDecommits);
     }
 
+    @Override
+    public AbandonedSegments abandoned() {
+        return abandoned;
+    }
+
+    @Override
+    public long maxSegmentReclaim() {
+        return maxSegmentReclaim;
+    }
+
+    @Override
+    public boolean abandonedPagePurge() {
+        return abandonedPagePurge;
+    }
+
+    @Override
+    public boolean purgeDecommits() {
+        return purgeDecommits;
+    }
+
+    @Override
+    public void reapDeadThreads() {
+        registry.reapDead();
+    }
+
     // ------------------------------------------------------------------ statistics and shutdown
 
     /**
@@ -118,26 +179,40 @@ final class Engine implements HeapContext {
         long[] live = segments.liveBlocks();
         long count = live[0];
         long allocated = live[1];
-        long pages = 0;
-        long generic = 0;
-        for (ThreadData t : threads) {
-            allocated += t.counters.adjustBytes;
-            count += t.counters.adjustBlocks;
-            pages += t.counters.pages;
-            generic += t.counters.genericCalls;
+        long[] sums = new long[4]; // adjust bytes, adjust blocks, pages, generic calls
+        for (ThreadData t : registry.threads()) {
+            add(sums, t);
         }
+        for (int i = 0; i < shared.count(); i++) {
+            add(sums, shared.data(i));
+        }
+        registry.addRetiredTotals(sums);
+        allocated += sums[0];
+        count += sums[1];
+        long pages = sums[2] + abandoned.pages();
+        long generic = sums[3];
+        int threads = registry.size();
         long peak = allocatedPeak.accumulateAndGet(allocated, Math::max);
         return new StatsSnapshot(os.reserved(), os.committed(), allocated, peak, count,
                 os.reservedPeak(), os.committedPeak(), segments.segments(), segments.hugeSegments(), arenas.count(),
-                arenas.reservedBytes(), pages, threads.size(), generic, os.osAllocations());
+                arenas.reservedBytes(), pages, threads, generic, os.osAllocations());
+    }
+
+    private static void add(long[] sums, ThreadData t) {
+        sums[0] += t.counters.adjustBytes;
+        sums[1] += t.counters.adjustBlocks;
+        sums[2] += t.counters.pages;
+        sums[3] += t.counters.genericCalls;
     }
 
     /** Gives every segment and arena back to the OS. */
     void close() {
         closed = true;
         segments.releaseAll();
-        for (ThreadData t : threads) {
-            t.counters.clear();
+        registry.clear();
+        abandoned.clear();
+        for (int i = 0; i < shared.count(); i++) {
+            shared.data(i).counters.clear();
         }
     }
 }

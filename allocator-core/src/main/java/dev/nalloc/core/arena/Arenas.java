@@ -113,6 +113,11 @@ public final class Arenas {
         return count.get();
     }
 
+    /** Arena {@code i} ({@code 0 <= i < count()}). */
+    public MemoryArena arena(int i) {
+        return arenas[i];
+    }
+
     /** Bytes reserved by all arenas. */
     public long reservedBytes() {
         long s = 0;

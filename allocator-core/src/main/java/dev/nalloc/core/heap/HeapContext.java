@@ -1,6 +1,7 @@
 package dev.nalloc.core.heap;
 
 import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.SegmentMemory;
 
 /** What heaps need from their allocator instance. */
@@ -24,4 +25,19 @@ public interface HeapContext {
 
     /** Purges arena memory (a forced collection). */
     void purgeArenas();
+
+    /** The instance's abandoned segments. */
+    AbandonedSegments abandoned();
+
+    /** Option {@code max_segment_reclaim}: percent of the abandoned segments one allocation may look at. */
+    long maxSegmentReclaim();
+
+    /** Option {@code abandoned_page_purge}: free spans of abandoned segments are purged at once. */
+    boolean abandonedPagePurge();
+
+    /** Whether purging decommits (else it resets). */
+    boolean purgeDecommits();
+
+    /** Abandons the segments of threads that ended without {@code threadDone} (any thread). */
+    void reapDeadThreads();
 }
