@@ -129,6 +129,61 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      */
     Arena newArena();
 
+    // ---------------------------------------------------------------------------------------
+    // Reserved and managed memory (arenas)
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Reserves {@code size} bytes of OS memory as an arena now (mi_reserve_os_memory_ex). The size
+     * is rounded up to a multiple of 32 MiB (the arena block, one segment).
+     *
+     * @param commit    commit the memory at once (otherwise it is committed on demand)
+     * @param exclusive only heaps made with {@link #newHeapInArena} for this arena allocate from it;
+     *                  otherwise every heap may
+     * @return the arena's id
+     * @throws IllegalArgumentException      when {@code size} is not positive
+     * @throws OutOfMemoryError              when the OS refuses the reservation (or no arena slot is left)
+     * @throws UnsupportedOperationException when the implementation has no arenas
+     */
+    default ArenaId reserveOsMemory(long size, boolean commit, boolean exclusive) {
+        throw new UnsupportedOperationException("reserveOsMemory is not supported by " + getClass().getName());
+    }
+
+    /**
+     * Adopts memory the caller mapped (an anonymous or file mapping, hugetlbfs pages…) as an arena
+     * (mi_manage_os_memory_ex). The allocator uses the 32 MiB-aligned part of the range: the start is
+     * rounded up and the end down to 32 MiB, and at least one such 32 MiB block must fit. The memory
+     * stays the caller's: closing the allocator does not unmap it, and it must stay mapped while the
+     * allocator is open. Freed blocks of it are purged like any arena memory.
+     *
+     * @param committed the memory is committed (readable and writable) already
+     * @param zero      the memory reads as zero
+     * @param exclusive as for {@link #reserveOsMemory}
+     * @param numaNode  the NUMA node of the memory, or -1 for any
+     * @return the arena's id
+     * @throws IllegalArgumentException      when the address is 0, the size is not positive, the
+     *                                       range wraps around, holds no aligned 32 MiB block,
+     *                                       overlaps memory this allocator manages, or the node is below -1
+     * @throws UnsupportedOperationException when the implementation has no arenas
+     */
+    default ArenaId manageOsMemory(long address, long size, boolean committed, boolean zero, boolean exclusive,
+                                   int numaNode) {
+        throw new UnsupportedOperationException("manageOsMemory is not supported by " + getClass().getName());
+    }
+
+    /**
+     * A new first-class heap of the calling thread that allocates only from the arena
+     * (mi_heap_new_in_arena): when the arena is full its allocations return 0 (or throw
+     * {@link OutOfMemoryError} for segments). Its blocks are freed with {@link #free(long)} as usual.
+     *
+     * @throws NullPointerException          when {@code arena} is null
+     * @throws IllegalArgumentException      when the arena is not one of this allocator's
+     * @throws UnsupportedOperationException when the implementation has no arenas
+     */
+    default Heap newHeapInArena(ArenaId arena) {
+        throw new UnsupportedOperationException("newHeapInArena is not supported by " + getClass().getName());
+    }
+
     /** Returns to the OS what can be returned (mi_collect); {@code force} also purges at once. */
     void collect(boolean force);
 

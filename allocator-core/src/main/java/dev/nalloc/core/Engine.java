@@ -3,6 +3,10 @@ package dev.nalloc.core;
 import dev.nalloc.api.Option;
 import dev.nalloc.api.OptionValues;
 import dev.nalloc.core.arena.Arenas;
+import dev.nalloc.core.arena.MemoryArena;
+import dev.nalloc.core.arena.StartupMemory;
+import dev.nalloc.core.os.Numa;
+import dev.nalloc.core.os.Verbose;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.HeapContext;
 import dev.nalloc.core.heap.LocalHeap;
@@ -35,7 +39,6 @@ final class Engine implements HeapContext {
     private final boolean eagerCommit;
     private final long eagerCommitDelay;
     private final PurgePolicy purge;
-    private final boolean purgeDecommits;
     /** Every thread with data of its own in this instance (dead-thread detection, statistics). */
     final ThreadRegistry registry = new ThreadRegistry();
     final AbandonedSegments abandoned;
@@ -45,6 +48,10 @@ final class Engine implements HeapContext {
     /** Which threads get a heap of their own; the others share {@link #shared}. */
     final HeapSelectionPolicy heapPolicy;
     final SharedHeaps shared;
+    final Verbose verbose;
+    final Numa numa;
+    /** The shutdown hook of {@code destroy_on_exit}, or null. */
+    private Thread exitHook;
     /** Each thread's default heap in this instance, or null before the thread has one. */
     final ThreadLocal<LocalHeap> defaultHeaps = new ThreadLocal<>();
     volatile boolean closed;
@@ -58,17 +65,16 @@ final class Engine implements HeapContext {
                 : ErrorHandler.defaultHandler(o.get(Option.MAX_WARNINGS));
         this.reporter = new Reporter(handler);
         this.os = new OsMemory(config.os(), reporter, o.get(Option.RETRY_ON_OOM));
-        this.arenas = new Arenas(os, o.get(Option.ARENA_RESERVE), o.get(Option.ARENA_EAGER_COMMIT));
+        this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(o);
+        this.verbose = new Verbose(o.isEnabled(Option.VERBOSE));
+        this.numa = new Numa(config.os(), o.get(Option.USE_NUMA_NODES));
+        boolean allowLarge = o.isEnabled(Option.ALLOW_LARGE_OS_PAGES);
+        this.arenas = new Arenas(os, o.get(Option.ARENA_RESERVE), o.get(Option.ARENA_EAGER_COMMIT), purge, allowLarge);
         this.segments = new SegmentMemory(this, os, arenas, !o.isEnabled(Option.DISALLOW_ARENA_ALLOC),
-                !o.isEnabled(Option.DISALLOW_OS_ALLOC));
-        if (o.get(Option.RESERVE_OS_MEMORY) > 0 && !o.isEnabled(Option.DISALLOW_ARENA_ALLOC)) {
-            arenas.reserve(o.get(Option.RESERVE_OS_MEMORY));
-        }
+                !o.isEnabled(Option.DISALLOW_OS_ALLOC), numa.enabled() ? numa : null);
         this.genericCollect = Math.max(1, o.get(Option.GENERIC_COLLECT));
         this.eagerCommit = o.isEnabled(Option.EAGER_COMMIT);
         this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);
-        this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(o);
-        this.purgeDecommits = purge.decommits();
         this.abandoned = new AbandonedSegments(arenas);
         this.maxSegmentReclaim = o.get(Option.MAX_SEGMENT_RECLAIM);
         this.reclaimOnFree = o.isEnabled(Option.ABANDONED_RECLAIM_ON_FREE);
@@ -76,6 +82,36 @@ final class Engine implements HeapContext {
         this.heapPolicy = config.heapSelectionPolicy() != null ? config.heapSelectionPolicy()
                 : new VirtualThreadsSharePolicy(Runtime.getRuntime().availableProcessors());
         this.shared = new SharedHeaps(heapPolicy.sharedHeapCount(), () -> newThreadData(null));
+        StartupMemory startup = new StartupMemory(os, arenas, numa, verbose);
+        startup.transparentHugePages(o.isEnabled(Option.ALLOW_THP));
+        startup.largeOsPages(allowLarge);
+        startup.numaNodes();
+        if (!o.isEnabled(Option.DISALLOW_ARENA_ALLOC)) {
+            startup.reserveHugeOsPages(o.get(Option.RESERVE_HUGE_OS_PAGES), o.get(Option.RESERVE_HUGE_OS_PAGES_AT));
+            startup.reserveOsMemory(o.get(Option.RESERVE_OS_MEMORY));
+        }
+    }
+
+    /**
+     * Option {@code destroy_on_exit}: all memory goes back to the OS when the JVM shuts down, even
+     * that of live blocks (a thread still using them then faults, as with mimalloc). {@code release}
+     * is the allocator's own release (it also empties its fast-path slot).
+     */
+    void registerExitHook(Runnable release) {
+        if (config.options().isEnabled(Option.DESTROY_ON_EXIT)) {
+            exitHook = new Thread(release, "nalloc-destroy-on-exit");
+            Runtime.getRuntime().addShutdownHook(exitHook);
+        }
+    }
+
+    /** The shutdown hook of {@code destroy_on_exit}, or null when the option is off. */
+    Thread exitHook() {
+        return exitHook;
+    }
+
+    /** The arena-bound segment space of a heap in {@code arena} for the calling thread. */
+    SegmentSpace newArenaSpace(ThreadData tld, MemoryArena arena) {
+        return new SegmentSpace(tld.thread, segments, eagerCommit, eagerCommitDelay, purge, arena, tld.counters);
     }
 
     private ThreadData newThreadData(Thread t) {
@@ -141,7 +177,7 @@ final class Engine implements HeapContext {
 
     @Override
     public void purgeArenas() {
-        arenas.purge(purgeDecommits);
+        arenas.tryPurge(true);
     }
 
     @Override
@@ -157,11 +193,6 @@ final class Engine implements HeapContext {
     @Override
     public boolean abandonedPagePurge() {
         return abandonedPagePurge;
-    }
-
-    @Override
-    public boolean purgeDecommits() {
-        return purgeDecommits;
     }
 
     @Override
@@ -208,6 +239,13 @@ final class Engine implements HeapContext {
     /** Gives every segment and arena back to the OS. */
     void close() {
         closed = true;
+        if (exitHook != null && Thread.currentThread() != exitHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(exitHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs (or ran) anyway; releasing twice is harmless
+            }
+        }
         segments.releaseAll();
         registry.clear();
         abandoned.clear();

@@ -2,6 +2,7 @@ package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
+import dev.nalloc.api.ArenaId;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Heap;
 import dev.nalloc.api.Mode;
@@ -30,6 +31,7 @@ import java.lang.foreign.MemorySegment;
 final class NallocAllocator implements Allocator {
 
     private final Engine engine;
+    private final ArenaHandles arenaHandles;
     private final ThreadLocal<LocalHeap> defaultHeaps;
     private final boolean global;
     /** A fast path to one thread's default heap (see {@link HeapSlot}); plain field on purpose. */
@@ -41,6 +43,8 @@ final class NallocAllocator implements Allocator {
             throw new UnsupportedOperationException("nalloc: encoded free lists (secure mode) are not implemented yet");
         }
         this.engine = new Engine(config);
+        this.arenaHandles = new ArenaHandles(engine);
+        engine.registerExitHook(this::release);
         this.defaultHeaps = engine.defaultHeaps;
         this.global = config.global();
     }
@@ -448,8 +452,8 @@ final class NallocAllocator implements Allocator {
             long offset = address - s.lastFreeBase;
             if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
                 Page page = s.lastFreeCover[(int) (offset >>> Layout.SLICE_SHIFT)];
-                if (page.isBlockStart(address)) {
-                    LocalHeap.freeLocalBlock(page, address);
+                if (page.isBlockStart(address)) { // false for a page in the full queue: see Page.setInFull
+                    LocalHeap.freeLocalBlockNotFull(page, address);
                     return;
                 }
             }
@@ -643,6 +647,25 @@ final class NallocAllocator implements Allocator {
      * that became empty.
      */
     @Override
+    public ArenaId reserveOsMemory(long size, boolean commit, boolean exclusive) {
+        checkOpen();
+        return arenaHandles.reserve(size, commit, exclusive);
+    }
+
+    @Override
+    public ArenaId manageOsMemory(long address, long size, boolean committed, boolean zero, boolean exclusive,
+                                  int numaNode) {
+        checkOpen();
+        return arenaHandles.manage(address, size, committed, zero, exclusive, numaNode);
+    }
+
+    @Override
+    public Heap newHeapInArena(ArenaId arena) {
+        checkOpen();
+        return new NallocHeap(this, arenaHandles.newHeapIn(arena, ownHeap().tld));
+    }
+
+    @Override
     public void collect(boolean force) {
         checkOpen();
         LocalHeap own = slot.thread == Thread.currentThread() ? slot.heap : defaultHeaps.get();
@@ -694,6 +717,11 @@ final class NallocAllocator implements Allocator {
         if (global) {
             throw new UnsupportedOperationException("nalloc: the global allocator cannot be closed");
         }
+        release();
+    }
+
+    /** Gives all memory back (close, and the {@code destroy_on_exit} hook, also of the global instance). */
+    void release() {
         if (!engine.closed) {
             // Closed first, then the slot emptied (a racing claim in heapSlow sees one or the other),
             // then the memory released: from here on the fast paths fail over to the checking slow ones.

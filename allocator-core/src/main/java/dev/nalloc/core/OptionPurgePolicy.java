@@ -25,16 +25,26 @@ final class OptionPurgePolicy implements PurgePolicy {
         this.decommits = options.isEnabled(Option.PURGE_DECOMMITS);
     }
 
+    /**
+     * The first free sets the deadline {@code delay} from now. Later frees leave an expired deadline
+     * alone (the memory is purged on the next check) and, with {@code purge_extend_delay}, move a
+     * pending one on by a tenth of the delay, but never beyond {@code delay} from now (mimalloc's
+     * {@code mi_segment_schedule_purge} and {@code mi_arena_schedule_purge}).
+     */
     @Override
     public long deadline(long now, long currentDeadline, boolean arena) {
         if (delayNanos < 0) {
             return NEVER;
         }
         long delay = arena ? delayNanos * arenaMult : delayNanos;
-        if (currentDeadline != 0 && !extend) {
+        if (currentDeadline == 0 || currentDeadline == NEVER) {
+            return now + delay;
+        }
+        if (!extend || currentDeadline - now <= 0) {
             return currentDeadline;
         }
-        return now + delay;
+        long extended = currentDeadline + Math.max(1, delay / 10);
+        return extended - (now + delay) > 0 ? now + delay : extended;
     }
 
     @Override

@@ -2,11 +2,19 @@ package dev.nalloc.core.arena;
 
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.segment.Layout;
+import dev.nalloc.spi.PurgePolicy;
+
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One OS reservation cut into segment-sized (32 MiB) blocks (mimalloc's {@code mi_arena_t}).
+ * One range of memory cut into segment-sized (32 MiB) blocks (mimalloc's {@code mi_arena_t}).
  * Four bitmaps track the blocks: in use, committed, dirty (touched since last decommit, so not
- * known zero) and purge (freed while dirty: a candidate for decommit/reset).
+ * known zero) and purge (freed while committed: waiting for its purge deadline).
+ *
+ * <p>An arena is reserved from the OS (on demand, or at start with {@code reserve_os_memory} or
+ * {@link Arenas#reserve}), made of huge OS pages, or memory the user mapped and handed over
+ * ({@link Arenas#manage}). An exclusive arena serves only heaps bound to it. Large and huge OS
+ * pages are pinned: they cannot be decommitted or reset, so their blocks are never purged.
  */
 public final class MemoryArena {
 
@@ -14,23 +22,49 @@ public final class MemoryArena {
     public static final long BLOCK_SIZE = Layout.SEGMENT_SIZE;
 
     private final OsMemory os;
+    private final int id;
     private final long base;
     private final int blockCount;
+    private final boolean exclusive;
+    private final int numaNode;
+    private final boolean pinned;
+    private final boolean external;
     private final Bitmap inUse;
     private final Bitmap committed;
     private final Bitmap dirty;
     private final Bitmap purge;
     /** Blocks holding a segment whose thread ended (see {@code AbandonedSegments}): set on abandon, cleared by the one reclaimer. */
     private final Bitmap abandoned;
+    /** When the blocks marked for purge are due ({@link OsMemory#now()} scale), or 0 when none are. */
+    private final AtomicLong purgeExpire = new AtomicLong();
 
-    /** An arena over {@code size} bytes at {@code base} (aligned to {@link #BLOCK_SIZE}), committed or not. */
+    /** An ordinary arena over {@code size} bytes at {@code base} (aligned to {@link #BLOCK_SIZE}), committed or not. */
     public MemoryArena(OsMemory os, long base, long size, boolean isCommitted) {
+        this(os, 0, base, size, isCommitted, true, false, -1, false, false);
+    }
+
+    /**
+     * @param id          the arena's process-unique id (0 for arenas no handle names)
+     * @param isCommitted the whole range is committed
+     * @param isZero      the whole range reads as zero
+     * @param exclusive   only heaps bound to this arena allocate from it
+     * @param numaNode    the NUMA node the memory is on, or -1 for any
+     * @param pinned      large or huge OS pages: never decommitted or reset
+     * @param external    the user's memory: never given back to the OS
+     */
+    public MemoryArena(OsMemory os, int id, long base, long size, boolean isCommitted, boolean isZero,
+                       boolean exclusive, int numaNode, boolean pinned, boolean external) {
         if ((base & (BLOCK_SIZE - 1)) != 0 || size < BLOCK_SIZE) {
             throw new IllegalArgumentException("arena memory must be block aligned and at least one block");
         }
         this.os = os;
+        this.id = id;
         this.base = base;
         this.blockCount = (int) (size / BLOCK_SIZE);
+        this.exclusive = exclusive;
+        this.numaNode = numaNode;
+        this.pinned = pinned;
+        this.external = external;
         this.inUse = new Bitmap(blockCount);
         this.committed = new Bitmap(blockCount);
         this.dirty = new Bitmap(blockCount);
@@ -39,6 +73,13 @@ public final class MemoryArena {
         if (isCommitted) {
             committed.set(0, blockCount);
         }
+        if (!isZero) {
+            dirty.set(0, blockCount);
+        }
+    }
+
+    public int id() {
+        return id;
     }
 
     public long base() {
@@ -57,8 +98,32 @@ public final class MemoryArena {
         return inUse.count();
     }
 
+    public boolean exclusive() {
+        return exclusive;
+    }
+
+    /** The NUMA node of the memory, or -1 for any. */
+    public int numaNode() {
+        return numaNode;
+    }
+
+    /** Large or huge OS pages: never purged. */
+    public boolean pinned() {
+        return pinned;
+    }
+
+    /** The user's memory ({@link Arenas#manage}): never released to the OS. */
+    public boolean external() {
+        return external;
+    }
+
     public boolean contains(long address) {
         return address >= base && address - base < size();
+    }
+
+    /** Whether {@code [address, address + length)} overlaps this arena. */
+    public boolean overlaps(long address, long length) {
+        return address < base + size() && base < address + length;
     }
 
     /**
@@ -76,7 +141,7 @@ public final class MemoryArena {
         }
         long address = base + index * BLOCK_SIZE;
         boolean zero = !dirty.isAnySet(index, n);
-        purge.clear(index, n);
+        purge.clear(index, n); // reused before its purge: nothing to give back
         boolean isCommitted = committed.isAllSet(index, n);
         if (commit && !isCommitted) {
             for (int i = index; i < index + n; i++) {
@@ -101,14 +166,19 @@ public final class MemoryArena {
 
     /**
      * Gives blocks back. When only part of them is committed ({@code committedBytes} of them), the
-     * range is decommitted so that the committed bitmap stays exact.
+     * range is decommitted so that the committed bitmap stays exact. Fully committed blocks are
+     * marked for purge and their deadline is set (or moved) by the policy.
+     *
+     * @param now the current time, {@link OsMemory#now()}
      */
-    public void free(MemoryBlock block, boolean fullyCommitted, long committedBytes) {
+    public void free(MemoryBlock block, boolean fullyCommitted, long committedBytes, PurgePolicy policy, long now) {
         int index = block.blockIndex();
         int n = block.blockCount();
         if (fullyCommitted) {
             committed.set(index, n);
-            purge.set(index, n);
+            if (!pinned) {
+                schedulePurge(index, n, policy, now);
+            }
         } else {
             if (committedBytes > 0 && os.decommit(block.address(), block.size(), committedBytes)) {
                 dirty.clear(index, n);
@@ -118,6 +188,48 @@ public final class MemoryArena {
         inUse.clear(index, n);
     }
 
+    private void schedulePurge(int index, int n, PurgePolicy policy, long now) {
+        purge.set(index, n);
+        long old;
+        long next;
+        do {
+            old = purgeExpire.get();
+            next = policy.deadline(now, old, true);
+            if (next == PurgePolicy.NEVER) {
+                return; // stays marked: only a forced collect purges it
+            }
+            if (next == 0) {
+                next = 1; // 0 means "nothing pending"
+            }
+        } while (!purgeExpire.compareAndSet(old, next));
+    }
+
+    /** The pending purge deadline, or 0 when no timed purge is pending. */
+    public long purgeExpire() {
+        return purgeExpire.get();
+    }
+
+    /** Blocks marked for purge. */
+    public int blocksToPurge() {
+        return purge.count();
+    }
+
+    /**
+     * Purges the marked blocks when their deadline has passed, or at once with {@code force}.
+     *
+     * @return blocks purged
+     */
+    public int tryPurge(long now, boolean force, boolean decommit) {
+        long expire = purgeExpire.get();
+        if (!force && (expire == 0 || now - expire < 0)) {
+            return 0;
+        }
+        if (expire != 0 && !purgeExpire.compareAndSet(expire, 0)) {
+            return 0; // another thread purges this round
+        }
+        return purge(decommit);
+    }
+
     /**
      * Purges the free blocks marked for purge: decommits them (they read as zero again) or only
      * resets them. Each block is claimed while it is purged so no one allocates it meanwhile.
@@ -125,9 +237,16 @@ public final class MemoryArena {
      * @return blocks purged
      */
     public int purge(boolean decommit) {
+        if (pinned) {
+            return 0;
+        }
         int purged = 0;
         for (int i = 0; i < blockCount; i++) {
             if (!purge.get(i) || !inUse.tryClaim(i, 1)) {
+                continue;
+            }
+            if (!purge.get(i)) { // reused and freed again between the two reads: not ours to purge
+                inUse.clear(i, 1);
                 continue;
             }
             long address = base + i * BLOCK_SIZE;
@@ -175,8 +294,15 @@ public final class MemoryArena {
         return committed.count() * BLOCK_SIZE;
     }
 
-    /** Gives the whole reservation back to the OS. */
+    /**
+     * Gives the whole reservation back to the OS. The user's memory stays mapped: only the bytes
+     * counted as committed leave the statistics.
+     */
     public void release() {
-        os.release(base, size(), committedBytes());
+        if (external) {
+            os.forget(size(), committedBytes());
+        } else {
+            os.release(base, size(), committedBytes());
+        }
     }
 }

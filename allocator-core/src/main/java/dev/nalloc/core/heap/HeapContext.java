@@ -35,9 +35,6 @@ public interface HeapContext {
     /** Option {@code abandoned_page_purge}: free spans of abandoned segments are purged at once. */
     boolean abandonedPagePurge();
 
-    /** Whether purging decommits (else it resets). */
-    boolean purgeDecommits();
-
     /** Abandons the segments of threads that ended without {@code threadDone} (any thread). */
     void reapDeadThreads();
 }

@@ -12,6 +12,7 @@ import dev.nalloc.core.page.SizeClasses;
 import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.core.segment.SegmentSpace;
 import dev.nalloc.core.stats.ThreadCounters;
 
 import java.lang.invoke.MethodHandles;
@@ -42,6 +43,8 @@ public final class LocalHeap {
     private final Page[] direct = new Page[SizeClasses.SMALL_WSIZE_MAX + 1];
     private final PageQueues queues = new PageQueues(direct);
     public final ThreadData tld;
+    /** Where this heap's pages come from: the thread's space, or one bound to an arena. */
+    private final SegmentSpace space;
     private final ThreadCounters counters;
     private final HeapContext context;
     private final boolean isDefault;
@@ -61,8 +64,9 @@ public final class LocalHeap {
     /** Bumped by destroy and delete: handles of an earlier generation see the heap as gone. */
     private int generation;
 
-    private LocalHeap(ThreadData tld, boolean isDefault) {
+    private LocalHeap(ThreadData tld, boolean isDefault, SegmentSpace space) {
         this.tld = tld;
+        this.space = space;
         this.counters = tld.counters;
         this.context = tld.context;
         this.isDefault = isDefault;
@@ -71,7 +75,7 @@ public final class LocalHeap {
 
     /** Makes the default heap of a thread. */
     public static LocalHeap newDefault(ThreadData tld) {
-        LocalHeap h = new LocalHeap(tld, true);
+        LocalHeap h = new LocalHeap(tld, true, tld.space);
         tld.setDefaultHeap(h);
         tld.addHeap(h);
         tld.context.heapCreated(h);
@@ -88,10 +92,26 @@ public final class LocalHeap {
             h.dead = false; // pooled heaps stay in the thread's list
             return h;
         }
-        h = new LocalHeap(tld, false);
+        h = new LocalHeap(tld, false, tld.space);
         tld.context.heapCreated(h);
         tld.addHeap(h);
         return h;
+    }
+
+    /**
+     * Makes a first-class heap of the thread of {@code tld} whose pages all come from {@code space}
+     * (bound to one arena: mimalloc's {@code mi_heap_new_in_arena}). It is never pooled.
+     */
+    public static LocalHeap newHeapInSpace(ThreadData tld, SegmentSpace space) {
+        LocalHeap h = new LocalHeap(tld, false, space);
+        tld.context.heapCreated(h);
+        tld.addHeap(h);
+        return h;
+    }
+
+    /** The space this heap's pages come from. */
+    public SegmentSpace space() {
+        return space;
     }
 
     /** The direct page table, {@code direct[wsize]} (for the allocator's fast path; never replaced). */
@@ -224,23 +244,24 @@ public final class LocalHeap {
     }
 
     /**
-     * A new page of bin {@code bin}: from the thread's free spans, else from an abandoned segment
-     * (which may bring a page of this bin with free blocks along), else from a new segment.
+     * A new page of bin {@code bin}: from the space's free spans, else (for heaps of the thread's own
+     * space, not ones bound to an arena) from an abandoned segment, which may bring a page of this
+     * bin with free blocks along, else from a new segment.
      */
     private Page freshPage(int bin) {
         long blockSize = SizeClasses.binSize(bin);
         int slices = SizeClasses.pageSlices(blockSize);
-        Page page = tld.space.allocateSpan(slices, false);
+        Page page = space.allocateSpan(slices, false);
         if (page == null) {
-            if (SegmentReclaim.reclaimForPage(this, slices, blockSize)) {
+            if (space == tld.space && SegmentReclaim.reclaimForPage(this, slices, blockSize)) {
                 Page reclaimed = pageWithFree(bin);
                 if (reclaimed != null) {
                     return reclaimed;
                 }
-                page = tld.space.allocateSpan(slices, false);
+                page = space.allocateSpan(slices, false);
             }
             if (page == null) {
-                page = tld.space.allocateSpan(slices, true);
+                page = space.allocateSpan(slices, true);
                 if (page == null) {
                     return null;
                 }
@@ -261,7 +282,7 @@ public final class LocalHeap {
     public Page hugePage(long size, long alignment, long adjust) {
         sweepReleasedHuge();
         long blockSize = Layout.alignUp(Math.max(1, size + adjust), Layout.SLICE_SIZE);
-        Segment seg = context.segments().allocateHuge(null, blockSize, alignment);
+        Segment seg = context.segments().allocateHuge(null, blockSize, alignment, space.arena());
         if (seg == null) {
             return null;
         }
@@ -315,22 +336,22 @@ public final class LocalHeap {
     }
 
     private void toFull(Page page) {
-        if (page.inFull || page.kind == PageKind.HUGE) {
+        if (page.inFull() || page.kind == PageKind.HUGE) {
             return;
         }
         queues.move(page.bin, SizeClasses.BIN_FULL, page);
-        page.inFull = true;
+        page.setInFull(true);
         page.useDelayedFree(Page.USE_DELAYED_FREE, false);
         collectPage(page, false); // frees that came before the delayed state was visible
     }
 
     private void unfull(Page page) {
-        if (!page.inFull) {
+        if (!page.inFull()) {
             return;
         }
         page.useDelayedFree(Page.NO_DELAYED_FREE, false);
         queues.move(SizeClasses.BIN_FULL, page.bin, page);
-        page.inFull = false;
+        page.setInFull(false);
     }
 
     /** Pushes a block freed by another thread into a full page of this heap (any thread). */
@@ -370,8 +391,20 @@ public final class LocalHeap {
             if (page.retireExpire == 0) { // already retired: nothing to do
                 page.heap().retire(page);
             }
-        } else if (page.inFull) {
+        } else if (page.inFull()) {
             page.heap().unfull(page);
+        }
+    }
+
+    /**
+     * The owner's free fast path: as {@link #freeLocalBlock} for a page known not to be in the full
+     * queue (a full page fails {@link Page#isBlockStart}, so its frees come through the slow path).
+     */
+    public static void freeLocalBlockNotFull(Page page, long block) {
+        Mem.store(block, page.localFree);
+        page.localFree = block;
+        if (--page.used == 0 && page.retireExpire == 0) { // retireExpire != 0: already retired
+            page.heap().retire(page);
         }
     }
 
@@ -418,7 +451,7 @@ public final class LocalHeap {
     /** Removes an all-free page from its queue and gives its span back. */
     private void freePage(Page page) {
         queues.remove(PageQueues.queueOf(page), page);
-        page.inFull = false;
+        page.setInFull(false);
         counters.pages--;
         if (page.kind == PageKind.HUGE) {
             if (page.claimHugeRelease()) {
@@ -426,7 +459,7 @@ public final class LocalHeap {
             }
             return;
         }
-        tld.space.freeSpan(page);
+        page.segment.space.freeSpan(page);
     }
 
     /** Frees a huge block on the owner thread: its queue entry goes at once. */
@@ -459,7 +492,7 @@ public final class LocalHeap {
         }
         retiredMin = SizeClasses.BIN_FULL;
         retiredMax = 0;
-        tld.space.collect(force);
+        space.collect(force);
         SegmentReclaim.collectAbandoned(this, force);
         if (force) {
             context.purgeArenas();
@@ -482,7 +515,7 @@ public final class LocalHeap {
         if ((long) DELAYED_FREE.getAcquire(this) != 0) {
             DELAYED_FREE.getAndSet(this, 0L);
         }
-        boolean pool = pageCount() <= POOLED_PAGES_MAX && tld.poolHasRoom(this);
+        boolean pool = pageCount() <= POOLED_PAGES_MAX && space == tld.space && tld.poolHasRoom(this);
         // Each word of the occupied bitmap is read once: pages moved out of the full queue (the
         // last one) go to lower queues that were already walked, and removals only clear bits.
         for (int w = 0; w < PageQueues.OCCUPIED_WORDS; w++) {
@@ -512,9 +545,9 @@ public final class LocalHeap {
                         }
                     }
                     if (pool && page.kind != PageKind.LARGE) {
-                        if (page.inFull) {
+                        if (page.inFull()) {
                             queues.move(SizeClasses.BIN_FULL, page.bin, page);
-                            page.inFull = false;
+                            page.setInFull(false);
                         }
                         if (page.used != 0 && !page.rewind()) { // all free already: the lists are fine as they are
                             page.reset();
@@ -522,9 +555,9 @@ public final class LocalHeap {
                         }
                     } else {
                         queues.remove(q, page);
-                        page.inFull = false;
+                        page.setInFull(false);
                         counters.pages--;
-                        tld.space.freeSpan(page);
+                        page.segment.space.freeSpan(page);
                     }
                     page = next;
                 }
@@ -549,7 +582,7 @@ public final class LocalHeap {
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
                 counters.pages--;
-                tld.space.freeSpan(page);
+                page.segment.space.freeSpan(page);
             }
         }
         queues.clear();
@@ -570,7 +603,7 @@ public final class LocalHeap {
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
                 page.setHeap(target);
-                page.useDelayedFree(page.inFull ? Page.USE_DELAYED_FREE : Page.NO_DELAYED_FREE, false);
+                page.useDelayedFree(page.inFull() ? Page.USE_DELAYED_FREE : Page.NO_DELAYED_FREE, false);
                 target.queues.pushBack(q, page);
             }
         }
@@ -594,6 +627,9 @@ public final class LocalHeap {
         generation++;
         queues.clear();
         tld.removeHeap(this);
+        if (space != tld.space) {
+            space.collect(true); // no heap collects a bound space any more: give back what it holds now
+        }
     }
 
     // ================================================================== abandon and reclaim
@@ -632,7 +668,7 @@ public final class LocalHeap {
                 queues.remove(q, page);
                 counters.pages--;
                 page.setHeap(null);
-                page.inFull = false;
+                page.setInFull(false);
                 page.retireExpire = 0;
                 left++;
             }
@@ -659,7 +695,7 @@ public final class LocalHeap {
     void adoptPage(Page page) {
         page.setHeap(this);
         page.useDelayedFree(Page.NO_DELAYED_FREE, true);
-        page.inFull = false;
+        page.setInFull(false);
         page.retireExpire = 0;
         queues.pushBack(page.bin, page);
         counters.pages++;

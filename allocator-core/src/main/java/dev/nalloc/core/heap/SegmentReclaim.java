@@ -45,6 +45,13 @@ public final class SegmentReclaim {
         AbandonedSegments.Cursor cursor = abandoned.cursor();
         Segment seg;
         while (tries-- > 0 && (seg = cursor.next()) != null) {
+            if (seg.memory.fromArena() && seg.memory.arena().exclusive()) {
+                // Only heaps bound to that arena may use it (mimalloc's _mi_heap_memid_is_suitable):
+                // left for a collect to give back once empty, and not counted as a try.
+                abandoned.putBack(seg);
+                tries++;
+                continue;
+            }
             seg.abandonedVisits++;
             boolean hasRoom = collectFree(heap, seg, slices, blockSize);
             if (seg.usedPages == 0) {
@@ -70,7 +77,7 @@ public final class SegmentReclaim {
      */
     public static boolean reclaimOnFree(LocalHeap heap, Segment seg) {
         AbandonedSegments abandoned = heap.tld.context.abandoned();
-        if (!abandoned.claim(seg)) {
+        if ((seg.memory.fromArena() && seg.memory.arena().exclusive()) || !abandoned.claim(seg)) {
             return false;
         }
         collectFree(heap, seg, 0, 0);
@@ -102,7 +109,7 @@ public final class SegmentReclaim {
                 release(context, seg);
             } else {
                 if (force) {
-                    ThreadAbandon.purgeFreeSpans(seg, context);
+                    heap.tld.space.purgeFreeSpans(seg); // claimed: this thread has it to itself
                 }
                 abandoned.putBack(seg);
             }

@@ -1,10 +1,12 @@
 package dev.nalloc.core.heap;
 
-import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.Segment;
 
-import java.util.List;
+import dev.nalloc.core.segment.SegmentSpace;
+
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * Abandons what a thread holds in an instance when it is done (mimalloc's {@code _mi_heap_done}
@@ -23,6 +25,12 @@ final class ThreadAbandon {
     static void abandon(ThreadData tld) {
         tld.drainHeapPool();
         LocalHeap main = tld.defaultHeap();
+        // The thread's own space, and the spaces of its heaps bound to arenas (newHeapInArena).
+        Set<SegmentSpace> spaces = new LinkedHashSet<>();
+        spaces.add(tld.space);
+        for (LocalHeap h : tld.heaps()) {
+            spaces.add(h.space());
+        }
         for (LocalHeap h : tld.heaps()) {
             if (h != main) {
                 h.delete(); // blocks stay valid: the pages move to the default heap first
@@ -35,24 +43,11 @@ final class ThreadAbandon {
         main.markAbandoned();
         HeapContext context = tld.context;
         AbandonedSegments abandoned = context.abandoned();
-        List<Segment> segments = tld.space.detachAll();
-        for (Segment seg : segments) {
-            if (context.abandonedPagePurge()) {
-                purgeFreeSpans(seg, context);
+        for (SegmentSpace space : spaces) {
+            for (Segment seg : space.detachAll(context.abandonedPagePurge())) {
+                abandoned.add(seg, seg.usedPages);
             }
-            abandoned.add(seg, seg.usedPages);
         }
     }
 
-    /** Purges the free spans of a detached segment (option {@code abandoned_page_purge}). */
-    static void purgeFreeSpans(Segment seg, HeapContext context) {
-        int i = 0;
-        while (i < seg.sliceCount) {
-            Page span = seg.cover[i];
-            if (!span.inUse) {
-                seg.purge(span.sliceIndex, span.sliceCount, context.segments().os(), context.purgeDecommits());
-            }
-            i = span.sliceIndex + span.sliceCount;
-        }
-    }
 }

@@ -67,9 +67,20 @@ public final class OsMemory {
      * @return the allocation, or null when the OS had no memory (reported as out of memory)
      */
     public OsPrimitives.Allocation reserve(long size, long alignment, boolean commit) {
-        OsPrimitives.Allocation a = os.allocAligned(size, alignment, commit, false);
+        return reserve(size, alignment, commit, false);
+    }
+
+    /**
+     * Reserves {@code size} bytes aligned to {@code alignment}, committed when asked, on large OS
+     * pages when {@code allowLarge} and the OS has them ({@link OsPrimitives.Allocation#large()}
+     * tells; such memory is committed).
+     *
+     * @return the allocation, or null when the OS had no memory (reported as out of memory)
+     */
+    public OsPrimitives.Allocation reserve(long size, long alignment, boolean commit, boolean allowLarge) {
+        OsPrimitives.Allocation a = os.allocAligned(size, alignment, commit, allowLarge);
         if (!a.ok() && retryOnOomMillis > 0 && a.error() == ENOMEM && size <= physicalMemory) {
-            a = retry(size, alignment, commit);
+            a = retry(size, alignment, commit, allowLarge);
         }
         if (!a.ok()) {
             reporter.report(ErrorKind.OUT_OF_MEMORY, 0, "the OS could not reserve " + size + " bytes aligned to "
@@ -78,16 +89,33 @@ public final class OsMemory {
         }
         osAllocations.incrementAndGet();
         add(reserved, reservedPeak, a.size());
-        if (commit) {
+        if (commit || a.large()) {
             add(committed, committedPeak, a.size());
         }
         return a;
     }
 
+    /** Counts memory the engine did not reserve itself (huge OS pages, the user's memory) from now on. */
+    public void adopt(long size, long committedBytes) {
+        add(reserved, reservedPeak, size);
+        add(committed, committedPeak, committedBytes);
+    }
+
+    /** Stops counting adopted memory that stays mapped (the user's memory). */
+    public void forget(long size, long committedBytes) {
+        reserved.addAndGet(-size);
+        committed.addAndGet(-committedBytes);
+    }
+
+    /** The OS layer's monotonic clock in nanoseconds (purge deadlines; tests can control it). */
+    public long now() {
+        return os.clockNanos();
+    }
+
     private static final int ENOMEM = 12;
 
     /** Waits for memory others may give back (mimalloc's {@code retry_on_oom}), in short sleeps. */
-    private OsPrimitives.Allocation retry(long size, long alignment, boolean commit) {
+    private OsPrimitives.Allocation retry(long size, long alignment, boolean commit, boolean allowLarge) {
         long deadline = System.nanoTime() + retryOnOomMillis * 1_000_000L;
         OsPrimitives.Allocation a = OsPrimitives.Allocation.failed(ENOMEM);
         while (System.nanoTime() < deadline) {
@@ -97,7 +125,7 @@ public final class OsMemory {
                 Thread.currentThread().interrupt();
                 return a;
             }
-            a = os.allocAligned(size, alignment, commit, false);
+            a = os.allocAligned(size, alignment, commit, allowLarge);
             if (a.ok() || a.error() != ENOMEM) {
                 return a;
             }

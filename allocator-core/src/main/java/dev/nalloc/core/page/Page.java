@@ -65,7 +65,7 @@ public final class Page {
     private long oddInverse;
     /** The number of trailing zero bits of {@code blockSize}. */
     private int sizeShift;
-    /** {@code reserved} while this is a page of blocks, 0 while it is a free span (see {@link #isBlockStart}). */
+    /** {@code reserved} while this is a page of blocks outside the full queue, else 0 (see {@link #isBlockStart}). */
     private int blockLimit;
     public int reserved;
     public int capacity;
@@ -80,7 +80,8 @@ public final class Page {
     public boolean isZeroInit;
     /** Some block was handed out at an interior (aligned) address: interior frees are allowed. */
     public boolean hasAligned;
-    public boolean inFull;
+    /** The page is in its heap's full queue (see {@link #setInFull}). */
+    private boolean inFull;
     public int retireExpire;
     /** The next extension carves only a few blocks: the page was just emptied for a pooled heap. */
     private boolean extendSmall;
@@ -126,7 +127,7 @@ public final class Page {
         this.freeIsZero = zero;
         this.isZeroInit = zero;
         this.hasAligned = false;
-        this.inFull = false;
+        this.inFull = false; // blockLimit = reserved above
         this.retireExpire = 0;
         this.extendSmall = false;
         this.pristine = true;
@@ -204,9 +205,25 @@ public final class Page {
         return blockInverse != 0 ? (offset * blockInverse) >>> 40 : offset / blockSize;
     }
 
+    /** True while the page is in its heap's full queue. */
+    public boolean inFull() {
+        return inFull;
+    }
+
+    /**
+     * Moves the page into or out of the full queue's bookkeeping. A page in the full queue fails
+     * {@link #isBlockStart} like a free span does, so that the owner's free fast path needs no
+     * {@code inFull} test: the first free into a full page takes the slow path, which takes the page
+     * out of the full queue (and restores the limit) before freeing.
+     */
+    public void setInFull(boolean full) {
+        inFull = full;
+        blockLimit = full ? 0 : reserved;
+    }
+
     /**
      * True when {@code address} is the start of one of the page's {@code reserved} blocks, and false
-     * for any other address, and always for a free span: one multiplication and one rotation
+     * for any other address, and always for a free span or a page in the full queue: one multiplication and one rotation
      * instead of a division. With {@code blockSize = odd * 2^k}, {@code offset * odd^-1} rotated
      * right by {@code k} is {@code offset / blockSize} for exact multiples, and for every other
      * offset (negative ones included) a value above {@code 2^(64-k) / odd}, far beyond any block

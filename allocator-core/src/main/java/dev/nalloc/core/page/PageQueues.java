@@ -34,7 +34,7 @@ public final class PageQueues {
 
     /** The queue a page is in: its bin, or the full queue. */
     public static int queueOf(Page page) {
-        return page.inFull ? SizeClasses.BIN_FULL : page.bin;
+        return page.inFull() ? SizeClasses.BIN_FULL : page.bin;
     }
 
     /** Adds a page at the front of queue {@code q}. */

@@ -93,7 +93,7 @@ public final class AbandonedSegments {
         public Segment next() {
             int n = arenas.count();
             while (arenaStep < n) {
-                MemoryArena arena = arenas.arena((startArena + arenaStep) % n);
+                MemoryArena arena = arenas.get((startArena + arenaStep) % n);
                 int i = arena == null ? -1 : arena.nextAbandoned(block);
                 if (i < 0) {
                     arenaStep++;

@@ -47,6 +47,12 @@ public final class Segment {
     public int usedPages;
     private final long[] committedMask;
     private final long[] zeroMask;
+    /** Free slices waiting for their purge (committed when marked; cleared when reused). */
+    private final long[] purgeMask;
+    /** When the marked slices are due ({@code OsMemory.now()} scale; owner thread only), 0 when not scheduled. */
+    long purgeExpire;
+    /** In the owner space's list of segments with pending purges. */
+    boolean purgeListed;
 
     Segment(Object allocator, Thread ownerThread, SegmentSpace space, MemoryBlock memory, boolean huge) {
         this.allocator = allocator;
@@ -62,6 +68,7 @@ public final class Segment {
         this.pageObjects = new Page[sliceCount];
         this.committedMask = new long[(sliceCount + 63) >>> 6];
         this.zeroMask = new long[committedMask.length];
+        this.purgeMask = new long[committedMask.length];
         if (memory.committed()) {
             setBits(committedMask, 0, sliceCount, true);
         }
@@ -170,6 +177,51 @@ public final class Segment {
             }
             i = runEnd;
         }
+    }
+
+    /** Marks the committed slices of the free span {@code [from, from + n)} for a later purge. */
+    void markPurge(int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            if (getBit(committedMask, i)) {
+                purgeMask[i >>> 6] |= 1L << (i & 63);
+            }
+        }
+    }
+
+    /** The slices {@code [from, from + n)} are in use again: nothing of them to purge. */
+    void clearPurge(int from, int n) {
+        setBits(purgeMask, from, n, false);
+    }
+
+    /** True when some slice is marked for purge. */
+    boolean hasPurgeMarks() {
+        for (long w : purgeMask) {
+            if (w != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Purges every marked slice (runs of them at once) and clears the marks; returns bytes purged. */
+    long purgeMarked(OsMemory os, boolean decommit) {
+        long bytes = 0;
+        int i = 0;
+        while (i < sliceCount) {
+            if (!getBit(purgeMask, i)) {
+                i++;
+                continue;
+            }
+            int runEnd = i;
+            while (runEnd < sliceCount && getBit(purgeMask, runEnd)) {
+                runEnd++;
+            }
+            setBits(purgeMask, i, runEnd - i, false);
+            purge(i, runEnd - i, os, decommit);
+            bytes += (long) (runEnd - i) << Layout.SLICE_SHIFT;
+            i = runEnd;
+        }
+        return bytes;
     }
 
     /** Bytes of this segment that are committed. */

@@ -3,6 +3,7 @@ package dev.nalloc.core.segment;
 import dev.nalloc.core.arena.Arenas;
 import dev.nalloc.core.arena.MemoryArena;
 import dev.nalloc.core.arena.MemoryBlock;
+import dev.nalloc.core.os.Numa;
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.spi.OsPrimitives;
 
@@ -23,11 +24,18 @@ public final class SegmentMemory {
     private final Arenas arenas;
     private final boolean allowArena;
     private final boolean allowOs;
+    private final Numa numa;
     private final Set<Segment> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong segmentCount = new AtomicLong();
     private final AtomicLong hugeCount = new AtomicLong();
 
     public SegmentMemory(Object allocator, OsMemory os, Arenas arenas, boolean allowArena, boolean allowOs) {
+        this(allocator, os, arenas, allowArena, allowOs, null);
+    }
+
+    /** @param numa the NUMA nodes in use for arena choice, or null to ignore nodes */
+    public SegmentMemory(Object allocator, OsMemory os, Arenas arenas, boolean allowArena, boolean allowOs, Numa numa) {
+        this.numa = numa;
         this.allocator = allocator;
         this.os = os;
         this.arenas = arenas;
@@ -45,7 +53,7 @@ public final class SegmentMemory {
 
     /** A new ordinary segment for {@code space}, committed when asked, or null when out of memory. */
     Segment allocate(SegmentSpace space, boolean commit) {
-        MemoryBlock m = obtain(Layout.SEGMENT_SIZE, Layout.SEGMENT_SIZE, commit);
+        MemoryBlock m = obtain(Layout.SEGMENT_SIZE, Layout.SEGMENT_SIZE, commit, space.arena());
         return m == null ? null : publish(new Segment(allocator, space.owner(), space, m, false));
     }
 
@@ -54,7 +62,12 @@ public final class SegmentMemory {
      * alignment), committed, owned by {@code owner}; null when out of memory.
      */
     public Segment allocateHuge(Thread owner, long size, long alignment) {
-        MemoryBlock m = obtain(Layout.alignUp(size, Layout.SLICE_SIZE), Math.max(alignment, Layout.SEGMENT_SIZE), true);
+        return allocateHuge(owner, size, alignment, null);
+    }
+
+    /** As {@link #allocateHuge(Thread, long, long)}, from {@code arena} only when it is not null. */
+    public Segment allocateHuge(Thread owner, long size, long alignment, MemoryArena arena) {
+        MemoryBlock m = obtain(Layout.alignUp(size, Layout.SLICE_SIZE), Math.max(alignment, Layout.SEGMENT_SIZE), true, arena);
         return m == null ? null : publish(new Segment(allocator, owner, null, m, true));
     }
 
@@ -72,13 +85,18 @@ public final class SegmentMemory {
         return s;
     }
 
-    private MemoryBlock obtain(long size, long alignment, boolean commit) {
+    private MemoryBlock obtain(long size, long alignment, boolean commit, MemoryArena bound) {
+        long blocks = (size + MemoryArena.BLOCK_SIZE - 1) / MemoryArena.BLOCK_SIZE;
+        if (bound != null) { // a heap bound to an arena takes nothing else (mimalloc's req_arena_id)
+            return alignment > MemoryArena.BLOCK_SIZE || blocks > Integer.MAX_VALUE ? null
+                    : arenas.allocateIn(bound, (int) blocks, commit);
+        }
         if (allowArena && alignment <= MemoryArena.BLOCK_SIZE) {
-            long blocks = (size + MemoryArena.BLOCK_SIZE - 1) / MemoryArena.BLOCK_SIZE;
             // New arenas are reserved for ordinary-sized needs only: a block larger than a quarter
             // of an arena goes straight to the OS (and back to it when freed), unless that is disallowed.
             boolean mayReserve = allowOs && blocks * MemoryArena.BLOCK_SIZE <= Math.max(MemoryArena.BLOCK_SIZE, arenas.reserveSize() / 4);
-            MemoryBlock b = blocks > Integer.MAX_VALUE ? null : arenas.allocate((int) blocks, commit, mayReserve);
+            MemoryBlock b = blocks > Integer.MAX_VALUE ? null : arenas.allocate((int) blocks, commit, mayReserve,
+                    numa == null ? -1 : numa.currentNode());
             if (b != null) {
                 return b;
             }
@@ -106,7 +124,7 @@ public final class SegmentMemory {
     private void giveBack(Segment s) {
         MemoryBlock m = s.memory;
         if (m.fromArena()) {
-            m.arena().free(m, s.fullyCommitted(), s.committedBytes());
+            m.arena().free(m, s.fullyCommitted(), s.committedBytes(), arenas.purgePolicy(), os.now());
         } else {
             os.release(m.address(), m.size(), s.committedBytes());
         }

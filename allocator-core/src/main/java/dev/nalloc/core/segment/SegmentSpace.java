@@ -1,5 +1,6 @@
 package dev.nalloc.core.segment;
 
+import dev.nalloc.core.arena.MemoryArena;
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.stats.ThreadCounters;
@@ -15,23 +16,43 @@ public final class SegmentSpace {
 
     private final Thread owner;
     private final SegmentMemory memory;
-    private final ThreadCounters counters = new ThreadCounters();
+    private final ThreadCounters counters;
     private final SpanQueues spans = new SpanQueues();
     private final boolean eagerCommit;
     private final long eagerCommitDelay;
     private final PurgePolicy purgePolicy;
     private final boolean purgeAtOnce;
     private final boolean purgeDecommits;
-    /** When the free spans are due for purging (System.nanoTime scale), or 0 when nothing is pending. */
-    private long purgeDeadline;
+    /** The bound arena (a heap in an exclusive arena), or null for any memory. */
+    private final MemoryArena arena;
+    /** Segments with slices marked for purge (owner thread only). */
+    private Segment[] pending = new Segment[8];
+    private int pendingCount;
+    /** The earliest purge deadline of the listed segments and the spare, or 0 when none is timed. */
+    private long nextPurge;
+    private long purgedBytes;
     private Segment spare;
     /** The segments in use (not the spare), linked through {@link Segment#nextInSpace}. */
     private Segment segmentList;
+    /** When the spare segment goes back, or 0 (kept until a forced collect). */
+    private long spareExpire;
     private int segments;
     private long segmentsEver;
 
     public SegmentSpace(Thread owner, SegmentMemory memory, boolean eagerCommit, long eagerCommitDelay,
                         PurgePolicy purgePolicy) {
+        this(owner, memory, eagerCommit, eagerCommitDelay, purgePolicy, null, new ThreadCounters());
+    }
+
+    /**
+     * A space whose segments all come from {@code arena} (a heap bound to it, mimalloc's
+     * {@code heap->arena_id}), or from any memory when it is null; {@code counters} are the owner
+     * thread's (shared with its other spaces).
+     */
+    public SegmentSpace(Thread owner, SegmentMemory memory, boolean eagerCommit, long eagerCommitDelay,
+                        PurgePolicy purgePolicy, MemoryArena arena, ThreadCounters counters) {
+        this.arena = arena;
+        this.counters = counters;
         this.owner = owner;
         this.memory = memory;
         this.eagerCommit = eagerCommit;
@@ -43,6 +64,11 @@ public final class SegmentSpace {
 
     public Thread owner() {
         return owner;
+    }
+
+    /** The arena this space is bound to, or null. */
+    public MemoryArena arena() {
+        return arena;
     }
 
     /** The owner thread's statistics counters. */
@@ -85,6 +111,7 @@ public final class SegmentSpace {
         }
         span.sliceCount = slices;
         span.inUse = true;
+        seg.clearPurge(start, slices);
         seg.setCover(span, start, slices);
         seg.usedPages++;
         int zero = seg.commitForUse(start, slices, os());
@@ -129,33 +156,92 @@ public final class SegmentSpace {
         if (purgeAtOnce) {
             seg.purge(start, n, os(), purgeDecommits);
         } else {
-            schedulePurge();
+            long now = os().now();
+            // Only the page's own slices: the neighbours it merged with are marked (or purged) already.
+            schedulePurge(seg, page.sliceIndex, end - page.sliceIndex, now);
+            purgeExpired(now, false);
         }
     }
 
     /**
-     * Simple purge timing: the first free span after a purge sets the deadline (the policy may move
-     * it on later frees); the first span free or collect after it purges every free span and the
-     * arenas' freed blocks.
+     * Marks a free span for purge and sets (or, per the policy, moves) its segment's deadline
+     * (mimalloc's {@code mi_segment_schedule_purge}). A policy that never purges leaves the marks
+     * for a forced collect.
      */
-    private void schedulePurge() {
-        long now = System.nanoTime();
-        if (purgeDeadline != 0 && now - purgeDeadline >= 0) {
-            purgeNow();
-            return;
+    private void schedulePurge(Segment seg, int start, int n, long now) {
+        seg.markPurge(start, n);
+        long next = purgePolicy.deadline(now, seg.purgeExpire, false);
+        if (next != PurgePolicy.NEVER) {
+            seg.purgeExpire = next == 0 ? 1 : next;
+            if (nextPurge == 0 || seg.purgeExpire - nextPurge < 0) {
+                nextPurge = seg.purgeExpire;
+            }
         }
-        long next = purgePolicy.deadline(now, purgeDeadline, false);
-        purgeDeadline = next == PurgePolicy.NEVER ? 0 : next;
+        if (!seg.purgeListed) {
+            seg.purgeListed = true;
+            if (pendingCount == pending.length) {
+                pending = java.util.Arrays.copyOf(pending, pendingCount * 2);
+            }
+            pending[pendingCount++] = seg;
+        }
     }
 
-    private void purgeNow() {
-        purgeDeadline = 0;
-        if (spare != null) { // an empty segment kept for reuse: past the delay it goes back
-            memory.release(spare);
-            spare = null;
+    /**
+     * Purges the segments whose deadline has passed (all with {@code force}), returns the spare
+     * segment when its deadline has passed, and lets the arenas purge what is due. Cheap when
+     * nothing is due: one comparison against the earliest deadline.
+     */
+    private void purgeExpired(long now, boolean force) {
+        if (!force && (nextPurge == 0 || now - nextPurge < 0)) {
+            return;
         }
-        spans.forEach(s -> s.segment.purge(s.sliceIndex, s.sliceCount, os(), purgeDecommits));
-        memory.arenas().purge(purgeDecommits);
+        long earliest = 0;
+        int kept = 0;
+        for (int i = 0; i < pendingCount; i++) {
+            Segment seg = pending[i];
+            long expire = seg.purgeExpire;
+            if (force || (expire != 0 && now - expire >= 0)) {
+                purgedBytes += seg.purgeMarked(os(), purgeDecommits);
+                seg.purgeExpire = 0;
+                seg.purgeListed = false;
+                continue;
+            }
+            if (expire != 0 && (earliest == 0 || expire - earliest < 0)) {
+                earliest = expire;
+            }
+            pending[kept++] = seg;
+        }
+        java.util.Arrays.fill(pending, kept, pendingCount, null);
+        pendingCount = kept;
+        if (spare != null) {
+            if (force || (spareExpire != 0 && now - spareExpire >= 0)) {
+                Segment s = spare; // an empty segment kept for reuse: past the delay it goes back
+                spare = null;
+                spareExpire = 0;
+                memory.release(s);
+            } else if (spareExpire != 0 && (earliest == 0 || spareExpire - earliest < 0)) {
+                earliest = spareExpire;
+            }
+        }
+        nextPurge = earliest;
+        memory.arenas().tryPurge(force);
+    }
+
+    /** Takes a segment out of the purge list (it leaves this space). */
+    private void unlistPurge(Segment seg) {
+        seg.clearPurge(0, seg.sliceCount);
+        seg.purgeExpire = 0;
+        if (!seg.purgeListed) {
+            return;
+        }
+        seg.purgeListed = false;
+        for (int i = 0; i < pendingCount; i++) {
+            if (pending[i] == seg) {
+                pending[i] = pending[--pendingCount];
+                pending[pendingCount] = null;
+                return;
+            }
+        }
     }
 
     private void makeFree(Segment seg, int start, int n) {
@@ -170,7 +256,10 @@ public final class SegmentSpace {
         Segment seg = spare;
         if (seg != null) {
             spare = null;
+            spareExpire = 0;
         } else {
+            // Eager commit after the first eager_commit_delay segments: a thread that allocates a
+            // little never commits a whole segment up front (mimalloc's _mi_segment_alloc).
             boolean commit = eagerCommit && segmentsEver >= eagerCommitDelay;
             seg = memory.allocate(this, commit);
             if (seg == null) {
@@ -213,24 +302,36 @@ public final class SegmentSpace {
      * The thread is done (or dead, and the caller has exclusive use of this space): the spare goes
      * back, and every segment leaves the space, its free spans leaving the queues (mimalloc keeps
      * abandoned segments' free spans out of every queue too). The caller marks them abandoned.
+     * Free spans whose purge is due are purged; with {@code purgeAll} (option
+     * {@code abandoned_page_purge}), and always for segments straight from the OS (which only a free
+     * can bring back, as mimalloc reasons), every free span is purged; the others are purged when a
+     * forced collect looks at the abandoned segment, or by the space that reclaims it.
      *
      * @return the detached segments; each still has pages in use
      */
-    public java.util.List<Segment> detachAll() {
+    public java.util.List<Segment> detachAll(boolean purgeAll) {
+        long now = os().now();
         if (spare != null) {
-            memory.release(spare);
+            Segment s = spare;
             spare = null;
+            spareExpire = 0;
+            memory.release(s);
         }
         java.util.List<Segment> out = new java.util.ArrayList<>(segments);
         while (segmentList != null) {
             Segment seg = segmentList;
             spans.removeAll(seg);
             unlink(seg);
+            if (purgeAll || !seg.memory.fromArena()) {
+                purgeFreeSpans(seg);
+            } else if (seg.purgeExpire != 0 && now - seg.purgeExpire >= 0) {
+                purgedBytes += seg.purgeMarked(os(), purgeDecommits);
+            }
+            unlistPurge(seg);
             seg.ownerThread = null;
             seg.space = null;
             out.add(seg);
         }
-        purgeDeadline = 0;
         return out;
     }
 
@@ -247,7 +348,7 @@ public final class SegmentSpace {
             removeSegment(seg);
             return;
         }
-        boolean freed = false;
+        long now = os().now();
         int i = 0;
         while (i < seg.sliceCount) {
             if (seg.cover[i].inUse) {
@@ -261,11 +362,21 @@ public final class SegmentSpace {
             makeFree(seg, start, i - start);
             if (purgeAtOnce) {
                 seg.purge(start, i - start, os(), purgeDecommits);
+            } else {
+                schedulePurge(seg, start, i - start, now);
             }
-            freed = true;
         }
-        if (freed && !purgeAtOnce) {
-            schedulePurge();
+    }
+
+    /** Purges every free span of a segment this space holds exclusively (or a detached one). */
+    public void purgeFreeSpans(Segment seg) {
+        int i = 0;
+        while (i < seg.sliceCount) {
+            Page span = seg.cover[i];
+            if (!span.inUse) {
+                seg.purge(span.sliceIndex, span.sliceCount, os(), purgeDecommits);
+            }
+            i = span.sliceIndex + span.sliceCount;
         }
     }
 
@@ -298,24 +409,46 @@ public final class SegmentSpace {
 
     private void removeSegment(Segment seg) {
         unlink(seg);
+        unlistPurge(seg);
+        long now = os().now();
+        long expire = purgeAtOnce ? 0 : purgePolicy.deadline(now, 0, false);
         if (spare == null && !purgeAtOnce) {
             spare = seg;
-            schedulePurge();
-        } else {
-            memory.release(seg);
-            if (purgeAtOnce) {
-                memory.arenas().purge(purgeDecommits);
+            if (expire != PurgePolicy.NEVER) {
+                spareExpire = expire == 0 ? 1 : expire;
+                if (nextPurge == 0 || spareExpire - nextPurge < 0) {
+                    nextPurge = spareExpire;
+                }
             }
+        } else {
+            memory.release(seg); // the arena schedules the purge of its blocks
+        }
+        purgeExpired(now, false);
+        if (purgeAtOnce) {
+            memory.arenas().tryPurge(false);
         }
     }
 
-    /** Returns memory: the spare segment goes back, and with {@code force} every free span is purged. */
+    /**
+     * Returns memory: what is due is purged; with {@code force} every free span is purged, the
+     * spare segment goes back and the arenas purge every freed block at once.
+     */
     public void collect(boolean force) {
-        if (force) {
-            purgeNow();
-        } else if (purgeDeadline != 0 && System.nanoTime() - purgeDeadline >= 0) {
-            purgeNow();
+        long now = os().now();
+        purgeExpired(now, force);
+        if (!force) {
+            memory.arenas().tryPurge(false);
         }
+    }
+
+    /** Bytes purged from this thread's free spans so far. */
+    public long purgedBytes() {
+        return purgedBytes;
+    }
+
+    /** Segments with free spans waiting for their purge. */
+    public int segmentsWaitingForPurge() {
+        return pendingCount;
     }
 
     /** Segments in use by this thread (not counting the spare). */

@@ -27,8 +27,7 @@ class SegmentSpaceTest {
     @BeforeEach
     void setUp() {
         os = new OsMemory(OsPrimitives.best(), new Reporter(ErrorHandler.throwing()));
-        memory = new SegmentMemory(this, os, new Arenas(os, 1L << 30, 0), false, true);
-        space = new SegmentSpace(Thread.currentThread(), memory, false, 0, new PurgePolicy() {
+        PurgePolicy never = new PurgePolicy() {
             @Override
             public long deadline(long now, long currentDeadline, boolean arena) {
                 return NEVER; // only forced collects purge here
@@ -38,7 +37,9 @@ class SegmentSpaceTest {
             public boolean decommits() {
                 return true;
             }
-        });
+        };
+        memory = new SegmentMemory(this, os, new Arenas(os, 1L << 30, 0, never, false), false, true);
+        space = new SegmentSpace(Thread.currentThread(), memory, false, 0, never);
     }
 
     @AfterEach
