@@ -302,4 +302,47 @@ class AbandonReclaimTest {
         assertTrue(committed[1] + (16L << 20) <= committed[0],
                 "abandoned_page_purge gave the free spans back: " + committed[1] + " vs " + committed[0]);
     }
+
+    @Test
+    void aDeadThreadsHeapInAnExclusiveArenaIsAbandonedButOnlyGivenBackNeverReclaimedElsewhere() throws Exception {
+        try (Allocator a = TestAllocators.create()) {
+            AbandonedSegments ab = engine(a).abandoned;
+            dev.nalloc.api.ArenaId exclusive = a.reserveOsMemory(64L << 20, true, true);
+            long[] inArena = new long[100];
+            long[][] plain = new long[1][];
+            run(() -> {
+                dev.nalloc.api.Heap h = a.newHeapInArena(exclusive);
+                for (int i = 0; i < inArena.length; i++) {
+                    inArena[i] = h.malloc(64);
+                    TestAllocators.fill(inArena[i], 64, 1000 + i);
+                }
+                plain[0] = fillBlocks(a); // the thread's own space
+            }); // dies holding both
+            a.collect(false);
+            assertEquals(2, ab.count(), "the arena-bound space's segment is abandoned too");
+            Segment arenaSeg = SegmentMap.lookup(inArena[0]);
+            Segment plainSeg = SegmentMap.lookup(plain[0][0]);
+            long[] taken = new long[1];
+            run(() -> taken[0] = a.malloc(64));
+            assertSame(plainSeg, SegmentMap.lookup(taken[0]), "the ordinary segment was reclaimed");
+            assertTrue(arenaSeg.abandoned, "a segment of an exclusive arena is not taken by an ordinary heap");
+            assertNull(arenaSeg.ownerThread);
+            for (int i = 0; i < inArena.length; i++) {
+                assertTrue(TestAllocators.check(inArena[i], 64, 1000 + i));
+                a.free(inArena[i]);
+            }
+            a.collect(false);
+            assertFalse(arenaSeg.abandoned);
+            assertNull(SegmentMap.lookup(inArena[0]), "emptied, it went back to its arena");
+            assertEquals(1, ab.freedEver());
+            // The ordinary segment is abandoned again: its reclaimer ended (found by the same collect).
+            assertEquals(1, ab.count());
+            assertTrue(plainSeg.abandoned);
+            checkAndFree(a, plain[0]);
+            a.free(taken[0]);
+            a.collect(false);
+            assertEquals(0, ab.count());
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
 }
