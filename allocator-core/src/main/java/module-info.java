@@ -7,6 +7,9 @@
 module dev.nalloc.core {
     requires dev.nalloc.api;
     requires org.slf4j;
+    requires jdk.jfr; // JFR events from slow paths (dev.nalloc.core.jfr); nothing is emitted unless recording
+
+    uses dev.nalloc.spi.StatsPrinter;
 
     provides dev.nalloc.spi.AllocatorProvider with dev.nalloc.core.NallocProvider;
 }

@@ -1,10 +1,16 @@
 /**
- * Rendering and export of Nalloc's statistics. Today: a human-readable table of an
- * {@link dev.nalloc.api.AllocatorStats} snapshot with human units; JSON schema, JMX and JFR export
- * are to come.
+ * Rendering and export of Nalloc's statistics: a human table ({@link dev.nalloc.stats.StatsTable},
+ * also printed by option {@code show_stats}), the JSON document and its schema
+ * ({@link dev.nalloc.stats.StatsJson}), a JMX MBean per allocator instance
+ * ({@link dev.nalloc.stats.AllocatorMBeans}) and heap-walking reports of live blocks by size class
+ * ({@link dev.nalloc.stats.HeapReport}). The JFR events are emitted by the engine itself.
  */
 module dev.nalloc.stats {
     requires dev.nalloc.api;
+    requires java.management;
 
     exports dev.nalloc.stats;
+    opens dev.nalloc.stats; // the schema resource, for readers on the module path
+
+    provides dev.nalloc.spi.StatsPrinter with dev.nalloc.stats.TablePrinter;
 }

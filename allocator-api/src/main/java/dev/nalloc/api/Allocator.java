@@ -193,6 +193,17 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     /** A snapshot of the statistics. */
     AllocatorStats stats();
 
+    /**
+     * Visits the areas (pages) of every heap of every thread of this instance, with
+     * {@code block == 0} (mimalloc's {@code mi_heap_visit_blocks} without blocks, over all heaps):
+     * what is live, by size class, for leak reports. Pages of other threads are read while those
+     * threads run, so the figures are exact only while they are quiescent. The default visits the
+     * calling thread's default heap only.
+     */
+    default void visitHeapAreas(HeapVisitor visitor) {
+        heap().visitBlocks(false, visitor);
+    }
+
     /** The mode this allocator runs in. */
     Mode mode();
 

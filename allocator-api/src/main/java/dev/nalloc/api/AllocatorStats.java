@@ -1,8 +1,16 @@
 package dev.nalloc.api;
 
+import dev.nalloc.spi.OsPrimitives;
+
+import java.util.List;
+import java.util.Map;
+
 /**
- * A snapshot of an allocator's statistics (mimalloc's {@code mi_stats_t}, in part).
- * The {@code allocator-stats} module renders and exports richer views.
+ * A snapshot of an allocator's statistics (mimalloc's {@code mi_stats_t}). The five figures of the
+ * contract are methods; the rest are named {@link #counts() counts} (current, peak, total allocated
+ * and total freed, like {@code mi_stat_count_t}), named event {@link #counters() counters}, the
+ * {@link #bins() size classes} and the {@link #process() process}. The names are stable and listed in
+ * docs/statistics.md; the {@code allocator-stats} module renders and exports them.
  */
 public interface AllocatorStats {
 
@@ -23,4 +31,71 @@ public interface AllocatorStats {
 
     /** The snapshot as a JSON object (schema documented in docs/statistics.md). */
     String toJson();
+
+    /** The name of the allocator instance the snapshot is of (option {@code name} or builder, else generated). */
+    default String name() {
+        return "nalloc";
+    }
+
+    /**
+     * Named counts, in a stable order (for example {@code reserved}, {@code committed},
+     * {@code segments}, {@code pages}, {@code threads}); empty when the implementation keeps none.
+     */
+    default Map<String, Count> counts() {
+        return Map.of();
+    }
+
+    /**
+     * Named event counters, in a stable order (for example {@code mmap_calls},
+     * {@code generic_calls}); empty when the implementation keeps none.
+     */
+    default Map<String, Long> counters() {
+        return Map.of();
+    }
+
+    /** The size classes that ever held a block, smallest first; empty when not kept. */
+    default List<Bin> bins() {
+        return List.of();
+    }
+
+    /** The process at the time of the snapshot (times, memory, page faults), or null when unknown. */
+    default OsPrimitives.ProcessInfo process() {
+        return null;
+    }
+
+    /**
+     * A count that goes up and down (mimalloc's {@code mi_stat_count_t}).
+     *
+     * @param current   the value now
+     * @param peak      the highest value
+     * @param allocated the sum of all increases
+     * @param freed     the sum of all decreases
+     */
+    record Count(long current, long peak, long allocated, long freed) {
+
+        /** Nothing counted. */
+        public static final Count ZERO = new Count(0, 0, 0, 0);
+
+        /** A count that only the current value (and its peak) is known of. */
+        public static Count of(long current, long peak) {
+            return new Count(current, Math.max(current, peak), 0, 0);
+        }
+    }
+
+    /**
+     * The blocks of one size class (mimalloc's {@code normal_bins[bin]}). Block counts; bytes are
+     * counts times {@code blockSize}.
+     *
+     * @param bin       the size-class index
+     * @param blockSize bytes per block
+     * @param blocks    live blocks now, their peak, and blocks allocated and freed in total
+     * @param pages     pages of this class now
+     */
+    record Bin(int bin, long blockSize, Count blocks, long pages) {
+
+        /** Bytes of live blocks. */
+        public long bytes() {
+            return blocks.current() * blockSize;
+        }
+    }
 }

@@ -17,18 +17,35 @@ import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.SegmentMemory;
 import dev.nalloc.core.segment.SegmentSpace;
+import dev.nalloc.core.jfr.JfrEvents;
+import dev.nalloc.core.jfr.StatsSource;
+import dev.nalloc.core.stats.EngineStats;
+import dev.nalloc.core.stats.StatsAtExit;
 import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.core.stats.ThreadCounters;
+import dev.nalloc.core.stats.StatsAssembler;
 import dev.nalloc.spi.AllocatorConfig;
 import dev.nalloc.spi.ErrorHandler;
 import dev.nalloc.spi.HeapSelectionPolicy;
 import dev.nalloc.spi.PurgePolicy;
+
+
+import dev.nalloc.api.HeapArea;
+import dev.nalloc.api.HeapVisitor;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The state of one allocator instance: options, the OS layer, arenas, segment memory, the
  * thread-local default heaps and every thread's data (for statistics). Its identity is the
  * owner mark of the instance's segments.
  */
-final class Engine implements HeapContext {
+final class Engine implements HeapContext, StatsSource {
+
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     final AllocatorConfig config;
     final Reporter reporter;
@@ -55,8 +72,13 @@ final class Engine implements HeapContext {
     /** Each thread's default heap in this instance, or null before the thread has one. */
     final ThreadLocal<LocalHeap> defaultHeaps = new ThreadLocal<>();
     volatile boolean closed;
-    /** The highest {@code allocated} seen by a snapshot (no per-call sampling on the hot paths). */
-    private final java.util.concurrent.atomic.AtomicLong allocatedPeak = new java.util.concurrent.atomic.AtomicLong();
+    /** The instance's name in statistics, JMX and JFR (option or builder, else generated). */
+    final String name;
+    final EngineStats stats;
+    /** Derived figures and peaks that snapshots sample (no per-call counting on the hot paths). */
+    private final StatsAssembler assembler = new StatsAssembler();
+    private final WeakReference<StatsSource> jfrRegistration;
+    private final StatsAtExit atExit;
 
     Engine(AllocatorConfig config) {
         this.config = config;
@@ -65,6 +87,12 @@ final class Engine implements HeapContext {
                 : ErrorHandler.defaultHandler(o.get(Option.MAX_WARNINGS));
         this.reporter = new Reporter(handler);
         this.os = new OsMemory(config.os(), reporter, o.get(Option.RETRY_ON_OOM));
+        this.name = config.name() != null ? config.name()
+                : config.global() ? "global" : "nalloc-" + INSTANCES.incrementAndGet();
+        this.stats = os.stats();
+        stats.configure(name, o.isEnabled(Option.VERBOSE));
+        reporter.attach(stats, o.isEnabled(Option.SHOW_ERRORS), o.get(Option.MAX_ERRORS));
+        stats.verbose("starting: mode {}, os {}, options {}", config.mode(), config.os().name(), o);
         this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(o);
         this.verbose = new Verbose(o.isEnabled(Option.VERBOSE));
         this.numa = new Numa(config.os(), o.get(Option.USE_NUMA_NODES));
@@ -90,6 +118,8 @@ final class Engine implements HeapContext {
             startup.reserveHugeOsPages(o.get(Option.RESERVE_HUGE_OS_PAGES), o.get(Option.RESERVE_HUGE_OS_PAGES_AT));
             startup.reserveOsMemory(o.get(Option.RESERVE_OS_MEMORY));
         }
+        this.jfrRegistration = JfrEvents.register(this);
+        this.atExit = o.isEnabled(Option.SHOW_STATS) ? StatsAtExit.install(name, this::stats) : null;
     }
 
     /**
@@ -126,6 +156,7 @@ final class Engine implements HeapContext {
             ThreadData tld = newThreadData(Thread.currentThread());
             h = LocalHeap.newDefault(tld);
             registry.add(tld);
+            stats.threadStarted();
             defaultHeaps.set(h);
         }
         return h;
@@ -200,45 +231,80 @@ final class Engine implements HeapContext {
         registry.reapDead();
     }
 
+    @Override
+    public void segmentAbandoned() {
+        stats.segmentAbandoned();
+    }
+
+    @Override
+    public void segmentReclaimed() {
+        stats.segmentReclaimed();
+    }
+
+    @Override
+    public void abandonedSegmentFreed() {
+        stats.abandonedSegmentFreed();
+    }
+
+    @Override
+    public void threadEnded(ThreadCounters counters) {
+        stats.threadEnded(counters);
+    }
+
     // ------------------------------------------------------------------ statistics and shutdown
 
     /**
      * Live blocks are the pages' {@code used} counts plus each thread's remote-free adjustments (see
-     * {@link dev.nalloc.core.stats.ThreadCounters}); the peak is the highest value any snapshot saw.
+     * {@link dev.nalloc.core.stats.ThreadCounters}); {@link StatsAssembler} derives the rest.
      */
     StatsSnapshot stats() {
-        long[] live = segments.liveBlocks();
-        long count = live[0];
-        long allocated = live[1];
-        long[] sums = new long[4]; // adjust bytes, adjust blocks, pages, generic calls
+        List<ThreadCounters> all = new ArrayList<>();
         for (ThreadData t : registry.threads()) {
-            add(sums, t);
+            if (!t.thread.isAlive()) {
+                stats.threadEnded(t.counters); // dead, not yet retired
+            }
+            all.add(t.counters);
         }
         for (int i = 0; i < shared.count(); i++) {
-            add(sums, shared.data(i));
+            all.add(shared.data(i).counters);
         }
-        registry.addRetiredTotals(sums);
-        allocated += sums[0];
-        count += sums[1];
-        long pages = sums[2] + abandoned.pages();
-        long generic = sums[3];
-        int threads = registry.size();
-        long peak = allocatedPeak.accumulateAndGet(allocated, Math::max);
-        return new StatsSnapshot(os.reserved(), os.committed(), allocated, peak, count,
-                os.reservedPeak(), os.committedPeak(), segments.segments(), segments.hugeSegments(), arenas.count(),
-                arenas.reservedBytes(), pages, threads, generic, os.osAllocations());
+        all.add(registry.retiredTotals(abandoned.pages()));
+        return assembler.assemble(name, stats, segments, all, config.os());
     }
 
-    private static void add(long[] sums, ThreadData t) {
-        sums[0] += t.counters.adjustBytes;
-        sums[1] += t.counters.adjustBlocks;
-        sums[2] += t.counters.pages;
-        sums[3] += t.counters.genericCalls;
+    @Override
+    public String statsName() {
+        return name;
+    }
+
+    @Override
+    public StatsSnapshot statsForEvent() {
+        return closed ? null : stats();
+    }
+
+    /** Visits every page of every live segment as an area (any thread; racy reads of other threads' pages). */
+    void visitAreas(HeapVisitor visitor) {
+        boolean[] stop = {false};
+        segments.forEachPage(p -> {
+            if (stop[0] || p.isHugeReleased()) {
+                return;
+            }
+            long bs = p.blockSize;
+            HeapArea area = new HeapArea(p.start, p.areaSize(), (long) p.capacity * bs, p.used, bs, bs);
+            if (!visitor.visit(area, 0, bs)) {
+                stop[0] = true;
+            }
+        });
     }
 
     /** Gives every segment and arena back to the OS. */
     void close() {
+        if (atExit != null) {
+            atExit.printNow(); // before the memory goes: what the instance held at its end
+        }
         closed = true;
+        JfrEvents.unregister(jfrRegistration);
+        stats.verbose("closing");
         if (exitHook != null && Thread.currentThread() != exitHook) {
             try {
                 Runtime.getRuntime().removeShutdownHook(exitHook);

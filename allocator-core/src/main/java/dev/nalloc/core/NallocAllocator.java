@@ -5,6 +5,7 @@ import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.api.ArenaId;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Heap;
+import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.HeapSlot;
@@ -541,9 +542,9 @@ final class NallocAllocator implements Allocator {
         }
         LocalHeap own = defaultHeaps.get();
         if (own != null) {
-            own.tld.counters.countRemoteFree(page.blockSize);
+            own.tld.counters.countRemoteFree(page.bin);
         } else {
-            engine.registry.countSharedRemoteFree(page.blockSize); // no thread data: a free-only or virtual thread
+            engine.registry.countSharedRemoteFree(page.bin); // no thread data: a free-only or virtual thread
         }
         page.freeRemote(block);
     }
@@ -705,6 +706,13 @@ final class NallocAllocator implements Allocator {
     @Override
     public AllocatorStats stats() {
         return engine.stats();
+    }
+
+    /** Every page of every segment of this instance, whichever thread's heap holds it. */
+    @Override
+    public void visitHeapAreas(HeapVisitor visitor) {
+        checkOpen();
+        engine.visitAreas(visitor);
     }
 
     @Override

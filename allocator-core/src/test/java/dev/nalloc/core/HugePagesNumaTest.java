@@ -247,6 +247,24 @@ class HugePagesNumaTest {
     }
 
     @Test
+    void reserveOsMemoryAtStartFallsBackToArenasOnDemandWithAMessage() {
+        SimulatedOs os = new SimulatedOs();
+        os.failReservations = true;
+        dev.nalloc.spi.ErrorHandler.Capturing errors = new dev.nalloc.spi.ErrorHandler.Capturing();
+        try (LogCapture log = LogCapture.of("dev.nalloc.core");
+             Allocator a = TestAllocators.builder().os(os).errorHandler(errors).option(Option.RETRY_ON_OOM, 0)
+                     .option(Option.RESERVE_OS_MEMORY, 2 * BLOCK).build()) {
+            assertEquals(List.of("nalloc: could not reserve " + 2 * BLOCK + " bytes of OS memory at start "
+                    + "(reserve_os_memory); arenas are reserved on demand"), messages(log, "nalloc: could not reserve"));
+            assertEquals(0, arenas(a).count());
+            os.failReservations = false;
+            long p = a.malloc(100);
+            assertTrue(p != 0 && arenas(a).count() == 1, "an arena on demand");
+            a.free(p);
+        }
+    }
+
+    @Test
     void disallowOsAllocUsesOnlyTheArenaReservedAtStart() {
         SimulatedOs os = new SimulatedOs();
         try (Allocator a = TestAllocators.builder().os(os).option(Option.RESERVE_OS_MEMORY, 2 * BLOCK)

@@ -176,6 +176,37 @@ class ReservedArenaTest {
         }
     }
 
+    /** An OS layer whose commits claim zero memory: true of anonymous memory, never of a file's. */
+    private static SimulatedOs zeroClaimingOs() {
+        SimulatedOs os = new SimulatedOs();
+        os.commitClaimsZero = true;
+        return os;
+    }
+
+    @Test
+    void purgedFileMemoryIsNotTakenForZero(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("dirty.bin");
+        long size = 72 * MIB;
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw");
+             Arena mapping = Arena.ofShared();
+             Allocator a = TestAllocators.builder().os(zeroClaimingOs()).option(Option.PURGE_DECOMMITS, 1).build()) {
+            raf.setLength(size);
+            MemorySegment m = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size, mapping);
+            ArenaId id = a.manageOsMemory(m.address(), size, true, true, true, -1);
+            Heap h = a.newHeapInArena(id);
+            long p = h.malloc(20 * MIB);
+            assertEquals(id.address(), p & -BLOCK);
+            TestAllocators.fill(p, 20 * MIB, 99);
+            a.free(p);
+            a.collect(true); // decommits the block: a shared file mapping keeps its data
+            long q = h.zalloc(20 * MIB);
+            assertEquals(id.address(), q & -BLOCK, "the same block again");
+            assertTrue(TestAllocators.isZero(q, 20 * MIB), "zalloc zeroed it: purged file memory is not known zero");
+            a.free(q);
+            h.destroy();
+        }
+    }
+
     @Test
     void manageOsMemoryCommitsUncommittedMemoryOnDemand() {
         OsPrimitives real = OsPrimitives.best();

@@ -30,6 +30,8 @@ final class SimulatedOs extends ForwardingOsPrimitives {
     volatile boolean overcommit = true;
     /** Large OS page size claimed (0: none); reservations allowing large pages come back large. */
     volatile long largePageSize;
+    /** Commits claim the memory reads as zero (as Windows' MEM_COMMIT does for anonymous memory). */
+    volatile boolean commitClaimsZero;
     /** Every reservation fails with ENOMEM while set. */
     volatile boolean failReservations;
     /** The error {@link #setTransparentHugePages} returns. */
@@ -88,10 +90,30 @@ final class SimulatedOs extends ForwardingOsPrimitives {
         return large && a.ok() ? new Allocation(a.address(), a.size(), true, a.zero(), 0) : a;
     }
 
+    /** When set, a decommit of {@link #gateSize} bytes counts {@link #gateEntered} down and waits for it. */
+    volatile java.util.concurrent.CountDownLatch gate;
+    volatile java.util.concurrent.CountDownLatch gateEntered;
+    volatile long gateSize;
+
     @Override
     public DecommitResult decommit(long address, long size) {
+        java.util.concurrent.CountDownLatch g = gate;
+        if (g != null && size == gateSize) {
+            gateEntered.countDown();
+            try {
+                g.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         decommits.add(new long[]{address, size});
         return delegate().decommit(address, size);
+    }
+
+    @Override
+    public CommitResult commit(long address, long size) {
+        CommitResult r = delegate().commit(address, size);
+        return r.ok() && commitClaimsZero ? new CommitResult(0, true) : r;
     }
 
     @Override

@@ -1,51 +1,116 @@
 package dev.nalloc.stats;
 
 import dev.nalloc.api.AllocatorStats;
+import dev.nalloc.api.AllocatorStats.Count;
+import dev.nalloc.spi.OsPrimitives;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * A human table of a statistics snapshot, with aligned columns and human units, in the manner of
- * mimalloc's {@code mi_stats_print}.
+ * A human table of a statistics snapshot in the manner of mimalloc's {@code mi_stats_print}:
+ * the counts with their peak, total, freed and current values, the event counters, the size
+ * classes and the process, in aligned columns with human units (binary units for bytes, decimal
+ * ones for counts). Every number is described in docs/statistics.md.
  */
 public final class StatsTable {
+
+    /** The counts and counters measured in bytes (the others are numbers of things). */
+    static final Set<String> BYTE_KEYS = Set.of("reserved", "committed", "allocated", "normal", "large", "huge",
+            "reset_bytes", "purged_bytes", "generic_bytes");
 
     private StatsTable() {
     }
 
-    /** The snapshot as a table: one row per figure, the exact value beside the human one. */
+    /** The snapshot as a table, without a title. */
     public static String render(AllocatorStats stats) {
-        String[][] rows = {
-                {"reserved", HumanUnits.bytes(stats.reserved()), Long.toString(stats.reserved())},
-                {"committed", HumanUnits.bytes(stats.committed()), Long.toString(stats.committed())},
-                {"allocated", HumanUnits.bytes(stats.allocated()), Long.toString(stats.allocated())},
-                {"allocated peak", HumanUnits.bytes(stats.allocatedPeak()), Long.toString(stats.allocatedPeak())},
-                {"live blocks", HumanUnits.count(stats.allocationCount()), Long.toString(stats.allocationCount())},
-        };
-        String[] header = {"figure", "amount", "exact"};
-        int[] width = new int[header.length];
-        for (int c = 0; c < header.length; c++) {
-            width[c] = header[c].length();
-            for (String[] row : rows) {
-                width[c] = Math.max(width[c], row[c].length());
-            }
-        }
+        return render(null, stats);
+    }
+
+    /** The snapshot as a table under the title {@code nalloc statistics: <name>} (none when null). */
+    public static String render(String name, AllocatorStats stats) {
         StringBuilder sb = new StringBuilder();
-        appendRow(sb, header, width);
-        sb.append("-".repeat(width[0])).append("  ").append("-".repeat(width[1])).append("  ")
-                .append("-".repeat(width[2])).append('\n');
-        for (String[] row : rows) {
-            appendRow(sb, row, width);
+        if (name != null) {
+            sb.append("nalloc statistics: ").append(name).append('\n');
+        }
+        TextTable counts = new TextTable().row("", "peak", "total", "freed", "current");
+        for (Map.Entry<String, Count> e : countsOf(stats).entrySet()) {
+            Count c = e.getValue();
+            boolean bytes = BYTE_KEYS.contains(e.getKey());
+            counts.row(label(e.getKey()) + ":", amount(c.peak(), bytes), amount(c.allocated(), bytes),
+                    amount(c.freed(), bytes), amount(c.current(), bytes));
+        }
+        counts.appendTo(sb, "");
+
+        if (!stats.counters().isEmpty()) {
+            sb.append("counters:\n");
+            TextTable counters = new TextTable();
+            for (Map.Entry<String, Long> e : stats.counters().entrySet()) {
+                counters.row(label(e.getKey()) + ":", amount(e.getValue(), BYTE_KEYS.contains(e.getKey())));
+            }
+            counters.appendTo(sb, "  ");
+        }
+
+        if (!stats.bins().isEmpty()) {
+            sb.append("size classes (blocks):\n");
+            TextTable bins = new TextTable().row("bin", "block size", "peak", "total", "freed", "current",
+                    "live bytes", "pages");
+            for (AllocatorStats.Bin b : stats.bins()) {
+                Count c = b.blocks();
+                bins.row(Integer.toString(b.bin()), HumanUnits.bytes(b.blockSize()), HumanUnits.count(c.peak()),
+                        HumanUnits.count(c.allocated()), HumanUnits.count(c.freed()), HumanUnits.count(c.current()),
+                        HumanUnits.bytes(b.bytes()), Long.toString(b.pages()));
+            }
+            bins.appendTo(sb, "  ");
+        }
+
+        OsPrimitives.ProcessInfo p = stats.process();
+        if (p != null) {
+            sb.append("process:\n");
+            TextTable process = new TextTable()
+                    .row("elapsed:", seconds(p.elapsedMillis()))
+                    .row("user:", seconds(p.userMillis()))
+                    .row("system:", seconds(p.systemMillis()))
+                    .row("rss:", known(p.currentRss()))
+                    .row("peak rss:", known(p.peakRss()));
+            if (p.currentCommit() >= 0) {
+                process.row("commit:", known(p.currentCommit())).row("peak commit:", known(p.peakCommit()));
+            }
+            process.row("page faults:", p.pageFaults() < 0 ? "n/a" : Long.toString(p.pageFaults()));
+            process.appendTo(sb, "  ");
         }
         return sb.toString();
     }
 
-    private static void appendRow(StringBuilder sb, String[] row, int[] width) {
-        sb.append(pad(row[0], width[0], false)).append("  ")
-                .append(pad(row[1], width[1], true)).append("  ")
-                .append(pad(row[2], width[2], true)).append('\n');
+    /** The named counts, or for an implementation without them the five figures of the contract. */
+    static Map<String, Count> countsOf(AllocatorStats stats) {
+        if (!stats.counts().isEmpty()) {
+            return stats.counts();
+        }
+        Map<String, Count> m = new LinkedHashMap<>();
+        m.put("reserved", Count.of(stats.reserved(), stats.reserved()));
+        m.put("committed", Count.of(stats.committed(), stats.committed()));
+        m.put("allocated", Count.of(stats.allocated(), stats.allocatedPeak()));
+        m.put("blocks", Count.of(stats.allocationCount(), stats.allocationCount()));
+        return m;
     }
 
-    private static String pad(String s, int width, boolean right) {
-        String spaces = " ".repeat(width - s.length());
-        return right ? spaces + s : s + spaces;
+    /** {@code mmap_calls} as {@code mmap calls}. */
+    static String label(String key) {
+        return key.replace('_', ' ');
+    }
+
+    private static String amount(long n, boolean bytes) {
+        return bytes ? HumanUnits.bytes(n) : HumanUnits.count(n);
+    }
+
+    private static String known(long bytes) {
+        return bytes < 0 ? "n/a" : HumanUnits.bytes(bytes);
+    }
+
+    private static String seconds(long millis) {
+        return millis < 0 ? "n/a" : String.format(Locale.ROOT, "%d.%03d s", millis / 1000, millis % 1000);
     }
 }

@@ -162,6 +162,7 @@ public final class Arenas {
         int now = count.get();
         arenas[now] = arena;
         count.set(now + 1); // publishes the arena
+        os.stats().arenaReserved(arena.base(), arena.size(), arena.committedBytes() == arena.size());
     }
 
     /** Bytes per arena reserved on demand. */

@@ -174,18 +174,23 @@ public final class MemoryArena {
     public void free(MemoryBlock block, boolean fullyCommitted, long committedBytes, PurgePolicy policy, long now) {
         int index = block.blockIndex();
         int n = block.blockCount();
-        if (fullyCommitted) {
-            committed.set(index, n);
-            if (!pinned) {
-                schedulePurge(index, n, policy, now);
-            }
-        } else {
-            if (committedBytes > 0 && os.decommit(block.address(), block.size(), committedBytes)) {
+        if (!fullyCommitted) {
+            if (committedBytes > 0 && os.decommit(block.address(), block.size(), committedBytes) && !external) {
                 dirty.clear(index, n);
             }
             committed.clear(index, n);
+            inUse.clear(index, n);
+            return;
         }
+        committed.set(index, n);
+        // Free first, then mark and set the deadline: a purger that took the old deadline before
+        // our mark cannot skip the block (still in use) and leave it marked without a deadline. A
+        // block claimed again in between may get a stale mark; purges claim before they touch, so
+        // it is never purged while in use, and its next allocation clears the mark.
         inUse.clear(index, n);
+        if (!pinned) {
+            schedulePurge(index, n, policy, now);
+        }
     }
 
     private void schedulePurge(int index, int n, PurgePolicy policy, long now) {
@@ -254,11 +259,14 @@ public final class MemoryArena {
                 if (decommit) {
                     if (os.decommit(address, BLOCK_SIZE, BLOCK_SIZE)) {
                         committed.clear(i, 1);
-                        dirty.clear(i, 1);
+                        if (!external) { // a decommitted file mapping reads the file again, not zeros
+                            dirty.clear(i, 1);
+                        }
                     }
                 } else {
                     os.reset(address, BLOCK_SIZE);
                 }
+                os.stats().purged(address, BLOCK_SIZE, decommit);
             }
             purge.clear(i, 1);
             inUse.clear(i, 1);
@@ -304,5 +312,6 @@ public final class MemoryArena {
         } else {
             os.release(base, size(), committedBytes());
         }
+        os.stats().arenaReleased(base, size());
     }
 }

@@ -37,4 +37,16 @@ public interface HeapContext {
 
     /** Abandons the segments of threads that ended without {@code threadDone} (any thread). */
     void reapDeadThreads();
+
+    /** Statistics: a segment was abandoned. */
+    void segmentAbandoned();
+
+    /** Statistics: an abandoned segment was taken over by a thread. */
+    void segmentReclaimed();
+
+    /** Statistics: an abandoned segment was given back once empty. */
+    void abandonedSegmentFreed();
+
+    /** Statistics: a thread's data was retired (threadDone, or found dead). */
+    void threadEnded(dev.nalloc.core.stats.ThreadCounters counters);
 }

@@ -13,6 +13,7 @@ import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.core.segment.SegmentSpace;
+import dev.nalloc.core.stats.FreeLists;
 import dev.nalloc.core.stats.ThreadCounters;
 
 import java.lang.invoke.MethodHandles;
@@ -190,6 +191,7 @@ public final class LocalHeap {
             throw new IllegalStateException("the heap has been destroyed or deleted");
         }
         counters.genericCalls++;
+        counters.genericBytes += size;
         if (++genericCount >= context.genericCollectInterval()) {
             genericCount = 0;
             collect(false);
@@ -231,7 +233,7 @@ public final class LocalHeap {
             Page next = page.next;
             collectPage(page, false);
             if (page.free == 0 && page.canExtend()) {
-                page.extend();
+                extend(page);
             }
             if (page.free != 0) {
                 page.retireExpire = 0;
@@ -271,7 +273,8 @@ public final class LocalHeap {
                 (long) slices << Layout.SLICE_SHIFT, blockSize, bin, page.isZeroInit);
         queues.pushFront(bin, page);
         counters.pages++;
-        page.extend();
+        counters.pagesMade++;
+        extend(page);
         return page;
     }
 
@@ -293,6 +296,9 @@ public final class LocalHeap {
         page.init(this, PageKind.HUGE, seg.base, blockSize, blockSize, SizeClasses.BIN_HUGE, seg.memory.zero());
         queues.pushFront(SizeClasses.BIN_HUGE, page);
         counters.pages++;
+        counters.pagesMade++;
+        counters.hugeAllocated++; // its one block is taken at once
+        counters.hugeBytes += blockSize;
         page.extend();
         return page;
     }
@@ -323,12 +329,29 @@ public final class LocalHeap {
 
     // ================================================================== full pages and delayed frees
 
-    /** Collects a page's frees; a broken list is dropped and reported as free-list corruption. */
+    /** Carves more blocks, counting them as supplied to the page's bin (statistics). */
+    private void extend(Page page) {
+        int before = page.capacity;
+        page.extend();
+        counters.pagesExtended++;
+        counters.supplied(page.bin, page.capacity - before);
+    }
+
+    /**
+     * Collects a page's frees; a broken list is dropped and reported as free-list corruption. For the
+     * per-bin totals, blocks moved onto {@code free} count as supplied: when {@code free} was empty,
+     * or after a forced collect, {@code free} holds all {@code capacity - used} free blocks.
+     */
     private void collectPage(Page page, boolean force) {
         try {
+            boolean wasEmpty = page.free == 0;
+            long before = wasEmpty || !force || page.kind == PageKind.HUGE ? 0 : FreeLists.length(page, page.free);
             int remote = page.collect(force);
             if (remote != 0) {
-                counters.countCollected(remote, page.blockSize); // the freeing threads already subtracted them
+                counters.countCollected(remote, page.bin); // the freeing threads already subtracted them
+            }
+            if ((wasEmpty || force) && page.localFree == 0 && page.kind != PageKind.HUGE) {
+                counters.supplied(page.bin, page.capacity - page.used - before);
             }
         } catch (FreeListCorruption e) {
             context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
@@ -375,7 +398,7 @@ public final class LocalHeap {
             Page page = seg.pageOf(block);
             page.useDelayedFree(Page.NO_DELAYED_FREE, false);
             collectPage(page, false);
-            counters.countCollected(1, page.blockSize); // the freeing thread already subtracted it
+            counters.countCollected(1, page.bin); // the freeing thread already subtracted it
             freeLocalBlock(page, block);
             block = next;
         }
@@ -459,6 +482,7 @@ public final class LocalHeap {
             }
             return;
         }
+        counters.leftOver(page.bin, FreeLists.freeLength(page));
         page.segment.space.freeSpan(page);
     }
 
@@ -475,6 +499,7 @@ public final class LocalHeap {
 
     /** mimalloc's {@code mi_heap_collect}: frees empty pages; {@code force} also purges. */
     public void collect(boolean force) {
+        counters.collects++;
         freeDelayed();
         sweepReleasedHuge();
         for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
@@ -539,7 +564,7 @@ public final class LocalHeap {
                     if (page.threadFreeHead() != 0) {
                         try {
                             // makes `used` exact; the freeing threads already subtracted these blocks
-                            counters.countCollected(page.collectThreadFree(), page.blockSize);
+                            counters.countCollected(page.collectThreadFree(), page.bin);
                         } catch (FreeListCorruption e) {
                             context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
                         }
@@ -549,14 +574,21 @@ public final class LocalHeap {
                             queues.move(SizeClasses.BIN_FULL, page.bin, page);
                             page.setInFull(false);
                         }
-                        if (page.used != 0 && !page.rewind()) { // all free already: the lists are fine as they are
-                            page.reset();
-                            page.extend(); // a few blocks now, so the next heap's first allocation takes the fast path
+                        int live = page.used;
+                        if (live != 0) { // else all free already: the lists are fine as they are
+                            if (page.rewind()) {
+                                counters.supplied(page.bin, live); // the destroyed blocks are back on `free`
+                            } else {
+                                counters.leftOver(page.bin, FreeLists.freeLength(page));
+                                page.reset();
+                                extend(page); // a few blocks now, so the next heap's first allocation takes the fast path
+                            }
                         }
                     } else {
                         queues.remove(q, page);
                         page.setInFull(false);
                         counters.pages--;
+                        counters.leftOver(page.bin, FreeLists.freeLength(page));
                         page.segment.space.freeSpan(page);
                     }
                     page = next;
@@ -582,6 +614,7 @@ public final class LocalHeap {
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
                 counters.pages--;
+                counters.leftOver(page.bin, FreeLists.freeLength(page));
                 page.segment.space.freeSpan(page);
             }
         }
@@ -678,6 +711,11 @@ public final class LocalHeap {
         return left;
     }
 
+    /** A page of a claimed abandoned segment is given up empty: its unused free blocks leave the totals. */
+    void countLeftOver(Page page) {
+        counters.leftOver(page.bin, FreeLists.freeLength(page));
+    }
+
     /** The heap is gone with its thread: handles see it dead, nothing is left in it. */
     void markAbandoned() {
         tld.releasePoolSlot(this);
@@ -709,7 +747,7 @@ public final class LocalHeap {
         try {
             int remote = page.collectThreadFree();
             if (remote != 0) {
-                counters.countCollected(remote, page.blockSize);
+                counters.countCollected(remote, page.bin);
             }
         } catch (FreeListCorruption e) {
             context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());

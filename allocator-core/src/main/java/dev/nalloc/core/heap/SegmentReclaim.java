@@ -132,6 +132,7 @@ public final class SegmentReclaim {
             if (p.inUse) {
                 heap.collectRemote(p);
                 if (p.allFree()) {
+                    heap.countLeftOver(p);
                     p = SegmentSpace.clearDetachedPage(p);
                     cleared++;
                 } else if (slices > 0 && p.blockSize == blockSize
@@ -167,6 +168,7 @@ public final class SegmentReclaim {
         AbandonedSegments abandoned = heap.tld.context.abandoned();
         abandoned.pagesLeft(pages);
         abandoned.countReclaimed();
+        heap.tld.context.segmentReclaimed();
         seg.abandonedVisits = 0;
         heap.tld.space.attach(seg);
     }
@@ -174,6 +176,7 @@ public final class SegmentReclaim {
     /** Gives a claimed segment with no page in use back to its arena or the OS. */
     private static void release(HeapContext context, Segment seg) {
         context.abandoned().countFreed();
+        context.abandonedSegmentFreed();
         context.segments().release(seg);
     }
 }

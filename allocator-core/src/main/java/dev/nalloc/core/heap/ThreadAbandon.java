@@ -46,6 +46,7 @@ final class ThreadAbandon {
         for (SegmentSpace space : spaces) {
             for (Segment seg : space.detachAll(context.abandonedPagePurge())) {
                 abandoned.add(seg, seg.usedPages);
+                context.segmentAbandoned();
             }
         }
     }

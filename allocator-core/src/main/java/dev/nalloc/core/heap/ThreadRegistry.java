@@ -1,9 +1,11 @@
 package dev.nalloc.core.heap;
 
+import dev.nalloc.core.page.SizeClasses;
 import dev.nalloc.core.stats.ThreadCounters;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -19,13 +21,11 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ThreadRegistry {
 
     private final Set<ThreadData> live = ConcurrentHashMap.newKeySet();
-    private final LongAdder retiredBytes = new LongAdder();
-    private final LongAdder retiredBlocks = new LongAdder();
-    private final LongAdder retiredGeneric = new LongAdder();
+    /** The counters of retired threads, folded together (guarded by this registry). */
+    private final ThreadCounters retired = new ThreadCounters();
     private final LongAdder retiredCount = new LongAdder();
-    /** Remote frees by threads without thread data of their own (virtual threads on shared heaps). */
-    private final LongAdder sharedFreeBytes = new LongAdder();
-    private final LongAdder sharedFreeBlocks = new LongAdder();
+    /** Per bin: remote frees by threads without thread data of their own (free-only or virtual threads). */
+    private final AtomicLongArray sharedAdjust = new AtomicLongArray(SizeClasses.BIN_COUNT);
 
     /** Registers the data of a thread that just started using the instance. */
     public void add(ThreadData tld) {
@@ -59,20 +59,18 @@ public final class ThreadRegistry {
         }
         ThreadAbandon.abandon(tld);
         ThreadCounters c = tld.counters;
-        retiredBytes.add(c.adjustBytes);
-        retiredBlocks.add(c.adjustBlocks);
-        retiredGeneric.add(c.genericCalls);
+        tld.context.threadEnded(c);
+        synchronized (this) {
+            retired.add(c);
+        }
         retiredCount.increment();
-        c.clear();
-        c.genericCalls = 0;
         live.remove(tld);
         return true;
     }
 
-    /** A thread without data of its own freed a block that a page still counts as used. */
-    public void countSharedRemoteFree(long bytes) {
-        sharedFreeBytes.add(-bytes);
-        sharedFreeBlocks.decrement();
+    /** A thread without data of its own freed a block of {@code bin} that a page still counts as used. */
+    public void countSharedRemoteFree(int bin) {
+        sharedAdjust.decrementAndGet(bin);
     }
 
     /** Threads registered now. */
@@ -90,21 +88,30 @@ public final class ThreadRegistry {
         return live;
     }
 
-    /** Adds {@code [adjustBytes, adjustBlocks, pages, genericCalls]} of retired and shared-free totals. */
-    public void addRetiredTotals(long[] sums) {
-        sums[0] += retiredBytes.sum() + sharedFreeBytes.sum();
-        sums[1] += retiredBlocks.sum() + sharedFreeBlocks.sum();
-        sums[3] += retiredGeneric.sum();
+    /**
+     * A copy of the retired threads' counters plus the shared remote-free adjustments, with
+     * {@code abandonedPages} (pages in abandoned segments, which no thread counts) as pages.
+     */
+    public ThreadCounters retiredTotals(long abandonedPages) {
+        ThreadCounters t = new ThreadCounters();
+        synchronized (this) {
+            t.add(retired);
+        }
+        for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
+            t.adjust[b] += sharedAdjust.get(b);
+        }
+        t.pages += abandonedPages;
+        return t;
     }
 
     /** The instance closed: every block is gone. */
-    public void clear() {
+    public synchronized void clear() {
         for (ThreadData t : live) {
             t.counters.clear();
         }
-        retiredBytes.reset();
-        retiredBlocks.reset();
-        sharedFreeBytes.reset();
-        sharedFreeBlocks.reset();
+        retired.clear();
+        for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
+            sharedAdjust.set(b, 0);
+        }
     }
 }

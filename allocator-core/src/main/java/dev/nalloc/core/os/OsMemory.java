@@ -2,9 +2,8 @@ package dev.nalloc.core.os;
 
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.stats.EngineStats;
 import dev.nalloc.spi.OsPrimitives;
-
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The engine's only way to the OS (mimalloc's {@code os.c}): aligned reservations, commit,
@@ -18,11 +17,8 @@ public final class OsMemory {
     private final long pageSize;
     private final long physicalMemory;
     private final boolean overcommit;
-    private final AtomicLong reserved = new AtomicLong();
-    private final AtomicLong committed = new AtomicLong();
-    private final AtomicLong reservedPeak = new AtomicLong();
-    private final AtomicLong committedPeak = new AtomicLong();
-    private final AtomicLong osAllocations = new AtomicLong();
+    /** The instance's statistics: this class counts OS calls and reserved/committed bytes there. */
+    private final EngineStats stats = new EngineStats();
 
     private final long retryOnOomMillis;
 
@@ -42,6 +38,11 @@ public final class OsMemory {
         this.pageSize = Math.max(4096, config.pageSize());
         this.physicalMemory = config.physicalMemory();
         this.overcommit = config.hasOvercommit();
+    }
+
+    /** The statistics of the instance this OS layer serves. */
+    public EngineStats stats() {
+        return stats;
     }
 
     public OsPrimitives primitives() {
@@ -87,24 +88,20 @@ public final class OsMemory {
                     + alignment + ": " + os.describeError(a.error()));
             return null;
         }
-        osAllocations.incrementAndGet();
-        add(reserved, reservedPeak, a.size());
-        if (commit || a.large()) {
-            add(committed, committedPeak, a.size());
-        }
+        stats.osReserved(a.address(), a.size(), commit || a.large());
         return a;
     }
 
     /** Counts memory the engine did not reserve itself (huge OS pages, the user's memory) from now on. */
     public void adopt(long size, long committedBytes) {
-        add(reserved, reservedPeak, size);
-        add(committed, committedPeak, committedBytes);
+        stats.reserved.increase(size);
+        stats.committed.increase(committedBytes);
     }
 
     /** Stops counting adopted memory that stays mapped (the user's memory). */
     public void forget(long size, long committedBytes) {
-        reserved.addAndGet(-size);
-        committed.addAndGet(-committedBytes);
+        stats.reserved.decrease(size);
+        stats.committed.decrease(committedBytes);
     }
 
     /** The OS layer's monotonic clock in nanoseconds (purge deadlines; tests can control it). */
@@ -141,8 +138,7 @@ public final class OsMemory {
                     + Reporter.hex(address) + ": " + os.describeError(error));
             return;
         }
-        reserved.addAndGet(-size);
-        committed.addAndGet(-committedBytes);
+        stats.osReleased(size, committedBytes);
     }
 
     /**
@@ -157,7 +153,7 @@ public final class OsMemory {
                     + Reporter.hex(address) + ": " + os.describeError(r.error()));
             return -1;
         }
-        add(committed, committedPeak, size);
+        stats.osCommitted(size);
         return r.zero() ? 1 : 0;
     }
 
@@ -173,7 +169,7 @@ public final class OsMemory {
                     + Reporter.hex(address) + ": " + os.describeError(r.error()));
             return false;
         }
-        committed.addAndGet(-accountedBytes);
+        stats.osDecommitted(accountedBytes);
         return true;
     }
 
@@ -183,39 +179,34 @@ public final class OsMemory {
         if (error != 0) {
             reporter.report(ErrorKind.OS_FAILURE, address, "could not reset " + size + " bytes at "
                     + Reporter.hex(address) + ": " + os.describeError(error));
+            return;
         }
+        stats.osReset(size);
     }
 
     /** Counts memory committed by a reservation that came back committed (arena eager commit). */
     public void accountCommitted(long bytes) {
-        add(committed, committedPeak, bytes);
+        stats.committed.increase(bytes);
     }
 
     public long reserved() {
-        return reserved.get();
+        return stats.reserved.current();
     }
 
     public long committed() {
-        return committed.get();
+        return stats.committed.current();
     }
 
     public long reservedPeak() {
-        return reservedPeak.get();
+        return stats.reserved.peak();
     }
 
     public long committedPeak() {
-        return committedPeak.get();
+        return stats.committed.peak();
     }
 
+    /** Reservations asked of the OS (mmap calls), in total. */
     public long osAllocations() {
-        return osAllocations.get();
-    }
-
-    private static void add(AtomicLong counter, AtomicLong peak, long delta) {
-        long now = counter.addAndGet(delta);
-        long p;
-        while (now > (p = peak.get()) && !peak.compareAndSet(p, now)) {
-            Thread.onSpinWait();
-        }
+        return stats.mmapCalls.get();
     }
 }

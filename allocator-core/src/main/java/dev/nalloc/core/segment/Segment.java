@@ -96,6 +96,15 @@ public final class Segment {
         }
     }
 
+    /** Calls {@code action} on every page of blocks of this segment (any thread: racy reads, for statistics). */
+    public void forEachPage(java.util.function.Consumer<Page> action) {
+        for (Page p : pageObjects) {
+            if (p != null && p.inUse && p.segment == this) {
+                action.accept(p);
+            }
+        }
+    }
+
     /** The reusable page object for a span starting at {@code slice}. */
     public Page pageObjectAt(int slice) {
         Page p = pageObjects[slice];
@@ -175,6 +184,7 @@ public final class Segment {
             } else {
                 os.reset(sliceAddress(i), bytes);
             }
+            os.stats().purged(sliceAddress(i), bytes, decommit);
             i = runEnd;
         }
     }

@@ -9,7 +9,6 @@ import dev.nalloc.spi.OsPrimitives;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Where the segments of one allocator instance come from and go back to: arena blocks first,
@@ -26,8 +25,6 @@ public final class SegmentMemory {
     private final boolean allowOs;
     private final Numa numa;
     private final Set<Segment> live = ConcurrentHashMap.newKeySet();
-    private final AtomicLong segmentCount = new AtomicLong();
-    private final AtomicLong hugeCount = new AtomicLong();
 
     public SegmentMemory(Object allocator, OsMemory os, Arenas arenas, boolean allowArena, boolean allowOs) {
         this(allocator, os, arenas, allowArena, allowOs, null);
@@ -78,10 +75,7 @@ public final class SegmentMemory {
         }
         live.add(s);
         SegmentMap.register(s);
-        segmentCount.incrementAndGet();
-        if (s.huge) {
-            hugeCount.incrementAndGet();
-        }
+        os.stats().segmentAllocated(s.base, s.size, s.huge, s.memory.fromArena());
         return s;
     }
 
@@ -114,10 +108,7 @@ public final class SegmentMemory {
             return;
         }
         SegmentMap.unregister(s);
-        segmentCount.decrementAndGet();
-        if (s.huge) {
-            hugeCount.decrementAndGet();
-        }
+        os.stats().segmentFreed(s.base, s.size, s.huge, s.memory.fromArena());
         giveBack(s);
     }
 
@@ -125,6 +116,7 @@ public final class SegmentMemory {
         MemoryBlock m = s.memory;
         if (m.fromArena()) {
             m.arena().free(m, s.fullyCommitted(), s.committedBytes(), arenas.purgePolicy(), os.now());
+            arenas.tryPurge(false); // what is due goes now (mimalloc's _mi_arena_free does the same)
         } else {
             os.release(m.address(), m.size(), s.committedBytes());
         }
@@ -147,11 +139,18 @@ public final class SegmentMemory {
         return sums;
     }
 
+    /** Calls {@code action} on every page of blocks of every live segment (any thread; for statistics). */
+    public void forEachPage(java.util.function.Consumer<dev.nalloc.core.page.Page> action) {
+        for (Segment s : live) {
+            s.forEachPage(action);
+        }
+    }
+
     public long segments() {
-        return segmentCount.get();
+        return os.stats().segments.current();
     }
 
     public long hugeSegments() {
-        return hugeCount.get();
+        return os.stats().hugeSegments.current();
     }
 }

@@ -1,67 +1,171 @@
 package dev.nalloc.core.stats;
 
 import dev.nalloc.api.AllocatorStats;
+import dev.nalloc.spi.OsPrimitives;
 
-import java.util.LinkedHashMap;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 
 /**
- * A snapshot of one allocator instance's statistics. Live blocks are summed from the pages'
- * {@code used} counts plus each thread's remote-free adjustments (see {@link ThreadCounters}), exact
- * whenever the threads are quiescent; {@code allocatedPeak} is the highest {@code allocated} any
- * snapshot has seen (best effort: the hot paths do not sample it).
- *
- * @param reserved        bytes of address space reserved from the OS
- * @param committed       bytes committed
- * @param allocated       bytes in live blocks (usable sizes)
- * @param allocatedPeak   the highest {@code allocated} seen by a snapshot
- * @param allocationCount live blocks
- * @param reservedPeak    peak of {@code reserved}
- * @param committedPeak   peak of {@code committed}
- * @param segments        segments mapped (huge ones included)
- * @param hugeSegments    huge segments mapped
- * @param arenas          arenas reserved
- * @param arenaReserved   bytes reserved by arenas
- * @param pages           pages held by heaps
- * @param threads         threads that used the instance
- * @param genericCalls    calls of the slow allocation path
- * @param osAllocations   reservations asked of the OS
+ * A snapshot of one allocator instance's statistics: the figures of {@link AllocatorStats}, the named
+ * counts and counters, the size classes and (read on first use) the process. What each number
+ * means and when it moves is in docs/statistics.md; {@link #toJson()} writes the document of
+ * {@code allocator-stats}' schema {@code nalloc-stats-1.schema.json}.
  */
-public record StatsSnapshot(long reserved, long committed, long allocated, long allocatedPeak, long allocationCount,
-                            long reservedPeak, long committedPeak, long segments, long hugeSegments, long arenas,
-                            long arenaReserved, long pages, long threads, long genericCalls, long osAllocations)
-        implements AllocatorStats {
+public final class StatsSnapshot implements AllocatorStats {
 
-    /** The values by JSON field name, in a stable order. */
-    public Map<String, Long> asMap() {
-        Map<String, Long> m = new LinkedHashMap<>();
-        m.put("reserved", reserved);
-        m.put("committed", committed);
-        m.put("allocated", allocated);
-        m.put("allocatedPeak", allocatedPeak);
-        m.put("allocationCount", allocationCount);
-        m.put("reservedPeak", reservedPeak);
-        m.put("committedPeak", committedPeak);
-        m.put("segments", segments);
-        m.put("hugeSegments", hugeSegments);
-        m.put("arenas", arenas);
-        m.put("arenaReserved", arenaReserved);
-        m.put("pages", pages);
-        m.put("threads", threads);
-        m.put("genericCalls", genericCalls);
-        m.put("osAllocations", osAllocations);
-        return m;
+    /** The value of the JSON document's {@code schema} field. */
+    public static final String SCHEMA = "nalloc-stats/1";
+
+    private final String name;
+    private final long allocated;
+    private final long allocatedPeak;
+    private final long allocationCount;
+    private final Map<String, Count> counts;
+    private final Map<String, Long> counters;
+    private final List<Bin> bins;
+    private final OsPrimitives os;
+    private OsPrimitives.ProcessInfo process;
+
+    /**
+     * @param counts   named counts in their stable order (must hold reserved, committed, segments,
+     *                 huge_segments and pages)
+     * @param counters named counters in their stable order
+     * @param os       where process information is read on first use, or null
+     */
+    public StatsSnapshot(String name, long allocated, long allocatedPeak, long allocationCount,
+                         Map<String, Count> counts, Map<String, Long> counters, List<Bin> bins, OsPrimitives os) {
+        this.name = name;
+        this.allocated = allocated;
+        this.allocatedPeak = allocatedPeak;
+        this.allocationCount = allocationCount;
+        this.counts = Collections.unmodifiableMap(counts);
+        this.counters = Collections.unmodifiableMap(counters);
+        this.bins = List.copyOf(bins);
+        this.os = os;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long reserved() {
+        return count("reserved").current();
+    }
+
+    @Override
+    public long committed() {
+        return count("committed").current();
+    }
+
+    @Override
+    public long allocated() {
+        return allocated;
+    }
+
+    @Override
+    public long allocatedPeak() {
+        return allocatedPeak;
+    }
+
+    @Override
+    public long allocationCount() {
+        return allocationCount;
+    }
+
+    /** Segments mapped now (huge ones included). */
+    public long segments() {
+        return count("segments").current();
+    }
+
+    /** Huge segments mapped now. */
+    public long hugeSegments() {
+        return count("huge_segments").current();
+    }
+
+    /** Pages held by heaps now. */
+    public long pages() {
+        return count("pages").current();
+    }
+
+    /** Peak of {@link #reserved()}. */
+    public long reservedPeak() {
+        return count("reserved").peak();
+    }
+
+    /** Peak of {@link #committed()}. */
+    public long committedPeak() {
+        return count("committed").peak();
+    }
+
+    /** Arenas now. */
+    public long arenas() {
+        return count("arenas").current();
+    }
+
+    /** Threads that use the instance now. */
+    public long threads() {
+        return count("threads").current();
+    }
+
+    /** Calls of the generic allocation path, in total. */
+    public long genericCalls() {
+        return counter("generic_calls");
+    }
+
+    /** Reservations asked of the OS (mmap calls), in total. */
+    public long osAllocations() {
+        return counter("mmap_calls");
+    }
+
+    /** A named count, or {@link Count#ZERO} when there is none of that name. */
+    public Count count(String key) {
+        return counts.getOrDefault(key, Count.ZERO);
+    }
+
+    /** A named counter, or 0. */
+    public long counter(String key) {
+        return counters.getOrDefault(key, 0L);
+    }
+
+    @Override
+    public Map<String, Count> counts() {
+        return counts;
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return counters;
+    }
+
+    @Override
+    public List<Bin> bins() {
+        return bins;
+    }
+
+    @Override
+    public synchronized OsPrimitives.ProcessInfo process() {
+        if (process == null && os != null) {
+            try {
+                process = os.processInfo();
+            } catch (RuntimeException e) {
+                return null; // an OS layer without process information
+            }
+        }
+        return process;
     }
 
     @Override
     public String toJson() {
-        StringBuilder sb = new StringBuilder("{");
-        for (Map.Entry<String, Long> e : asMap().entrySet()) {
-            if (sb.length() > 1) {
-                sb.append(',');
-            }
-            sb.append('"').append(e.getKey()).append("\":").append(e.getValue());
-        }
-        return sb.append('}').toString();
+        return StatsJsonWriter.write(this);
+    }
+
+    @Override
+    public String toString() {
+        return "StatsSnapshot[" + name + ": reserved=" + reserved() + ", committed=" + committed()
+                + ", allocated=" + allocated + ", blocks=" + allocationCount + "]";
     }
 }

@@ -1,44 +1,92 @@
 package dev.nalloc.core.stats;
 
+import dev.nalloc.core.page.SizeClasses;
+
 /**
  * One thread's statistics counters in one allocator instance. Plain fields written only by the
- * owner thread; snapshots read them without a lock.
+ * owner thread on slow paths; snapshots read them without a lock and sum them over all threads.
  *
  * <p>Live blocks are not counted per call (that would cost two read-modify-writes on every malloc
  * and free): a snapshot sums {@code used} over the pages of the instance's segments
- * ({@link dev.nalloc.core.segment.Segment#addLiveBlocks}). A page's {@code used} still counts a block
- * that another thread freed until the owner collects it, so the freeing thread subtracts the block
- * here at once ({@link #countRemoteFree}) and the owner adds it back when {@code used} drops
+ * ({@link PageCensus}). A page's {@code used} still counts a block that another thread freed until
+ * the owner collects it, so the freeing thread subtracts the block here at once
+ * ({@link #countRemoteFree}) and the owner adds it back when {@code used} drops
  * ({@link #countCollected}). The sum of these adjustments and the page sums is exact whenever the
  * threads are quiescent.
+ *
+ * <p>Totals of allocated blocks per size class are derived, not counted per call: {@link #supplied}
+ * counts blocks put on pages' {@code free} lists (carved by extension, or moved there from the
+ * local free list by a collect) minus those still on a {@code free} list when their page was
+ * emptied or given back. A snapshot subtracts what the live pages may still hand out
+ * ({@code capacity - used}); see docs/statistics.md for what this makes exact.
  */
 public final class ThreadCounters {
 
-    /** Bytes freed into pages of other threads minus bytes of such frees collected into this thread's pages. */
-    public long adjustBytes;
-    /** The same in blocks. */
-    public long adjustBlocks;
+    /** Per bin: blocks freed into pages of other threads minus such frees collected into this thread's pages. */
+    public final long[] adjust = new long[SizeClasses.BIN_COUNT];
+    /** Per bin: blocks supplied to free lists, net of those left over when a page went (see class doc). */
+    public final long[] supplied = new long[SizeClasses.BIN_COUNT];
     /** Pages this thread's heaps hold. */
     public long pages;
+    /** Pages this thread's heaps ever made (fresh and huge pages). */
+    public long pagesMade;
+    /** Free-list extensions (mimalloc's {@code pages_extended}). */
+    public long pagesExtended;
     /** Calls of the generic (slow) allocation path. */
     public long genericCalls;
+    /** Bytes requested through the generic path. */
+    public long genericBytes;
+    /** Heap collections (explicit, periodic from the generic path, and on out of memory). */
+    public long collects;
+    /** Huge blocks allocated, and their bytes. */
+    public long hugeAllocated;
+    public long hugeBytes;
+    /** The thread has been counted as gone (see {@link EngineStats#threadEnded}). */
+    public boolean ended;
 
-    /** This thread freed a block of {@code bytes} that a page of another thread still counts as used. */
-    public void countRemoteFree(long bytes) {
-        adjustBytes -= bytes;
-        adjustBlocks--;
+    /** This thread freed a block of {@code bin} that a page of another thread still counts as used. */
+    public void countRemoteFree(int bin) {
+        adjust[bin]--;
     }
 
-    /** The {@code used} count of one of this thread's pages dropped by {@code n} remote frees. */
-    public void countCollected(long n, long blockSize) {
-        adjustBytes += n * blockSize;
-        adjustBlocks += n;
+    /** The {@code used} count of one of this thread's pages of {@code bin} dropped by {@code n} remote frees. */
+    public void countCollected(long n, int bin) {
+        adjust[bin] += n;
+    }
+
+    /** {@code n} blocks of {@code bin} were put on a page's free list. */
+    public void supplied(int bin, long n) {
+        supplied[bin] += n;
+    }
+
+    /** {@code n} blocks of {@code bin} were still on a free list when their page was emptied or given back. */
+    public void leftOver(int bin, long n) {
+        supplied[bin] -= n;
+    }
+
+    /**
+     * Adds every counter of {@code other} to this one (the counters of a retired thread are folded
+     * into the instance's totals; a field added here must be added there too).
+     */
+    public void add(ThreadCounters other) {
+        for (int b = 0; b < adjust.length; b++) {
+            adjust[b] += other.adjust[b];
+            supplied[b] += other.supplied[b];
+        }
+        pages += other.pages;
+        pagesMade += other.pagesMade;
+        pagesExtended += other.pagesExtended;
+        genericCalls += other.genericCalls;
+        genericBytes += other.genericBytes;
+        collects += other.collects;
+        hugeAllocated += other.hugeAllocated;
+        hugeBytes += other.hugeBytes;
     }
 
     /** Forgets every block (the instance closed). */
     public void clear() {
-        adjustBytes = 0;
-        adjustBlocks = 0;
+        java.util.Arrays.fill(adjust, 0);
+        java.util.Arrays.fill(supplied, 0);
         pages = 0;
     }
 }

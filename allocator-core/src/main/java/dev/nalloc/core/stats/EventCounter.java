@@ -1,0 +1,24 @@
+package dev.nalloc.core.stats;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A shared event counter (mimalloc's {@code mi_stat_counter_t}) for slow-path events that any
+ * thread may count: OS calls, purges, errors. Striped, so concurrent counting does not contend.
+ */
+public final class EventCounter {
+
+    private final LongAdder total = new LongAdder();
+
+    public void add(long n) {
+        total.add(n);
+    }
+
+    public void increment() {
+        total.increment();
+    }
+
+    public long get() {
+        return total.sum();
+    }
+}

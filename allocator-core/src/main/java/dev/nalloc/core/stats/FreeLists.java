@@ -1,0 +1,33 @@
+package dev.nalloc.core.stats;
+
+import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.page.Page;
+
+/** Free-list lengths for the per-bin totals (owner thread, slow paths only). */
+public final class FreeLists {
+
+    private FreeLists() {
+    }
+
+    /**
+     * Blocks on the page's {@code free} list, known without a walk when one of the two owner lists is
+     * empty: {@code capacity - used} are free, and {@code localFree} holds the rest. A walk stops at
+     * a link that leaves the page or at {@code capacity} blocks (a corrupt list makes the totals
+     * approximate, never fails).
+     */
+    public static long freeLength(Page page) {
+        if (page.localFree == 0) {
+            return Math.max(0, page.capacity - page.used);
+        }
+        return length(page, page.free);
+    }
+
+    /** The length of a list of the page's blocks, stopping as {@link #freeLength} says. */
+    public static long length(Page page, long head) {
+        long n = 0;
+        for (long b = head; b != 0 && n < page.capacity && page.holds(b); b = Mem.load(b)) {
+            n++;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,40 @@
+package dev.nalloc.core.stats;
+
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageKind;
+import dev.nalloc.core.page.SizeClasses;
+
+import java.util.function.Consumer;
+
+/**
+ * Sums over the pages of an instance at snapshot time, per size class: pages, {@code used} blocks
+ * and blocks the pages may still hand out ({@code capacity - used}). Any thread: racy reads of Java
+ * fields only, exact while the owner threads are quiescent.
+ */
+public final class PageCensus implements Consumer<Page> {
+
+    public final long[] pages = new long[SizeClasses.BIN_COUNT];
+    public final long[] used = new long[SizeClasses.BIN_COUNT];
+    public final long[] unused = new long[SizeClasses.BIN_COUNT];
+    /** Live huge blocks and their bytes. */
+    public long hugeBlocks;
+    public long hugeBytes;
+
+    @Override
+    public void accept(Page p) {
+        int bin = p.bin;
+        long u = p.used;
+        if (p.kind == PageKind.HUGE || bin < 0 || bin >= SizeClasses.BIN_HUGE) {
+            if (!p.isHugeReleased()) {
+                pages[SizeClasses.BIN_HUGE]++;
+                used[SizeClasses.BIN_HUGE] += u;
+                hugeBlocks += u;
+                hugeBytes += u * p.blockSize;
+            }
+            return;
+        }
+        pages[bin]++;
+        used[bin] += u;
+        unused[bin] += Math.max(0, p.capacity - u);
+    }
+}

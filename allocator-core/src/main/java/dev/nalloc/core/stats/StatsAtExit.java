@@ -1,0 +1,75 @@
+package dev.nalloc.core.stats;
+
+import dev.nalloc.api.AllocatorStats;
+import dev.nalloc.spi.StatsPrinter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ServiceLoader;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * Option {@code show_stats}: prints an instance's statistics once, when it closes or, if it is
+ * still open then, when the process exits (mimalloc prints at process exit). The text comes from a
+ * {@link StatsPrinter} found with {@link ServiceLoader} ({@code allocator-stats} provides the table),
+ * else it is the JSON document. It goes to the SLF4J logger {@code dev.nalloc.stats} at info level
+ * when that level is enabled, else to standard error.
+ */
+public final class StatsAtExit {
+
+    private static final Logger LOG = LoggerFactory.getLogger("dev.nalloc.stats");
+
+    private final String name;
+    private final Supplier<? extends AllocatorStats> stats;
+    private final AtomicBoolean printed = new AtomicBoolean();
+    private final Thread hook;
+
+    private StatsAtExit(String name, Supplier<? extends AllocatorStats> stats) {
+        this.name = name;
+        this.stats = stats;
+        this.hook = new Thread(this::printAtExit, "nalloc-show-stats-" + name);
+    }
+
+    /** Prints at exit unless {@link #printNow} printed first. */
+    public static StatsAtExit install(String name, Supplier<? extends AllocatorStats> stats) {
+        StatsAtExit s = new StatsAtExit(name, stats);
+        Runtime.getRuntime().addShutdownHook(s.hook);
+        return s;
+    }
+
+    /** Prints now (the instance closes) and not again at exit. */
+    public void printNow() {
+        if (printed.compareAndSet(false, true)) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down already
+            }
+            print(render(name, stats.get()));
+        }
+    }
+
+    private void printAtExit() {
+        if (printed.compareAndSet(false, true)) {
+            print(render(name, stats.get()));
+        }
+    }
+
+    /** The text of a snapshot: the first {@link StatsPrinter} found, else the JSON document. */
+    public static String render(String name, AllocatorStats s) {
+        for (StatsPrinter p : ServiceLoader.load(StatsPrinter.class, StatsAtExit.class.getClassLoader())) {
+            return p.render(name, s);
+        }
+        return "nalloc[" + name + "] statistics: " + s.toJson() + "\n";
+    }
+
+    private static void print(String text) {
+        if (LOG.isInfoEnabled()) {
+            LOG.info("\n{}", text);
+        } else {
+            System.err.print(text);
+            System.err.flush();
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.Option;
+import dev.nalloc.spi.ErrorHandler;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Arena purges race with other threads' allocations of the same arena's blocks: 4 threads take and
+ * give back huge blocks (one arena block each) of a small arena while purges run at once
+ * ({@code purge_delay} 0) or after a short delay, from every thread. A purge that hit a block in
+ * use would zero (decommit) a live block: every block's pattern is checked before it is freed, and
+ * every zeroed allocation must read as zero. Rounds: {@code nalloc.stress.arena.rounds} (default 150).
+ */
+class ArenaPurgeStressTest {
+
+    private static final long MIB = 1L << 20;
+
+    /**
+     * The interleaving the stress hopes to hit, forced: while one thread purges an arena block (held
+     * inside the OS decommit), another thread's allocation must not get that block.
+     */
+    @Test
+    void aBlockBeingPurgedIsNotHandedOut() throws Exception {
+        SimulatedOs os = new SimulatedOs();
+        try (Allocator a = TestAllocators.builder().os(os).option(Option.PURGE_DELAY, -1).build()) {
+            long p = a.malloc(20 * MIB);
+            long block = p & -dev.nalloc.core.arena.MemoryArena.BLOCK_SIZE;
+            a.free(p); // marked for purge; -1: only a forced collect purges it
+            os.gateSize = dev.nalloc.core.arena.MemoryArena.BLOCK_SIZE;
+            os.gateEntered = new java.util.concurrent.CountDownLatch(1);
+            os.gate = new java.util.concurrent.CountDownLatch(1);
+            Thread purger = new Thread(() -> a.collect(true), "purger");
+            purger.setDaemon(true);
+            purger.start();
+            assertTrue(os.gateEntered.await(10, java.util.concurrent.TimeUnit.SECONDS), "the purge started");
+            long q = a.malloc(20 * MIB);
+            assertTrue(q != 0);
+            assertTrue((q & -dev.nalloc.core.arena.MemoryArena.BLOCK_SIZE) != block, "the block under purge was handed out");
+            TestAllocators.fill(q, 20 * MIB, 5);
+            os.gate.countDown();
+            purger.join(10_000);
+            assertTrue(TestAllocators.check(q, 20 * MIB, 5));
+            long r = a.zalloc(20 * MIB);
+            assertEquals(block, r & -dev.nalloc.core.arena.MemoryArena.BLOCK_SIZE, "after the purge the block is free again");
+            assertTrue(TestAllocators.isZero(r, 20 * MIB));
+            a.free(q);
+            a.free(r);
+        }
+    }
+
+    @Test
+    void purgeAtOnce() throws Exception {
+        run(0, true);
+    }
+
+    @Test
+    void purgeAfterADelayByReset() throws Exception {
+        run(1, false);
+    }
+
+    private static void run(long delay, boolean decommits) throws Exception {
+        int threads = 4;
+        int rounds = Integer.getInteger("nalloc.stress.arena.rounds", 150);
+        ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
+        try (Allocator a = TestAllocators.builder().errorHandler(errors).option(Option.ARENA_RESERVE, 192 * MIB)
+                .option(Option.PURGE_DELAY, delay).option(Option.ARENA_PURGE_MULT, 1)
+                .option(Option.PURGE_DECOMMITS, decommits ? 1 : 0).build()) {
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                long seed = 17 + t;
+                Thread w = new Thread(() -> {
+                    SplittableRandom rnd = new SplittableRandom(seed);
+                    try {
+                        for (int r = 0; r < rounds; r++) {
+                            long size = (17 + rnd.nextInt(10)) * MIB; // huge: one arena block
+                            boolean zero = rnd.nextBoolean();
+                            long p = zero ? a.zalloc(size) : a.malloc(size);
+                            if (p == 0) {
+                                continue; // the arena is full right now and others hold OS memory
+                            }
+                            if (zero && !TestAllocators.isZero(p, 4096)) {
+                                throw new AssertionError("zalloc block not zero at round " + r);
+                            }
+                            long tag = seed * 1_000_003L + r;
+                            TestAllocators.fill(p, 64 * 1024, tag);
+                            TestAllocators.fill(p + size - 64 * 1024, 64 * 1024, tag + 1);
+                            if (rnd.nextInt(4) == 0) {
+                                a.collect(rnd.nextBoolean());
+                            }
+                            if (!TestAllocators.check(p, 64 * 1024, tag)
+                                    || !TestAllocators.check(p + size - 64 * 1024, 64 * 1024, tag + 1)) {
+                                throw new AssertionError("a live block was purged at round " + r);
+                            }
+                            a.free(p);
+                        }
+                        a.threadDone();
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }, "arena-purge-" + t);
+                w.setDaemon(true);
+                workers.add(w);
+                w.start();
+            }
+            for (Thread w : workers) {
+                w.join(60_000);
+                assertTrue(!w.isAlive(), "worker stuck: " + w.getName());
+            }
+            assertNull(failure.get());
+            assertTrue(errors.reports().isEmpty(), () -> "engine reported: " + errors.reports());
+            a.collect(true);
+            assertEquals(0, a.stats().allocated());
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.Option;
+import dev.nalloc.spi.ErrorHandler;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The JFR events are recorded and read back with {@code jdk.jfr.consumer}. */
+class JfrEventsTest {
+
+    private static final List<String> EVENTS = List.of("dev.nalloc.SegmentAllocated", "dev.nalloc.SegmentFreed",
+            "dev.nalloc.ArenaReserved", "dev.nalloc.ArenaReleased", "dev.nalloc.Purge", "dev.nalloc.OutOfMemory",
+            "dev.nalloc.Misuse", "dev.nalloc.Statistics");
+
+    @Test
+    void everyEventIsRecordedWithItsFields(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("nalloc.jfr");
+        dev.nalloc.core.jfr.JfrEvents.setStatisticsPeriod(Duration.ofMillis(50));
+        try (Recording r = new Recording()) {
+            for (String e : EVENTS) {
+                r.enable(e);
+            }
+            r.start();
+            ErrorHandler.Capturing h = ErrorHandler.capturing();
+            try (Allocator a = TestAllocators.builder().name("jfr-test").errorHandler(h)
+                    .option(Option.PURGE_DELAY, 0).build()) {
+                long huge = a.malloc(80L << 20);
+                long small = a.malloc(100);
+                a.free(huge);
+                a.free(small + 8); // unaligned free: misuse
+                a.malloc(Long.MAX_VALUE / 2); // too large: out of memory
+                long[] p = new long[40];
+                for (int i = 0; i < p.length; i++) {
+                    p[i] = a.malloc(200_000);
+                }
+                for (long x : p) {
+                    a.free(x);
+                }
+                a.free(small);
+                a.collect(true);
+                Thread.sleep(600); // periodic statistics
+            }
+            r.stop();
+            r.dump(file);
+        }
+        List<RecordedEvent> events = RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().startsWith("dev.nalloc."))
+                .filter(e -> "jfr-test".equals(e.getString("allocator")))
+                .toList();
+        Map<String, List<RecordedEvent>> byName = events.stream()
+                .collect(Collectors.groupingBy(e -> e.getEventType().getName()));
+        for (String e : EVENTS) {
+            assertTrue(byName.containsKey(e), e + " recorded; got " + byName.keySet());
+        }
+        RecordedEvent huge = byName.get("dev.nalloc.SegmentAllocated").stream()
+                .filter(e -> e.getBoolean("huge")).findFirst().orElseThrow();
+        assertTrue(huge.getLong("size") >= 80L << 20);
+        assertTrue(huge.getLong("address") != 0);
+        assertTrue(byName.get("dev.nalloc.SegmentFreed").stream().anyMatch(e -> e.getBoolean("huge")));
+        assertEquals("UNALIGNED_FREE", byName.get("dev.nalloc.Misuse").get(0).getString("kind"));
+        assertTrue(byName.get("dev.nalloc.Misuse").get(0).getString("message").startsWith("nalloc: unaligned free"));
+        assertTrue(byName.get("dev.nalloc.OutOfMemory").get(0).getString("message").startsWith("nalloc: out of memory"));
+        assertTrue(byName.get("dev.nalloc.Purge").stream().allMatch(e -> e.getLong("size") > 0));
+        RecordedEvent stat = byName.get("dev.nalloc.Statistics").get(0);
+        assertTrue(stat.getLong("reserved") > 0);
+        assertTrue(stat.getLong("segments") >= 1);
+        assertEquals(256L << 20, byName.get("dev.nalloc.ArenaReserved").get(0).getLong("size"));
+    }
+}

@@ -1,0 +1,86 @@
+package dev.nalloc.stats;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.Heap;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CountDownLatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Leak reports: live blocks by size class over every heap of an instance, or block by block. */
+class HeapReportTest {
+
+    @Test
+    void coversTheHeapsOfEveryThread() throws Exception {
+        try (Allocator a = TestAllocators.builder("report-all").build()) {
+            long[] mine = new long[30];
+            for (int i = 0; i < mine.length; i++) {
+                mine[i] = a.malloc(100); // 112-byte blocks
+            }
+            CountDownLatch leaked = new CountDownLatch(1);
+            CountDownLatch done = new CountDownLatch(1);
+            long[] theirs = new long[7];
+            Thread t = new Thread(() -> {
+                for (int i = 0; i < theirs.length; i++) {
+                    theirs[i] = a.malloc(3000);
+                }
+                leaked.countDown();
+                try {
+                    done.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            t.start();
+            leaked.await();
+            HeapReport r = HeapReport.of(a);
+            done.countDown();
+            t.join();
+            long small = a.usableSize(mine[0]);
+            long large = a.usableSize(theirs[0]);
+            assertEquals(2, r.rows().size(), r.render());
+            HeapReport.Row first = r.rows().get(0);
+            assertEquals(large, first.blockSize(), "most live bytes first");
+            assertEquals(7, first.liveBlocks());
+            assertEquals(7 * large, first.liveBytes());
+            HeapReport.Row second = r.rows().get(1);
+            assertEquals(small, second.blockSize());
+            assertEquals(30, second.liveBlocks());
+            assertEquals(37, r.liveBlocks());
+            assertEquals(7 * large + 30 * small, r.liveBytes());
+            assertTrue(r.render().contains("total"), r.render());
+            for (long x : mine) {
+                a.free(x);
+            }
+            for (long x : theirs) {
+                a.free(x);
+            }
+        }
+    }
+
+    @Test
+    void blockByBlockKeepsSampleAddresses() {
+        try (Allocator a = TestAllocators.builder("report-blocks").build(); Heap h = a.newHeap()) {
+            long[] p = new long[5];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = h.malloc(40);
+            }
+            h.malloc(5000);
+            HeapReport r = HeapReport.ofBlocks(h, 3);
+            HeapReport.Row row40 = r.rows().stream().filter(x -> x.blockSize() == a.usableSize(p[0])).findFirst().orElseThrow();
+            assertEquals(5, row40.liveBlocks());
+            assertEquals(3, row40.samples().size());
+            for (long s : row40.samples()) {
+                assertTrue(s == p[0] || s == p[1] || s == p[2] || s == p[3] || s == p[4], "a live block: " + s);
+            }
+            assertEquals(6, r.liveBlocks());
+            assertEquals(6, HeapReport.of(h).liveBlocks());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HeapReport.ofBlocks(h, -1));
+            assertEquals("nalloc: negative samplesPerClass: -1", e.getMessage());
+            h.destroy();
+        }
+    }
+}

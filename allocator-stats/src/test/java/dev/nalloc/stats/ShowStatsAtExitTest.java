@@ -1,0 +1,46 @@
+package dev.nalloc.stats;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Option {@code show_stats} prints the table when an instance closes and, for open ones, at exit (child JVM). */
+class ShowStatsAtExitTest {
+
+    @Test
+    void tablesArePrintedAtCloseAndAtExit() throws Exception {
+        Set<String> path = new LinkedHashSet<>();
+        for (String p : new String[]{System.getProperty("jdk.module.path"), System.getProperty("java.class.path")}) {
+            if (p != null && !p.isEmpty()) {
+                path.addAll(List.of(p.split(File.pathSeparator)));
+            }
+        }
+        path.removeIf(p -> p.contains("logback")); // no SLF4J binding: the table goes to standard error
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
+                "-cp", String.join(File.pathSeparator, path), ShowStatsMain.class.getName()));
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, child.exitValue(), out);
+        int closed = out.indexOf("nalloc statistics: closed-one");
+        int done = out.indexOf("main done");
+        int open = out.indexOf("nalloc statistics: open-one");
+        assertTrue(closed >= 0 && done > closed, "printed at close, before main ended:\n" + out);
+        assertTrue(open > done, "printed at exit:\n" + out);
+        assertFalse(out.contains("quiet-one"), "show_stats is off for it:\n" + out);
+        String atExit = out.substring(open);
+        assertTrue(atExit.lines().anyMatch(l -> l.matches("blocks: +42 +42 +0 +42")), atExit);
+        assertTrue(atExit.contains("process:"), atExit);
+    }
+}
