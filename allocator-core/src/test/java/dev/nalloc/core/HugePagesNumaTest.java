@@ -176,6 +176,7 @@ class HugePagesNumaTest {
         }
         try (LogCapture log = LogCapture.of("dev.nalloc.core");
              Allocator a = TestAllocators.builder().os(os).option(Option.USE_NUMA_NODES, 1).build()) {
+            assertEquals(dev.nalloc.api.Mode.FAST, a.mode()); // built (the start-up work is the test)
             assertEquals(List.of("nalloc: NUMA: limited to one node; arena choice ignores nodes"),
                     messages(log, "nalloc: NUMA"));
         }
@@ -186,6 +187,7 @@ class HugePagesNumaTest {
         SimulatedOs os = new SimulatedOs();
         try (LogCapture log = LogCapture.of("dev.nalloc.core");
              Allocator a = TestAllocators.builder().os(os).option(Option.ALLOW_THP, 0).build()) {
+            assertEquals(dev.nalloc.api.Mode.FAST, a.mode()); // built (the start-up work is the test)
             assertEquals(List.of(false), os.thpCalls);
             assertEquals(List.of("nalloc: transparent huge pages are off for this process (allow_thp=0)"),
                     messages(log, "nalloc: transparent"));
@@ -193,11 +195,13 @@ class HugePagesNumaTest {
         os.thpError = SimulatedOs.EPERM;
         try (LogCapture log = LogCapture.of("dev.nalloc.core");
              Allocator a = TestAllocators.builder().os(os).option(Option.ALLOW_THP, 0).build()) {
+            assertEquals(dev.nalloc.api.Mode.FAST, a.mode()); // built (the start-up work is the test)
             assertEquals(1, messages(log, "nalloc: could not turn transparent huge pages off (allow_thp=0): ").size(),
                     log.messages()::toString);
         }
         os.thpCalls.clear();
         try (Allocator a = TestAllocators.builder().os(os).build()) {
+            assertEquals(dev.nalloc.api.Mode.FAST, a.mode()); // built (the start-up work is the test)
             assertEquals(List.of(), os.thpCalls, "allow_thp=1 (the default) leaves THP alone");
         }
     }
@@ -235,13 +239,30 @@ class HugePagesNumaTest {
     }
 
     @Test
+    void largeOsPagesOnThisMachineFallBackInTheOsLayerWhenItsPoolIsEmpty() throws Exception {
+        Path pool = Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+        assumeTrue(System.getProperty("os.name").startsWith("Linux"));
+        assumeTrue(!Files.exists(pool) || Files.readString(pool).trim().equals("0"), "the machine has free 2 MiB pages");
+        try (Allocator a = TestAllocators.builder().option(Option.ALLOW_LARGE_OS_PAGES, 1).build()) {
+            long p = a.malloc(20 * MIB);
+            assertTrue(p != 0);
+            TestAllocators.fill(p, 20 * MIB, 1);
+            MemoryArena arena = arenas(a).get(0);
+            assertFalse(arena.pinned(), "regular pages (the Linux layer fell back from MAP_HUGETLB): purgeable");
+            a.free(p);
+        }
+    }
+
+    @Test
     void verboseOnLogsAtInfoOffAtDebug() {
         SimulatedOs os = new SimulatedOs();
         try (LogCapture log = LogCapture.of("dev.nalloc.core");
              Allocator a = TestAllocators.builder().os(os).option(Option.VERBOSE, 1).build()) {
+            assertEquals(dev.nalloc.api.Mode.FAST, a.mode()); // built (the start-up work is the test)
             assertEquals("INFO", log.levels().get(0));
         }
         try (LogCapture log = LogCapture.of("dev.nalloc.core"); Allocator a = TestAllocators.builder().os(os).build()) {
+            assertEquals(dev.nalloc.api.Mode.FAST, a.mode()); // built (the start-up work is the test)
             assertEquals("DEBUG", log.levels().get(0));
         }
     }

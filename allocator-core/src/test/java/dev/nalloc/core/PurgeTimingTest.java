@@ -205,6 +205,30 @@ class PurgeTimingTest {
     }
 
     @Test
+    void afterEverythingIsFreedAForcedCollectLeavesNothingCommitted() {
+        SimulatedOs os = new SimulatedOs();
+        // Arena blocks committed on use (an eagerly committed arena keeps its never-used blocks
+        // committed, as mimalloc's: on an overcommitting OS they cost nothing until touched).
+        try (Allocator a = TestAllocators.builder().os(os).option(Option.PURGE_DELAY, -1)
+                .option(Option.ARENA_EAGER_COMMIT, 0).build()) {
+            long[] blocks = new long[2000];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = a.malloc(16 + (i * 97L) % 70_000);
+                TestAllocators.fill(blocks[i], 16, i);
+            }
+            long huge = a.malloc(20 * MIB);
+            assertTrue(a.stats().committed() >= 20 * MIB);
+            for (long b : blocks) {
+                a.free(b);
+            }
+            a.free(huge);
+            a.collect(true);
+            assertEquals(0, a.stats().committed(), "every segment went back and every arena block was decommitted");
+            assertTrue(a.stats().reserved() > 0, "the address space stays reserved for reuse");
+        }
+    }
+
+    @Test
     void aForcedCollectPurgesEverythingAtOnce() {
         SimulatedOs os = new SimulatedOs();
         try (Allocator a = build(os, 1000, true, false)) {

@@ -31,6 +31,7 @@ class RssTest {
         return os.processInfo().currentRss();
     }
 
+    @SuppressWarnings("restricted") // the tests run with native access granted
     private static void touch(long p, long size) {
         MemorySegment.ofAddress(p).reinterpret(size).fill((byte) 1);
     }
@@ -51,14 +52,15 @@ class RssTest {
                 touch(blocks[i], block);
             }
             long full = rss();
-            assertTrue(full - before >= workingSet * 9 / 10,
+            // (other JVM memory may shrink meanwhile: the growth is a sanity check, not exact)
+            assertTrue(full - before >= workingSet * 4 / 5,
                     "the working set is resident: " + (full - before) / MIB + " MiB grown");
 
             for (int i = 0; i < n; i++) {
                 a.free(blocks[i]);
             }
             long freedAt = System.nanoTime();
-            long target = full - workingSet * 3 / 4;
+            long target = full - workingSet * 2 / 3;
             long low = waitForRss(a, target, DELAY_MS * ARENA_MULT + SLACK_MS);
             long tookMs = (System.nanoTime() - freedAt) / 1_000_000;
             assertTrue(low <= target, "RSS did not drop: " + full / MIB + " MiB -> " + low / MIB + " MiB after "

@@ -1,5 +1,7 @@
 package dev.nalloc.bench.jmh;
 
+import dev.nalloc.api.Allocator;
+import dev.nalloc.bench.peer.MimallocPeer;
 import dev.nalloc.bench.peer.NettyPeer;
 import dev.nalloc.bench.peer.Peers;
 import io.netty.buffer.ByteBuf;
@@ -22,7 +24,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The headline's 64-byte allocate + release for the Java peers used the way their own APIs
- * intend (no address table in between): Netty ByteBufs and the JDK's arenas.
+ * intend (no address table in between): Netty ByteBufs and the JDK's arenas, and Nalloc called
+ * the way its users write it ({@code Allocator} in a {@code static final} field, or in an
+ * object's field), without the peer interface that {@link Headline} puts in front of every
+ * allocator for a same-path comparison; mimalloc's downcalls on the same direct path beside them.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -31,6 +36,42 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
         "-Dio.netty.leakDetection.level=disabled"})
 public class HeadlineDirect {
+
+    /** How applications hold the allocator: a constant. */
+    private static final Allocator NALLOC = Allocator.global();
+
+    /** The global allocator in a field of a state object (a receiver the JIT cannot fold). */
+    @State(Scope.Benchmark)
+    public static class Nalloc {
+        Allocator allocator;
+
+        @Setup(Level.Trial)
+        public void open() {
+            allocator = Allocator.global();
+        }
+    }
+
+    @Benchmark
+    public long nallocStaticFinal() {
+        long p = NALLOC.malloc(64);
+        NALLOC.free(p);
+        return p;
+    }
+
+    /** mimalloc through its static final downcall handles, no peer interface: the same-path partner of {@link #nallocStaticFinal}. */
+    @Benchmark
+    public long mimallocStatic() {
+        long p = MimallocPeer.directMalloc(64);
+        MimallocPeer.directFree(p);
+        return p;
+    }
+
+    @Benchmark
+    public long nallocField(Nalloc nalloc) {
+        long p = nalloc.allocator.malloc(64);
+        nalloc.allocator.free(p);
+        return p;
+    }
 
     /** Fresh Netty allocators, as the peers use. */
     @State(Scope.Benchmark)

@@ -41,6 +41,24 @@ public final class MimallocPeer implements AllocatorUnderTest {
         return "mimalloc";
     }
 
+    /** {@code mi_malloc} without the peer interface (for benchmarks of the user's call path). */
+    public static long directMalloc(long size) {
+        try {
+            return (long) Fns.MALLOC.invokeExact(size);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** {@code mi_free} without the peer interface. */
+    public static void directFree(long address) {
+        try {
+            Fns.FREE.invokeExact(address);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
     @Override
     public long malloc(long size) {
         try {

@@ -10,4 +10,11 @@ package dev.nalloc.bench.report;
  * @param bytesPerOp  Java heap allocation per operation ({@code -prof gc}), -1 if not measured
  */
 public record HeadlineRow(String peer, String benchmark, double nanosPerOp, double error, double bytesPerOp) {
+
+    /** Nalloc as applications hold it ({@code static final Allocator}), no peer interface in between. */
+    public static final String NALLOC_STATIC = "nalloc (static final Allocator)";
+    /** Nalloc through an {@code Allocator} held in an object's field. */
+    public static final String NALLOC_FIELD = "nalloc (Allocator in a field)";
+    /** mimalloc through its static final downcall handles: the same-path partner of {@link #NALLOC_STATIC}. */
+    public static final String MIMALLOC_STATIC = "mimalloc (static downcalls)";
 }

@@ -104,6 +104,9 @@ public final class JmhHeadline {
             case "nettyAdaptiveDirectBuffer" -> "netty-adaptive (ByteBuf)";
             case "arenaConfined" -> "Arena.ofConfined()";
             case "arenaShared" -> "Arena.ofShared()";
+            case "nallocStaticFinal" -> HeadlineRow.NALLOC_STATIC;
+            case "nallocField" -> HeadlineRow.NALLOC_FIELD;
+            case "mimallocStatic" -> HeadlineRow.MIMALLOC_STATIC;
             default -> method;
         };
     }

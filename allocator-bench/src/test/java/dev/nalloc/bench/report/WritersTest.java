@@ -52,6 +52,13 @@ class WritersTest {
                 new HeadlineRow("mimalloc", "m", 10.0, 0, 0));
         assertEquals("targets: <= 5 ns/op: NOT met (9.00); 0 B/op: NOT met (16.00); >= 1.5x faster than mimalloc: "
                 + "NOT met (1.11x)", TextReport.targets(slow));
+        List<HeadlineRow> both = List.of(new HeadlineRow("nalloc", "m", 6.0, 0, 0),
+                new HeadlineRow("mimalloc", "m", 12.0, 0, 0),
+                new HeadlineRow(HeadlineRow.NALLOC_STATIC, "nallocStaticFinal", 4.0, 0, 0),
+                new HeadlineRow(HeadlineRow.MIMALLOC_STATIC, "mimallocStatic", 10.0, 0, 0));
+        assertEquals("targets: <= 5 ns/op: NOT met (6.00); 0 B/op: met (0.00); >= 1.5x faster than mimalloc: met "
+                + "(2.00x); user's call path (static final Allocator): <= 5 ns/op: met (4.00); 0 B/op: met (0.00); "
+                + ">= 1.5x faster than mimalloc: met (2.50x)", TextReport.targets(both));
         assertEquals("targets: no Nalloc result (engine not available)",
                 TextReport.targets(List.of(new HeadlineRow("glibc", "m", 9.0, 0, 0))));
     }

@@ -39,6 +39,20 @@ class JmhHeadlineTest {
     }
 
     @Test
+    void theUserPathVariantsAreNamedForTheTargetsLine() throws Exception {
+        String json = "[" + variant("nallocStaticFinal", 3.9) + "," + variant("nallocField", 4.9) + ","
+                + variant("mimallocStatic", 10.0) + "]";
+        List<HeadlineRow> rows = JmhHeadline.parse(json);
+        assertEquals(List.of(HeadlineRow.NALLOC_STATIC, HeadlineRow.NALLOC_FIELD, HeadlineRow.MIMALLOC_STATIC),
+                rows.stream().map(HeadlineRow::peer).toList());
+    }
+
+    private static String variant(String method, double score) {
+        return "{\"benchmark\":\"dev.nalloc.bench.jmh.HeadlineDirect." + method + "\",\"params\":{},"
+                + "\"primaryMetric\":{\"score\":" + score + ",\"scoreError\":0.1},\"secondaryMetrics\":{}}";
+    }
+
+    @Test
     void anotherJmhHoldingTheLockIsRecognised() {
         String locked = "ERROR: org.openjdk.jmh.runner.RunnerException: ERROR: Another JMH instance might be running. "
                 + "Unable to acquire the JMH lock (/tmp/jmh.lock), exiting.";

@@ -329,29 +329,29 @@ public final class LocalHeap {
 
     // ================================================================== full pages and delayed frees
 
-    /** Carves more blocks, counting them as supplied to the page's bin (statistics). */
+    /** Carves more blocks (counted for statistics). */
     private void extend(Page page) {
-        int before = page.capacity;
         page.extend();
         counters.pagesExtended++;
-        counters.supplied(page.bin, page.capacity - before);
     }
 
     /**
      * Collects a page's frees; a broken list is dropped and reported as free-list corruption. For the
-     * per-bin totals, blocks moved onto {@code free} count as supplied: when {@code free} was empty,
-     * or after a forced collect, {@code free} holds all {@code capacity - used} free blocks.
+     * per-bin totals, blocks moved onto {@code free} leave {@code used} for good: they are settled
+     * (see {@link ThreadCounters#settled}). When {@code free} was empty, or after a forced collect,
+     * {@code free} holds all {@code capacity - used} free blocks, so no walk is needed unless forced.
      */
     private void collectPage(Page page, boolean force) {
         try {
             boolean wasEmpty = page.free == 0;
+            long local = page.localFree;
             long before = wasEmpty || !force || page.kind == PageKind.HUGE ? 0 : FreeLists.length(page, page.free);
             int remote = page.collect(force);
             if (remote != 0) {
                 counters.countCollected(remote, page.bin); // the freeing threads already subtracted them
             }
-            if ((wasEmpty || force) && page.localFree == 0 && page.kind != PageKind.HUGE) {
-                counters.supplied(page.bin, page.capacity - page.used - before);
+            if ((local != 0 || remote != 0) && (wasEmpty || force) && page.localFree == 0 && page.kind != PageKind.HUGE) {
+                counters.settled(page.bin, page.capacity - page.used - before);
             }
         } catch (FreeListCorruption e) {
             context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
@@ -482,7 +482,7 @@ public final class LocalHeap {
             }
             return;
         }
-        counters.leftOver(page.bin, FreeLists.freeLength(page));
+        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
         page.segment.space.freeSpan(page);
     }
 
@@ -577,9 +577,9 @@ public final class LocalHeap {
                         int live = page.used;
                         if (live != 0) { // else all free already: the lists are fine as they are
                             if (page.rewind()) {
-                                counters.supplied(page.bin, live); // the destroyed blocks are back on `free`
+                                counters.settled(page.bin, live); // the destroyed blocks are back on `free`
                             } else {
-                                counters.leftOver(page.bin, FreeLists.freeLength(page));
+                                counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
                                 page.reset();
                                 extend(page); // a few blocks now, so the next heap's first allocation takes the fast path
                             }
@@ -588,7 +588,7 @@ public final class LocalHeap {
                         queues.remove(q, page);
                         page.setInFull(false);
                         counters.pages--;
-                        counters.leftOver(page.bin, FreeLists.freeLength(page));
+                        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
                         page.segment.space.freeSpan(page);
                     }
                     page = next;
@@ -614,7 +614,7 @@ public final class LocalHeap {
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
                 counters.pages--;
-                counters.leftOver(page.bin, FreeLists.freeLength(page));
+                counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
                 page.segment.space.freeSpan(page);
             }
         }
@@ -711,9 +711,9 @@ public final class LocalHeap {
         return left;
     }
 
-    /** A page of a claimed abandoned segment is given up empty: its unused free blocks leave the totals. */
+    /** A page of a claimed abandoned segment ends empty (statistics: its freed blocks are settled). */
     void countLeftOver(Page page) {
-        counters.leftOver(page.bin, FreeLists.freeLength(page));
+        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
     }
 
     /** The heap is gone with its thread: handles see it dead, nothing is left in it. */

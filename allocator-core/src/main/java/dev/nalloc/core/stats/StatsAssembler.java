@@ -30,7 +30,7 @@ public final class StatsAssembler {
         PageCensus census = new PageCensus();
         segments.forEachPage(census);
         long[] adjust = new long[SizeClasses.BIN_COUNT];
-        long[] supplied = new long[SizeClasses.BIN_COUNT];
+        long[] settled = new long[SizeClasses.BIN_COUNT];
         long pages = 0;
         long pagesMade = 0;
         long extended = 0;
@@ -42,7 +42,7 @@ public final class StatsAssembler {
         for (ThreadCounters t : threads) {
             for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
                 adjust[b] += t.adjust[b];
-                supplied[b] += t.supplied[b];
+                settled[b] += t.settled[b];
             }
             pages += t.pages;
             pagesMade += t.pagesMade;
@@ -61,7 +61,7 @@ public final class StatsAssembler {
         long[] large = new long[4];
         for (int b = 1; b < SizeClasses.BIN_HUGE; b++) {
             long current = census.used[b] + adjust[b];
-            long allocated = supplied[b] - census.unused[b];
+            long allocated = settled[b] + census.used[b];
             if (current == 0 && allocated <= 0 && census.pages[b] == 0) {
                 continue;
             }
