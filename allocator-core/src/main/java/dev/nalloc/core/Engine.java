@@ -247,8 +247,8 @@ final class Engine implements HeapContext, StatsSource {
     }
 
     @Override
-    public void threadEnded(ThreadCounters counters) {
-        stats.threadEnded(counters);
+    public void retireThread(ThreadCounters counters) {
+        stats.retireThread(counters);
     }
 
     // ------------------------------------------------------------------ statistics and shutdown
@@ -268,7 +268,7 @@ final class Engine implements HeapContext, StatsSource {
         for (int i = 0; i < shared.count(); i++) {
             all.add(shared.data(i).counters);
         }
-        all.add(registry.retiredTotals(abandoned.pages()));
+        all.add(registry.unownedTotals(abandoned.pages()));
         return assembler.assemble(name, stats, segments, all, config.os());
     }
 

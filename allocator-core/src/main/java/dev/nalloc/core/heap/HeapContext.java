@@ -47,6 +47,6 @@ public interface HeapContext {
     /** Statistics: an abandoned segment was given back once empty. */
     void abandonedSegmentFreed();
 
-    /** Statistics: a thread's data was retired (threadDone, or found dead). */
-    void threadEnded(dev.nalloc.core.stats.ThreadCounters counters);
+    /** Statistics: a thread's data was retired (threadDone, or found dead); its counters move to the instance's. */
+    void retireThread(dev.nalloc.core.stats.ThreadCounters counters);
 }

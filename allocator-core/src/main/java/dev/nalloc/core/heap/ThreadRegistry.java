@@ -21,8 +21,6 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ThreadRegistry {
 
     private final Set<ThreadData> live = ConcurrentHashMap.newKeySet();
-    /** The counters of retired threads, folded together (guarded by this registry). */
-    private final ThreadCounters retired = new ThreadCounters();
     private final LongAdder retiredCount = new LongAdder();
     /** Per bin: remote frees by threads without thread data of their own (free-only or virtual threads). */
     private final AtomicLongArray sharedAdjust = new AtomicLongArray(SizeClasses.BIN_COUNT);
@@ -58,11 +56,7 @@ public final class ThreadRegistry {
             return false;
         }
         ThreadAbandon.abandon(tld);
-        ThreadCounters c = tld.counters;
-        tld.context.threadEnded(c);
-        synchronized (this) {
-            retired.add(c);
-        }
+        tld.context.retireThread(tld.counters); // the instance's retired counters keep them
         retiredCount.increment();
         live.remove(tld);
         return true;
@@ -89,14 +83,11 @@ public final class ThreadRegistry {
     }
 
     /**
-     * A copy of the retired threads' counters plus the shared remote-free adjustments, with
-     * {@code abandonedPages} (pages in abandoned segments, which no thread counts) as pages.
+     * Counters for what no thread's counters hold: the remote frees of threads without data of their
+     * own, and {@code abandonedPages} (pages in abandoned segments) as pages.
      */
-    public ThreadCounters retiredTotals(long abandonedPages) {
+    public ThreadCounters unownedTotals(long abandonedPages) {
         ThreadCounters t = new ThreadCounters();
-        synchronized (this) {
-            t.add(retired);
-        }
         for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
             t.adjust[b] += sharedAdjust.get(b);
         }
@@ -105,11 +96,10 @@ public final class ThreadRegistry {
     }
 
     /** The instance closed: every block is gone. */
-    public synchronized void clear() {
+    public void clear() {
         for (ThreadData t : live) {
             t.counters.clear();
         }
-        retired.clear();
         for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
             sharedAdjust.set(b, 0);
         }

@@ -67,23 +67,35 @@ public final class ThreadCounters {
         settled[bin] += capacity - onFree;
     }
 
-    /**
-     * Adds every counter of {@code other} to this one (the counters of a retired thread are folded
-     * into the instance's totals; a field added here must be added there too).
-     */
-    public void add(ThreadCounters other) {
+    /** Adds every counter of this thread to {@code target} (snapshot sums; racy reads of another thread's fields). */
+    public void addTo(ThreadCounters target) {
         for (int b = 0; b < adjust.length; b++) {
-            adjust[b] += other.adjust[b];
-            settled[b] += other.settled[b];
+            target.adjust[b] += adjust[b];
+            target.settled[b] += settled[b];
         }
-        pages += other.pages;
-        pagesMade += other.pagesMade;
-        pagesExtended += other.pagesExtended;
-        genericCalls += other.genericCalls;
-        genericBytes += other.genericBytes;
-        collects += other.collects;
-        hugeAllocated += other.hugeAllocated;
-        hugeBytes += other.hugeBytes;
+        target.pages += pages;
+        target.pagesMade += pagesMade;
+        target.pagesExtended += pagesExtended;
+        target.genericCalls += genericCalls;
+        target.genericBytes += genericBytes;
+        target.collects += collects;
+        target.hugeAllocated += hugeAllocated;
+        target.hugeBytes += hugeBytes;
+    }
+
+    /** Adds every counter to {@code target} and zeroes this one (see {@link EngineStats#retireThread}). */
+    public void moveTo(ThreadCounters target) {
+        addTo(target);
+        java.util.Arrays.fill(adjust, 0);
+        java.util.Arrays.fill(settled, 0);
+        pages = 0;
+        pagesMade = 0;
+        pagesExtended = 0;
+        genericCalls = 0;
+        genericBytes = 0;
+        collects = 0;
+        hugeAllocated = 0;
+        hugeBytes = 0;
     }
 
     /** Forgets every block (the instance closed). */
