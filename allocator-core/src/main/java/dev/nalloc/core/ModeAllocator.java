@@ -233,28 +233,41 @@ final class ModeAllocator implements Allocator {
         }
     }
 
+    /**
+     * Allocates through the heap the calling thread uses now: its own, or a shared one the
+     * {@link dev.nalloc.spi.HeapSelectionPolicy} assigns, held for this one call.
+     */
+    private long allocateHere(long size, long alignment, long offset, boolean zero) {
+        LocalHeap h = inner.heap0();
+        try {
+            return allocate(h, size, alignment, offset, zero);
+        } finally {
+            inner.done(h);
+        }
+    }
+
     @Override
     public long malloc(long size) {
-        return allocate(localHeap(), size, 1, 0, false);
+        return allocateHere(size, 1, 0, false);
     }
 
     @Override
     public long zalloc(long size) {
-        return allocate(localHeap(), size, 1, 0, true);
+        return allocateHere(size, 1, 0, true);
     }
 
     @Override
     public long calloc(long count, long size) {
-        LocalHeap h = localHeap();
+        checkOpen();
         long total = product(count, size);
-        return total < 0 ? 0 : allocate(h, total, 1, 0, true);
+        return total < 0 ? 0 : allocateHere(total, 1, 0, true);
     }
 
     @Override
     public long mallocn(long count, long size) {
-        LocalHeap h = localHeap();
+        checkOpen();
         long total = product(count, size);
-        return total < 0 ? 0 : allocate(h, total, 1, 0, false);
+        return total < 0 ? 0 : allocateHere(total, 1, 0, false);
     }
 
     /** {@code count * size}, or -1 on overflow. */
@@ -268,17 +281,17 @@ final class ModeAllocator implements Allocator {
 
     @Override
     public long mallocAligned(long size, long alignment) {
-        return allocate(localHeap(), size, alignment, 0, false);
+        return allocateHere(size, alignment, 0, false);
     }
 
     @Override
     public long mallocAlignedAt(long size, long alignment, long offset) {
-        return allocate(localHeap(), size, alignment, offset, false);
+        return allocateHere(size, alignment, offset, false);
     }
 
     @Override
     public long zallocAligned(long size, long alignment) {
-        return allocate(localHeap(), size, alignment, 0, true);
+        return allocateHere(size, alignment, 0, true);
     }
 
     // ================================================================== locating blocks
@@ -473,7 +486,12 @@ final class ModeAllocator implements Allocator {
 
     @Override
     public long realloc(long address, long newSize) {
-        return reallocIn(localHeap(), address, newSize);
+        LocalHeap h = inner.heap0();
+        try {
+            return reallocIn(h, address, newSize);
+        } finally {
+            inner.done(h);
+        }
     }
 
     long reallocIn(LocalHeap heap, long address, long newSize) {
@@ -544,13 +562,15 @@ final class ModeAllocator implements Allocator {
 
     @Override
     public long reallocAligned(long address, long newSize, long alignment) {
-        LocalHeap h = localHeap();
+        checkOpen();
         checkSize(newSize, "size");
         checkAlignment(alignment);
-        if (address == 0) {
-            return allocate(h, newSize, alignment, 0, false);
+        LocalHeap h = inner.heap0();
+        try {
+            return address == 0 ? allocate(h, newSize, alignment, 0, false) : move(h, address, newSize, alignment);
+        } finally {
+            inner.done(h);
         }
-        return move(h, address, newSize, alignment);
     }
 
     @Override
@@ -587,7 +607,7 @@ final class ModeAllocator implements Allocator {
     @Override
     @SuppressWarnings("restricted") // the engine's module runs with native access (see module-info)
     public MemorySegment allocate(long byteSize, long byteAlignment) {
-        long address = allocate(localHeap(), byteSize, byteAlignment, 0, true);
+        long address = allocateHere(byteSize, byteAlignment, 0, true);
         if (address == 0) {
             throw new OutOfMemoryError("nalloc: out of memory allocating " + byteSize + " bytes");
         }
