@@ -6,8 +6,8 @@
  * ({@link dev.nalloc.stats.HeapReport}). The JFR events are emitted by the engine itself.
  */
 module dev.nalloc.stats {
-    requires dev.nalloc.api;
-    requires java.management;
+    requires transitive dev.nalloc.api;
+    requires transitive java.management; // ObjectName in AllocatorMBeans' API
 
     exports dev.nalloc.stats;
     opens dev.nalloc.stats; // the schema resource, for readers on the module path

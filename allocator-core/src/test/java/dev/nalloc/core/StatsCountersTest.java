@@ -219,6 +219,43 @@ class StatsCountersTest {
     }
 
     @Test
+    void countersOfARetiredThreadOutliveItsData() throws Exception {
+        try (Allocator a = TestAllocators.create()) {
+            Engine engine = ((NallocAllocator) a).engine();
+            long[] mine = new long[100];
+            for (int i = 0; i < mine.length; i++) {
+                mine[i] = a.malloc(64);
+            }
+            dev.nalloc.core.heap.ThreadData[] theirs = new dev.nalloc.core.heap.ThreadData[1];
+            Thread t = new Thread(() -> {
+                for (int i = 0; i < 30; i++) {
+                    a.free(mine[i]); // remote frees: subtracted in this thread's counters
+                }
+                for (int i = 0; i < 10; i++) {
+                    a.free(a.malloc(5000));
+                }
+                a.threadDone();
+                theirs[0] = engine.currentThreadData();
+            });
+            t.start();
+            t.join();
+            a.collect(true);
+            StatsSnapshot before = stats(a);
+            assertEquals(70, before.allocationCount());
+            engine.stats.retireThread(theirs[0].counters); // what dropping the thread's data must do first
+            assertEquals(0, theirs[0].counters.genericCalls, "moved out");
+            StatsSnapshot after = stats(a);
+            assertEquals(before.bins(), after.bins());
+            assertEquals(before.counters(), after.counters());
+            assertEquals(before.count("blocks"), after.count("blocks"));
+            assertEquals(before.count("threads"), after.count("threads"), "the ended thread is counted once");
+            for (int i = 30; i < mine.length; i++) {
+                a.free(mine[i]);
+            }
+        }
+    }
+
+    @Test
     void closedInstanceReportsNothingReservedAndKeepsItsName() {
         Allocator a = TestAllocators.builder().name("closing-test").build();
         a.free(a.malloc(100));

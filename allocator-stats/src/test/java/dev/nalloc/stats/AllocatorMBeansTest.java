@@ -63,6 +63,7 @@ class AllocatorMBeansTest {
     void aSecondRegistrationOfTheSameNameIsRefused() {
         try (Allocator a = TestAllocators.builder("jmx-twice").build();
              AllocatorMBeans.Registration r = AllocatorMBeans.register(a)) {
+            assertTrue(server.isRegistered(r.objectName()));
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> AllocatorMBeans.register(a));
             assertEquals("nalloc: an MBean named dev.nalloc:type=Allocator,name=jmx-twice is registered already", e.getMessage());
         }

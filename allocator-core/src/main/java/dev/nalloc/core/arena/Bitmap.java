@@ -45,6 +45,26 @@ public final class Bitmap {
         return -1;
     }
 
+    /**
+     * Claims {@code n} consecutive clear bits searching from {@code start} to the end first, then
+     * from the beginning; the index of the first, or -1.
+     */
+    public int claimFrom(int n, int start) {
+        checkCount(n);
+        int from = Math.max(0, Math.min(start, bits - n));
+        while (from + n <= bits) {
+            int run = findClearRun(from, n);
+            if (run < 0) {
+                break;
+            }
+            if (tryClaim(run, n)) {
+                return run;
+            }
+            from = run + 1;
+        }
+        return claim(n);
+    }
+
     /** Claims exactly bits {@code [index, index + n)}: true when all were clear and are now set by us. */
     public boolean tryClaim(int index, int n) {
         checkRange(index, n);
@@ -123,6 +143,35 @@ public final class Bitmap {
     public boolean get(int index) {
         checkRange(index, 1);
         return (words.get(index >>> 6) & (1L << (index & 63))) != 0;
+    }
+
+    /**
+     * Clears bit {@code index} if it is set: true for exactly one of several racing callers (the
+     * one whose atomic update cleared it).
+     */
+    public boolean tryClearOne(int index) {
+        checkRange(index, 1);
+        long bit = 1L << (index & 63);
+        return (clearMask(index >>> 6, bit) & bit) != 0;
+    }
+
+    /** The first set bit at or after {@code from}, or -1 (a racy scan: bits may change meanwhile). */
+    public int nextSet(int from) {
+        if (from < 0 || from >= bits) {
+            return -1;
+        }
+        int w = from >>> 6;
+        long word = words.get(w) & (-1L << (from & 63));
+        while (true) {
+            if (word != 0) {
+                int i = (w << 6) + Long.numberOfTrailingZeros(word);
+                return i < bits ? i : -1;
+            }
+            if (++w >= words.length()) {
+                return -1;
+            }
+            word = words.get(w);
+        }
     }
 
     /** The number of set bits. */

@@ -6,6 +6,7 @@ import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.FreeListCorruption;
 import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageHooks;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.page.PageQueues;
 import dev.nalloc.core.page.SizeClasses;
@@ -49,6 +50,10 @@ public final class LocalHeap {
     private final ThreadCounters counters;
     private final HeapContext context;
     private final boolean isDefault;
+    /** Null in FAST instances; otherwise pages get encoded links and the mode's guards. */
+    private final PageHooks hooks;
+    /** A shared heap (see {@link SharedHeaps}): its user holds it for one operation at a time. */
+    public final boolean shared;
     @SuppressWarnings("unused") // accessed through DELAYED_FREE
     private volatile long delayedFree;
     private long genericCount;
@@ -69,6 +74,8 @@ public final class LocalHeap {
         this.counters = tld.counters;
         this.context = tld.context;
         this.isDefault = isDefault;
+        this.hooks = context.pageHooks();
+        this.shared = tld.sharedIndex >= 0;
     }
 
     /** Makes the default heap of a thread. */
@@ -156,11 +163,17 @@ public final class LocalHeap {
 
     /** Allocates {@code size} bytes ({@code 0 <= size <= Layout.MAX_ALLOC_SIZE}); 0 when out of memory. */
     public long malloc(long size) {
+        if (hooks != null) {
+            return mallocEncoded(size, false);
+        }
         return size <= SizeClasses.SMALL_SIZE_MAX ? mallocSmall(size) : mallocGeneric(size, false);
     }
 
     /** Allocates {@code size} zeroed bytes; the whole usable block is zeroed. */
     public long zalloc(long size) {
+        if (hooks != null) {
+            return mallocEncoded(size, true);
+        }
         if (size <= SizeClasses.SMALL_SIZE_MAX) {
             Page page = direct[(int) ((size + 7) >>> 3)];
             long block = page.free;
@@ -172,6 +185,31 @@ public final class LocalHeap {
             }
         }
         return mallocGeneric(size, true);
+    }
+
+    /**
+     * Allocation in a CHECKED or SECURE instance, whose pages have encoded links (never through
+     * {@link #mallocSmall}, which reads plain ones).
+     */
+    public long mallocEncoded(long size, boolean zero) {
+        if (size <= SizeClasses.SMALL_SIZE_MAX) {
+            Page page = direct[(int) ((size + 7) >>> 3)];
+            long block = page.free;
+            if (block != 0) {
+                page.free = page.popNext(block);
+                page.used++;
+                if (zero) {
+                    zeroBlock(page, block);
+                }
+                return block;
+            }
+        }
+        return mallocGeneric(size, zero);
+    }
+
+    /** The page small requests of {@code size} bytes are served from (possibly {@link Page#EMPTY}). */
+    public Page directPage(long size) {
+        return direct[(int) ((size + 7) >>> 3)];
     }
 
     private static void zeroBlock(Page page, long block) {
@@ -204,7 +242,7 @@ public final class LocalHeap {
             }
         }
         long block = page.free;
-        page.free = Mem.load(block);
+        page.free = page.popNext(block);
         page.used++;
         if (zero) {
             zeroBlock(page, block);
@@ -219,6 +257,12 @@ public final class LocalHeap {
         }
         int bin = SizeClasses.bin(size);
         collectRetired(false);
+        Page page = pageWithFree(bin);
+        return page != null ? page : freshPage(bin);
+    }
+
+    /** The first page of bin {@code bin} with a free block; pages without one move to the full queue. */
+    private Page pageWithFree(int bin) {
         Page page = queues.first[bin];
         while (page != null) {
             Page next = page.next;
@@ -233,21 +277,41 @@ public final class LocalHeap {
             toFull(page);
             page = next;
         }
-        return freshPage(bin);
+        return null;
     }
 
+    /**
+     * A new page of bin {@code bin}: from the space's free spans, else (for heaps of the thread's own
+     * space, not ones bound to an arena) from an abandoned segment, which may bring a page of this
+     * bin with free blocks along, else from a new segment.
+     */
     private Page freshPage(int bin) {
         long blockSize = SizeClasses.binSize(bin);
         int slices = SizeClasses.pageSlices(blockSize);
-        Page page = space.allocateSpan(slices);
+        Page page = space.allocateSpan(slices, false);
         if (page == null) {
-            return null;
+            if (space == tld.space && SegmentReclaim.reclaimForPage(this, slices, blockSize)) {
+                Page reclaimed = pageWithFree(bin);
+                if (reclaimed != null) {
+                    return reclaimed;
+                }
+                page = space.allocateSpan(slices, false);
+            }
+            if (page == null) {
+                page = space.allocateSpan(slices, true);
+                if (page == null) {
+                    return null;
+                }
+            }
         }
         page.init(this, SizeClasses.kindOf(blockSize), page.segment.sliceAddress(page.sliceIndex),
                 (long) slices << Layout.SLICE_SHIFT, blockSize, bin, page.isZeroInit);
         queues.pushFront(bin, page);
         counters.pages++;
         counters.pagesMade++;
+        if (hooks != null) {
+            hooks.pageCreated(page);
+        }
         extend(page);
         return page;
     }
@@ -273,6 +337,9 @@ public final class LocalHeap {
         counters.pagesMade++;
         counters.hugeAllocated++; // its one block is taken at once
         counters.hugeBytes += blockSize;
+        if (hooks != null) {
+            hooks.pageCreated(page);
+        }
         page.extend();
         return page;
     }
@@ -280,7 +347,7 @@ public final class LocalHeap {
     /** Pops the one block of a fresh huge page (aligned allocation path). */
     public long takeHugeBlock(Page page, boolean zero) {
         long block = page.free;
-        page.free = Mem.load(block);
+        page.free = page.popNext(block);
         page.used++;
         if (zero) {
             zeroBlock(page, block);
@@ -303,29 +370,29 @@ public final class LocalHeap {
 
     // ================================================================== full pages and delayed frees
 
-    /** Carves more blocks, counting them as supplied to the page's bin (statistics). */
+    /** Carves more blocks (counted for statistics). */
     private void extend(Page page) {
-        int before = page.capacity;
         page.extend();
         counters.pagesExtended++;
-        counters.supplied(page.bin, page.capacity - before);
     }
 
     /**
      * Collects a page's frees; a broken list is dropped and reported as free-list corruption. For the
-     * per-bin totals, blocks moved onto {@code free} count as supplied: when {@code free} was empty,
-     * or after a forced collect, {@code free} holds all {@code capacity - used} free blocks.
+     * per-bin totals, blocks moved onto {@code free} leave {@code used} for good: they are settled
+     * (see {@link ThreadCounters#settled}). When {@code free} was empty, or after a forced collect,
+     * {@code free} holds all {@code capacity - used} free blocks, so no walk is needed unless forced.
      */
     private void collectPage(Page page, boolean force) {
         try {
             boolean wasEmpty = page.free == 0;
+            long local = page.localFree;
             long before = wasEmpty || !force || page.kind == PageKind.HUGE ? 0 : FreeLists.length(page, page.free);
             int remote = page.collect(force);
             if (remote != 0) {
                 counters.countCollected(remote, page.bin); // the freeing threads already subtracted them
             }
-            if ((wasEmpty || force) && page.localFree == 0 && page.kind != PageKind.HUGE) {
-                counters.supplied(page.bin, page.capacity - page.used - before);
+            if ((local != 0 || remote != 0) && (wasEmpty || force) && page.localFree == 0 && page.kind != PageKind.HUGE) {
+                counters.settled(page.bin, page.capacity - page.used - before);
             }
         } catch (FreeListCorruption e) {
             context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
@@ -369,11 +436,21 @@ public final class LocalHeap {
         while (block != 0) {
             long next = Mem.load(block);
             Segment seg = SegmentMap.lookup(block);
-            Page page = seg.pageOf(block);
+            Page page = seg == null || seg.allocator != context.allocatorIdentity() ? null : seg.pageOf(block);
+            if (page == null || !page.inUse || page.heap() != this || !page.isCarvedBlock(block)) {
+                // A link overwritten after the free: the rest of the list is lost (its blocks stay used).
+                context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, block, "the delayed-free list of a heap links to "
+                        + "0x" + Long.toHexString(block) + ", not a block of the heap's pages");
+                return;
+            }
             page.useDelayedFree(Page.NO_DELAYED_FREE, false);
             collectPage(page, false);
             counters.countCollected(1, page.bin); // the freeing thread already subtracted it
-            freeLocalBlock(page, block);
+            if (page.isEncoded()) {
+                freeLocalEncoded(page, block);
+            } else {
+                freeLocalBlock(page, block);
+            }
             block = next;
         }
     }
@@ -386,6 +463,19 @@ public final class LocalHeap {
         page.localFree = block;
         if (--page.used == 0) {
             if (page.retireExpire == 0) { // already retired: nothing to do
+                page.heap().retire(page);
+            }
+        } else if (page.inFull()) {
+            page.heap().unfull(page);
+        }
+    }
+
+    /** {@link #freeLocalBlock} for a page with encoded links (CHECKED and SECURE instances). */
+    public static void freeLocalEncoded(Page page, long block) {
+        Mem.store(block, page.encodeLink(block, page.localFree));
+        page.localFree = block;
+        if (--page.used == 0) {
+            if (page.retireExpire == 0) {
                 page.heap().retire(page);
             }
         } else if (page.inFull()) {
@@ -419,7 +509,7 @@ public final class LocalHeap {
     }
 
     /** Frees retired pages whose grace has run out (mimalloc's {@code _mi_heap_collect_retired}). */
-    private void collectRetired(boolean force) {
+    void collectRetired(boolean force) {
         if (retiredMin > retiredMax) {
             return;
         }
@@ -456,7 +546,7 @@ public final class LocalHeap {
             }
             return;
         }
-        counters.leftOver(page.bin, FreeLists.freeLength(page));
+        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
         page.segment.space.freeSpan(page);
     }
 
@@ -492,6 +582,7 @@ public final class LocalHeap {
         retiredMin = SizeClasses.BIN_FULL;
         retiredMax = 0;
         space.collect(force);
+        SegmentReclaim.collectAbandoned(this, force);
         if (force) {
             context.purgeArenas();
         }
@@ -550,9 +641,9 @@ public final class LocalHeap {
                         int live = page.used;
                         if (live != 0) { // else all free already: the lists are fine as they are
                             if (page.rewind()) {
-                                counters.supplied(page.bin, live); // the destroyed blocks are back on `free`
+                                counters.settled(page.bin, live); // the destroyed blocks are back on `free`
                             } else {
-                                counters.leftOver(page.bin, FreeLists.freeLength(page));
+                                counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
                                 page.reset();
                                 extend(page); // a few blocks now, so the next heap's first allocation takes the fast path
                             }
@@ -561,7 +652,7 @@ public final class LocalHeap {
                         queues.remove(q, page);
                         page.setInFull(false);
                         counters.pages--;
-                        counters.leftOver(page.bin, FreeLists.freeLength(page));
+                        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
                         page.segment.space.freeSpan(page);
                     }
                     page = next;
@@ -587,7 +678,7 @@ public final class LocalHeap {
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
                 counters.pages--;
-                counters.leftOver(page.bin, FreeLists.freeLength(page));
+                counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
                 page.segment.space.freeSpan(page);
             }
         }
@@ -638,6 +729,95 @@ public final class LocalHeap {
         }
     }
 
+    // ================================================================== abandon and reclaim
+
+    /**
+     * The first half of abandoning a thread (mimalloc's {@code _mi_heap_collect_abandon}), run by the
+     * thread itself or, for a dead thread, by the one thread that retires it: no remote free may go
+     * to the delayed list any more, the delayed list is drained, pages whose blocks are all free are
+     * freed, and every other page leaves the heap (its heap becomes null; remote frees keep going to
+     * its threadFree list). Huge pages leave too: whoever frees their block releases the segment.
+     *
+     * @return the pages left in use (now belonging to no heap)
+     */
+    int abandonPages() {
+        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
+            for (Page p = queues.first[q]; p != null; p = p.next) {
+                p.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
+            }
+        }
+        freeDelayed();
+        int left = 0;
+        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
+            Page page;
+            while ((page = queues.first[q]) != null) {
+                if (page.kind == PageKind.HUGE) {
+                    queues.remove(q, page);
+                    counters.pages--;
+                    page.setHeap(null);
+                    continue;
+                }
+                collectPage(page, true);
+                if (page.allFree()) {
+                    freePage(page);
+                    continue;
+                }
+                queues.remove(q, page);
+                counters.pages--;
+                page.setHeap(null);
+                page.setInFull(false);
+                page.retireExpire = 0;
+                left++;
+            }
+        }
+        retiredMin = SizeClasses.BIN_FULL;
+        retiredMax = 0;
+        return left;
+    }
+
+    /** A page of a claimed abandoned segment ends empty (statistics: its freed blocks are settled). */
+    void countLeftOver(Page page) {
+        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
+    }
+
+    /** The heap is gone with its thread: handles see it dead, nothing is left in it. */
+    void markAbandoned() {
+        tld.releasePoolSlot(this);
+        dead = true;
+        generation++;
+        queues.clear();
+        tld.removeHeap(this);
+    }
+
+    /**
+     * Takes a page of a reclaimed segment into this heap (mimalloc's {@code _mi_page_reclaim}): the
+     * heap is set before remote frees may use the delayed list again, and the page goes to its bin
+     * (a page without free blocks moves to the full queue on the next search of that bin).
+     */
+    void adoptPage(Page page) {
+        page.setHeap(this);
+        page.useDelayedFree(Page.NO_DELAYED_FREE, true);
+        page.setInFull(false);
+        page.retireExpire = 0;
+        queues.pushBack(page.bin, page);
+        counters.pages++;
+    }
+
+    /**
+     * Collects the remote frees of a page this heap's thread has exclusive use of (an abandoned
+     * page it claimed); a broken list is reported.
+     */
+    void collectRemote(Page page) {
+        try {
+            int remote = page.collectThreadFree();
+            if (remote != 0) {
+                counters.countCollected(remote, page.bin);
+            }
+        } catch (FreeListCorruption e) {
+            context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+        }
+    }
+
     // ================================================================== queries
 
     /** True when {@code address} lies in a live or free block of a page of this heap. */
@@ -675,9 +855,14 @@ public final class LocalHeap {
         }
         // A block is live when it is below capacity and on no free list (all frees are on `free` now).
         long[] freeMap = new long[(page.capacity + 63) >>> 6];
-        for (long b = page.free; b != 0; b = Mem.load(b)) {
-            int i = (int) page.blockIndexOf(b);
-            freeMap[i >>> 6] |= 1L << (i & 63);
+        try {
+            for (long b = page.free; b != 0; b = page.nextFree(b)) {
+                int i = (int) page.blockIndexOf(b);
+                freeMap[i >>> 6] |= 1L << (i & 63);
+            }
+        } catch (FreeListCorruption e) { // an encoded page: which blocks are live is unknown, skip them
+            context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+            return true;
         }
         for (int i = 0; i < page.capacity; i++) {
             if ((freeMap[i >>> 6] & (1L << (i & 63))) == 0 && !visitor.visit(area, page.start + i * bs, bs)) {

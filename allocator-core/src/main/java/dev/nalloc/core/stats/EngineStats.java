@@ -163,12 +163,31 @@ public final class EngineStats {
 
     // ------------------------------------------------------------------ threads, collect, errors
 
+    /** The counters of threads whose data was dropped (see {@link #retireThread}); guarded by this. */
+    private final ThreadCounters retired = new ThreadCounters();
+
+    /**
+     * A thread's data is dropped (it ended and its segments were abandoned or freed): its counters
+     * must outlive it — remote frees it made are subtracted there, its settled blocks are part of the
+     * totals — so they move into the instance's retired counters, which snapshots add. Call before
+     * the thread's {@code ThreadCounters} become unreachable; the thread counts as ended.
+     */
+    public synchronized void retireThread(ThreadCounters counters) {
+        threadEnded(counters);
+        counters.moveTo(retired);
+    }
+
+    /** Calls {@code action} with the retired counters while holding the lock that {@link #retireThread} takes. */
+    public synchronized void withRetired(java.util.function.Consumer<ThreadCounters> action) {
+        action.accept(retired);
+    }
+
     public void threadStarted() {
         threads.increase(1);
     }
 
     /** The thread of {@code counters} is gone or done; counts each thread once. */
-    public void threadEnded(ThreadCounters counters) {
+    public synchronized void threadEnded(ThreadCounters counters) {
         if (!counters.ended) {
             counters.ended = true;
             threads.decrease(1);
@@ -176,7 +195,7 @@ public final class EngineStats {
     }
 
     /** The thread of {@code counters} allocates again after {@link #threadEnded}. */
-    public void threadResumed(ThreadCounters counters) {
+    public synchronized void threadResumed(ThreadCounters counters) {
         if (counters.ended) {
             counters.ended = false;
             threads.increase(1);

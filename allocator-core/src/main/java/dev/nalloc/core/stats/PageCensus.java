@@ -7,15 +7,14 @@ import dev.nalloc.core.page.SizeClasses;
 import java.util.function.Consumer;
 
 /**
- * Sums over the pages of an instance at snapshot time, per size class: pages, {@code used} blocks
- * and blocks the pages may still hand out ({@code capacity - used}). Any thread: racy reads of Java
+ * Sums over the pages of an instance at snapshot time, per size class: pages and {@code used}
+ * blocks. Any thread: racy reads of Java
  * fields only, exact while the owner threads are quiescent.
  */
 public final class PageCensus implements Consumer<Page> {
 
     public final long[] pages = new long[SizeClasses.BIN_COUNT];
     public final long[] used = new long[SizeClasses.BIN_COUNT];
-    public final long[] unused = new long[SizeClasses.BIN_COUNT];
     /** Live huge blocks and their bytes. */
     public long hugeBlocks;
     public long hugeBytes;
@@ -35,6 +34,5 @@ public final class PageCensus implements Consumer<Page> {
         }
         pages[bin]++;
         used[bin] += u;
-        unused[bin] += Math.max(0, p.capacity - u);
     }
 }

@@ -29,30 +29,21 @@ public final class StatsAssembler {
                                                List<ThreadCounters> threads, OsPrimitives os) {
         PageCensus census = new PageCensus();
         segments.forEachPage(census);
-        long[] adjust = new long[SizeClasses.BIN_COUNT];
-        long[] supplied = new long[SizeClasses.BIN_COUNT];
-        long pages = 0;
-        long pagesMade = 0;
-        long extended = 0;
-        long generic = 0;
-        long genericBytes = 0;
-        long collects = 0;
-        long hugeAllocated = 0;
-        long hugeBytesTotal = 0;
+        ThreadCounters sum = new ThreadCounters();
         for (ThreadCounters t : threads) {
-            for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
-                adjust[b] += t.adjust[b];
-                supplied[b] += t.supplied[b];
-            }
-            pages += t.pages;
-            pagesMade += t.pagesMade;
-            extended += t.pagesExtended;
-            generic += t.genericCalls;
-            genericBytes += t.genericBytes;
-            collects += t.collects;
-            hugeAllocated += t.hugeAllocated;
-            hugeBytesTotal += t.hugeBytes;
+            t.addTo(sum);
         }
+        stats.withRetired(r -> r.addTo(sum)); // threads whose data was dropped
+        long[] adjust = sum.adjust;
+        long[] settled = sum.settled;
+        long pages = sum.pages;
+        long pagesMade = sum.pagesMade;
+        long extended = sum.pagesExtended;
+        long generic = sum.genericCalls;
+        long genericBytes = sum.genericBytes;
+        long collects = sum.collects;
+        long hugeAllocated = sum.hugeAllocated;
+        long hugeBytesTotal = sum.hugeBytes;
 
         List<Bin> bins = new ArrayList<>();
         long liveBlocks = census.hugeBlocks;
@@ -61,7 +52,7 @@ public final class StatsAssembler {
         long[] large = new long[4];
         for (int b = 1; b < SizeClasses.BIN_HUGE; b++) {
             long current = census.used[b] + adjust[b];
-            long allocated = supplied[b] - census.unused[b];
+            long allocated = settled[b] + census.used[b];
             if (current == 0 && allocated <= 0 && census.pages[b] == 0) {
                 continue;
             }

@@ -14,18 +14,18 @@ import dev.nalloc.core.page.SizeClasses;
  * ({@link #countCollected}). The sum of these adjustments and the page sums is exact whenever the
  * threads are quiescent.
  *
- * <p>Totals of allocated blocks per size class are derived, not counted per call: {@link #supplied}
- * counts blocks put on pages' {@code free} lists (carved by extension, or moved there from the
- * local free list by a collect) minus those still on a {@code free} list when their page was
- * emptied or given back. A snapshot subtracts what the live pages may still hand out
- * ({@code capacity - used}); see docs/statistics.md for what this makes exact.
+ * <p>Totals of allocated blocks per size class are derived, not counted per call: a block allocated
+ * from a page stays in the page's {@code used} until it is freed and collected back onto the page's
+ * {@code free} list, or until its page ends; then it is {@link #settled}. A snapshot adds the live
+ * pages' {@code used}: allocated = settled + used. Nothing is counted when blocks are carved or
+ * handed out; see docs/statistics.md for what this makes exact.
  */
 public final class ThreadCounters {
 
     /** Per bin: blocks freed into pages of other threads minus such frees collected into this thread's pages. */
     public final long[] adjust = new long[SizeClasses.BIN_COUNT];
-    /** Per bin: blocks supplied to free lists, net of those left over when a page went (see class doc). */
-    public final long[] supplied = new long[SizeClasses.BIN_COUNT];
+    /** Per bin: allocated blocks that no longer show in a live page's {@code used} (see class doc). */
+    public final long[] settled = new long[SizeClasses.BIN_COUNT];
     /** Pages this thread's heaps hold. */
     public long pages;
     /** Pages this thread's heaps ever made (fresh and huge pages). */
@@ -54,20 +54,54 @@ public final class ThreadCounters {
         adjust[bin] += n;
     }
 
-    /** {@code n} blocks of {@code bin} were put on a page's free list. */
-    public void supplied(int bin, long n) {
-        supplied[bin] += n;
+    /** {@code n} freed blocks of {@code bin} were collected back onto a page's free list. */
+    public void settled(int bin, long n) {
+        settled[bin] += n;
     }
 
-    /** {@code n} blocks of {@code bin} were still on a free list when their page was emptied or given back. */
-    public void leftOver(int bin, long n) {
-        supplied[bin] -= n;
+    /**
+     * A page of {@code bin} ends (freed, or emptied for reuse) with {@code capacity} carved blocks of
+     * which {@code onFree} are on its {@code free} list: the others were allocated (and are freed now).
+     */
+    public void pageEnded(int bin, long capacity, long onFree) {
+        settled[bin] += capacity - onFree;
+    }
+
+    /** Adds every counter of this thread to {@code target} (snapshot sums; racy reads of another thread's fields). */
+    public void addTo(ThreadCounters target) {
+        for (int b = 0; b < adjust.length; b++) {
+            target.adjust[b] += adjust[b];
+            target.settled[b] += settled[b];
+        }
+        target.pages += pages;
+        target.pagesMade += pagesMade;
+        target.pagesExtended += pagesExtended;
+        target.genericCalls += genericCalls;
+        target.genericBytes += genericBytes;
+        target.collects += collects;
+        target.hugeAllocated += hugeAllocated;
+        target.hugeBytes += hugeBytes;
+    }
+
+    /** Adds every counter to {@code target} and zeroes this one (see {@link EngineStats#retireThread}). */
+    public void moveTo(ThreadCounters target) {
+        addTo(target);
+        java.util.Arrays.fill(adjust, 0);
+        java.util.Arrays.fill(settled, 0);
+        pages = 0;
+        pagesMade = 0;
+        pagesExtended = 0;
+        genericCalls = 0;
+        genericBytes = 0;
+        collects = 0;
+        hugeAllocated = 0;
+        hugeBytes = 0;
     }
 
     /** Forgets every block (the instance closed). */
     public void clear() {
         java.util.Arrays.fill(adjust, 0);
-        java.util.Arrays.fill(supplied, 0);
+        java.util.Arrays.fill(settled, 0);
         pages = 0;
     }
 }
