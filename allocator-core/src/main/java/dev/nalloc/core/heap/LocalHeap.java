@@ -456,7 +456,7 @@ public final class LocalHeap {
             }
             return;
         }
-        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
+        counters.pageEnded(page);
         page.segment.space.freeSpan(page);
     }
 
@@ -549,10 +549,8 @@ public final class LocalHeap {
                         }
                         int live = page.used;
                         if (live != 0) { // else all free already: the lists are fine as they are
-                            if (page.rewind()) {
-                                counters.settled(page.bin, live); // the destroyed blocks are back on `free`
-                            } else {
-                                counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
+                            if (!page.rewind()) { // a rewind keeps its count on the page (no counter work here)
+                                counters.pageEnded(page);
                                 page.reset();
                                 extend(page); // a few blocks now, so the next heap's first allocation takes the fast path
                             }
@@ -561,7 +559,7 @@ public final class LocalHeap {
                         queues.remove(q, page);
                         page.setInFull(false);
                         counters.pages--;
-                        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
+                        counters.pageEnded(page);
                         page.segment.space.freeSpan(page);
                     }
                     page = next;
@@ -587,7 +585,7 @@ public final class LocalHeap {
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
                 counters.pages--;
-                counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
+                counters.pageEnded(page);
                 page.segment.space.freeSpan(page);
             }
         }
