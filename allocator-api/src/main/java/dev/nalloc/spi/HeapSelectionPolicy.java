@@ -3,15 +3,56 @@ package dev.nalloc.spi;
 /**
  * Chooses which heap serves a thread's allocations. Platform threads usually get a heap of their
  * own; a million virtual threads must not, so they share a bounded set of heaps.
+ *
+ * <p>A thread that owns a heap gets thread data of its own on first use (segments, a default heap,
+ * a fast path); when it ends, its segments are abandoned and reclaimed by other threads. A thread
+ * that does not own a heap takes one of {@link #sharedHeapCount()} shared heaps for the length of
+ * each allocation (never blocking: a busy one is skipped) and frees into them like any other
+ * thread. A thread that asks for a heap explicitly ({@code Allocator.heap()}, {@code newHeap()},
+ * {@code newArena()}) gets thread data of its own whatever the policy says, and uses it from then
+ * on. The engine's default (when the builder is given none): platform threads own heaps, virtual
+ * threads share {@code 2 × availableProcessors} (at least 4, at most 256).
+ *
+ * <p>Methods are called on allocation slow paths, from any thread: they must be thread-safe, fast,
+ * and must not allocate through the allocator they configure.
  */
 public interface HeapSelectionPolicy {
 
     /** Whether {@code thread} gets a thread-local heap of its own. */
     boolean ownsHeap(Thread thread);
 
-    /** How many shared heaps serve the threads without a heap of their own. */
+    /** How many shared heaps serve the threads without a heap of their own (at least 1; read once). */
     int sharedHeapCount();
 
     /** The shared heap (0 to {@code sharedHeapCount() - 1}) where {@code thread} starts looking. */
     int sharedHeapIndex(Thread thread);
+
+    /**
+     * Every thread, virtual ones included, owns a heap: the behaviour of mimalloc, and of Nalloc
+     * before shared heaps. Suits a few long-lived virtual threads; with many short-lived ones each
+     * still maps its own segment until it ends and the segment is reclaimed.
+     */
+    static HeapSelectionPolicy everyThreadOwnsHeap() {
+        return EveryThreadOwnsHeap.INSTANCE;
+    }
+}
+
+/** See {@link HeapSelectionPolicy#everyThreadOwnsHeap()}. */
+enum EveryThreadOwnsHeap implements HeapSelectionPolicy {
+    INSTANCE;
+
+    @Override
+    public boolean ownsHeap(Thread thread) {
+        return true;
+    }
+
+    @Override
+    public int sharedHeapCount() {
+        return 1;
+    }
+
+    @Override
+    public int sharedHeapIndex(Thread thread) {
+        return 0;
+    }
 }

@@ -10,8 +10,11 @@ import dev.nalloc.core.os.Verbose;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.HeapContext;
 import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.heap.SharedHeaps;
 import dev.nalloc.core.heap.ThreadData;
+import dev.nalloc.core.heap.ThreadRegistry;
 import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.SegmentMemory;
 import dev.nalloc.core.segment.SegmentSpace;
 import dev.nalloc.core.jfr.JfrEvents;
@@ -19,9 +22,11 @@ import dev.nalloc.core.jfr.StatsSource;
 import dev.nalloc.core.stats.EngineStats;
 import dev.nalloc.core.stats.StatsAtExit;
 import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.core.stats.ThreadCounters;
 import dev.nalloc.core.stats.StatsAssembler;
 import dev.nalloc.spi.AllocatorConfig;
 import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.spi.HeapSelectionPolicy;
 import dev.nalloc.spi.PurgePolicy;
 
 
@@ -29,8 +34,8 @@ import dev.nalloc.api.HeapArea;
 import dev.nalloc.api.HeapVisitor;
 
 import java.lang.ref.WeakReference;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -51,13 +56,21 @@ final class Engine implements HeapContext, StatsSource {
     private final boolean eagerCommit;
     private final long eagerCommitDelay;
     private final PurgePolicy purge;
-    private final Set<ThreadData> threads = ConcurrentHashMap.newKeySet();
+    /** Every thread with data of its own in this instance (dead-thread detection, statistics). */
+    final ThreadRegistry registry = new ThreadRegistry();
+    final AbandonedSegments abandoned;
+    private final long maxSegmentReclaim;
+    final boolean reclaimOnFree;
+    private final boolean abandonedPagePurge;
+    /** Which threads get a heap of their own; the others share {@link #shared}. */
+    final HeapSelectionPolicy heapPolicy;
+    final SharedHeaps shared;
     final Verbose verbose;
     final Numa numa;
     /** The shutdown hook of {@code destroy_on_exit}, or null. */
     private Thread exitHook;
-    /** Each thread's default heap in this instance. */
-    final ThreadLocal<LocalHeap> defaultHeaps = ThreadLocal.withInitial(this::newThread);
+    /** Each thread's default heap in this instance, or null before the thread has one. */
+    final ThreadLocal<LocalHeap> defaultHeaps = new ThreadLocal<>();
     volatile boolean closed;
     /** The instance's name in statistics, JMX and JFR (option or builder, else generated). */
     final String name;
@@ -90,6 +103,13 @@ final class Engine implements HeapContext, StatsSource {
         this.genericCollect = Math.max(1, o.get(Option.GENERIC_COLLECT));
         this.eagerCommit = o.isEnabled(Option.EAGER_COMMIT);
         this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);
+        this.abandoned = new AbandonedSegments(arenas);
+        this.maxSegmentReclaim = o.get(Option.MAX_SEGMENT_RECLAIM);
+        this.reclaimOnFree = o.isEnabled(Option.ABANDONED_RECLAIM_ON_FREE);
+        this.abandonedPagePurge = o.isEnabled(Option.ABANDONED_PAGE_PURGE);
+        this.heapPolicy = config.heapSelectionPolicy() != null ? config.heapSelectionPolicy()
+                : new VirtualThreadsSharePolicy(Runtime.getRuntime().availableProcessors());
+        this.shared = new SharedHeaps(heapPolicy.sharedHeapCount(), () -> newThreadData(null));
         StartupMemory startup = new StartupMemory(os, arenas, numa, verbose);
         startup.transparentHugePages(o.isEnabled(Option.ALLOW_THP));
         startup.largeOsPages(allowLarge);
@@ -124,13 +144,34 @@ final class Engine implements HeapContext, StatsSource {
         return new SegmentSpace(tld.thread, segments, eagerCommit, eagerCommitDelay, purge, arena, tld.counters);
     }
 
-    private LocalHeap newThread() {
-        Thread t = Thread.currentThread();
+    private ThreadData newThreadData(Thread t) {
         SegmentSpace space = new SegmentSpace(t, segments, eagerCommit, eagerCommitDelay, purge);
-        ThreadData tld = new ThreadData(t, space, this);
-        threads.add(tld);
-        stats.threadStarted();
-        return LocalHeap.newDefault(tld);
+        return new ThreadData(t, space, this);
+    }
+
+    /** The calling thread's own default heap, made (and the thread registered) on first use. */
+    LocalHeap ownHeap() {
+        LocalHeap h = defaultHeaps.get();
+        if (h == null) {
+            ThreadData tld = newThreadData(Thread.currentThread());
+            h = LocalHeap.newDefault(tld);
+            registry.add(tld);
+            stats.threadStarted();
+            defaultHeaps.set(h);
+        }
+        return h;
+    }
+
+    /**
+     * The calling thread is done with this instance (threadDone): its data is retired (segments
+     * abandoned) and forgotten, so a later allocation starts afresh.
+     */
+    void retireCurrentThread() {
+        LocalHeap h = defaultHeaps.get();
+        if (h != null) {
+            defaultHeaps.remove();
+            registry.retire(h.tld);
+        }
     }
 
     // ------------------------------------------------------------------ HeapContext
@@ -157,7 +198,7 @@ final class Engine implements HeapContext, StatsSource {
 
     @Override
     public ThreadData currentThreadData() {
-        return defaultHeaps.get().tld;
+        return ownHeap().tld;
     }
 
     @Override
@@ -170,6 +211,46 @@ final class Engine implements HeapContext, StatsSource {
         arenas.tryPurge(true);
     }
 
+    @Override
+    public AbandonedSegments abandoned() {
+        return abandoned;
+    }
+
+    @Override
+    public long maxSegmentReclaim() {
+        return maxSegmentReclaim;
+    }
+
+    @Override
+    public boolean abandonedPagePurge() {
+        return abandonedPagePurge;
+    }
+
+    @Override
+    public void reapDeadThreads() {
+        registry.reapDead();
+    }
+
+    @Override
+    public void segmentAbandoned() {
+        stats.segmentAbandoned();
+    }
+
+    @Override
+    public void segmentReclaimed() {
+        stats.segmentReclaimed();
+    }
+
+    @Override
+    public void abandonedSegmentFreed() {
+        stats.abandonedSegmentFreed();
+    }
+
+    @Override
+    public void retireThread(ThreadCounters counters) {
+        stats.retireThread(counters);
+    }
+
     // ------------------------------------------------------------------ statistics and shutdown
 
     /**
@@ -177,13 +258,18 @@ final class Engine implements HeapContext, StatsSource {
      * {@link dev.nalloc.core.stats.ThreadCounters}); {@link StatsAssembler} derives the rest.
      */
     StatsSnapshot stats() {
-        for (ThreadData t : threads) {
+        List<ThreadCounters> all = new ArrayList<>();
+        for (ThreadData t : registry.threads()) {
             if (!t.thread.isAlive()) {
-                stats.threadEnded(t.counters);
+                stats.threadEnded(t.counters); // dead, not yet retired
             }
+            all.add(t.counters);
         }
-        return assembler.assemble(name, stats, segments, threads.stream().map(t -> t.counters).toList(),
-                config.os());
+        for (int i = 0; i < shared.count(); i++) {
+            all.add(shared.data(i).counters);
+        }
+        all.add(registry.unownedTotals(abandoned.pages()));
+        return assembler.assemble(name, stats, segments, all, config.os());
     }
 
     @Override
@@ -227,8 +313,10 @@ final class Engine implements HeapContext, StatsSource {
             }
         }
         segments.releaseAll();
-        for (ThreadData t : threads) {
-            t.counters.clear();
+        registry.clear();
+        abandoned.clear();
+        for (int i = 0; i < shared.count(); i++) {
+            shared.data(i).counters.clear();
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.nalloc.api.Mode;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.heap.SegmentReclaim;
 import dev.nalloc.core.heap.ThreadData;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
@@ -79,11 +80,16 @@ final class NallocAllocator implements Allocator {
         engine.reporter.report(ErrorKind.INVALID_FREE, address, Reporter.hex(address) + " " + why);
     }
 
+    /** The calling thread's own default heap (tests). */
     LocalHeap localHeap() {
-        return heap0();
+        return ownHeap();
     }
 
-    /** The calling thread's default heap: the claimed slot if it is ours, else the ThreadLocal. */
+    /**
+     * The heap the calling thread allocates from: the claimed slot if it is ours, else the
+     * ThreadLocal, else (a thread the {@link dev.nalloc.spi.HeapSelectionPolicy} gives no heap of its
+     * own) a shared heap held for this one operation: give it back with {@link #done}.
+     */
     private LocalHeap heap0() {
         HeapSlot s = slot;
         if (s.thread == Thread.currentThread()) {
@@ -92,9 +98,40 @@ final class NallocAllocator implements Allocator {
         return heapSlow();
     }
 
+    /** Hands back a shared heap taken by {@link #heap0} (nothing for a thread's own heap). */
+    private void done(LocalHeap heap) {
+        if (heap.shared) {
+            engine.shared.release(heap);
+        }
+    }
+
     private LocalHeap heapSlow() {
         checkOpen(); // the fast paths skip it: close() empties the slot, so a closed instance ends up here
         LocalHeap h = defaultHeaps.get();
+        if (h == null) {
+            Thread t = Thread.currentThread();
+            if (!engine.heapPolicy.ownsHeap(t)) {
+                return engine.shared.acquire(engine.heapPolicy.sharedHeapIndex(t));
+            }
+            h = engine.ownHeap();
+        }
+        return claimSlot(h);
+    }
+
+    /**
+     * The calling thread's own default heap, made on first use whatever the policy says (for
+     * {@code heap()}, {@code newHeap()}, {@code newArena()}: heaps that belong to the thread).
+     */
+    private LocalHeap ownHeap() {
+        HeapSlot s = slot;
+        if (s.thread == Thread.currentThread()) {
+            return s.heap;
+        }
+        checkOpen();
+        return claimSlot(engine.ownHeap());
+    }
+
+    private LocalHeap claimSlot(LocalHeap h) {
         HeapSlot s = slot;
         // Claim an empty slot, or (checked now and then) one whose thread has died without threadDone.
         if (s == HeapSlot.EMPTY || ((++h.tld.slotMisses & 0xfff) == 0 && !s.thread.isAlive())) {
@@ -134,10 +171,21 @@ final class NallocAllocator implements Allocator {
 
     private long mallocSlow(long size) {
         LocalHeap heap = heap0();
+        if (heap.shared) {
+            return mallocShared(heap, size);
+        }
         if (size >= 0 && size <= SizeClasses.SMALL_SIZE_MAX) {
             return heap.mallocSmall(size);
         }
         return mallocIn(heap, size);
+    }
+
+    private long mallocShared(LocalHeap heap, long size) {
+        try {
+            return mallocIn(heap, size);
+        } finally {
+            engine.shared.release(heap);
+        }
     }
 
     long mallocIn(LocalHeap heap, long size) {
@@ -151,7 +199,12 @@ final class NallocAllocator implements Allocator {
     @Override
     public long zalloc(long size) {
         checkOpen();
-        return zallocIn(heap0(), size);
+        LocalHeap heap = heap0();
+        try {
+            return zallocIn(heap, size);
+        } finally {
+            done(heap);
+        }
     }
 
     long zallocIn(LocalHeap heap, long size) {
@@ -165,7 +218,12 @@ final class NallocAllocator implements Allocator {
     @Override
     public long calloc(long count, long size) {
         checkOpen();
-        return callocIn(heap0(), count, size);
+        LocalHeap heap = heap0();
+        try {
+            return callocIn(heap, count, size);
+        } finally {
+            done(heap);
+        }
     }
 
     long callocIn(LocalHeap heap, long count, long size) {
@@ -176,7 +234,12 @@ final class NallocAllocator implements Allocator {
     @Override
     public long mallocn(long count, long size) {
         checkOpen();
-        return mallocnIn(heap0(), count, size);
+        LocalHeap heap = heap0();
+        try {
+            return mallocnIn(heap, count, size);
+        } finally {
+            done(heap);
+        }
     }
 
     long mallocnIn(LocalHeap heap, long count, long size) {
@@ -198,19 +261,34 @@ final class NallocAllocator implements Allocator {
     @Override
     public long mallocAligned(long size, long alignment) {
         checkOpen();
-        return alignedIn(heap0(), size, alignment, 0, false);
+        LocalHeap heap = heap0();
+        try {
+            return alignedIn(heap, size, alignment, 0, false);
+        } finally {
+            done(heap);
+        }
     }
 
     @Override
     public long mallocAlignedAt(long size, long alignment, long offset) {
         checkOpen();
-        return alignedIn(heap0(), size, alignment, offset, false);
+        LocalHeap heap = heap0();
+        try {
+            return alignedIn(heap, size, alignment, offset, false);
+        } finally {
+            done(heap);
+        }
     }
 
     @Override
     public long zallocAligned(long size, long alignment) {
         checkOpen();
-        return alignedIn(heap0(), size, alignment, 0, true);
+        LocalHeap heap = heap0();
+        try {
+            return alignedIn(heap, size, alignment, 0, true);
+        } finally {
+            done(heap);
+        }
     }
 
     /**
@@ -275,7 +353,12 @@ final class NallocAllocator implements Allocator {
     @Override
     public long realloc(long address, long newSize) {
         checkOpen();
-        return reallocIn(heap0(), address, newSize);
+        LocalHeap heap = heap0();
+        try {
+            return reallocIn(heap, address, newSize);
+        } finally {
+            done(heap);
+        }
     }
 
     long reallocIn(LocalHeap heap, long address, long newSize) {
@@ -326,6 +409,14 @@ final class NallocAllocator implements Allocator {
         checkSize(newSize, "size");
         checkAlignment(alignment);
         LocalHeap heap = heap0();
+        try {
+            return reallocAlignedIn(heap, address, newSize, alignment);
+        } finally {
+            done(heap);
+        }
+    }
+
+    private long reallocAlignedIn(LocalHeap heap, long address, long newSize, long alignment) {
         if (address == 0) {
             return alignedIn(heap, newSize, alignment, 0, false);
         }
@@ -401,9 +492,26 @@ final class NallocAllocator implements Allocator {
                 s.cacheFreeSegment(seg); // owned by this thread, never huge (huge segments have no owner)
             }
             LocalHeap.freeLocalBlock(page, block);
+        } else if (engine.reclaimOnFree && seg.abandoned && reclaimOnFree(seg)) {
+            LocalHeap.freeLocalBlock(page, block); // the segment is ours now
         } else {
             freeRemote(page, block);
         }
+    }
+
+    /**
+     * Option {@code abandoned_reclaim_on_free}: a thread with a heap of its own that frees into an
+     * abandoned segment takes the segment over (if it wins the claim).
+     */
+    private boolean reclaimOnFree(Segment seg) {
+        LocalHeap own = defaultHeaps.get();
+        if (own == null) {
+            if (!engine.heapPolicy.ownsHeap(Thread.currentThread())) {
+                return false;
+            }
+            own = engine.ownHeap();
+        }
+        return SegmentReclaim.reclaimOnFree(own, seg);
     }
 
     /** The block of an interior address (aligned blocks), or 0 after reporting the misuse. */
@@ -432,7 +540,12 @@ final class NallocAllocator implements Allocator {
             }
             return;
         }
-        engine.currentThreadData().counters.countRemoteFree(page.bin);
+        LocalHeap own = defaultHeaps.get();
+        if (own != null) {
+            own.tld.counters.countRemoteFree(page.bin);
+        } else {
+            engine.registry.countSharedRemoteFree(page.bin); // no thread data: a free-only or virtual thread
+        }
         page.freeRemote(block);
     }
 
@@ -482,7 +595,7 @@ final class NallocAllocator implements Allocator {
     @Override
     public Heap heap() {
         checkOpen();
-        ThreadData tld = heap0().tld;
+        ThreadData tld = ownHeap().tld;
         if (tld.handle == null) {
             tld.handle = new NallocHeap(this, tld.defaultHeap());
         }
@@ -492,14 +605,20 @@ final class NallocAllocator implements Allocator {
     @Override
     public Heap newHeap() {
         checkOpen();
-        return new NallocHeap(this, LocalHeap.newHeap(heap0().tld));
+        return new NallocHeap(this, LocalHeap.newHeap(ownHeap().tld));
     }
 
     @Override
     @SuppressWarnings("restricted") // the engine's module runs with native access (see module-info)
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         checkOpen();
-        long address = alignedIn(heap0(), byteSize, byteAlignment, 0, true);
+        LocalHeap heap = heap0();
+        long address;
+        try {
+            address = alignedIn(heap, byteSize, byteAlignment, 0, true);
+        } finally {
+            done(heap);
+        }
         if (address == 0) {
             throw new OutOfMemoryError("nalloc: out of memory allocating " + byteSize + " bytes");
         }
@@ -518,10 +637,16 @@ final class NallocAllocator implements Allocator {
 
     @Override
     public Arena newArena() {
-        // heap0 checks the closed state on its slow path (a closed instance has an empty slot)
-        return new NallocArena(this, LocalHeap.newHeap(heap0().tld));
+        // ownHeap checks the closed state on its slow path (a closed instance has an empty slot)
+        return new NallocArena(this, LocalHeap.newHeap(ownHeap().tld));
     }
 
+    /**
+     * Collects the calling thread's heaps (a thread the policy gives no heap of its own has none), and
+     * the shared heaps nobody holds right now when forced or when the caller uses them. Every
+     * collection also abandons the segments of threads found dead and gives back abandoned segments
+     * that became empty.
+     */
     @Override
     public ArenaId reserveOsMemory(long size, boolean commit, boolean exclusive) {
         checkOpen();
@@ -538,28 +663,44 @@ final class NallocAllocator implements Allocator {
     @Override
     public Heap newHeapInArena(ArenaId arena) {
         checkOpen();
-        return new NallocHeap(this, arenaHandles.newHeapIn(arena, heap0().tld));
+        return new NallocHeap(this, arenaHandles.newHeapIn(arena, ownHeap().tld));
     }
 
     @Override
     public void collect(boolean force) {
         checkOpen();
-        ThreadData tld = heap0().tld;
-        if (force) {
-            tld.drainHeapPool();
+        LocalHeap own = slot.thread == Thread.currentThread() ? slot.heap : defaultHeaps.get();
+        if (own == null && engine.heapPolicy.ownsHeap(Thread.currentThread())) {
+            own = ownHeap();
         }
-        for (LocalHeap h : tld.heaps()) {
-            h.collect(force);
+        if (own != null) {
+            ThreadData tld = own.tld;
+            if (force) {
+                tld.drainHeapPool();
+            }
+            for (LocalHeap h : tld.heaps()) {
+                h.collect(force);
+            }
+        }
+        if (force || own == null) {
+            engine.shared.collect(force);
         }
     }
 
+    /**
+     * mimalloc's {@code mi_thread_done}: the calling thread's heaps go (first-class ones are deleted
+     * into the default heap, so their blocks stay valid), pages with live blocks are detached and its
+     * segments abandoned for other threads to reclaim. The thread may allocate again later: it then
+     * starts with fresh thread data.
+     */
     @Override
     public void threadDone() {
         checkOpen();
-        collect(true);
         if (slot.thread == Thread.currentThread()) {
-            slot = HeapSlot.EMPTY; // let a thread that goes on allocating have it
+            // First: the fast paths must not reach the retired heap or its (soon abandoned) segment.
+            slot = HeapSlot.EMPTY;
         }
+        engine.retireCurrentThread();
     }
 
     @Override

@@ -125,6 +125,35 @@ public final class Bitmap {
         return (words.get(index >>> 6) & (1L << (index & 63))) != 0;
     }
 
+    /**
+     * Clears bit {@code index} if it is set: true for exactly one of several racing callers (the
+     * one whose atomic update cleared it).
+     */
+    public boolean tryClearOne(int index) {
+        checkRange(index, 1);
+        long bit = 1L << (index & 63);
+        return (clearMask(index >>> 6, bit) & bit) != 0;
+    }
+
+    /** The first set bit at or after {@code from}, or -1 (a racy scan: bits may change meanwhile). */
+    public int nextSet(int from) {
+        if (from < 0 || from >= bits) {
+            return -1;
+        }
+        int w = from >>> 6;
+        long word = words.get(w) & (-1L << (from & 63));
+        while (true) {
+            if (word != 0) {
+                int i = (w << 6) + Long.numberOfTrailingZeros(word);
+                return i < bits ? i : -1;
+            }
+            if (++w >= words.length()) {
+                return -1;
+            }
+            word = words.get(w);
+        }
+    }
+
     /** The number of set bits. */
     public int count() {
         int c = 0;

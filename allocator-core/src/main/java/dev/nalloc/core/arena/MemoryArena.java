@@ -33,6 +33,8 @@ public final class MemoryArena {
     private final Bitmap committed;
     private final Bitmap dirty;
     private final Bitmap purge;
+    /** Blocks holding a segment whose thread ended (see {@code AbandonedSegments}): set on abandon, cleared by the one reclaimer. */
+    private final Bitmap abandoned;
     /** When the blocks marked for purge are due ({@link OsMemory#now()} scale), or 0 when none are. */
     private final AtomicLong purgeExpire = new AtomicLong();
 
@@ -67,6 +69,7 @@ public final class MemoryArena {
         this.committed = new Bitmap(blockCount);
         this.dirty = new Bitmap(blockCount);
         this.purge = new Bitmap(blockCount);
+        this.abandoned = new Bitmap(blockCount);
         if (isCommitted) {
             committed.set(0, blockCount);
         }
@@ -270,6 +273,28 @@ public final class MemoryArena {
             purged++;
         }
         return purged;
+    }
+
+    // ------------------------------------------------------------------ abandoned segments
+
+    /** Marks the segment starting at block {@code index} as abandoned (publishes it to reclaimers). */
+    public void markAbandoned(int index) {
+        abandoned.set(index, 1);
+    }
+
+    /** Takes the abandoned mark of block {@code index}: true for the one caller that gets the segment. */
+    public boolean claimAbandoned(int index) {
+        return abandoned.tryClearOne(index);
+    }
+
+    /** The first block at or after {@code from} marked abandoned, or -1. */
+    public int nextAbandoned(int from) {
+        return abandoned.nextSet(from);
+    }
+
+    /** The address of block {@code index}. */
+    public long blockAddress(int index) {
+        return base + index * BLOCK_SIZE;
     }
 
     /** Bytes committed in this arena as the committed bitmap says. */

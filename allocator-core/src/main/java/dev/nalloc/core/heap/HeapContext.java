@@ -1,6 +1,7 @@
 package dev.nalloc.core.heap;
 
 import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.SegmentMemory;
 
 /** What heaps need from their allocator instance. */
@@ -24,4 +25,28 @@ public interface HeapContext {
 
     /** Purges arena memory (a forced collection). */
     void purgeArenas();
+
+    /** The instance's abandoned segments. */
+    AbandonedSegments abandoned();
+
+    /** Option {@code max_segment_reclaim}: percent of the abandoned segments one allocation may look at. */
+    long maxSegmentReclaim();
+
+    /** Option {@code abandoned_page_purge}: free spans of abandoned segments are purged at once. */
+    boolean abandonedPagePurge();
+
+    /** Abandons the segments of threads that ended without {@code threadDone} (any thread). */
+    void reapDeadThreads();
+
+    /** Statistics: a segment was abandoned. */
+    void segmentAbandoned();
+
+    /** Statistics: an abandoned segment was taken over by a thread. */
+    void segmentReclaimed();
+
+    /** Statistics: an abandoned segment was given back once empty. */
+    void abandonedSegmentFreed();
+
+    /** Statistics: a thread's data was retired (threadDone, or found dead); its counters move to the instance's. */
+    void retireThread(dev.nalloc.core.stats.ThreadCounters counters);
 }

@@ -49,6 +49,8 @@ public final class LocalHeap {
     private final ThreadCounters counters;
     private final HeapContext context;
     private final boolean isDefault;
+    /** A shared heap (see {@link SharedHeaps}): its user holds it for one operation at a time. */
+    public final boolean shared;
     @SuppressWarnings("unused") // accessed through DELAYED_FREE
     private volatile long delayedFree;
     private long genericCount;
@@ -69,6 +71,7 @@ public final class LocalHeap {
         this.counters = tld.counters;
         this.context = tld.context;
         this.isDefault = isDefault;
+        this.shared = tld.sharedIndex >= 0;
     }
 
     /** Makes the default heap of a thread. */
@@ -219,6 +222,12 @@ public final class LocalHeap {
         }
         int bin = SizeClasses.bin(size);
         collectRetired(false);
+        Page page = pageWithFree(bin);
+        return page != null ? page : freshPage(bin);
+    }
+
+    /** The first page of bin {@code bin} with a free block; pages without one move to the full queue. */
+    private Page pageWithFree(int bin) {
         Page page = queues.first[bin];
         while (page != null) {
             Page next = page.next;
@@ -233,15 +242,32 @@ public final class LocalHeap {
             toFull(page);
             page = next;
         }
-        return freshPage(bin);
+        return null;
     }
 
+    /**
+     * A new page of bin {@code bin}: from the space's free spans, else (for heaps of the thread's own
+     * space, not ones bound to an arena) from an abandoned segment, which may bring a page of this
+     * bin with free blocks along, else from a new segment.
+     */
     private Page freshPage(int bin) {
         long blockSize = SizeClasses.binSize(bin);
         int slices = SizeClasses.pageSlices(blockSize);
-        Page page = space.allocateSpan(slices);
+        Page page = space.allocateSpan(slices, false);
         if (page == null) {
-            return null;
+            if (space == tld.space && SegmentReclaim.reclaimForPage(this, slices, blockSize)) {
+                Page reclaimed = pageWithFree(bin);
+                if (reclaimed != null) {
+                    return reclaimed;
+                }
+                page = space.allocateSpan(slices, false);
+            }
+            if (page == null) {
+                page = space.allocateSpan(slices, true);
+                if (page == null) {
+                    return null;
+                }
+            }
         }
         page.init(this, SizeClasses.kindOf(blockSize), page.segment.sliceAddress(page.sliceIndex),
                 (long) slices << Layout.SLICE_SHIFT, blockSize, bin, page.isZeroInit);
@@ -419,7 +445,7 @@ public final class LocalHeap {
     }
 
     /** Frees retired pages whose grace has run out (mimalloc's {@code _mi_heap_collect_retired}). */
-    private void collectRetired(boolean force) {
+    void collectRetired(boolean force) {
         if (retiredMin > retiredMax) {
             return;
         }
@@ -492,6 +518,7 @@ public final class LocalHeap {
         retiredMin = SizeClasses.BIN_FULL;
         retiredMax = 0;
         space.collect(force);
+        SegmentReclaim.collectAbandoned(this, force);
         if (force) {
             context.purgeArenas();
         }
@@ -633,6 +660,95 @@ public final class LocalHeap {
         tld.removeHeap(this);
         if (space != tld.space) {
             space.collect(true); // no heap collects a bound space any more: give back what it holds now
+        }
+    }
+
+    // ================================================================== abandon and reclaim
+
+    /**
+     * The first half of abandoning a thread (mimalloc's {@code _mi_heap_collect_abandon}), run by the
+     * thread itself or, for a dead thread, by the one thread that retires it: no remote free may go
+     * to the delayed list any more, the delayed list is drained, pages whose blocks are all free are
+     * freed, and every other page leaves the heap (its heap becomes null; remote frees keep going to
+     * its threadFree list). Huge pages leave too: whoever frees their block releases the segment.
+     *
+     * @return the pages left in use (now belonging to no heap)
+     */
+    int abandonPages() {
+        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
+            for (Page p = queues.first[q]; p != null; p = p.next) {
+                p.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
+            }
+        }
+        freeDelayed();
+        int left = 0;
+        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
+            Page page;
+            while ((page = queues.first[q]) != null) {
+                if (page.kind == PageKind.HUGE) {
+                    queues.remove(q, page);
+                    counters.pages--;
+                    page.setHeap(null);
+                    continue;
+                }
+                collectPage(page, true);
+                if (page.allFree()) {
+                    freePage(page);
+                    continue;
+                }
+                queues.remove(q, page);
+                counters.pages--;
+                page.setHeap(null);
+                page.setInFull(false);
+                page.retireExpire = 0;
+                left++;
+            }
+        }
+        retiredMin = SizeClasses.BIN_FULL;
+        retiredMax = 0;
+        return left;
+    }
+
+    /** A page of a claimed abandoned segment ends empty (statistics: its freed blocks are settled). */
+    void countLeftOver(Page page) {
+        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
+    }
+
+    /** The heap is gone with its thread: handles see it dead, nothing is left in it. */
+    void markAbandoned() {
+        tld.releasePoolSlot(this);
+        dead = true;
+        generation++;
+        queues.clear();
+        tld.removeHeap(this);
+    }
+
+    /**
+     * Takes a page of a reclaimed segment into this heap (mimalloc's {@code _mi_page_reclaim}): the
+     * heap is set before remote frees may use the delayed list again, and the page goes to its bin
+     * (a page without free blocks moves to the full queue on the next search of that bin).
+     */
+    void adoptPage(Page page) {
+        page.setHeap(this);
+        page.useDelayedFree(Page.NO_DELAYED_FREE, true);
+        page.setInFull(false);
+        page.retireExpire = 0;
+        queues.pushBack(page.bin, page);
+        counters.pages++;
+    }
+
+    /**
+     * Collects the remote frees of a page this heap's thread has exclusive use of (an abandoned
+     * page it claimed); a broken list is reported.
+     */
+    void collectRemote(Page page) {
+        try {
+            int remote = page.collectThreadFree();
+            if (remote != 0) {
+                counters.countCollected(remote, page.bin);
+            }
+        } catch (FreeListCorruption e) {
+            context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
         }
     }
 

@@ -5,6 +5,7 @@ import dev.nalloc.core.stats.ThreadCounters;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What one thread has in one allocator instance (mimalloc's {@code mi_tld_t}): its segments, its
@@ -13,6 +14,7 @@ import java.util.List;
  */
 public final class ThreadData {
 
+    /** The owner thread, or null for the data of a shared heap (see {@link SharedHeaps}). */
     public final Thread thread;
     public final SegmentSpace space;
     public final HeapContext context;
@@ -30,6 +32,22 @@ public final class ThreadData {
         this.space = space;
         this.context = context;
         this.counters = space.counters();
+    }
+
+    /** The index of the shared heap this data belongs to, or -1 for a thread's own data. */
+    public int sharedIndex = -1;
+
+    /** Set once, by whoever retires this data (the thread at threadDone, or the reaper of a dead thread). */
+    private final AtomicBoolean retired = new AtomicBoolean();
+
+    /** Claims the retirement of this data: true for exactly one caller. */
+    boolean claimRetirement() {
+        return retired.compareAndSet(false, true);
+    }
+
+    /** True once retired: its heaps are gone and its segments abandoned. */
+    public boolean isRetired() {
+        return retired.get();
     }
 
     private HeapSlot slot;

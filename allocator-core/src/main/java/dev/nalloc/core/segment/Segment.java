@@ -3,7 +3,6 @@ package dev.nalloc.core.segment;
 import dev.nalloc.core.arena.MemoryBlock;
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.page.Page;
-import dev.nalloc.core.stats.ThreadCounters;
 
 /**
  * A 32 MiB-aligned segment of 64 KiB slices (mimalloc's {@code mi_segment_t}), or a huge segment
@@ -15,12 +14,24 @@ public final class Segment {
 
     /** The allocator instance the segment belongs to (compared by identity). */
     public final Object allocator;
-    /** The thread whose heaps allocate from this segment (frees on it are local). */
-    public final Thread ownerThread;
-    /** The owner thread's segment space (null for huge segments, which no span queue holds). */
-    public final SegmentSpace space;
-    /** The owner thread's counters (null for huge segments, whose frees take the remote path). */
-    public final ThreadCounters counters;
+    /**
+     * The thread whose heaps allocate from this segment: frees on it are local. Null while the
+     * segment is abandoned, for huge segments, and for segments of shared heaps (every free on
+     * them takes the remote path). Written by the owning side only: the thread itself, or the one
+     * thread that abandoned (for a dead thread) or reclaimed it; the hand-over is published by the
+     * abandoned mark's atomic update. A racing reader on another thread sees either value, and
+     * neither is its own thread, so it frees remotely either way.
+     */
+    public Thread ownerThread;
+    /** The segment space holding this segment, or null (huge, or abandoned). */
+    public SegmentSpace space;
+    /** True while the segment is abandoned: no thread owns it, its blocks are freed remotely. */
+    public volatile boolean abandoned;
+    /** Reclaim searches that looked at this segment and left it abandoned (mimalloc's {@code abandoned_visits}). */
+    public int abandonedVisits;
+    /** Links in the owning space's list of segments. */
+    Segment nextInSpace;
+    Segment prevInSpace;
     public final MemoryBlock memory;
     public final long base;
     public final long size;
@@ -47,7 +58,6 @@ public final class Segment {
         this.allocator = allocator;
         this.ownerThread = ownerThread;
         this.space = space;
-        this.counters = space != null ? space.counters() : null;
         this.memory = memory;
         this.base = memory.address();
         this.size = huge ? memory.size() : Layout.SEGMENT_SIZE;

@@ -32,6 +32,8 @@ public final class SegmentSpace {
     private long nextPurge;
     private long purgedBytes;
     private Segment spare;
+    /** The segments in use (not the spare), linked through {@link Segment#nextInSpace}. */
+    private Segment segmentList;
     /** When the spare segment goes back, or 0 (kept until a forced collect). */
     private long spareExpire;
     private int segments;
@@ -87,9 +89,17 @@ public final class SegmentSpace {
      * it reads as zero. Null when out of memory.
      */
     public Page allocateSpan(int slices) {
+        return allocateSpan(slices, true);
+    }
+
+    /**
+     * As {@link #allocateSpan(int)}; with {@code mayGrow} false only the free spans and the spare
+     * segment are used, never a new segment (the caller first looks at abandoned segments).
+     */
+    public Page allocateSpan(int slices, boolean mayGrow) {
         Page span = spans.take(slices);
         if (span == null) {
-            if (!addSegment()) {
+            if ((!mayGrow && spare == null) || !addSegment()) {
                 return null;
             }
             span = spans.take(slices);
@@ -257,13 +267,148 @@ public final class SegmentSpace {
             }
             segmentsEver++;
         }
-        segments++;
+        link(seg);
         makeFree(seg, 0, seg.sliceCount);
         return true;
     }
 
-    private void removeSegment(Segment seg) {
+    private void link(Segment seg) {
+        seg.prevInSpace = null;
+        seg.nextInSpace = segmentList;
+        if (segmentList != null) {
+            segmentList.prevInSpace = seg;
+        }
+        segmentList = seg;
+        segments++;
+    }
+
+    private void unlink(Segment seg) {
+        if (seg.prevInSpace != null) {
+            seg.prevInSpace.nextInSpace = seg.nextInSpace;
+        } else {
+            segmentList = seg.nextInSpace;
+        }
+        if (seg.nextInSpace != null) {
+            seg.nextInSpace.prevInSpace = seg.prevInSpace;
+        }
+        seg.nextInSpace = null;
+        seg.prevInSpace = null;
         segments--;
+    }
+
+    // ------------------------------------------------------------------ abandon and reclaim
+
+    /**
+     * The thread is done (or dead, and the caller has exclusive use of this space): the spare goes
+     * back, and every segment leaves the space, its free spans leaving the queues (mimalloc keeps
+     * abandoned segments' free spans out of every queue too). The caller marks them abandoned.
+     * Free spans whose purge is due are purged; with {@code purgeAll} (option
+     * {@code abandoned_page_purge}), and always for segments straight from the OS (which only a free
+     * can bring back, as mimalloc reasons), every free span is purged; the others are purged when a
+     * forced collect looks at the abandoned segment, or by the space that reclaims it.
+     *
+     * @return the detached segments; each still has pages in use
+     */
+    public java.util.List<Segment> detachAll(boolean purgeAll) {
+        long now = os().now();
+        if (spare != null) {
+            Segment s = spare;
+            spare = null;
+            spareExpire = 0;
+            memory.release(s);
+        }
+        java.util.List<Segment> out = new java.util.ArrayList<>(segments);
+        while (segmentList != null) {
+            Segment seg = segmentList;
+            spans.removeAll(seg);
+            unlink(seg);
+            if (purgeAll || !seg.memory.fromArena()) {
+                purgeFreeSpans(seg);
+            } else if (seg.purgeExpire != 0 && now - seg.purgeExpire >= 0) {
+                purgedBytes += seg.purgeMarked(os(), purgeDecommits);
+            }
+            unlistPurge(seg);
+            seg.ownerThread = null;
+            seg.space = null;
+            out.add(seg);
+        }
+        return out;
+    }
+
+    /**
+     * Takes over a reclaimed segment whose pages in use already went to this thread's heaps: the
+     * segment joins the space and its free spans, coalesced, join the queues (purged on this space's
+     * schedule). A segment without pages in use is kept as the spare or given back.
+     */
+    public void attach(Segment seg) {
+        seg.ownerThread = owner;
+        seg.space = this;
+        link(seg);
+        if (seg.usedPages == 0) {
+            removeSegment(seg);
+            return;
+        }
+        long now = os().now();
+        int i = 0;
+        while (i < seg.sliceCount) {
+            if (seg.cover[i].inUse) {
+                i += seg.cover[i].sliceCount;
+                continue;
+            }
+            int start = i;
+            while (i < seg.sliceCount && !seg.cover[i].inUse) {
+                i = seg.cover[i].sliceIndex + seg.cover[i].sliceCount;
+            }
+            makeFree(seg, start, i - start);
+            if (purgeAtOnce) {
+                seg.purge(start, i - start, os(), purgeDecommits);
+            } else {
+                schedulePurge(seg, start, i - start, now);
+            }
+        }
+    }
+
+    /** Purges every free span of a segment this space holds exclusively (or a detached one). */
+    public void purgeFreeSpans(Segment seg) {
+        int i = 0;
+        while (i < seg.sliceCount) {
+            Page span = seg.cover[i];
+            if (!span.inUse) {
+                seg.purge(span.sliceIndex, span.sliceCount, os(), purgeDecommits);
+            }
+            i = span.sliceIndex + span.sliceCount;
+        }
+    }
+
+    /**
+     * Turns a page of an abandoned (detached) segment whose blocks are all free into a free span,
+     * merged with free neighbours but put in no queue. The caller owns the segment exclusively.
+     *
+     * @return the free span now covering the page
+     */
+    public static Page clearDetachedPage(Page page) {
+        Segment seg = page.segment;
+        page.markFree();
+        page.kind = null;
+        page.setHeap(null);
+        seg.usedPages--;
+        int start = page.sliceIndex;
+        int end = start + page.sliceCount;
+        if (start > 0 && !seg.cover[start - 1].inUse) {
+            start = seg.cover[start - 1].sliceIndex;
+        }
+        if (end < seg.sliceCount && !seg.cover[end].inUse) {
+            end += seg.cover[end].sliceCount;
+        }
+        Page span = seg.pageObjectAt(start);
+        span.markFree();
+        span.sliceCount = end - start;
+        seg.setCover(span, start, end - start);
+        return span;
+    }
+
+    private void removeSegment(Segment seg) {
+        unlink(seg);
         unlistPurge(seg);
         long now = os().now();
         long expire = purgeAtOnce ? 0 : purgePolicy.deadline(now, 0, false);

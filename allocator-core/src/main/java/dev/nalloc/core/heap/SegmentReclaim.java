@@ -1,0 +1,182 @@
+package dev.nalloc.core.heap;
+
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.segment.AbandonedSegments;
+import dev.nalloc.core.segment.Segment;
+import dev.nalloc.core.segment.SegmentSpace;
+
+/**
+ * Reclaims abandoned segments (mimalloc's {@code mi_segment_try_reclaim}, {@code mi_segment_reclaim}
+ * and {@code _mi_abandoned_collect}). A segment is always claimed first (its abandoned mark
+ * cleared atomically), so the claiming thread has it to itself: it collects the remote frees of
+ * its pages, frees the pages that became empty, and then either takes the segment over (its pages
+ * join the thread's heap, its free spans the thread's span queues), gives it back to the OS or its
+ * arena when nothing in it is in use any more, or marks it abandoned again.
+ */
+public final class SegmentReclaim {
+
+    /** A segment is taken over on its 4th visit even when it has nothing for the request. */
+    private static final int VISITS_BEFORE_FORCED_RECLAIM = 3;
+    /** An ordinary collect looks at most at this many abandoned segments. */
+    private static final int COLLECT_TRIES = 1024;
+
+    private SegmentReclaim() {
+    }
+
+    /**
+     * Before the heap's thread makes a new segment for a page of {@code slices} slices and blocks of
+     * {@code blockSize} bytes: abandons dead threads' segments, then looks at a bounded number of
+     * abandoned segments (option {@code max_segment_reclaim}). Empty ones are given back, one with
+     * room for the request is taken over (and the search ends), ones visited too often are taken over.
+     *
+     * Pages go to the thread's default heap whichever heap is allocating.
+     *
+     * @return true when a segment was taken over (the caller looks at its queues and spans again)
+     */
+    static boolean reclaimForPage(LocalHeap heap, int slices, long blockSize) {
+        HeapContext context = heap.tld.context;
+        context.reapDeadThreads();
+        AbandonedSegments abandoned = context.abandoned();
+        int tries = abandoned.reclaimTries(context.maxSegmentReclaim());
+        if (tries <= 0) {
+            return false;
+        }
+        boolean took = false;
+        AbandonedSegments.Cursor cursor = abandoned.cursor();
+        Segment seg;
+        while (tries-- > 0 && (seg = cursor.next()) != null) {
+            if (seg.memory.fromArena() && seg.memory.arena().exclusive()) {
+                // Only heaps bound to that arena may use it (mimalloc's _mi_heap_memid_is_suitable):
+                // left for a collect to give back once empty, and not counted as a try.
+                abandoned.putBack(seg);
+                tries++;
+                continue;
+            }
+            seg.abandonedVisits++;
+            boolean hasRoom = collectFree(heap, seg, slices, blockSize);
+            if (seg.usedPages == 0) {
+                release(context, seg);
+            } else if (hasRoom) {
+                adopt(heap.tld.defaultHeap(), seg);
+                return true;
+            } else if (seg.abandonedVisits > VISITS_BEFORE_FORCED_RECLAIM) {
+                adopt(heap.tld.defaultHeap(), seg); // keeps the number of abandoned segments down
+                took = true;
+            } else {
+                abandoned.putBack(seg);
+            }
+        }
+        return took;
+    }
+
+    /**
+     * A thread frees a block of an abandoned segment (option {@code abandoned_reclaim_on_free}): it
+     * takes the segment over when it can claim it, and the free becomes a local one.
+     *
+     * @return true when the segment now belongs to {@code heap}'s thread
+     */
+    public static boolean reclaimOnFree(LocalHeap heap, Segment seg) {
+        AbandonedSegments abandoned = heap.tld.context.abandoned();
+        if ((seg.memory.fromArena() && seg.memory.arena().exclusive()) || !abandoned.claim(seg)) {
+            return false;
+        }
+        collectFree(heap, seg, 0, 0);
+        adopt(heap, seg); // the freed block is live, so the segment has a page in use
+        // A thread that frees but does not allocate never runs the generic path that ends the grace
+        // of its retired (empty) pages: end it here, or each of them would pin a reclaimed segment.
+        heap.collectRetired(true);
+        return true;
+    }
+
+    /**
+     * Looks at abandoned segments during a collection (mimalloc's {@code _mi_abandoned_collect}):
+     * their remote frees are collected, segments that became empty are given back, and with
+     * {@code force} the free spans of the others are purged. At most 1024 segments unless forced.
+     */
+    static void collectAbandoned(LocalHeap heap, boolean force) {
+        HeapContext context = heap.tld.context;
+        context.reapDeadThreads();
+        AbandonedSegments abandoned = context.abandoned();
+        if (abandoned.count() == 0) {
+            return;
+        }
+        int tries = force ? Integer.MAX_VALUE : COLLECT_TRIES;
+        AbandonedSegments.Cursor cursor = abandoned.cursor();
+        Segment seg;
+        while (tries-- > 0 && (seg = cursor.next()) != null) {
+            collectFree(heap, seg, 0, 0);
+            if (seg.usedPages == 0) {
+                release(context, seg);
+            } else {
+                if (force) {
+                    heap.tld.space.purgeFreeSpans(seg); // claimed: this thread has it to itself
+                }
+                abandoned.putBack(seg);
+            }
+        }
+    }
+
+    /**
+     * Collects the remote frees of every page of a claimed segment and clears the pages that became
+     * empty (mimalloc's {@code mi_segment_check_free}).
+     *
+     * @return true when the segment has a free span of {@code slices} slices, or a page of
+     * {@code blockSize} blocks with one available ({@code slices == 0}: never)
+     */
+    private static boolean collectFree(LocalHeap heap, Segment seg, int slices, long blockSize) {
+        boolean hasRoom = false;
+        int cleared = 0;
+        int i = 0;
+        while (i < seg.sliceCount) {
+            Page p = seg.cover[i];
+            if (p.inUse) {
+                heap.collectRemote(p);
+                if (p.allFree()) {
+                    heap.countLeftOver(p);
+                    p = SegmentSpace.clearDetachedPage(p);
+                    cleared++;
+                } else if (slices > 0 && p.blockSize == blockSize
+                        && (p.free != 0 || p.localFree != 0 || p.canExtend())) {
+                    hasRoom = true;
+                }
+            }
+            if (!p.inUse && slices > 0 && p.sliceCount >= slices) {
+                hasRoom = true;
+            }
+            i = p.sliceIndex + p.sliceCount;
+        }
+        heap.tld.context.abandoned().pagesLeft(cleared);
+        return hasRoom;
+    }
+
+    /**
+     * Takes a claimed segment over: its pages in use join {@code heap} (always a default heap: a
+     * first-class heap may be destroyed, which must not free other threads' blocks), its free spans
+     * the thread's queues.
+     */
+    private static void adopt(LocalHeap heap, Segment seg) {
+        int pages = 0;
+        int i = 0;
+        while (i < seg.sliceCount) {
+            Page p = seg.cover[i];
+            if (p.inUse) {
+                heap.adoptPage(p);
+                pages++;
+            }
+            i = p.sliceIndex + p.sliceCount;
+        }
+        AbandonedSegments abandoned = heap.tld.context.abandoned();
+        abandoned.pagesLeft(pages);
+        abandoned.countReclaimed();
+        heap.tld.context.segmentReclaimed();
+        seg.abandonedVisits = 0;
+        heap.tld.space.attach(seg);
+    }
+
+    /** Gives a claimed segment with no page in use back to its arena or the OS. */
+    private static void release(HeapContext context, Segment seg) {
+        context.abandoned().countFreed();
+        context.abandonedSegmentFreed();
+        context.segments().release(seg);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.nalloc.core.heap;
+
+import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.stats.ThreadCounters;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The thread data of one allocator instance, for dead-thread detection and statistics. Java has no
+ * thread-exit hook, so threads that ended without {@code threadDone} are found here: a thread that
+ * is no longer alive gets its data retired (its segments abandoned) by whichever thread notices
+ * first. Retired data leaves the registry, so neither the data nor the {@link Thread} object is
+ * kept for a thread that is gone; its counters are folded into totals kept here.
+ *
+ * <p>Finding a thread's end through {@link Thread#isAlive()} also gives the memory-model guarantee
+ * the takeover needs: everything the ended thread did happens-before the check returning false.
+ */
+public final class ThreadRegistry {
+
+    private final Set<ThreadData> live = ConcurrentHashMap.newKeySet();
+    private final LongAdder retiredCount = new LongAdder();
+    /** Per bin: remote frees by threads without thread data of their own (free-only or virtual threads). */
+    private final AtomicLongArray sharedAdjust = new AtomicLongArray(SizeClasses.BIN_COUNT);
+
+    /** Registers the data of a thread that just started using the instance. */
+    public void add(ThreadData tld) {
+        live.add(tld);
+    }
+
+    /**
+     * Retires the data of every registered thread that has ended (any thread may call it).
+     *
+     * @return how many were retired by this call
+     */
+    public int reapDead() {
+        int n = 0;
+        for (ThreadData t : live) {
+            if (!t.thread.isAlive() && retire(t)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Retires {@code tld}: abandons its segments, folds its counters, forgets it. Only the owner
+     * thread (threadDone) or a thread that saw the owner dead may call it.
+     *
+     * @return false when another caller retired it already
+     */
+    public boolean retire(ThreadData tld) {
+        if (!tld.claimRetirement()) {
+            return false;
+        }
+        ThreadAbandon.abandon(tld);
+        tld.context.retireThread(tld.counters); // the instance's retired counters keep them
+        retiredCount.increment();
+        live.remove(tld);
+        return true;
+    }
+
+    /** A thread without data of its own freed a block of {@code bin} that a page still counts as used. */
+    public void countSharedRemoteFree(int bin) {
+        sharedAdjust.decrementAndGet(bin);
+    }
+
+    /** Threads registered now. */
+    public int size() {
+        return live.size();
+    }
+
+    /** Thread data retired so far (threadDone or dead). */
+    public long retired() {
+        return retiredCount.sum();
+    }
+
+    /** The registered threads' data (a weakly consistent view). */
+    public Iterable<ThreadData> threads() {
+        return live;
+    }
+
+    /**
+     * Counters for what no thread's counters hold: the remote frees of threads without data of their
+     * own, and {@code abandonedPages} (pages in abandoned segments) as pages.
+     */
+    public ThreadCounters unownedTotals(long abandonedPages) {
+        ThreadCounters t = new ThreadCounters();
+        for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
+            t.adjust[b] += sharedAdjust.get(b);
+        }
+        t.pages += abandonedPages;
+        return t;
+    }
+
+    /** The instance closed: every block is gone. */
+    public void clear() {
+        for (ThreadData t : live) {
+            t.counters.clear();
+        }
+        for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
+            sharedAdjust.set(b, 0);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.Option;
+import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.spi.ErrorHandler;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Many short-lived platform threads, and a free-only consumer of short-lived producers: dead
+ * threads' segments are reclaimed, so the mapped segments and committed memory stay bounded by the
+ * threads alive at once, not by the threads ever started. Soak knobs: {@code nalloc.churn.threads}
+ * (total, default 2000), {@code nalloc.churn.rounds} (producer rounds, default 300).
+ */
+class ThreadChurnTest {
+
+    private static final int TOTAL = Integer.getInteger("nalloc.churn.threads", 2000);
+    private static final int AT_ONCE = 4;
+    private static final int ROUNDS = Integer.getInteger("nalloc.churn.rounds", 300);
+
+    private static StatsSnapshot st(Allocator a) {
+        return (StatsSnapshot) a.stats();
+    }
+
+    /** The blocks a worker leaves behind carry their size and seed in their first words. */
+    private static long allocChecked(Allocator a, SplittableRandom r) {
+        long size = 16 + r.nextInt(r.nextInt(8) == 0 ? 20_000 : 1_000);
+        long p = a.malloc(size);
+        Memory.put(p, size);
+        return p;
+    }
+
+    private static void freeChecked(Allocator a, long p) {
+        if (p != 0) {
+            if (!Memory.check(p)) {
+                throw new AssertionError("block 0x" + Long.toHexString(p) + " was overwritten");
+            }
+            a.free(p);
+        }
+    }
+
+    /** Size in word 0, a pattern of address and size in the rest. */
+    static final class Memory {
+        static void put(long p, long size) {
+            dev.nalloc.core.memory.Mem.store(p, size);
+            TestAllocators.fill(p + 8, size - 8, p ^ size);
+        }
+
+        static boolean check(long p) {
+            long size = dev.nalloc.core.memory.Mem.load(p);
+            return size >= 16 && size <= 1 << 20 && TestAllocators.check(p + 8, size - 8, p ^ size);
+        }
+    }
+
+    @Test
+    void thousandsOfShortThreadsReuseTheSegmentsOfTheDeadOnes() throws Exception {
+        ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
+        // Arenas committed on use, so that committed memory shows what the threads use.
+        try (Allocator a = TestAllocators.builder().errorHandler(errors).option(Option.ARENA_EAGER_COMMIT, 0).build()) {
+            Engine e = ((NallocAllocator) a).engine();
+            AtomicLongArray transfer = new AtomicLongArray(256); // blocks outlive their threads here
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            long peakSegments = 0;
+            long peakCommitted = 0;
+            int started = 0;
+            while (started < TOTAL && failure.get() == null) {
+                Thread[] wave = new Thread[AT_ONCE];
+                for (int w = 0; w < AT_ONCE; w++) {
+                    int id = started++;
+                    wave[w] = new Thread(() -> {
+                        try {
+                            SplittableRandom r = new SplittableRandom(id);
+                            long[] mine = new long[100];
+                            for (int i = 0; i < mine.length; i++) {
+                                mine[i] = allocChecked(a, r);
+                            }
+                            for (int i = 0; i < mine.length; i += 2) {
+                                freeChecked(a, mine[i]);
+                            }
+                            for (int i = 1; i < mine.length; i += 2) { // half outlive the thread
+                                freeChecked(a, transfer.getAndSet(r.nextInt(transfer.length()), mine[i]));
+                            }
+                            if (id % 2 == 0) {
+                                a.threadDone(); // the others just end
+                            }
+                        } catch (Throwable t) {
+                            failure.compareAndSet(null, t);
+                        }
+                    });
+                    wave[w].start();
+                }
+                for (Thread t : wave) {
+                    t.join();
+                }
+                StatsSnapshot s = st(a);
+                peakSegments = Math.max(peakSegments, s.segments() - s.hugeSegments());
+                peakCommitted = Math.max(peakCommitted, s.committed());
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            // Every thread that needs a segment first abandons the dead threads' segments and then
+            // reclaims one: the segments mapped stay around the threads alive at once (4), plus
+            // abandoned ones the bounded search passed over, instead of growing with the 2000 started.
+            System.out.printf("churn: %d threads, peak segments %d, peak committed %d MiB, abandoned %d, reclaimed %d, freed %d%n",
+                    TOTAL, peakSegments, peakCommitted >> 20, e.abandoned.abandonedEver(), e.abandoned.reclaimedEver(),
+                    e.abandoned.freedEver());
+            assertTrue(peakSegments <= 2 * AT_ONCE + 2, "peak segments " + peakSegments);
+            assertTrue(peakCommitted <= (2 * AT_ONCE + 2) * Layout.SEGMENT_SIZE, "peak committed " + peakCommitted);
+            assertTrue(e.abandoned.reclaimedEver() > TOTAL / 4, "segments were reclaimed: " + e.abandoned.reclaimedEver());
+            assertTrue(e.registry.size() <= AT_ONCE + 1, "dead threads are forgotten: " + e.registry.size());
+            for (int i = 0; i < transfer.length(); i++) {
+                freeChecked(a, transfer.getAndSet(i, 0));
+            }
+            a.collect(true);
+            assertEquals(0, a.stats().allocationCount());
+            assertEquals(0, st(a).segments(), "all abandoned segments emptied and given back");
+            assertEquals(0, e.abandoned.count());
+            assertEquals(0, st(a).pages());
+            assertTrue(errors.reports().isEmpty(), errors.reports().toString());
+        }
+    }
+
+    /**
+     * Short-lived producers hand every block to one long-lived consumer that only frees. The
+     * consumer never gets thread data (its remote frees are counted without it) unless it reclaims
+     * on free; each producer reclaims its predecessor's abandoned segment. So the segments mapped
+     * stay at about one per thread alive, whatever the number of rounds.
+     */
+    @ParameterizedTest(name = "abandoned_reclaim_on_free={0}")
+    @ValueSource(ints = {0, 1})
+    void aFreeOnlyConsumerDoesNotMakeMemoryGrow(int reclaimOnFree) throws Exception {
+        ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
+        try (Allocator a = TestAllocators.builder().errorHandler(errors)
+                .option(Option.ABANDONED_RECLAIM_ON_FREE, reclaimOnFree).build()) {
+            Engine e = ((NallocAllocator) a).engine();
+            int perProducer = 500;
+            int capacity = 2 * perProducer;
+            BlockingQueue<Long> queue = new ArrayBlockingQueue<>(capacity);
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            Thread consumer = new Thread(() -> {
+                try {
+                    while (true) {
+                        long p = queue.take();
+                        if (p == 0) {
+                            return;
+                        }
+                        freeChecked(a, p);
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            });
+            consumer.start();
+            long peakSegments = 0;
+            for (int round = 0; round < ROUNDS && failures.isEmpty(); round++) {
+                int seed = round;
+                Thread producer = new Thread(() -> {
+                    try {
+                        SplittableRandom r = new SplittableRandom(seed);
+                        for (int i = 0; i < perProducer; i++) {
+                            queue.put(allocChecked(a, r));
+                        }
+                        if (seed % 3 == 0) {
+                            a.threadDone();
+                        }
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                });
+                producer.start();
+                producer.join();
+                StatsSnapshot s = st(a);
+                peakSegments = Math.max(peakSegments, s.segments());
+            }
+            queue.put(0L);
+            consumer.join();
+            if (!failures.isEmpty()) {
+                throw new AssertionError(failures.peek());
+            }
+            System.out.printf("producer/consumer (reclaim on free %d): %d rounds, peak segments %d, reclaimed %d, freed %d%n",
+                    reclaimOnFree, ROUNDS, peakSegments, e.abandoned.reclaimedEver(), e.abandoned.freedEver());
+            // Blocks still queued come from at most the last capacity / perProducer + 1 producers, each
+            // of whose segments may still be mapped (owned by the consumer when it reclaims on free),
+            // plus one spare segment for the consumer: the bound does not depend on the rounds run.
+            long bound = capacity / perProducer + 1 + 1;
+            assertTrue(peakSegments <= bound, "peak segments " + peakSegments + " > " + bound);
+            if (reclaimOnFree == 0) {
+                assertEquals(0, e.registry.retired() - ROUNDS + e.registry.size(),
+                        "only the producers ever had thread data, never the free-only consumer");
+            } else {
+                assertTrue(e.abandoned.reclaimedEver() > 0);
+            }
+            a.collect(true);
+            assertEquals(0, a.stats().allocationCount());
+            assertEquals(0, st(a).segments());
+            assertTrue(errors.reports().isEmpty(), errors.reports().toString());
+        }
+    }
+}

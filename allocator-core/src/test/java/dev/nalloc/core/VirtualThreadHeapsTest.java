@@ -1,0 +1,281 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.Heap;
+import dev.nalloc.api.Option;
+import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.spi.HeapSelectionPolicy;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Virtual threads share a bounded set of heaps (the default {@link HeapSelectionPolicy}); platform
+ * threads keep heaps of their own. Soak knob: {@code nalloc.vthreads} (default 100000).
+ */
+class VirtualThreadHeapsTest {
+
+    private static final int VTHREADS = Integer.getInteger("nalloc.vthreads", 100_000);
+
+    private static StatsSnapshot st(Allocator a) {
+        return (StatsSnapshot) a.stats();
+    }
+
+    private static Engine engine(Allocator a) {
+        return ((NallocAllocator) a).engine();
+    }
+
+    /** Each task allocates four blocks of 16 to 512 bytes, fills, checks and frees them. */
+    private static void smallWork(Allocator a, int id, ConcurrentLinkedQueue<Throwable> failures) {
+        try {
+            long[] p = new long[4];
+            for (int k = 0; k < p.length; k++) {
+                long size = 16L << ((id + k) % 6);
+                p[k] = a.malloc(size);
+                TestAllocators.fill(p[k], size, id * 4L + k);
+            }
+            for (int k = 0; k < p.length; k++) {
+                long size = 16L << ((id + k) % 6);
+                if (!TestAllocators.check(p[k], size, id * 4L + k)) {
+                    throw new AssertionError("block of task " + id + " overwritten");
+                }
+                a.free(p[k]);
+            }
+        } catch (Throwable t) {
+            failures.add(t);
+        }
+    }
+
+    @Test
+    void aHundredThousandVirtualThreadsShareBoundedHeapsAndLeaveLittleCommitted() throws Exception {
+        ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
+        try (Allocator a = TestAllocators.builder().errorHandler(errors).option(Option.ARENA_EAGER_COMMIT, 0).build()) {
+            Engine e = engine(a);
+            int shared = e.shared.count();
+            long committedBefore = a.stats().committed();
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            AtomicLong peakSegments = new AtomicLong();
+            try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < VTHREADS; i++) {
+                    int id = i;
+                    ex.submit(() -> {
+                        smallWork(a, id, failures);
+                        if (id % 1000 == 0) {
+                            peakSegments.accumulateAndGet(st(a).segments(), Math::max);
+                        }
+                    });
+                }
+            }
+            if (!failures.isEmpty()) {
+                throw new AssertionError(failures.peek());
+            }
+            long segmentsAfterRun = st(a).segments();
+            int registered = e.registry.size();
+            long committedAfterRun = a.stats().committed();
+            a.collect(true);
+            long committedAfterCollect = a.stats().committed();
+            System.out.printf("%d virtual threads on %d shared heaps: peak segments %d, committed %d KiB after the run, "
+                            + "%d KiB after collect(true) (before: %d KiB), thread data %d%n",
+                    VTHREADS, shared, Math.max(peakSegments.get(), segmentsAfterRun), committedAfterRun >> 10,
+                    committedAfterCollect >> 10, committedBefore >> 10, registered);
+            // No virtual thread got thread data of its own: nothing per thread is kept or registered.
+            assertEquals(0, registered);
+            assertEquals(0, e.registry.retired());
+            // Each shared heap needs at most one segment for this working set (4 small blocks per holder).
+            assertTrue(Math.max(peakSegments.get(), segmentsAfterRun) <= shared,
+                    "segments " + peakSegments.get() + " > shared heaps " + shared);
+            assertTrue(committedAfterRun <= shared * Layout.SEGMENT_SIZE);
+            // All blocks are free: collect(true) empties every shared heap's pages, gives their
+            // segments back and purges them, so nothing is left committed beyond what was before.
+            assertEquals(0, a.stats().allocationCount());
+            assertEquals(0, st(a).segments());
+            assertTrue(committedAfterCollect <= committedBefore,
+                    "committed " + committedAfterCollect + " > " + committedBefore + " before the run");
+            assertTrue(errors.reports().isEmpty(), errors.reports().toString());
+        }
+    }
+
+    @Test
+    void virtualThreadBlocksAreFreeableEverywhereAndSharedSegmentsHaveNoOwner() throws Exception {
+        try (Allocator a = TestAllocators.create()) {
+            long[] p = new long[3];
+            Thread vt = Thread.ofVirtual().start(() -> {
+                p[0] = a.malloc(100);
+                p[1] = a.malloc(100_000);
+                p[2] = a.calloc(10, 10);
+                TestAllocators.fill(p[0], 100, 1);
+            });
+            vt.join();
+            assertNull(SegmentMap.lookup(p[0]).ownerThread, "a shared heap's segment belongs to no thread");
+            assertTrue(TestAllocators.check(p[0], 100, 1));
+            assertTrue(TestAllocators.isZero(p[2], 100));
+            assertEquals(3, a.stats().allocationCount());
+            for (long q : p) {
+                a.free(q); // a platform thread frees them (remote frees into the shared heap's pages)
+            }
+            assertEquals(0, a.stats().allocationCount());
+            assertEquals(0, engine(a).registry.size(), "neither thread needed thread data");
+        }
+    }
+
+    @Test
+    void everyAllocatorEntryPointWorksOnAVirtualThread() throws Exception {
+        try (Allocator a = TestAllocators.create()) {
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    long z = a.zalloc(300);
+                    assertTrue(TestAllocators.isZero(z, 300));
+                    long n = a.mallocn(4, 8);
+                    long al = a.mallocAligned(100, 4096);
+                    assertEquals(0, al & 4095);
+                    long at = a.mallocAlignedAt(100, 256, 8);
+                    assertEquals(0, (at + 8) & 255);
+                    long za = a.zallocAligned(64, 128);
+                    long r = a.realloc(n, 5000);
+                    long ra = a.reallocAligned(za, 3000, 1024);
+                    assertEquals(0, ra & 1023);
+                    long f = a.reallocf(0, 10);
+                    MemorySegment s = a.allocate(48, 16);
+                    a.free(s);
+                    IllegalArgumentException neg = assertThrows(IllegalArgumentException.class, () -> a.malloc(-1));
+                    assertTrue(neg.getMessage().startsWith("nalloc: negative size"), neg.getMessage());
+                    for (long q : new long[] {z, al, at, r, ra, f}) {
+                        a.free(q);
+                    }
+                    a.collect(false);
+                    assertEquals(0, a.stats().allocationCount());
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }).join();
+            if (!failures.isEmpty()) {
+                throw new AssertionError(failures.peek());
+            }
+            // The failed malloc(-1) handed its shared heap back: every one can be taken again.
+            for (int i = 0; i < engine(a).shared.count(); i++) {
+                assertTrue(engine(a).shared.tryAcquire(i) != null, "shared heap " + i + " was left held");
+            }
+        }
+    }
+
+    @Test
+    void aVirtualThreadThatAsksForAHeapGetsOneOfItsOwnAndIsReapedWhenItEnds() throws Exception {
+        try (Allocator a = TestAllocators.create()) {
+            long[] p = new long[2];
+            Thread vt = Thread.ofVirtual().start(() -> {
+                Heap h = a.heap();
+                p[0] = h.malloc(64);
+                p[1] = a.malloc(64); // from now on its own heap serves it
+                assertTrue(h.contains(p[1]));
+                try (Arena arena = a.newArena()) {
+                    arena.allocate(1000);
+                }
+                assertSame(Thread.currentThread(), SegmentMap.lookup(p[0]).ownerThread);
+            });
+            vt.join();
+            assertEquals(1, engine(a).registry.size());
+            a.collect(false); // the ended virtual thread is found and its segment abandoned
+            assertEquals(1, engine(a).registry.retired());
+            assertEquals(1, engine(a).abandoned.count());
+            a.free(p[0]);
+            a.free(p[1]);
+            a.collect(true);
+            assertEquals(0, st(a).segments());
+        }
+    }
+
+    @Test
+    void aPolicyThatSharesOneHeapAmongPlatformThreadsStillGivesEachUseExclusively() throws Exception {
+        HeapSelectionPolicy oneShared = new HeapSelectionPolicy() {
+            @Override
+            public boolean ownsHeap(Thread thread) {
+                return false;
+            }
+
+            @Override
+            public int sharedHeapCount() {
+                return 1;
+            }
+
+            @Override
+            public int sharedHeapIndex(Thread thread) {
+                return 0;
+            }
+        };
+        ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
+        try (Allocator a = TestAllocators.builder().heapSelectionPolicy(oneShared).errorHandler(errors).build()) {
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                threads.add(new Thread(() -> {
+                    for (int i = 0; i < 20_000; i++) {
+                        smallWork(a, seed * 1_000_000 + i, failures);
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            for (Thread t : threads) {
+                t.join();
+            }
+            if (!failures.isEmpty()) {
+                throw new AssertionError(failures.peek());
+            }
+            assertEquals(0, a.stats().allocationCount());
+            assertEquals(0, engine(a).registry.size());
+            assertTrue(st(a).segments() <= 1, "one shared heap, one segment");
+            assertTrue(errors.reports().isEmpty(), errors.reports().toString());
+        }
+    }
+
+    @Test
+    void theEveryThreadOwnsHeapPolicyGivesVirtualThreadsHeapsOfTheirOwn() throws Exception {
+        try (Allocator a = TestAllocators.builder().heapSelectionPolicy(HeapSelectionPolicy.everyThreadOwnsHeap()).build()) {
+            long[] p = new long[1];
+            Thread vt = Thread.ofVirtual().start(() -> p[0] = a.malloc(64));
+            vt.join();
+            assertSame(vt, SegmentMap.lookup(p[0]).ownerThread);
+            a.free(p[0]);
+        }
+    }
+
+    @Test
+    void aPolicyWithoutSharedHeapsIsRefused() {
+        HeapSelectionPolicy none = new HeapSelectionPolicy() {
+            @Override
+            public boolean ownsHeap(Thread thread) {
+                return true;
+            }
+
+            @Override
+            public int sharedHeapCount() {
+                return 0;
+            }
+
+            @Override
+            public int sharedHeapIndex(Thread thread) {
+                return 0;
+            }
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TestAllocators.builder().heapSelectionPolicy(none).build());
+        assertTrue(e.getMessage().startsWith("nalloc: at least one shared heap is needed, not 0"), e.getMessage());
+    }
+}
