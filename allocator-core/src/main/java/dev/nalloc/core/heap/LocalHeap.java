@@ -711,7 +711,7 @@ public final class LocalHeap {
 
     /** A page of a claimed abandoned segment ends empty (statistics: its freed blocks are settled). */
     void countLeftOver(Page page) {
-        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
+        counters.pageEnded(page);
     }
 
     /** The heap is gone with its thread: handles see it dead, nothing is left in it. */
