@@ -1,8 +1,12 @@
 package dev.nalloc.core;
 
+import dev.nalloc.api.Mode;
 import dev.nalloc.api.Option;
 import dev.nalloc.api.OptionValues;
 import dev.nalloc.core.arena.Arenas;
+import dev.nalloc.core.check.KeyedEncoding;
+import dev.nalloc.core.check.Keys;
+import dev.nalloc.core.check.ModePageHooks;
 import dev.nalloc.core.arena.MemoryArena;
 import dev.nalloc.core.arena.StartupMemory;
 import dev.nalloc.core.os.Numa;
@@ -14,6 +18,7 @@ import dev.nalloc.core.heap.SharedHeaps;
 import dev.nalloc.core.heap.ThreadData;
 import dev.nalloc.core.heap.ThreadRegistry;
 import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.core.page.PageHooks;
 import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.SegmentMemory;
 import dev.nalloc.core.segment.SegmentSpace;
@@ -26,6 +31,7 @@ import dev.nalloc.core.stats.ThreadCounters;
 import dev.nalloc.core.stats.StatsAssembler;
 import dev.nalloc.spi.AllocatorConfig;
 import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.spi.FreeListEncoding;
 import dev.nalloc.spi.HeapSelectionPolicy;
 import dev.nalloc.spi.PurgePolicy;
 
@@ -56,6 +62,10 @@ final class Engine implements HeapContext, StatsSource {
     private final boolean eagerCommit;
     private final long eagerCommitDelay;
     private final PurgePolicy purge;
+    /** The instance's random secret (CHECKED and SECURE: page keys, canaries), 0 in FAST. */
+    final long secret;
+    /** Null in FAST; the encoding, random order and guard pages of the other modes. */
+    private final PageHooks pageHooks;
     /** Every thread with data of its own in this instance (dead-thread detection, statistics). */
     final ThreadRegistry registry = new ThreadRegistry();
     final AbandonedSegments abandoned;
@@ -120,6 +130,24 @@ final class Engine implements HeapContext, StatsSource {
         }
         this.jfrRegistration = JfrEvents.register(this);
         this.atExit = o.isEnabled(Option.SHOW_STATS) ? StatsAtExit.install(name, this::stats) : null;
+        Mode mode = config.mode();
+        if (mode == Mode.FAST) {
+            this.secret = 0;
+            this.pageHooks = null;
+        } else {
+            this.secret = Keys.secret(config.os());
+            FreeListEncoding codec = config.freeListEncoding() != null ? config.freeListEncoding() : KeyedEncoding.INSTANCE;
+            boolean secure = mode == Mode.SECURE;
+            this.pageHooks = new ModePageHooks(codec, secret, secure, secure ? os : null);
+            if (secure) {
+                arenas.randomizePlacement();
+            }
+        }
+    }
+
+    @Override
+    public PageHooks pageHooks() {
+        return pageHooks;
     }
 
     /**

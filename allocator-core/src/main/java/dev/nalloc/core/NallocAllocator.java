@@ -39,9 +39,9 @@ final class NallocAllocator implements Allocator {
     private HeapSlot slot = HeapSlot.EMPTY;
 
     NallocAllocator(AllocatorConfig config) {
-        NallocProvider.requireImplemented(config.mode());
-        if (config.freeListEncoding() != null && config.freeListEncoding() != dev.nalloc.spi.FreeListEncoding.PLAIN) {
-            throw new UnsupportedOperationException("nalloc: encoded free lists (secure mode) are not implemented yet");
+        if (config.mode() == Mode.FAST && config.freeListEncoding() != null
+                && config.freeListEncoding() != dev.nalloc.spi.FreeListEncoding.PLAIN) {
+            throw new IllegalArgumentException("nalloc: an encoded free list needs mode CHECKED or SECURE (FAST reads plain links)");
         }
         this.engine = new Engine(config);
         this.arenaHandles = new ArenaHandles(engine);
@@ -90,7 +90,7 @@ final class NallocAllocator implements Allocator {
      * ThreadLocal, else (a thread the {@link dev.nalloc.spi.HeapSelectionPolicy} gives no heap of its
      * own) a shared heap held for this one operation: give it back with {@link #done}.
      */
-    private LocalHeap heap0() {
+    LocalHeap heap0() {
         HeapSlot s = slot;
         if (s.thread == Thread.currentThread()) {
             return s.heap;
@@ -99,7 +99,7 @@ final class NallocAllocator implements Allocator {
     }
 
     /** Hands back a shared heap taken by {@link #heap0} (nothing for a thread's own heap). */
-    private void done(LocalHeap heap) {
+    void done(LocalHeap heap) {
         if (heap.shared) {
             engine.shared.release(heap);
         }

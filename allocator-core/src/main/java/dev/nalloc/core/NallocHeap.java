@@ -25,7 +25,7 @@ final class NallocHeap implements Heap {
     }
 
     /** The heap, after checking the allocator is open, the caller owns the heap and it is alive. */
-    private LocalHeap use() {
+    LocalHeap use() {
         allocator.checkOpen();
         if (heap.owner() != Thread.currentThread()) {
             throw new WrongThreadException("nalloc: heap of thread " + heap.owner().getName()

@@ -4,6 +4,7 @@ import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Mode;
 import dev.nalloc.spi.AllocatorConfig;
 import dev.nalloc.spi.AllocatorProvider;
+import dev.nalloc.spi.FreeListEncoding;
 
 /** Nalloc's engine, found by {@link java.util.ServiceLoader} (module path and class path). */
 public final class NallocProvider implements AllocatorProvider {
@@ -14,21 +15,18 @@ public final class NallocProvider implements AllocatorProvider {
     }
 
     /**
-     * Builds an instance. {@link Mode#CHECKED} and {@link Mode#SECURE} are refused (whether they came
-     * from the builder or from the {@code mode} option) until their checks exist: running them with
-     * FAST behaviour would silently give no protection.
+     * Builds an instance of the configured mode (from the builder or the {@code mode} option):
+     * FAST is {@link NallocAllocator}; CHECKED and SECURE are {@link ModeAllocator}, whose checks
+     * FAST never pays for. A free-list encoding other than {@link FreeListEncoding#PLAIN} needs
+     * CHECKED or SECURE (FAST's hot paths read plain links).
      *
-     * @throws UnsupportedOperationException for a mode other than FAST
+     * @throws IllegalArgumentException for an encoded free list in FAST mode
      */
     @Override
     public Allocator create(AllocatorConfig config) {
-        requireImplemented(config.mode());
-        return new NallocAllocator(config);
-    }
-
-    static void requireImplemented(Mode mode) {
-        if (mode != Mode.FAST) {
-            throw new UnsupportedOperationException("nalloc: mode " + mode + " is not implemented yet; use FAST");
+        if (config.mode() == Mode.FAST) {
+            return new NallocAllocator(config);
         }
+        return new ModeAllocator(config);
     }
 }

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AllocatorContractTest {
 
-    private static Allocator a;
+    /** The allocator under test; {@link ModeContractTest} runs the same contract on CHECKED and SECURE instances. */
+    static Allocator a;
 
     @BeforeAll
     static void open() {

@@ -222,6 +222,17 @@ class LifecycleTest {
                 return stored ^ k0;
             }
         };
-        assertThrows(UnsupportedOperationException.class, () -> TestAllocators.builder().freeListEncoding(xor).build());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TestAllocators.builder().freeListEncoding(xor).build());
+        assertEquals("nalloc: an encoded free list needs mode CHECKED or SECURE (FAST reads plain links)", e.getMessage());
+        // SECURE takes a custom encoding: its links are stored with it and still verified.
+        try (Allocator a = TestAllocators.builder().mode(Mode.SECURE).freeListEncoding(xor).build()) {
+            long p = a.malloc(64);
+            long q = a.malloc(64);
+            a.free(p);
+            a.free(q);
+            assertEquals(Mode.SECURE, a.mode());
+            assertNotEquals(0, a.malloc(64));
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.nalloc.core;
 
+import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Mode;
 import dev.nalloc.api.Option;
 import dev.nalloc.api.OptionValues;
@@ -8,55 +9,57 @@ import dev.nalloc.spi.OsPrimitives;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-/** CHECKED and SECURE are refused until they are implemented, however they are asked for. */
+/** Every way of asking for a mode gets it: the builder, the {@code mode} option, the global configuration. */
 class ModeTest {
 
-    private static void assertRefused(Mode mode, org.junit.jupiter.api.function.Executable build) {
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, build);
-        assertEquals("nalloc: mode " + mode + " is not implemented yet; use FAST", e.getMessage());
+    private static void assertMode(Mode mode, Allocator a) {
+        try (a) {
+            assertEquals(mode, a.mode());
+            assertEquals(mode == Mode.FAST ? NallocAllocator.class : ModeAllocator.class, a.getClass());
+            long p = a.malloc(100);
+            assertNotEquals(0, p);
+            a.free(p);
+        }
     }
 
     @Test
-    void builderRefusesCheckedAndSecure() {
-        assertRefused(Mode.SECURE, () -> TestAllocators.builder().mode(Mode.SECURE).build());
-        assertRefused(Mode.CHECKED, () -> TestAllocators.builder().mode(Mode.CHECKED).build());
+    void builderBuildsEachMode() {
+        for (Mode m : Mode.values()) {
+            assertMode(m, TestAllocators.builder().mode(m).build());
+        }
     }
 
     @Test
-    void modeOptionIsRefusedToo() {
-        assertRefused(Mode.SECURE, () -> TestAllocators.builder().option(Option.MODE, Mode.SECURE.ordinal()).build());
-        assertRefused(Mode.CHECKED, () -> TestAllocators.builder().option(Option.MODE, Mode.CHECKED.ordinal()).build());
+    void modeOptionBuildsEachMode() {
+        for (Mode m : Mode.values()) {
+            assertMode(m, TestAllocators.builder().option(Option.MODE, m.ordinal()).build());
+        }
     }
 
     @Test
-    void globalConfigurationFromThePropertyIsRefused() {
+    void builderModeWinsOverTheOption() {
+        assertMode(Mode.SECURE, TestAllocators.builder().option(Option.MODE, Mode.CHECKED.ordinal()).mode(Mode.SECURE).build());
+    }
+
+    @Test
+    void globalConfigurationFromThePropertyGetsTheMode() {
         String old = System.getProperty("nalloc.mode");
         System.setProperty("nalloc.mode", "secure");
         try {
             OptionValues values = OptionValues.fromEnvironment();
             assertEquals(Mode.SECURE, values.mode());
-            // The configuration Allocator.global() hands to the provider.
-            AllocatorConfig global = new AllocatorConfig(OsPrimitives.best(), values, values.mode(), null, null, null,
-                    null, "global", true);
-            assertRefused(Mode.SECURE, () -> new NallocProvider().create(global));
+            // The configuration Allocator.global() hands to the provider (built here as an instance: not global).
+            AllocatorConfig config = new AllocatorConfig(OsPrimitives.best(), values, values.mode(), null, null, null,
+                    null, "global-like", false);
+            assertMode(Mode.SECURE, new NallocProvider().create(config));
         } finally {
             if (old == null) {
                 System.clearProperty("nalloc.mode");
             } else {
                 System.setProperty("nalloc.mode", old);
             }
-        }
-    }
-
-    @Test
-    void fastIsAccepted() {
-        try (var a = TestAllocators.builder().mode(Mode.FAST).build()) {
-            assertEquals(Mode.FAST, a.mode());
-        }
-        try (var a = TestAllocators.builder().option(Option.MODE, Mode.FAST.ordinal()).build()) {
-            assertEquals(Mode.FAST, a.mode());
         }
     }
 }

@@ -7,8 +7,8 @@ import java.util.OptionalLong;
 import java.util.ServiceConfigurationError;
 
 /**
- * Nalloc through its public API only. FAST uses {@link Allocator#global()}; SECURE an instance
- * built with {@code Allocator.builder().mode(Mode.SECURE)}.
+ * Nalloc through its public API only. FAST uses {@link Allocator#global()}; SECURE and CHECKED an
+ * instance built with {@code Allocator.builder().mode(...)}.
  */
 public final class NallocPeer implements AllocatorUnderTest {
 
@@ -33,13 +33,22 @@ public final class NallocPeer implements AllocatorUnderTest {
 
     /** An independent SECURE-mode instance. */
     static NallocPeer secure() {
+        return ofMode("nalloc-secure", Mode.SECURE);
+    }
+
+    /** An independent CHECKED-mode instance. */
+    static NallocPeer checked() {
+        return ofMode("nalloc-checked", Mode.CHECKED);
+    }
+
+    private static NallocPeer ofMode(String name, Mode mode) {
         try {
-            return new NallocPeer("nalloc-secure", Allocator.builder().mode(Mode.SECURE).build(), true);
+            return new NallocPeer(name, Allocator.builder().mode(mode).build(), true);
         } catch (UnsupportedOperationException e) {
-            throw new PeerUnavailableException("nalloc-secure: skipped — this Nalloc engine does not offer SECURE mode ("
+            throw new PeerUnavailableException(name + ": skipped — this Nalloc engine does not offer " + mode + " mode ("
                     + e.getMessage() + ")", e);
         } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
-            throw new PeerUnavailableException(Peers.nallocHint("nalloc-secure", e), e);
+            throw new PeerUnavailableException(Peers.nallocHint(name, e), e);
         }
     }
 

@@ -22,6 +22,8 @@ public final class Peers {
         peers.add(inProcess("nalloc", "Nalloc FAST, Allocator.global()", NallocPeer::global, PeerVersions::nalloc, true));
         peers.add(inProcess("nalloc-secure", "Nalloc SECURE, Allocator.builder().mode(SECURE)", NallocPeer::secure,
                 PeerVersions::nalloc, true));
+        peers.add(inProcess("nalloc-checked", "Nalloc CHECKED, Allocator.builder().mode(CHECKED)", NallocPeer::checked,
+                PeerVersions::nalloc, true));
         peers.add(inProcess("mimalloc", "mimalloc via FFM (mi_malloc/mi_free)", MimallocPeer::new,
                 PeerVersions::mimalloc, true));
         peers.add(inProcess("glibc", "glibc malloc via FFM", GlibcPeer::new, PeerVersions::glibc, true));

@@ -56,7 +56,7 @@ class PeersTest {
     @Test
     void unknownPeerNamesTheKnownOnes() {
         var e = assertThrows(java.util.NoSuchElementException.class, () -> Peers.named("hoard"));
-        assertTrue(e.getMessage().startsWith("unknown allocator 'hoard'; known: [nalloc, nalloc-secure, mimalloc"),
+        assertTrue(e.getMessage().startsWith("unknown allocator 'hoard'; known: [nalloc, nalloc-secure, nalloc-checked, mimalloc"),
                 e.getMessage());
     }
 
@@ -74,8 +74,22 @@ class PeersTest {
     void catalogListsTheRequiredPeersWithNallocFirst() {
         List<String> names = Peers.all().stream().map(PeerSpec::name).toList();
         assertEquals("nalloc", names.get(0));
-        assertTrue(names.containsAll(List.of("nalloc-secure", "mimalloc", "glibc", "tcmalloc", "jemalloc", "unsafe",
+        assertTrue(names.containsAll(List.of("nalloc-secure", "nalloc-checked", "mimalloc", "glibc", "tcmalloc", "jemalloc", "unsafe",
                 "jdk-arena", "jdk-arena-shared", "netty-pooled", "netty-adaptive")));
+    }
+
+    @Test
+    void theModePeersRunTheirMode() {
+        for (String name : List.of("nalloc-secure", "nalloc-checked")) {
+            assertEquals(Optional.empty(), Peers.named(name).skipLine(), name);
+            try (AllocatorUnderTest peer = Peers.open(name)) {
+                dev.nalloc.api.Mode expected = name.endsWith("secure") ? dev.nalloc.api.Mode.SECURE : dev.nalloc.api.Mode.CHECKED;
+                assertEquals(expected, ((NallocPeer) peer).allocator().mode());
+                long p = peer.malloc(100);
+                assertTrue(peer.usableSize(p) >= 100);
+                peer.free(p);
+            }
+        }
     }
 
     @Test

@@ -27,6 +27,8 @@ public final class Arenas {
     private final boolean allowLarge;
     private final MemoryArena[] arenas = new MemoryArena[MAX_ARENAS];
     private final AtomicInteger count = new AtomicInteger();
+    /** SECURE: blocks are claimed from a random place in each arena (mimalloc's randomized arena placement). */
+    private volatile boolean randomPlacement;
 
     /**
      * @param reserveSize  bytes per new arena (option {@code arena_reserve})
@@ -77,7 +79,7 @@ public final class Arenas {
                 return b;
             }
             MemoryArena arena = reserveArena(Math.max(reserveSize, blocks * MemoryArena.BLOCK_SIZE), eagerCommit(), false);
-            return arena == null ? null : arena.allocate(blocks, commit);
+            return arena == null ? null : claim(arena, blocks, commit);
         }
     }
 
@@ -165,6 +167,18 @@ public final class Arenas {
         os.stats().arenaReserved(arena.base(), arena.size(), arena.committedBytes() == arena.size());
     }
 
+    /** From now on, segments are placed at random free positions of the arenas (SECURE mode). */
+    public void randomizePlacement() {
+        randomPlacement = true;
+    }
+
+    /** Claims blocks of {@code arena}: from its start, or from a random block (SECURE's random placement). */
+    private MemoryBlock claim(MemoryArena arena, int blocks, boolean commit) {
+        return randomPlacement
+                ? arena.allocate(blocks, commit, java.util.concurrent.ThreadLocalRandom.current().nextInt(arena.blockCount()))
+                : arena.allocate(blocks, commit);
+    }
+
     /** Bytes per arena reserved on demand. */
     public long reserveSize() {
         return reserveSize;
@@ -182,7 +196,7 @@ public final class Arenas {
                 if (local != (pass == 0)) {
                     continue;
                 }
-                MemoryBlock b = a.allocate(blocks, commit);
+                MemoryBlock b = claim(a, blocks, commit);
                 if (b != null) {
                     return b;
                 }

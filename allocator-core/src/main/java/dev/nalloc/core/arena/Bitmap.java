@@ -45,6 +45,26 @@ public final class Bitmap {
         return -1;
     }
 
+    /**
+     * Claims {@code n} consecutive clear bits searching from {@code start} to the end first, then
+     * from the beginning; the index of the first, or -1.
+     */
+    public int claimFrom(int n, int start) {
+        checkCount(n);
+        int from = Math.max(0, Math.min(start, bits - n));
+        while (from + n <= bits) {
+            int run = findClearRun(from, n);
+            if (run < 0) {
+                break;
+            }
+            if (tryClaim(run, n)) {
+                return run;
+            }
+            from = run + 1;
+        }
+        return claim(n);
+    }
+
     /** Claims exactly bits {@code [index, index + n)}: true when all were clear and are now set by us. */
     public boolean tryClaim(int index, int n) {
         checkRange(index, n);

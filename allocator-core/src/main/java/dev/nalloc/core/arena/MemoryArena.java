@@ -132,10 +132,15 @@ public final class MemoryArena {
      * @return the memory, or null when no run of {@code n} free blocks exists (or commit failed)
      */
     public MemoryBlock allocate(int n, boolean commit) {
+        return allocate(n, commit, 0);
+    }
+
+    /** {@link #allocate(int, boolean)}, searching from block {@code from} first (random placement). */
+    public MemoryBlock allocate(int n, boolean commit, int from) {
         if (n > blockCount) {
             return null;
         }
-        int index = inUse.claim(n);
+        int index = from == 0 ? inUse.claim(n) : inUse.claimFrom(n, from);
         if (index < 0) {
             return null;
         }

@@ -1,6 +1,7 @@
 package dev.nalloc.core.heap;
 
 import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.page.PageHooks;
 import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.SegmentMemory;
 
@@ -26,6 +27,10 @@ public interface HeapContext {
     /** Purges arena memory (a forced collection). */
     void purgeArenas();
 
+    /** The page hooks of a CHECKED or SECURE instance, or null (FAST: pages have plain links). */
+    default PageHooks pageHooks() {
+        return null;
+    }
     /** The instance's abandoned segments. */
     AbandonedSegments abandoned();
 

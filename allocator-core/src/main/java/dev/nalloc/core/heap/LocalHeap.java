@@ -6,6 +6,7 @@ import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.FreeListCorruption;
 import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageHooks;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.page.PageQueues;
 import dev.nalloc.core.page.SizeClasses;
@@ -49,6 +50,8 @@ public final class LocalHeap {
     private final ThreadCounters counters;
     private final HeapContext context;
     private final boolean isDefault;
+    /** Null in FAST instances; otherwise pages get encoded links and the mode's guards. */
+    private final PageHooks hooks;
     /** A shared heap (see {@link SharedHeaps}): its user holds it for one operation at a time. */
     public final boolean shared;
     @SuppressWarnings("unused") // accessed through DELAYED_FREE
@@ -71,6 +74,7 @@ public final class LocalHeap {
         this.counters = tld.counters;
         this.context = tld.context;
         this.isDefault = isDefault;
+        this.hooks = context.pageHooks();
         this.shared = tld.sharedIndex >= 0;
     }
 
@@ -159,11 +163,17 @@ public final class LocalHeap {
 
     /** Allocates {@code size} bytes ({@code 0 <= size <= Layout.MAX_ALLOC_SIZE}); 0 when out of memory. */
     public long malloc(long size) {
+        if (hooks != null) {
+            return mallocEncoded(size, false);
+        }
         return size <= SizeClasses.SMALL_SIZE_MAX ? mallocSmall(size) : mallocGeneric(size, false);
     }
 
     /** Allocates {@code size} zeroed bytes; the whole usable block is zeroed. */
     public long zalloc(long size) {
+        if (hooks != null) {
+            return mallocEncoded(size, true);
+        }
         if (size <= SizeClasses.SMALL_SIZE_MAX) {
             Page page = direct[(int) ((size + 7) >>> 3)];
             long block = page.free;
@@ -175,6 +185,31 @@ public final class LocalHeap {
             }
         }
         return mallocGeneric(size, true);
+    }
+
+    /**
+     * Allocation in a CHECKED or SECURE instance, whose pages have encoded links (never through
+     * {@link #mallocSmall}, which reads plain ones).
+     */
+    public long mallocEncoded(long size, boolean zero) {
+        if (size <= SizeClasses.SMALL_SIZE_MAX) {
+            Page page = direct[(int) ((size + 7) >>> 3)];
+            long block = page.free;
+            if (block != 0) {
+                page.free = page.popNext(block);
+                page.used++;
+                if (zero) {
+                    zeroBlock(page, block);
+                }
+                return block;
+            }
+        }
+        return mallocGeneric(size, zero);
+    }
+
+    /** The page small requests of {@code size} bytes are served from (possibly {@link Page#EMPTY}). */
+    public Page directPage(long size) {
+        return direct[(int) ((size + 7) >>> 3)];
     }
 
     private static void zeroBlock(Page page, long block) {
@@ -207,7 +242,7 @@ public final class LocalHeap {
             }
         }
         long block = page.free;
-        page.free = Mem.load(block);
+        page.free = page.popNext(block);
         page.used++;
         if (zero) {
             zeroBlock(page, block);
@@ -274,6 +309,9 @@ public final class LocalHeap {
         queues.pushFront(bin, page);
         counters.pages++;
         counters.pagesMade++;
+        if (hooks != null) {
+            hooks.pageCreated(page);
+        }
         extend(page);
         return page;
     }
@@ -299,6 +337,9 @@ public final class LocalHeap {
         counters.pagesMade++;
         counters.hugeAllocated++; // its one block is taken at once
         counters.hugeBytes += blockSize;
+        if (hooks != null) {
+            hooks.pageCreated(page);
+        }
         page.extend();
         return page;
     }
@@ -306,7 +347,7 @@ public final class LocalHeap {
     /** Pops the one block of a fresh huge page (aligned allocation path). */
     public long takeHugeBlock(Page page, boolean zero) {
         long block = page.free;
-        page.free = Mem.load(block);
+        page.free = page.popNext(block);
         page.used++;
         if (zero) {
             zeroBlock(page, block);
@@ -395,11 +436,21 @@ public final class LocalHeap {
         while (block != 0) {
             long next = Mem.load(block);
             Segment seg = SegmentMap.lookup(block);
-            Page page = seg.pageOf(block);
+            Page page = seg == null || seg.allocator != context.allocatorIdentity() ? null : seg.pageOf(block);
+            if (page == null || !page.inUse || page.heap() != this || !page.isCarvedBlock(block)) {
+                // A link overwritten after the free: the rest of the list is lost (its blocks stay used).
+                context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, block, "the delayed-free list of a heap links to "
+                        + "0x" + Long.toHexString(block) + ", not a block of the heap's pages");
+                return;
+            }
             page.useDelayedFree(Page.NO_DELAYED_FREE, false);
             collectPage(page, false);
             counters.countCollected(1, page.bin); // the freeing thread already subtracted it
-            freeLocalBlock(page, block);
+            if (page.isEncoded()) {
+                freeLocalEncoded(page, block);
+            } else {
+                freeLocalBlock(page, block);
+            }
             block = next;
         }
     }
@@ -412,6 +463,19 @@ public final class LocalHeap {
         page.localFree = block;
         if (--page.used == 0) {
             if (page.retireExpire == 0) { // already retired: nothing to do
+                page.heap().retire(page);
+            }
+        } else if (page.inFull()) {
+            page.heap().unfull(page);
+        }
+    }
+
+    /** {@link #freeLocalBlock} for a page with encoded links (CHECKED and SECURE instances). */
+    public static void freeLocalEncoded(Page page, long block) {
+        Mem.store(block, page.encodeLink(block, page.localFree));
+        page.localFree = block;
+        if (--page.used == 0) {
+            if (page.retireExpire == 0) {
                 page.heap().retire(page);
             }
         } else if (page.inFull()) {
@@ -789,9 +853,14 @@ public final class LocalHeap {
         }
         // A block is live when it is below capacity and on no free list (all frees are on `free` now).
         long[] freeMap = new long[(page.capacity + 63) >>> 6];
-        for (long b = page.free; b != 0; b = Mem.load(b)) {
-            int i = (int) page.blockIndexOf(b);
-            freeMap[i >>> 6] |= 1L << (i & 63);
+        try {
+            for (long b = page.free; b != 0; b = page.nextFree(b)) {
+                int i = (int) page.blockIndexOf(b);
+                freeMap[i >>> 6] |= 1L << (i & 63);
+            }
+        } catch (FreeListCorruption e) { // an encoded page: which blocks are live is unknown, skip them
+            context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+            return true;
         }
         for (int i = 0; i < page.capacity; i++) {
             if ((freeMap[i >>> 6] & (1L << (i & 63))) == 0 && !visitor.visit(area, page.start + i * bs, bs)) {

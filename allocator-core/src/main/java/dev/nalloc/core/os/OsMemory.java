@@ -184,6 +184,22 @@ public final class OsMemory {
         stats.osReset(size);
     }
 
+    /**
+     * Makes a committed range inaccessible ({@code protect}) or read-write again (guard pages of
+     * the CHECKED and SECURE modes).
+     *
+     * @return true when done; a failure is reported as an OS failure
+     */
+    public boolean protect(long address, long size, boolean protect) {
+        int error = os.protect(address, size, protect);
+        if (error != 0) {
+            reporter.report(ErrorKind.OS_FAILURE, address, "could not " + (protect ? "protect " : "unprotect ") + size
+                    + " bytes at " + Reporter.hex(address) + ": " + os.describeError(error));
+            return false;
+        }
+        return true;
+    }
+
     /** Counts memory committed by a reservation that came back committed (arena eager commit). */
     public void accountCommitted(long bytes) {
         stats.committed.increase(bytes);

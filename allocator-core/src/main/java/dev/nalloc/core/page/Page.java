@@ -4,6 +4,7 @@ import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
+import dev.nalloc.spi.FreeListEncoding;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -30,9 +31,9 @@ public final class Page {
     public static final int NO_DELAYED_FREE = 2;
     /** As {@link #NO_DELAYED_FREE}, and moving to the full queue must not change it. */
     public static final int NEVER_DELAYED_FREE = 3;
-    private static final long STATE_MASK = 3;
+    static final long STATE_MASK = 3;
 
-    private static final VarHandle THREAD_FREE;
+    static final VarHandle THREAD_FREE;
     private static final VarHandle HUGE_RELEASED;
 
     static {
@@ -84,13 +85,13 @@ public final class Page {
     private boolean inFull;
     public int retireExpire;
     /** The next extension carves only a few blocks: the page was just emptied for a pooled heap. */
-    private boolean extendSmall;
+    boolean extendSmall;
     /**
      * No block was ever freed back onto {@code free} since the page was made or emptied: the free
      * list is then exactly the carved blocks {@code [used, capacity)} in address order, and the
      * live blocks are {@code [0, used)} (see {@link #rewind}).
      */
-    private boolean pristine;
+    boolean pristine;
     /**
      * Blocks given back wholesale by {@link #rewind} since the page was made: part of its bin's
      * allocated and freed totals. Kept here, not in the thread's per-bin counters, so that an arena
@@ -103,6 +104,12 @@ public final class Page {
     private volatile LocalHeap heap;
     @SuppressWarnings("unused") // accessed through HUGE_RELEASED
     private volatile int hugeReleased;
+
+    /**
+     * Null on FAST pages (plain links); on pages of CHECKED and SECURE instances, their encoded
+     * links, keys and checks (read on slow paths only; see {@link EncodedLists}).
+     */
+    PageMode mode;
 
     /** Links in a heap's page queue, or in a span queue for a free span. */
     public Page next;
@@ -141,6 +148,7 @@ public final class Page {
         this.rewound = 0;
         this.bin = bin;
         this.hugeReleased = 0;
+        this.mode = null; // a span is only made a page again after it was freed (guard lifted)
         this.next = null;
         this.prev = null;
         this.inUse = true;
@@ -160,6 +168,10 @@ public final class Page {
         retireExpire = 0;
         extendSmall = true; // a short-lived arena heap often takes one block: do not carve 4 KiB for it
         pristine = true;
+        if (mode != null) {
+            mode.shadow = null;
+            mode.brokenLink = 0;
+        }
     }
 
     /**
@@ -288,6 +300,10 @@ public final class Page {
 
     /** Carves the next few blocks (about 4 KiB, at least 4 blocks) onto the free list. */
     public void extend() {
+        if (mode != null) {
+            EncodedLists.extend(this);
+            return;
+        }
         int room = reserved - capacity;
         if (room <= 0) {
             return;
@@ -324,6 +340,9 @@ public final class Page {
      * @return the number of remote frees taken from threadFree (see {@link #collectThreadFree})
      */
     public int collect(boolean force) {
+        if (mode != null) {
+            return EncodedLists.collect(this, force);
+        }
         int remote = force || free == 0 ? collectThreadFree() : 0;
         if (localFree != 0) {
             if (free == 0) {
@@ -352,6 +371,9 @@ public final class Page {
      * @return the number of blocks taken (the freeing threads already counted them as freed)
      */
     public int collectThreadFree() {
+        if (mode != null) {
+            return EncodedLists.collectThreadFree(this);
+        }
         long tf;
         do {
             tf = (long) THREAD_FREE.getAcquire(this);
@@ -446,6 +468,79 @@ public final class Page {
         return (long) THREAD_FREE.getAcquire(this) & ~STATE_MASK;
     }
 
+    // ------------------------------------------------------------------ encoded links (CHECKED, SECURE)
+
+    /**
+     * Makes the links of this page encoded with {@code codec} and the page's keys; {@code shuffle}
+     * non-zero carves new blocks in a random order seeded by it. Right after {@link #init}, before
+     * the first extension.
+     */
+    public void encodeLinks(FreeListEncoding codec, long key0, long key1, long shuffle) {
+        this.mode = new PageMode(codec, key0, key1, shuffle);
+    }
+
+    /** The mode state of a page of a CHECKED or SECURE instance, or null (FAST). */
+    public PageMode mode() {
+        return mode;
+    }
+
+    /** True when the links of this page are encoded (a page of a CHECKED or SECURE instance). */
+    public boolean isEncoded() {
+        return mode != null;
+    }
+
+    /** The stored form of a link from {@code block} to {@code next}. */
+    public long encodeLink(long block, long next) {
+        return mode.codec.encode(next, block, mode.key0, mode.key1);
+    }
+
+    /**
+     * The block after {@code block} on a list being popped: plain on FAST pages; on encoded pages
+     * decoded and verified, and a broken link drops the rest of the list (see {@link EncodedLists#popNext}).
+     */
+    public long popNext(long block) {
+        return mode == null ? Mem.load(block) : EncodedLists.popNext(this, block);
+    }
+
+    /**
+     * The block after {@code block} on a list being walked (slow paths).
+     *
+     * @throws FreeListCorruption on an encoded page when the link is not a carved block of this page
+     */
+    public long nextFree(long block) {
+        return mode == null ? Mem.load(block) : EncodedLists.next(this, block);
+    }
+
+    /** True when {@code next} may be a link: 0, or the start of a carved block of this page. */
+    public boolean isValidLink(long next) {
+        return next == 0 || isCarvedBlock(next);
+    }
+
+    /**
+     * True when {@code address} is the start of a carved block (below {@code capacity}), whatever
+     * queue the page is in (unlike {@link #isBlockStart}, which fails for full pages). Slow paths.
+     */
+    public boolean isCarvedBlock(long address) {
+        if (!holds(address)) {
+            return false;
+        }
+        long index = blockIndexOf(address);
+        return index < capacity && start + index * blockSize == address;
+    }
+
+    /** Shrinks the page to its first {@code blocks} blocks (a guard page takes the end of its area). */
+    public void limitBlocks(int blocks) {
+        reserved = blocks;
+        blockLimit = inFull ? 0 : blocks;
+    }
+
+    /**
+     * Frees a block of another thread's encoded page: {@link #freeRemote} with the link encoded.
+     */
+    public void freeRemoteEncoded(long block) {
+        EncodedLists.freeRemote(this, block);
+    }
+
     // ------------------------------------------------------------------ huge pages
 
     /** Claims the right to release a huge page's segment; true for exactly one caller. */
@@ -461,6 +556,9 @@ public final class Page {
 
     /** Length of a free list, stopping (and failing) beyond capacity. */
     public int listLength(long head) {
+        if (mode != null) {
+            return EncodedLists.listLength(this, head);
+        }
         int n = 0;
         for (long b = head; b != 0; b = Mem.load(b)) {
             if (!holds(b) || ++n > capacity) {

@@ -25,9 +25,19 @@ public final class FreeLists {
     /** The length of a list of the page's blocks, stopping as {@link #freeLength} says. */
     public static long length(Page page, long head) {
         long n = 0;
-        for (long b = head; b != 0 && n < page.capacity && page.holds(b); b = Mem.load(b)) {
+        boolean encoded = page.isEncoded();
+        for (long b = head; b != 0 && n < page.capacity && page.holds(b); b = encoded ? next(page, b) : Mem.load(b)) {
             n++;
         }
         return n;
+    }
+
+    /** The decoded link on an encoded page (CHECKED, SECURE), or 0 where it is broken. */
+    private static long next(Page page, long block) {
+        try {
+            return page.nextFree(block);
+        } catch (dev.nalloc.core.page.FreeListCorruption e) {
+            return 0;
+        }
     }
 }

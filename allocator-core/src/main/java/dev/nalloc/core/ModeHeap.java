@@ -1,0 +1,104 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.Heap;
+import dev.nalloc.api.HeapVisitor;
+import dev.nalloc.core.heap.LocalHeap;
+
+/**
+ * A {@link Heap} of a CHECKED or SECURE instance: the checks of {@link NallocHeap} (owner thread,
+ * alive), with every allocation going through the mode's checked path.
+ */
+final class ModeHeap implements Heap {
+
+    private final ModeAllocator allocator;
+    private final NallocHeap heap;
+
+    ModeHeap(ModeAllocator allocator, NallocHeap heap) {
+        this.allocator = allocator;
+        this.heap = heap;
+    }
+
+    @Override
+    public Allocator allocator() {
+        return allocator;
+    }
+
+    @Override
+    public long malloc(long size) {
+        return allocator.allocate(heap.use(), size, 1, 0, false);
+    }
+
+    @Override
+    public long zalloc(long size) {
+        return allocator.allocate(heap.use(), size, 1, 0, true);
+    }
+
+    @Override
+    public long calloc(long count, long size) {
+        LocalHeap h = heap.use();
+        long total = ModeAllocator.product(count, size);
+        return total < 0 ? 0 : allocator.allocate(h, total, 1, 0, true);
+    }
+
+    @Override
+    public long mallocn(long count, long size) {
+        LocalHeap h = heap.use();
+        long total = ModeAllocator.product(count, size);
+        return total < 0 ? 0 : allocator.allocate(h, total, 1, 0, false);
+    }
+
+    @Override
+    public long realloc(long address, long newSize) {
+        return allocator.reallocIn(heap.use(), address, newSize);
+    }
+
+    @Override
+    public long mallocAligned(long size, long alignment) {
+        return allocator.allocate(heap.use(), size, alignment, 0, false);
+    }
+
+    @Override
+    public long mallocAlignedAt(long size, long alignment, long offset) {
+        return allocator.allocate(heap.use(), size, alignment, offset, false);
+    }
+
+    @Override
+    public long zallocAligned(long size, long alignment) {
+        return allocator.allocate(heap.use(), size, alignment, 0, true);
+    }
+
+    @Override
+    public boolean contains(long address) {
+        return heap.contains(address);
+    }
+
+    @Override
+    public void visitBlocks(boolean visitAllBlocks, HeapVisitor visitor) {
+        heap.visitBlocks(visitAllBlocks, visitor);
+    }
+
+    @Override
+    public void collect(boolean force) {
+        heap.collect(force);
+    }
+
+    @Override
+    public void destroy() {
+        LocalHeap h = heap.use();
+        if (h.isDefault()) {
+            throw new UnsupportedOperationException("nalloc: a thread's default heap cannot be destroyed");
+        }
+        allocator.destroy(h);
+    }
+
+    @Override
+    public void close() {
+        heap.close();
+    }
+
+    @Override
+    public String toString() {
+        return heap.toString();
+    }
+}

@@ -1,0 +1,105 @@
+package dev.nalloc.core.check;
+
+import dev.nalloc.core.memory.Mem;
+
+/**
+ * The byte patterns of CHECKED mode (mimalloc's debug fills and padding): fresh blocks read
+ * {@code 0xD0}, freed blocks {@code 0xDF} except their link word, and the bytes after the
+ * requested size hold a canary derived from the region's address and the instance's secret.
+ */
+public final class Patterns {
+
+    /** Fill of a block when it is handed out. */
+    public static final byte FRESH = (byte) 0xD0;
+    /** Fill of a freed block, after its link word. */
+    public static final byte FREED = (byte) 0xDF;
+    private static final long FREED_WORD = 0xDFDFDFDFDFDFDFDFL;
+    private static final long FRESH_WORD = 0xD0D0D0D0D0D0D0D0L;
+    /** Fills up to this size are word stores (a bulk fill costs more for small blocks). */
+    private static final long WORD_FILL_MAX = 1024;
+    /** Fills and their checks cover at most this many bytes of a block (large blocks: the start). */
+    public static final long FILL_MAX = 64 * 1024;
+    /** The canary covers at most this many bytes after the requested size. */
+    public static final long CANARY_MAX = 256;
+
+    private final long secret;
+
+    public Patterns(long secret) {
+        this.secret = secret;
+    }
+
+    /** Bytes of a block of {@code blockSize} that the fills cover. */
+    public static long fillLength(long blockSize) {
+        return Math.min(blockSize, FILL_MAX);
+    }
+
+    public static void fillFresh(long block, long blockSize) {
+        fill(block, fillLength(blockSize), FRESH, FRESH_WORD);
+    }
+
+    public static void fillFreed(long block, long blockSize) {
+        fill(block + 8, fillLength(blockSize) - 8, FREED, FREED_WORD);
+    }
+
+    /** Block sizes are multiples of 8, so small fills are whole words. */
+    private static void fill(long address, long length, byte value, long word) {
+        if (length <= WORD_FILL_MAX && (length & 7) == 0) {
+            for (long i = 0; i < length; i += 8) {
+                Mem.store(address + i, word);
+            }
+        } else {
+            Mem.fill(address, length, value);
+        }
+    }
+
+    /** The offset of the first byte after the link word that is not {@link #FREED}, or -1. */
+    public static long firstNotFreed(long block, long blockSize) {
+        long limit = fillLength(blockSize);
+        long i = 8;
+        for (; i + 8 <= limit; i += 8) {
+            if (Mem.load(block + i) != FREED_WORD) {
+                break;
+            }
+        }
+        for (; i < limit; i++) {
+            if (Mem.loadByte(block + i) != FREED) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The canary word of the region starting at {@code from}: byte {@code i} of the region is byte
+     * {@code i & 7} of this word, rotated by the region's address so that neighbouring blocks and
+     * the same block at another size differ.
+     */
+    private long canaryWord(long from) {
+        return Keys.mix(from ^ secret);
+    }
+
+    private static byte canaryByte(long word, long i) {
+        return (byte) (word >>> ((i & 7) << 3));
+    }
+
+    /** Writes the canary over {@code [from, min(limit, from + CANARY_MAX))}. */
+    public void writeCanary(long from, long limit) {
+        long end = Math.min(limit, from + CANARY_MAX);
+        long word = canaryWord(from);
+        for (long a = from; a < end; a++) {
+            Mem.storeByte(a, canaryByte(word, a - from));
+        }
+    }
+
+    /** The first address in {@code [from, min(limit, from + CANARY_MAX))} whose canary is broken, or -1. */
+    public long firstBadCanary(long from, long limit) {
+        long end = Math.min(limit, from + CANARY_MAX);
+        long word = canaryWord(from);
+        for (long a = from; a < end; a++) {
+            if (Mem.loadByte(a) != canaryByte(word, a - from)) {
+                return a;
+            }
+        }
+        return -1;
+    }
+}

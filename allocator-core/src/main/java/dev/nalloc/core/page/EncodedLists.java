@@ -1,0 +1,243 @@
+package dev.nalloc.core.page;
+
+import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.segment.Layout;
+
+/**
+ * The free-list operations of pages whose links are encoded (pages of CHECKED and SECURE
+ * instances; mimalloc's {@code MI_ENCODE_FREELIST}). Every link is stored through the page's
+ * {@link dev.nalloc.spi.FreeListEncoding} with the page's two keys, and every link read is decoded
+ * and verified: it must be 0 or the start of a carved block of the same page. A link that fails is
+ * never followed, so a use-after-free write into a free block cannot make the allocator hand out
+ * or touch memory outside the page.
+ *
+ * <p>A broken list is dropped and the blocks on it are counted as used (leaked), which keeps the
+ * page's invariant ({@code live + |lists| == capacity}) and so the page usable. FAST pages never
+ * come here: {@link Page} dispatches on {@code codec != null} at the top of its slow paths only.
+ */
+final class EncodedLists {
+
+    private EncodedLists() {
+    }
+
+    /** The decoded link of {@code block}, unverified. */
+    private static long decode(Page page, long block) {
+        return page.mode.codec.decode(Mem.load(block), block, page.mode.key0, page.mode.key1);
+    }
+
+    private static void store(Page page, long block, long next) {
+        Mem.store(block, page.mode.codec.encode(next, block, page.mode.key0, page.mode.key1));
+    }
+
+    /** The verified link of {@code block} on a list being walked. */
+    static long next(Page page, long block) {
+        long next = decode(page, block);
+        if (!page.isValidLink(next)) {
+            throw new FreeListCorruption(page, brokenMessage(page, block, next));
+        }
+        return next;
+    }
+
+    static String brokenMessage(Page page, long block, long decoded) {
+        return "the free block at 0x" + Long.toHexString(block) + " of the page at 0x" + Long.toHexString(page.start)
+                + " (blocks of " + page.blockSize + " bytes) has a broken link (decodes to 0x" + Long.toHexString(decoded)
+                + "): written after it was freed?";
+    }
+
+    /**
+     * The link of {@code block}, the head of {@code free} being popped by the owner. A broken link
+     * ends the list here: the rest of {@code free} is dropped and counted as used, and the block
+     * is noted in {@link PageMode#brokenLink} for the allocator to report (and quarantine, since its
+     * first word was overwritten).
+     */
+    static long popNext(Page page, long block) {
+        long next = decode(page, block);
+        if (page.isValidLink(next)) {
+            return next;
+        }
+        // |free| = capacity - used - |localFree|, of which `block` is about to be counted by the caller.
+        int localFree = salvageLength(page, page.localFree);
+        if (localFree < 0) {
+            page.localFree = 0;
+            localFree = 0;
+        }
+        page.used += page.capacity - page.used - localFree - 1;
+        page.mode.brokenLink = block;
+        return 0;
+    }
+
+    /** The length of a list, or -1 when a link in it is broken. */
+    private static int salvageLength(Page page, long head) {
+        int n = 0;
+        for (long b = head; b != 0; b = decode(page, b)) {
+            if (!page.isValidLink(b) || ++n > page.capacity) {
+                return -1;
+            }
+        }
+        return n;
+    }
+
+    /** Drops a broken {@code free} list: its blocks count as used from now on. */
+    private static void dropFree(Page page) {
+        int localFree = salvageLength(page, page.localFree);
+        if (localFree < 0) {
+            page.localFree = 0;
+            localFree = 0;
+        }
+        page.free = 0;
+        page.used = page.capacity - localFree;
+    }
+
+    /** {@link Page#extend} with encoded links, in a random order when the page shuffles. */
+    static void extend(Page page) {
+        int room = page.reserved - page.capacity;
+        if (room <= 0) {
+            return;
+        }
+        long bs = page.blockSize;
+        long maxExtend = bs >= Layout.MAX_EXTEND_BYTES ? Layout.MIN_EXTEND_BLOCKS
+                : Math.max(Layout.MIN_EXTEND_BLOCKS, Layout.MAX_EXTEND_BYTES / bs);
+        if (page.extendSmall) {
+            page.extendSmall = false;
+            maxExtend = Layout.MIN_EXTEND_BLOCKS;
+        }
+        int extend = (int) Math.min(room, maxExtend);
+        int first = page.capacity;
+        // Carving order: address order, or a random permutation (mimalloc's secure extension).
+        int[] order = null;
+        PageMode mode = page.mode;
+        if (mode.shuffle != 0 && extend > 1) {
+            order = new int[extend];
+            for (int i = 0; i < extend; i++) {
+                order[i] = first + i;
+            }
+            long x = mode.shuffle;
+            for (int i = extend - 1; i > 0; i--) {
+                x ^= x << 13;
+                x ^= x >>> 7;
+                x ^= x << 17;
+                int j = (int) Long.remainderUnsigned(x, i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            mode.shuffle = x;
+        }
+        // capacity first: the links must verify as carved blocks when they are read back.
+        page.capacity += extend;
+        long head = page.free;
+        for (int i = extend - 1; i >= 0; i--) {
+            long block = page.start + (long) (order != null ? order[i] : first + i) * bs;
+            store(page, block, head);
+            head = block;
+        }
+        page.freeIsZero = page.free == 0 ? page.isZeroInit : page.freeIsZero && page.isZeroInit;
+        page.pristine = false; // never rewound: its relinking writes plain links
+        page.free = head;
+    }
+
+    /** {@link Page#collect} with encoded links. */
+    static int collect(Page page, boolean force) {
+        int remote = force || page.free == 0 ? collectThreadFree(page) : 0;
+        if (page.localFree != 0) {
+            if (page.free == 0) {
+                page.free = page.localFree;
+                page.localFree = 0;
+                page.freeIsZero = false;
+            } else if (force) {
+                long tail = page.free;
+                long next;
+                int n = 0;
+                try {
+                    while ((next = next(page, tail)) != 0) {
+                        if (++n > page.capacity) {
+                            throw new FreeListCorruption(page, "the free list of the page at 0x"
+                                    + Long.toHexString(page.start) + " is longer than the page");
+                        }
+                        tail = next;
+                    }
+                } catch (FreeListCorruption e) {
+                    dropFree(page);
+                    page.free = page.localFree;
+                    page.localFree = 0;
+                    page.freeIsZero = false;
+                    throw e;
+                }
+                store(page, tail, page.localFree);
+                page.localFree = 0;
+                page.freeIsZero = false;
+            }
+        }
+        return remote;
+    }
+
+    /** {@link Page#collectThreadFree} with encoded links: a broken list stays dropped (counted as used). */
+    static int collectThreadFree(Page page) {
+        long tf;
+        do {
+            tf = (long) Page.THREAD_FREE.getAcquire(page);
+            if ((tf & ~Page.STATE_MASK) == 0) {
+                return 0;
+            }
+        } while (!Page.THREAD_FREE.weakCompareAndSet(page, tf, tf & Page.STATE_MASK));
+        long head = tf & ~Page.STATE_MASK;
+        if (!page.isValidLink(head)) {
+            throw new FreeListCorruption(page, "the thread-free list of the page at 0x" + Long.toHexString(page.start)
+                    + " starts at 0x" + Long.toHexString(head) + ", not a block of the page");
+        }
+        long tail = head;
+        int count = 1;
+        long next;
+        while ((next = decode(page, tail)) != 0) {
+            if (++count > page.capacity || !page.isValidLink(next)) {
+                throw new FreeListCorruption(page, count > page.capacity
+                        ? "the thread-free list of the page at 0x" + Long.toHexString(page.start) + " is longer than the page"
+                        : "thread-free: " + brokenMessage(page, tail, next));
+            }
+            tail = next;
+        }
+        store(page, tail, page.localFree);
+        page.localFree = head;
+        page.used -= count;
+        return count;
+    }
+
+    /** {@link Page#listLength} for encoded lists. */
+    static int listLength(Page page, long head) {
+        int n = 0;
+        for (long b = head; b != 0; b = decode(page, b)) {
+            if (!page.isValidLink(b) || ++n > page.capacity) {
+                throw new IllegalStateException("free list of page at 0x" + Long.toHexString(page.start)
+                        + " is corrupt at 0x" + Long.toHexString(b));
+            }
+        }
+        return n;
+    }
+
+    /** {@link Page#freeRemote} with the link encoded. */
+    static void freeRemote(Page page, long block) {
+        long tf;
+        long next;
+        boolean useDelayed;
+        do {
+            tf = (long) Page.THREAD_FREE.getVolatile(page);
+            useDelayed = (tf & Page.STATE_MASK) == Page.USE_DELAYED_FREE;
+            if (useDelayed) {
+                next = (tf & ~Page.STATE_MASK) | Page.DELAYED_FREEING;
+            } else {
+                store(page, block, tf & ~Page.STATE_MASK);
+                next = block | (tf & Page.STATE_MASK);
+            }
+        } while (!Page.THREAD_FREE.weakCompareAndSet(page, tf, next));
+        if (useDelayed) {
+            LocalHeap owner = page.heap();
+            if (owner != null) {
+                owner.pushDelayedFree(block);
+            }
+            do {
+                tf = (long) Page.THREAD_FREE.getVolatile(page);
+            } while (!Page.THREAD_FREE.weakCompareAndSet(page, tf, (tf & ~Page.STATE_MASK) | Page.NO_DELAYED_FREE));
+        }
+    }
+}

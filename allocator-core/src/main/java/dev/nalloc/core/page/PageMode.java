@@ -1,0 +1,34 @@
+package dev.nalloc.core.page;
+
+import dev.nalloc.spi.FreeListEncoding;
+
+/**
+ * What a page of a CHECKED or SECURE instance carries beyond a FAST page: the encoding and keys
+ * of its free-list links, the state of its random carving order, the mode allocator's per-block
+ * state, a broken link found while popping, and its guard page. A separate object, so that FAST
+ * pages keep their field layout: they have none ({@link Page#mode()} is null).
+ */
+public final class PageMode {
+
+    final FreeListEncoding codec;
+    final long key0;
+    final long key1;
+    /** The state of the random carving order (SECURE), or 0 to carve in address order. */
+    long shuffle;
+    /**
+     * Per-block state kept by the mode allocator (its own type); dropped whenever the engine makes
+     * all blocks free by itself ({@link Page#reset}; {@link Page#init} drops the whole object).
+     */
+    public Object shadow;
+    /** A block whose link was found broken while popping it (0: none), for the mode allocator to report. */
+    public long brokenLink;
+    /** The protected OS page at the end of the page's area (SECURE), or 0; lifted when the span is freed. */
+    public long guard;
+
+    PageMode(FreeListEncoding codec, long key0, long key1, long shuffle) {
+        this.codec = codec;
+        this.key0 = key0;
+        this.key1 = key1;
+        this.shuffle = shuffle;
+    }
+}

@@ -1,0 +1,149 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.ErrorKind;
+import dev.nalloc.api.Mode;
+import dev.nalloc.api.Option;
+import dev.nalloc.spi.ErrorHandler;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * CHECKED and SECURE under concurrency: threads exchange blocks of every kind (remote frees into
+ * encoded thread-free lists, delayed frees of full pages, sampled guarded blocks) with no false
+ * report; and two threads freeing the same block at the same moment get exactly one
+ * {@code DOUBLE_FREE} between them. Knobs: {@code nalloc.stress.ops}, {@code nalloc.stress.threads}.
+ */
+class ModeStressTest {
+
+    private static final int OPS = Integer.getInteger("nalloc.stress.ops", 30_000);
+    private static final int THREADS = Integer.getInteger("nalloc.stress.threads", 4);
+    private static final int SLOTS = 256;
+
+    private static long size(SplittableRandom r) {
+        int k = r.nextInt(1000);
+        if (k < 900) {
+            return 1 + r.nextInt(1024);
+        } else if (k < 990) {
+            return 1024 + r.nextInt(60_000);
+        } else if (k < 999) {
+            return 100_000 + r.nextInt(1_000_000);
+        }
+        return 17L << 20; // huge
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"CHECKED", "SECURE"})
+    void threadsExchangeBlocksWithoutFalseReports(Mode mode) throws Exception {
+        ErrorHandler.Capturing h = ErrorHandler.capturing();
+        try (Allocator a = TestAllocators.builder().mode(mode).errorHandler(h)
+                .option(Option.GUARDED_SAMPLE_RATE, 97).build()) {
+            AtomicLongArray addr = new AtomicLongArray(SLOTS); // address, size and seed packed in three arrays
+            AtomicLongArray sizes = new AtomicLongArray(SLOTS);
+            AtomicLongArray seeds = new AtomicLongArray(SLOTS);
+            Object[] locks = new Object[SLOTS];
+            for (int i = 0; i < SLOTS; i++) {
+                locks[i] = new Object();
+            }
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < THREADS; t++) {
+                final int id = t;
+                threads.add(Thread.ofPlatform().daemon().start(() -> {
+                    SplittableRandom r = new SplittableRandom(1234 + id);
+                    try {
+                        for (int op = 0; op < OPS; op++) {
+                            int slot = r.nextInt(SLOTS);
+                            synchronized (locks[slot]) {
+                                long p = addr.get(slot);
+                                if (p != 0) {
+                                    long n = sizes.get(slot);
+                                    if (!TestAllocators.check(p, Math.min(n, 256), seeds.get(slot))) {
+                                        throw new AssertionError("block " + p + " lost its contents");
+                                    }
+                                    if (r.nextInt(4) == 0) {
+                                        long m = size(r);
+                                        long q = a.realloc(p, m);
+                                        TestAllocators.fill(q, Math.min(m, 256), q);
+                                        addr.set(slot, q);
+                                        sizes.set(slot, m);
+                                        seeds.set(slot, q);
+                                        continue;
+                                    }
+                                    a.free(p); // usually another thread's block: a remote free
+                                    addr.set(slot, 0);
+                                } else {
+                                    long n = size(r);
+                                    long q = r.nextBoolean() ? a.malloc(n) : a.mallocAligned(n, 64);
+                                    TestAllocators.fill(q, Math.min(n, 256), q);
+                                    addr.set(slot, q);
+                                    sizes.set(slot, n);
+                                    seeds.set(slot, q);
+                                }
+                            }
+                        }
+                        a.threadDone();
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join(120_000);
+                assertTrue(!t.isAlive(), "a worker is stuck");
+            }
+            assertNull(failure.get());
+            for (int i = 0; i < SLOTS; i++) {
+                if (addr.get(i) != 0) {
+                    a.free(addr.get(i));
+                }
+            }
+            a.collect(true);
+            assertEquals(List.of(), h.reports());
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"CHECKED", "SECURE"})
+    void racingDoubleFreesAreReportedExactlyOnce(Mode mode) throws Exception {
+        ErrorHandler.Capturing h = ErrorHandler.capturing();
+        int rounds = 300;
+        try (Allocator a = TestAllocators.builder().mode(mode).errorHandler(h).build()) {
+            CyclicBarrier start = new CyclicBarrier(2);
+            long[] block = new long[1];
+            CyclicBarrier next = new CyclicBarrier(2, () -> block[0] = a.malloc(48));
+            block[0] = a.malloc(48);
+            Runnable freer = () -> {
+                try {
+                    for (int i = 0; i < rounds; i++) {
+                        start.await();
+                        a.free(block[0]);
+                        next.await();
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            };
+            Thread t1 = Thread.ofPlatform().start(freer);
+            Thread t2 = Thread.ofPlatform().start(freer);
+            t1.join();
+            t2.join();
+            a.free(block[0]);
+            assertEquals(rounds, h.reports().size(), () -> h.reports().subList(0, Math.min(5, h.reports().size())).toString());
+            assertTrue(h.reports().stream().allMatch(r -> r.kind() == ErrorKind.DOUBLE_FREE));
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+}
