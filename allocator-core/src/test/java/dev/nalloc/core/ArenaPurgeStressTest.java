@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * give back huge blocks (one arena block each) of a small arena while purges run at once
  * ({@code purge_delay} 0) or after a short delay, from every thread. A purge that hit a block in
  * use would zero (decommit) a live block: every block's pattern is checked before it is freed, and
- * every zeroed allocation must read as zero. Rounds: {@code nalloc.stress.arena.rounds} (default 150).
+ * every zeroed allocation must read as zero. Rounds: {@code nalloc.stress.arena.rounds} (default 100).
  */
 class ArenaPurgeStressTest {
 
@@ -70,57 +70,64 @@ class ArenaPurgeStressTest {
 
     private static void run(long delay, boolean decommits) throws Exception {
         int threads = 4;
-        int rounds = Integer.getInteger("nalloc.stress.arena.rounds", 150);
+        int rounds = Integer.getInteger("nalloc.stress.arena.rounds", 100);
         ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
-        try (Allocator a = TestAllocators.builder().errorHandler(errors).option(Option.ARENA_RESERVE, 192 * MIB)
+        Allocator a = TestAllocators.builder().errorHandler(errors).option(Option.ARENA_RESERVE, 192 * MIB)
                 .option(Option.PURGE_DELAY, delay).option(Option.ARENA_PURGE_MULT, 1)
-                .option(Option.PURGE_DECOMMITS, decommits ? 1 : 0).build()) {
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            List<Thread> workers = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                long seed = 17 + t;
-                Thread w = new Thread(() -> {
-                    SplittableRandom rnd = new SplittableRandom(seed);
-                    try {
-                        for (int r = 0; r < rounds; r++) {
-                            long size = (17 + rnd.nextInt(10)) * MIB; // huge: one arena block
-                            boolean zero = rnd.nextBoolean();
-                            long p = zero ? a.zalloc(size) : a.malloc(size);
-                            if (p == 0) {
-                                continue; // the arena is full right now and others hold OS memory
-                            }
-                            if (zero && !TestAllocators.isZero(p, 4096)) {
-                                throw new AssertionError("zalloc block not zero at round " + r);
-                            }
-                            long tag = seed * 1_000_003L + r;
-                            TestAllocators.fill(p, 64 * 1024, tag);
-                            TestAllocators.fill(p + size - 64 * 1024, 64 * 1024, tag + 1);
-                            if (rnd.nextInt(4) == 0) {
-                                a.collect(rnd.nextBoolean());
-                            }
-                            if (!TestAllocators.check(p, 64 * 1024, tag)
-                                    || !TestAllocators.check(p + size - 64 * 1024, 64 * 1024, tag + 1)) {
-                                throw new AssertionError("a live block was purged at round " + r);
-                            }
-                            a.free(p);
+                .option(Option.PURGE_DECOMMITS, decommits ? 1 : 0).build();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            long seed = 17 + t;
+            Thread w = new Thread(() -> {
+                SplittableRandom rnd = new SplittableRandom(seed);
+                try {
+                    for (int r = 0; r < rounds; r++) {
+                        long size = (17 + rnd.nextInt(10)) * MIB; // huge: one arena block
+                        boolean zero = rnd.nextBoolean();
+                        long p = zero ? a.zalloc(size) : a.malloc(size);
+                        if (p == 0) {
+                            continue; // the arena is full right now and others hold OS memory
                         }
-                        a.threadDone();
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
+                        if (zero && !TestAllocators.isZero(p, 4096)) {
+                            throw new AssertionError("zalloc block not zero at round " + r);
+                        }
+                        long tag = seed * 1_000_003L + r;
+                        TestAllocators.fill(p, 64 * 1024, tag);
+                        TestAllocators.fill(p + size - 64 * 1024, 64 * 1024, tag + 1);
+                        if (rnd.nextInt(4) == 0) {
+                            a.collect(rnd.nextBoolean());
+                        }
+                        if (!TestAllocators.check(p, 64 * 1024, tag)
+                                || !TestAllocators.check(p + size - 64 * 1024, 64 * 1024, tag + 1)) {
+                            throw new AssertionError("a live block was purged at round " + r);
+                        }
+                        a.free(p);
                     }
-                }, "arena-purge-" + t);
-                w.setDaemon(true);
-                workers.add(w);
-                w.start();
-            }
-            for (Thread w : workers) {
-                w.join(60_000);
-                assertTrue(!w.isAlive(), "worker stuck: " + w.getName());
-            }
+                    a.threadDone();
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "arena-purge-" + t);
+            w.setDaemon(true);
+            workers.add(w);
+            w.start();
+        }
+        // Purging at once decommits and re-commits a 32 MiB block per round: allow for it. A worker
+        // still running after that fails the test and the allocator is left open, since unmapping
+        // memory under a running worker would crash the JVM instead of reporting.
+        long deadline = System.nanoTime() + (30_000L + rounds * 200L) * 1_000_000L;
+        for (Thread w : workers) {
+            w.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000L));
+            assertTrue(!w.isAlive(), "worker stuck: " + w.getName());
+        }
+        try {
             assertNull(failure.get());
             assertTrue(errors.reports().isEmpty(), () -> "engine reported: " + errors.reports());
             a.collect(true);
             assertEquals(0, a.stats().allocated());
+        } finally {
+            a.close();
         }
     }
 }
