@@ -39,6 +39,29 @@ public final class Larson implements Workload {
         return true;
     }
 
+    /**
+     * The links still running. A successor is counted before its predecessor ends, so the count
+     * reaches zero only when the last link of every chain is done.
+     */
+    private static final class Links {
+        private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        private final CountDownLatch none = new CountDownLatch(1);
+
+        void started() {
+            running.incrementAndGet();
+        }
+
+        void ended() {
+            if (running.decrementAndGet() == 0) {
+                none.countDown();
+            }
+        }
+
+        void await() throws InterruptedException {
+            none.await();
+        }
+    }
+
     /** One thread's table of live blocks; handed from thread to thread. */
     private static final class Table {
         final long[] address;
@@ -75,13 +98,17 @@ public final class Larson implements Workload {
         AtomicLong operations = new AtomicLong();
         AtomicLong handoffs = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        CountDownLatch finished = new CountDownLatch(threads);
+        // Every link counts, hand-offs included: a link that handed its table on is still running
+        // its threadDone, and the run may end (and the allocator close) only after that.
+        Links finished = new Links();
         long deadline = System.nanoTime() + runNanos;
         long start = System.nanoTime();
+        finished.started(); // this thread's own count: no early zero while the first links start
         for (int t = 0; t < threads; t++) {
             startLink(peer, tables[t], rounds * chunks, minSize, maxSize, deadline, operations, handoffs, failure,
                     finished, "larson-" + t);
         }
+        finished.ended();
         try {
             finished.await();
         } catch (InterruptedException e) {
@@ -101,9 +128,9 @@ public final class Larson implements Workload {
     /** Starts one link of a thread chain; the link starts its successor when its rounds are done. */
     private void startLink(AllocatorUnderTest peer, Table table, long steps, int minSize, int maxSize,
                            long deadline, AtomicLong operations, AtomicLong handoffs,
-                           AtomicReference<Throwable> failure, CountDownLatch finished, String name) {
+                           AtomicReference<Throwable> failure, Links finished, String name) {
+        finished.started();
         Thread.ofPlatform().name(name).start(() -> {
-            boolean handedOff = false;
             try {
                 long done = 0;
                 int chunks = table.address.length;
@@ -119,7 +146,6 @@ public final class Larson implements Workload {
                 operations.addAndGet(2 * done);
                 if (done == steps && System.nanoTime() < deadline && failure.get() == null) {
                     handoffs.incrementAndGet();
-                    handedOff = true;
                     startLink(peer, table, steps, minSize, maxSize, deadline, operations, handoffs, failure,
                             finished, name);
                 }
@@ -127,9 +153,7 @@ public final class Larson implements Workload {
                 failure.compareAndSet(null, e);
             } finally {
                 peer.threadDone();
-                if (!handedOff) {
-                    finished.countDown();
-                }
+                finished.ended();
             }
         });
     }
