@@ -388,12 +388,7 @@ public final class SegmentSpace {
      */
     public static Page clearDetachedPage(Page page, OsMemory os) {
         Segment seg = page.segment;
-        PageMode mode = page.mode();
-        if (mode != null && mode.guard != 0) { // SECURE: as in freeSpan, the guard page goes with the page
-            os.protect(mode.guard, os.pageSize(), false);
-            mode.guard = 0;
-        }
-        page.markFree();
+        page.markFree(); // SECURE: lifts the page's guard, as for any span freed
         page.kind = null;
         page.setHeap(null);
         seg.usedPages--;
