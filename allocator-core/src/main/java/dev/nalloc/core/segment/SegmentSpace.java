@@ -388,7 +388,7 @@ public final class SegmentSpace {
      */
     public static Page clearDetachedPage(Page page, OsMemory os) {
         Segment seg = page.segment;
-        page.markFree(); // SECURE: lifts the page's guard, as for any span freed
+        page.markFree(); // SECURE: lifts the page's guard page, as for every span that is freed
         page.kind = null;
         page.setHeap(null);
         seg.usedPages--;
