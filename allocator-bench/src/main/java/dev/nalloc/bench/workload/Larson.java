@@ -3,7 +3,7 @@ package dev.nalloc.bench.workload;
 import dev.nalloc.bench.memory.BlockStamp;
 import dev.nalloc.bench.peer.AllocatorUnderTest;
 
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Phaser;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -75,15 +75,18 @@ public final class Larson implements Workload {
         AtomicLong operations = new AtomicLong();
         AtomicLong handoffs = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        CountDownLatch finished = new CountDownLatch(threads);
+        // Every link of every chain is a party until its own threadDone has returned: a link hands its
+        // table on before its threadDone, so waiting for the chains' last links only would let the
+        // caller free the tables and close the allocator while a predecessor is still in threadDone.
+        Phaser links = new Phaser(1);
         long deadline = System.nanoTime() + runNanos;
         long start = System.nanoTime();
         for (int t = 0; t < threads; t++) {
             startLink(peer, tables[t], rounds * chunks, minSize, maxSize, deadline, operations, handoffs, failure,
-                    finished, "larson-" + t);
+                    links, "larson-" + t);
         }
         try {
-            finished.await();
+            links.awaitAdvanceInterruptibly(links.arrive());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -98,17 +101,23 @@ public final class Larson implements Workload {
         return new WorkloadResult(operations.get(), elapsed, handoffs.get() + " thread hand-offs");
     }
 
-    /** Starts one link of a thread chain; the link starts its successor when its rounds are done. */
+    /**
+     * Starts one link of a thread chain, a party of {@code links} (registered here, before the calling
+     * link arrives, so the phase cannot end in between); the link starts its successor when its rounds
+     * are done, and arrives only after its own threadDone.
+     */
     private void startLink(AllocatorUnderTest peer, Table table, long steps, int minSize, int maxSize,
                            long deadline, AtomicLong operations, AtomicLong handoffs,
-                           AtomicReference<Throwable> failure, CountDownLatch finished, String name) {
-        Thread.ofPlatform().name(name).start(() -> {
-            boolean handedOff = false;
+                           AtomicReference<Throwable> failure, Phaser links, String name) {
+        links.register();
+        Runnable link = () -> {
             try {
                 long done = 0;
                 int chunks = table.address.length;
                 while (done < steps) {
-                    if ((done & 63) == 0 && (System.nanoTime() >= deadline || failure.get() != null)) {
+                    // The first 64 steps run anyway: a link started after the deadline (a loaded
+                    // machine, short runs) still frees blocks another thread allocated.
+                    if (done != 0 && (done & 63) == 0 && (System.nanoTime() >= deadline || failure.get() != null)) {
                         break;
                     }
                     int victim = table.rng.nextInt(chunks);
@@ -119,19 +128,27 @@ public final class Larson implements Workload {
                 operations.addAndGet(2 * done);
                 if (done == steps && System.nanoTime() < deadline && failure.get() == null) {
                     handoffs.incrementAndGet();
-                    handedOff = true;
                     startLink(peer, table, steps, minSize, maxSize, deadline, operations, handoffs, failure,
-                            finished, name);
+                            links, name);
                 }
             } catch (Throwable e) {
                 failure.compareAndSet(null, e);
             } finally {
-                peer.threadDone();
-                if (!handedOff) {
-                    finished.countDown();
+                try {
+                    peer.threadDone();
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    links.arriveAndDeregister();
                 }
             }
-        });
+        };
+        try {
+            Thread.ofPlatform().name(name).start(link);
+        } catch (Throwable e) {
+            links.arriveAndDeregister(); // the link never ran
+            throw e;
+        }
     }
 
     private static void allocate(AllocatorUnderTest peer, Table table, int i, int minSize, int maxSize) {
