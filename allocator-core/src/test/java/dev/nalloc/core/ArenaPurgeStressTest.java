@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * give back huge blocks (one arena block each) of a small arena while purges run at once
  * ({@code purge_delay} 0) or after a short delay, from every thread. A purge that hit a block in
  * use would zero (decommit) a live block: every block's pattern is checked before it is freed, and
- * every zeroed allocation must read as zero. Rounds: {@code nalloc.stress.arena.rounds} (default 100).
+ * every zeroed allocation must read as zero. Rounds: {@code nalloc.stress.arena.rounds} (default 50).
  */
 class ArenaPurgeStressTest {
 
@@ -70,7 +70,7 @@ class ArenaPurgeStressTest {
 
     private static void run(long delay, boolean decommits) throws Exception {
         int threads = 4;
-        int rounds = Integer.getInteger("nalloc.stress.arena.rounds", 100);
+        int rounds = Integer.getInteger("nalloc.stress.arena.rounds", 50);
         ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
         Allocator a = TestAllocators.builder().errorHandler(errors).option(Option.ARENA_RESERVE, 192 * MIB)
                 .option(Option.PURGE_DELAY, delay).option(Option.ARENA_PURGE_MULT, 1)

@@ -119,6 +119,59 @@ class PurgeTimingTest {
     }
 
     @Test
+    void resetMemoryIsAnnouncedAsReusedBeforeItIsUsedAgain() {
+        SimulatedOs os = new SimulatedOs();
+        try (Allocator a = build(os, 0, false, false)) {
+            long[] p = threeLargeBlocks(a);
+            a.free(p[0]); // reset at once
+            assertEquals(MIB, os.resetIn(p[0], MIB));
+            assertEquals(0, os.reusedIn(p[0], MIB), "not yet: the span is free");
+            long again = a.malloc(MIB);
+            assertEquals(p[0], again, "the same span");
+            assertEquals(MIB, os.reusedIn(p[0], MIB), "reuse announced once, before the block is handed out");
+            long huge = a.malloc(20 * MIB);
+            long block = huge & -MemoryArena.BLOCK_SIZE;
+            a.free(huge); // an arena block, reset at once
+            assertEquals(MemoryArena.BLOCK_SIZE, os.resetIn(block, MemoryArena.BLOCK_SIZE));
+            long huge2 = a.malloc(20 * MIB);
+            assertEquals(block, huge2 & -MemoryArena.BLOCK_SIZE);
+            assertEquals(MemoryArena.BLOCK_SIZE, os.reusedIn(block, MemoryArena.BLOCK_SIZE));
+            TestAllocators.fill(huge2, 20 * MIB, 4);
+            assertTrue(TestAllocators.check(huge2, 20 * MIB, 4));
+        }
+    }
+
+    @Test
+    void resetSlicesOfASegmentGivenBackAreAnnouncedWhenTheBlockIsClaimedAgain() {
+        SimulatedOs os = new SimulatedOs();
+        // Spans reset at once; arena blocks never purged (so only the segment's own resets count).
+        dev.nalloc.spi.PurgePolicy spansOnly = new dev.nalloc.spi.PurgePolicy() {
+            @Override
+            public long deadline(long now, long currentDeadline, boolean arena) {
+                return arena ? NEVER : now;
+            }
+
+            @Override
+            public boolean decommits() {
+                return false;
+            }
+        };
+        try (Allocator a = TestAllocators.builder().os(os).purgePolicy(spansOnly).build()) {
+            long[] p = threeLargeBlocks(a);
+            long block = p[0] & -MemoryArena.BLOCK_SIZE;
+            a.free(p[0]); // its span is reset at once
+            a.free(p[1]);
+            a.free(p[2]); // the bin's last page: retired for a while
+            a.collect(false); // now it goes, and the empty segment straight back to the arena
+            assertTrue(os.resetIn(p[0], MIB) >= MIB, "the span was reset");
+            assertTrue(os.resetIn(block, MemoryArena.BLOCK_SIZE) < MemoryArena.BLOCK_SIZE, "the arena block was not");
+            long huge = a.malloc(20 * MIB); // claims the block again, as one huge segment
+            assertEquals(block, huge & -MemoryArena.BLOCK_SIZE);
+            assertTrue(os.reusedIn(p[0], MIB) >= MIB, "the reset span was announced as reused");
+        }
+    }
+
+    @Test
     void purgeDecommitsOnDecommitsNotResets() {
         SimulatedOs os = new SimulatedOs();
         try (Allocator a = build(os, 0, true, false)) {

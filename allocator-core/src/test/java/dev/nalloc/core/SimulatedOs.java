@@ -40,6 +40,7 @@ final class SimulatedOs extends ForwardingOsPrimitives {
     final List<Boolean> thpCalls = new CopyOnWriteArrayList<>();
     final List<long[]> decommits = new CopyOnWriteArrayList<>();
     final List<long[]> resets = new CopyOnWriteArrayList<>();
+    final List<long[]> reuses = new CopyOnWriteArrayList<>();
     final List<Boolean> reserveCommits = new CopyOnWriteArrayList<>();
     final List<Integer> hugePageNodes = new CopyOnWriteArrayList<>();
 
@@ -123,6 +124,12 @@ final class SimulatedOs extends ForwardingOsPrimitives {
     }
 
     @Override
+    public int reuse(long address, long size) {
+        reuses.add(new long[]{address, size});
+        return delegate().reuse(address, size);
+    }
+
+    @Override
     public int setTransparentHugePages(boolean enable) {
         thpCalls.add(enable);
         return thpError;
@@ -161,6 +168,10 @@ final class SimulatedOs extends ForwardingOsPrimitives {
 
     long resetIn(long address, long size) {
         return bytesIn(resets, address, size);
+    }
+
+    long reusedIn(long address, long size) {
+        return bytesIn(reuses, address, size);
     }
 
     long decommittedBytes() {

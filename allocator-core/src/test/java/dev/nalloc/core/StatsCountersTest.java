@@ -68,6 +68,35 @@ class StatsCountersTest {
     }
 
     @Test
+    void blocksDestroyedWithTheirArenaOrHeapCountAsAllocatedAndFreed() {
+        try (Allocator a = TestAllocators.create()) {
+            long bs = a.goodSize(48);
+            // Pooled arena heaps are rewound on close (their count stays on the page), and reused.
+            for (int round = 0; round < 50; round++) {
+                try (java.lang.foreign.Arena arena = a.newArena()) {
+                    for (int k = 0; k < 3; k++) {
+                        arena.allocate(48, 8);
+                    }
+                }
+            }
+            // A heap whose page saw frees cannot be rewound: destroy resets it (counted as the page ending).
+            dev.nalloc.api.Heap h = a.newHeap();
+            long[] p = new long[10];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = h.malloc(48);
+            }
+            a.free(p[3]);
+            h.destroy();
+            a.collect(true);
+            AllocatorStats.Bin b = bin(stats(a), bs);
+            assertNotNull(b);
+            assertEquals(0, b.blocks().current());
+            assertEquals(50 * 3 + 10, b.blocks().allocated());
+            assertEquals(50 * 3 + 10, b.blocks().freed());
+        }
+    }
+
+    @Test
     void randomWorkloadWithRemoteFreesMatchesPerSizeClass() throws Exception {
         SplittableRandom rnd = new SplittableRandom(7);
         try (Allocator a = TestAllocators.create()) {

@@ -3,7 +3,7 @@ package dev.nalloc.bench.workload;
 import dev.nalloc.bench.memory.BlockStamp;
 import dev.nalloc.bench.peer.AllocatorUnderTest;
 
-import java.util.concurrent.Phaser;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -37,6 +37,29 @@ public final class Larson implements Workload {
     @Override
     public boolean freesAcrossThreads() {
         return true;
+    }
+
+    /**
+     * The links still running. A successor is counted before its predecessor ends, so the count
+     * reaches zero only when the last link of every chain is done.
+     */
+    private static final class Links {
+        private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        private final CountDownLatch none = new CountDownLatch(1);
+
+        void started() {
+            running.incrementAndGet();
+        }
+
+        void ended() {
+            if (running.decrementAndGet() == 0) {
+                none.countDown();
+            }
+        }
+
+        void await() throws InterruptedException {
+            none.await();
+        }
     }
 
     /** One thread's table of live blocks; handed from thread to thread. */
@@ -75,18 +98,19 @@ public final class Larson implements Workload {
         AtomicLong operations = new AtomicLong();
         AtomicLong handoffs = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        // Every link of every chain is a party until its own threadDone has returned: a link hands its
-        // table on before its threadDone, so waiting for the chains' last links only would let the
-        // caller free the tables and close the allocator while a predecessor is still in threadDone.
-        Phaser links = new Phaser(1);
+        // Every link counts, hand-offs included: a link that handed its table on is still running
+        // its threadDone, and the run may end (and the allocator close) only after that.
+        Links finished = new Links();
         long deadline = System.nanoTime() + runNanos;
         long start = System.nanoTime();
+        finished.started(); // this thread's own count: no early zero while the first links start
         for (int t = 0; t < threads; t++) {
             startLink(peer, tables[t], rounds * chunks, minSize, maxSize, deadline, operations, handoffs, failure,
-                    links, "larson-" + t);
+                    finished, "larson-" + t);
         }
+        finished.ended();
         try {
-            links.awaitAdvanceInterruptibly(links.arrive());
+            finished.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -101,16 +125,12 @@ public final class Larson implements Workload {
         return new WorkloadResult(operations.get(), elapsed, handoffs.get() + " thread hand-offs");
     }
 
-    /**
-     * Starts one link of a thread chain, a party of {@code links} (registered here, before the calling
-     * link arrives, so the phase cannot end in between); the link starts its successor when its rounds
-     * are done, and arrives only after its own threadDone.
-     */
+    /** Starts one link of a thread chain; the link starts its successor when its rounds are done. */
     private void startLink(AllocatorUnderTest peer, Table table, long steps, int minSize, int maxSize,
                            long deadline, AtomicLong operations, AtomicLong handoffs,
-                           AtomicReference<Throwable> failure, Phaser links, String name) {
-        links.register();
-        Runnable link = () -> {
+                           AtomicReference<Throwable> failure, Links finished, String name) {
+        finished.started();
+        Thread.ofPlatform().name(name).start(() -> {
             try {
                 long done = 0;
                 int chunks = table.address.length;
@@ -129,7 +149,7 @@ public final class Larson implements Workload {
                 if (done == steps && System.nanoTime() < deadline && failure.get() == null) {
                     handoffs.incrementAndGet();
                     startLink(peer, table, steps, minSize, maxSize, deadline, operations, handoffs, failure,
-                            links, name);
+                            finished, name);
                 }
             } catch (Throwable e) {
                 failure.compareAndSet(null, e);
@@ -139,16 +159,10 @@ public final class Larson implements Workload {
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
                 } finally {
-                    links.arriveAndDeregister();
+                    finished.ended(); // even when threadDone failed: the run must not wait forever
                 }
             }
-        };
-        try {
-            Thread.ofPlatform().name(name).start(link);
-        } catch (Throwable e) {
-            links.arriveAndDeregister(); // the link never ran
-            throw e;
-        }
+        });
     }
 
     private static void allocate(AllocatorUnderTest peer, Table table, int i, int minSize, int maxSize) {

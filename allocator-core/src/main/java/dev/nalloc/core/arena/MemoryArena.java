@@ -33,6 +33,8 @@ public final class MemoryArena {
     private final Bitmap committed;
     private final Bitmap dirty;
     private final Bitmap purge;
+    /** Blocks reset (not decommitted) by a purge: announced with {@code reuse} when claimed again. */
+    private final Bitmap reset;
     /** Blocks holding a segment whose thread ended (see {@code AbandonedSegments}): set on abandon, cleared by the one reclaimer. */
     private final Bitmap abandoned;
     /** When the blocks marked for purge are due ({@link OsMemory#now()} scale), or 0 when none are. */
@@ -69,6 +71,7 @@ public final class MemoryArena {
         this.committed = new Bitmap(blockCount);
         this.dirty = new Bitmap(blockCount);
         this.purge = new Bitmap(blockCount);
+        this.reset = new Bitmap(blockCount);
         this.abandoned = new Bitmap(blockCount);
         if (isCommitted) {
             committed.set(0, blockCount);
@@ -165,6 +168,14 @@ public final class MemoryArena {
             }
             isCommitted = true;
         }
+        if (reset.isAnySet(index, n)) {
+            for (int i = index; i < index + n; i++) {
+                if (reset.get(i)) {
+                    os.reuse(base + i * BLOCK_SIZE, BLOCK_SIZE);
+                    reset.clear(i, 1);
+                }
+            }
+        }
         dirty.set(index, n);
         return new MemoryBlock(address, n * BLOCK_SIZE, this, index, n, isCommitted, zero);
     }
@@ -212,6 +223,11 @@ public final class MemoryArena {
                 next = 1; // 0 means "nothing pending"
             }
         } while (!purgeExpire.compareAndSet(old, next));
+    }
+
+    /** Blocks {@code [index, index + n)} (still in use) hold reset memory: their next claim announces the reuse. */
+    public void markReset(int index, int n) {
+        reset.set(index, n);
     }
 
     /** The pending purge deadline, or 0 when no timed purge is pending. */
@@ -264,12 +280,14 @@ public final class MemoryArena {
                 if (decommit) {
                     if (os.decommit(address, BLOCK_SIZE, BLOCK_SIZE)) {
                         committed.clear(i, 1);
+                        reset.clear(i, 1);
                         if (!external) { // a decommitted file mapping reads the file again, not zeros
                             dirty.clear(i, 1);
                         }
                     }
                 } else {
                     os.reset(address, BLOCK_SIZE);
+                    reset.set(i, 1);
                 }
                 os.stats().purged(address, BLOCK_SIZE, decommit);
             }

@@ -546,7 +546,7 @@ public final class LocalHeap {
             }
             return;
         }
-        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
+        counters.pageEnded(page);
         page.segment.space.freeSpan(page);
     }
 
@@ -640,10 +640,8 @@ public final class LocalHeap {
                         }
                         int live = page.used;
                         if (live != 0) { // else all free already: the lists are fine as they are
-                            if (page.rewind()) {
-                                counters.settled(page.bin, live); // the destroyed blocks are back on `free`
-                            } else {
-                                counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
+                            if (!page.rewind()) { // a rewind keeps its count on the page (no counter work here)
+                                counters.pageEnded(page);
                                 page.reset();
                                 extend(page); // a few blocks now, so the next heap's first allocation takes the fast path
                             }
@@ -652,7 +650,7 @@ public final class LocalHeap {
                         queues.remove(q, page);
                         page.setInFull(false);
                         counters.pages--;
-                        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
+                        counters.pageEnded(page);
                         page.segment.space.freeSpan(page);
                     }
                     page = next;
@@ -678,7 +676,7 @@ public final class LocalHeap {
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
                 counters.pages--;
-                counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
+                counters.pageEnded(page);
                 page.segment.space.freeSpan(page);
             }
         }
@@ -777,7 +775,7 @@ public final class LocalHeap {
 
     /** A page of a claimed abandoned segment ends empty (statistics: its freed blocks are settled). */
     void countLeftOver(Page page) {
-        counters.pageEnded(page.bin, page.capacity, FreeLists.freeLength(page));
+        counters.pageEnded(page);
     }
 
     /** The heap is gone with its thread: handles see it dead, nothing is left in it. */

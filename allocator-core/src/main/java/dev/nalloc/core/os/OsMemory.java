@@ -173,6 +173,18 @@ public final class OsMemory {
         return true;
     }
 
+    /**
+     * Announces that a range that was {@link #reset} is used again (macOS needs it for its
+     * accounting of reusable pages; elsewhere the OS layer does nothing).
+     */
+    public void reuse(long address, long size) {
+        int error = os.reuse(address, size);
+        if (error != 0) {
+            reporter.report(ErrorKind.OS_FAILURE, address, "could not announce the reuse of " + size + " bytes at "
+                    + Reporter.hex(address) + ": " + os.describeError(error));
+        }
+    }
+
     /** Tells the OS the contents of a committed range are not needed; it stays committed. */
     public void reset(long address, long size) {
         int error = os.reset(address, size);

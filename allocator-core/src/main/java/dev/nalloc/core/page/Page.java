@@ -92,6 +92,13 @@ public final class Page {
      * live blocks are {@code [0, used)} (see {@link #rewind}).
      */
     boolean pristine;
+    /**
+     * Blocks given back wholesale by {@link #rewind} since the page was made: part of its bin's
+     * allocated and freed totals. Kept here, not in the thread's per-bin counters, so that an arena
+     * close pays one field update (the census adds it for live pages; {@link #takeRewound} when the
+     * page ends).
+     */
+    private long rewound;
     /** The bin (heap queue index) of a page, or the span-queue bin of a free span. */
     public int bin;
     private volatile LocalHeap heap;
@@ -138,6 +145,7 @@ public final class Page {
         this.retireExpire = 0;
         this.extendSmall = false;
         this.pristine = true;
+        this.rewound = 0;
         this.bin = bin;
         this.hugeReleased = 0;
         this.mode = null; // a span is only made a page again after it was freed (guard lifted)
@@ -189,11 +197,24 @@ public final class Page {
             Mem.store(block, free);
         }
         free = start;
+        rewound += n;
         used = 0;
         freeIsZero = false;
         hasAligned = false;
         retireExpire = 0;
         return true;
+    }
+
+    /** Blocks given back by rewinds so far (racy read for snapshots). */
+    public long rewound() {
+        return rewound;
+    }
+
+    /** Blocks given back by rewinds, now counted elsewhere: the page forgets them. */
+    public long takeRewound() {
+        long n = rewound;
+        rewound = 0;
+        return n;
     }
 
     public LocalHeap heap() {

@@ -49,6 +49,8 @@ public final class Segment {
     private final long[] zeroMask;
     /** Free slices waiting for their purge (committed when marked; cleared when reused). */
     private final long[] purgeMask;
+    /** Slices reset (not decommitted) by a purge: announced with {@code reuse} before they are used again. */
+    private final long[] resetMask;
     /** When the marked slices are due ({@code OsMemory.now()} scale; owner thread only), 0 when not scheduled. */
     long purgeExpire;
     /** In the owner space's list of segments with pending purges. */
@@ -69,6 +71,7 @@ public final class Segment {
         this.committedMask = new long[(sliceCount + 63) >>> 6];
         this.zeroMask = new long[committedMask.length];
         this.purgeMask = new long[committedMask.length];
+        this.resetMask = new long[committedMask.length];
         if (memory.committed()) {
             setBits(committedMask, 0, sliceCount, true);
         }
@@ -158,9 +161,29 @@ public final class Segment {
             } // else: zero only if never used since the (zero) reservation, as the mask already says
             i = runEnd;
         }
+        reuseResetSlices(from, n, os);
         boolean zero = allBits(zeroMask, from, n);
         setBits(zeroMask, from, n, false);
         return zero ? 1 : 0;
+    }
+
+    /** Announces the reuse of the reset slices of {@code [from, from + n)}, a run at a time. */
+    private void reuseResetSlices(int from, int n, OsMemory os) {
+        int i = from;
+        int end = from + n;
+        while (i < end) {
+            if (!getBit(resetMask, i)) {
+                i++;
+                continue;
+            }
+            int runEnd = i;
+            while (runEnd < end && getBit(resetMask, runEnd)) {
+                runEnd++;
+            }
+            os.reuse(sliceAddress(i), (long) (runEnd - i) << Layout.SLICE_SHIFT);
+            setBits(resetMask, i, runEnd - i, false);
+            i = runEnd;
+        }
     }
 
     /** Gives the memory of free slices {@code [from, from + n)} back: decommit or reset. */
@@ -180,13 +203,25 @@ public final class Segment {
             if (decommit) {
                 if (os.decommit(sliceAddress(i), bytes, bytes)) {
                     setBits(committedMask, i, runEnd - i, false);
+                    setBits(resetMask, i, runEnd - i, false);
                 }
             } else {
                 os.reset(sliceAddress(i), bytes);
+                setBits(resetMask, i, runEnd - i, true);
             }
             os.stats().purged(sliceAddress(i), bytes, decommit);
             i = runEnd;
         }
+    }
+
+    /** True when some slice was reset and not used since. */
+    boolean hasResetSlices() {
+        for (long w : resetMask) {
+            if (w != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Marks the committed slices of the free span {@code [from, from + n)} for a later purge. */

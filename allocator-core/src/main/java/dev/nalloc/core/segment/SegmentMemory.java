@@ -115,6 +115,9 @@ public final class SegmentMemory {
     private void giveBack(Segment s) {
         MemoryBlock m = s.memory;
         if (m.fromArena()) {
+            if (s.hasResetSlices()) { // before the free: whoever claims the block next announces the reuse
+                m.arena().markReset(m.blockIndex(), m.blockCount());
+            }
             m.arena().free(m, s.fullyCommitted(), s.committedBytes(), arenas.purgePolicy(), os.now());
             arenas.tryPurge(false); // what is due goes now (mimalloc's _mi_arena_free does the same)
         } else {

@@ -15,6 +15,8 @@ public final class PageCensus implements Consumer<Page> {
 
     public final long[] pages = new long[SizeClasses.BIN_COUNT];
     public final long[] used = new long[SizeClasses.BIN_COUNT];
+    /** Blocks that rewinds of live pages gave back (allocated and freed, not yet in the threads' settled counts). */
+    public final long[] rewound = new long[SizeClasses.BIN_COUNT];
     /** Live huge blocks and their bytes. */
     public long hugeBlocks;
     public long hugeBytes;
@@ -34,5 +36,6 @@ public final class PageCensus implements Consumer<Page> {
         }
         pages[bin]++;
         used[bin] += u;
+        rewound[bin] += p.rewound();
     }
 }

@@ -52,7 +52,7 @@ public final class StatsAssembler {
         long[] large = new long[4];
         for (int b = 1; b < SizeClasses.BIN_HUGE; b++) {
             long current = census.used[b] + adjust[b];
-            long allocated = settled[b] + census.used[b];
+            long allocated = settled[b] + census.rewound[b] + census.used[b];
             if (current == 0 && allocated <= 0 && census.pages[b] == 0) {
                 continue;
             }

@@ -1,5 +1,7 @@
 package dev.nalloc.core.stats;
 
+import dev.nalloc.core.page.Page;
+
 import dev.nalloc.core.page.SizeClasses;
 
 /**
@@ -60,11 +62,12 @@ public final class ThreadCounters {
     }
 
     /**
-     * A page of {@code bin} ends (freed, or emptied for reuse) with {@code capacity} carved blocks of
-     * which {@code onFree} are on its {@code free} list: the others were allocated (and are freed now).
+     * {@code page} ends (freed, or emptied for reuse): of its {@code capacity} carved blocks those
+     * not on its {@code free} list were allocated (and are freed now), and so were the blocks its
+     * rewinds gave back wholesale (kept on the page until now, see {@link Page#takeRewound}).
      */
-    public void pageEnded(int bin, long capacity, long onFree) {
-        settled[bin] += capacity - onFree;
+    public void pageEnded(Page page) {
+        settled[page.bin] += page.capacity - FreeLists.freeLength(page) + page.takeRewound();
     }
 
     /** Adds every counter of this thread to {@code target} (snapshot sums; racy reads of another thread's fields). */
