@@ -88,12 +88,12 @@ class SecureModeTest {
                 long p = a.malloc(size);
                 Page page = pageOf(p);
                 long span = (long) page.sliceCount << Layout.SLICE_SHIFT;
-                assertEquals(page.start + span - 4096, page.mode().guard, "size " + size);
+                assertEquals(page.start + span - 4096, page.mode().guard(), "size " + size);
                 assertTrue(page.areaSize() <= span - 4096, "blocks end before the guard");
                 a.free(p);
                 a.collect(true); // the page goes, its span is freed: the guard must be lifted
                 assertFalse(page.inUse);
-                assertTrue(page.mode() == null || page.mode().guard == 0);
+                assertTrue(page.mode() == null || page.mode().guard() == 0);
             }
             // The memory of lifted guards is ordinary again: fill every block of fresh pages.
             List<Long> blocks = new ArrayList<>();
@@ -109,8 +109,59 @@ class SecureModeTest {
         }
         try (Allocator c = TestAllocators.builder().mode(Mode.CHECKED).build()) {
             long p = c.malloc(64);
-            assertEquals(0, pageOf(p).mode().guard, "CHECKED has no guard pages between pages");
+            assertEquals(0, pageOf(p).mode().guard(), "CHECKED has no guard pages between pages");
             c.free(p);
+        }
+    }
+
+    /**
+     * Pages of threads that end are freed inside abandoned segments (not through the thread's span
+     * queues), and those segments go back to the arena: their guard pages must be lifted too, or a
+     * later segment in the same memory faults on an ordinary write (found by mstress).
+     */
+    @Test
+    void guardsOfAbandonedSegmentsAreLiftedBeforeTheMemoryIsReused() throws Exception {
+        try (Allocator a = TestAllocators.builder().mode(Mode.SECURE)
+                .option(dev.nalloc.api.Option.ARENA_RESERVE, 64L << 20).build()) {
+            long[] sizes = {48, 700, 3000, 20_000, 200_000};
+            for (int round = 0; round < 12; round++) {
+                List<Long> handed = new ArrayList<>();
+                Thread t = Thread.ofPlatform().start(() -> {
+                    List<Long> mine = new ArrayList<>();
+                    for (int i = 0; i < 300; i++) {
+                        long p = a.malloc(sizes[i % sizes.length]);
+                        TestAllocators.fill(p, sizes[i % sizes.length], i); // every byte: a stale guard faults
+                        mine.add(p);
+                    }
+                    for (int i = 0; i < mine.size(); i++) {
+                        if (i % 7 == 0) {
+                            synchronized (handed) {
+                                handed.add(mine.get(i)); // stays live past the thread's end
+                            }
+                        } else {
+                            a.free(mine.get(i));
+                        }
+                    }
+                }); // ends without threadDone: its segments are abandoned when found dead
+                t.join();
+                synchronized (handed) {
+                    handed.forEach(a::free); // remote frees into the abandoned segments
+                }
+                // New blocks, every byte written: some land where the dead thread's guards were.
+                List<Long> fresh = new ArrayList<>();
+                for (int i = 0; i < 300; i++) {
+                    long n = sizes[(i + round) % sizes.length];
+                    long p = a.malloc(n);
+                    TestAllocators.fill(p, n, i);
+                    fresh.add(p);
+                }
+                a.collect(true);
+                for (int i = 0; i < fresh.size(); i++) {
+                    assertTrue(TestAllocators.check(fresh.get(i), sizes[(i + round) % sizes.length], i));
+                    a.free(fresh.get(i));
+                }
+            }
+            assertEquals(0, a.stats().allocationCount());
         }
     }
 
@@ -121,7 +172,7 @@ class SecureModeTest {
             Page page = pageOf(p);
             assertEquals(PageKind.LARGE, page.kind);
             if ((long) page.sliceCount << Layout.SLICE_SHIFT == page.blockSize) {
-                assertEquals(0, page.mode().guard);
+                assertEquals(0, page.mode().guard());
             }
             TestAllocators.fill(p, 4L << 20, 1);
             a.free(p);

@@ -42,4 +42,23 @@ class NallocWorkloadsTest {
                     name + " left " + instance.stats().allocationCount() + " live blocks");
         }
     }
+
+    /** The CHECKED and SECURE modes run every workload with no error reported (no false positive). */
+    @ParameterizedTest
+    @MethodSource("names")
+    void runsInCheckedAndSecureModeWithoutAReport(String name) {
+        assumeTrue(unavailable == null, () -> unavailable);
+        for (dev.nalloc.api.Mode mode : new dev.nalloc.api.Mode[]{dev.nalloc.api.Mode.CHECKED, dev.nalloc.api.Mode.SECURE}) {
+            dev.nalloc.spi.ErrorHandler.Capturing errors = dev.nalloc.spi.ErrorHandler.capturing();
+            Allocator instance = Allocator.builder().mode(mode).errorHandler(errors).build();
+            try (NallocPeer peer = NallocPeer.wrap("nalloc-" + mode, instance, true)) {
+                WorkloadResult result = Workloads.named(name).run(peer, TinySettings.of(name));
+                assertTrue(result.operations() > 0);
+                instance.collect(true);
+                assertTrue(errors.reports().isEmpty(), () -> mode + " " + name + ": " + errors.reports());
+                assertTrue(instance.stats().allocationCount() == 0,
+                        mode + " " + name + " left " + instance.stats().allocationCount() + " live blocks");
+            }
+        }
+    }
 }

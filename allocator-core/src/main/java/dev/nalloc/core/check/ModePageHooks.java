@@ -57,7 +57,7 @@ public final class ModePageHooks implements PageHooks {
         }
         long guard = page.start + span - pageSize;
         if (guards.protect(guard, pageSize, true)) {
-            page.mode().guard = guard;
+            page.mode().setGuard(guard, guards);
             if (blocks < page.reserved) {
                 page.limitBlocks((int) blocks);
             }

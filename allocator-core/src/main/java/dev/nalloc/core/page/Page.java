@@ -268,6 +268,9 @@ public final class Page {
 
     /** Marks this span free: {@link #isBlockStart} fails for every address from now on. */
     public void markFree() {
+        if (mode != null) {
+            mode.liftGuard(); // SECURE: whatever path frees the span, its guard page goes with it
+        }
         inUse = false;
         blockLimit = 0;
     }

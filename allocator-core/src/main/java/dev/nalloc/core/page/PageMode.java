@@ -1,5 +1,6 @@
 package dev.nalloc.core.page;
 
+import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.spi.FreeListEncoding;
 
 /**
@@ -23,7 +24,31 @@ public final class PageMode {
     /** A block whose link was found broken while popping it (0: none), for the mode allocator to report. */
     public long brokenLink;
     /** The protected OS page at the end of the page's area (SECURE), or 0; lifted when the span is freed. */
-    public long guard;
+    long guard;
+    /** Who lifts the guard. */
+    private OsMemory guardOs;
+
+    /** The guard page's address, or 0. */
+    public long guard() {
+        return guard;
+    }
+
+    /** Records the guard page {@code os} protected at {@code address}. */
+    public void setGuard(long address, OsMemory os) {
+        this.guard = address;
+        this.guardOs = os;
+    }
+
+    /**
+     * Makes the guard page ordinary memory again: the page stops being a page (its span is freed,
+     * in a thread's space or in an abandoned segment), and the memory may serve any block after.
+     */
+    void liftGuard() {
+        if (guard != 0) {
+            guardOs.protect(guard, guardOs.pageSize(), false);
+            guard = 0;
+        }
+    }
 
     PageMode(FreeListEncoding codec, long key0, long key1, long shuffle) {
         this.codec = codec;

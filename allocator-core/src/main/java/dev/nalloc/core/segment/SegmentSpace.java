@@ -3,7 +3,6 @@ package dev.nalloc.core.segment;
 import dev.nalloc.core.arena.MemoryArena;
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.page.Page;
-import dev.nalloc.core.page.PageMode;
 import dev.nalloc.core.stats.ThreadCounters;
 import dev.nalloc.spi.PurgePolicy;
 
@@ -127,11 +126,6 @@ public final class SegmentSpace {
     /** Gives a page's span back, coalescing it with free neighbours. */
     public void freeSpan(Page page) {
         Segment seg = page.segment;
-        PageMode mode = page.mode();
-        if (mode != null && mode.guard != 0) { // SECURE: the span becomes ordinary memory again
-            os().protect(mode.guard, os().pageSize(), false);
-            mode.guard = 0;
-        }
         page.markFree();
         page.kind = null;
         page.setHeap(null);
