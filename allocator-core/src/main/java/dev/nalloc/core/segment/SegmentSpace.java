@@ -386,14 +386,9 @@ public final class SegmentSpace {
      *
      * @return the free span now covering the page
      */
-    public static Page clearDetachedPage(Page page, OsMemory os) {
+    public static Page clearDetachedPage(Page page) {
         Segment seg = page.segment;
-        PageMode mode = page.mode();
-        if (mode != null && mode.guard != 0) { // SECURE: as in freeSpan, the guard page goes with the page
-            os.protect(mode.guard, os.pageSize(), false);
-            mode.guard = 0;
-        }
-        page.markFree();
+        page.markFree(); // also lifts a SECURE guard page (Page.markFree)
         page.kind = null;
         page.setHeap(null);
         seg.usedPages--;
