@@ -176,6 +176,24 @@ class VirtualThreadHeapsTest {
     }
 
     @Test
+    void threadDoneOnAVirtualThreadOnSharedHeapsChangesNothingAndItMayGoOn() throws Exception {
+        try (Allocator a = TestAllocators.create()) {
+            long[] p = new long[2];
+            Thread.ofVirtual().start(() -> {
+                p[0] = a.malloc(64);
+                a.threadDone(); // no thread data to retire: the shared heaps stay as they are
+                p[1] = a.malloc(64);
+            }).join();
+            assertEquals(0, engine(a).registry.size());
+            assertEquals(0, engine(a).registry.retired());
+            assertEquals(0, engine(a).abandoned.count());
+            a.free(p[0]);
+            a.free(p[1]);
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    @Test
     void aVirtualThreadThatAsksForAHeapGetsOneOfItsOwnAndIsReapedWhenItEnds() throws Exception {
         try (Allocator a = TestAllocators.create()) {
             long[] p = new long[2];

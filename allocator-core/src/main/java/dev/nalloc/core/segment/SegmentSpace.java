@@ -388,7 +388,7 @@ public final class SegmentSpace {
      */
     public static Page clearDetachedPage(Page page) {
         Segment seg = page.segment;
-        page.markFree(); // also lifts a SECURE guard page (Page.markFree)
+        page.markFree(); // SECURE: lifts the page's guard page, as for every span that is freed
         page.kind = null;
         page.setHeap(null);
         seg.usedPages--;
