@@ -67,7 +67,8 @@ public final class GlibcThread implements Workload {
             int offsetState = 0;
             int sizeState = 0;
             long iters = 0;
-            while ((iters & 255) != 0 || System.nanoTime() < deadline) {
+            // Whole rounds of 256, at least one even when the thread starts after the deadline.
+            while (iters == 0 || (iters & 255) != 0 || System.nanoTime() < deadline) {
                 int slot = offsets[offsetState = (offsetState + 1) % OFFSETS];
                 int n = sizes[sizeState = (sizeState + 1) % BLOCK_SIZES];
                 if (address[slot] != 0) {

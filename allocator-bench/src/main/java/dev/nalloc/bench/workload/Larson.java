@@ -135,7 +135,9 @@ public final class Larson implements Workload {
                 long done = 0;
                 int chunks = table.address.length;
                 while (done < steps) {
-                    if ((done & 63) == 0 && (System.nanoTime() >= deadline || failure.get() != null)) {
+                    // The first 64 steps run anyway: a link started after the deadline (a loaded
+                    // machine, short runs) still frees blocks another thread allocated.
+                    if (done != 0 && (done & 63) == 0 && (System.nanoTime() >= deadline || failure.get() != null)) {
                         break;
                     }
                     int victim = table.rng.nextInt(chunks);
@@ -152,8 +154,13 @@ public final class Larson implements Workload {
             } catch (Throwable e) {
                 failure.compareAndSet(null, e);
             } finally {
-                peer.threadDone();
-                finished.ended();
+                try {
+                    peer.threadDone();
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    finished.ended(); // even when threadDone failed: the run must not wait forever
+                }
             }
         });
     }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -16,7 +17,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Port of Lever and Boreham's xmalloc-test as run by mimalloc-bench ({@code -w P -t 5 -s 64}):
  * producer threads allocate batches of 4096 objects (the batch itself is allocated too) and queue
  * them (at most 100 queued); as many consumer threads free them. Every block is freed by a thread
- * that did not allocate it. Measured: frees per second over a fixed run time.
+ * that did not allocate it. Producers stop at the deadline (after at least one batch each);
+ * consumers free what was queued until then. Measured: frees per second over the whole run.
  */
 public final class XMallocTest implements Workload {
 
@@ -48,12 +50,18 @@ public final class XMallocTest implements Workload {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         long start = System.nanoTime();
         long deadline = start + runNanos;
+        AtomicInteger producing = new AtomicInteger(workers);
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             threads.add(Workers.start(peer, "xmalloc-free-" + w, failure,
-                    i -> release(peer, batches, objectSize, deadline, failure, frees), w));
-            threads.add(Workers.start(peer, "xmalloc-alloc-" + w, failure,
-                    i -> produce(peer, batches, objectSize, i, deadline, failure), w));
+                    i -> release(peer, batches, objectSize, producing, failure, frees), w));
+            threads.add(Workers.start(peer, "xmalloc-alloc-" + w, failure, i -> {
+                try {
+                    produce(peer, batches, objectSize, i, deadline, failure);
+                } finally {
+                    producing.decrementAndGet();
+                }
+            }, w));
         }
         Workers.joinAll(threads);
         long elapsed = System.nanoTime() - start;
@@ -68,7 +76,9 @@ public final class XMallocTest implements Workload {
     private static void produce(AllocatorUnderTest peer, BlockingQueue<Long> batches, int objectSize, int id,
                                 long deadline, AtomicReference<Throwable> failure) {
         long serial = (long) id << 40;
-        while (System.nanoTime() < deadline && failure.get() == null) {
+        // At least one batch, even when the thread starts after the deadline (a loaded machine):
+        // a short run then still frees something on other threads.
+        do {
             long batch = Workers.check(peer.malloc(8L * OBJECTS_PER_BATCH + 8), peer, 8L * OBJECTS_PER_BATCH + 8);
             NativeMemory.putLong(batch, ++serial);
             for (int i = 0; i < OBJECTS_PER_BATCH; i++) {
@@ -81,7 +91,7 @@ public final class XMallocTest implements Workload {
                 freeBatch(peer, batch, objectSize);
                 return;
             }
-        }
+        } while (System.nanoTime() < deadline && failure.get() == null);
     }
 
     private static boolean offer(BlockingQueue<Long> batches, long batch, long deadline,
@@ -99,14 +109,18 @@ public final class XMallocTest implements Workload {
         }
     }
 
-    private static void release(AllocatorUnderTest peer, BlockingQueue<Long> batches, int objectSize, long deadline,
-                                AtomicReference<Throwable> failure, AtomicLong frees) {
+    /** Frees queued batches until the producers are done and the queue is empty (every batch queued is freed here). */
+    private static void release(AllocatorUnderTest peer, BlockingQueue<Long> batches, int objectSize,
+                                AtomicInteger producing, AtomicReference<Throwable> failure, AtomicLong frees) {
         try {
-            while (System.nanoTime() < deadline && failure.get() == null) {
+            while (failure.get() == null) {
+                boolean last = producing.get() == 0; // read before the poll: a batch queued earlier is seen
                 Long batch = batches.poll(5, TimeUnit.MILLISECONDS);
                 if (batch != null) {
                     freeBatch(peer, batch, objectSize);
                     frees.addAndGet(OBJECTS_PER_BATCH);
+                } else if (last) {
+                    return;
                 }
             }
         } catch (InterruptedException e) {
