@@ -133,7 +133,7 @@ public final class SegmentReclaim {
                 heap.collectRemote(p);
                 if (p.allFree()) {
                     heap.countLeftOver(p);
-                    p = SegmentSpace.clearDetachedPage(p, heap.tld.context.segments().os());
+                    p = SegmentSpace.clearDetachedPage(p);
                     cleared++;
                 } else if (slices > 0 && p.blockSize == blockSize
                         && (p.free != 0 || p.localFree != 0 || p.canExtend())) {

@@ -386,7 +386,7 @@ public final class SegmentSpace {
      *
      * @return the free span now covering the page
      */
-    public static Page clearDetachedPage(Page page, OsMemory os) {
+    public static Page clearDetachedPage(Page page) {
         Segment seg = page.segment;
         page.markFree(); // SECURE: lifts the page's guard page, as for every span that is freed
         page.kind = null;
