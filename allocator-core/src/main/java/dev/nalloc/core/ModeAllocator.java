@@ -107,28 +107,25 @@ final class ModeAllocator implements Allocator {
      * {@code (a + offset) % alignment == 0} (alignment 1: any word-aligned block).
      */
     long allocate(LocalHeap heap, long size, long alignment, long offset, boolean zero) {
-        checkSize(size, "size");
-        checkSize(offset, "offset");
-        checkAlignment(alignment);
-        if (size > Layout.MAX_ALLOC_SIZE) {
-            reporter.report(ErrorKind.OUT_OF_MEMORY, 0, "request of " + size + " bytes is too large");
-            return 0;
+        // Small and free of rare branches, so that it inlines into malloc and friends (with the
+        // constant alignment, offset and zero folded away); every rare case is a call.
+        if (size < 0 || offset < 0 || alignment <= 0 || (alignment & (alignment - 1)) != 0 || size > Layout.MAX_ALLOC_SIZE) {
+            return badRequest(size, alignment, offset);
         }
-        if (sampler != null && (alignment == 1 || (alignment <= 16 && !sampler.precise())) && sampler.sample(size)) {
+        if (sampler != null && sampled(size, alignment)) {
             return allocateGuarded(heap, size, zero);
         }
         long request = request(size);
+        boolean plain = alignment <= SizeClasses.WORD && (offset & (alignment - 1)) == 0;
         while (true) {
             long address;
             Page page;
-            boolean plain = alignment <= SizeClasses.WORD && (offset & (alignment - 1)) == 0;
             if (plain && request <= SizeClasses.SMALL_SIZE_MAX) {
                 page = heap.directPage(request);
-                long block = page.free;
-                if (block != 0) {
-                    page.free = page.popNext(block);
+                address = page.free;
+                if (address != 0) {
+                    page.free = page.popNext(address);
                     page.used++;
-                    address = block;
                 } else {
                     address = heap.mallocEncoded(request, false);
                     if (address == 0) {
@@ -137,8 +134,7 @@ final class ModeAllocator implements Allocator {
                     page = pageOf(address);
                 }
             } else {
-                address = plain ? inner.mallocIn(heap, request)
-                        : inner.alignedIn(heap, request, alignment, offset, false);
+                address = allocateOther(heap, request, alignment, offset, plain);
                 if (address == 0) {
                     return 0;
                 }
@@ -147,12 +143,36 @@ final class ModeAllocator implements Allocator {
             long block = page.blockStartOf(address);
             if (claim(page, block, address, size, page.start + page.areaSize(), false)) {
                 if (zero) {
-                    Mem.zero(address, checked ? size : block + page.blockSize - address); // all of usableSize
+                    zeroUsable(page, block, address, size);
                 }
                 return address;
             }
             // the block was found corrupted and is quarantined: take another
         }
+    }
+
+    /** Whether this request (of a plain or small alignment) gets a guard page (guarded sampling). */
+    private boolean sampled(long size, long alignment) {
+        return (alignment == 1 || (alignment <= 16 && !sampler.precise())) && sampler.sample(size);
+    }
+
+    /** A medium, large, huge or aligned block from the engine. */
+    private long allocateOther(LocalHeap heap, long request, long alignment, long offset, boolean plain) {
+        return plain ? inner.mallocIn(heap, request) : inner.alignedIn(heap, request, alignment, offset, false);
+    }
+
+    /** Zeroes all of the usable size of a block just handed out. */
+    private void zeroUsable(Page page, long block, long address, long size) {
+        Mem.zero(address, checked ? size : block + page.blockSize - address);
+    }
+
+    /** A request {@link #allocate} refuses: throws for a negative or a bad argument, else reports it too large. */
+    private long badRequest(long size, long alignment, long offset) {
+        checkSize(size, "size");
+        checkSize(offset, "offset");
+        checkAlignment(alignment);
+        reporter.report(ErrorKind.OUT_OF_MEMORY, 0, "request of " + size + " bytes is too large");
+        return 0;
     }
 
     private static Page pageOf(long address) {
@@ -168,7 +188,36 @@ final class ModeAllocator implements Allocator {
         int index = (int) page.blockIndexOf(block);
         BlockShadow shadow = BlockShadow.of(page);
         long state = shadow.state(index);
-        String problem = null;
+        if (page.mode().brokenLink != 0 || BlockShadow.isLive(state) || state == BlockShadow.QUARANTINED) {
+            return refuse(page, block, index, shadow, state, -1);
+        }
+        if (checked) {
+            if (BlockShadow.isFreed(state)) {
+                long bad = Patterns.checkFreedAndFillFresh(block, page.blockSize); // fills it fresh when intact
+                if (bad >= 0) {
+                    return refuse(page, block, index, shadow, state, bad);
+                }
+            } else {
+                Patterns.fillFresh(block, page.blockSize);
+            }
+        }
+        shadow.markLive(index, address - block, address + size - block, guarded);
+        if (checked) {
+            patterns.writeCanary(address + size, Math.min(canaryLimit, block + page.blockSize));
+        }
+        if (page.reserved == 1) {
+            recentFrees.remove(address);
+        }
+        return true;
+    }
+
+    /**
+     * Reports why a block the free list handed out cannot be handed out (a broken link, a live or
+     * quarantined block, or CHECKED's freed fill broken at offset {@code badFill}) and quarantines
+     * it unless it is live: false, for {@link #claim}.
+     */
+    private boolean refuse(Page page, long block, int index, BlockShadow shadow, long state, long badFill) {
+        String problem;
         PageMode mode = page.mode();
         if (mode.brokenLink != 0) {
             problem = "the link of the free block at " + Reporter.hex(mode.brokenLink) + " (blocks of " + page.blockSize
@@ -179,31 +228,15 @@ final class ModeAllocator implements Allocator {
                     + " bytes), which is live";
         } else if (state == BlockShadow.QUARANTINED) {
             problem = "the free list handed out the quarantined block at " + Reporter.hex(block);
-        } else if (checked && BlockShadow.isFreed(state)) {
-            long bad = Patterns.firstNotFreed(block, page.blockSize);
-            if (bad >= 0) {
-                problem = "the block at " + Reporter.hex(block) + " (" + page.blockSize + " bytes) was written at offset "
-                        + bad + " after it was freed (use after free)";
-            }
+        } else {
+            problem = "the block at " + Reporter.hex(block) + " (" + page.blockSize + " bytes) was written at offset "
+                    + badFill + " after it was freed (use after free)";
         }
-        if (problem != null) {
-            if (!BlockShadow.isLive(state)) {
-                shadow.quarantine(index); // stays counted as used: never handed out again
-            }
-            reporter.report(ErrorKind.FREE_LIST_CORRUPTION, block, problem);
-            return false;
+        if (!BlockShadow.isLive(state)) {
+            shadow.quarantine(index); // stays counted as used: never handed out again
         }
-        if (checked) {
-            Patterns.fillFresh(block, page.blockSize);
-        }
-        shadow.markLive(index, address - block, address + size - block, guarded);
-        if (checked) {
-            patterns.writeCanary(address + size, Math.min(canaryLimit, block + page.blockSize));
-        }
-        if (page.reserved == 1) {
-            recentFrees.remove(address);
-        }
-        return true;
+        reporter.report(ErrorKind.FREE_LIST_CORRUPTION, block, problem);
+        return false;
     }
 
     /** A block with a guard page right after its {@code size} bytes (guarded sampling). */

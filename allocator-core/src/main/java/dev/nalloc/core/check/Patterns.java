@@ -22,6 +22,9 @@ public final class Patterns {
     /** The canary covers at most this many bytes after the requested size. */
     public static final long CANARY_MAX = 256;
 
+    /** True when a word store puts its low byte first (little-endian), as the canary's byte numbering does. */
+    private static final boolean STORED_ORDER = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+
     private final long secret;
 
     public Patterns(long secret) {
@@ -70,6 +73,35 @@ public final class Patterns {
     }
 
     /**
+     * A freed block handed out again: checks its freed fill ({@link #firstNotFreed}) and fills it
+     * fresh ({@link #fillFresh}), in one pass for blocks of up to 1 KiB. Returns the offset of the
+     * first byte after the link word that was not {@link #FREED}, or -1; after a non-negative
+     * answer the block holds a mix of the two fills (it is quarantined, never handed out).
+     */
+    public static long checkFreedAndFillFresh(long block, long blockSize) {
+        long limit = fillLength(blockSize);
+        if (limit > WORD_FILL_MAX || (limit & 7) != 0) {
+            long bad = firstNotFreed(block, blockSize);
+            if (bad < 0) {
+                fillFresh(block, blockSize);
+            }
+            return bad;
+        }
+        for (long i = 8; i < limit; i += 8) {
+            if (Mem.load(block + i) != FREED_WORD) { // the words before were intact: the first bad byte is in this one
+                long j = i;
+                while (Mem.loadByte(block + j) == FREED) {
+                    j++;
+                }
+                return j;
+            }
+            Mem.store(block + i, FRESH_WORD);
+        }
+        Mem.store(block, FRESH_WORD);
+        return -1;
+    }
+
+    /**
      * The canary word of the region starting at {@code from}: byte {@code i} of the region is byte
      * {@code i & 7} of this word, rotated by the region's address so that neighbouring blocks and
      * the same block at another size differ.
@@ -86,7 +118,14 @@ public final class Patterns {
     public void writeCanary(long from, long limit) {
         long end = Math.min(limit, from + CANARY_MAX);
         long word = canaryWord(from);
-        for (long a = from; a < end; a++) {
+        // Whole words first: byte i of the region is byte (i & 7) of the word, which is what a
+        // word store at an offset that is a multiple of 8 writes (in the machine's byte order).
+        long stored = STORED_ORDER ? word : Long.reverseBytes(word);
+        long a = from;
+        for (; a + 8 <= end; a += 8) {
+            Mem.store(a, stored);
+        }
+        for (; a < end; a++) {
             Mem.storeByte(a, canaryByte(word, a - from));
         }
     }
@@ -95,7 +134,14 @@ public final class Patterns {
     public long firstBadCanary(long from, long limit) {
         long end = Math.min(limit, from + CANARY_MAX);
         long word = canaryWord(from);
-        for (long a = from; a < end; a++) {
+        long stored = STORED_ORDER ? word : Long.reverseBytes(word);
+        long a = from;
+        for (; a + 8 <= end; a += 8) { // whole words; the bytes of the first differing one are compared below
+            if (Mem.load(a) != stored) {
+                break;
+            }
+        }
+        for (; a < end; a++) {
             if (Mem.loadByte(a) != canaryByte(word, a - from)) {
                 return a;
             }

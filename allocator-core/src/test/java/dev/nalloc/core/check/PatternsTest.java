@@ -1,0 +1,68 @@
+package dev.nalloc.core.check;
+
+import dev.nalloc.core.memory.Mem;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The word-at-a-time canary and fill checks of CHECKED mode name exactly the first bad byte, at
+ * every offset, for regions that are not whole words, and never write past their limit.
+ */
+class PatternsTest {
+
+    @Test
+    void canaryNamesEveryBadByteAndStaysInsideItsLimit() {
+        Patterns patterns = new Patterns(0x1234_5678_9ABC_DEF0L);
+        try (Arena arena = Arena.ofConfined()) {
+            long base = arena.allocate(512, 8).address();
+            for (int start = 0; start < 8; start++) { // unaligned region starts
+                for (int length = 0; length <= 40; length++) {
+                    long from = base + 16 + start;
+                    long limit = from + length;
+                    Mem.fill(base, 512, (byte) 0x5A);
+                    patterns.writeCanary(from, limit);
+                    assertEquals(-1, patterns.firstBadCanary(from, limit));
+                    assertEquals((byte) 0x5A, Mem.loadByte(from - 1), "byte before the region");
+                    assertEquals((byte) 0x5A, Mem.loadByte(limit), "byte after the region");
+                    for (int bad = 0; bad < length; bad++) {
+                        byte was = Mem.loadByte(from + bad);
+                        Mem.storeByte(from + bad, (byte) ~was);
+                        assertEquals(from + bad, patterns.firstBadCanary(from, limit), "start " + start + " length " + length);
+                        Mem.storeByte(from + bad, was);
+                    }
+                }
+            }
+            // at most CANARY_MAX bytes are written and checked
+            long from = base;
+            Mem.fill(base, 512, (byte) 0x5A);
+            patterns.writeCanary(from, from + 512);
+            assertEquals((byte) 0x5A, Mem.loadByte(from + Patterns.CANARY_MAX));
+            assertEquals(-1, patterns.firstBadCanary(from, from + 512));
+        }
+    }
+
+    @Test
+    void freedFillCheckNamesTheFirstBadByteAndFillsFreshWhenIntact() {
+        try (Arena arena = Arena.ofConfined()) {
+            long block = arena.allocate(4096, 16).address();
+            for (long size : new long[]{16, 24, 48, 80, 128, 1024, 2048, 4096}) {
+                Patterns.fillFreed(block, size);
+                assertEquals(-1, Patterns.checkFreedAndFillFresh(block, size));
+                for (long i = 0; i < size; i++) {
+                    assertEquals(Patterns.FRESH, Mem.loadByte(block + i), "size " + size + " byte " + i);
+                }
+                for (long bad = 8; bad < size; bad += bad < 64 ? 1 : 13) {
+                    Patterns.fillFreed(block, size);
+                    Mem.storeByte(block + bad, (byte) 0);
+                    assertEquals(bad, Patterns.checkFreedAndFillFresh(block, size), "size " + size);
+                    Patterns.fillFreed(block, size); // the block now mixes both fills: check the plain scan on a fresh copy
+                    Mem.storeByte(block + bad, (byte) 0);
+                    assertEquals(bad, Patterns.firstNotFreed(block, size), "size " + size);
+                }
+            }
+        }
+    }
+}
