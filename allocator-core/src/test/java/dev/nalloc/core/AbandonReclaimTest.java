@@ -7,7 +7,6 @@ import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,20 +31,8 @@ class AbandonReclaimTest {
         return (dev.nalloc.core.stats.StatsSnapshot) a.stats();
     }
 
-    static void run(Runnable r) throws InterruptedException {
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        Thread t = new Thread(() -> {
-            try {
-                r.run();
-            } catch (Throwable e) {
-                error.set(e);
-            }
-        });
-        t.start();
-        t.join();
-        if (error.get() != null) {
-            throw new AssertionError(error.get());
-        }
+    private static void run(Runnable r) throws InterruptedException {
+        TestThreads.runOnNewThread(r);
     }
 
     /** Allocates {@link #BLOCKS} 64-byte blocks filled with a pattern of their index. */

@@ -36,20 +36,8 @@ class CrossThreadTest {
         a.close();
     }
 
-    private static void run(Runnable r) throws Exception {
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        Thread t = new Thread(() -> {
-            try {
-                r.run();
-            } catch (Throwable e) {
-                error.set(e);
-            }
-        });
-        t.start();
-        t.join();
-        if (error.get() != null) {
-            throw new AssertionError(error.get());
-        }
+    private static void run(Runnable r) throws InterruptedException {
+        TestThreads.runOnNewThread(r);
     }
 
     @Test

@@ -17,9 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StatsTest {
 
     private static void run(Runnable r) throws InterruptedException {
-        Thread t = new Thread(r);
-        t.start();
-        t.join();
+        TestThreads.runOnNewThread(r);
     }
 
     @Test

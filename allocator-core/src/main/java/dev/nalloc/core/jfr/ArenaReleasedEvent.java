@@ -1,10 +1,8 @@
 package dev.nalloc.core.jfr;
 
 import jdk.jfr.Category;
-import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
-import jdk.jfr.MemoryAddress;
 import jdk.jfr.Name;
 
 /** An arena was given back to the OS (the instance closed). */
@@ -12,11 +10,5 @@ import jdk.jfr.Name;
 @Label("Arena Released")
 @Category({"Nalloc", "Memory"})
 @Description("An arena was given back to the OS (the instance closed).")
-final class ArenaReleasedEvent extends jdk.jfr.Event {
-    @Label("Allocator")
-    String allocator;
-    @Label("Address") @MemoryAddress
-    long address;
-    @Label("Size") @DataAmount
-    long size;
+final class ArenaReleasedEvent extends MemoryRangeEvent {
 }

@@ -116,9 +116,7 @@ public final class JfrEvents {
         if (recording()) {
             SegmentAllocatedEvent e = new SegmentAllocatedEvent();
             if (e.shouldCommit()) {
-                e.allocator = allocator;
-                e.address = address;
-                e.size = size;
+                e.range(allocator, address, size);
                 e.huge = huge;
                 e.fromArena = fromArena;
                 e.commit();
@@ -130,9 +128,7 @@ public final class JfrEvents {
         if (recording()) {
             SegmentFreedEvent e = new SegmentFreedEvent();
             if (e.shouldCommit()) {
-                e.allocator = allocator;
-                e.address = address;
-                e.size = size;
+                e.range(allocator, address, size);
                 e.huge = huge;
                 e.toArena = toArena;
                 e.commit();
@@ -144,9 +140,7 @@ public final class JfrEvents {
         if (recording()) {
             ArenaReservedEvent e = new ArenaReservedEvent();
             if (e.shouldCommit()) {
-                e.allocator = allocator;
-                e.address = address;
-                e.size = size;
+                e.range(allocator, address, size);
                 e.committed = committed;
                 e.commit();
             }
@@ -157,9 +151,7 @@ public final class JfrEvents {
         if (recording()) {
             ArenaReleasedEvent e = new ArenaReleasedEvent();
             if (e.shouldCommit()) {
-                e.allocator = allocator;
-                e.address = address;
-                e.size = size;
+                e.range(allocator, address, size);
                 e.commit();
             }
         }
@@ -169,9 +161,7 @@ public final class JfrEvents {
         if (recording()) {
             PurgeEvent e = new PurgeEvent();
             if (e.shouldCommit()) {
-                e.allocator = allocator;
-                e.address = address;
-                e.size = size;
+                e.range(allocator, address, size);
                 e.decommit = decommit;
                 e.commit();
             }

@@ -1,10 +1,8 @@
 package dev.nalloc.core.jfr;
 
 import jdk.jfr.Category;
-import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
-import jdk.jfr.MemoryAddress;
 import jdk.jfr.Name;
 
 /** A segment was mapped for an allocator instance (from an arena or directly from the OS). */
@@ -12,13 +10,7 @@ import jdk.jfr.Name;
 @Label("Segment Allocated")
 @Category({"Nalloc", "Memory"})
 @Description("A segment was mapped for an allocator instance (from an arena or directly from the OS).")
-final class SegmentAllocatedEvent extends jdk.jfr.Event {
-    @Label("Allocator")
-    String allocator;
-    @Label("Address") @MemoryAddress
-    long address;
-    @Label("Size") @DataAmount
-    long size;
+final class SegmentAllocatedEvent extends MemoryRangeEvent {
     @Label("Huge")
     boolean huge;
     @Label("From Arena")

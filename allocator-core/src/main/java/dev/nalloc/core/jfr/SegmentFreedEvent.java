@@ -1,10 +1,8 @@
 package dev.nalloc.core.jfr;
 
 import jdk.jfr.Category;
-import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
-import jdk.jfr.MemoryAddress;
 import jdk.jfr.Name;
 
 /** A segment was given back (to its arena or to the OS). */
@@ -12,13 +10,7 @@ import jdk.jfr.Name;
 @Label("Segment Freed")
 @Category({"Nalloc", "Memory"})
 @Description("A segment was given back (to its arena or to the OS).")
-final class SegmentFreedEvent extends jdk.jfr.Event {
-    @Label("Allocator")
-    String allocator;
-    @Label("Address") @MemoryAddress
-    long address;
-    @Label("Size") @DataAmount
-    long size;
+final class SegmentFreedEvent extends MemoryRangeEvent {
     @Label("Huge")
     boolean huge;
     @Label("To Arena")

@@ -1,0 +1,71 @@
+package dev.nalloc.core;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a probe class's {@code main(scenario)} in a child JVM on this test's class path, for the
+ * tests whose scenarios are expected to kill the process (guard-page faults, the aborting error
+ * handler, memory unmapped under a running thread).
+ */
+final class ProbeJvm {
+
+    /**
+     * What the child did.
+     *
+     * @param exitCode    its exit status
+     * @param output      standard output and error together
+     * @param errorReport HotSpot's fatal error report ({@code hs_err}), empty when there is none
+     */
+    record Result(int exitCode, String output, String errorReport) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + ", output:\n" + output
+                    + (errorReport.isEmpty() ? "" : "\nerror report:\n" + errorReport);
+        }
+    }
+
+    private ProbeJvm() {
+    }
+
+    /** Runs {@code probe} with {@code scenario}; fails when the child has not ended within 90 s. */
+    static Result run(Class<?> probe, String scenario) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("nalloc-probe");
+        List<String> cp = new ArrayList<>();
+        for (String property : new String[]{"jdk.module.path", "java.class.path"}) {
+            String value = System.getProperty(property);
+            if (value != null && !value.isBlank()) {
+                cp.add(value);
+            }
+        }
+        Path report = dir.resolve("hs_err.log");
+        List<String> command = List.of(ProcessHandle.current().info().command()
+                        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
+                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-Xmx64m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + report,
+                "-cp", String.join(File.pathSeparator, cp), probe.getName(), scenario);
+        Path out = dir.resolve("out.txt");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            if (!p.waitFor(90, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError("the probe JVM did not finish in 90 s");
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.exists(report) ? Files.readString(report, StandardCharsets.UTF_8) : "");
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+}
