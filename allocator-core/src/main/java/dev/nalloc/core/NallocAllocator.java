@@ -467,24 +467,12 @@ final class NallocAllocator implements Allocator {
             checkOpen();
             return;
         }
-        Segment seg = SegmentMap.lookup(address);
-        if (seg == null || seg.allocator != engine) {
-            invalid(address, "is not a block of this allocator");
+        Page page = pageOfBlock(address);
+        long block = page == null ? 0 : blockAt(page, address);
+        if (block == 0) {
             return;
         }
-        Page page = seg.pageOf(address);
-        if (page == null || !page.inUse) {
-            invalid(address, "lies in free memory of this allocator");
-            return;
-        }
-        long index = page.blockIndexOf(address);
-        long block = page.start + index * page.blockSize;
-        if (block != address || index >= page.reserved) {
-            block = interiorBlock(page, address, index, block);
-            if (block == 0) {
-                return;
-            }
-        }
+        Segment seg = page.segment;
         Thread current = Thread.currentThread();
         if (seg.ownerThread == current) {
             HeapSlot s = slot;
@@ -512,6 +500,31 @@ final class NallocAllocator implements Allocator {
             own = engine.ownHeap();
         }
         return SegmentReclaim.reclaimOnFree(own, seg);
+    }
+
+    /** The page of blocks of this instance that {@code address} lies in, or null after reporting the misuse. */
+    private Page pageOfBlock(long address) {
+        Segment seg = SegmentMap.lookup(address);
+        if (seg == null || seg.allocator != engine) {
+            invalid(address, "is not a block of this allocator");
+            return null;
+        }
+        Page page = seg.pageOf(address);
+        if (page == null || !page.inUse) {
+            invalid(address, "lies in free memory of this allocator");
+            return null;
+        }
+        return page;
+    }
+
+    /**
+     * The start of the block of {@code page} at {@code address} (interior addresses only inside
+     * aligned blocks), or 0 after reporting the misuse.
+     */
+    private long blockAt(Page page, long address) {
+        long index = page.blockIndexOf(address);
+        long block = page.start + index * page.blockSize;
+        return block == address && index < page.reserved ? block : interiorBlock(page, address, index, block);
     }
 
     /** The block of an interior address (aligned blocks), or 0 after reporting the misuse. */
@@ -555,25 +568,9 @@ final class NallocAllocator implements Allocator {
         if (address == 0) {
             return 0;
         }
-        Segment seg = SegmentMap.lookup(address);
-        if (seg == null || seg.allocator != engine) {
-            invalid(address, "is not a block of this allocator");
-            return 0;
-        }
-        Page page = seg.pageOf(address);
-        if (page == null || !page.inUse) {
-            invalid(address, "lies in free memory of this allocator");
-            return 0;
-        }
-        long index = page.blockIndexOf(address);
-        long block = page.start + index * page.blockSize;
-        if (block != address || index >= page.reserved) {
-            block = interiorBlock(page, address, index, block);
-            if (block == 0) {
-                return 0;
-            }
-        }
-        return block + page.blockSize - address;
+        Page page = pageOfBlock(address);
+        long block = page == null ? 0 : blockAt(page, address);
+        return block == 0 ? 0 : block + page.blockSize - address;
     }
 
     @Override
