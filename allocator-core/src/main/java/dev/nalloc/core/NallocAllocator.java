@@ -148,6 +148,11 @@ final class NallocAllocator implements Allocator {
         return engine;
     }
 
+    /** The claimed slot (see {@link HeapSlot}), for the SECURE allocator's fast paths. */
+    HeapSlot slot() {
+        return slot;
+    }
+
     // ================================================================== allocation
 
     /**

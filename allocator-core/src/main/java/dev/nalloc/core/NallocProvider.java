@@ -16,7 +16,7 @@ public final class NallocProvider implements AllocatorProvider {
 
     /**
      * Builds an instance of the configured mode (from the builder or the {@code mode} option):
-     * FAST is {@link NallocAllocator}; CHECKED and SECURE are {@link ModeAllocator}, whose checks
+     * FAST is {@link NallocAllocator}; CHECKED and SECURE are {@link CheckedAllocator} and {@link SecureAllocator}, whose checks
      * FAST never pays for. A free-list encoding other than {@link FreeListEncoding#PLAIN} needs
      * CHECKED or SECURE (FAST's hot paths read plain links).
      *
@@ -27,6 +27,6 @@ public final class NallocProvider implements AllocatorProvider {
         if (config.mode() == Mode.FAST) {
             return new NallocAllocator(config);
         }
-        return new ModeAllocator(config);
+        return ModeAllocator.of(config);
     }
 }

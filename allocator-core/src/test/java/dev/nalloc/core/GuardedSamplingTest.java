@@ -35,9 +35,8 @@ class GuardedSamplingTest {
                 .option(Option.GUARDED_PRECISE, precise ? 1 : 0).option(Option.GUARDED_SAMPLE_SEED, seed).build();
     }
 
-    private static boolean guarded(long p) {
-        Page page = SegmentMap.lookup(p).pageOf(p);
-        return BlockShadow.isGuarded(BlockShadow.peek(page).state((int) page.blockIndexOf(p)));
+    private static boolean guarded(Allocator a, long p) {
+        return ((ModeAllocator) a).isGuarded(p);
     }
 
     @ParameterizedTest
@@ -47,7 +46,7 @@ class GuardedSamplingTest {
             for (long n : new long[]{1, 7, 100, 4096, 5000, 70_000, 3 << 20, 20 << 20}) {
                 long p = a.malloc(n);
                 assertEquals(0, (p + n) % 4096, "size " + n);
-                assertTrue(guarded(p));
+                assertTrue(guarded(a, p));
                 TestAllocators.fill(p, n, n);
                 assertEquals(mode == Mode.CHECKED ? n : n, a.usableSize(p));
                 a.free(p);
@@ -93,7 +92,7 @@ class GuardedSamplingTest {
                 .option(Option.GUARDED_MIN, 100).option(Option.GUARDED_MAX, 1000).build()) {
             for (long n : new long[]{50, 99, 100, 500, 1000, 1001, 5000}) {
                 long p = a.malloc(n);
-                assertEquals(n >= 100 && n <= 1000, guarded(p), "size " + n);
+                assertEquals(n >= 100 && n <= 1000, guarded(a, p), "size " + n);
                 a.free(p);
             }
         }
@@ -107,7 +106,7 @@ class GuardedSamplingTest {
             for (int i = 0; i < n; i++) {
                 long p = a.malloc(64);
                 blocks.add(p);
-                if (guarded(p)) {
+                if (guarded(a, p)) {
                     out.add(i);
                 }
             }

@@ -75,6 +75,9 @@ class ModeStressTest {
                                     if (r.nextInt(4) == 0) {
                                         long m = size(r);
                                         long q = a.realloc(p, m);
+                                        if (q == 0) { // never write at 0: report what the allocator saw instead
+                                            throw new AssertionError("realloc failed: " + h.reports());
+                                        }
                                         TestAllocators.fill(q, Math.min(m, 256), q);
                                         addr.set(slot, q);
                                         sizes.set(slot, m);
@@ -86,6 +89,9 @@ class ModeStressTest {
                                 } else {
                                     long n = size(r);
                                     long q = r.nextBoolean() ? a.malloc(n) : a.mallocAligned(n, 64);
+                                    if (q == 0) {
+                                        throw new AssertionError("allocation failed: " + h.reports());
+                                    }
                                     TestAllocators.fill(q, Math.min(n, 256), q);
                                     addr.set(slot, q);
                                     sizes.set(slot, n);

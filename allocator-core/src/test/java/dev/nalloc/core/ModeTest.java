@@ -17,7 +17,7 @@ class ModeTest {
     private static void assertMode(Mode mode, Allocator a) {
         try (a) {
             assertEquals(mode, a.mode());
-            assertEquals(mode == Mode.FAST ? NallocAllocator.class : ModeAllocator.class, a.getClass());
+            assertEquals(mode == Mode.FAST ? NallocAllocator.class : mode == Mode.CHECKED ? CheckedAllocator.class : SecureAllocator.class, a.getClass());
             long p = a.malloc(100);
             assertNotEquals(0, p);
             a.free(p);

@@ -495,6 +495,15 @@ public final class LocalHeap {
         }
     }
 
+    /** {@link #freeLocalEncoded} for a page known not to be in the full queue (SECURE's free fast path). */
+    public static void freeLocalEncodedNotFull(Page page, long block) {
+        Mem.store(block, page.encodeLink(block, page.localFree));
+        page.localFree = block;
+        if (--page.used == 0 && page.retireExpire == 0) {
+            page.heap().retire(page);
+        }
+    }
+
     /** A page whose blocks are all free: keep it a while if it is its bin's only page, else free it. */
     void retire(Page page) {
         page.hasAligned = false;

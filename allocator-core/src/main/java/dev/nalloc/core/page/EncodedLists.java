@@ -53,9 +53,11 @@ final class EncodedLists {
      */
     static long popNext(Page page, long block) {
         long next = decode(page, block);
-        if (page.isValidLink(next)) {
-            return next;
-        }
+        return page.isValidLink(next) ? next : dropRest(page, block);
+    }
+
+    /** {@link #popNext} when the link of {@code block} is broken: 0, the rest of {@code free} dropped. */
+    private static long dropRest(Page page, long block) {
         // |free| = capacity - used - |localFree|, of which `block` is about to be counted by the caller.
         int localFree = salvageLength(page, page.localFree);
         if (localFree < 0) {
@@ -126,6 +128,9 @@ final class EncodedLists {
         }
         // capacity first: the links must verify as carved blocks when they are read back.
         page.capacity += extend;
+        if (!page.inFull()) {
+            page.blockLimit = page.capacity; // the new blocks may be freed from now on
+        }
         long head = page.free;
         for (int i = extend - 1; i >= 0; i--) {
             long block = page.start + (long) (order != null ? order[i] : first + i) * bs;
@@ -201,6 +206,17 @@ final class EncodedLists {
         page.localFree = head;
         page.used -= count;
         return count;
+    }
+
+    /** True when {@code block} is on the list from {@code head} (see {@link Page#onFreeLists}). */
+    static boolean contains(Page page, long head, long block) {
+        int n = 0;
+        for (long b = head; b != 0 && page.isValidLink(b) && n++ <= page.capacity; b = decode(page, b)) {
+            if (b == block) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@link Page#listLength} for encoded lists. */

@@ -66,8 +66,12 @@ public final class Page {
     private long oddInverse;
     /** The number of trailing zero bits of {@code blockSize}. */
     private int sizeShift;
-    /** {@code reserved} while this is a page of blocks outside the full queue, else 0 (see {@link #isBlockStart}). */
-    private int blockLimit;
+    /**
+     * While this is a page of blocks outside the full queue: {@code reserved} on FAST pages,
+     * {@code capacity} on encoded ones (a block never carved is no block to free); else 0 (see
+     * {@link #isBlockStart}).
+     */
+    int blockLimit;
     public int reserved;
     public int capacity;
     public int used;
@@ -165,6 +169,9 @@ public final class Page {
         freeIsZero = false;
         isZeroInit = false;
         hasAligned = false;
+        if (mode != null) {
+            blockLimit = 0; // capacity is 0
+        }
         retireExpire = 0;
         extendSmall = true; // a short-lived arena heap often takes one block: do not carve 4 KiB for it
         pristine = true;
@@ -251,7 +258,12 @@ public final class Page {
      */
     public void setInFull(boolean full) {
         inFull = full;
-        blockLimit = full ? 0 : reserved;
+        blockLimit = full ? 0 : openLimit();
+    }
+
+    /** {@link #blockLimit} outside the full queue. */
+    private int openLimit() {
+        return mode == null ? reserved : capacity;
     }
 
     /**
@@ -480,6 +492,7 @@ public final class Page {
      */
     public void encodeLinks(FreeListEncoding codec, long key0, long key1, long shuffle) {
         this.mode = new PageMode(codec, key0, key1, shuffle);
+        this.blockLimit = inFull ? 0 : capacity;
     }
 
     /** The mode state of a page of a CHECKED or SECURE instance, or null (FAST). */
@@ -524,17 +537,38 @@ public final class Page {
      * queue the page is in (unlike {@link #isBlockStart}, which fails for full pages). Slow paths.
      */
     public boolean isCarvedBlock(long address) {
-        if (!holds(address)) {
-            return false;
-        }
-        long index = blockIndexOf(address);
-        return index < capacity && start + index * blockSize == address;
+        // As isBlockStart (the rotation is the block index exactly for block starts, and huge otherwise).
+        return Long.compareUnsigned(Long.rotateRight((address - start) * oddInverse, sizeShift), capacity) < 0;
+    }
+
+    /**
+     * SECURE's double-free screen (mimalloc's {@code mi_check_is_double_free}): true when the first
+     * word of the block at {@code block} decodes to a valid link (0 or a carved block of this page),
+     * as it does while the block is on one of the page's free lists. A live block reads so only if
+     * its owner stored exactly such a value there, so a false answer means the block is certainly
+     * not free, and a true one calls for a walk of the lists ({@link #onFreeLists}). Encoded pages.
+     */
+    public boolean mayBeFree(long block) {
+        PageMode m = mode;
+        long next = m.codec.decode(Mem.load(block), block, m.key0, m.key1);
+        return next == 0 || isCarvedBlock(next);
+    }
+
+    /**
+     * True when {@code block} is on the page's {@code free}, {@code localFree} or thread-free list
+     * (encoded pages; walks that meet a broken link stop there). Other threads may read the owner's
+     * lists while it changes them: the walks only follow verified links inside the page and stop
+     * after {@code capacity} steps, so at worst a block moving between lists is missed.
+     */
+    public boolean onFreeLists(long block) {
+        return EncodedLists.contains(this, free, block) || EncodedLists.contains(this, localFree, block)
+                || EncodedLists.contains(this, threadFreeHead(), block);
     }
 
     /** Shrinks the page to its first {@code blocks} blocks (a guard page takes the end of its area). */
     public void limitBlocks(int blocks) {
         reserved = blocks;
-        blockLimit = inFull ? 0 : blocks;
+        blockLimit = inFull ? 0 : openLimit();
     }
 
     /**

@@ -23,6 +23,12 @@ public final class PageMode {
     public Object shadow;
     /** A block whose link was found broken while popping it (0: none), for the mode allocator to report. */
     public long brokenLink;
+    /**
+     * SECURE: a block of this page was handed out with a guard page after it (guarded sampling),
+     * so frees into the page take the slow path that lifts guards. Never cleared: the object goes
+     * with the page.
+     */
+    public boolean hasGuarded; // plain: a thread that frees the block learnt of it after the owner set this
     /** The protected OS page at the end of the page's area (SECURE), or 0; lifted when the span is freed. */
     long guard;
     /** Who lifts the guard. */

@@ -1,0 +1,478 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.ErrorKind;
+import dev.nalloc.core.check.BlockShadow;
+import dev.nalloc.core.check.Patterns;
+import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageKind;
+import dev.nalloc.core.page.PageMode;
+import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.segment.Segment;
+import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.spi.AllocatorConfig;
+
+/**
+ * The {@link dev.nalloc.api.Allocator} of CHECKED instances (mimalloc's debug build). Every
+ * allocation and free is checked against a {@link BlockShadow} per page, which makes detection
+ * exact: double, interior and never-allocated frees, and no block handed out twice, whatever the
+ * threads do. On top of the encoded, verified links all modes have:
+ *
+ * <ul>
+ * <li>at least 8 bytes of padding with a canary after the requested size, checked byte by byte
+ * at free and realloc;</li>
+ * <li>fills of fresh ({@code 0xD0}) and freed ({@code 0xDF}) blocks, the freed fill verified
+ * when the block is handed out again (a use-after-free write is found there);</li>
+ * <li>{@code usableSize} is the requested size; {@code collect} checks the pages' lists.</li>
+ * </ul>
+ *
+ * Every detection goes to the error handler before anything is changed; a corrupted free block is
+ * quarantined (never handed out again), so the instance stays consistent whether the handler
+ * throws or returns.
+ */
+final class CheckedAllocator extends ModeAllocator {
+
+    /** Padding: at least this many canary bytes after the requested size. */
+    static final long PAD = 8;
+
+    private final Patterns patterns;
+
+    CheckedAllocator(AllocatorConfig config) {
+        super(config);
+        this.patterns = new Patterns(engine.secret);
+    }
+
+    /** The bytes to ask the engine for, for {@code size} requested bytes. */
+    private static long request(long size) {
+        return Math.max(size + PAD, 16);
+    }
+
+    // ================================================================== allocation
+
+    @Override
+    long allocate(LocalHeap heap, long size, long alignment, long offset, boolean zero) {
+        // Small and free of rare branches, so that it inlines into malloc and friends (with the
+        // constant alignment, offset and zero folded away); every rare case is a call.
+        if (!goodRequest(size, alignment, offset)) {
+            return badRequest(size, alignment, offset);
+        }
+        if (sampler != null && sampled(size, alignment)) {
+            return allocateGuarded(heap, size, zero);
+        }
+        long request = request(size);
+        boolean plain = alignment <= SizeClasses.WORD && (offset & (alignment - 1)) == 0;
+        while (true) {
+            long address;
+            Page page;
+            if (plain && request <= SizeClasses.SMALL_SIZE_MAX) {
+                page = heap.directPage(request);
+                address = page.free;
+                if (address != 0) {
+                    page.free = page.popNext(address);
+                    page.used++;
+                } else {
+                    address = heap.mallocEncoded(request, false);
+                    if (address == 0) {
+                        return 0;
+                    }
+                    page = pageOf(address);
+                }
+            } else {
+                address = allocateOther(heap, request, alignment, offset, plain);
+                if (address == 0) {
+                    return 0;
+                }
+                page = pageOf(address);
+            }
+            long block = page.blockStartOf(address);
+            if (claim(page, block, address, size, page.start + page.areaSize(), false)) {
+                if (zero) {
+                    Mem.zero(address, size);
+                }
+                return address;
+            }
+            // the block was found corrupted and is quarantined: take another
+        }
+    }
+
+    /**
+     * Hands out the block at {@code block} (just taken from the engine) at {@code address} for
+     * {@code size} bytes, after checking it was really free: false (after reporting) when it was
+     * corrupted while free.
+     */
+    private boolean claim(Page page, long block, long address, long size, long canaryLimit, boolean guarded) {
+        int index = (int) page.blockIndexOf(block);
+        BlockShadow shadow = BlockShadow.of(page);
+        long state = shadow.state(index);
+        if (page.mode().brokenLink != 0 || BlockShadow.isLive(state) || state == BlockShadow.QUARANTINED) {
+            return refuse(page, block, index, shadow, state, -1);
+        }
+        if (BlockShadow.isFreed(state)) {
+            long bad = Patterns.checkFreedAndFillFresh(block, page.blockSize); // fills it fresh when intact
+            if (bad >= 0) {
+                return refuse(page, block, index, shadow, state, bad);
+            }
+        } else {
+            Patterns.fillFresh(block, page.blockSize);
+        }
+        shadow.markLive(index, address - block, address + size - block, guarded);
+        patterns.writeCanary(address + size, Math.min(canaryLimit, block + page.blockSize));
+        if (page.reserved == 1) {
+            recentFrees.remove(address);
+        }
+        return true;
+    }
+
+    /**
+     * Reports why a block the free list handed out cannot be handed out (a broken link, a live or
+     * quarantined block, or CHECKED's freed fill broken at offset {@code badFill}) and quarantines
+     * it unless it is live: false, for {@link #claim}.
+     */
+    private boolean refuse(Page page, long block, int index, BlockShadow shadow, long state, long badFill) {
+        String problem;
+        PageMode mode = page.mode();
+        if (mode.brokenLink != 0) {
+            problem = brokenLinkProblem(mode.brokenLink, page.blockSize);
+            mode.brokenLink = 0;
+        } else if (BlockShadow.isLive(state)) {
+            problem = "the free list handed out the block at " + Reporter.hex(block) + " (" + page.blockSize
+                    + " bytes), which is live";
+        } else if (state == BlockShadow.QUARANTINED) {
+            problem = "the free list handed out the quarantined block at " + Reporter.hex(block);
+        } else {
+            problem = "the block at " + Reporter.hex(block) + " (" + page.blockSize + " bytes) was written at offset "
+                    + badFill + " after it was freed (use after free)";
+        }
+        if (!BlockShadow.isLive(state)) {
+            shadow.quarantine(index); // stays counted as used: never handed out again
+        }
+        reportCorrupted(block, problem);
+        return false;
+    }
+
+    @Override
+    boolean claimGuarded(Page page, long block, long address, long size, long guard) {
+        return claim(page, block, address, size, guard, true);
+    }
+
+    @Override
+    void guardFailed(Page page, long block, long address, long size, long guard) {
+        int index = (int) page.blockIndexOf(block);
+        BlockShadow.of(page).markLive(index, address - block, address + size - block, false);
+    }
+
+    @Override
+    boolean isGuarded(long address) {
+        Page page = pageOf(address);
+        return BlockShadow.isGuarded(BlockShadow.peek(page).state((int) page.blockIndexOf(address)));
+    }
+
+    @Override
+    long guardedZeroLength(long size, long span) {
+        return size;
+    }
+
+    // ================================================================== locating blocks
+
+    /**
+     * A live block found from a user address: its page, block start, index and shadow state. Made
+     * only on the checked paths (the allocation is cheap and usually scalar-replaced).
+     */
+    private record Live(Page page, long block, int index, long state, BlockShadow shadow) {
+        long size() {
+            return shadow.size(state);
+        }
+
+        long end() {
+            return block + shadow.end(state);
+        }
+
+        boolean guarded() {
+            return BlockShadow.isGuarded(state);
+        }
+    }
+
+    /**
+     * The live block {@code address} was handed out as, or null after reporting why it is not one
+     * ({@code op} names the operation in messages).
+     */
+    private Live live(long address, String op) {
+        Page page = livePage(address, op);
+        if (page == null) {
+            return null;
+        }
+        long index = page.blockIndexOf(address);
+        long block = page.start + index * page.blockSize;
+        BlockShadow shadow = BlockShadow.peek(page);
+        long state = shadow == null || index >= page.capacity ? BlockShadow.NEVER : shadow.state((int) index);
+        if (BlockShadow.isLive(state)) {
+            long user = block + shadow.adjust(state);
+            if (user == address) {
+                return new Live(page, block, (int) index, state, shadow);
+            }
+            reportUnaligned(address, user, shadow.size(state), op);
+        } else if (BlockShadow.isFreed(state) && block + shadow.freedAdjust(state) == address) {
+            reportDoubleFree(address, op);
+        } else if (state == BlockShadow.QUARANTINED) {
+            reporter.report(ErrorKind.DOUBLE_FREE, address, "the block at " + Reporter.hex(address)
+                    + " was freed already and then found corrupted (" + op + ")");
+        } else if (BlockShadow.isFreed(state)) {
+            reporter.report(ErrorKind.INVALID_FREE, address, Reporter.hex(address) + " lies in the free block at "
+                    + Reporter.hex(block) + " (" + op + ")");
+        } else {
+            reporter.report(ErrorKind.INVALID_FREE, address, Reporter.hex(address) + " lies in a block that was never allocated ("
+                    + op + ")");
+        }
+        return null;
+    }
+
+    /** Reports a broken canary after a live block; true when it is intact. */
+    private boolean canaryIntact(Live b, long address) {
+        long bad = patterns.firstBadCanary(address + b.size(), canaryLimit(b, address));
+        if (bad < 0) {
+            return true;
+        }
+        reporter.report(ErrorKind.BUFFER_OVERFLOW, address, "the block at " + Reporter.hex(address) + " of " + b.size()
+                + " bytes was written past its end: first bad byte at offset " + (bad - address) + " (" + Reporter.hex(bad) + ")");
+        return false;
+    }
+
+    // ================================================================== free
+
+    @Override
+    public void free(long address) {
+        // The common case without an intermediate object: a live, unguarded block of a page of
+        // several blocks, freed at its address, with its canary intact. Everything else (and every
+        // misuse) goes through freeChecked, which reports.
+        Segment seg = SegmentMap.lookup(address);
+        if (seg != null && seg.allocator == engine) {
+            Page page = seg.pageOf(address);
+            if (page != null && page.inUse && page.reserved > 1 && page.holds(address)) {
+                int index = (int) page.blockIndexOf(address);
+                long block = page.start + index * page.blockSize;
+                BlockShadow shadow = BlockShadow.peek(page);
+                if (block == address && shadow != null) {
+                    long state = shadow.state(index);
+                    if (BlockShadow.isLive(state) && !BlockShadow.isGuarded(state) && shadow.adjust(state) == 0
+                            && patterns.firstBadCanary(address + shadow.size(state), block + page.blockSize) < 0
+                            && shadow.markFreed(index, state)) {
+                        push(page, block);
+                        return;
+                    }
+                }
+            }
+        }
+        freeChecked(address);
+    }
+
+    private void freeChecked(long address) {
+        if (address == 0) {
+            checkOpen();
+            return;
+        }
+        Live b = live(address, "free");
+        if (b != null) {
+            canaryIntact(b, address); // an overflow is reported; if the handler returns, the block is still freed
+            release(b, address);
+        }
+    }
+
+    /** Frees a live block that passed the checks. */
+    private void release(Live b, long address) {
+        Page page = b.page;
+        if (b.guarded()) {
+            long guard = address + (sampler != null ? sampler.span(b.size()) : b.size());
+            engine.os.protect(guard, osPageSize, false);
+        }
+        if (!b.shadow.markFreed(b.index, b.state)) {
+            reporter.report(ErrorKind.DOUBLE_FREE, address, "the block at " + Reporter.hex(address)
+                    + " was freed already (by another thread at the same time)");
+            return;
+        }
+        Thread current = Thread.currentThread();
+        if (page.reserved == 1) {
+            recentFrees.add(address);
+        }
+        if (page.kind == PageKind.HUGE) {
+            LocalHeap owner = page.heap();
+            if (owner != null && owner.owner() == current) {
+                owner.freeHugeLocal(page);
+            } else if (page.claimHugeRelease()) {
+                engine.segments.release(page.segment);
+            }
+            return;
+        }
+        push(page, b.block);
+    }
+
+    /** Puts a block that was just marked freed on its page's lists, after the freed fill. */
+    private void push(Page page, long block) {
+        Patterns.fillFreed(block, page.blockSize);
+        if (page.segment.ownerThread == Thread.currentThread()) {
+            LocalHeap.freeLocalEncoded(page, block);
+        } else {
+            engine.currentThreadData().counters.countRemoteFree(page.bin);
+            page.freeRemoteEncoded(block);
+        }
+    }
+
+    @Override
+    public long usableSize(long address) {
+        checkOpen();
+        if (address == 0) {
+            return 0;
+        }
+        Live b = live(address, "usableSize");
+        return b == null ? 0 : usable(b);
+    }
+
+    /** The requested size. */
+    private static long usable(Live b) {
+        return b.size();
+    }
+
+    @Override
+    public long goodSize(long size) {
+        checkOpen();
+        checkSize(size, "size");
+        return size; // usableSize is the requested size
+    }
+
+    /** Realloc with the checks: in place when the block has room and little is wasted, else a copy. */
+    @Override
+    long move(LocalHeap heap, long address, long newSize, long alignment) {
+        Live b = live(address, "realloc");
+        if (b == null) {
+            return 0;
+        }
+        canaryIntact(b, address);
+        long size = b.size();
+        // In place when it fits and wastes at most half of the room (FAST's rule; the room ends at the padding).
+        long room = b.block + b.page.blockSize - address - PAD;
+        if (!b.guarded() && newSize <= room && newSize >= room / 2 && newSize > 0 && (address & (alignment - 1)) == 0
+                && b.page.segment.ownerThread == Thread.currentThread()) {
+            resize(b, address, newSize);
+            return address;
+        }
+        long fresh = allocate(heap, newSize, alignment, 0, false);
+        if (fresh == 0) {
+            return 0;
+        }
+        Mem.copy(address, fresh, Math.min(size, newSize));
+        release(b, address);
+        return fresh;
+    }
+
+    private void resize(Live b, long address, long newSize) {
+        b.shadow.resize(b.index, b.state, address + newSize - b.block);
+        patterns.writeCanary(address + newSize, b.block + b.page.blockSize);
+    }
+
+    @Override
+    public long reallocf(long address, long newSize) {
+        checkOpen();
+        long fresh = realloc(address, newSize);
+        if (fresh == 0 && address != 0 && isInHeapRegion(address)) {
+            Live b = live(address, "reallocf");
+            if (b != null) {
+                release(b, address);
+            }
+        }
+        return fresh;
+    }
+
+    @Override
+    public long expand(long address, long newSize) {
+        checkOpen();
+        checkSize(newSize, "size");
+        if (address == 0) {
+            return 0;
+        }
+        Live b = live(address, "expand");
+        if (b == null) {
+            return 0;
+        }
+        return newSize <= usable(b) ? address : 0; // as mimalloc: never beyond the usable size
+    }
+
+    /**
+     * Destroys a heap (all its blocks at once). First the guard pages of its sampled blocks are
+     * lifted, so their memory can serve as ordinary blocks again, and in CHECKED mode the canary of
+     * every live block is checked (an arena's blocks are never freed one by one): overflows are
+     * reported once the heap is gone.
+     */
+    @Override
+    void destroy(LocalHeap heap) {
+        java.util.List<Live> overflowed = new java.util.ArrayList<>();
+        heap.forEachPage(page -> {
+            BlockShadow shadow = BlockShadow.peek(page);
+            if (shadow == null) {
+                return;
+            }
+            shadow.forEachLive((index, state) -> {
+                long block = page.start + index * page.blockSize;
+                long address = block + shadow.adjust(state);
+                Live b = new Live(page, block, index, state, shadow);
+                if (b.guarded()) {
+                    engine.os.protect(address + (sampler != null ? sampler.span(b.size()) : b.size()), osPageSize, false);
+                }
+                if (patterns.firstBadCanary(address + b.size(), canaryLimit(b, address)) >= 0) {
+                    overflowed.add(b);
+                }
+            });
+        });
+        heap.destroy();
+        for (Live b : overflowed) { // reported after the heap is gone: a throwing handler leaves nothing half done
+            canaryIntact(b, b.block + b.shadow.adjust(b.state));
+        }
+    }
+
+    private long canaryLimit(Live b, long address) {
+        return b.guarded() ? address + (sampler != null ? sampler.span(b.size()) : b.size()) : b.block + b.page.blockSize;
+    }
+
+    @Override
+    public void collect(boolean force) {
+        inner.collect(force);
+        for (LocalHeap h : localHeap().tld.heaps()) {
+            h.forEachPage(this::assertPage);
+        }
+    }
+
+    /**
+     * CHECKED's internal assertions (mimalloc's {@code mi_assert_internal} on collect): the owner's
+     * lists of a page hold exactly its blocks that are neither live nor remotely freed
+     * ({@code |free| + |localFree| == capacity - used}, which holds while other threads free into the
+     * page), and no block on them is live in the shadow. A failure is reported as {@code ASSERTION}.
+     */
+    private void assertPage(Page page) {
+        if (page.kind == PageKind.HUGE && page.isHugeReleased()) {
+            return;
+        }
+        String problem = null;
+        try {
+            int lists = page.listLength(page.free) + page.listLength(page.localFree);
+            if (lists != page.capacity - page.used) {
+                problem = "the free lists of the page at " + Reporter.hex(page.start) + " hold " + lists
+                        + " blocks, expected capacity " + page.capacity + " - used " + page.used;
+            } else {
+                BlockShadow shadow = BlockShadow.peek(page);
+                for (long head : new long[]{page.free, page.localFree}) {
+                    for (long b = head; b != 0 && shadow != null && problem == null; b = page.nextFree(b)) {
+                        if (BlockShadow.isLive(shadow.state((int) page.blockIndexOf(b)))) {
+                            problem = "the live block at " + Reporter.hex(b) + " is on a free list of its page";
+                        }
+                    }
+                }
+            }
+        } catch (RuntimeException e) { // a broken list (IllegalStateException or FreeListCorruption)
+            problem = e.getMessage();
+        }
+        if (problem != null) {
+            reporter.report(ErrorKind.ASSERTION, page.start, problem);
+        }
+    }
+
+}

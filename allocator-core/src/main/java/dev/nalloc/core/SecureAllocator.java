@@ -1,0 +1,343 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.ErrorKind;
+import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.heap.HeapSlot;
+import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageKind;
+import dev.nalloc.core.page.PageMode;
+import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.segment.Segment;
+import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.spi.AllocatorConfig;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@link dev.nalloc.api.Allocator} of SECURE instances (mimalloc's secure build, its levels
+ * folded into one): FAST's structure and fast paths, on pages whose free-list links are encoded
+ * with per-page keys, plus:
+ *
+ * <ul>
+ * <li>every link popped is decoded and verified (0 or a carved block of the same page); a broken
+ * one is reported as {@code FREE_LIST_CORRUPTION}, its block is never handed out and the rest of
+ * that list is dropped (counted as used);</li>
+ * <li>a double-free screen at every free (mimalloc's {@code mi_check_is_double_free}): a free
+ * block's first word is a valid encoded link, a live block's almost never is (the keys are
+ * random per page), so the free path decodes that word and, only when it reads as a link, walks
+ * the page's lists: a block found there is reported as {@code DOUBLE_FREE} and left alone;</li>
+ * <li>frees of blocks never carved, of addresses inside a block (unless the page holds aligned
+ * blocks, as in FAST) and of addresses outside live pages are refused;</li>
+ * <li>random carving order, guard pages between pages and random arena placement (in the
+ * engine); guarded sampling, with the guarded blocks kept in a map.</li>
+ * </ul>
+ *
+ * There is no per-block state and no atomic instruction on the owner's paths: SECURE pays a
+ * decode and a range check per allocation and per free. What this finds for certain and what it
+ * finds with high probability is in docs/modes.md.
+ */
+final class SecureAllocator extends ModeAllocator {
+
+    /** A block handed out with a guard page after it: the user address and the guard page. */
+    private record Guarded(long address, long guard) {
+    }
+
+    /** The live guarded blocks by block start (guarded sampling only). */
+    private final ConcurrentHashMap<Long, Guarded> guarded = new ConcurrentHashMap<>();
+
+    SecureAllocator(AllocatorConfig config) {
+        super(config);
+    }
+
+    // ================================================================== allocation
+
+    /** FAST's malloc fast path with the link decoded and verified. */
+    @Override
+    public long malloc(long size) {
+        HeapSlot s = inner.slot();
+        if (s.thread == Thread.currentThread() && Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0
+                && sampler == null) {
+            Page page = s.direct[(int) ((size + 7) >>> 3)];
+            long block = page.free;
+            if (block != 0) {
+                long next = page.popNext(block);
+                page.free = next;
+                page.used++;
+                if (next != 0 || page.mode().brokenLink == 0) {
+                    return block;
+                }
+                reportBroken(page); // the block stays counted as used: never handed out
+            }
+        }
+        return allocateHere(size, 1, 0, false);
+    }
+
+    @Override
+    long allocate(LocalHeap heap, long size, long alignment, long offset, boolean zero) {
+        if (!goodRequest(size, alignment, offset)) {
+            return badRequest(size, alignment, offset);
+        }
+        if (sampler != null && sampled(size, alignment)) {
+            return allocateGuarded(heap, size, zero);
+        }
+        boolean plain = alignment <= SizeClasses.WORD && (offset & (alignment - 1)) == 0;
+        boolean small = plain && size <= SizeClasses.SMALL_SIZE_MAX;
+        while (true) {
+            long address = small ? heap.mallocEncoded(size, zero) : allocateOther(heap, size, alignment, offset, plain);
+            if (address == 0) {
+                return 0;
+            }
+            Page page = pageOf(address);
+            if (page.mode().brokenLink != 0) {
+                reportBroken(page);
+                continue;
+            }
+            if (page.reserved == 1) {
+                recentFrees.remove(address);
+            }
+            if (zero && !small) {
+                Mem.zero(address, page.blockStartOf(address) + page.blockSize - address);
+            }
+            return address;
+        }
+    }
+
+    /** Reports the block whose link {@link Page#popNext} found broken (it is not handed out). */
+    private void reportBroken(Page page) {
+        PageMode mode = page.mode();
+        long block = mode.brokenLink;
+        mode.brokenLink = 0;
+        reportCorrupted(block, brokenLinkProblem(block, page.blockSize));
+    }
+
+    @Override
+    boolean claimGuarded(Page page, long block, long address, long size, long guard) {
+        if (page.mode().brokenLink != 0) {
+            reportBroken(page);
+            return false;
+        }
+        page.mode().hasGuarded = true; // before the block is out: its frees must take the slow path
+        guarded.put(block, new Guarded(address, guard));
+        if (page.reserved == 1) {
+            recentFrees.remove(address);
+        }
+        return true;
+    }
+
+    @Override
+    void guardFailed(Page page, long block, long address, long size, long guard) {
+        guarded.remove(block);
+    }
+
+    @Override
+    long guardedZeroLength(long size, long span) {
+        return span;
+    }
+
+    // ================================================================== free
+
+    /**
+     * FAST's free fast path (a block of the segment of this thread's last free) with the
+     * double-free screen; blocks that may be free, blocks of pages with guarded blocks, large
+     * blocks and everything else take {@link #freeSlow}.
+     */
+    @Override
+    public void free(long address) {
+        HeapSlot s = inner.slot();
+        if (s.thread == Thread.currentThread()) {
+            long offset = address - s.lastFreeBase;
+            if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
+                Page page = s.lastFreeCover[(int) (offset >>> Layout.SLICE_SHIFT)];
+                // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
+                if (page.isBlockStart(address) && page.reserved > 1 && !page.mayBeFree(address) && !page.mode().hasGuarded) {
+                    LocalHeap.freeLocalEncodedNotFull(page, address);
+                    return;
+                }
+            }
+        }
+        freeSlow(address);
+    }
+
+    private void freeSlow(long address) {
+        if (address == 0) {
+            checkOpen();
+            return;
+        }
+        Page page = livePage(address, "free");
+        long block = page == null ? 0 : locate(page, address, "free");
+        if (block != 0 && unguard(page, block, address, "free")) {
+            release(page, block, address);
+        }
+    }
+
+    /**
+     * The start of the live block {@code address} was handed out at in {@code page}, or 0 after
+     * reporting why it is not one: a block never carved, an interior address (allowed in pages of
+     * aligned blocks, except inside a guarded block), or a block on the page's free lists.
+     */
+    private long locate(Page page, long address, String op) {
+        long index = page.blockIndexOf(address);
+        long block = page.start + index * page.blockSize;
+        if (index >= page.capacity) {
+            reporter.report(ErrorKind.INVALID_FREE, address, Reporter.hex(address) + " lies in a block that was never allocated ("
+                    + op + ")");
+            return 0;
+        }
+        Guarded g = guardedAt(page, block);
+        if (g == null && page.mayBeFree(block) && page.onFreeLists(block)) { // a live guarded block is on no list
+            reporter.report(ErrorKind.DOUBLE_FREE, address, "the block at " + Reporter.hex(address)
+                    + " is on a free list: freed already, or never handed out (" + op + ")");
+            return 0;
+        }
+        if (g != null ? g.address != address : block != address && !page.hasAligned) {
+            reportUnaligned(address, g != null ? g.address : block, g != null ? g.guard - g.address : page.blockSize, op);
+            return 0;
+        }
+        return block;
+    }
+
+    /** The guarded block at {@code block}, or null. */
+    private Guarded guardedAt(Page page, long block) {
+        return page.mode().hasGuarded ? guarded.get(block) : null;
+    }
+
+    /**
+     * Lifts the guard page of the block at {@code block} if it has one: false (after reporting a
+     * double free) when another thread freed it first.
+     */
+    private boolean unguard(Page page, long block, long address, String op) {
+        Guarded g = guardedAt(page, block);
+        if (g == null) {
+            return true;
+        }
+        if (!guarded.remove(block, g)) {
+            reportDoubleFree(address, op);
+            return false;
+        }
+        engine.os.protect(g.guard, osPageSize, false);
+        return true;
+    }
+
+    /** Frees a located, unguarded live block. */
+    private void release(Page page, long block, long address) {
+        if (page.reserved == 1) {
+            recentFrees.add(address);
+        }
+        Thread current = Thread.currentThread();
+        if (page.kind == PageKind.HUGE) {
+            LocalHeap owner = page.heap();
+            if (owner != null && owner.owner() == current) {
+                owner.freeHugeLocal(page);
+            } else if (page.claimHugeRelease()) {
+                engine.segments.release(page.segment);
+            }
+            return;
+        }
+        Segment seg = page.segment;
+        if (seg.ownerThread == current) {
+            HeapSlot s = inner.slot();
+            if (s.thread == current) {
+                s.cacheFreeSegment(seg); // owned by this thread, never huge: the next frees into it take the fast path
+            }
+            LocalHeap.freeLocalEncoded(page, block);
+        } else {
+            engine.currentThreadData().counters.countRemoteFree(page.bin);
+            page.freeRemoteEncoded(block);
+        }
+    }
+
+    // ================================================================== sizes and realloc
+
+    /** The usable size of the live block at {@code address}, or -1 after reporting why it is not one. */
+    private long usable(long address, String op) {
+        Page page = livePage(address, op);
+        long block = page == null ? 0 : locate(page, address, op);
+        if (block == 0) {
+            return -1;
+        }
+        Guarded g = guardedAt(page, block);
+        return g != null ? g.guard - address : block + page.blockSize - address;
+    }
+
+    @Override
+    public long usableSize(long address) {
+        checkOpen();
+        return address == 0 ? 0 : Math.max(0, usable(address, "usableSize"));
+    }
+
+    @Override
+    public long goodSize(long size) {
+        checkOpen();
+        checkSize(size, "size");
+        return inner.goodSize(size);
+    }
+
+    @Override
+    public long expand(long address, long newSize) {
+        checkOpen();
+        checkSize(newSize, "size");
+        if (address == 0) {
+            return 0;
+        }
+        long usable = usable(address, "expand");
+        return usable >= 0 && newSize <= usable ? address : 0; // as mimalloc: never beyond the usable size
+    }
+
+    /** Realloc: in place when the block has room and wastes at most half of it (FAST's rule), else a copy. */
+    @Override
+    long move(LocalHeap heap, long address, long newSize, long alignment) {
+        Page page = livePage(address, "realloc");
+        long block = page == null ? 0 : locate(page, address, "realloc");
+        if (block == 0) {
+            return 0;
+        }
+        Guarded g = guardedAt(page, block);
+        long room = g != null ? g.guard - address : block + page.blockSize - address;
+        if (g == null && newSize <= room && newSize >= room / 2 && newSize > 0 && (address & (alignment - 1)) == 0) {
+            return address;
+        }
+        long fresh = allocate(heap, newSize, alignment, 0, false);
+        if (fresh == 0) {
+            return 0;
+        }
+        Mem.copy(address, fresh, Math.min(room, newSize));
+        if (unguard(page, block, address, "realloc")) {
+            release(page, block, address);
+        }
+        return fresh;
+    }
+
+    @Override
+    public long reallocf(long address, long newSize) {
+        checkOpen();
+        long fresh = realloc(address, newSize);
+        if (fresh == 0 && address != 0 && isInHeapRegion(address)) {
+            free(address);
+        }
+        return fresh;
+    }
+
+    // ================================================================== heaps
+
+    @Override
+    boolean isGuarded(long address) {
+        Page page = pageOf(address);
+        Guarded g = guardedAt(page, page.blockStartOf(address));
+        return g != null && g.address == address;
+    }
+
+    @Override
+    void destroy(LocalHeap heap) {
+        guarded.forEach((block, g) -> {
+            Segment seg = SegmentMap.lookup(block);
+            Page page = seg == null ? null : seg.pageOf(block);
+            if (page != null && page.heap() == heap && guarded.remove(block, g)) {
+                engine.os.protect(g.guard, osPageSize, false);
+            }
+        });
+        heap.destroy();
+    }
+}
