@@ -313,7 +313,7 @@ final class CheckedAllocator extends ModeAllocator {
         if (page.segment.ownerThread == Thread.currentThread()) {
             LocalHeap.freeLocalEncoded(page, block);
         } else {
-            engine.currentThreadData().counters.countRemoteFree(page.bin);
+            inner.countRemoteFree(page);
             page.freeRemoteEncoded(block);
         }
     }

@@ -397,6 +397,11 @@ abstract sealed class ModeAllocator implements Allocator permits CheckedAllocato
     @Override
     public final void close() {
         inner.close();
+        closed();
+    }
+
+    /** After {@link #close}: forget what the fast paths cache. */
+    void closed() {
     }
 
     final Engine engine() {

@@ -558,13 +558,18 @@ final class NallocAllocator implements Allocator {
             }
             return;
         }
+        countRemoteFree(page);
+        page.freeRemote(block);
+    }
+
+    /** Counts a free into another thread's page, without making thread data for a free-only thread. */
+    void countRemoteFree(Page page) {
         LocalHeap own = defaultHeaps.get();
         if (own != null) {
             own.tld.counters.countRemoteFree(page.bin);
         } else {
             engine.registry.countSharedRemoteFree(page.bin); // no thread data: a free-only or virtual thread
         }
-        page.freeRemote(block);
     }
 
     @Override

@@ -47,6 +47,11 @@ final class SecureAllocator extends ModeAllocator {
 
     /** The live guarded blocks by block start (guarded sampling only). */
     private final ConcurrentHashMap<Long, Guarded> guarded = new ConcurrentHashMap<>();
+    /**
+     * The engine's claimed slot (see {@link HeapSlot}), copied here by the slow paths so that the
+     * fast paths reach it with FAST's loads (no detour through {@code inner}); emptied at close.
+     */
+    private HeapSlot slot = HeapSlot.EMPTY;
 
     SecureAllocator(AllocatorConfig config) {
         super(config);
@@ -54,10 +59,10 @@ final class SecureAllocator extends ModeAllocator {
 
     // ================================================================== allocation
 
-    /** FAST's malloc fast path with the link decoded and verified. */
+    /** FAST's malloc fast path with the link decoded and verified; small, so that it inlines. */
     @Override
     public long malloc(long size) {
-        HeapSlot s = inner.slot();
+        HeapSlot s = slot;
         if (s.thread == Thread.currentThread() && Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0
                 && sampler == null) {
             Page page = s.direct[(int) ((size + 7) >>> 3)];
@@ -67,12 +72,36 @@ final class SecureAllocator extends ModeAllocator {
                 page.free = next;
                 page.used++;
                 if (next != 0 || page.mode().brokenLink == 0) {
+                    clearLink(block);
                     return block;
                 }
-                reportBroken(page); // the block stays counted as used: never handed out
             }
         }
-        return allocateHere(size, 1, 0, false);
+        return mallocSlow(size);
+    }
+
+    private long mallocSlow(long size) {
+        Page broken = slot.thread == Thread.currentThread() && Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0
+                ? slot.direct[(int) ((size + 7) >>> 3)] : null;
+        if (broken != null && broken.mode() != null && broken.mode().brokenLink != 0) {
+            reportBroken(broken); // the block stays counted as used: never handed out
+        }
+        long address = allocateHere(size, 1, 0, false);
+        copySlot();
+        return address;
+    }
+
+    /** Copies the engine's slot for the fast paths (see {@link #slot}). */
+    private void copySlot() {
+        HeapSlot s = inner.slot();
+        if (s != slot) {
+            slot = s;
+        }
+    }
+
+    @Override
+    void closed() {
+        slot = HeapSlot.EMPTY;
     }
 
     @Override
@@ -98,11 +127,23 @@ final class SecureAllocator extends ModeAllocator {
             if (page.reserved == 1) {
                 recentFrees.remove(address);
             }
+            long block = page.blockStartOf(address);
+            clearLink(block);
             if (zero && !small) {
-                Mem.zero(address, page.blockStartOf(address) + page.blockSize - address);
+                Mem.zero(address, block + page.blockSize - address);
             }
             return address;
         }
+    }
+
+    /**
+     * Clears the link word of a block handed out (as mimalloc's secure build does): the encoded
+     * link is not left for the program to read (it would tell about the keys), and a live block
+     * whose owner has not written its first word does not pass the double-free screen
+     * ({@link Page#mayBeFree}), which would cost a walk of the page's lists at its free.
+     */
+    private static void clearLink(long block) {
+        Mem.store(block, 0);
     }
 
     /** Reports the block whose link {@link Page#popNext} found broken (it is not handed out). */
@@ -121,6 +162,7 @@ final class SecureAllocator extends ModeAllocator {
         }
         page.mode().hasGuarded = true; // before the block is out: its frees must take the slow path
         guarded.put(block, new Guarded(address, guard));
+        clearLink(block);
         if (page.reserved == 1) {
             recentFrees.remove(address);
         }
@@ -146,7 +188,7 @@ final class SecureAllocator extends ModeAllocator {
      */
     @Override
     public void free(long address) {
-        HeapSlot s = inner.slot();
+        HeapSlot s = slot;
         if (s.thread == Thread.currentThread()) {
             long offset = address - s.lastFreeBase;
             if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
@@ -238,13 +280,14 @@ final class SecureAllocator extends ModeAllocator {
         }
         Segment seg = page.segment;
         if (seg.ownerThread == current) {
-            HeapSlot s = inner.slot();
+            copySlot();
+            HeapSlot s = slot;
             if (s.thread == current) {
                 s.cacheFreeSegment(seg); // owned by this thread, never huge: the next frees into it take the fast path
             }
             LocalHeap.freeLocalEncoded(page, block);
         } else {
-            engine.currentThreadData().counters.countRemoteFree(page.bin);
+            inner.countRemoteFree(page);
             page.freeRemoteEncoded(block);
         }
     }

@@ -16,6 +16,11 @@ public final class PageMode {
     final long key1;
     /** The state of the random carving order (SECURE), or 0 to carve in address order. */
     long shuffle;
+    /** The most runs a random carving interleaves (see {@code EncodedLists.linkInterleaved}). */
+    static final int RUNS = 16;
+    /** Scratch of the random carving: the next block and the blocks left of each run (null: address order). */
+    final long[] runAt;
+    final int[] runLeft;
     /**
      * Per-block state kept by the mode allocator (its own type); dropped whenever the engine makes
      * all blocks free by itself ({@link Page#reset}; {@link Page#init} drops the whole object).
@@ -61,5 +66,7 @@ public final class PageMode {
         this.key0 = key0;
         this.key1 = key1;
         this.shuffle = shuffle;
+        this.runAt = shuffle != 0 ? new long[RUNS] : null;
+        this.runLeft = shuffle != 0 ? new int[RUNS] : null;
     }
 }
