@@ -37,26 +37,35 @@ public final class ModePageHooks implements PageHooks {
     }
 
     @Override
-    public void pageCreated(Page page) {
+    public void pageCreated(Page page, long keptGuard) {
         long n = pages.incrementAndGet();
         long key0 = Keys.mix(secret ^ page.start ^ (n * 0x9E3779B97F4A7C15L));
         long key1 = Keys.mix(key0 + secret);
         page.encodeLinks(codec, key0, key1, shuffle ? Keys.mix(key1) | 1 : 0);
         if (guards != null && page.kind != PageKind.HUGE) {
-            addGuard(page);
+            addGuard(page, keptGuard);
+        } else if (keptGuard != 0) {
+            guards.protect(keptGuard, guards.pageSize(), false);
         }
     }
 
-    /** Protects the last OS page of the page's span when a block still fits before it. */
-    private void addGuard(Page page) {
+    /**
+     * Protects the last OS page of the page's span when a block still fits before it; a guard the
+     * span kept at that place ({@code kept}) is taken over without a system call.
+     */
+    private void addGuard(Page page, long kept) {
         long pageSize = guards.pageSize();
         long span = (long) page.sliceCount << Layout.SLICE_SHIFT;
         long blocks = (span - pageSize) / page.blockSize;
+        long guard = page.start + span - pageSize;
+        if (kept != 0 && (kept != guard || blocks < 1)) {
+            guards.protect(kept, pageSize, false); // not where this page wants one: lift it
+            kept = 0;
+        }
         if (blocks < 1) {
             return; // a large block that fills its span: no room for a guard
         }
-        long guard = page.start + span - pageSize;
-        if (guards.protect(guard, pageSize, true)) {
+        if (kept == guard || guards.protect(guard, pageSize, true)) {
             page.mode().setGuard(guard, guards);
             if (blocks < page.reserved) {
                 page.limitBlocks((int) blocks);

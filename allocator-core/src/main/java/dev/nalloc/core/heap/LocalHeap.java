@@ -304,13 +304,14 @@ public final class LocalHeap {
                 }
             }
         }
+        long keptGuard = page.guardPage(); // before init: a span freed with its guard (SECURE)
         page.init(this, SizeClasses.kindOf(blockSize), page.segment.sliceAddress(page.sliceIndex),
                 (long) slices << Layout.SLICE_SHIFT, blockSize, bin, page.isZeroInit);
         queues.pushFront(bin, page);
         counters.pages++;
         counters.pagesMade++;
         if (hooks != null) {
-            hooks.pageCreated(page);
+            hooks.pageCreated(page, keptGuard);
         }
         extend(page);
         return page;
@@ -338,7 +339,7 @@ public final class LocalHeap {
         counters.hugeAllocated++; // its one block is taken at once
         counters.hugeBytes += blockSize;
         if (hooks != null) {
-            hooks.pageCreated(page);
+            hooks.pageCreated(page, 0);
         }
         page.extend();
         return page;

@@ -278,6 +278,23 @@ public final class Page {
         return Long.compareUnsigned(Long.rotateRight((address - start) * oddInverse, sizeShift), blockLimit) < 0;
     }
 
+    /**
+     * The guard page (SECURE) this page has, or that its span kept when it was freed with it (see
+     * {@code SegmentSpace}); 0 when there is none.
+     */
+    public long guardPage() {
+        return mode != null ? mode.guard : 0;
+    }
+
+    /**
+     * Marks this page a free span that keeps its guard page, for a page of the same size to take
+     * over (the guard is lifted by {@link #markFree} when the span is given back for good).
+     */
+    public void markFreeKeepingGuard() {
+        inUse = false;
+        blockLimit = 0;
+    }
+
     /** Marks this span free: {@link #isBlockStart} fails for every address from now on. */
     public void markFree() {
         if (mode != null) {

@@ -8,6 +8,9 @@ package dev.nalloc.core.page;
 @FunctionalInterface
 public interface PageHooks {
 
-    /** Called on the owner thread for every new page (huge ones included). */
-    void pageCreated(Page page);
+    /**
+     * Called on the owner thread for every new page (huge ones included). {@code keptGuard} is the
+     * guard page the page's span kept from its last page (SECURE; see {@link Page#guardPage}), or 0.
+     */
+    void pageCreated(Page page, long keptGuard);
 }

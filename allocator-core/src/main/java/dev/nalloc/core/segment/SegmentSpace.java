@@ -3,6 +3,7 @@ package dev.nalloc.core.segment;
 import dev.nalloc.core.arena.MemoryArena;
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.stats.ThreadCounters;
 import dev.nalloc.spi.PurgePolicy;
 
@@ -97,6 +98,10 @@ public final class SegmentSpace {
      * segment are used, never a new segment (the caller first looks at abandoned segments).
      */
     public Page allocateSpan(int slices, boolean mayGrow) {
+        Page kept = takeGuarded(slices);
+        if (kept != null) {
+            return kept;
+        }
         Page span = spans.take(slices);
         if (span == null) {
             if ((!mayGrow && spare == null) || !addSegment()) {
@@ -123,8 +128,85 @@ public final class SegmentSpace {
         return span;
     }
 
-    /** Gives a page's span back, coalescing it with free neighbours. */
+    /**
+     * Gives a page's span back, coalescing it with free neighbours; a span with a guard page
+     * (SECURE) is first kept as it is for a while, for the next page of its size.
+     */
     public void freeSpan(Page page) {
+        if (page.guardPage() != 0 && page.kind != PageKind.HUGE) {
+            keepGuarded(page);
+        } else {
+            release(page);
+        }
+    }
+
+    // ------------------------------------------------------------------ spans that keep their guard
+
+    /*
+     * SECURE protects the last OS page of every page (a system call, which also serialises on the
+     * process's memory map), and lifts it when the page's span is freed. Workloads that free and
+     * make pages of the same size all the time would pay two mprotect calls per page; so a freed
+     * span with a guard is kept aside, guard and all, and the next page of the same number of
+     * slices takes it over without a call. Kept spans stay counted as used in their segment and
+     * are in no span queue, so nothing coalesces with them; they are given back for good (guard
+     * lifted) when more are kept than GUARDED_SPANS, at every collect and before the thread's
+     * segments are abandoned.
+     */
+
+    /** How many freed spans keep their guard at most (per thread space). */
+    static final int GUARDED_SPANS = 8;
+    /** Those spans, oldest first (null until the first). */
+    private Page[] guardedSpans;
+    private int guardedCount;
+
+    private void keepGuarded(Page page) {
+        if (guardedSpans == null) {
+            guardedSpans = new Page[GUARDED_SPANS];
+        }
+        if (guardedCount == GUARDED_SPANS) {
+            Page oldest = guardedSpans[0];
+            System.arraycopy(guardedSpans, 1, guardedSpans, 0, --guardedCount);
+            release(oldest);
+        }
+        page.markFreeKeepingGuard();
+        page.kind = null;
+        page.setHeap(null);
+        guardedSpans[guardedCount++] = page;
+    }
+
+    /** A kept span of exactly {@code slices} slices, marked in use, or null. */
+    private Page takeGuarded(int slices) {
+        for (int i = guardedCount - 1; i >= 0; i--) {
+            Page span = guardedSpans[i];
+            if (span.sliceCount == slices) {
+                System.arraycopy(guardedSpans, i + 1, guardedSpans, i, guardedCount - i - 1);
+                guardedSpans[--guardedCount] = null;
+                span.inUse = true;
+                span.isZeroInit = false;
+                return span;
+            }
+        }
+        return null;
+    }
+
+    /** Gives back every kept span (lifting its guard). */
+    public void releaseGuardedSpans() {
+        while (guardedCount > 0) {
+            Page span = guardedSpans[--guardedCount];
+            guardedSpans[guardedCount] = null;
+            release(span);
+        }
+    }
+
+    /** Spans kept with their guard page now. */
+    public int guardedSpans() {
+        return guardedCount;
+    }
+
+    // ------------------------------------------------------------------ free spans
+
+    /** Gives a span back for good: guard lifted, coalesced with free neighbours. */
+    private void release(Page page) {
         Segment seg = page.segment;
         page.markFree();
         page.kind = null;
@@ -134,7 +216,7 @@ public final class SegmentSpace {
         int n = page.sliceCount;
         if (start > 0) {
             Page before = seg.cover[start - 1];
-            if (!before.inUse) {
+            if (!before.inUse && before.guardPage() == 0) { // a span kept with its guard is taken
                 spans.remove(before);
                 n += start - before.sliceIndex;
                 start = before.sliceIndex;
@@ -143,7 +225,7 @@ public final class SegmentSpace {
         int end = page.sliceIndex + page.sliceCount;
         if (end < seg.sliceCount) {
             Page after = seg.cover[end];
-            if (!after.inUse) {
+            if (!after.inUse && after.guardPage() == 0) {
                 spans.remove(after);
                 n += after.sliceCount;
             }
@@ -310,6 +392,7 @@ public final class SegmentSpace {
      * @return the detached segments; each still has pages in use
      */
     public java.util.List<Segment> detachAll(boolean purgeAll) {
+        releaseGuardedSpans(); // abandoned segments hold no kept spans: whoever reclaims them sees plain free spans
         long now = os().now();
         if (spare != null) {
             Segment s = spare;
@@ -434,6 +517,7 @@ public final class SegmentSpace {
      * spare segment goes back and the arenas purge every freed block at once.
      */
     public void collect(boolean force) {
+        releaseGuardedSpans();
         long now = os().now();
         purgeExpired(now, force);
         if (!force) {
