@@ -68,7 +68,7 @@ final class SecureAllocator extends ModeAllocator {
             Page page = s.direct[(int) ((size + 7) >>> 3)];
             long block = page.free;
             if (block != 0) {
-                long next = page.popNext(block);
+                long next = page.popEncoded(block);
                 page.free = next;
                 page.used++;
                 if (next != 0 || page.mode().brokenLink == 0) {
@@ -114,6 +114,29 @@ final class SecureAllocator extends ModeAllocator {
         }
         boolean plain = alignment <= SizeClasses.WORD && (offset & (alignment - 1)) == 0;
         boolean small = plain && size <= SizeClasses.SMALL_SIZE_MAX;
+        if (small) { // as malloc's fast path, for threads without the slot, heaps and zalloc
+            Page page = heap.directPage(size);
+            long block = page.free;
+            if (block != 0) {
+                long next = page.popEncoded(block);
+                page.free = next;
+                page.used++;
+                if (next != 0 || page.mode().brokenLink == 0) {
+                    if (zero) {
+                        LocalHeap.zeroBlock(page, block);
+                    } else {
+                        clearLink(block);
+                    }
+                    return block;
+                }
+                reportBroken(page);
+            }
+        }
+        return allocateSlow(heap, size, alignment, offset, zero, plain, small);
+    }
+
+    private long allocateSlow(LocalHeap heap, long size, long alignment, long offset, boolean zero, boolean plain,
+                              boolean small) {
         while (true) {
             long address = small ? heap.mallocEncoded(size, zero) : allocateOther(heap, size, alignment, offset, plain);
             if (address == 0) {
@@ -194,7 +217,8 @@ final class SecureAllocator extends ModeAllocator {
             if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
                 Page page = s.lastFreeCover[(int) (offset >>> Layout.SLICE_SHIFT)];
                 // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
-                if (page.isBlockStart(address) && page.reserved > 1 && !page.mayBeFree(address) && !page.mode().hasGuarded) {
+                if (page.isBlockStart(address) && page.reserved > 1 && !page.mayBeFree(address)
+                        && (sampler == null || !page.mode().hasGuarded)) {
                     LocalHeap.freeLocalEncodedNotFull(page, address);
                     return;
                 }

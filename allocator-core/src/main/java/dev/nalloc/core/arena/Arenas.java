@@ -172,11 +172,14 @@ public final class Arenas {
         randomPlacement = true;
     }
 
-    /** Claims blocks of {@code arena}: from its start, or from a random block (SECURE's random placement). */
+    /**
+     * Claims blocks of {@code arena}: first fit from its start, or (SECURE's random placement) first
+     * fit from a block drawn at random once per arena. So segment addresses cannot be predicted,
+     * while memory freed is still reused first, as in FAST (a new random start per claim would
+     * scatter segments over the arena and fault fresh memory in for each).
+     */
     private MemoryBlock claim(MemoryArena arena, int blocks, boolean commit) {
-        return randomPlacement
-                ? arena.allocate(blocks, commit, java.util.concurrent.ThreadLocalRandom.current().nextInt(arena.blockCount()))
-                : arena.allocate(blocks, commit);
+        return randomPlacement ? arena.allocate(blocks, commit, arena.randomStart()) : arena.allocate(blocks, commit);
     }
 
     /** Bytes per arena reserved on demand. */

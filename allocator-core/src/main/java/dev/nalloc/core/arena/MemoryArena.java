@@ -25,6 +25,8 @@ public final class MemoryArena {
     private final int id;
     private final long base;
     private final int blockCount;
+    /** Where SECURE's random placement starts searching this arena (drawn once per arena). */
+    private final int randomStart;
     private final boolean exclusive;
     private final int numaNode;
     private final boolean pinned;
@@ -63,6 +65,7 @@ public final class MemoryArena {
         this.id = id;
         this.base = base;
         this.blockCount = (int) (size / BLOCK_SIZE);
+        this.randomStart = java.util.concurrent.ThreadLocalRandom.current().nextInt(blockCount);
         this.exclusive = exclusive;
         this.numaNode = numaNode;
         this.pinned = pinned;
@@ -136,6 +139,11 @@ public final class MemoryArena {
      */
     public MemoryBlock allocate(int n, boolean commit) {
         return allocate(n, commit, 0);
+    }
+
+    /** The block SECURE's random placement searches from: random, and the same for every claim. */
+    public int randomStart() {
+        return randomStart;
     }
 
     /** {@link #allocate(int, boolean)}, searching from block {@code from} first (random placement). */

@@ -212,7 +212,8 @@ public final class LocalHeap {
         return direct[(int) ((size + 7) >>> 3)];
     }
 
-    private static void zeroBlock(Page page, long block) {
+    /** Zeroes a block just taken from {@code page} (only its link word when the page's free blocks read as zero). */
+    public static void zeroBlock(Page page, long block) {
         if (page.freeIsZero) {
             Mem.store(block, 0);
         } else {

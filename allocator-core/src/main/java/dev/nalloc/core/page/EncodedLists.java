@@ -23,11 +23,11 @@ final class EncodedLists {
 
     /** The decoded link of {@code block}, unverified. */
     private static long decode(Page page, long block) {
-        return page.mode.codec.decode(Mem.load(block), block, page.mode.key0, page.mode.key1);
+        return page.codec.decode(Mem.load(block), block, page.key0, page.key1);
     }
 
     private static void store(Page page, long block, long next) {
-        Mem.store(block, page.mode.codec.encode(next, block, page.mode.key0, page.mode.key1));
+        Mem.store(block, page.codec.encode(next, block, page.key0, page.key1));
     }
 
     /** The verified link of {@code block} on a list being walked. */
@@ -57,7 +57,7 @@ final class EncodedLists {
     }
 
     /** {@link #popNext} when the link of {@code block} is broken: 0, the rest of {@code free} dropped. */
-    private static long dropRest(Page page, long block) {
+    static long dropRest(Page page, long block) {
         // |free| = capacity - used - |localFree|, of which `block` is about to be counted by the caller.
         int localFree = salvageLength(page, page.localFree);
         if (localFree < 0) {

@@ -114,6 +114,13 @@ public final class Page {
      * links, keys and checks (read on slow paths only; see {@link EncodedLists}).
      */
     PageMode mode;
+    /**
+     * The encoding and keys of the links of an encoded page (null and 0 on FAST pages). Here rather
+     * than in {@link #mode}: SECURE's fast paths read them at every allocation and free.
+     */
+    FreeListEncoding codec;
+    long key0;
+    long key1;
 
     /** Links in a heap's page queue, or in a span queue for a free span. */
     public Page next;
@@ -508,7 +515,10 @@ public final class Page {
      * the first extension.
      */
     public void encodeLinks(FreeListEncoding codec, long key0, long key1, long shuffle) {
-        this.mode = new PageMode(codec, key0, key1, shuffle);
+        this.mode = new PageMode(shuffle);
+        this.codec = codec;
+        this.key0 = key0;
+        this.key1 = key1;
         this.blockLimit = inFull ? 0 : capacity;
     }
 
@@ -524,7 +534,7 @@ public final class Page {
 
     /** The stored form of a link from {@code block} to {@code next}. */
     public long encodeLink(long block, long next) {
-        return mode.codec.encode(next, block, mode.key0, mode.key1);
+        return codec.encode(next, block, key0, key1);
     }
 
     /**
@@ -533,6 +543,16 @@ public final class Page {
      */
     public long popNext(long block) {
         return mode == null ? Mem.load(block) : EncodedLists.popNext(this, block);
+    }
+
+    /**
+     * {@link #popNext} on an encoded page (SECURE's fast paths): the decoded link of {@code block}
+     * when it verifies, else 0 with the rest of {@code free} dropped and the block noted in
+     * {@link PageMode#brokenLink}.
+     */
+    public long popEncoded(long block) {
+        long next = codec.decode(Mem.load(block), block, key0, key1);
+        return next == 0 || isCarvedBlock(next) ? next : EncodedLists.dropRest(this, block);
     }
 
     /**
@@ -566,8 +586,7 @@ public final class Page {
      * not free, and a true one calls for a walk of the lists ({@link #onFreeLists}). Encoded pages.
      */
     public boolean mayBeFree(long block) {
-        PageMode m = mode;
-        long next = m.codec.decode(Mem.load(block), block, m.key0, m.key1);
+        long next = codec.decode(Mem.load(block), block, key0, key1);
         return next == 0 || isCarvedBlock(next);
     }
 

@@ -1,19 +1,16 @@
 package dev.nalloc.core.page;
 
 import dev.nalloc.core.os.OsMemory;
-import dev.nalloc.spi.FreeListEncoding;
 
 /**
- * What a page of a CHECKED or SECURE instance carries beyond a FAST page: the encoding and keys
- * of its free-list links, the state of its random carving order, the mode allocator's per-block
- * state, a broken link found while popping, and its guard page. A separate object, so that FAST
- * pages keep their field layout: they have none ({@link Page#mode()} is null).
+ * What a page of a CHECKED or SECURE instance carries beyond a FAST page (apart from the
+ * encoding and keys of its links, which the page holds for SECURE's fast paths): the state of its
+ * random carving order, the mode allocator's per-block state, a broken link found while popping,
+ * and its guard page. A separate object, so that FAST pages carry little: they have none
+ * ({@link Page#mode()} is null).
  */
 public final class PageMode {
 
-    final FreeListEncoding codec;
-    final long key0;
-    final long key1;
     /** The state of the random carving order (SECURE), or 0 to carve in address order. */
     long shuffle;
     /** The most runs a random carving interleaves (see {@code EncodedLists.linkInterleaved}). */
@@ -61,10 +58,7 @@ public final class PageMode {
         }
     }
 
-    PageMode(FreeListEncoding codec, long key0, long key1, long shuffle) {
-        this.codec = codec;
-        this.key0 = key0;
-        this.key1 = key1;
+    PageMode(long shuffle) {
         this.shuffle = shuffle;
         this.runAt = shuffle != 0 ? new long[RUNS] : null;
         this.runLeft = shuffle != 0 ? new int[RUNS] : null;
