@@ -265,9 +265,9 @@ final class SecureAllocator extends ModeAllocator {
         return block;
     }
 
-    /** The guarded block at {@code block}, or null. */
+    /** The guarded block at {@code block}, or null (always without sampling: no page object touched). */
     private Guarded guardedAt(Page page, long block) {
-        return page.mode().hasGuarded ? guarded.get(block) : null;
+        return sampler != null && page.mode().hasGuarded ? guarded.get(block) : null;
     }
 
     /**
@@ -304,8 +304,11 @@ final class SecureAllocator extends ModeAllocator {
         }
         Segment seg = page.segment;
         if (seg.ownerThread == current) {
-            copySlot();
             HeapSlot s = slot;
+            if (s.thread != current) {
+                copySlot(); // the engine's slot may have been claimed by this thread since
+                s = slot;
+            }
             if (s.thread == current) {
                 s.cacheFreeSegment(seg); // owned by this thread, never huge: the next frees into it take the fast path
             }
