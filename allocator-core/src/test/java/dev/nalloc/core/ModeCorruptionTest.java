@@ -234,6 +234,12 @@ class ModeCorruptionTest {
                 a.free(q);
                 // p now holds exactly what a freed block holds: the encoded link word and the freed fill.
                 Mem.copy(q, p, size);
+                if (i % 2 == 0) {
+                    // Worse: a link word that decodes, for p itself, to a valid link (0 or a free block of
+                    // its page). SECURE's double-free screen passes it, so the free walks the page's lists.
+                    Page page = SegmentMap.lookup(p).pageOf(p);
+                    Mem.store(p, page.encodeLink(p, i % 4 == 0 ? 0 : q));
+                }
                 assertTrue(live.add(p));
                 if (i % 3 == 0) { // some are freed right away, others stay live a while
                     a.free(p);

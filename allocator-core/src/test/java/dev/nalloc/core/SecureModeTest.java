@@ -114,6 +114,116 @@ class SecureModeTest {
         }
     }
 
+    /** Counts the calls that protect memory (guard pages), passing everything on. */
+    private static final class CountingOs extends dev.nalloc.spi.ForwardingOsPrimitives {
+        final java.util.concurrent.atomic.AtomicInteger protects = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger lifts = new java.util.concurrent.atomic.AtomicInteger();
+
+        CountingOs() {
+            super(dev.nalloc.spi.OsPrimitives.best());
+        }
+
+        @Override
+        public int protect(long address, long size, boolean protect) {
+            (protect ? protects : lifts).incrementAndGet();
+            return super.protect(address, size, protect);
+        }
+    }
+
+    /** Fills two pages of blocks of {@code size}: the first can then be emptied and freed (it is not its bin's only page). */
+    private static List<Long> twoPages(Allocator a, long size) {
+        List<Long> blocks = new ArrayList<>();
+        Page first = null;
+        while (true) {
+            long p = a.malloc(size);
+            blocks.add(p);
+            if (first == null) {
+                first = pageOf(p);
+            } else if (pageOf(p) != first) {
+                return blocks;
+            }
+        }
+    }
+
+    /**
+     * A page freed while its bin has other pages keeps its span and guard page aside; the next page
+     * of the same number of slices (here of another bin) takes both over without a system call,
+     * its blocks end before the guard, and a collect gives kept spans back with their guards lifted.
+     */
+    @Test
+    void aFreedSpanKeepsItsGuardForTheNextPageOfItsSize() {
+        CountingOs os = new CountingOs();
+        try (Allocator a = Allocator.builder().os(os).readEnvironment(false).mode(Mode.SECURE).build()) {
+            List<Long> blocks = twoPages(a, 64);
+            Page page = pageOf(blocks.get(0));
+            long start = page.start;
+            long guard = page.mode().guard();
+            assertNotEquals(0, guard);
+            for (long b : blocks) {
+                if (pageOf(b) == page) {
+                    a.free(b);
+                }
+            }
+            assertFalse(page.inUse, "the emptied page was freed");
+            assertEquals(guard, page.guardPage(), "its span keeps the guard");
+            assertEquals(1, page.segment.space.guardedSpans());
+            int protects = os.protects.get();
+            int lifts = os.lifts.get();
+            Page reused = null;
+            List<Long> others = new ArrayList<>();
+            for (int i = 0; i < 100_000 && reused == null; i++) {
+                long q = a.malloc(128); // another bin, pages of the same single slice
+                others.add(q);
+                if (pageOf(q).start == start) {
+                    reused = pageOf(q);
+                }
+            }
+            assertTrue(reused != null, "a new page took the kept span");
+            assertEquals(guard, reused.mode().guard());
+            assertEquals(protects, os.protects.get(), "no mprotect for the kept guard");
+            assertEquals(lifts, os.lifts.get());
+            assertEquals(0, page.segment.space.guardedSpans());
+            assertTrue(reused.start + reused.areaSize() <= guard, "the blocks end before the guard");
+            for (long q : others) {
+                TestAllocators.fill(q, 128, q); // every byte: a misplaced guard faults
+            }
+            // Kept again, then a collect gives it back for good and lifts the guard.
+            for (long q : others) {
+                a.free(q);
+            }
+            for (long b : blocks) {
+                if (pageOf(b) != page) {
+                    a.free(b);
+                }
+            }
+            a.collect(false);
+            assertEquals(0, page.segment.space.guardedSpans());
+            assertEquals(0, page.guardPage());
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    /** Pages of the same sizes made and freed over and over cost no guard-page system calls once warm. */
+    @Test
+    void pageChurnReusesKeptGuards() {
+        CountingOs os = new CountingOs();
+        try (Allocator a = Allocator.builder().os(os).readEnvironment(false).mode(Mode.SECURE).build()) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+            long[] sizes = {64, 128, 256};
+            int warm = 0;
+            for (int round = 0; round < 200; round++) {
+                List<Long> blocks = twoPages(a, sizes[r.nextInt(sizes.length)]);
+                blocks.forEach(a::free);
+                if (round == 20) {
+                    warm = os.protects.get() + os.lifts.get();
+                }
+            }
+            int calls = os.protects.get() + os.lifts.get() - warm;
+            System.out.printf("SECURE page churn: %d guard-page calls in 180 rounds of two pages each%n", calls);
+            assertTrue(calls < 20, "guard-page calls after warm-up: " + calls);
+        }
+    }
+
     /**
      * Pages of threads that end are freed inside abandoned segments (not through the thread's span
      * queues), and those segments go back to the arena: their guard pages must be lifted too, or a
