@@ -4,12 +4,14 @@ import dev.nalloc.api.ErrorKind;
 import dev.nalloc.core.check.BlockShadow;
 import dev.nalloc.core.check.Patterns;
 import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.page.PageMode;
 import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.AllocatorConfig;
@@ -245,22 +247,30 @@ final class CheckedAllocator extends ModeAllocator {
     public void free(long address) {
         // The common case without an intermediate object: a live, unguarded block of a page of
         // several blocks, freed at its address, with its canary intact. Everything else (and every
-        // misuse) goes through freeChecked, which reports.
-        Segment seg = SegmentMap.lookup(address);
-        if (seg != null && seg.allocator == engine) {
-            Page page = seg.pageOf(address);
-            if (page != null && page.inUse && page.reserved > 1 && page.holds(address)) {
-                int index = (int) page.blockIndexOf(address);
-                long block = page.start + index * page.blockSize;
-                BlockShadow shadow = BlockShadow.peek(page);
-                if (block == address && shadow != null) {
-                    long state = shadow.state(index);
-                    if (BlockShadow.isLive(state) && !BlockShadow.isGuarded(state) && shadow.adjust(state) == 0
-                            && patterns.firstBadCanary(address + shadow.size(state), block + page.blockSize) < 0
-                            && shadow.markFreed(index, state)) {
-                        push(page, block);
-                        return;
-                    }
+        // misuse) goes through freeChecked, which reports. The page: from the slot's cache of the
+        // segment of this thread's last free, else through the segment map.
+        HeapSlot s = slot;
+        long offset = address - s.lastFreeBase;
+        Page page = null;
+        if (s.thread == Thread.currentThread() && Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
+            page = s.lastFreeCover[(int) (offset >>> Layout.SLICE_SHIFT)];
+        } else {
+            Segment seg = SegmentMap.lookup(address);
+            if (seg != null && seg.allocator == engine) {
+                page = seg.pageOf(address);
+            }
+        }
+        if (page != null && page.inUse && page.reserved > 1 && page.holds(address)) {
+            int index = (int) page.blockIndexOf(address);
+            long block = page.start + index * page.blockSize;
+            BlockShadow shadow = BlockShadow.peek(page);
+            if (block == address && shadow != null) {
+                long state = shadow.state(index);
+                if (BlockShadow.isLive(state) && !BlockShadow.isGuarded(state) && shadow.adjust(state) == 0
+                        && patterns.firstBadCanary(address + shadow.size(state), block + page.blockSize) < 0
+                        && shadow.markFreed(index, state)) {
+                    push(page, block);
+                    return;
                 }
             }
         }
@@ -311,6 +321,7 @@ final class CheckedAllocator extends ModeAllocator {
     private void push(Page page, long block) {
         Patterns.fillFreed(block, page.blockSize);
         if (page.segment.ownerThread == Thread.currentThread()) {
+            ownerFreed(page.segment);
             LocalHeap.freeLocalEncoded(page, block);
         } else {
             inner.countRemoteFree(page);

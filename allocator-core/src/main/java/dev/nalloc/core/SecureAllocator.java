@@ -47,11 +47,6 @@ final class SecureAllocator extends ModeAllocator {
 
     /** The live guarded blocks by block start (guarded sampling only). */
     private final ConcurrentHashMap<Long, Guarded> guarded = new ConcurrentHashMap<>();
-    /**
-     * The engine's claimed slot (see {@link HeapSlot}), copied here by the slow paths so that the
-     * fast paths reach it with FAST's loads (no detour through {@code inner}); emptied at close.
-     */
-    private HeapSlot slot = HeapSlot.EMPTY;
 
     SecureAllocator(AllocatorConfig config) {
         super(config);
@@ -91,18 +86,6 @@ final class SecureAllocator extends ModeAllocator {
         return address;
     }
 
-    /** Copies the engine's slot for the fast paths (see {@link #slot}). */
-    private void copySlot() {
-        HeapSlot s = inner.slot();
-        if (s != slot) {
-            slot = s;
-        }
-    }
-
-    @Override
-    void closed() {
-        slot = HeapSlot.EMPTY;
-    }
 
     @Override
     long allocate(LocalHeap heap, long size, long alignment, long offset, boolean zero) {
@@ -304,14 +287,7 @@ final class SecureAllocator extends ModeAllocator {
         }
         Segment seg = page.segment;
         if (seg.ownerThread == current) {
-            HeapSlot s = slot;
-            if (s.thread != current) {
-                copySlot(); // the engine's slot may have been claimed by this thread since
-                s = slot;
-            }
-            if (s.thread == current) {
-                s.cacheFreeSegment(seg); // owned by this thread, never huge: the next frees into it take the fast path
-            }
+            ownerFreed(seg);
             LocalHeap.freeLocalEncoded(page, block);
         } else {
             inner.countRemoteFree(page);
