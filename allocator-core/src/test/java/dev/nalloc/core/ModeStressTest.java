@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * CHECKED and SECURE under concurrency: threads exchange blocks of every kind (remote frees into
  * encoded thread-free lists, delayed frees of full pages, sampled guarded blocks) with no false
- * report; and two threads freeing the same block at the same moment get exactly one
+ * report; and (CHECKED) two threads freeing the same block at the same moment get exactly one
  * {@code DOUBLE_FREE} between them. Knobs: {@code nalloc.stress.ops}, {@code nalloc.stress.threads}.
  */
 class ModeStressTest {
@@ -121,8 +121,14 @@ class ModeStressTest {
         }
     }
 
+    /**
+     * CHECKED only: its shadow changes with a compare-and-set, so of two threads freeing one block
+     * at the same instant exactly one is reported. SECURE, like mimalloc's secure build, screens
+     * the block's own link word without an atomic step: it finds every double free that does not
+     * race with the first free (ModeMisuseTest), not necessarily two at the same instant.
+     */
     @ParameterizedTest
-    @EnumSource(value = Mode.class, names = {"CHECKED", "SECURE"})
+    @EnumSource(value = Mode.class, names = {"CHECKED"})
     void racingDoubleFreesAreReportedExactlyOnce(Mode mode) throws Exception {
         ErrorHandler.Capturing h = ErrorHandler.capturing();
         int rounds = 300;

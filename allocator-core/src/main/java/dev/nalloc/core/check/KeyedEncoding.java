@@ -1,5 +1,6 @@
 package dev.nalloc.core.check;
 
+import dev.nalloc.core.page.KeyedLinks;
 import dev.nalloc.spi.FreeListEncoding;
 
 /**
@@ -19,11 +20,11 @@ public final class KeyedEncoding implements FreeListEncoding {
 
     @Override
     public long encode(long next, long block, long key0, long key1) {
-        return Long.rotateLeft(next ^ key0 ^ block, (int) key1) + key1;
+        return KeyedLinks.encode(next, block, key0, key1);
     }
 
     @Override
     public long decode(long stored, long block, long key0, long key1) {
-        return Long.rotateRight(stored - key1, (int) key1) ^ key0 ^ block;
+        return KeyedLinks.decode(stored, block, key0, key1);
     }
 }

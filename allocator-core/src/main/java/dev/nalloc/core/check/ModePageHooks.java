@@ -41,7 +41,7 @@ public final class ModePageHooks implements PageHooks {
         long n = pages.incrementAndGet();
         long key0 = Keys.mix(secret ^ page.start ^ (n * 0x9E3779B97F4A7C15L));
         long key1 = Keys.mix(key0 + secret);
-        page.encodeLinks(codec, key0, key1, shuffle ? Keys.mix(key1) | 1 : 0);
+        page.encodeLinks(codec, codec == KeyedEncoding.INSTANCE, key0, key1, shuffle ? Keys.mix(key1) | 1 : 0);
         if (guards != null && page.kind != PageKind.HUGE) {
             addGuard(page, keptGuard);
         } else if (keptGuard != 0) {

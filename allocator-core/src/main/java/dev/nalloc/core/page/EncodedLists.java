@@ -23,11 +23,11 @@ final class EncodedLists {
 
     /** The decoded link of {@code block}, unverified. */
     private static long decode(Page page, long block) {
-        return page.codec.decode(Mem.load(block), block, page.key0, page.key1);
+        return page.decodeAt(block);
     }
 
     private static void store(Page page, long block, long next) {
-        Mem.store(block, page.codec.encode(next, block, page.key0, page.key1));
+        Mem.store(block, page.encodeLink(block, next));
     }
 
     /** The verified link of {@code block} on a list being walked. */

@@ -119,6 +119,8 @@ public final class Page {
      * than in {@link #mode}: SECURE's fast paths read them at every allocation and free.
      */
     FreeListEncoding codec;
+    /** {@link #codec} is {@link KeyedLinks}' encoding: computed directly, without the interface call. */
+    boolean keyed;
     long key0;
     long key1;
 
@@ -514,9 +516,10 @@ public final class Page {
      * non-zero carves new blocks in a random order seeded by it. Right after {@link #init}, before
      * the first extension.
      */
-    public void encodeLinks(FreeListEncoding codec, long key0, long key1, long shuffle) {
+    public void encodeLinks(FreeListEncoding codec, boolean keyed, long key0, long key1, long shuffle) {
         this.mode = new PageMode(shuffle);
         this.codec = codec;
+        this.keyed = keyed;
         this.key0 = key0;
         this.key1 = key1;
         this.blockLimit = inFull ? 0 : capacity;
@@ -534,7 +537,7 @@ public final class Page {
 
     /** The stored form of a link from {@code block} to {@code next}. */
     public long encodeLink(long block, long next) {
-        return codec.encode(next, block, key0, key1);
+        return keyed ? KeyedLinks.encode(next, block, key0, key1) : codec.encode(next, block, key0, key1);
     }
 
     /**
@@ -550,8 +553,14 @@ public final class Page {
      * when it verifies, else 0 with the rest of {@code free} dropped and the block noted in
      * {@link PageMode#brokenLink}.
      */
+    /** The decoded link word of {@code block} (encoded pages). */
+    long decodeAt(long block) {
+        long stored = Mem.load(block);
+        return keyed ? KeyedLinks.decode(stored, block, key0, key1) : codec.decode(stored, block, key0, key1);
+    }
+
     public long popEncoded(long block) {
-        long next = codec.decode(Mem.load(block), block, key0, key1);
+        long next = decodeAt(block);
         return next == 0 || isCarvedBlock(next) ? next : EncodedLists.dropRest(this, block);
     }
 
@@ -586,7 +595,7 @@ public final class Page {
      * not free, and a true one calls for a walk of the lists ({@link #onFreeLists}). Encoded pages.
      */
     public boolean mayBeFree(long block) {
-        long next = codec.decode(Mem.load(block), block, key0, key1);
+        long next = decodeAt(block);
         return next == 0 || isCarvedBlock(next);
     }
 

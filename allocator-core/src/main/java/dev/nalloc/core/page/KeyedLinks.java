@@ -1,0 +1,22 @@
+package dev.nalloc.core.page;
+
+/**
+ * The default encoding of the links of encoded pages (CHECKED and SECURE; see
+ * {@link dev.nalloc.core.check.KeyedEncoding}, the {@link dev.nalloc.spi.FreeListEncoding} that
+ * names it): a link is xor-ed with the page's first key and the address of the block that holds
+ * it, rotated by the second key and offset by it. Static, so that the pages' fast paths compute it
+ * directly, without an interface call, in every compiler tier.
+ */
+public final class KeyedLinks {
+
+    private KeyedLinks() {
+    }
+
+    public static long encode(long next, long block, long key0, long key1) {
+        return Long.rotateLeft(next ^ key0 ^ block, (int) key1) + key1;
+    }
+
+    public static long decode(long stored, long block, long key0, long key1) {
+        return Long.rotateRight(stored - key1, (int) key1) ^ key0 ^ block;
+    }
+}
