@@ -87,6 +87,11 @@ final class SecureAllocator extends ModeAllocator {
     }
 
 
+    /**
+     * Every allocation but malloc's fast path. One method on purpose (over C2's 325-byte limit for
+     * inlining hot calls): were it inlined into {@link #malloc}, the compiled malloc would be too big
+     * to be inlined into the program's own loops.
+     */
     @Override
     long allocate(LocalHeap heap, long size, long alignment, long offset, boolean zero) {
         if (!goodRequest(size, alignment, offset)) {
@@ -97,30 +102,26 @@ final class SecureAllocator extends ModeAllocator {
         }
         boolean plain = alignment <= SizeClasses.WORD && (offset & (alignment - 1)) == 0;
         boolean small = plain && size <= SizeClasses.SMALL_SIZE_MAX;
-        if (small) { // as malloc's fast path, for threads without the slot, heaps and zalloc
-            Page page = heap.directPage(size);
-            long block = page.free;
-            if (block != 0) {
-                long next = page.popEncoded(block);
-                page.free = next;
-                page.used++;
-                if (next != 0 || page.mode().brokenLink == 0) {
-                    if (zero) {
-                        LocalHeap.zeroBlock(page, block);
-                    } else {
-                        clearLink(block);
-                    }
-                    return block;
-                }
-                reportBroken(page);
-            }
-        }
-        return allocateSlow(heap, size, alignment, offset, zero, plain, small);
-    }
-
-    private long allocateSlow(LocalHeap heap, long size, long alignment, long offset, boolean zero, boolean plain,
-                              boolean small) {
         while (true) {
+            if (small) { // as malloc's fast path, for threads without the slot, heaps and zalloc
+                Page page = heap.directPage(size);
+                long block = page.free;
+                if (block != 0) {
+                    long next = page.popEncoded(block);
+                    page.free = next;
+                    page.used++;
+                    if (next != 0 || page.mode().brokenLink == 0) {
+                        if (zero) {
+                            LocalHeap.zeroBlock(page, block);
+                        } else {
+                            clearLink(block);
+                        }
+                        return block;
+                    }
+                    reportBroken(page);
+                    continue;
+                }
+            }
             long address = small ? heap.mallocEncoded(size, zero) : allocateOther(heap, size, alignment, offset, plain);
             if (address == 0) {
                 return 0;
@@ -215,19 +216,24 @@ final class SecureAllocator extends ModeAllocator {
             checkOpen();
             return;
         }
-        Page page = livePage(address, "free");
-        long block = page == null ? 0 : locate(page, address, "free");
-        if (block != 0 && unguard(page, block, address, "free")) {
-            release(page, block, address);
-        }
+        resolve(address, "free", true);
     }
 
     /**
-     * The start of the live block {@code address} was handed out at in {@code page}, or 0 after
-     * reporting why it is not one: a block never carved, an interior address (allowed in pages of
-     * aligned blocks, except inside a guarded block), or a block on the page's free lists.
+     * The slow path of free, usableSize and realloc: finds the live block {@code address} was
+     * handed out at, or reports why there is none (outside live pages, in a block never carved, on
+     * a free list, inside a block: allowed in pages of aligned blocks, except in a guarded block);
+     * with {@code free}, frees it. One method on purpose (over C2's 325-byte limit for inlining hot
+     * calls): were it inlined into {@link #free}, the compiled free would be too big to be inlined
+     * into the program's own loops.
+     *
+     * @return the start of the block, or 0 after a report
      */
-    private long locate(Page page, long address, String op) {
+    private long resolve(long address, String op, boolean free) {
+        Page page = livePage(address, op);
+        if (page == null) {
+            return 0;
+        }
         long index = page.blockIndexOf(address);
         long block = page.start + index * page.blockSize;
         if (index >= page.capacity) {
@@ -245,33 +251,16 @@ final class SecureAllocator extends ModeAllocator {
             reportUnaligned(address, g != null ? g.address : block, g != null ? g.guard - g.address : page.blockSize, op);
             return 0;
         }
-        return block;
-    }
-
-    /** The guarded block at {@code block}, or null (always without sampling: no page object touched). */
-    private Guarded guardedAt(Page page, long block) {
-        return sampler != null && page.mode().hasGuarded ? guarded.get(block) : null;
-    }
-
-    /**
-     * Lifts the guard page of the block at {@code block} if it has one: false (after reporting a
-     * double free) when another thread freed it first.
-     */
-    private boolean unguard(Page page, long block, long address, String op) {
-        Guarded g = guardedAt(page, block);
-        if (g == null) {
-            return true;
+        if (!free) {
+            return block;
         }
-        if (!guarded.remove(block, g)) {
-            reportDoubleFree(address, op);
-            return false;
+        if (g != null) {
+            if (!guarded.remove(block, g)) { // another thread freed it first
+                reportDoubleFree(address, op);
+                return 0;
+            }
+            engine.os.protect(g.guard, osPageSize, false);
         }
-        engine.os.protect(g.guard, osPageSize, false);
-        return true;
-    }
-
-    /** Frees a located, unguarded live block. */
-    private void release(Page page, long block, long address) {
         if (page.reserved == 1) {
             recentFrees.add(address);
         }
@@ -283,27 +272,31 @@ final class SecureAllocator extends ModeAllocator {
             } else if (page.claimHugeRelease()) {
                 engine.segments.release(page.segment);
             }
-            return;
-        }
-        Segment seg = page.segment;
-        if (seg.ownerThread == current) {
-            ownerFreed(seg);
+        } else if (page.segment.ownerThread == current) {
+            ownerFreed(page.segment);
             LocalHeap.freeLocalEncoded(page, block);
         } else {
             inner.countRemoteFree(page);
             page.freeRemoteEncoded(block);
         }
+        return block;
+    }
+
+    /** The guarded block at {@code block}, or null (always without sampling: no page object touched). */
+    private Guarded guardedAt(Page page, long block) {
+        return sampler != null && page.mode().hasGuarded ? guarded.get(block) : null;
     }
 
     // ================================================================== sizes and realloc
 
     /** The usable size of the live block at {@code address}, or -1 after reporting why it is not one. */
     private long usable(long address, String op) {
-        Page page = livePage(address, op);
-        long block = page == null ? 0 : locate(page, address, op);
-        if (block == 0) {
-            return -1;
-        }
+        long block = resolve(address, op, false);
+        return block == 0 ? -1 : room(pageOf(address), block, address);
+    }
+
+    /** Bytes from {@code address} to the end of its block (or to its guard page). */
+    private long room(Page page, long block, long address) {
         Guarded g = guardedAt(page, block);
         return g != null ? g.guard - address : block + page.blockSize - address;
     }
@@ -335,14 +328,14 @@ final class SecureAllocator extends ModeAllocator {
     /** Realloc: in place when the block has room and wastes at most half of it (FAST's rule), else a copy. */
     @Override
     long move(LocalHeap heap, long address, long newSize, long alignment) {
-        Page page = livePage(address, "realloc");
-        long block = page == null ? 0 : locate(page, address, "realloc");
+        long block = resolve(address, "realloc", false);
         if (block == 0) {
             return 0;
         }
-        Guarded g = guardedAt(page, block);
-        long room = g != null ? g.guard - address : block + page.blockSize - address;
-        if (g == null && newSize <= room && newSize >= room / 2 && newSize > 0 && (address & (alignment - 1)) == 0) {
+        Page page = pageOf(address);
+        boolean guardedBlock = guardedAt(page, block) != null;
+        long room = room(page, block, address);
+        if (!guardedBlock && newSize <= room && newSize >= room / 2 && newSize > 0 && (address & (alignment - 1)) == 0) {
             return address;
         }
         long fresh = allocate(heap, newSize, alignment, 0, false);
@@ -350,9 +343,7 @@ final class SecureAllocator extends ModeAllocator {
             return 0;
         }
         Mem.copy(address, fresh, Math.min(room, newSize));
-        if (unguard(page, block, address, "realloc")) {
-            release(page, block, address);
-        }
+        resolve(address, "realloc", true); // found live just now: freed (its guard lifted)
         return fresh;
     }
 
