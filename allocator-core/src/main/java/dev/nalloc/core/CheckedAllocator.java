@@ -4,14 +4,12 @@ import dev.nalloc.api.ErrorKind;
 import dev.nalloc.core.check.BlockShadow;
 import dev.nalloc.core.check.Patterns;
 import dev.nalloc.core.error.Reporter;
-import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.page.PageMode;
 import dev.nalloc.core.page.SizeClasses;
-import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.AllocatorConfig;
@@ -249,12 +247,8 @@ final class CheckedAllocator extends ModeAllocator {
         // several blocks, freed at its address, with its canary intact. Everything else (and every
         // misuse) goes through freeChecked, which reports. The page: from the slot's cache of the
         // segment of this thread's last free, else through the segment map.
-        HeapSlot s = slot;
-        long offset = address - s.lastFreeBase;
-        Page page = null;
-        if (s.thread == Thread.currentThread() && Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
-            page = s.lastFreeCover[(int) (offset >>> Layout.SLICE_SHIFT)];
-        } else {
+        Page page = lastFreePage(address);
+        if (page == null) {
             Segment seg = SegmentMap.lookup(address);
             if (seg != null && seg.allocator == engine) {
                 page = seg.pageOf(address);

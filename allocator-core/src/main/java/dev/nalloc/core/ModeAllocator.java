@@ -420,6 +420,17 @@ abstract sealed class ModeAllocator implements Allocator permits CheckedAllocato
     }
 
     /**
+     * The page or free span at {@code address} when it lies in the segment of this thread's last
+     * free (the slot's cache: no segment map), else null. The free fast paths of both modes.
+     */
+    final Page lastFreePage(long address) {
+        HeapSlot s = slot;
+        long offset = address - s.lastFreeBase;
+        return s.thread == Thread.currentThread() && Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0
+                ? s.lastFreeCover[(int) (offset >>> Layout.SLICE_SHIFT)] : null;
+    }
+
+    /**
      * A block of {@code seg} was just freed by the segment's owner (this thread): the segment goes
      * into the slot's cache, so that the next frees into it find their page without the segment map.
      */

@@ -9,7 +9,6 @@ import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.page.PageMode;
 import dev.nalloc.core.page.SizeClasses;
-import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.AllocatorConfig;
@@ -103,7 +102,7 @@ final class SecureAllocator extends ModeAllocator {
         boolean plain = alignment <= SizeClasses.WORD && (offset & (alignment - 1)) == 0;
         boolean small = plain && size <= SizeClasses.SMALL_SIZE_MAX;
         while (true) {
-            if (small) { // as malloc's fast path, for threads without the slot, heaps and zalloc
+            if (small) { // malloc's fast path again (kept as a copy: a shared helper shrinks this method under C2's limit), for threads without the slot, heaps and zalloc
                 Page page = heap.directPage(size);
                 long block = page.free;
                 if (block != 0) {
@@ -195,18 +194,12 @@ final class SecureAllocator extends ModeAllocator {
      */
     @Override
     public void free(long address) {
-        HeapSlot s = slot;
-        if (s.thread == Thread.currentThread()) {
-            long offset = address - s.lastFreeBase;
-            if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
-                Page page = s.lastFreeCover[(int) (offset >>> Layout.SLICE_SHIFT)];
-                // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
-                if (page.isBlockStart(address) && page.reserved > 1 && !page.mayBeFree(address)
-                        && (sampler == null || !page.mode().hasGuarded)) {
-                    LocalHeap.freeLocalEncodedNotFull(page, address);
-                    return;
-                }
-            }
+        Page page = lastFreePage(address);
+        // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
+        if (page != null && page.isBlockStart(address) && page.reserved > 1 && !page.mayBeFree(address)
+                && (sampler == null || !page.mode().hasGuarded)) {
+            LocalHeap.freeLocalEncodedNotFull(page, address);
+            return;
         }
         freeSlow(address);
     }
