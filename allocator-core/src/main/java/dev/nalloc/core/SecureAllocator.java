@@ -9,6 +9,7 @@ import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.page.PageMode;
 import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.AllocatorConfig;
@@ -66,8 +67,7 @@ final class SecureAllocator extends ModeAllocator {
                 page.free = next;
                 page.used++;
                 if (next != 0 || page.mode().brokenLink == 0) {
-                    clearLink(block);
-                    return block;
+                    return block; // its link word is cleared (see EncodedLists.popNext)
                 }
             }
         }
@@ -110,10 +110,8 @@ final class SecureAllocator extends ModeAllocator {
                     page.free = next;
                     page.used++;
                     if (next != 0 || page.mode().brokenLink == 0) {
-                        if (zero) {
-                            LocalHeap.zeroBlock(page, block);
-                        } else {
-                            clearLink(block);
+                        if (zero && !page.freeIsZero) { // (a block of a page that reads as zero needs nothing: its link word is cleared)
+                            Mem.zero(block, page.blockSize);
                         }
                         return block;
                     }
@@ -121,35 +119,26 @@ final class SecureAllocator extends ModeAllocator {
                     continue;
                 }
             }
+            // The engine's paths: the pop cleared the block's link word, and a broken link shows in
+            // the heap's count, so the page is looked up only to report or to zero.
+            long broken = heap.brokenLinks;
             long address = small ? heap.mallocEncoded(size, zero) : allocateOther(heap, size, alignment, offset, plain);
             if (address == 0) {
                 return 0;
             }
-            Page page = pageOf(address);
-            if (page.mode().brokenLink != 0) {
-                reportBroken(page);
+            if (heap.brokenLinks != broken) {
+                reportBroken(pageOf(address));
                 continue;
             }
-            if (page.reserved == 1) {
-                recentFrees.remove(address);
+            if (!small && size > Layout.MEDIUM_OBJ_SIZE_MAX) {
+                recentFrees.remove(address); // a large or huge block: its page is its own (see RecentFrees)
             }
-            long block = page.blockStartOf(address);
-            clearLink(block);
             if (zero && !small) {
-                Mem.zero(address, block + page.blockSize - address);
+                Page page = pageOf(address);
+                Mem.zero(address, page.blockStartOf(address) + page.blockSize - address);
             }
             return address;
         }
-    }
-
-    /**
-     * Clears the link word of a block handed out (as mimalloc's secure build does): the encoded
-     * link is not left for the program to read (it would tell about the keys), and a live block
-     * whose owner has not written its first word does not pass the double-free screen
-     * ({@link Page#mayBeFree}), which would cost a walk of the page's lists at its free.
-     */
-    private static void clearLink(long block) {
-        Mem.store(block, 0);
     }
 
     /** Reports the block whose link {@link Page#popNext} found broken (it is not handed out). */
@@ -168,7 +157,6 @@ final class SecureAllocator extends ModeAllocator {
         }
         page.mode().hasGuarded = true; // before the block is out: its frees must take the slow path
         guarded.put(block, new Guarded(address, guard));
-        clearLink(block);
         if (page.reserved == 1) {
             recentFrees.remove(address);
         }

@@ -55,6 +55,12 @@ public final class LocalHeap {
     /** A shared heap (see {@link SharedHeaps}): its user holds it for one operation at a time. */
     public final boolean shared;
     @SuppressWarnings("unused") // accessed through DELAYED_FREE
+    /**
+     * Links found broken while this heap's encoded pages were popped (see
+     * {@code EncodedLists.popNext}; owner thread). A mode allocator compares it around an
+     * allocation to learn, without looking the page up, that the block it got must be reported.
+     */
+    public long brokenLinks;
     private volatile long delayedFree;
     private long genericCount;
     private int retiredMin = SizeClasses.BIN_FULL;
@@ -212,8 +218,7 @@ public final class LocalHeap {
         return direct[(int) ((size + 7) >>> 3)];
     }
 
-    /** Zeroes a block just taken from {@code page} (only its link word when the page's free blocks read as zero). */
-    public static void zeroBlock(Page page, long block) {
+    private static void zeroBlock(Page page, long block) {
         if (page.freeIsZero) {
             Mem.store(block, 0);
         } else {

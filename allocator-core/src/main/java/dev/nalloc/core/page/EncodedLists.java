@@ -46,14 +46,21 @@ final class EncodedLists {
     }
 
     /**
-     * The link of {@code block}, the head of {@code free} being popped by the owner. A broken link
-     * ends the list here: the rest of {@code free} is dropped and counted as used, and the block
-     * is noted in {@link PageMode#brokenLink} for the allocator to report (and quarantine, since its
-     * first word was overwritten).
+     * The link of {@code block}, the head of {@code free} being popped by the owner to be handed
+     * out; the block's link word is cleared (as mimalloc's secure build does: the program never
+     * reads an encoded link, and SECURE's double-free screen needs live blocks not to hold one). A
+     * broken link ends the list here: the rest of {@code free} is dropped and counted as used, and
+     * the block is noted in {@link PageMode#brokenLink} and counted in its heap's
+     * {@link LocalHeap#brokenLinks} for the allocator to report (and quarantine, since its first
+     * word was overwritten).
      */
     static long popNext(Page page, long block) {
         long next = decode(page, block);
-        return page.isValidLink(next) ? next : dropRest(page, block);
+        if (page.isValidLink(next)) {
+            Mem.store(block, 0);
+            return next;
+        }
+        return dropRest(page, block);
     }
 
     /** {@link #popNext} when the link of {@code block} is broken: 0, the rest of {@code free} dropped. */
@@ -66,6 +73,10 @@ final class EncodedLists {
         }
         page.used += page.capacity - page.used - localFree - 1;
         page.mode.brokenLink = block;
+        LocalHeap heap = page.heap();
+        if (heap != null) {
+            heap.brokenLinks++;
+        }
         return 0;
     }
 

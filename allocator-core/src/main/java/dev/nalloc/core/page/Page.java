@@ -561,7 +561,11 @@ public final class Page {
 
     public long popEncoded(long block) {
         long next = decodeAt(block);
-        return next == 0 || isCarvedBlock(next) ? next : EncodedLists.dropRest(this, block);
+        if (next == 0 || isCarvedBlock(next)) {
+            Mem.store(block, 0); // see EncodedLists.popNext
+            return next;
+        }
+        return EncodedLists.dropRest(this, block);
     }
 
     /**
