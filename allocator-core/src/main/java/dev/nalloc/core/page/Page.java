@@ -560,7 +560,8 @@ public final class Page {
     }
 
     public long popEncoded(long block) {
-        long next = decodeAt(block);
+        long stored = Mem.load(block);
+        long next = keyed ? KeyedLinks.decode(stored, block, key0, key1) : codec.decode(stored, block, key0, key1);
         if (next == 0 || isCarvedBlock(next)) {
             Mem.store(block, 0); // see EncodedLists.popNext
             return next;
@@ -599,7 +600,8 @@ public final class Page {
      * not free, and a true one calls for a walk of the lists ({@link #onFreeLists}). Encoded pages.
      */
     public boolean mayBeFree(long block) {
-        long next = decodeAt(block);
+        long stored = Mem.load(block);
+        long next = keyed ? KeyedLinks.decode(stored, block, key0, key1) : codec.decode(stored, block, key0, key1);
         return next == 0 || isCarvedBlock(next);
     }
 
