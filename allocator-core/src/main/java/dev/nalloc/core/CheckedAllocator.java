@@ -376,19 +376,6 @@ final class CheckedAllocator extends ModeAllocator {
     }
 
     @Override
-    public long reallocf(long address, long newSize) {
-        checkOpen();
-        long fresh = realloc(address, newSize);
-        if (fresh == 0 && address != 0 && isInHeapRegion(address)) {
-            Live b = live(address, "reallocf");
-            if (b != null) {
-                release(b, address);
-            }
-        }
-        return fresh;
-    }
-
-    @Override
     public long expand(long address, long newSize) {
         checkOpen();
         checkSize(newSize, "size");

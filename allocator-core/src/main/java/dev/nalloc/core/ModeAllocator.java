@@ -318,6 +318,17 @@ abstract sealed class ModeAllocator implements Allocator permits CheckedAllocato
         }
     }
 
+    /** As FAST: a failed realloc frees the block (a misuse that made it fail is reported twice: by realloc and by free). */
+    @Override
+    public final long reallocf(long address, long newSize) {
+        checkOpen();
+        long fresh = realloc(address, newSize);
+        if (fresh == 0 && address != 0 && isInHeapRegion(address)) {
+            free(address);
+        }
+        return fresh;
+    }
+
     @Override
     public final boolean isInHeapRegion(long address) {
         return inner.isInHeapRegion(address);

@@ -328,16 +328,6 @@ final class SecureAllocator extends ModeAllocator {
         return fresh;
     }
 
-    @Override
-    public long reallocf(long address, long newSize) {
-        checkOpen();
-        long fresh = realloc(address, newSize);
-        if (fresh == 0 && address != 0 && isInHeapRegion(address)) {
-            free(address);
-        }
-        return fresh;
-    }
-
     // ================================================================== heaps
 
     @Override
