@@ -535,9 +535,19 @@ public final class Page {
         return mode != null;
     }
 
+    /*
+     * The link methods below are kept within 35 bytes of bytecode each, C1's limit for inlining: a
+     * short program runs much of its first second in C1-compiled code, where every call that is not
+     * inlined costs (rptest, mostly run before C2, went from 1.29x to 1.16x FAST with fewer calls).
+     */
+
     /** The stored form of a link from {@code block} to {@code next}. */
     public long encodeLink(long block, long next) {
-        return keyed ? KeyedLinks.encode(next, block, key0, key1) : codec.encode(next, block, key0, key1);
+        return keyed ? KeyedLinks.encode(next, block, key0, key1) : encodeByCodec(block, next);
+    }
+
+    private long encodeByCodec(long block, long next) {
+        return codec.encode(next, block, key0, key1);
     }
 
     /**
@@ -548,21 +558,23 @@ public final class Page {
         return mode == null ? Mem.load(block) : EncodedLists.popNext(this, block);
     }
 
+    /** The decoded link word of {@code block} (encoded pages). */
+    long decodeAt(long block) {
+        return keyed ? KeyedLinks.decode(Mem.load(block), block, key0, key1) : decodeByCodec(block);
+    }
+
+    private long decodeByCodec(long block) {
+        return codec.decode(Mem.load(block), block, key0, key1);
+    }
+
     /**
      * {@link #popNext} on an encoded page (SECURE's fast paths): the decoded link of {@code block}
      * when it verifies, else 0 with the rest of {@code free} dropped and the block noted in
      * {@link PageMode#brokenLink}.
      */
-    /** The decoded link word of {@code block} (encoded pages). */
-    long decodeAt(long block) {
-        long stored = Mem.load(block);
-        return keyed ? KeyedLinks.decode(stored, block, key0, key1) : codec.decode(stored, block, key0, key1);
-    }
-
     public long popEncoded(long block) {
-        long stored = Mem.load(block);
-        long next = keyed ? KeyedLinks.decode(stored, block, key0, key1) : codec.decode(stored, block, key0, key1);
-        if (next == 0 || isCarvedBlock(next)) {
+        long next = decodeAt(block);
+        if (isValidLink(next)) {
             Mem.store(block, 0); // see EncodedLists.popNext
             return next;
         }
@@ -600,9 +612,7 @@ public final class Page {
      * not free, and a true one calls for a walk of the lists ({@link #onFreeLists}). Encoded pages.
      */
     public boolean mayBeFree(long block) {
-        long stored = Mem.load(block);
-        long next = keyed ? KeyedLinks.decode(stored, block, key0, key1) : codec.decode(stored, block, key0, key1);
-        return next == 0 || isCarvedBlock(next);
+        return isValidLink(decodeAt(block));
     }
 
     /**
