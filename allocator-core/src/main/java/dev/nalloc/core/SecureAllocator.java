@@ -67,7 +67,7 @@ final class SecureAllocator extends ModeAllocator {
                 page.free = next;
                 page.used++;
                 if (next != 0 || page.mode().brokenLink == 0) {
-                    return block; // its link word is cleared (see EncodedLists.popNext)
+                    return block; // its link word is cleared (see Page.popEncoded)
                 }
             }
         }
@@ -84,7 +84,6 @@ final class SecureAllocator extends ModeAllocator {
         copySlot();
         return address;
     }
-
 
     /**
      * Every allocation but malloc's fast path. One method on purpose (over C2's 325-byte limit for

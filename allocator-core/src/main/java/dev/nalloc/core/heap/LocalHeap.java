@@ -57,7 +57,7 @@ public final class LocalHeap {
     @SuppressWarnings("unused") // accessed through DELAYED_FREE
     /**
      * Links found broken while this heap's encoded pages were popped (see
-     * {@code EncodedLists.popNext}; owner thread). A mode allocator compares it around an
+     * {@link Page#popEncoded}; owner thread). A mode allocator compares it around an
      * allocation to learn, without looking the page up, that the block it got must be reported.
      */
     public long brokenLinks;

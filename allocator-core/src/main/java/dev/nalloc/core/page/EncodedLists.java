@@ -45,25 +45,7 @@ final class EncodedLists {
                 + "): written after it was freed?";
     }
 
-    /**
-     * The link of {@code block}, the head of {@code free} being popped by the owner to be handed
-     * out; the block's link word is cleared (as mimalloc's secure build does: the program never
-     * reads an encoded link, and SECURE's double-free screen needs live blocks not to hold one). A
-     * broken link ends the list here: the rest of {@code free} is dropped and counted as used, and
-     * the block is noted in {@link PageMode#brokenLink} and counted in its heap's
-     * {@link LocalHeap#brokenLinks} for the allocator to report (and quarantine, since its first
-     * word was overwritten).
-     */
-    static long popNext(Page page, long block) {
-        long next = decode(page, block);
-        if (page.isValidLink(next)) {
-            Mem.store(block, 0);
-            return next;
-        }
-        return dropRest(page, block);
-    }
-
-    /** {@link #popNext} when the link of {@code block} is broken: 0, the rest of {@code free} dropped. */
+    /** {@link Page#popEncoded} when the link of {@code block} is broken: 0, the rest of {@code free} dropped. */
     static long dropRest(Page page, long block) {
         // |free| = capacity - used - |localFree|, of which `block` is about to be counted by the caller.
         int localFree = salvageLength(page, page.localFree);

@@ -552,10 +552,10 @@ public final class Page {
 
     /**
      * The block after {@code block} on a list being popped: plain on FAST pages; on encoded pages
-     * decoded and verified, and a broken link drops the rest of the list (see {@link EncodedLists#popNext}).
+     * decoded and verified, and a broken link drops the rest of the list (see {@link #popEncoded}).
      */
     public long popNext(long block) {
-        return mode == null ? Mem.load(block) : EncodedLists.popNext(this, block);
+        return mode == null ? Mem.load(block) : popEncoded(block);
     }
 
     /** The decoded link word of {@code block} (encoded pages). */
@@ -568,14 +568,19 @@ public final class Page {
     }
 
     /**
-     * {@link #popNext} on an encoded page (SECURE's fast paths): the decoded link of {@code block}
-     * when it verifies, else 0 with the rest of {@code free} dropped and the block noted in
-     * {@link PageMode#brokenLink}.
+     * {@link #popNext} on an encoded page (and SECURE's fast paths): the link of {@code block}, the
+     * head of {@code free} being popped by the owner to be handed out, decoded and verified. The
+     * block's link word is cleared (as mimalloc's secure build does: the program never reads an
+     * encoded link, and SECURE's double-free screen needs live blocks not to hold one). A broken
+     * link ends the list here: the rest of {@code free} is dropped and counted as used, and the
+     * block is noted in {@link PageMode#brokenLink} and counted in its heap's
+     * {@link LocalHeap#brokenLinks} for the allocator to report (and quarantine, since its first
+     * word was overwritten).
      */
     public long popEncoded(long block) {
         long next = decodeAt(block);
         if (isValidLink(next)) {
-            Mem.store(block, 0); // see EncodedLists.popNext
+            Mem.store(block, 0);
             return next;
         }
         return EncodedLists.dropRest(this, block);
