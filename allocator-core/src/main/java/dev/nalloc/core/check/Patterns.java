@@ -116,38 +116,66 @@ public final class Patterns {
         return (byte) (word >>> ((i & 7) << 3));
     }
 
+    /**
+     * The canary's 8 bytes from offset {@code k} of the region as one word load or store reads or
+     * writes them: byte {@code i} of the region is byte {@code i & 7} of {@code word}, so the word
+     * at offset {@code k} is {@code word} rotated by {@code k & 7} bytes (then put in the machine's
+     * byte order).
+     */
+    private static long storedAt(long word, long k) {
+        long w = Long.rotateRight(word, (int) ((k & 7) << 3));
+        return STORED_ORDER ? w : Long.reverseBytes(w);
+    }
+
+    /** The offset of the first differing byte in memory order between two stored words that differ. */
+    private static long firstDifferingByte(long x) {
+        return (STORED_ORDER ? Long.numberOfTrailingZeros(x) : Long.numberOfLeadingZeros(x)) >>> 3;
+    }
+
+    // Regions of 8 bytes or more (the padding guarantees it but for guarded blocks) are covered by
+    // whole-word accesses from the start and one last word that ends at the region's end and may
+    // overlap the one before: no byte loop, whose varying trip count costs branch mispredictions at
+    // every free and allocation.
+
     /** Writes the canary over {@code [from, min(limit, from + CANARY_MAX))}. */
     public void writeCanary(long from, long limit) {
         long end = Math.min(limit, from + CANARY_MAX);
         long word = canaryWord(from);
-        // Whole words first: byte i of the region is byte (i & 7) of the word, which is what a
-        // word store at an offset that is a multiple of 8 writes (in the machine's byte order).
-        long stored = STORED_ORDER ? word : Long.reverseBytes(word);
-        long a = from;
-        for (; a + 8 <= end; a += 8) {
+        if (end - from < 8) {
+            for (long a = from; a < end; a++) {
+                Mem.storeByte(a, canaryByte(word, a - from));
+            }
+            return;
+        }
+        long stored = storedAt(word, 0);
+        long last = end - 8;
+        for (long a = from; a < last; a += 8) {
             Mem.store(a, stored);
         }
-        for (; a < end; a++) {
-            Mem.storeByte(a, canaryByte(word, a - from));
-        }
+        Mem.store(last, storedAt(word, last - from));
     }
 
     /** The first address in {@code [from, min(limit, from + CANARY_MAX))} whose canary is broken, or -1. */
     public long firstBadCanary(long from, long limit) {
         long end = Math.min(limit, from + CANARY_MAX);
         long word = canaryWord(from);
-        long stored = STORED_ORDER ? word : Long.reverseBytes(word);
-        long a = from;
-        for (; a + 8 <= end; a += 8) { // whole words; the bytes of the first differing one are compared below
-            if (Mem.load(a) != stored) {
-                break;
+        if (end - from < 8) {
+            for (long a = from; a < end; a++) {
+                if (Mem.loadByte(a) != canaryByte(word, a - from)) {
+                    return a;
+                }
+            }
+            return -1;
+        }
+        long stored = storedAt(word, 0);
+        long last = end - 8;
+        for (long a = from; a < last; a += 8) {
+            long x = Mem.load(a) ^ stored;
+            if (x != 0) {
+                return a + firstDifferingByte(x);
             }
         }
-        for (; a < end; a++) {
-            if (Mem.loadByte(a) != canaryByte(word, a - from)) {
-                return a;
-            }
-        }
-        return -1;
+        long x = Mem.load(last) ^ storedAt(word, last - from);
+        return x == 0 ? -1 : last + firstDifferingByte(x);
     }
 }
