@@ -41,6 +41,21 @@ class PatternsTest {
             patterns.writeCanary(from, from + 512);
             assertEquals((byte) 0x5A, Mem.loadByte(from + Patterns.CANARY_MAX));
             assertEquals(-1, patterns.firstBadCanary(from, from + 512));
+            // every byte up to the last one is checked (the last word overlaps the one before when
+            // the region does not start on a word), none after it
+            for (long start : new long[]{from, from + 3}) {
+                long end = start + Patterns.CANARY_MAX;
+                Mem.fill(base, 512, (byte) 0x5A);
+                patterns.writeCanary(start, start + 400);
+                for (long bad = start; bad < end; bad++) {
+                    byte was = Mem.loadByte(bad);
+                    Mem.storeByte(bad, (byte) ~was);
+                    assertEquals(bad, patterns.firstBadCanary(start, start + 400));
+                    Mem.storeByte(bad, was);
+                }
+                Mem.storeByte(end, (byte) 0);
+                assertEquals(-1, patterns.firstBadCanary(start, start + 400), "the byte after CANARY_MAX is not the canary's");
+            }
         }
     }
 
