@@ -295,17 +295,11 @@ final class CheckedAllocator extends ModeAllocator {
                     + " was freed already (by another thread at the same time)");
             return;
         }
-        Thread current = Thread.currentThread();
         if (page.reserved == 1) {
             recentFrees.add(address);
         }
         if (page.kind == PageKind.HUGE) {
-            LocalHeap owner = page.heap();
-            if (owner != null && owner.owner() == current) {
-                owner.freeHugeLocal(page);
-            } else if (page.claimHugeRelease()) {
-                engine.segments.release(page.segment);
-            }
+            inner.freeHuge(page);
             return;
         }
         push(page, b.block);

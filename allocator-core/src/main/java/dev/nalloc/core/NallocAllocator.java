@@ -549,17 +549,25 @@ final class NallocAllocator implements Allocator {
     /** A free on a thread that does not own the page (and every huge free). */
     private void freeRemote(Page page, long block) {
         if (page.kind == PageKind.HUGE) {
-            // No statistics: the block leaves the page sums when its segment is released.
-            LocalHeap owner = page.heap();
-            if (owner != null && owner.owner() == Thread.currentThread()) {
-                owner.freeHugeLocal(page);
-            } else if (page.claimHugeRelease()) {
-                engine.segments.release(page.segment);
-            }
+            freeHuge(page);
             return;
         }
         countRemoteFree(page);
         page.freeRemote(block);
+    }
+
+    /**
+     * Frees the block of a huge page (on any thread, every mode): its owner heap frees it, another
+     * thread releases the segment once. No statistics: the block leaves the page sums when its
+     * segment is released.
+     */
+    void freeHuge(Page page) {
+        LocalHeap owner = page.heap();
+        if (owner != null && owner.owner() == Thread.currentThread()) {
+            owner.freeHugeLocal(page);
+        } else if (page.claimHugeRelease()) {
+            engine.segments.release(page.segment);
+        }
     }
 
     /** Counts a free into another thread's page, without making thread data for a free-only thread. */

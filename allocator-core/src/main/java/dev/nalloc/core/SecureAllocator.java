@@ -244,15 +244,11 @@ final class SecureAllocator extends ModeAllocator {
         if (page.reserved == 1) {
             recentFrees.add(address);
         }
-        Thread current = Thread.currentThread();
+        // The owner's or another thread's push, as CheckedAllocator.push without the fill (kept as a
+        // copy: a shared helper shrinks this method under C2's limit).
         if (page.kind == PageKind.HUGE) {
-            LocalHeap owner = page.heap();
-            if (owner != null && owner.owner() == current) {
-                owner.freeHugeLocal(page);
-            } else if (page.claimHugeRelease()) {
-                engine.segments.release(page.segment);
-            }
-        } else if (page.segment.ownerThread == current) {
+            inner.freeHuge(page);
+        } else if (page.segment.ownerThread == Thread.currentThread()) {
             ownerFreed(page.segment);
             LocalHeap.freeLocalEncoded(page, block);
         } else {
