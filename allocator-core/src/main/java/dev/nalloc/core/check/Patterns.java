@@ -60,11 +60,12 @@ public final class Patterns {
         long limit = fillLength(blockSize);
         long i = 8;
         for (; i + 8 <= limit; i += 8) {
-            if (Mem.load(block + i) != FREED_WORD) {
-                break;
+            long x = Mem.load(block + i) ^ FREED_WORD;
+            if (x != 0) {
+                return i + firstDifferingByte(x);
             }
         }
-        for (; i < limit; i++) {
+        for (; i < limit; i++) { // a tail shorter than a word, if a block size is not a multiple of 8
             if (Mem.loadByte(block + i) != FREED) {
                 return i;
             }
@@ -88,12 +89,9 @@ public final class Patterns {
             return bad;
         }
         for (long i = 8; i < limit; i += 8) {
-            if (Mem.load(block + i) != FREED_WORD) { // the words before were intact: the first bad byte is in this one
-                long j = i;
-                while (Mem.loadByte(block + j) == FREED) {
-                    j++;
-                }
-                return j;
+            long x = Mem.load(block + i) ^ FREED_WORD;
+            if (x != 0) { // the words before were intact: the first bad byte is in this one
+                return i + firstDifferingByte(x);
             }
             Mem.store(block + i, FRESH_WORD);
         }
