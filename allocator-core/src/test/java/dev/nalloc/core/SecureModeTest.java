@@ -2,6 +2,7 @@ package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Mode;
+import dev.nalloc.api.Option;
 import dev.nalloc.core.arena.MemoryArena;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
@@ -81,6 +82,41 @@ class SecureModeTest {
         assertNotEquals(s1, s2);
     }
 
+    /**
+     * A page's first extension carves one OS page of blocks in random order; later extensions give
+     * each of the 8 runs an OS page of its own (so that the prefetchers can follow each run), and
+     * each run is handed out in address order, the runs interleaved at random.
+     */
+    @Test
+    void laterExtensionsGiveEachRunAnOsPageOfItsOwn() {
+        try (Allocator a = TestAllocators.builder().mode(Mode.SECURE).build()) {
+            long first = a.malloc(64);
+            Page page = pageOf(first);
+            assertEquals(64, page.capacity, "the first extension: 4 KiB of 64-byte blocks");
+            List<Long> blocks = new ArrayList<>();
+            for (int i = 1; i < 64; i++) {
+                blocks.add(a.malloc(64));
+            }
+            long from = page.start + 64 * 64;
+            List<Integer> runOrder = new ArrayList<>();
+            long[] lastInRun = new long[8];
+            for (int i = 0; i < 8 * 64; i++) {
+                long p = a.malloc(64);
+                assertEquals(page, pageOf(p));
+                int run = (int) ((p - from) / 4096);
+                assertTrue(run >= 0 && run < 8, "block " + Long.toHexString(p) + " outside the second extension");
+                assertTrue(p > lastInRun[run], "each run in address order");
+                lastInRun[run] = p;
+                runOrder.add(run);
+            }
+            assertEquals(64 + 8 * 64, page.capacity, "the second extension: 8 runs of 4 KiB");
+            assertFalse(runOrder.subList(0, 64).stream().allMatch(r -> r.equals(runOrder.get(0))), "runs interleaved");
+            for (int r = 0; r < 8; r++) {
+                assertEquals(64, java.util.Collections.frequency(runOrder, r), "run " + r);
+            }
+        }
+    }
+
     @Test
     void securePagesEndInAGuardPageThatIsLiftedWhenTheSpanIsFreed() {
         try (Allocator a = TestAllocators.builder().mode(Mode.SECURE).build()) {
@@ -148,12 +184,14 @@ class SecureModeTest {
     /**
      * A page freed while its bin has other pages keeps its span and guard page aside; the next page
      * of the same number of slices (here of another bin) takes both over without a system call,
-     * its blocks end before the guard, and a collect gives kept spans back with their guards lifted.
+     * its blocks end before the guard. A collect keeps spans that are not yet due (here, with a
+     * minute's {@code purge_delay}); a forced collect gives them back with their guards lifted.
      */
     @Test
     void aFreedSpanKeepsItsGuardForTheNextPageOfItsSize() {
         CountingOs os = new CountingOs();
-        try (Allocator a = Allocator.builder().os(os).readEnvironment(false).mode(Mode.SECURE).build()) {
+        try (Allocator a = Allocator.builder().os(os).readEnvironment(false).mode(Mode.SECURE)
+                .option(Option.PURGE_DELAY, 60_000).build()) {
             List<Long> blocks = twoPages(a, 64);
             Page page = pageOf(blocks.get(0));
             long start = page.start;
@@ -187,7 +225,8 @@ class SecureModeTest {
             for (long q : others) {
                 TestAllocators.fill(q, 128, q); // every byte: a misplaced guard faults
             }
-            // Kept again, then a collect gives it back for good and lifts the guard.
+            // Kept again (a collect keeps it: not due for a minute), then a forced collect gives it
+            // back for good and lifts the guard.
             for (long q : others) {
                 a.free(q);
             }
@@ -197,9 +236,54 @@ class SecureModeTest {
                 }
             }
             a.collect(false);
+            assertEquals(guard, page.guardPage(), "kept until due");
+            assertTrue(page.segment.space.guardedSpans() >= 1);
+            a.collect(true);
             assertEquals(0, page.segment.space.guardedSpans());
             assertEquals(0, page.guardPage());
             assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    /** With {@code purge_delay} 0 kept spans are due at once: any collect gives them back. */
+    @Test
+    void keptSpansAreDueAfterThePurgeDelay() {
+        try (Allocator a = Allocator.builder().readEnvironment(false).mode(Mode.SECURE).option(Option.PURGE_DELAY, 0).build()) {
+            List<Long> blocks = twoPages(a, 64);
+            Page page = pageOf(blocks.get(0));
+            blocks.stream().filter(b -> pageOf(b) == page).forEach(a::free);
+            assertEquals(1, page.segment.space.guardedSpans());
+            a.collect(false);
+            assertEquals(0, page.segment.space.guardedSpans());
+            assertEquals(0, page.guardPage());
+            blocks.stream().filter(b -> pageOf(b) != page).forEach(a::free);
+        }
+    }
+
+    /**
+     * At most 16 MiB of spans are kept per thread (256 small pages): freeing 300 pages keeps the
+     * newest 256 and gives the oldest back, guards lifted.
+     */
+    @Test
+    void keptSpansAreCappedAt16MiB() {
+        CountingOs os = new CountingOs();
+        try (Allocator a = Allocator.builder().os(os).readEnvironment(false).mode(Mode.SECURE)
+                .option(Option.PURGE_DELAY, 60_000).build()) {
+            List<Long> blocks = new ArrayList<>();
+            java.util.Set<Page> pages = new java.util.LinkedHashSet<>();
+            while (pages.size() < 301) {
+                long p = a.malloc(64);
+                blocks.add(p);
+                pages.add(pageOf(p));
+            }
+            int lifts = os.lifts.get();
+            blocks.forEach(a::free); // every page but the bin's last one is freed at once
+            Page any = pages.iterator().next();
+            assertEquals(256, any.segment.space.guardedSpans());
+            assertEquals(300 - 256, os.lifts.get() - lifts, "the oldest spans went back, guards lifted");
+            assertEquals(0, any.guardPage(), "the first page freed went back");
+            a.collect(true);
+            assertEquals(0, any.segment.space.guardedSpans());
         }
     }
 

@@ -142,65 +142,45 @@ public final class SegmentSpace {
 
     // ------------------------------------------------------------------ spans that keep their guard
 
-    /*
-     * SECURE protects the last OS page of every page (a system call, which also serialises on the
-     * process's memory map), and lifts it when the page's span is freed. Workloads that free and
-     * make pages of the same size all the time would pay two mprotect calls per page; so a freed
-     * span with a guard is kept aside, guard and all, and the next page of the same number of
-     * slices takes it over without a call. Kept spans stay counted as used in their segment and
-     * are in no span queue, so nothing coalesces with them; they are given back for good (guard
-     * lifted) when more are kept than GUARDED_SPANS, at every collect and before the thread's
-     * segments are abandoned.
-     */
-
-    /** How many freed spans keep their guard at most (per thread space). */
-    static final int GUARDED_SPANS = 8;
-    /** Those spans, oldest first (null until the first). */
-    private Page[] guardedSpans;
-    private int guardedCount;
+    private final GuardedSpans guarded = new GuardedSpans();
 
     private void keepGuarded(Page page) {
-        if (guardedSpans == null) {
-            guardedSpans = new Page[GUARDED_SPANS];
-        }
-        if (guardedCount == GUARDED_SPANS) {
-            Page oldest = guardedSpans[0];
-            System.arraycopy(guardedSpans, 1, guardedSpans, 0, --guardedCount);
-            release(oldest);
-        }
         page.markFreeKeepingGuard();
         page.kind = null;
         page.setHeap(null);
-        guardedSpans[guardedCount++] = page;
+        guarded.keep(page, purgePolicy.deadline(os().now(), 0, false));
+        for (Page old; (old = guarded.overLimit()) != null; ) {
+            release(old);
+        }
     }
 
     /** A kept span of exactly {@code slices} slices, marked in use, or null. */
     private Page takeGuarded(int slices) {
-        for (int i = guardedCount - 1; i >= 0; i--) {
-            Page span = guardedSpans[i];
-            if (span.sliceCount == slices) {
-                System.arraycopy(guardedSpans, i + 1, guardedSpans, i, guardedCount - i - 1);
-                guardedSpans[--guardedCount] = null;
-                span.inUse = true;
-                span.isZeroInit = false;
-                return span;
-            }
+        Page span = guarded.take(slices);
+        if (span != null) {
+            span.inUse = true;
+            span.isZeroInit = false;
         }
-        return null;
+        return span;
     }
 
     /** Gives back every kept span (lifting its guard). */
     public void releaseGuardedSpans() {
-        while (guardedCount > 0) {
-            Page span = guardedSpans[--guardedCount];
-            guardedSpans[guardedCount] = null;
+        for (Page span; (span = guarded.last()) != null; ) {
+            release(span);
+        }
+    }
+
+    /** Gives back the kept spans due at {@code now}. */
+    private void releaseExpiredGuardedSpans(long now) {
+        for (Page span; (span = guarded.expired(now)) != null; ) {
             release(span);
         }
     }
 
     /** Spans kept with their guard page now. */
     public int guardedSpans() {
-        return guardedCount;
+        return guarded.count();
     }
 
     // ------------------------------------------------------------------ free spans
@@ -517,8 +497,12 @@ public final class SegmentSpace {
      * spare segment goes back and the arenas purge every freed block at once.
      */
     public void collect(boolean force) {
-        releaseGuardedSpans();
         long now = os().now();
+        if (force) {
+            releaseGuardedSpans();
+        } else {
+            releaseExpiredGuardedSpans(now);
+        }
         purgeExpired(now, force);
         if (!force) {
             memory.arenas().tryPurge(false);
