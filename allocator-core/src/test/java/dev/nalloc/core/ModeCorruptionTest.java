@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import java.util.function.LongUnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -218,6 +219,39 @@ class ModeCorruptionTest {
             System.out.printf("%s: overwritten links (%s) detected in %d of %d rounds (%.2f %%)%n", mode, models[model],
                     detected, ROUNDS, 100.0 * detected / ROUNDS);
             assertTrue(detected >= ROUNDS - 1, mode + " " + models[model] + ": " + detected + " of " + ROUNDS);
+        }
+    }
+
+    /**
+     * The same on a thread without the instance's fast-path slot (the main thread claimed it), whose
+     * small allocations take their own path: every overwritten link is reported, its block never
+     * handed out, and the heap stays sound.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"CHECKED", "SECURE"})
+    void overwrittenLinksAreFoundOnThreadsWithoutTheSlot(Mode mode) throws Exception {
+        ErrorHandler.Capturing h = ErrorHandler.capturing();
+        try (Allocator a = build(mode, h)) {
+            a.free(a.malloc(64)); // the main thread claims the slot
+            int[] detected = new int[1];
+            TestThreads.runOnNewThread(() -> {
+                for (int i = 0; i < 256; i++) {
+                    long p = a.malloc(64);
+                    long q = a.malloc(64);
+                    a.free(q);
+                    a.free(p); // p -> q on the local free list
+                    Mem.store(p, 0x5A5A_0000L + i);
+                    int before = h.reports().size();
+                    Set<Long> handedOut = allocateUntilReport(a, h, 64, 2000); // more than a page holds: the list reaches p
+                    if (h.reports().size() > before) {
+                        detected[0]++;
+                        assertEquals(ErrorKind.FREE_LIST_CORRUPTION, h.last().kind());
+                        assertFalse(handedOut.contains(p), "the corrupted block was handed out");
+                    }
+                }
+                ((ModeAllocator) a).defaultLocalHeap().checkInvariants();
+            });
+            assertEquals(256, detected[0]);
         }
     }
 
