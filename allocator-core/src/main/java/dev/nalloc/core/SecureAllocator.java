@@ -82,21 +82,25 @@ final class SecureAllocator extends ModeAllocator {
             // 1.5 ns per operation in profiles of larson, whose workers never hold the slot).
             LocalHeap heap = inner.heap0();
             copySlot(); // the first call may have claimed the engine's slot
-            if (!heap.shared) {
-                Page page = heap.directPage(size);
-                long block = page.free;
-                if (block != 0) {
-                    long next = page.popEncoded(block);
-                    page.free = next;
-                    page.used++;
-                    if (next != 0 || page.mode().brokenLink == 0) {
-                        return block;
-                    }
-                    reportBroken(page); // the block stays counted as used: never handed out
+            if (heap.shared) { // held for this call: allocate in it, not after taking it a second time
+                try {
+                    return allocate(heap, size, 1, 0, false);
+                } finally {
+                    inner.done(heap);
                 }
-                return allocate(heap, size, 1, 0, false);
             }
-            inner.done(heap);
+            Page page = heap.directPage(size);
+            long block = page.free;
+            if (block != 0) {
+                long next = page.popEncoded(block);
+                page.free = next;
+                page.used++;
+                if (next != 0 || page.mode().brokenLink == 0) {
+                    return block;
+                }
+                reportBroken(page); // the block stays counted as used: never handed out
+            }
+            return allocate(heap, size, 1, 0, false);
         }
         Page broken = small && slot.thread == Thread.currentThread() ? slot.direct[(int) ((size + 7) >>> 3)] : null;
         if (broken != null && broken.mode() != null && broken.mode().brokenLink != 0) {
