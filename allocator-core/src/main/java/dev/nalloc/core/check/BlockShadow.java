@@ -2,7 +2,6 @@ package dev.nalloc.core.check;
 
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
-import dev.nalloc.core.page.PageMode;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -16,7 +15,7 @@ import java.lang.invoke.VarHandle;
  * detected exactly, on any thread, and a block is never handed out twice.
  *
  * <p>Made on the page's owner thread when the page hands out its first block; dropped by the
- * engine (with {@code PageMode.shadow}) whenever it empties the page by itself. Frees on other threads
+ * engine (with {@code Page.shadow}) whenever it empties the page by itself. Frees on other threads
  * change states with a compare-and-set.
  */
 public final class BlockShadow {
@@ -49,19 +48,17 @@ public final class BlockShadow {
 
     /** The shadow of {@code page}, made now if it has none (owner thread). */
     public static BlockShadow of(Page page) {
-        PageMode mode = page.mode();
-        Object s = mode.shadow;
+        Object s = page.shadow;
         if (s == null) {
             s = new BlockShadow(page);
-            mode.shadow = s;
+            page.shadow = s;
         }
         return (BlockShadow) s;
     }
 
     /** The shadow of {@code page}, or null when none of its blocks was handed out since it was made. */
     public static BlockShadow peek(Page page) {
-        PageMode mode = page.mode();
-        return mode == null ? null : (BlockShadow) mode.shadow;
+        return (BlockShadow) page.shadow;
     }
 
     /** The raw state of block {@code index}. */

@@ -51,6 +51,14 @@ public final class Mem {
         }
     }
 
+    /**
+     * The offset of the first byte of the {@code length} bytes at {@code address} that differs
+     * from {@code pattern} (read from its start), or -1 when none does: the JDK's vectorized compare.
+     */
+    public static long mismatch(long address, long length, MemorySegment pattern) {
+        return MemorySegment.mismatch(ALL, address, address + length, pattern, 0, length);
+    }
+
     public static byte loadByte(long address) {
         return ALL.get(ValueLayout.JAVA_BYTE, address);
     }

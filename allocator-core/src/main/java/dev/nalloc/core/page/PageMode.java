@@ -24,11 +24,6 @@ public final class PageMode {
     /** Scratch of the random carving: the next block and the blocks left of each run (null: address order). */
     final long[] runAt;
     final int[] runLeft;
-    /**
-     * Per-block state kept by the mode allocator (its own type); dropped whenever the engine makes
-     * all blocks free by itself ({@link Page#reset}; {@link Page#init} drops the whole object).
-     */
-    public Object shadow;
     /** A block whose link was found broken while popping it (0: none), for the mode allocator to report. */
     public long brokenLink;
     /**
