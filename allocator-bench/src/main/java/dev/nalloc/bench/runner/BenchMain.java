@@ -104,22 +104,27 @@ public final class BenchMain {
                 workloads.size(), available.size(), repeat > 1 ? " x " + repeat + " repeats" : "", total, threads,
                 scale);
         for (Workload workload : workloads) {
-            for (PeerSpec peer : available) {
-                List<String> childArgs = new ArrayList<>(List.of("peer=" + peer.name(), "workload=" + workload.name(),
-                        "threads=" + threads, "scale=" + scale, "seed=" + seed));
-                args.withPrefix(workload.name() + ".").forEach((k, v) -> childArgs.add("param." + k + "=" + v));
-                List<RunRecord> attempts = new ArrayList<>();
-                for (int r = 0; r < repeat; r++) {
+            // Repeats go round the allocators (a b c, a b c, ...), not one allocator's runs back to
+            // back: every allocator meets the machine's slow and fast moments alike, so the ratios
+            // of the medians are not skewed by when each allocator happened to run.
+            List<List<RunRecord>> attempts = new ArrayList<>();
+            available.forEach(p -> attempts.add(new ArrayList<>()));
+            for (int r = 0; r < repeat; r++) {
+                for (int i = 0; i < available.size(); i++) {
+                    PeerSpec peer = available.get(i);
+                    List<String> childArgs = new ArrayList<>(List.of("peer=" + peer.name(), "workload=" + workload.name(),
+                            "threads=" + threads, "scale=" + scale, "seed=" + seed));
+                    args.withPrefix(workload.name() + ".").forEach((k, v) -> childArgs.add("param." + k + "=" + v));
                     ChildLauncher.Outcome outcome = ChildLauncher.run(
                             ChildLauncher.command(ChildMain.class.getName(), childArgs, crashLogs),
                             peer.childEnvironment(), timeout);
                     RunRecord record = ChildLauncher.record(workload.name(), peer.name(), outcome, timeout);
-                    attempts.add(record);
+                    attempts.get(i).add(record);
                     done++;
                     progress(done, total, started, record);
                 }
-                runs.add(median(attempts));
             }
+            attempts.forEach(a -> runs.add(median(a)));
         }
 
         List<HeadlineRow> headline = List.of();

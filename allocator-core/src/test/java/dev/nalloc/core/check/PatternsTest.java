@@ -60,6 +60,28 @@ class PatternsTest {
     }
 
     @Test
+    void largeBlocksAreFilledAndCheckedOverTheirFirst64KiB() {
+        long size = Patterns.FILL_MAX + 16 * 1024;
+        try (Arena arena = Arena.ofConfined()) {
+            long block = arena.allocate(size, 16).address();
+            Mem.fill(block, size, (byte) 0x5A);
+            Patterns.fillFreed(block, size);
+            assertEquals((byte) 0x5A, Mem.loadByte(block + Patterns.FILL_MAX), "the fill stops at FILL_MAX");
+            assertEquals(-1, Patterns.firstNotFreed(block, size));
+            for (long bad : new long[]{8, 9, 1023, 1024, 4097, Patterns.FILL_MAX - 1}) {
+                Mem.storeByte(block + bad, (byte) 0);
+                assertEquals(bad, Patterns.firstNotFreed(block, size), "a bad byte at " + bad);
+                assertEquals(bad, Patterns.checkFreedAndFillFresh(block, size));
+                Patterns.fillFreed(block, size);
+            }
+            Mem.storeByte(block + Patterns.FILL_MAX, (byte) 0); // past the checked bytes
+            assertEquals(-1, Patterns.checkFreedAndFillFresh(block, size));
+            assertEquals(Patterns.FRESH, Mem.loadByte(block + Patterns.FILL_MAX - 1));
+            assertEquals((byte) 0, Mem.loadByte(block + Patterns.FILL_MAX));
+        }
+    }
+
+    @Test
     void freedFillCheckNamesTheFirstBadByteAndFillsFreshWhenIntact() {
         try (Arena arena = Arena.ofConfined()) {
             long block = arena.allocate(4096, 16).address();
