@@ -136,8 +136,8 @@ public final class BenchMain {
                 ? launcher + (argLine.isBlank() ? "" : " -Dbench.args=\"" + argLine + "\"")
                 : "java " + String.join(" ", ChildLauncher.JVM_FLAGS) + " -cp <class path> " + BenchMain.class.getName()
                 + (argLine.isBlank() ? "" : " " + argLine);
-        String settings = String.format(Locale.ROOT, "threads=%d scale=%s seed=%s workloads=%s overrides=%s source=%s",
-                threads, scale, seed, workloads.stream().map(Workload::name).toList(), overrides(args, workloads),
+        String settings = String.format(Locale.ROOT, "threads=%d scale=%s seed=%s repeat=%d (median) workloads=%s overrides=%s source=%s",
+                threads, scale, seed, repeat, workloads.stream().map(Workload::name).toList(), overrides(args, workloads),
                 sourceRevision());
         BenchReport report = new BenchReport(machine, command, settings, peerInfos, runs, headline);
         out.println();
