@@ -19,6 +19,11 @@ public final class Patterns {
     private static final long FRESH_WORD = 0xD0D0D0D0D0D0D0D0L;
     /** Fills up to this size are word stores (a bulk fill costs more for small blocks). */
     private static final long WORD_FILL_MAX = 1024;
+    /**
+     * Fills up to this size are a plain loop that C2 does not vectorize (see {@link #storeWords}):
+     * the vectorized loop's alignment and tail loops cost short fills more than they save.
+     */
+    private static final long SCALAR_FILL_MAX = 128;
     /** Fills and their checks cover at most this many bytes of a block (large blocks: the start). */
     public static final long FILL_MAX = 64 * 1024;
     /** {@link #FILL_MAX} bytes of {@link #FREED}, in Java memory: what a freed block is compared with. */
@@ -56,12 +61,27 @@ public final class Patterns {
 
     /** Block sizes are multiples of 8, so small fills are whole words. */
     private static void fill(long address, long length, byte value, long word) {
-        if (length <= WORD_FILL_MAX && (length & 7) == 0) {
-            for (long i = 0; i < length; i += 8) {
+        if (length <= SCALAR_FILL_MAX && (length & 7) == 0) {
+            storeWords(address, address + length, word);
+        } else if (length <= WORD_FILL_MAX && (length & 7) == 0) {
+            for (long i = 0; i < length; i += 8) { // C2 vectorizes this one
                 Mem.store(address + i, word);
             }
         } else {
             Mem.fill(address, length, value);
+        }
+    }
+
+    /**
+     * Stores {@code word} at {@code from}, {@code from + 8}, ... up to {@code end} (exclusive;
+     * {@code end - from} a multiple of 8). The loop ends on {@code !=}, which keeps it out of C2's
+     * counted-loop vectorization: for the few words of a small block or a canary, the vectorized
+     * form (alignment loop, vector loop, tail loop) mispredicts more than it saves. Test builds,
+     * {@code RandomChurn} of blocks of 8..64 B: 62-73 to 51-58 ns/op; of 8..1000 B: 129-136 to 117-131.
+     */
+    private static void storeWords(long from, long end, long word) {
+        for (long a = from; a != end; a += 8) {
+            Mem.store(a, word);
         }
     }
 
@@ -159,11 +179,8 @@ public final class Patterns {
             }
             return;
         }
-        long stored = storedAt(word, 0);
         long last = end - 8;
-        for (long a = from; a < last; a += 8) {
-            Mem.store(a, stored);
-        }
+        storeWords(from, from + ((last - from + 7) & -8), storedAt(word, 0));
         Mem.store(last, storedAt(word, last - from));
     }
 
