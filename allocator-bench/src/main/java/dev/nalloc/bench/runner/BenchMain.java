@@ -108,16 +108,18 @@ public final class BenchMain {
             // back: every allocator meets the machine's slow and fast moments alike, so the ratios
             // of the medians are not skewed by when each allocator happened to run.
             List<List<RunRecord>> attempts = new ArrayList<>();
-            available.forEach(p -> attempts.add(new ArrayList<>()));
+            List<List<String>> commands = new ArrayList<>();
+            for (PeerSpec peer : available) {
+                List<String> childArgs = new ArrayList<>(List.of("peer=" + peer.name(), "workload=" + workload.name(),
+                        "threads=" + threads, "scale=" + scale, "seed=" + seed));
+                args.withPrefix(workload.name() + ".").forEach((k, v) -> childArgs.add("param." + k + "=" + v));
+                commands.add(ChildLauncher.command(ChildMain.class.getName(), childArgs, crashLogs));
+                attempts.add(new ArrayList<>());
+            }
             for (int r = 0; r < repeat; r++) {
                 for (int i = 0; i < available.size(); i++) {
                     PeerSpec peer = available.get(i);
-                    List<String> childArgs = new ArrayList<>(List.of("peer=" + peer.name(), "workload=" + workload.name(),
-                            "threads=" + threads, "scale=" + scale, "seed=" + seed));
-                    args.withPrefix(workload.name() + ".").forEach((k, v) -> childArgs.add("param." + k + "=" + v));
-                    ChildLauncher.Outcome outcome = ChildLauncher.run(
-                            ChildLauncher.command(ChildMain.class.getName(), childArgs, crashLogs),
-                            peer.childEnvironment(), timeout);
+                    ChildLauncher.Outcome outcome = ChildLauncher.run(commands.get(i), peer.childEnvironment(), timeout);
                     RunRecord record = ChildLauncher.record(workload.name(), peer.name(), outcome, timeout);
                     attempts.get(i).add(record);
                     done++;

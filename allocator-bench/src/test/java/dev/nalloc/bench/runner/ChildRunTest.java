@@ -147,4 +147,18 @@ class ChildRunTest {
         }
         assertEquals(3, Files.readAllLines(out.resolve("workloads.csv")).size());
     }
+
+    @Test
+    void repeatsGoRoundTheAllocatorsAndKeepOneMedianEach(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Path out = new BenchMain(new PrintStream(bytes, true, StandardCharsets.UTF_8)).run(new Args(
+                "workloads=glibc-simple", "peers=glibc,jdk-arena", "jmh=false", "glibc-simple.iterations=2000",
+                "repeat=3", "out=" + dir), "repeat=3");
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        List<String> order = text.lines().filter(l -> l.startsWith("[")).map(l -> l.split("\\]\\s+")[1].split("\\s+")[1])
+                .toList();
+        assertEquals(List.of("glibc", "jdk-arena", "glibc", "jdk-arena", "glibc", "jdk-arena"), order, text);
+        assertTrue(text.contains("repeat=3 (median)"), text);
+        assertEquals(3, Files.readAllLines(out.resolve("workloads.csv")).size()); // header and one row per allocator
+    }
 }
