@@ -169,6 +169,14 @@ public final class Patterns {
     // overlap the one before: no byte loop, whose varying trip count costs branch mispredictions at
     // every free and allocation.
 
+    /**
+     * Where the canary's whole words from {@code from} end: the first of them at or after
+     * {@code last}, the overlapping last word that ends at the region's end.
+     */
+    private static long wholeWordsEnd(long from, long last) {
+        return from + ((last - from + 7) & -8);
+    }
+
     /** Writes the canary over {@code [from, min(limit, from + CANARY_MAX))}. */
     public void writeCanary(long from, long limit) {
         long end = Math.min(limit, from + CANARY_MAX);
@@ -180,7 +188,7 @@ public final class Patterns {
             return;
         }
         long last = end - 8;
-        storeWords(from, from + ((last - from + 7) & -8), storedAt(word, 0));
+        storeWords(from, wholeWordsEnd(from, last), storedAt(word, 0));
         Mem.store(last, storedAt(word, last - from));
     }
 
@@ -200,7 +208,7 @@ public final class Patterns {
         long last = end - 8;
         // A few words: a loop ending on != like storeWords' (not unrolled by C2). RandomChurn
         // CHECKED, alternating A/B: 117-119 to 108-110 ns/op.
-        for (long a = from, stop = from + ((last - from + 7) & -8); a != stop; a += 8) {
+        for (long a = from, stop = wholeWordsEnd(from, last); a != stop; a += 8) {
             long x = Mem.load(a) ^ stored;
             if (x != 0) {
                 return a + firstDifferingByte(x);
