@@ -617,9 +617,11 @@ public final class LocalHeap {
         for (Page p = queues.first[SizeClasses.BIN_FULL]; p != null; p = p.next) {
             p.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
         }
-        if ((long) DELAYED_FREE.getAcquire(this) != 0) {
-            DELAYED_FREE.getAndSet(this, 0L);
-        }
+        // The blocks other threads freed into full pages wait on the delayed list, subtracted from
+        // the statistics by their freeing threads and still counted in their pages' `used`: put
+        // them back on their pages (counted as collected) before the pages go, or the live counts
+        // end below zero by as many blocks.
+        freeDelayed();
         boolean pool = pageCount() <= POOLED_PAGES_MAX && space == tld.space && tld.poolHasRoom(this);
         // Each word of the occupied bitmap is read once: pages moved out of the full queue (the
         // last one) go to lower queues that were already walked, and removals only clear bits.
