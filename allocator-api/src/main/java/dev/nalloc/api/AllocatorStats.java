@@ -17,8 +17,32 @@ public interface AllocatorStats {
     /** Bytes of virtual address space reserved from the OS. */
     long reserved();
 
-    /** Bytes committed (backed or chargeable) from the OS. */
+    /**
+     * Bytes in use: memory the allocator made usable (slices handed to pages, huge blocks) and has
+     * not purged since, including freed memory waiting for its purge delay. Memory committed up front
+     * and never handed out (an arena committed eagerly) is not in it; see {@link #osCommitted()}.
+     * This is the figure to alert on: after {@code collect(true)} it follows the process's resident
+     * memory within a few MiB.
+     */
     long committed();
+
+    /**
+     * Bytes the OS was asked to commit and still holds committed: the commit charge where the OS
+     * keeps one (Windows; Linux without overcommit). On Linux with overcommit an eagerly committed
+     * arena counts here in full while costing nothing until touched. The default is {@link #committed()}.
+     */
+    default long osCommitted() {
+        return committed();
+    }
+
+    /**
+     * An estimate of the allocator's memory resident in physical memory now (on Linux from
+     * {@code mincore} over the memory it has touched), or {@code -1} when the OS layer cannot tell.
+     * Computed when first asked (a system call per 256 MiB looked at), not when the snapshot is taken.
+     */
+    default long resident() {
+        return -1;
+    }
 
     /** Bytes in live blocks (usable sizes). */
     long allocated();

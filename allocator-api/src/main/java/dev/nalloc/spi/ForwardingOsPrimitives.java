@@ -121,6 +121,11 @@ public abstract class ForwardingOsPrimitives implements OsPrimitives {
     }
 
     @Override
+    public long residentBytes(long address, long size) {
+        return delegate.residentBytes(address, size);
+    }
+
+    @Override
     public int randomBytes(byte[] buffer) {
         return delegate.randomBytes(buffer);
     }

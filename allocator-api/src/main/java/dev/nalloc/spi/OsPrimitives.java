@@ -166,6 +166,16 @@ public interface OsPrimitives {
     /** Process information: times, resident and committed memory, page faults. */
     ProcessInfo processInfo();
 
+    /**
+     * Bytes of {@code [address, address + size)} (a page-aligned range this layer reserved) that
+     * are resident in physical memory now, or {@code -1} when this layer cannot tell cheaply. Linux
+     * answers with {@code mincore}; the default, for every other layer, is {@code -1}. Statistics
+     * call it only when a snapshot's resident estimate is read, never on an allocation path.
+     */
+    default long residentBytes(long address, long size) {
+        return -1;
+    }
+
     /** Fills {@code buffer} with cryptographically secure random bytes; 0 or an error code. */
     int randomBytes(byte[] buffer);
 

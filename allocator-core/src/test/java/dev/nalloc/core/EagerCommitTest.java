@@ -2,6 +2,7 @@ package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Option;
+import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.arena.MemoryArena;
 import org.junit.jupiter.api.Test;
 
@@ -93,7 +94,8 @@ class EagerCommitTest {
             long p = a.malloc(100);
             assertEquals(List.of(true), os.reserveCommits, "one reservation: the committed arena");
             Engine engine = ((NallocAllocator) a).engine();
-            assertEquals(engine.arenas.get(0).size(), a.stats().committed());
+            assertEquals(engine.arenas.get(0).size(), a.stats().osCommitted(), "the OS committed the whole arena");
+            assertEquals(Layout.SMALL_PAGE_SIZE, a.stats().committed(), "in use: the one small page");
             a.free(p);
         }
     }

@@ -123,6 +123,16 @@ public final class AllocatorMBeans {
         }
 
         @Override
+        public long getOsCommitted() {
+            return s().osCommitted();
+        }
+
+        @Override
+        public long getResident() {
+            return s().resident();
+        }
+
+        @Override
         public long getAllocated() {
             return s().allocated();
         }

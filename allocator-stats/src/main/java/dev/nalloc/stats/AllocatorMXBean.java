@@ -17,7 +17,14 @@ public interface AllocatorMXBean {
 
     long getReserved();
 
+    /** Bytes in use: made usable and not purged since (the figure to alert on; see docs/statistics.md). */
     long getCommitted();
+
+    /** Bytes the OS was asked to commit and holds committed (includes eager commitment never touched). */
+    long getOsCommitted();
+
+    /** Estimate of the allocator's resident memory, -1 when the OS layer cannot tell. */
+    long getResident();
 
     /** Bytes in live blocks. */
     long getAllocated();

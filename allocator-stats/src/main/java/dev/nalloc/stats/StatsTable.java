@@ -18,7 +18,8 @@ import java.util.Set;
 public final class StatsTable {
 
     /** The counts and counters measured in bytes (the others are numbers of things). */
-    static final Set<String> BYTE_KEYS = Set.of("reserved", "committed", "allocated", "normal", "large", "huge",
+    static final Set<String> BYTE_KEYS = Set.of("reserved", "committed", "os_committed", "allocated", "normal", "large",
+            "huge",
             "reset_bytes", "purged_bytes", "generic_bytes");
 
     private StatsTable() {
@@ -64,6 +65,13 @@ public final class StatsTable {
                         HumanUnits.bytes(b.bytes()), Long.toString(b.pages()));
             }
             bins.appendTo(sb, "  ");
+        }
+
+        long resident = stats.resident();
+        if (resident >= 0) {
+            sb.append("memory:\n");
+            new TextTable().row("resident:", HumanUnits.bytes(resident) + " (of committed "
+                    + HumanUnits.bytes(stats.committed()) + "; OS estimate)").appendTo(sb, "  ");
         }
 
         OsPrimitives.ProcessInfo p = stats.process();

@@ -41,6 +41,10 @@ class AllocatorMBeansTest {
             assertEquals(10 * a.usableSize(p[0]), server.getAttribute(name, "Allocated"));
             assertEquals(a.stats().reserved(), server.getAttribute(name, "Reserved"));
             assertTrue((Long) server.getAttribute(name, "Segments") >= 1);
+            long committed = (Long) server.getAttribute(name, "Committed");
+            assertTrue(committed > 0 && committed <= (Long) server.getAttribute(name, "OsCommitted"));
+            long resident = (Long) server.getAttribute(name, "Resident");
+            assertTrue(resident == -1 || (resident > 0 && resident <= committed), "resident " + resident);
             assertEquals(1L, server.getAttribute(name, "Arenas"));
             TabularData counters = (TabularData) server.getAttribute(name, "Counters");
             assertEquals(1, counter(counters, "mmap_calls"), "one arena reserved");

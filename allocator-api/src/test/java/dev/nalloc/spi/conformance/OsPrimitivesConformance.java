@@ -551,6 +551,36 @@ public abstract class OsPrimitivesConformance {
     }
 
     @Test
+    void residentBytesFollowTouchedAndDecommittedPagesOrAreUnknown() {
+        OsPrimitives os = os();
+        long page = os.memoryConfig().pageSize();
+        long size = roundUp(64 * page, os.memoryConfig().allocGranularity());
+        Allocation a = os.alloc(0, size, 0, true, false);
+        assertOk(a, "alloc of " + size);
+        try {
+            long untouched = os.residentBytes(a.address(), size);
+            assumeTrue(untouched >= 0, "this layer cannot tell resident bytes (-1)");
+            assertTrue(untouched <= size, "resident " + untouched + " of a range of " + size);
+            if (!realMemory()) {
+                return;
+            }
+            MemorySegment m = memory(a.address(), size);
+            for (long off = 0; off < size / 2; off += page) {
+                m.set(ValueLayout.JAVA_BYTE, off, (byte) 1);
+            }
+            long touched = os.residentBytes(a.address(), size);
+            assertTrue(touched >= size / 2 && touched <= size, "after touching half of " + size + " bytes: " + touched);
+            DecommitResult d = os.decommit(a.address(), size / 2);
+            assertOk(d.error(), "decommit");
+            long after = os.residentBytes(a.address(), size);
+            assertTrue(after >= 0 && after < touched, "decommitting the touched half left " + after + " of " + touched
+                    + " resident");
+        } finally {
+            assertOk(os.free(a.address(), size), "free");
+        }
+    }
+
+    @Test
     void errorsAreDescribed() {
         OsPrimitives os = os();
         for (int code : new int[]{0, 1, 12, 22, 87, 1455, 99_999, -5}) {

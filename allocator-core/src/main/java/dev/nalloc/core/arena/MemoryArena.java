@@ -39,6 +39,21 @@ public final class MemoryArena {
     private final Bitmap reset;
     /** Blocks holding a segment whose thread ended (see {@code AbandonedSegments}): set on abandon, cleared by the one reclaimer. */
     private final Bitmap abandoned;
+    /**
+     * Per free block, the slices its last segment had in use (the statistics' {@code committed})
+     * and that no purge has given back since, or null. Read and written only by whoever holds the
+     * block's {@code inUse} bit (the segment giving it back, the claimer, the purger).
+     */
+    private final long[][] activeSlices;
+    /** The mask of a block all of whose slices are in use (a huge segment's blocks); never written. */
+    private static final long[] ALL_ACTIVE = allActive();
+
+    private static long[] allActive() {
+        long[] m = new long[Layout.SLICES_PER_SEGMENT / 64];
+        java.util.Arrays.fill(m, -1L);
+        return m;
+    }
+
     /** When the blocks marked for purge are due ({@link OsMemory#now()} scale), or 0 when none are. */
     private final AtomicLong purgeExpire = new AtomicLong();
 
@@ -76,6 +91,7 @@ public final class MemoryArena {
         this.purge = new Bitmap(blockCount);
         this.reset = new Bitmap(blockCount);
         this.abandoned = new Bitmap(blockCount);
+        this.activeSlices = new long[blockCount][];
         if (isCommitted) {
             committed.set(0, blockCount);
         }
@@ -191,13 +207,29 @@ public final class MemoryArena {
     /**
      * Gives blocks back. When only part of them is committed ({@code committedBytes} of them), the
      * range is decommitted so that the committed bitmap stays exact. Fully committed blocks are
-     * marked for purge and their deadline is set (or moved) by the policy.
+     * marked for purge and their deadline is set (or moved) by the policy, and the slices their
+     * segment had in use stay counted as in use (the statistics' {@code committed}) until a purge or
+     * the next claimer takes them ({@link #takeActive}); decommitted blocks keep none (the caller
+     * takes them out of the statistics).
      *
-     * @param now the current time, {@link OsMemory#now()}
+     * @param now    the current time, {@link OsMemory#now()}
+     * @param active      the slices in use of the single-block segment given back, or null for a huge
+     *                    segment, of which the first {@code activeBytes} are in use
+     * @param activeBytes a huge segment's bytes in use (its block), ignored when {@code active} is given
      */
-    public void free(MemoryBlock block, boolean fullyCommitted, long committedBytes, PurgePolicy policy, long now) {
+    public void free(MemoryBlock block, boolean fullyCommitted, long committedBytes, PurgePolicy policy, long now,
+                     long[] active, long activeBytes) {
         int index = block.blockIndex();
         int n = block.blockCount();
+        if (fullyCommitted) {
+            if (active != null) {
+                activeSlices[index] = active;
+            } else {
+                for (int i = index; i < index + n && activeBytes > 0; i++, activeBytes -= BLOCK_SIZE) {
+                    activeSlices[i] = activeBytes >= BLOCK_SIZE ? ALL_ACTIVE : leadingSlices(activeBytes);
+                }
+            }
+        }
         if (!fullyCommitted) {
             if (committedBytes > 0 && os.decommit(block.address(), block.size(), committedBytes) && !external) {
                 dirty.clear(index, n);
@@ -284,6 +316,7 @@ public final class MemoryArena {
                 continue;
             }
             long address = base + i * BLOCK_SIZE;
+            dropActive(i);
             if (committed.get(i)) {
                 if (decommit) {
                     if (os.decommit(address, BLOCK_SIZE, BLOCK_SIZE)) {
@@ -304,6 +337,56 @@ public final class MemoryArena {
             purged++;
         }
         return purged;
+    }
+
+    /** Block {@code index} is purged or released: its slices in use leave the statistics. */
+    private void dropActive(int index) {
+        long[] m = activeSlices[index];
+        if (m != null) {
+            activeSlices[index] = null;
+            os.stats().notInUse(activeBytes(m));
+        }
+    }
+
+    /** A mask of the slices covering the first {@code bytes} of a block. */
+    private static long[] leadingSlices(long bytes) {
+        long[] m = new long[Layout.SLICES_PER_SEGMENT / 64];
+        int slices = (int) Layout.slicesFor(bytes);
+        for (int i = 0; i < slices; i++) {
+            m[i >>> 6] |= 1L << (i & 63);
+        }
+        return m;
+    }
+
+    private static long activeBytes(long[] mask) {
+        long c = 0;
+        for (long w : mask) {
+            c += Long.bitCount(w);
+        }
+        return c << Layout.SLICE_SHIFT;
+    }
+
+    /**
+     * The slices in use that the claimer of block {@code index} (claimed just now) takes over: a copy
+     * of the mask kept at its last free, or null; the record leaves the arena.
+     */
+    public long[] takeActive(int index) {
+        long[] m = activeSlices[index];
+        activeSlices[index] = null;
+        return m == ALL_ACTIVE ? ALL_ACTIVE.clone() : m;
+    }
+
+    /** Bytes in use kept for blocks {@code [index, index + n)} (claimed just now), leaving the arena with them. */
+    public long takeActiveBytes(int index, int n) {
+        long bytes = 0;
+        for (int i = index; i < index + n; i++) {
+            long[] m = activeSlices[i];
+            if (m != null) {
+                activeSlices[i] = null;
+                bytes += activeBytes(m);
+            }
+        }
+        return bytes;
     }
 
     // ------------------------------------------------------------------ abandoned segments
@@ -328,6 +411,32 @@ public final class MemoryArena {
         return base + index * BLOCK_SIZE;
     }
 
+    /**
+     * Resident bytes of the blocks touched since their last decommit (runs of them at once), as the
+     * OS layer counts them; -1 when it cannot tell. Any thread (racy with claims: an estimate).
+     */
+    public long residentBytes() {
+        long sum = 0;
+        int i = 0;
+        while (i < blockCount) {
+            if (!dirty.get(i)) {
+                i++;
+                continue;
+            }
+            int end = i;
+            while (end < blockCount && dirty.get(end)) {
+                end++;
+            }
+            long r = os.resident(base + i * BLOCK_SIZE, (end - i) * BLOCK_SIZE);
+            if (r < 0) {
+                return -1;
+            }
+            sum += r;
+            i = end;
+        }
+        return sum;
+    }
+
     /** Bytes committed in this arena as the committed bitmap says. */
     public long committedBytes() {
         return committed.count() * BLOCK_SIZE;
@@ -338,6 +447,9 @@ public final class MemoryArena {
      * counted as committed leave the statistics.
      */
     public void release() {
+        for (int i = 0; i < blockCount; i++) {
+            dropActive(i);
+        }
         if (external) {
             os.forget(size(), committedBytes());
         } else {

@@ -98,6 +98,8 @@ public final class JfrEvents {
             e.allocator = s.statsName();
             e.reserved = st.reserved();
             e.committed = st.committed();
+            e.osCommitted = st.osCommitted();
+            e.resident = st.resident();
             e.allocated = st.allocated();
             e.allocatedPeak = st.allocatedPeak();
             e.allocationCount = st.allocationCount();

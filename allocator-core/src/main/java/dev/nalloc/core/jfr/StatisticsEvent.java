@@ -16,8 +16,12 @@ final class StatisticsEvent extends jdk.jfr.Event {
     String allocator;
     @Label("Reserved") @DataAmount
     long reserved;
-    @Label("Committed") @DataAmount
+    @Label("Committed") @DataAmount @Description("Bytes in use: made usable and not purged since")
     long committed;
+    @Label("OS Committed") @DataAmount @Description("Bytes the OS was asked to commit and holds committed")
+    long osCommitted;
+    @Label("Resident") @DataAmount @Description("Estimate of the allocator's resident memory (-1: unknown)")
+    long resident;
     @Label("Allocated") @DataAmount @Description("Bytes in live blocks")
     long allocated;
     @Label("Allocated Peak") @DataAmount

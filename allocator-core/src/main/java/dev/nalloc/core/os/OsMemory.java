@@ -95,13 +95,13 @@ public final class OsMemory {
     /** Counts memory the engine did not reserve itself (huge OS pages, the user's memory) from now on. */
     public void adopt(long size, long committedBytes) {
         stats.reserved.increase(size);
-        stats.committed.increase(committedBytes);
+        stats.osCommitted.increase(committedBytes);
     }
 
     /** Stops counting adopted memory that stays mapped (the user's memory). */
     public void forget(long size, long committedBytes) {
         stats.reserved.decrease(size);
-        stats.committed.decrease(committedBytes);
+        stats.osCommitted.decrease(committedBytes);
     }
 
     /** The OS layer's monotonic clock in nanoseconds (purge deadlines; tests can control it). */
@@ -214,15 +214,21 @@ public final class OsMemory {
 
     /** Counts memory committed by a reservation that came back committed (arena eager commit). */
     public void accountCommitted(long bytes) {
-        stats.committed.increase(bytes);
+        stats.osCommitted.increase(bytes);
     }
 
     public long reserved() {
         return stats.reserved.current();
     }
 
+    /** Bytes in use: made usable and not purged since (the statistics' {@code committed}). */
     public long committed() {
         return stats.committed.current();
+    }
+
+    /** Bytes the OS was asked to commit and still holds committed (the statistics' {@code os_committed}). */
+    public long osCommitted() {
+        return stats.osCommitted.current();
     }
 
     public long reservedPeak() {
@@ -231,6 +237,18 @@ public final class OsMemory {
 
     public long committedPeak() {
         return stats.committed.peak();
+    }
+
+    /**
+     * Bytes of {@code [address, address + size)} resident in physical memory now, or -1 when the OS
+     * layer cannot tell (see {@link OsPrimitives#residentBytes}).
+     */
+    public long resident(long address, long size) {
+        try {
+            return os.residentBytes(address, size);
+        } catch (RuntimeException e) {
+            return -1; // an OS layer that fails here only loses the estimate
+        }
     }
 
     /** Reservations asked of the OS (mmap calls), in total. */

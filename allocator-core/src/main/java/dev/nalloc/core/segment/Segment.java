@@ -51,6 +51,14 @@ public final class Segment {
     private final long[] purgeMask;
     /** Slices reset (not decommitted) by a purge: announced with {@code reuse} before they are used again. */
     private final long[] resetMask;
+    /**
+     * Slices in use for the statistics' {@code committed}: handed to a page since they were last
+     * purged (they may be free again, waiting for their purge). Replaced by the arena's record of
+     * the block when the segment is made on memory a previous segment used and nobody purged.
+     */
+    private final long[] activeMask;
+    /** A huge segment's bytes in use: its block, made usable at once (set when the segment is made). */
+    long hugeInUse;
     /** When the marked slices are due ({@code OsMemory.now()} scale; owner thread only), 0 when not scheduled. */
     long purgeExpire;
     /** In the owner space's list of segments with pending purges. */
@@ -72,6 +80,7 @@ public final class Segment {
         this.zeroMask = new long[committedMask.length];
         this.purgeMask = new long[committedMask.length];
         this.resetMask = new long[committedMask.length];
+        this.activeMask = new long[committedMask.length];
         if (memory.committed()) {
             setBits(committedMask, 0, sliceCount, true);
         }
@@ -162,6 +171,8 @@ public final class Segment {
             i = runEnd;
         }
         reuseResetSlices(from, n, os);
+        os.stats().inUse(((long) (n - countBits(activeMask, from, n))) << Layout.SLICE_SHIFT);
+        setBits(activeMask, from, n, true);
         boolean zero = allBits(zeroMask, from, n);
         setBits(zeroMask, from, n, false);
         return zero ? 1 : 0;
@@ -200,6 +211,8 @@ public final class Segment {
                 runEnd++;
             }
             long bytes = (long) (runEnd - i) << Layout.SLICE_SHIFT;
+            os.stats().notInUse((long) countBits(activeMask, i, runEnd - i) << Layout.SLICE_SHIFT);
+            setBits(activeMask, i, runEnd - i, false);
             if (decommit) {
                 if (os.decommit(sliceAddress(i), bytes, bytes)) {
                     setBits(committedMask, i, runEnd - i, false);
@@ -212,6 +225,26 @@ public final class Segment {
             os.stats().purged(sliceAddress(i), bytes, decommit);
             i = runEnd;
         }
+    }
+
+    /**
+     * Bytes in use for the statistics (see {@link #activeMask}); the whole segment for a huge one.
+     */
+    public long activeBytes() {
+        if (huge) {
+            return hugeInUse;
+        }
+        return (long) countBits(activeMask, 0, sliceCount) << Layout.SLICE_SHIFT;
+    }
+
+    /** The slices in use (see {@link #activeMask}); the segment gives its memory back with it. */
+    long[] activeMask() {
+        return activeMask;
+    }
+
+    /** Takes over the slices in use of the memory's previous segment (kept by its arena). */
+    void adoptActive(long[] mask) {
+        System.arraycopy(mask, 0, activeMask, 0, activeMask.length);
     }
 
     /** True when some slice was reset and not used since. */
@@ -301,6 +334,16 @@ public final class Segment {
 
     private static boolean getBit(long[] mask, int i) {
         return (mask[i >>> 6] & (1L << (i & 63))) != 0;
+    }
+
+    private static int countBits(long[] mask, int from, int n) {
+        int c = 0;
+        for (int i = from; i < from + n; i++) {
+            if (getBit(mask, i)) {
+                c++;
+            }
+        }
+        return c;
     }
 
     private static boolean allBits(long[] mask, int from, int n) {

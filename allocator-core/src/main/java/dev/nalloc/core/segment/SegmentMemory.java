@@ -51,7 +51,17 @@ public final class SegmentMemory {
     /** A new ordinary segment for {@code space}, committed when asked, or null when out of memory. */
     Segment allocate(SegmentSpace space, boolean commit) {
         MemoryBlock m = obtain(Layout.SEGMENT_SIZE, Layout.SEGMENT_SIZE, commit, space.arena());
-        return m == null ? null : publish(new Segment(allocator, space.owner(), space, m, false));
+        if (m == null) {
+            return null;
+        }
+        Segment s = new Segment(allocator, space.owner(), space, m, false);
+        if (m.fromArena()) {
+            long[] active = m.arena().takeActive(m.blockIndex()); // memory a previous segment used, not purged since
+            if (active != null) {
+                s.adoptActive(active);
+            }
+        }
+        return publish(s);
     }
 
     /**
@@ -65,7 +75,17 @@ public final class SegmentMemory {
     /** As {@link #allocateHuge(Thread, long, long)}, from {@code arena} only when it is not null. */
     public Segment allocateHuge(Thread owner, long size, long alignment, MemoryArena arena) {
         MemoryBlock m = obtain(Layout.alignUp(size, Layout.SLICE_SIZE), Math.max(alignment, Layout.SEGMENT_SIZE), true, arena);
-        return m == null ? null : publish(new Segment(allocator, owner, null, m, true));
+        if (m == null) {
+            return null;
+        }
+        // The huge block is in use as a whole (not the rest of its last arena block); what earlier
+        // segments left in use of these blocks leaves the arena's record: it is counted here again.
+        long kept = m.fromArena() ? m.arena().takeActiveBytes(m.blockIndex(), m.blockCount()) : 0;
+        Segment s = new Segment(allocator, owner, null, m, true);
+        s.hugeInUse = Math.min(m.size(), Layout.alignUp(size, Layout.SLICE_SIZE));
+        os.stats().notInUse(kept);
+        os.stats().inUse(s.hugeInUse);
+        return publish(s);
     }
 
     private Segment publish(Segment s) {
@@ -118,9 +138,15 @@ public final class SegmentMemory {
             if (s.hasResetSlices()) { // before the free: whoever claims the block next announces the reuse
                 m.arena().markReset(m.blockIndex(), m.blockCount());
             }
-            m.arena().free(m, s.fullyCommitted(), s.committedBytes(), arenas.purgePolicy(), os.now());
+            boolean full = s.fullyCommitted();
+            if (!full) {
+                os.stats().notInUse(s.activeBytes()); // the arena decommits the blocks
+            }
+            m.arena().free(m, full, s.committedBytes(), arenas.purgePolicy(), os.now(), s.huge ? null : s.activeMask(),
+                    s.activeBytes());
             arenas.tryPurge(false); // what is due goes now (mimalloc's _mi_arena_free does the same)
         } else {
+            os.stats().notInUse(s.activeBytes());
             os.release(m.address(), m.size(), s.committedBytes());
         }
     }
@@ -147,6 +173,36 @@ public final class SegmentMemory {
         for (Segment s : live) {
             s.forEachPage(action);
         }
+    }
+
+    /**
+     * An estimate of this instance's resident memory: the OS layer's count of resident pages in the
+     * arena blocks touched since their last decommit and in the segments straight from the OS; -1
+     * when the OS layer cannot tell. Any thread; a system call per range (256 MiB at most each).
+     */
+    public long residentBytes() {
+        long sum = 0;
+        for (int i = 0, n = arenas.count(); i < n; i++) {
+            MemoryArena a = arenas.get(i);
+            if (a == null) {
+                break; // closing
+            }
+            long r = a.residentBytes();
+            if (r < 0) {
+                return -1;
+            }
+            sum += r;
+        }
+        for (Segment s : live) {
+            if (!s.memory.fromArena()) {
+                long r = os.resident(s.base, s.memory.size());
+                if (r < 0) {
+                    return -1;
+                }
+                sum += r;
+            }
+        }
+        return sum;
     }
 
     public long segments() {

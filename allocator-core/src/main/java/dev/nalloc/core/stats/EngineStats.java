@@ -20,8 +20,13 @@ public final class EngineStats {
 
     /** Bytes of address space reserved from the OS. */
     public final StatCount reserved = new StatCount();
-    /** Bytes committed. */
+    /**
+     * Bytes in use: memory the engine made usable (slices handed to pages, huge blocks) and has not
+     * purged since (see docs/statistics.md). Memory committed up front and never touched is not in it.
+     */
     public final StatCount committed = new StatCount();
+    /** Bytes the OS was asked to commit (reservations with commit, commit calls) and not decommitted or released. */
+    public final StatCount osCommitted = new StatCount();
     /** Segments mapped (huge ones included). */
     public final StatCount segments = new StatCount();
     /** Huge segments (one huge block each). */
@@ -79,24 +84,38 @@ public final class EngineStats {
         mmapCalls.increment();
         reserved.increase(size);
         if (commit) {
-            committed.increase(size);
+            osCommitted.increase(size);
         }
     }
 
     public void osReleased(long size, long committedBytes) {
         munmapCalls.increment();
         reserved.decrease(size);
-        committed.decrease(committedBytes);
+        osCommitted.decrease(committedBytes);
     }
 
     public void osCommitted(long size) {
         commitCalls.increment();
-        committed.increase(size);
+        osCommitted.increase(size);
     }
 
     public void osDecommitted(long accountedBytes) {
         decommitCalls.increment();
-        committed.decrease(accountedBytes);
+        osCommitted.decrease(accountedBytes);
+    }
+
+    /** {@code bytes} were made usable (handed to pages or a huge block) after being unused or purged. */
+    public void inUse(long bytes) {
+        if (bytes != 0) {
+            committed.increase(bytes);
+        }
+    }
+
+    /** {@code bytes} that were in use were purged (decommitted or reset) or given back to the OS. */
+    public void notInUse(long bytes) {
+        if (bytes != 0) {
+            committed.decrease(bytes);
+        }
     }
 
     public void osReset(long size) {

@@ -71,6 +71,7 @@ public final class StatsAssembler {
         Map<String, Count> counts = new LinkedHashMap<>();
         counts.put("reserved", stats.reserved.snapshot());
         counts.put("committed", stats.committed.snapshot());
+        counts.put("os_committed", stats.osCommitted.snapshot());
         counts.put("allocated", sampled("allocated", liveBytes,
                 normal[3] + large[3] + hugeBytesTotal, normal[3] + large[3] + hugeBytesTotal - liveBytes));
         counts.put("blocks", sampled("blocks", liveBlocks,
@@ -109,7 +110,8 @@ public final class StatsAssembler {
         counters.put("misuse", stats.misuse.get());
 
         Count all = counts.get("allocated");
-        return new StatsSnapshot(name, liveBytes, all.peak(), liveBlocks, counts, counters, bins, os);
+        return new StatsSnapshot(name, liveBytes, all.peak(), liveBlocks, counts, counters, bins, os,
+                segments::residentBytes);
     }
 
     /** A derived count whose peak is the highest current value a snapshot saw. */

@@ -23,6 +23,8 @@ final class StatsJsonWriter {
         string(sb, s.name());
         sb.append(",\"reserved\":").append(s.reserved());
         sb.append(",\"committed\":").append(s.committed());
+        sb.append(",\"osCommitted\":").append(s.osCommitted());
+        sb.append(",\"resident\":").append(s.resident());
         sb.append(",\"allocated\":").append(s.allocated());
         sb.append(",\"allocatedPeak\":").append(s.allocatedPeak());
         sb.append(",\"allocationCount\":").append(s.allocationCount());

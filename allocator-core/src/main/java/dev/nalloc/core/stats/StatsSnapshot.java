@@ -27,6 +27,8 @@ public final class StatsSnapshot implements AllocatorStats {
     private final List<Bin> bins;
     private final OsPrimitives os;
     private OsPrimitives.ProcessInfo process;
+    private final java.util.function.LongSupplier residentSource;
+    private long resident = Long.MIN_VALUE;
 
     /**
      * @param counts   named counts in their stable order (must hold reserved, committed, segments,
@@ -36,6 +38,16 @@ public final class StatsSnapshot implements AllocatorStats {
      */
     public StatsSnapshot(String name, long allocated, long allocatedPeak, long allocationCount,
                          Map<String, Count> counts, Map<String, Long> counters, List<Bin> bins, OsPrimitives os) {
+        this(name, allocated, allocatedPeak, allocationCount, counts, counters, bins, os, () -> -1);
+    }
+
+    /**
+     * @param resident computes the resident estimate on first use ({@link #resident()}), -1 when unknown
+     */
+    public StatsSnapshot(String name, long allocated, long allocatedPeak, long allocationCount,
+                         Map<String, Count> counts, Map<String, Long> counters, List<Bin> bins, OsPrimitives os,
+                         java.util.function.LongSupplier resident) {
+        this.residentSource = resident;
         this.name = name;
         this.allocated = allocated;
         this.allocatedPeak = allocatedPeak;
@@ -59,6 +71,25 @@ public final class StatsSnapshot implements AllocatorStats {
     @Override
     public long committed() {
         return count("committed").current();
+    }
+
+    @Override
+    public long osCommitted() {
+        return count("os_committed").current();
+    }
+
+    @Override
+    public synchronized long resident() {
+        if (resident == Long.MIN_VALUE) {
+            long r;
+            try {
+                r = residentSource.getAsLong();
+            } catch (RuntimeException e) {
+                r = -1; // an OS layer that cannot tell
+            }
+            resident = r;
+        }
+        return resident;
     }
 
     @Override
@@ -99,6 +130,11 @@ public final class StatsSnapshot implements AllocatorStats {
     /** Peak of {@link #committed()}. */
     public long committedPeak() {
         return count("committed").peak();
+    }
+
+    /** Peak of {@link #osCommitted()}. */
+    public long osCommittedPeak() {
+        return count("os_committed").peak();
     }
 
     /** Arenas now. */
@@ -166,6 +202,7 @@ public final class StatsSnapshot implements AllocatorStats {
     @Override
     public String toString() {
         return "StatsSnapshot[" + name + ": reserved=" + reserved() + ", committed=" + committed()
+                + ", osCommitted=" + osCommitted()
                 + ", allocated=" + allocated + ", blocks=" + allocationCount + "]";
     }
 }

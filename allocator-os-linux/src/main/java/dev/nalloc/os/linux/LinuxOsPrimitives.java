@@ -282,6 +282,20 @@ public final class LinuxOsPrimitives implements OsPrimitives {
         return error != EINVAL;
     }
 
+    /**
+     * {@code mincore}: pages of the range in physical memory now. Pages reset with MADV_FREE count
+     * until the kernel reclaims them (they are still resident until then).
+     */
+    @Override
+    public long residentBytes(long address, long size) {
+        State s = state();
+        if (!validRange(s, address, size)) {
+            return -1;
+        }
+        long pages = s.sys().residentPages(address, size, s.config().pageSize());
+        return pages < 0 ? -1 : pages * s.config().pageSize();
+    }
+
     /** Nothing to do on Linux: reset pages are usable at once. */
     @Override
     public int reuse(long address, long size) {

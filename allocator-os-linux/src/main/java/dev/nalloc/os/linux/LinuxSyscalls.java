@@ -24,6 +24,12 @@ interface LinuxSyscalls {
     /** {@code madvise}: 0 or errno. */
     int madvise(long address, long length, int advice);
 
+    /**
+     * {@code mincore} over {@code [address, address + length)} (page-aligned), in chunks: the number
+     * of pages resident in physical memory, or {@code -errno}.
+     */
+    long residentPages(long address, long length, long pageSize);
+
     /** {@code prctl(option, arg2, 0, 0, 0)}: the (non-negative) result, or {@code -errno}. */
     int prctl(int option, long arg2);
 

@@ -193,6 +193,13 @@ final class SimulatedKernel implements LinuxSyscalls {
         return 0;
     }
 
+    /** The simulation keeps no physical pages: it cannot tell what is resident. */
+    @Override
+    public synchronized long residentPages(long address, long length, long pageSize) {
+        calls.add(new Call("mincore", address, length, 0, 0));
+        return -ENOSYS;
+    }
+
     @Override
     public synchronized int prctl(int option, long arg2) {
         calls.add(new Call("prctl", 0, 0, option, arg2));
