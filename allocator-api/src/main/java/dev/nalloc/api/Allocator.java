@@ -68,11 +68,14 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      */
     long realloc(long address, long newSize);
 
-    /** Like {@link #realloc} but frees the old block when the re-allocation fails. */
+    /**
+     * Like {@link #realloc} but frees the old block when the re-allocation fails for lack of memory
+     * (mimalloc's {@code mi_reallocf}); an address that is not a block is reported and left alone.
+     */
     long reallocf(long address, long newSize);
 
     /** Re-sizes a block in place only: returns {@code address} when the block's usable size covers
-     * {@code newSize}, otherwise 0 (the block is unchanged). */
+     * {@code newSize}, otherwise 0 (the block is unchanged; {@code expand(0, n)} is 0). */
     long expand(long address, long newSize);
 
     /** Allocates {@code size} bytes aligned to {@code alignment} (a positive power of two). */
@@ -84,8 +87,176 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     /** Allocates {@code size} zero-filled bytes aligned to {@code alignment}. */
     long zallocAligned(long size, long alignment);
 
+    /**
+     * Allocates {@code size} zero-filled bytes such that {@code (address + offset) % alignment == 0}
+     * (mimalloc's {@code mi_zalloc_aligned_at}).
+     *
+     * @param size      the bytes to allocate, not negative
+     * @param alignment a positive power of two
+     * @param offset    the offset into the block that gets the alignment, not negative (it may exceed {@code size})
+     * @return the address of the block, or 0 when out of memory or the request is too large
+     * @throws IllegalArgumentException when {@code size} or {@code offset} is negative or {@code alignment}
+     *                                  is not a positive power of two
+     * @throws IllegalStateException    when the allocator is closed
+     */
+    long zallocAlignedAt(long size, long alignment, long offset);
+
+    /**
+     * Allocates {@code count * size} zero-filled bytes aligned to {@code alignment} (mimalloc's
+     * {@code mi_calloc_aligned}).
+     *
+     * @param count     the number of elements, not negative
+     * @param size      the size of one element in bytes, not negative
+     * @param alignment a positive power of two
+     * @return the address of the block, or 0 when the product overflows, memory is out or the request is too large
+     * @throws IllegalArgumentException when {@code count} or {@code size} is negative or {@code alignment} is not a
+     *                                  positive power of two
+     * @throws IllegalStateException    when the allocator is closed
+     */
+    long callocAligned(long count, long size, long alignment);
+
+    /**
+     * Allocates {@code count * size} zero-filled bytes such that
+     * {@code (address + offset) % alignment == 0} (mimalloc's {@code mi_calloc_aligned_at}).
+     *
+     * @param count     the number of elements, not negative
+     * @param size      the size of one element in bytes, not negative
+     * @param alignment a positive power of two
+     * @param offset    the offset into the block that gets the alignment, not negative
+     * @return the address of the block, or 0 when the product overflows, memory is out or the request is too large
+     * @throws IllegalArgumentException when {@code count}, {@code size} or {@code offset} is negative or
+     *                                  {@code alignment} is not a positive power of two
+     * @throws IllegalStateException    when the allocator is closed
+     */
+    long callocAlignedAt(long count, long size, long alignment, long offset);
+
     /** Re-allocates keeping {@code alignment}; the block moves when its address does not have it. */
     long reallocAligned(long address, long newSize, long alignment);
+
+    /**
+     * Re-allocates a block to {@code newSize} bytes such that {@code (result + offset) % alignment == 0}
+     * (mimalloc's {@code mi_realloc_aligned_at}). The block stays in place when it has the alignment at
+     * the offset, {@code newSize} fits its usable size and wastes at most half of it; otherwise it moves
+     * to a new aligned block with its contents up to the smaller size. An alignment of at most 8 with
+     * offset 0 is {@link #realloc}.
+     *
+     * @param address   the block (any address this allocator returned, also an aligned one), or 0 to allocate
+     * @param newSize   the new size in bytes, not negative
+     * @param alignment a positive power of two
+     * @param offset    the offset into the block that gets the alignment, not negative
+     * @return the block, or 0 when memory is out or the request is too large (the old block is then untouched)
+     * @throws IllegalArgumentException when {@code newSize} or {@code offset} is negative, {@code alignment} is
+     *                                  not a positive power of two, or the address is not a block of this
+     *                                  allocator (an {@link AllocatorMisuseException} through the error handler)
+     * @throws IllegalStateException    when the allocator is closed
+     */
+    long reallocAlignedAt(long address, long newSize, long alignment, long offset);
+
+    /**
+     * {@link #realloc} that zeroes what the block gains (mimalloc's {@code mi_rezalloc}): when the block
+     * moves, the new block reads as zero from the old block's usable size to its own usable size. In
+     * place nothing is written, so a block keeps reading as zero past what the program wrote only when
+     * it was zero-allocated ({@link #zalloc}, {@link #calloc}, {@code rezalloc}…) and the program never
+     * wrote past the sizes it asked for (mimalloc's rule). In CHECKED mode the usable size is the
+     * requested size and an in-place growth zeroes the bytes it adds.
+     *
+     * @param address the block, or 0 to allocate zero-filled memory
+     * @param newSize the new size in bytes, not negative
+     * @return the block, or 0 when memory is out or the request is too large (the old block is then untouched)
+     * @throws IllegalArgumentException when {@code newSize} is negative or the address is not a block of this
+     *                                  allocator (an {@link AllocatorMisuseException} through the error handler)
+     * @throws IllegalStateException    when the allocator is closed
+     */
+    long rezalloc(long address, long newSize);
+
+    /**
+     * {@link #rezalloc} of {@code count * size} bytes (mimalloc's {@code mi_recalloc}).
+     *
+     * @param address the block, or 0 to allocate zero-filled memory
+     * @param count   the number of elements, not negative
+     * @param size    the size of one element in bytes, not negative
+     * @return the block, or 0 when the product overflows, memory is out or the request is too large (the old
+     *         block is then untouched)
+     * @throws IllegalArgumentException when {@code count} or {@code size} is negative or the address is not a
+     *                                  block of this allocator
+     * @throws IllegalStateException    when the allocator is closed
+     */
+    long recalloc(long address, long count, long size);
+
+    /**
+     * {@link #realloc} of {@code count * size} bytes (mimalloc's {@code mi_reallocn}, C's
+     * {@code reallocarray}).
+     *
+     * @param address the block, or 0 to allocate
+     * @param count   the number of elements, not negative
+     * @param size    the size of one element in bytes, not negative
+     * @return the block, or 0 when the product overflows, memory is out or the request is too large (the old
+     *         block is then untouched)
+     * @throws IllegalArgumentException when {@code count} or {@code size} is negative or the address is not a
+     *                                  block of this allocator
+     * @throws IllegalStateException    when the allocator is closed
+     */
+    long reallocn(long address, long count, long size);
+
+    /**
+     * {@link #rezalloc} keeping {@code alignment} (mimalloc's {@code mi_rezalloc_aligned}).
+     *
+     * @param address   the block, or 0 to allocate zero-filled memory
+     * @param newSize   the new size in bytes, not negative
+     * @param alignment a positive power of two
+     * @return the block, or 0 when memory is out or the request is too large (the old block is then untouched)
+     * @throws IllegalArgumentException when {@code newSize} is negative, {@code alignment} is not a positive
+     *                                  power of two, or the address is not a block of this allocator
+     * @throws IllegalStateException    when the allocator is closed
+     */
+    long rezallocAligned(long address, long newSize, long alignment);
+
+    /**
+     * {@link #rezalloc} such that {@code (result + offset) % alignment == 0} (mimalloc's
+     * {@code mi_rezalloc_aligned_at}).
+     *
+     * @param address   the block, or 0 to allocate zero-filled memory
+     * @param newSize   the new size in bytes, not negative
+     * @param alignment a positive power of two
+     * @param offset    the offset into the block that gets the alignment, not negative
+     * @return the block, or 0 when memory is out or the request is too large (the old block is then untouched)
+     * @throws IllegalArgumentException when {@code newSize} or {@code offset} is negative, {@code alignment} is
+     *                                  not a positive power of two, or the address is not a block of this allocator
+     * @throws IllegalStateException    when the allocator is closed
+     */
+    long rezallocAlignedAt(long address, long newSize, long alignment, long offset);
+
+    /**
+     * {@link #rezallocAligned} of {@code count * size} bytes (mimalloc's {@code mi_recalloc_aligned}).
+     *
+     * @param address   the block, or 0 to allocate zero-filled memory
+     * @param count     the number of elements, not negative
+     * @param size      the size of one element in bytes, not negative
+     * @param alignment a positive power of two
+     * @return the block, or 0 when the product overflows, memory is out or the request is too large (the old
+     *         block is then untouched)
+     * @throws IllegalArgumentException when {@code count} or {@code size} is negative, {@code alignment} is not
+     *                                  a positive power of two, or the address is not a block of this allocator
+     * @throws IllegalStateException    when the allocator is closed
+     */
+    long recallocAligned(long address, long count, long size, long alignment);
+
+    /**
+     * {@link #rezallocAlignedAt} of {@code count * size} bytes (mimalloc's {@code mi_recalloc_aligned_at}).
+     *
+     * @param address   the block, or 0 to allocate zero-filled memory
+     * @param count     the number of elements, not negative
+     * @param size      the size of one element in bytes, not negative
+     * @param alignment a positive power of two
+     * @param offset    the offset into the block that gets the alignment, not negative
+     * @return the block, or 0 when the product overflows, memory is out or the request is too large (the old
+     *         block is then untouched)
+     * @throws IllegalArgumentException when {@code count}, {@code size} or {@code offset} is negative,
+     *                                  {@code alignment} is not a positive power of two, or the address is not a
+     *                                  block of this allocator
+     * @throws IllegalStateException    when the allocator is closed
+     */
+    long recallocAlignedAt(long address, long count, long size, long alignment, long offset);
 
     /** Frees a block; {@code free(0)} does nothing. Any thread may free any block of this allocator. */
     void free(long address);

@@ -5,7 +5,9 @@ package dev.nalloc.api;
  * allocates only on its owner thread (other threads get {@link WrongThreadException}); its blocks
  * may be freed with {@link Allocator#free(long)} on any thread.
  *
- * <p>Allocation methods have the {@link Allocator} semantics.
+ * <p>Allocation methods have the {@link Allocator} semantics (mimalloc's {@code mi_heap_*} family):
+ * new blocks come from this heap, and a re-allocation that moves a block (of any heap of the
+ * allocator) puts the new one in this heap and frees the old one.
  */
 public interface Heap extends AutoCloseable {
 
@@ -27,6 +29,201 @@ public interface Heap extends AutoCloseable {
     long mallocAlignedAt(long size, long alignment, long offset);
 
     long zallocAligned(long size, long alignment);
+
+    /**
+     * {@link Allocator#zallocAlignedAt} in this heap.
+     *
+     * @param size      the bytes to allocate, not negative
+     * @param alignment a positive power of two
+     * @param offset    the offset into the block that gets the alignment, not negative
+     * @return the address of the block, or 0 when out of memory or the request is too large
+     * @throws IllegalArgumentException when an argument is negative or {@code alignment} is not a positive power of two
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long zallocAlignedAt(long size, long alignment, long offset);
+
+    /**
+     * {@link Allocator#callocAligned} in this heap.
+     *
+     * @param count     the number of elements, not negative
+     * @param size      the size of one element in bytes, not negative
+     * @param alignment a positive power of two
+     * @return the address of the block, or 0 when the product overflows, memory is out or the request is too large
+     * @throws IllegalArgumentException when an argument is negative or {@code alignment} is not a positive power of two
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long callocAligned(long count, long size, long alignment);
+
+    /**
+     * {@link Allocator#callocAlignedAt} in this heap.
+     *
+     * @param count     the number of elements, not negative
+     * @param size      the size of one element in bytes, not negative
+     * @param alignment a positive power of two
+     * @param offset    the offset into the block that gets the alignment, not negative
+     * @return the address of the block, or 0 when the product overflows, memory is out or the request is too large
+     * @throws IllegalArgumentException when an argument is negative or {@code alignment} is not a positive power of two
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long callocAlignedAt(long count, long size, long alignment, long offset);
+
+    /**
+     * {@link Allocator#reallocf} with the new block (if it moves) in this heap.
+     *
+     * @param address the block (of any heap of the allocator), or 0 to allocate
+     * @param newSize the new size in bytes, not negative
+     * @return the block, or 0 when memory is out or the request is too large (the old block is then freed)
+     * @throws IllegalArgumentException when {@code newSize} is negative or the address is not a block of the allocator
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long reallocf(long address, long newSize);
+
+    /**
+     * {@link Allocator#reallocn} with the new block (if it moves) in this heap.
+     *
+     * @param address the block (of any heap of the allocator), or 0 to allocate
+     * @param count   the number of elements, not negative
+     * @param size    the size of one element in bytes, not negative
+     * @return the block, or 0 when the product overflows, memory is out or the request is too large (the old
+     *         block is then untouched)
+     * @throws IllegalArgumentException when an argument is negative or the address is not a block of the allocator
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long reallocn(long address, long count, long size);
+
+    /**
+     * {@link Allocator#rezalloc} with the new block (if it moves) in this heap.
+     *
+     * @param address the block (of any heap of the allocator), or 0 to allocate zero-filled memory
+     * @param newSize the new size in bytes, not negative
+     * @return the block, or 0 when memory is out or the request is too large (the old block is then untouched)
+     * @throws IllegalArgumentException when {@code newSize} is negative or the address is not a block of the allocator
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long rezalloc(long address, long newSize);
+
+    /**
+     * {@link Allocator#recalloc} with the new block (if it moves) in this heap.
+     *
+     * @param address the block (of any heap of the allocator), or 0 to allocate zero-filled memory
+     * @param count   the number of elements, not negative
+     * @param size    the size of one element in bytes, not negative
+     * @return the block, or 0 when the product overflows, memory is out or the request is too large (the old
+     *         block is then untouched)
+     * @throws IllegalArgumentException when an argument is negative or the address is not a block of the allocator
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long recalloc(long address, long count, long size);
+
+    /**
+     * {@link Allocator#expand}: in place only, so the heap only decides who may call it.
+     *
+     * @param address the block (of any heap of the allocator), or 0
+     * @param newSize the new size in bytes, not negative
+     * @return {@code address} when its usable size covers {@code newSize}, otherwise 0
+     * @throws IllegalArgumentException when {@code newSize} is negative or the address is not a block of the allocator
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long expand(long address, long newSize);
+
+    /**
+     * {@link Allocator#reallocAligned} with the new block (if it moves) in this heap.
+     *
+     * @param address   the block (of any heap of the allocator), or 0 to allocate
+     * @param newSize   the new size in bytes, not negative
+     * @param alignment a positive power of two
+     * @return the block, or 0 when memory is out or the request is too large (the old block is then untouched)
+     * @throws IllegalArgumentException when an argument is negative, {@code alignment} is not a positive power of
+     *                                  two, or the address is not a block of the allocator
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long reallocAligned(long address, long newSize, long alignment);
+
+    /**
+     * {@link Allocator#reallocAlignedAt} with the new block (if it moves) in this heap.
+     *
+     * @param address   the block (of any heap of the allocator), or 0 to allocate
+     * @param newSize   the new size in bytes, not negative
+     * @param alignment a positive power of two
+     * @param offset    the offset into the block that gets the alignment, not negative
+     * @return the block, or 0 when memory is out or the request is too large (the old block is then untouched)
+     * @throws IllegalArgumentException when an argument is negative, {@code alignment} is not a positive power of
+     *                                  two, or the address is not a block of the allocator
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long reallocAlignedAt(long address, long newSize, long alignment, long offset);
+
+    /**
+     * {@link Allocator#rezallocAligned} with the new block (if it moves) in this heap.
+     *
+     * @param address   the block (of any heap of the allocator), or 0 to allocate zero-filled memory
+     * @param newSize   the new size in bytes, not negative
+     * @param alignment a positive power of two
+     * @return the block, or 0 when memory is out or the request is too large (the old block is then untouched)
+     * @throws IllegalArgumentException when an argument is negative, {@code alignment} is not a positive power of
+     *                                  two, or the address is not a block of the allocator
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long rezallocAligned(long address, long newSize, long alignment);
+
+    /**
+     * {@link Allocator#rezallocAlignedAt} with the new block (if it moves) in this heap.
+     *
+     * @param address   the block (of any heap of the allocator), or 0 to allocate zero-filled memory
+     * @param newSize   the new size in bytes, not negative
+     * @param alignment a positive power of two
+     * @param offset    the offset into the block that gets the alignment, not negative
+     * @return the block, or 0 when memory is out or the request is too large (the old block is then untouched)
+     * @throws IllegalArgumentException when an argument is negative, {@code alignment} is not a positive power of
+     *                                  two, or the address is not a block of the allocator
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long rezallocAlignedAt(long address, long newSize, long alignment, long offset);
+
+    /**
+     * {@link Allocator#recallocAligned} with the new block (if it moves) in this heap.
+     *
+     * @param address   the block (of any heap of the allocator), or 0 to allocate zero-filled memory
+     * @param count     the number of elements, not negative
+     * @param size      the size of one element in bytes, not negative
+     * @param alignment a positive power of two
+     * @return the block, or 0 when the product overflows, memory is out or the request is too large (the old
+     *         block is then untouched)
+     * @throws IllegalArgumentException when an argument is negative, {@code alignment} is not a positive power of
+     *                                  two, or the address is not a block of the allocator
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long recallocAligned(long address, long count, long size, long alignment);
+
+    /**
+     * {@link Allocator#recallocAlignedAt} with the new block (if it moves) in this heap.
+     *
+     * @param address   the block (of any heap of the allocator), or 0 to allocate zero-filled memory
+     * @param count     the number of elements, not negative
+     * @param size      the size of one element in bytes, not negative
+     * @param alignment a positive power of two
+     * @param offset    the offset into the block that gets the alignment, not negative
+     * @return the block, or 0 when the product overflows, memory is out or the request is too large (the old
+     *         block is then untouched)
+     * @throws IllegalArgumentException when an argument is negative, {@code alignment} is not a positive power of
+     *                                  two, or the address is not a block of the allocator
+     * @throws WrongThreadException     when called on a thread that does not own the heap
+     * @throws IllegalStateException    when the heap was destroyed or deleted, or the allocator is closed
+     */
+    long recallocAlignedAt(long address, long count, long size, long alignment, long offset);
 
     /** True when the address lies inside a live or free block of this heap. */
     boolean contains(long address);

@@ -339,48 +339,46 @@ final class CheckedAllocator extends ModeAllocator {
         return size; // usableSize is the requested size
     }
 
-    /** Realloc with the checks: in place when the block has room and little is wasted, else a copy. */
     @Override
-    long move(LocalHeap heap, long address, long newSize, long alignment) {
-        Live b = live(address, "realloc");
+    long usable(long address, String op) {
+        Live b = live(address, op);
+        return b == null ? Reallocs.MISUSE : usable(b);
+    }
+
+    /**
+     * A re-allocation: the canary is checked (an overflow is reported; if the handler returns, the
+     * re-allocation goes on). In place when the new size fits the block's room before the padding
+     * under mimalloc's rule on that room (so a block may grow in place: the bytes it gains are
+     * zeroed for the zeroing forms, as they held the canary and the fresh fill), on the owner thread
+     * and unguarded; then the shadow and the canary move to the new end.
+     */
+    @Override
+    long resize(long address, long newSize, long alignment, long offset, boolean zero, String op) {
+        Live b = live(address, op);
         if (b == null) {
-            return 0;
+            return Reallocs.MISUSE;
         }
         canaryIntact(b, address);
         long size = b.size();
-        // In place when it fits and wastes at most half of the room (FAST's rule; the room ends at the padding).
         long room = b.block + b.page.blockSize - address - PAD;
-        if (!b.guarded() && newSize <= room && newSize >= room / 2 && newSize > 0 && (address & (alignment - 1)) == 0
+        if (!b.guarded() && Reallocs.fitsInPlace(address, room, newSize, alignment, offset)
                 && b.page.segment.ownerThread == Thread.currentThread()) {
-            resize(b, address, newSize);
-            return address;
+            if (zero && newSize > size) {
+                Mem.zero(address + size, newSize - size);
+            }
+            b.shadow.resize(b.index, b.state, address + newSize - b.block);
+            patterns.writeCanary(address + newSize, b.block + b.page.blockSize);
+            return Reallocs.IN_PLACE;
         }
-        long fresh = allocate(heap, newSize, alignment, 0, false);
-        if (fresh == 0) {
-            return 0;
-        }
-        Mem.copy(address, fresh, Math.min(size, newSize));
-        release(b, address);
-        return fresh;
-    }
-
-    private void resize(Live b, long address, long newSize) {
-        b.shadow.resize(b.index, b.state, address + newSize - b.block);
-        patterns.writeCanary(address + newSize, b.block + b.page.blockSize);
+        return size;
     }
 
     @Override
-    public long expand(long address, long newSize) {
-        checkOpen();
-        checkSize(newSize, "size");
-        if (address == 0) {
-            return 0;
+    void release(long address, String op) {
+        Live b = live(address, op); // found live just now: reports only a free racing with this one
+        if (b != null) {
+            release(b, address);
         }
-        Live b = live(address, "expand");
-        if (b == null) {
-            return 0;
-        }
-        return newSize <= usable(b) ? address : 0; // as mimalloc: never beyond the usable size
     }
 
     /**

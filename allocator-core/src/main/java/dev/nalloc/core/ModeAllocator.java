@@ -39,7 +39,7 @@ import java.lang.foreign.MemorySegment;
  * Here: the entry points that only choose a heap, heaps and arenas, guarded sampling's
  * placement, and the reports both modes make in the same words.
  */
-abstract sealed class ModeAllocator implements Allocator permits CheckedAllocator, SecureAllocator {
+abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAllocator, SecureAllocator {
 
     final NallocAllocator inner;
     final Engine engine;
@@ -49,6 +49,7 @@ abstract sealed class ModeAllocator implements Allocator permits CheckedAllocato
     final long osPageSize;
     /** Recent frees of blocks whose page goes away with them (large and huge): their double frees find no page. */
     final RecentFrees recentFrees = new RecentFrees();
+    private final Reallocs reallocs = new Reallocs(new ModeBlocks(this));
     /**
      * The engine's claimed slot (see {@link HeapSlot}), copied here by the slow paths so that the
      * fast paths reach it with FAST's loads (no detour through {@code inner}); emptied at close.
@@ -76,8 +77,18 @@ abstract sealed class ModeAllocator implements Allocator permits CheckedAllocato
      */
     abstract long allocate(LocalHeap heap, long size, long alignment, long offset, boolean zero);
 
-    /** Realloc of a block ({@code address != 0}): in place or moved, with the mode's checks. */
-    abstract long move(LocalHeap heap, long address, long newSize, long alignment);
+    /** The usable size of the live block at {@code address}, or -1 after reporting why it is not one. */
+    abstract long usable(long address, String op);
+
+    /**
+     * A re-allocation looks at the live block at {@code address} (see {@link Reallocs.Blocks#resize}):
+     * {@link Reallocs#IN_PLACE} when the mode resized it in place, else the bytes a move copies, or
+     * {@link Reallocs#MISUSE} after reporting why it is not a live block (the canary is checked here).
+     */
+    abstract long resize(long address, long newSize, long alignment, long offset, boolean zero, String op);
+
+    /** Frees the block at {@code address} that {@link #resize} just found live (a re-allocation moved it). */
+    abstract void release(long address, String op);
 
     /** Destroys a heap (all its blocks at once), first lifting the guard pages of its sampled blocks. */
     abstract void destroy(LocalHeap heap);
@@ -273,60 +284,8 @@ abstract sealed class ModeAllocator implements Allocator permits CheckedAllocato
     }
 
     @Override
-    public final long mallocAligned(long size, long alignment) {
-        return allocateHere(size, alignment, 0, false);
-    }
-
-    @Override
-    public final long mallocAlignedAt(long size, long alignment, long offset) {
-        return allocateHere(size, alignment, offset, false);
-    }
-
-    @Override
-    public final long zallocAligned(long size, long alignment) {
-        return allocateHere(size, alignment, 0, true);
-    }
-
-    @Override
-    public final long realloc(long address, long newSize) {
-        LocalHeap h = inner.heap0();
-        try {
-            return reallocIn(h, address, newSize);
-        } finally {
-            inner.done(h);
-        }
-    }
-
-    final long reallocIn(LocalHeap heap, long address, long newSize) {
-        checkSize(newSize, "size");
-        if (address == 0) {
-            return allocate(heap, newSize, 1, 0, false);
-        }
-        return move(heap, address, newSize, 1);
-    }
-
-    @Override
-    public final long reallocAligned(long address, long newSize, long alignment) {
-        checkOpen();
-        checkSize(newSize, "size");
-        checkAlignment(alignment);
-        LocalHeap h = inner.heap0();
-        try {
-            return address == 0 ? allocate(h, newSize, alignment, 0, false) : move(h, address, newSize, alignment);
-        } finally {
-            inner.done(h);
-        }
-    }
-
-    /** As FAST: a failed realloc frees the block (a misuse that made it fail is reported twice: by realloc and by free). */
-    @Override
-    public final long reallocf(long address, long newSize) {
-        checkOpen();
-        long fresh = realloc(address, newSize);
-        if (fresh == 0 && address != 0 && isInHeapRegion(address)) {
-            free(address);
-        }
-        return fresh;
+    final Reallocs reallocs() {
+        return reallocs; // the aligned and realloc families (AbstractAllocator)
     }
 
     @Override

@@ -9,7 +9,7 @@ import dev.nalloc.core.heap.LocalHeap;
  * A {@link Heap} of a CHECKED or SECURE instance: the checks of {@link NallocHeap} (owner thread,
  * alive), with every allocation going through the mode's checked path.
  */
-final class ModeHeap implements Heap {
+final class ModeHeap extends AbstractHeap {
 
     private final ModeAllocator allocator;
     private final NallocHeap heap;
@@ -49,23 +49,13 @@ final class ModeHeap implements Heap {
     }
 
     @Override
-    public long realloc(long address, long newSize) {
-        return allocator.reallocIn(heap.use(), address, newSize);
+    LocalHeap use() {
+        return heap.use();
     }
 
     @Override
-    public long mallocAligned(long size, long alignment) {
-        return allocator.allocate(heap.use(), size, alignment, 0, false);
-    }
-
-    @Override
-    public long mallocAlignedAt(long size, long alignment, long offset) {
-        return allocator.allocate(heap.use(), size, alignment, offset, false);
-    }
-
-    @Override
-    public long zallocAligned(long size, long alignment) {
-        return allocator.allocate(heap.use(), size, alignment, 0, true);
+    Reallocs reallocs() {
+        return allocator.reallocs();
     }
 
     @Override

@@ -29,12 +29,13 @@ import java.lang.foreign.MemorySegment;
  * aligned/realloc families on top of the thread's heap. Thread-safe; hot paths take no lock and
  * allocate no Java object.
  */
-final class NallocAllocator implements Allocator {
+final class NallocAllocator extends AbstractAllocator {
 
     private final Engine engine;
     private final ArenaHandles arenaHandles;
     private final ThreadLocal<LocalHeap> defaultHeaps;
     private final boolean global;
+    private final Reallocs reallocs = new Reallocs(new FastBlocks(this));
     /** A fast path to one thread's default heap (see {@link HeapSlot}); plain field on purpose. */
     private HeapSlot slot = HeapSlot.EMPTY;
 
@@ -264,36 +265,8 @@ final class NallocAllocator implements Allocator {
     // ================================================================== aligned allocation
 
     @Override
-    public long mallocAligned(long size, long alignment) {
-        checkOpen();
-        LocalHeap heap = heap0();
-        try {
-            return alignedIn(heap, size, alignment, 0, false);
-        } finally {
-            done(heap);
-        }
-    }
-
-    @Override
-    public long mallocAlignedAt(long size, long alignment, long offset) {
-        checkOpen();
-        LocalHeap heap = heap0();
-        try {
-            return alignedIn(heap, size, alignment, offset, false);
-        } finally {
-            done(heap);
-        }
-    }
-
-    @Override
-    public long zallocAligned(long size, long alignment) {
-        checkOpen();
-        LocalHeap heap = heap0();
-        try {
-            return alignedIn(heap, size, alignment, 0, true);
-        } finally {
-            done(heap);
-        }
+    Reallocs reallocs() {
+        return reallocs; // the aligned and realloc families (AbstractAllocator)
     }
 
     /**
@@ -351,94 +324,6 @@ final class NallocAllocator implements Allocator {
             SegmentMap.lookup(block).pageOf(block).hasAligned = true;
         }
         return block + adjust;
-    }
-
-    // ================================================================== realloc family
-
-    @Override
-    public long realloc(long address, long newSize) {
-        checkOpen();
-        LocalHeap heap = heap0();
-        try {
-            return reallocIn(heap, address, newSize);
-        } finally {
-            done(heap);
-        }
-    }
-
-    long reallocIn(LocalHeap heap, long address, long newSize) {
-        checkSize(newSize, "size");
-        if (address == 0) {
-            return mallocIn(heap, newSize);
-        }
-        long size = usableSize(address);
-        if (size == 0) {
-            return 0; // reported: not a block of ours
-        }
-        if (newSize <= size && newSize >= size / 2 && newSize > 0) {
-            return address; // fits and wastes at most half: stay in place
-        }
-        long fresh = mallocIn(heap, newSize);
-        if (fresh == 0) {
-            return 0;
-        }
-        Mem.copy(address, fresh, Math.min(size, newSize));
-        free(address);
-        return fresh;
-    }
-
-    @Override
-    public long reallocf(long address, long newSize) {
-        checkOpen();
-        long fresh = realloc(address, newSize);
-        if (fresh == 0 && address != 0 && isInHeapRegion(address)) {
-            free(address);
-        }
-        return fresh;
-    }
-
-    @Override
-    public long expand(long address, long newSize) {
-        checkOpen();
-        checkSize(newSize, "size");
-        if (address == 0) {
-            return 0;
-        }
-        long size = usableSize(address);
-        return size != 0 && newSize <= size ? address : 0;
-    }
-
-    @Override
-    public long reallocAligned(long address, long newSize, long alignment) {
-        checkOpen();
-        checkSize(newSize, "size");
-        checkAlignment(alignment);
-        LocalHeap heap = heap0();
-        try {
-            return reallocAlignedIn(heap, address, newSize, alignment);
-        } finally {
-            done(heap);
-        }
-    }
-
-    private long reallocAlignedIn(LocalHeap heap, long address, long newSize, long alignment) {
-        if (address == 0) {
-            return alignedIn(heap, newSize, alignment, 0, false);
-        }
-        long size = usableSize(address);
-        if (size == 0) {
-            return 0;
-        }
-        if (newSize <= size && newSize >= size - size / 2 && (address & (alignment - 1)) == 0 && newSize > 0) {
-            return address;
-        }
-        long fresh = alignedIn(heap, newSize, alignment, 0, false);
-        if (fresh == 0) {
-            return 0;
-        }
-        Mem.copy(address, fresh, Math.min(size, newSize));
-        free(address);
-        return fresh;
     }
 
     // ================================================================== free and queries

@@ -12,7 +12,7 @@ import java.util.Objects;
  * ({@link WrongThreadException} elsewhere), nothing after destroy or delete
  * ({@link IllegalStateException}).
  */
-final class NallocHeap implements Heap {
+final class NallocHeap extends AbstractHeap {
 
     private final NallocAllocator allocator;
     private final LocalHeap heap;
@@ -24,7 +24,7 @@ final class NallocHeap implements Heap {
         this.generation = heap.generation();
     }
 
-    /** The heap, after checking the allocator is open, the caller owns the heap and it is alive. */
+    @Override
     LocalHeap use() {
         allocator.checkOpen();
         if (heap.owner() != Thread.currentThread()) {
@@ -63,23 +63,8 @@ final class NallocHeap implements Heap {
     }
 
     @Override
-    public long realloc(long address, long newSize) {
-        return allocator.reallocIn(use(), address, newSize);
-    }
-
-    @Override
-    public long mallocAligned(long size, long alignment) {
-        return allocator.alignedIn(use(), size, alignment, 0, false);
-    }
-
-    @Override
-    public long mallocAlignedAt(long size, long alignment, long offset) {
-        return allocator.alignedIn(use(), size, alignment, offset, false);
-    }
-
-    @Override
-    public long zallocAligned(long size, long alignment) {
-        return allocator.alignedIn(use(), size, alignment, 0, true);
+    Reallocs reallocs() {
+        return allocator.reallocs();
     }
 
     @Override

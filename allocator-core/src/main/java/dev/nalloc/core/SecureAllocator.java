@@ -292,7 +292,8 @@ final class SecureAllocator extends ModeAllocator {
     // ================================================================== sizes and realloc
 
     /** The usable size of the live block at {@code address}, or -1 after reporting why it is not one. */
-    private long usable(long address, String op) {
+    @Override
+    long usable(long address, String op) {
         long block = resolve(address, op, false);
         return block == 0 ? -1 : room(pageOf(address), block, address);
     }
@@ -316,37 +317,22 @@ final class SecureAllocator extends ModeAllocator {
         return inner.goodSize(size);
     }
 
+    /** A re-allocation: in place under mimalloc's rule on the block's room, unless the block is guarded. */
     @Override
-    public long expand(long address, long newSize) {
-        checkOpen();
-        checkSize(newSize, "size");
-        if (address == 0) {
-            return 0;
-        }
-        long usable = usable(address, "expand");
-        return usable >= 0 && newSize <= usable ? address : 0; // as mimalloc: never beyond the usable size
-    }
-
-    /** Realloc: in place when the block has room and wastes at most half of it (FAST's rule), else a copy. */
-    @Override
-    long move(LocalHeap heap, long address, long newSize, long alignment) {
-        long block = resolve(address, "realloc", false);
+    long resize(long address, long newSize, long alignment, long offset, boolean zero, String op) {
+        long block = resolve(address, op, false);
         if (block == 0) {
-            return 0;
+            return Reallocs.MISUSE;
         }
         Page page = pageOf(address);
-        boolean guardedBlock = guardedAt(page, block) != null;
         long room = room(page, block, address);
-        if (!guardedBlock && newSize <= room && newSize >= room / 2 && newSize > 0 && (address & (alignment - 1)) == 0) {
-            return address;
-        }
-        long fresh = allocate(heap, newSize, alignment, 0, false);
-        if (fresh == 0) {
-            return 0;
-        }
-        Mem.copy(address, fresh, Math.min(room, newSize));
-        resolve(address, "realloc", true); // found live just now: freed (its guard lifted)
-        return fresh;
+        boolean guardedBlock = guardedAt(page, block) != null;
+        return !guardedBlock && Reallocs.fitsInPlace(address, room, newSize, alignment, offset) ? Reallocs.IN_PLACE : room;
+    }
+
+    @Override
+    void release(long address, String op) {
+        resolve(address, op, true); // found live just now: freed (its guard lifted)
     }
 
     // ================================================================== heaps

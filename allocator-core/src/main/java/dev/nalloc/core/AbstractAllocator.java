@@ -1,0 +1,103 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+
+/**
+ * The aligned and realloc families of the {@link Allocator}s of every mode, in the calling
+ * thread's heap: each is one call into the mode's {@link Reallocs}.
+ */
+abstract sealed class AbstractAllocator implements Allocator permits NallocAllocator, ModeAllocator {
+
+    /** The families over this allocator's mode. */
+    abstract Reallocs reallocs();
+
+    @Override
+    public final long mallocAligned(long size, long alignment) {
+        return reallocs().allocate(null, size, alignment, 0, false);
+    }
+
+    @Override
+    public final long mallocAlignedAt(long size, long alignment, long offset) {
+        return reallocs().allocate(null, size, alignment, offset, false);
+    }
+
+    @Override
+    public final long zallocAligned(long size, long alignment) {
+        return reallocs().allocate(null, size, alignment, 0, true);
+    }
+
+    @Override
+    public final long zallocAlignedAt(long size, long alignment, long offset) {
+        return reallocs().allocate(null, size, alignment, offset, true);
+    }
+
+    @Override
+    public final long callocAligned(long count, long size, long alignment) {
+        return reallocs().allocateN(null, count, size, alignment, 0, true);
+    }
+
+    @Override
+    public final long callocAlignedAt(long count, long size, long alignment, long offset) {
+        return reallocs().allocateN(null, count, size, alignment, offset, true);
+    }
+
+    @Override
+    public final long realloc(long address, long newSize) {
+        return reallocs().realloc(null, address, newSize, 1, 0, false, false, "realloc");
+    }
+
+    @Override
+    public final long reallocf(long address, long newSize) {
+        return reallocs().realloc(null, address, newSize, 1, 0, false, true, "reallocf");
+    }
+
+    @Override
+    public final long reallocn(long address, long count, long size) {
+        return reallocs().reallocN(null, address, count, size, 1, 0, false, "realloc");
+    }
+
+    @Override
+    public final long rezalloc(long address, long newSize) {
+        return reallocs().realloc(null, address, newSize, 1, 0, true, false, "rezalloc");
+    }
+
+    @Override
+    public final long recalloc(long address, long count, long size) {
+        return reallocs().reallocN(null, address, count, size, 1, 0, true, "rezalloc");
+    }
+
+    @Override
+    public final long expand(long address, long newSize) {
+        return reallocs().expand(address, newSize);
+    }
+
+    @Override
+    public final long reallocAligned(long address, long newSize, long alignment) {
+        return reallocs().realloc(null, address, newSize, alignment, 0, false, false, "realloc");
+    }
+
+    @Override
+    public final long reallocAlignedAt(long address, long newSize, long alignment, long offset) {
+        return reallocs().realloc(null, address, newSize, alignment, offset, false, false, "realloc");
+    }
+
+    @Override
+    public final long rezallocAligned(long address, long newSize, long alignment) {
+        return reallocs().realloc(null, address, newSize, alignment, 0, true, false, "rezalloc");
+    }
+
+    @Override
+    public final long rezallocAlignedAt(long address, long newSize, long alignment, long offset) {
+        return reallocs().realloc(null, address, newSize, alignment, offset, true, false, "rezalloc");
+    }
+
+    @Override
+    public final long recallocAligned(long address, long count, long size, long alignment) {
+        return reallocs().reallocN(null, address, count, size, alignment, 0, true, "rezalloc");
+    }
+
+    @Override
+    public final long recallocAlignedAt(long address, long count, long size, long alignment, long offset) {
+        return reallocs().reallocN(null, address, count, size, alignment, offset, true, "rezalloc");
+    }
+}
