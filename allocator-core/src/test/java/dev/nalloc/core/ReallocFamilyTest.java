@@ -177,8 +177,12 @@ class ReallocFamilyTest {
         for (long n : sizes) {
             long p = f.malloc(n);
             long usable = a.usableSize(p);
-            for (long i = 0; i < usable; i += 8) { // usable sizes are multiples of 8 here
+            long i = 0;
+            for (; i + 8 <= usable; i += 8) {
                 Mem.store(p + i, 0xA5A5A5A5A5A5A5A5L);
+            }
+            for (; i < usable; i++) {
+                Mem.storeByte(p + i, (byte) 0xA5);
             }
             a.free(p);
         }
