@@ -333,8 +333,11 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * @param numaNode  the NUMA node of the memory, or -1 for any
      * @return the arena's id
      * @throws IllegalArgumentException      when the address is 0, the size is not positive, the
-     *                                       range wraps around, holds no aligned 32 MiB block,
-     *                                       overlaps memory this allocator manages, or the node is below -1
+     *                                       range wraps around, holds no aligned 32 MiB block, lies
+     *                                       above the addresses the allocator maps, overlaps memory a
+     *                                       Nalloc allocator manages, or the node is below -1
+     * @throws IllegalStateException         when no arena slot is left (at most 112 arenas per
+     *                                       allocator), or the allocator is closed
      * @throws UnsupportedOperationException when the implementation has no arenas
      */
     default ArenaId manageOsMemory(long address, long size, boolean committed, boolean zero, boolean exclusive,
