@@ -32,6 +32,7 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * configured from the options ({@code NALLOC_<OPTION>} environment variables and
      * {@code nalloc.<option>} system properties; the property wins).
      *
+     * @return the global allocator (the same instance every time)
      * @throws IllegalStateException when no provider or no supported OS layer is on the path
      *                               (the message names the artifact to add)
      */
@@ -39,7 +40,10 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
         return Providers.global();
     }
 
-    /** A builder of an independent allocator instance. */
+    /**
+     * {@return a builder of an independent allocator instance} Close the instance when done: its
+     * memory goes back to the OS.
+     */
     static AllocatorBuilder builder() {
         return new AllocatorBuilder();
     }
@@ -48,16 +52,42 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     // Allocation
     // ---------------------------------------------------------------------------------------
 
-    /** Allocates {@code size} bytes; {@code malloc(0)} returns a unique non-zero address. 0 when out of memory. */
+    /**
+     * Allocates {@code size} bytes (mi_malloc); their contents are undefined.
+     *
+     * @param size bytes, {@code >= 0}; {@code malloc(0)} returns a unique non-zero address
+     * @return the block's address, or 0 when out of memory
+     * @throws IllegalArgumentException when {@code size} is negative
+     */
     long malloc(long size);
 
-    /** Allocates {@code size} zero-filled bytes. */
+    /**
+     * Allocates {@code size} zero-filled bytes (mi_zalloc).
+     *
+     * @param size bytes, {@code >= 0}
+     * @return the block's address, or 0 when out of memory
+     * @throws IllegalArgumentException when {@code size} is negative
+     */
     long zalloc(long size);
 
-    /** Allocates {@code count * size} zero-filled bytes; 0 when the product overflows. */
+    /**
+     * Allocates {@code count * size} zero-filled bytes (mi_calloc).
+     *
+     * @param count number of elements, {@code >= 0}
+     * @param size  bytes per element, {@code >= 0}
+     * @return the block's address, or 0 when out of memory or when the product overflows
+     * @throws IllegalArgumentException when {@code count} or {@code size} is negative
+     */
     long calloc(long count, long size);
 
-    /** Allocates {@code count * size} bytes; 0 when the product overflows. */
+    /**
+     * Allocates {@code count * size} bytes, not cleared (mi_mallocn).
+     *
+     * @param count number of elements, {@code >= 0}
+     * @param size  bytes per element, {@code >= 0}
+     * @return the block's address, or 0 when out of memory or when the product overflows
+     * @throws IllegalArgumentException when {@code count} or {@code size} is negative
+     */
     long mallocn(long count, long size);
 
     /**
@@ -65,26 +95,68 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * {@code address == 0} acts as {@link #malloc}. Stays in place when the new size fits the block
      * and does not waste more than half of it (mimalloc's rule). On failure returns 0 and the old
      * block is untouched.
+     *
+     * @param address a block of this allocator, or 0
+     * @param newSize bytes, {@code >= 0}
+     * @return the (possibly moved) block's address, or 0 when out of memory
+     * @throws IllegalArgumentException when {@code newSize} is negative
      */
     long realloc(long address, long newSize);
 
     /**
      * Like {@link #realloc} but frees the old block when the re-allocation fails for lack of memory
      * (mimalloc's {@code mi_reallocf}); an address that is not a block is reported and left alone.
+     *
+     * @param address a block of this allocator, or 0
+     * @param newSize bytes, {@code >= 0}
+     * @return the new block's address, or 0 when out of memory (the old block is then freed)
+     * @throws IllegalArgumentException when {@code newSize} is negative
      */
     long reallocf(long address, long newSize);
 
-    /** Re-sizes a block in place only: returns {@code address} when the block's usable size covers
-     * {@code newSize}, otherwise 0 (the block is unchanged; {@code expand(0, n)} is 0). */
+    /**
+     * Re-sizes a block in place only (mi_expand).
+     *
+     * @param address a block of this allocator, or 0
+     * @param newSize bytes, {@code >= 0}
+     * @return {@code address} when the block's usable size covers {@code newSize}, otherwise 0
+     *         (the block is unchanged; {@code expand(0, n)} is 0)
+     */
     long expand(long address, long newSize);
 
-    /** Allocates {@code size} bytes aligned to {@code alignment} (a positive power of two). */
+    /**
+     * Allocates {@code size} bytes aligned to {@code alignment} (mi_malloc_aligned).
+     *
+     * @param size      bytes, {@code >= 0}
+     * @param alignment a positive power of two
+     * @return the block's address, a multiple of {@code alignment}, or 0 when out of memory
+     * @throws IllegalArgumentException when {@code size} is negative or {@code alignment} is not a
+     *                                  positive power of two
+     */
     long mallocAligned(long size, long alignment);
 
-    /** Allocates {@code size} bytes such that {@code (address + offset) % alignment == 0}. */
+    /**
+     * Allocates {@code size} bytes such that {@code (address + offset) % alignment == 0}
+     * (mi_malloc_aligned_at).
+     *
+     * @param size      bytes, {@code >= 0}
+     * @param alignment a positive power of two
+     * @param offset    the offset inside the block that is aligned, {@code >= 0}
+     * @return the block's address, or 0 when out of memory
+     * @throws IllegalArgumentException when {@code size} or {@code offset} is negative or
+     *                                  {@code alignment} is not a positive power of two
+     */
     long mallocAlignedAt(long size, long alignment, long offset);
 
-    /** Allocates {@code size} zero-filled bytes aligned to {@code alignment}. */
+    /**
+     * Allocates {@code size} zero-filled bytes aligned to {@code alignment} (mi_zalloc_aligned).
+     *
+     * @param size      bytes, {@code >= 0}
+     * @param alignment a positive power of two
+     * @return the block's address, a multiple of {@code alignment}, or 0 when out of memory
+     * @throws IllegalArgumentException when {@code size} is negative or {@code alignment} is not a
+     *                                  positive power of two
+     */
     long zallocAligned(long size, long alignment);
 
     /**
@@ -130,7 +202,18 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      */
     long callocAlignedAt(long count, long size, long alignment, long offset);
 
-    /** Re-allocates keeping {@code alignment}; the block moves when its address does not have it. */
+    /**
+     * Re-allocates keeping {@code alignment} (mi_realloc_aligned); the block moves when its address
+     * does not have it.
+     *
+     * @param address   a block of this allocator, or 0
+     * @param newSize   bytes, {@code >= 0}
+     * @param alignment a positive power of two
+     * @return the (possibly moved) block's address, or 0 when out of memory (the old block is then
+     *         untouched)
+     * @throws IllegalArgumentException when {@code newSize} is negative or {@code alignment} is not
+     *                                  a positive power of two
+     */
     long reallocAligned(long address, long newSize, long alignment);
 
     /**
@@ -258,45 +341,72 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      */
     long recallocAlignedAt(long address, long count, long size, long alignment, long offset);
 
-    /** Frees a block; {@code free(0)} does nothing. Any thread may free any block of this allocator. */
+    /**
+     * Frees a block (mi_free); {@code free(0)} does nothing. Any thread may free any block of this
+     * allocator.
+     *
+     * @param address a block of this allocator, or 0
+     */
     void free(long address);
 
-    /** The bytes usable in the block at {@code address} ({@code >=} the requested size); 0 for 0. */
+    /**
+     * {@return the bytes usable in the block at {@code address}} At least the requested size; 0 for
+     * address 0 (mi_usable_size).
+     *
+     * @param address a block of this allocator, or 0
+     */
     long usableSize(long address);
 
-    /** The usable size {@code malloc(size)} would give: {@code usableSize(malloc(n)) == goodSize(n)}
-     * for small and medium sizes. */
+    /**
+     * {@return the usable size {@code malloc(size)} would give} {@code usableSize(malloc(n)) ==
+     * goodSize(n)} for small and medium sizes (mi_good_size).
+     *
+     * @param size bytes, {@code >= 0}
+     */
     long goodSize(long size);
 
-    /** True when the address lies in memory this allocator manages. */
+    /**
+     * {@return true when the address lies in memory this allocator manages} (mi_is_in_heap_region).
+     *
+     * @param address any address
+     */
     boolean isInHeapRegion(long address);
 
     // ---------------------------------------------------------------------------------------
     // Heaps and memory segments
     // ---------------------------------------------------------------------------------------
 
-    /** The calling thread's default heap. */
+    /** {@return the calling thread's default heap} (mi_heap_get_default) */
     Heap heap();
 
-    /** A new first-class heap owned by the calling thread (mi_heap_new). */
+    /** {@return a new first-class heap owned by the calling thread} (mi_heap_new) */
     Heap newHeap();
 
     /**
      * Allocates a zero-filled segment of exactly {@code byteSize} bytes aligned to
      * {@code byteAlignment}, with the global scope; release it with {@link #free(MemorySegment)}.
      *
-     * @throws OutOfMemoryError when the memory cannot be had
+     * @param byteSize      bytes, {@code >= 0}
+     * @param byteAlignment a positive power of two
+     * @return the segment
+     * @throws IllegalArgumentException when {@code byteSize} is negative or {@code byteAlignment}
+     *                                  is not a positive power of two
+     * @throws OutOfMemoryError         when the memory cannot be had
      */
     @Override
     MemorySegment allocate(long byteSize, long byteAlignment);
 
-    /** Frees a segment returned by {@link #allocate(long, long)}. */
+    /**
+     * Frees a segment returned by {@link #allocate(long, long)} (its address, as {@link #free(long)}).
+     *
+     * @param segment a segment of this allocator
+     */
     void free(MemorySegment segment);
 
     /**
-     * A confined {@link Arena} backed by a new heap of the calling thread. Closing it releases
-     * everything at once (heap destroy); its segments are tied to its scope, so any later access
-     * throws {@link IllegalStateException}, as with the JDK's own arenas.
+     * {@return a confined {@link Arena} backed by a new heap of the calling thread} Closing it
+     * releases everything at once (heap destroy); its segments are tied to its scope, so any later
+     * access throws {@link IllegalStateException}, as with the JDK's own arenas.
      */
     Arena newArena();
 
@@ -308,6 +418,7 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * Reserves {@code size} bytes of OS memory as an arena now (mi_reserve_os_memory_ex). The size
      * is rounded up to a multiple of 32 MiB (the arena block, one segment).
      *
+     * @param size      bytes, {@code > 0}
      * @param commit    commit the memory at once (otherwise it is committed on demand)
      * @param exclusive only heaps made with {@link #newHeapInArena} for this arena allocate from it;
      *                  otherwise every heap may
@@ -327,6 +438,8 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * stays the caller's: closing the allocator does not unmap it, and it must stay mapped while the
      * allocator is open. Freed blocks of it are purged like any arena memory.
      *
+     * @param address   the start of the mapping
+     * @param size      its bytes
      * @param committed the memory is committed (readable and writable) already
      * @param zero      the memory reads as zero
      * @param exclusive as for {@link #reserveOsMemory}
@@ -350,6 +463,8 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * (mi_heap_new_in_arena): when the arena is full its allocations return 0 (or throw
      * {@link OutOfMemoryError} for segments). Its blocks are freed with {@link #free(long)} as usual.
      *
+     * @param arena an arena of this allocator ({@link #reserveOsMemory}, {@link #manageOsMemory})
+     * @return the heap
      * @throws NullPointerException          when {@code arena} is null
      * @throws IllegalArgumentException      when the arena is not one of this allocator's
      * @throws UnsupportedOperationException when the implementation has no arenas
@@ -358,13 +473,17 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
         throw new UnsupportedOperationException("newHeapInArena is not supported by " + getClass().getName());
     }
 
-    /** Returns to the OS what can be returned (mi_collect); {@code force} also purges at once. */
+    /**
+     * Returns to the OS what can be returned (mi_collect).
+     *
+     * @param force also purge at once the memory that waits for its purge delay
+     */
     void collect(boolean force);
 
     /** The calling thread will allocate no more (mi_thread_done): its heaps' memory is handed over. */
     void threadDone();
 
-    /** A snapshot of the statistics. */
+    /** {@return a snapshot of the statistics} (mi_stats_merge + mi_stats_print's figures) */
     AllocatorStats stats();
 
     /**
@@ -373,12 +492,14 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * what is live, by size class, for leak reports. Pages of other threads are read while those
      * threads run, so the figures are exact only while they are quiescent. The default visits the
      * calling thread's default heap only.
+     *
+     * @param visitor called once per area; returning {@code false} stops the walk
      */
     default void visitHeapAreas(HeapVisitor visitor) {
         heap().visitBlocks(false, visitor);
     }
 
-    /** The mode this allocator runs in. */
+    /** {@return the mode this allocator runs in} */
     Mode mode();
 
     /**

@@ -31,63 +31,127 @@ public final class AllocatorBuilder {
     AllocatorBuilder() {
     }
 
-    /** Use these OS primitives instead of the best supported one found with ServiceLoader. */
+    /**
+     * Uses these OS primitives instead of the best supported one found with ServiceLoader.
+     *
+     * @param os the OS layer
+     * @return this builder
+     */
     public AllocatorBuilder os(OsPrimitives os) {
         this.os = Objects.requireNonNull(os, "os");
         return this;
     }
 
-    /** Use the OS primitives provider with this {@link OsPrimitives#name() name}. */
+    /**
+     * Uses the OS primitives provider with this {@link OsPrimitives#name() name}.
+     *
+     * @param name the provider's name, e.g. {@code linux}
+     * @return this builder
+     * @throws IllegalStateException when no provider has the name
+     */
     public AllocatorBuilder os(String name) {
         return os(OsPrimitives.named(name));
     }
 
-    /** Sets an option (overrides the environment). Booleans are 0/1, sizes bytes, modes ordinals. */
+    /**
+     * Sets an option (overrides the environment).
+     *
+     * @param option the option
+     * @param value  its value: booleans are 0/1, sizes bytes, modes ordinals
+     * @return this builder
+     */
     public AllocatorBuilder option(Option option, long value) {
         options.put(Objects.requireNonNull(option, "option"), value);
         return this;
     }
 
-    /** Sets the mode (overrides the option {@code mode}). */
+    /**
+     * Sets the mode (overrides the option {@code mode}).
+     *
+     * @param mode the mode
+     * @return this builder
+     */
     public AllocatorBuilder mode(Mode mode) {
         this.mode = Objects.requireNonNull(mode, "mode");
         return this;
     }
 
-    /** Where detected misuse, corruption and OS failures are reported. */
+    /**
+     * Sets where detected misuse, corruption and OS failures are reported (default: the engine's,
+     * which throws {@link AllocatorMisuseException} for misuse and logs OS failures).
+     *
+     * @param handler the handler
+     * @return this builder
+     */
     public AllocatorBuilder errorHandler(ErrorHandler handler) {
         this.errorHandler = Objects.requireNonNull(handler, "handler");
         return this;
     }
 
+    /**
+     * Sets when freed memory is purged (default: the options {@code purge_delay} and
+     * {@code purge_decommits}).
+     *
+     * @param policy the policy
+     * @return this builder
+     */
     public AllocatorBuilder purgePolicy(PurgePolicy policy) {
         this.purgePolicy = Objects.requireNonNull(policy, "policy");
         return this;
     }
 
+    /**
+     * Sets which threads get a heap of their own (default: platform threads do, virtual threads
+     * share a few heaps).
+     *
+     * @param policy the policy
+     * @return this builder
+     */
     public AllocatorBuilder heapSelectionPolicy(HeapSelectionPolicy policy) {
         this.heapSelectionPolicy = Objects.requireNonNull(policy, "policy");
         return this;
     }
 
+    /**
+     * Sets how SECURE mode encodes free-list links (default: the engine's keyed encoding; FAST
+     * mode refuses any encoding but {@link FreeListEncoding#PLAIN}).
+     *
+     * @param encoding the encoding
+     * @return this builder
+     */
     public AllocatorBuilder freeListEncoding(FreeListEncoding encoding) {
         this.freeListEncoding = Objects.requireNonNull(encoding, "encoding");
         return this;
     }
 
-    /** A name for the instance (statistics, JMX); a unique one is chosen otherwise. */
+    /**
+     * Names the instance (statistics, JMX); a unique name is chosen otherwise.
+     *
+     * @param name the name
+     * @return this builder
+     */
     public AllocatorBuilder name(String name) {
         this.name = Objects.requireNonNull(name, "name");
         return this;
     }
 
-    /** Whether unset options are read from the environment and system properties (default true). */
+    /**
+     * Sets whether unset options are read from the environment and system properties (default true).
+     *
+     * @param read read them
+     * @return this builder
+     */
     public AllocatorBuilder readEnvironment(boolean read) {
         this.readEnvironment = read;
         return this;
     }
 
-    /** The configuration this builder describes, with defaults filled in except the engine's own. */
+    /**
+     * {@return the configuration this builder describes} Defaults are filled in, except the
+     * engine's own (null policies and handler).
+     *
+     * @throws IllegalStateException when no OS layer was given and none found is supported
+     */
     public AllocatorConfig config() {
         OptionValues base = readEnvironment ? OptionValues.fromEnvironment() : OptionValues.defaults();
         OptionValues values = base.with(options);
@@ -97,7 +161,12 @@ public final class AllocatorBuilder {
                 purgePolicy, heapSelectionPolicy, freeListEncoding, name, false);
     }
 
-    /** Builds the allocator with the engine found with ServiceLoader. */
+    /**
+     * {@return a new allocator, made by the engine found with ServiceLoader}
+     *
+     * @throws IllegalStateException when no engine or no supported OS layer is found (the message
+     *                               names the artifact to add)
+     */
     public Allocator build() {
         return Providers.provider().create(config());
     }

@@ -8,21 +8,30 @@ public class AllocatorMisuseException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The kind of misuse. */
     private final ErrorKind kind;
+    /** The address involved, or 0. */
     private final long address;
 
+    /**
+     * An exception for one detected misuse.
+     *
+     * @param kind    the kind of misuse
+     * @param address the address involved, or 0
+     * @param message the full message (normally {@link ErrorKind#message(String)})
+     */
     public AllocatorMisuseException(ErrorKind kind, long address, String message) {
         super(message);
         this.kind = kind;
         this.address = address;
     }
 
-    /** The kind of misuse. */
+    /** {@return the kind of misuse} */
     public ErrorKind kind() {
         return kind;
     }
 
-    /** The address involved, or 0. */
+    /** {@return the address involved, or 0} */
     public long address() {
         return address;
     }

@@ -14,11 +14,11 @@ import java.util.Map;
  */
 public interface AllocatorStats {
 
-    /** Bytes of virtual address space reserved from the OS. */
+    /** {@return bytes of virtual address space reserved from the OS} */
     long reserved();
 
     /**
-     * Bytes in use: memory the allocator made usable (slices handed to pages, huge blocks) and has
+     * {@return bytes in use} Memory the allocator made usable (slices handed to pages, huge blocks) and has
      * not purged since, including freed memory waiting for its purge delay. Memory committed up front
      * and never handed out (an arena committed eagerly) is not in it; see {@link #osCommitted()}.
      * This is the figure to alert on: after {@code collect(true)} it follows the process's resident
@@ -27,7 +27,7 @@ public interface AllocatorStats {
     long committed();
 
     /**
-     * Bytes the OS was asked to commit and still holds committed: the commit charge where the OS
+     * {@return bytes the OS was asked to commit and still holds committed} That is the commit charge where the OS
      * keeps one (Windows; Linux without overcommit). On Linux with overcommit an eagerly committed
      * arena counts here in full while costing nothing until touched. The default is {@link #committed()}.
      */
@@ -36,27 +36,28 @@ public interface AllocatorStats {
     }
 
     /**
-     * An estimate of the allocator's memory resident in physical memory now (on Linux from
-     * {@code mincore} over the memory it has touched), or {@code -1} when the OS layer cannot tell.
+     * {@return an estimate of the allocator's memory resident in physical memory now, or {@code -1}
+     * when the OS layer cannot tell} On Linux it comes from {@code mincore} over the memory it has
+     * touched.
      * Computed when first asked (a system call per 256 MiB looked at), not when the snapshot is taken.
      */
     default long resident() {
         return -1;
     }
 
-    /** Bytes in live blocks (usable sizes). */
+    /** {@return bytes in live blocks (usable sizes)} */
     long allocated();
 
-    /** The peak of {@link #allocated()}. */
+    /** {@return the peak of {@link #allocated()}} */
     long allocatedPeak();
 
-    /** Live blocks. */
+    /** {@return live blocks} */
     long allocationCount();
 
-    /** The snapshot as a JSON object (schema documented in docs/statistics.md). */
+    /** {@return the snapshot as a JSON object (schema documented in docs/statistics.md)} */
     String toJson();
 
-    /** The name of the allocator instance the snapshot is of (option {@code name} or builder, else generated). */
+    /** {@return the name of the allocator instance the snapshot is of (option {@code name} or builder, else generated)} */
     default String name() {
         return "nalloc";
     }
@@ -64,6 +65,8 @@ public interface AllocatorStats {
     /**
      * Named counts, in a stable order (for example {@code reserved}, {@code committed},
      * {@code segments}, {@code pages}, {@code threads}); empty when the implementation keeps none.
+     *
+     * @return the counts by name
      */
     default Map<String, Count> counts() {
         return Map.of();
@@ -72,17 +75,19 @@ public interface AllocatorStats {
     /**
      * Named event counters, in a stable order (for example {@code mmap_calls},
      * {@code generic_calls}); empty when the implementation keeps none.
+     *
+     * @return the counters by name
      */
     default Map<String, Long> counters() {
         return Map.of();
     }
 
-    /** The size classes that ever held a block, smallest first; empty when not kept. */
+    /** {@return the size classes that ever held a block, smallest first; empty when not kept} */
     default List<Bin> bins() {
         return List.of();
     }
 
-    /** The process at the time of the snapshot (times, memory, page faults), or null when unknown. */
+    /** {@return the process at the time of the snapshot (times, memory, page faults), or null when unknown} */
     default OsPrimitives.ProcessInfo process() {
         return null;
     }
@@ -100,7 +105,12 @@ public interface AllocatorStats {
         /** Nothing counted. */
         public static final Count ZERO = new Count(0, 0, 0, 0);
 
-        /** A count that only the current value (and its peak) is known of. */
+        /**
+         * {@return a count of which only the current value and its peak are known}
+         *
+         * @param current the value now
+         * @param peak    the highest value (raised to {@code current} when lower)
+         */
         public static Count of(long current, long peak) {
             return new Count(current, Math.max(current, peak), 0, 0);
         }
@@ -117,7 +127,7 @@ public interface AllocatorStats {
      */
     record Bin(int bin, long blockSize, Count blocks, long pages) {
 
-        /** Bytes of live blocks. */
+        /** {@return bytes of live blocks} */
         public long bytes() {
             return blocks.current() * blockSize;
         }

@@ -28,17 +28,21 @@ public enum ErrorKind {
         this.prefix = prefix;
     }
 
-    /** The stable message prefix, e.g. {@code "nalloc: double free"}. */
+    /** {@return the stable message prefix, e.g. {@code "nalloc: double free"}} */
     public String prefix() {
         return prefix;
     }
 
-    /** True for misuse of the API by the caller (as opposed to OS failures and out of memory). */
+    /** {@return true for misuse of the API by the caller (as opposed to OS failures and out of memory)} */
     public boolean isMisuse() {
         return this != OS_FAILURE && this != OUT_OF_MEMORY;
     }
 
-    /** The full message: the prefix, ": " and the details. */
+    /**
+     * {@return the full message: the prefix, {@code ": "} and the details}
+     *
+     * @param details what happened; null or empty for the prefix alone
+     */
     public String message(String details) {
         return details == null || details.isEmpty() ? prefix : prefix + ": " + details;
     }

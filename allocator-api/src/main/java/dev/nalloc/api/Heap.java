@@ -11,23 +11,98 @@ package dev.nalloc.api;
  */
 public interface Heap extends AutoCloseable {
 
-    /** The allocator this heap belongs to. */
+    /** {@return the allocator this heap belongs to} */
     Allocator allocator();
 
+    /**
+     * Allocates {@code size} bytes in this heap (mi_heap_malloc).
+     *
+     * @param size bytes, {@code >= 0}
+     * @return the block's address, or 0 when out of memory
+     * @throws IllegalArgumentException when {@code size} is negative
+     * @see Allocator#malloc(long)
+     */
     long malloc(long size);
 
+    /**
+     * Allocates {@code size} zero-filled bytes in this heap (mi_heap_zalloc).
+     *
+     * @param size bytes, {@code >= 0}
+     * @return the block's address, or 0 when out of memory
+     * @throws IllegalArgumentException when {@code size} is negative
+     * @see Allocator#zalloc(long)
+     */
     long zalloc(long size);
 
+    /**
+     * Allocates {@code count * size} zero-filled bytes in this heap (mi_heap_calloc).
+     *
+     * @param count number of elements, {@code >= 0}
+     * @param size  bytes per element, {@code >= 0}
+     * @return the block's address, or 0 when out of memory or when the product overflows
+     * @throws IllegalArgumentException when {@code count} or {@code size} is negative
+     * @see Allocator#calloc(long, long)
+     */
     long calloc(long count, long size);
 
+    /**
+     * Allocates {@code count * size} bytes in this heap, not cleared (mi_heap_mallocn).
+     *
+     * @param count number of elements, {@code >= 0}
+     * @param size  bytes per element, {@code >= 0}
+     * @return the block's address, or 0 when out of memory or when the product overflows
+     * @throws IllegalArgumentException when {@code count} or {@code size} is negative
+     * @see Allocator#mallocn(long, long)
+     */
     long mallocn(long count, long size);
 
+    /**
+     * Re-allocates a block (of any heap of the allocator) into this heap when it has to move
+     * (mi_heap_realloc); {@code address == 0} acts as {@link #malloc}.
+     *
+     * @param address a block of this heap's allocator, or 0
+     * @param newSize bytes, {@code >= 0}
+     * @return the (possibly moved) block's address, or 0 when out of memory (the old block is then
+     *         untouched)
+     * @throws IllegalArgumentException when {@code newSize} is negative
+     * @see Allocator#realloc(long, long)
+     */
     long realloc(long address, long newSize);
 
+    /**
+     * Allocates {@code size} bytes aligned to {@code alignment} in this heap (mi_heap_malloc_aligned).
+     *
+     * @param size      bytes, {@code >= 0}
+     * @param alignment a positive power of two
+     * @return the block's address, a multiple of {@code alignment}, or 0 when out of memory
+     * @throws IllegalArgumentException when {@code size} is negative or {@code alignment} is not a
+     *                                  positive power of two
+     */
     long mallocAligned(long size, long alignment);
 
+    /**
+     * Allocates {@code size} bytes in this heap such that {@code (address + offset) % alignment == 0}
+     * (mi_heap_malloc_aligned_at).
+     *
+     * @param size      bytes, {@code >= 0}
+     * @param alignment a positive power of two
+     * @param offset    the offset inside the block that is aligned, {@code >= 0}
+     * @return the block's address, or 0 when out of memory
+     * @throws IllegalArgumentException when {@code size} or {@code offset} is negative or
+     *                                  {@code alignment} is not a positive power of two
+     */
     long mallocAlignedAt(long size, long alignment, long offset);
 
+    /**
+     * Allocates {@code size} zero-filled bytes aligned to {@code alignment} in this heap
+     * (mi_heap_zalloc_aligned).
+     *
+     * @param size      bytes, {@code >= 0}
+     * @param alignment a positive power of two
+     * @return the block's address, a multiple of {@code alignment}, or 0 when out of memory
+     * @throws IllegalArgumentException when {@code size} is negative or {@code alignment} is not a
+     *                                  positive power of two
+     */
     long zallocAligned(long size, long alignment);
 
     /**
@@ -225,17 +300,29 @@ public interface Heap extends AutoCloseable {
      */
     long recallocAlignedAt(long address, long count, long size, long alignment, long offset);
 
-    /** True when the address lies inside a live or free block of this heap. */
+    /**
+     * {@return true when the address lies inside a live or free block of this heap}
+     * (mi_heap_contains_block)
+     *
+     * @param address any address
+     */
     boolean contains(long address);
 
     /**
      * Visits the heap (mi_heap_visit_blocks): the visitor is called once per area with
      * {@code block == 0} and, when {@code visitAllBlocks}, once per live block of the area.
      * It stops when the visitor returns {@code false}. Runs on the owner thread.
+     *
+     * @param visitAllBlocks also visit every live block, not only the areas
+     * @param visitor        called per area and block; returning {@code false} stops the visit
      */
     void visitBlocks(boolean visitAllBlocks, HeapVisitor visitor);
 
-    /** Returns what this heap can return; {@code force} purges at once. */
+    /**
+     * Returns what this heap can return (mi_heap_collect).
+     *
+     * @param force also purge at once the memory that waits for its purge delay
+     */
     void collect(boolean force);
 
     /** Frees every block of the heap at once; the heap is unusable afterwards ({@link IllegalStateException}). */

@@ -5,6 +5,8 @@ package dev.nalloc.api;
 public interface HeapVisitor {
 
     /**
+     * Visits one area, or one live block of it.
+     *
      * @param area      the area (page) being visited
      * @param block     0 for the call that announces the area, otherwise the address of a live block
      * @param blockSize the size of the area's blocks

@@ -17,7 +17,13 @@ public enum Mode {
      */
     SECURE;
 
-    /** Parses {@code fast}, {@code checked} or {@code secure}, ignoring case. */
+    /**
+     * Parses {@code fast}, {@code checked} or {@code secure}, ignoring case and surrounding blanks.
+     *
+     * @param text the mode's name
+     * @return the mode
+     * @throws IllegalArgumentException when the text names no mode
+     */
     public static Mode parse(String text) {
         String t = text.trim().toUpperCase(Locale.ROOT);
         for (Mode m : values()) {

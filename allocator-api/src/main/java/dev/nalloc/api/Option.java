@@ -84,7 +84,16 @@ public enum Option {
 
     /** How an option's value is written and read. */
     public enum Kind {
-        BOOLEAN, NUMBER, SIZE, MILLIS, MODE
+        /** 0 or 1; text {@code true/false}, {@code on/off}, {@code yes/no}, {@code 1/0}. */
+        BOOLEAN,
+        /** An integer. */
+        NUMBER,
+        /** Bytes; text may carry a unit ({@code 64KiB}, {@code 32MiB}, {@code 1GiB}, or {@code K/M/G}). */
+        SIZE,
+        /** Milliseconds ({@code -1} for never). */
+        MILLIS,
+        /** The ordinal of a {@link Mode}; text {@code fast}, {@code checked}, {@code secure}. */
+        MODE
     }
 
     private final Kind kind;
@@ -95,30 +104,32 @@ public enum Option {
         this.defaultValue = defaultValue;
     }
 
+    /** {@return how the option's value is written and read} */
     public Kind kind() {
         return kind;
     }
 
+    /** {@return the value when neither the environment nor a builder sets one} */
     public long defaultValue() {
         return defaultValue;
     }
 
-    /** The lower-case name used in system properties: {@code nalloc.purge_delay}. */
+    /** {@return the lower-case name, e.g. {@code purge_delay}} It is used in system properties: {@code nalloc.purge_delay}. */
     public String optionName() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** The environment variable: {@code NALLOC_PURGE_DELAY}. */
+    /** {@return the environment variable, e.g. {@code NALLOC_PURGE_DELAY}} */
     public String environmentVariable() {
         return "NALLOC_" + name();
     }
 
-    /** The system property: {@code nalloc.purge_delay}. */
+    /** {@return the system property, e.g. {@code nalloc.purge_delay}} */
     public String systemProperty() {
         return "nalloc." + optionName();
     }
 
-    /** The form a value must take, for messages. */
+    /** {@return the form a value must take, for messages} */
     public String acceptedForm() {
         return switch (kind) {
             case BOOLEAN -> "true/false, on/off, yes/no or 1/0";
@@ -132,6 +143,8 @@ public enum Option {
     /**
      * Parses a textual value of this option.
      *
+     * @param text the value as written in the environment or a property
+     * @return the value
      * @throws IllegalArgumentException when the text is not of the {@link #acceptedForm() accepted form}
      */
     public long parse(String text) {

@@ -25,7 +25,7 @@ public final class OptionValues {
         this.explicit = explicit;
     }
 
-    /** Every option at its default. */
+    /** {@return every option at its default} */
     public static OptionValues defaults() {
         long[] v = new long[OPTIONS.length];
         for (Option o : OPTIONS) {
@@ -34,7 +34,10 @@ public final class OptionValues {
         return new OptionValues(v, new boolean[OPTIONS.length]);
     }
 
-    /** The options as this process's environment variables and system properties set them. */
+    /**
+     * {@return the options as this process's environment variables and system properties set them}
+     * A malformed value is logged and the default kept.
+     */
     public static OptionValues fromEnvironment() {
         return from(System::getenv, System::getProperty);
     }
@@ -42,6 +45,10 @@ public final class OptionValues {
     /**
      * The options as the given lookups set them: {@code environment} is asked for
      * {@code NALLOC_<NAME>}, {@code properties} for {@code nalloc.<name>} (which wins).
+     *
+     * @param environment looks up an environment variable, null when unset
+     * @param properties  looks up a system property, null when unset
+     * @return the values; a malformed value is logged and the default kept
      */
     public static OptionValues from(Function<String, String> environment, Function<String, String> properties) {
         OptionValues result = defaults();
@@ -66,7 +73,11 @@ public final class OptionValues {
         return result;
     }
 
-    /** A copy with some values replaced (they count as explicitly set). */
+    /**
+     * {@return a copy with some values replaced} They count as explicitly set.
+     *
+     * @param overrides the new values
+     */
     public OptionValues with(Map<Option, Long> overrides) {
         long[] v = values.clone();
         boolean[] e = explicit.clone();
@@ -77,19 +88,34 @@ public final class OptionValues {
         return new OptionValues(v, e);
     }
 
+    /**
+     * {@return the option's value}
+     *
+     * @param option the option
+     */
     public long get(Option option) {
         return values[option.ordinal()];
     }
 
+    /**
+     * {@return true when the option's value is not 0} (for boolean options)
+     *
+     * @param option the option
+     */
     public boolean isEnabled(Option option) {
         return values[option.ordinal()] != 0;
     }
 
-    /** True when the value was set (environment, property or builder) rather than defaulted. */
+    /**
+     * {@return true when the value was set (environment, property or builder) rather than defaulted}
+     *
+     * @param option the option
+     */
     public boolean isExplicit(Option option) {
         return explicit[option.ordinal()];
     }
 
+    /** {@return the mode the option {@code mode} names} {@link Mode#FAST} for an ordinal out of range. */
     public Mode mode() {
         long m = get(Option.MODE);
         Mode[] modes = Mode.values();

@@ -22,6 +22,7 @@ import java.util.Objects;
 public record AllocatorConfig(OsPrimitives os, OptionValues options, Mode mode, ErrorHandler errorHandler,
                               PurgePolicy purgePolicy, HeapSelectionPolicy heapSelectionPolicy,
                               FreeListEncoding freeListEncoding, String name, boolean global) {
+    /** The OS layer, options and mode are required. */
     public AllocatorConfig {
         Objects.requireNonNull(os, "os");
         Objects.requireNonNull(options, "options");

@@ -8,7 +8,7 @@ import dev.nalloc.api.Allocator;
  */
 public interface AllocatorProvider {
 
-    /** Higher wins when several engines are on the path. */
+    /** {@return the priority: the highest wins when several engines are on the path} 0 by default. */
     default int priority() {
         return 0;
     }
@@ -17,6 +17,9 @@ public interface AllocatorProvider {
      * Creates an allocator for this configuration. When {@link AllocatorConfig#global()} is true
      * the result is the process-wide allocator: its {@code close()} throws
      * {@link UnsupportedOperationException}.
+     *
+     * @param config what to build
+     * @return the new allocator
      */
     Allocator create(AllocatorConfig config);
 }

@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public interface ErrorHandler {
 
     /**
+     * Handles one error.
+     *
      * @param kind    the stable kind
      * @param address the address involved, or 0
      * @param message the full message, starting with {@link ErrorKind#prefix()}
@@ -28,6 +30,9 @@ public interface ErrorHandler {
     /**
      * The default: misuse throws {@link AllocatorMisuseException}; OS failures and out-of-memory
      * are logged as warnings (at most {@code maxWarnings}, then suppressed) and the operation degrades.
+     *
+     * @param maxWarnings how many warnings are logged before the rest are suppressed
+     * @return the handler
      */
     static ErrorHandler defaultHandler(long maxWarnings) {
         ErrorHandler log = logging(maxWarnings);
@@ -39,15 +44,20 @@ public interface ErrorHandler {
         };
     }
 
-    /** Throws {@link AllocatorMisuseException} for every error, OS failures included. */
+    /** {@return a handler that throws {@link AllocatorMisuseException} for every error, OS failures included} */
     static ErrorHandler throwing() {
         return (kind, address, message) -> {
             throw new AllocatorMisuseException(kind, address, message);
         };
     }
 
-    /** Logs through SLF4J and continues: misuse at error level, the rest at warn; after
-     * {@code maxMessages} messages the rest are counted but not printed. */
+    /**
+     * Logs through SLF4J (logger {@code dev.nalloc}) and continues: misuse at error level, the rest
+     * at warn; after {@code maxMessages} messages the rest are counted but not printed.
+     *
+     * @param maxMessages how many messages are printed
+     * @return the handler
+     */
     static ErrorHandler logging(long maxMessages) {
         Logger log = LoggerFactory.getLogger("dev.nalloc");
         AtomicLong count = new AtomicLong();
@@ -67,7 +77,7 @@ public interface ErrorHandler {
         };
     }
 
-    /** Prints the message to standard error and halts the process (mimalloc's abort). */
+    /** {@return a handler that prints the message to standard error and halts the process} (mimalloc's abort) */
     static ErrorHandler aborting() {
         return (kind, address, message) -> {
             System.err.println(message + " (address 0x" + Long.toHexString(address) + "); aborting");
@@ -76,12 +86,18 @@ public interface ErrorHandler {
         };
     }
 
-    /** Records every error and continues; for tests and monitoring. */
+    /** {@return a handler that records every error and continues} For tests and monitoring. */
     static Capturing capturing() {
         return new Capturing();
     }
 
-    /** One captured error. */
+    /**
+     * One captured error.
+     *
+     * @param kind    the stable kind
+     * @param address the address involved, or 0
+     * @param message the full message
+     */
     record Report(ErrorKind kind, long address, String message) {
     }
 
@@ -98,16 +114,17 @@ public interface ErrorHandler {
             reports.add(new Report(kind, address, message));
         }
 
-        /** The errors so far, oldest first. */
+        /** {@return the errors so far, oldest first} */
         public List<Report> reports() {
             return List.copyOf(reports);
         }
 
-        /** The most recent error, or null. */
+        /** {@return the most recent error, or null} */
         public Report last() {
             return reports.isEmpty() ? null : reports.get(reports.size() - 1);
         }
 
+        /** Forgets every error recorded so far. */
         public void clear() {
             reports.clear();
         }

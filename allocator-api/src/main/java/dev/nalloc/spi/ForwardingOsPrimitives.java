@@ -12,11 +12,16 @@ public abstract class ForwardingOsPrimitives implements OsPrimitives {
 
     private final OsPrimitives delegate;
 
+    /**
+     * A layer that forwards every call to {@code delegate}.
+     *
+     * @param delegate the layer calls are forwarded to
+     */
     protected ForwardingOsPrimitives(OsPrimitives delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
     }
 
-    /** The implementation calls are forwarded to. */
+    /** {@return the layer calls are forwarded to} */
     protected final OsPrimitives delegate() {
         return delegate;
     }
@@ -55,6 +60,12 @@ public abstract class ForwardingOsPrimitives implements OsPrimitives {
      * The SPI's default aligned reservation ({@link OsPrimitives#allocAligned}'s algorithm) run on
      * this object's own {@link #alloc} and {@link #free}, for subclasses that change those and want
      * aligned reservations to go through them.
+     *
+     * @param size       bytes, a positive multiple of the allocation granularity
+     * @param alignment  the alignment of the address
+     * @param commit     commit the memory as well
+     * @param allowLarge large OS pages may be used
+     * @return the reservation, or a failure with the OS error code
      */
     protected final Allocation defaultAllocAligned(long size, long alignment, boolean commit, boolean allowLarge) {
         return AlignedAllocation.allocate(this, size, alignment, commit, allowLarge);

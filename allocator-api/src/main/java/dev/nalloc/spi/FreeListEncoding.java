@@ -6,10 +6,26 @@ package dev.nalloc.spi;
  */
 public interface FreeListEncoding {
 
-    /** Encodes {@code next} for storage in the block at {@code block} of a page with these keys. */
+    /**
+     * Encodes a link for storage.
+     *
+     * @param next  the address of the next free block, or 0
+     * @param block the address of the block the link is stored in
+     * @param key0  the page's first key
+     * @param key1  the page's second key
+     * @return the word to store
+     */
     long encode(long next, long block, long key0, long key1);
 
-    /** Decodes a stored link; the inverse of {@link #encode}. */
+    /**
+     * Decodes a stored link; the inverse of {@link #encode}.
+     *
+     * @param stored the stored word
+     * @param block  the address of the block it was read from
+     * @param key0   the page's first key
+     * @param key1   the page's second key
+     * @return the address of the next free block, or 0
+     */
     long decode(long stored, long block, long key0, long key1);
 
     /** The identity encoding. */

@@ -18,19 +18,29 @@ package dev.nalloc.spi;
  */
 public interface HeapSelectionPolicy {
 
-    /** Whether {@code thread} gets a thread-local heap of its own. */
+    /**
+     * {@return whether {@code thread} gets a thread-local heap of its own}
+     *
+     * @param thread the allocating thread
+     */
     boolean ownsHeap(Thread thread);
 
-    /** How many shared heaps serve the threads without a heap of their own (at least 1; read once). */
+    /** {@return how many shared heaps serve the threads without a heap of their own} At least 1; read once. */
     int sharedHeapCount();
 
-    /** The shared heap (0 to {@code sharedHeapCount() - 1}) where {@code thread} starts looking. */
+    /**
+     * {@return the shared heap (0 to {@code sharedHeapCount() - 1}) where {@code thread} starts looking}
+     *
+     * @param thread the allocating thread
+     */
     int sharedHeapIndex(Thread thread);
 
     /**
      * Every thread, virtual ones included, owns a heap: the behaviour of mimalloc, and of Nalloc
      * before shared heaps. Suits a few long-lived virtual threads; with many short-lived ones each
      * still maps its own segment until it ends and the segment is reclaimed.
+     *
+     * @return the policy
      */
     static HeapSelectionPolicy everyThreadOwnsHeap() {
         return EveryThreadOwnsHeap.INSTANCE;

@@ -14,6 +14,8 @@ public final class LargePageBackoff {
     private final AtomicInteger skipsLeft = new AtomicInteger();
 
     /**
+     * A backoff that skips the given number of fitting requests after each failure.
+     *
      * @param skipsAfterFailure how many fitting requests go straight to regular pages after a failure
      * @throws IllegalArgumentException when negative
      */
@@ -28,6 +30,11 @@ public final class LargePageBackoff {
      * Whether to try large pages for {@code size} bytes at {@code alignment}: the size and the
      * alignment must be multiples of {@code largePageSize} (0 when the OS has none), and no recent
      * failure may still hold requests back. A fitting request that is held back counts one down.
+     *
+     * @param size          bytes requested
+     * @param alignment     the alignment requested
+     * @param largePageSize the OS's large page size, 0 when it has none
+     * @return true to try large pages
      */
     public boolean shouldTry(long size, long alignment, long largePageSize) {
         if (largePageSize <= 0 || size % largePageSize != 0 || alignment <= 0 || alignment % largePageSize != 0) {

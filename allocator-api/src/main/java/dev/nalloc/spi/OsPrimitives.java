@@ -24,27 +24,38 @@ public interface OsPrimitives {
 
     // ------------------------------------------------------------------ identity and discovery
 
-    /** A short name: {@code linux}, {@code macos}, {@code windows}, or a user's own. */
+    /** {@return a short name: {@code linux}, {@code macos}, {@code windows}, or a user's own} */
     String name();
 
-    /** Among supported providers the highest priority wins. */
+    /** {@return the priority: among supported providers the highest wins} */
     int priority();
 
-    /** Whether this provider works on the running OS and architecture, and why not. */
+    /** {@return whether this provider works on the running OS and architecture, and why not} */
     Support support();
 
-    /** Whether a provider is supported, with the reason when it is not. */
+    /**
+     * Whether a provider is supported, with the reason when it is not.
+     *
+     * @param supported the provider works here
+     * @param reason    why not (for messages), or {@code "supported"}
+     */
     record Support(boolean supported, String reason) {
+        /** {@return the answer of a supported provider} */
         public static Support yes() {
             return new Support(true, "supported");
         }
 
+        /**
+         * {@return the answer of a provider that does not work here}
+         *
+         * @param reason why not, e.g. {@code requires macOS (running Linux/amd64)}
+         */
         public static Support no(String reason) {
             return new Support(false, reason);
         }
     }
 
-    /** Every provider found with ServiceLoader, supported or not. */
+    /** {@return every provider found with ServiceLoader, supported or not} */
     static List<OsPrimitives> available() {
         return ServiceLoader.load(OsPrimitives.class, OsPrimitives.class.getClassLoader()).stream()
                 .map(ServiceLoader.Provider::get)
@@ -55,6 +66,7 @@ public interface OsPrimitives {
     /**
      * The supported provider with the highest priority.
      *
+     * @return a new instance of that provider
      * @throws IllegalStateException when none is supported; the message lists every provider
      *                               found with its reason, or says which artifact to add
      */
@@ -64,7 +76,12 @@ public interface OsPrimitives {
                 new IllegalStateException(noneSupported(all)));
     }
 
-    /** The provider with this name, supported or not. */
+    /**
+     * {@return the provider with this name, supported or not}
+     *
+     * @param name the provider's {@link #name()}, any case
+     * @throws IllegalStateException when no provider has the name
+     */
     static OsPrimitives named(String name) {
         List<OsPrimitives> all = available();
         return all.stream().filter(p -> p.name().equalsIgnoreCase(name)).findFirst().orElseThrow(() ->
@@ -85,10 +102,12 @@ public interface OsPrimitives {
 
     // ------------------------------------------------------------------ configuration
 
-    /** The OS's memory configuration (mimalloc's {@code mi_os_mem_config_t}). */
+    /** {@return the OS's memory configuration (mimalloc's {@code mi_os_mem_config_t})} */
     MemoryConfig memoryConfig();
 
     /**
+     * The OS's memory configuration.
+     *
      * @param pageSize            the OS page size (4 KiB usually)
      * @param largePageSize       the large page size (2 MiB on x86-64), 0 when unavailable
      * @param allocGranularity    the granularity of reservations (64 KiB on Windows, the page size elsewhere)
@@ -113,6 +132,7 @@ public interface OsPrimitives {
      * @param tryAlignment an alignment to aim for (a hint only), or 0/1
      * @param commit       commit the memory as well
      * @param allowLarge   large OS pages may be used
+     * @return the reservation, or {@link Allocation#failed(int) a failure} with the OS error code
      */
     Allocation alloc(long hintAddress, long size, long tryAlignment, boolean commit, boolean allowLarge);
 
@@ -120,66 +140,135 @@ public interface OsPrimitives {
      * Like {@link #alloc} but the address is guaranteed to be {@code alignment}-aligned (a power of two
      * that is a multiple of the allocation granularity). The default over-allocates and trims where
      * partial free is possible, or re-reserves inside the over-allocation where it is not.
+     *
+     * <p>The engine reserves every segment and arena through this method, not through
+     * {@link #alloc}: a layer (or a {@link ForwardingOsPrimitives}) that counts, places or fails
+     * reservations must handle both.
+     *
+     * @param size       bytes, a positive multiple of the allocation granularity
+     * @param alignment  the alignment of the address
+     * @param commit     commit the memory as well
+     * @param allowLarge large OS pages may be used
+     * @return the reservation, or {@link Allocation#failed(int) a failure} with the OS error code
      */
     default Allocation allocAligned(long size, long alignment, boolean commit, boolean allowLarge) {
         return AlignedAllocation.allocate(this, size, alignment, commit, allowLarge);
     }
 
-    /** Gives a whole reservation (as returned by {@link #alloc}) or, where possible, a part of it back. */
+    /**
+     * Gives a whole reservation (as returned by {@link #alloc}) or, where possible, a part of it back.
+     *
+     * @param address the start
+     * @param size    bytes
+     * @return 0, or the OS error code
+     */
     int free(long address, long size);
 
-    /** Commits memory so it can be used; tells whether it is known to be zero. */
+    /**
+     * Commits memory so it can be used; tells whether it is known to be zero.
+     *
+     * @param address the start, page-aligned
+     * @param size    bytes, a multiple of the page size
+     * @return the result
+     */
     CommitResult commit(long address, long size);
 
-    /** Decommits memory (its contents are lost); tells whether it must be re-committed before use. */
+    /**
+     * Decommits memory (its contents are lost); tells whether it must be re-committed before use.
+     *
+     * @param address the start, page-aligned
+     * @param size    bytes, a multiple of the page size
+     * @return the result
+     */
     DecommitResult decommit(long address, long size);
 
-    /** Tells the OS the contents are not needed (MADV_FREE, MEM_RESET); the memory stays committed. */
+    /**
+     * Tells the OS the contents are not needed (MADV_FREE, MEM_RESET); the memory stays committed.
+     *
+     * @param address the start, page-aligned
+     * @param size    bytes, a multiple of the page size
+     * @return 0, or the OS error code
+     */
     int reset(long address, long size);
 
-    /** Announces reuse of memory that was {@link #reset} (needed on macOS; a no-op elsewhere). */
+    /**
+     * Announces reuse of memory that was {@link #reset} (needed on macOS; a no-op elsewhere).
+     *
+     * @param address the start, page-aligned
+     * @param size    bytes, a multiple of the page size
+     * @return 0, or the OS error code
+     */
     int reuse(long address, long size);
 
-    /** Makes memory inaccessible ({@code protect}) or read-write again. */
+    /**
+     * Makes memory inaccessible ({@code protect}) or read-write again.
+     *
+     * @param address the start, page-aligned
+     * @param size    bytes, a multiple of the page size
+     * @param protect true for no access, false for read-write
+     * @return 0, or the OS error code
+     */
     int protect(long address, long size, boolean protect);
 
-    /** Switches transparent huge pages for this process on or off (Linux prctl); an error code where unsupported. */
+    /**
+     * Switches transparent huge pages for this process on or off (Linux prctl).
+     *
+     * @param enable on or off
+     * @return 0, or an error code where unsupported
+     */
     int setTransparentHugePages(boolean enable);
 
     /**
      * Allocates {@code size} bytes (a multiple of 1 GiB) of huge OS pages on a NUMA node
      * (-1: any), committed. Fails with an error code where the OS has no such pages.
+     *
+     * @param hintAddress a preferred address, or 0
+     * @param size        bytes, a multiple of 1 GiB
+     * @param numaNode    the node, or -1 for any
+     * @return the allocation, or {@link Allocation#failed(int) a failure} with the OS error code
      */
     Allocation allocHugeOsPages(long hintAddress, long size, int numaNode);
 
     // ------------------------------------------------------------------ NUMA, time, process, random
 
-    /** NUMA nodes of the machine (at least 1). */
+    /** {@return NUMA nodes of the machine (at least 1)} */
     int numaNodeCount();
 
-    /** The NUMA node of the calling thread's CPU (0 when unknown). */
+    /** {@return the NUMA node of the calling thread's CPU (0 when unknown)} */
     int currentNumaNode();
 
-    /** A monotonic clock in nanoseconds. */
+    /** {@return the time of a monotonic clock, in nanoseconds} */
     long clockNanos();
 
-    /** Process information: times, resident and committed memory, page faults. */
+    /** {@return process information: times, resident and committed memory, page faults} */
     ProcessInfo processInfo();
 
     /**
-     * Bytes of {@code [address, address + size)} (a page-aligned range this layer reserved) that
-     * are resident in physical memory now, or {@code -1} when this layer cannot tell cheaply. Linux
-     * answers with {@code mincore}; the default, for every other layer, is {@code -1}. Statistics
-     * call it only when a snapshot's resident estimate is read, never on an allocation path.
+     * {@return the bytes of {@code [address, address + size)} that are resident in physical memory
+     * now, or {@code -1} when this layer cannot tell cheaply} Linux answers with {@code mincore}; the
+     * default, for every other layer, is {@code -1}. Statistics call it only when a snapshot's
+     * resident estimate is read, never on an allocation path.
+     *
+     * @param address the start of a page-aligned range this layer reserved
+     * @param size    bytes
      */
     default long residentBytes(long address, long size) {
         return -1;
     }
 
-    /** Fills {@code buffer} with cryptographically secure random bytes; 0 or an error code. */
+    /**
+     * Fills {@code buffer} with cryptographically secure random bytes.
+     *
+     * @param buffer filled completely on success
+     * @return 0, or the OS error code
+     */
     int randomBytes(byte[] buffer);
 
-    /** A readable description of an error code of this OS (for messages). */
+    /**
+     * {@return a readable description of an error code of this OS} (for messages)
+     *
+     * @param error an error code this layer returned
+     */
     String describeError(int error);
 
     // ------------------------------------------------------------------ results
@@ -194,24 +283,42 @@ public interface OsPrimitives {
      * @param error   0, or the OS error code
      */
     record Allocation(long address, long size, boolean large, boolean zero, int error) {
+        /**
+         * {@return a failed allocation}
+         *
+         * @param error the OS error code
+         */
         public static Allocation failed(int error) {
             return new Allocation(0, 0, false, false, error);
         }
 
+        /** {@return true when memory was had: no error and a non-zero address} */
         public boolean ok() {
             return error == 0 && address != 0;
         }
     }
 
-    /** The result of a commit: {@code zero} when the memory is known to read as zero. */
+    /**
+     * The result of a commit.
+     *
+     * @param error 0, or the OS error code
+     * @param zero  the memory is known to read as zero
+     */
     record CommitResult(int error, boolean zero) {
+        /** {@return true when the commit succeeded} */
         public boolean ok() {
             return error == 0;
         }
     }
 
-    /** The result of a decommit: {@code needsRecommit} when {@link #commit} must run before reuse. */
+    /**
+     * The result of a decommit.
+     *
+     * @param error         0, or the OS error code
+     * @param needsRecommit {@link #commit} must run before the memory is used again
+     */
     record DecommitResult(int error, boolean needsRecommit) {
+        /** {@return true when the decommit succeeded} */
         public boolean ok() {
             return error == 0;
         }

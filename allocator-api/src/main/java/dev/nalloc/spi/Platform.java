@@ -19,38 +19,38 @@ public record Platform(String osName, String arch) {
         Objects.requireNonNull(arch, "arch");
     }
 
-    /** The platform this JVM runs on ({@code unknown} for a property the JVM does not set). */
+    /** {@return the platform this JVM runs on} ({@code unknown} for a property the JVM does not set) */
     public static Platform current() {
         return new Platform(System.getProperty("os.name", "unknown"), System.getProperty("os.arch", "unknown"));
     }
 
-    /** Linux, as the JDK names it ({@code os.name} is exactly {@code Linux} there). */
+    /** {@return true on Linux} ({@code os.name} is exactly {@code Linux} there) */
     public boolean isLinux() {
         return osName.startsWith("Linux");
     }
 
-    /** macOS under any of its names ({@code Mac OS X}, {@code macOS}, {@code Darwin}), any case. */
+    /** {@return true on macOS} under any of its names ({@code Mac OS X}, {@code macOS}, {@code Darwin}), any case */
     public boolean isMacOs() {
         String os = osName.toLowerCase(Locale.ROOT);
         return os.startsWith("mac os x") || os.startsWith("macos") || os.startsWith("darwin");
     }
 
-    /** Any Windows version ({@code os.name} starts with {@code Windows}, any case). */
+    /** {@return true on any Windows version} ({@code os.name} starts with {@code Windows}, any case) */
     public boolean isWindows() {
         return osName.toLowerCase(Locale.ROOT).startsWith("windows");
     }
 
-    /** 64-bit x86 ({@code amd64} or {@code x86_64}). */
+    /** {@return true on 64-bit x86} ({@code amd64} or {@code x86_64}) */
     public boolean isX64() {
         return arch.equals("x86_64") || arch.equals("amd64");
     }
 
-    /** 64-bit ARM ({@code aarch64} or {@code arm64}). */
+    /** {@return true on 64-bit ARM} ({@code aarch64} or {@code arm64}) */
     public boolean isArm64() {
         return arch.equals("aarch64") || arch.equals("arm64");
     }
 
-    /** {@code osName/arch}, e.g. {@code Linux/amd64}: the form support reasons quote. */
+    /** {@return {@code osName/arch}, e.g. {@code Linux/amd64}: the form support reasons quote} */
     @Override
     public String toString() {
         return osName + "/" + arch;

@@ -20,6 +20,8 @@ public abstract class PlatformOsPrimitives implements OsPrimitives {
     private volatile SecureRandom fallbackRandom;
 
     /**
+     * A layer for one platform.
+     *
      * @param name     the name {@link OsPrimitives#named} finds the layer under
      * @param priority the priority among supported layers
      * @param platform the platform the layer runs on
@@ -47,7 +49,7 @@ public abstract class PlatformOsPrimitives implements OsPrimitives {
         return support;
     }
 
-    /** The platform the layer was made for. */
+    /** {@return the platform the layer was made for} */
     protected final Platform platform() {
         return platform;
     }
@@ -63,7 +65,12 @@ public abstract class PlatformOsPrimitives implements OsPrimitives {
         }
     }
 
-    /** Detected on first use with {@link #detectMemoryConfig()}, after {@link #requireSupported()}. */
+    /**
+     * {@return the memory configuration} Detected on first use with {@link #detectMemoryConfig()},
+     * after {@link #requireSupported()}.
+     *
+     * @throws IllegalStateException when the layer is not supported here
+     */
     @Override
     public final MemoryConfig memoryConfig() {
         MemoryConfig config = memoryConfig;
@@ -75,16 +82,22 @@ public abstract class PlatformOsPrimitives implements OsPrimitives {
         return config;
     }
 
-    /** Asks the kernel for the memory configuration; called when the layer is supported. */
+    /** {@return the memory configuration, asked of the kernel} Called when the layer is supported. */
     protected abstract MemoryConfig detectMemoryConfig();
 
-    /** Whether {@code [address, address + size)} is a non-empty range of whole pages (address 0 included). */
+    /**
+     * {@return whether {@code [address, address + size)} is a non-empty range of whole pages} Address
+     * 0 is included.
+     *
+     * @param address the start
+     * @param size    bytes
+     */
     protected final boolean isPageRange(long address, long size) {
         long pageMask = memoryConfig().pageSize() - 1;
         return size > 0 && (size & pageMask) == 0 && (address & pageMask) == 0;
     }
 
-    /** The JDK's OS-seeded generator, for when the OS's own source of random bytes fails; made once. */
+    /** {@return the JDK's OS-seeded generator, for when the OS's own source of random bytes fails} Made once. */
     protected final SecureRandom fallbackRandom() {
         SecureRandom random = fallbackRandom;
         if (random == null) {

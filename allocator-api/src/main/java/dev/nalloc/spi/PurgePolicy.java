@@ -21,6 +21,6 @@ public interface PurgePolicy {
      */
     long deadline(long now, long currentDeadline, boolean arena);
 
-    /** Whether purging decommits (true) or only resets (false) the memory. */
+    /** {@return whether purging decommits (true) or only resets (false) the memory} */
     boolean decommits();
 }

@@ -11,6 +11,8 @@ import dev.nalloc.api.AllocatorStats;
 public interface StatsPrinter {
 
     /**
+     * Renders one snapshot.
+     *
      * @param name  the allocator's name (option {@code name} or builder), or a generated one
      * @param stats the snapshot to render
      * @return the text, lines separated by {@code \n}

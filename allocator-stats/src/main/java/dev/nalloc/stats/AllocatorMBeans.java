@@ -29,7 +29,13 @@ public final class AllocatorMBeans {
     private AllocatorMBeans() {
     }
 
-    /** Registers {@code allocator} under its statistics name. */
+    /**
+     * Registers {@code allocator} under its statistics name.
+     *
+     * @param allocator the allocator
+     * @return the registration; close it to unregister
+     * @throws IllegalStateException when an MBean of that name is registered already
+     */
     public static Registration register(Allocator allocator) {
         return register(allocator, allocator.stats().name());
     }
@@ -37,6 +43,9 @@ public final class AllocatorMBeans {
     /**
      * Registers {@code allocator} under {@code name}.
      *
+     * @param allocator the allocator
+     * @param name      the {@code name} key of the object name
+     * @return the registration; close it to unregister
      * @throws IllegalStateException when an MBean of that name is registered already
      */
     public static Registration register(Allocator allocator, String name) {
@@ -52,7 +61,11 @@ public final class AllocatorMBeans {
         return new Registration(server, objectName);
     }
 
-    /** {@code dev.nalloc:type=Allocator,name=<name>}, the name quoted when it needs to be. */
+    /**
+     * {@return {@code dev.nalloc:type=Allocator,name=<name>}, the name quoted when it needs to be}
+     *
+     * @param name the allocator's name
+     */
     public static ObjectName objectName(String name) {
         String value = name.matches("[A-Za-z0-9._\\-]+") ? name : ObjectName.quote(name);
         try {
@@ -72,6 +85,7 @@ public final class AllocatorMBeans {
             this.name = name;
         }
 
+        /** {@return the name the MBean is registered under} */
         public ObjectName objectName() {
             return name;
         }

@@ -9,54 +9,62 @@ import java.util.Map;
  */
 public interface AllocatorMXBean {
 
-    /** The instance's name. */
+    /** {@return the instance's name} */
     String getName();
 
-    /** The allocator's mode ({@code FAST}, {@code CHECKED} or {@code SECURE}). */
+    /** {@return the allocator's mode ({@code FAST}, {@code CHECKED} or {@code SECURE})} */
     String getMode();
 
+    /** {@return bytes of address space reserved from the OS} */
     long getReserved();
 
-    /** Bytes in use: made usable and not purged since (the figure to alert on; see docs/statistics.md). */
+    /** {@return bytes in use: made usable and not purged since} The figure to alert on; see docs/statistics.md. */
     long getCommitted();
 
-    /** Bytes the OS was asked to commit and holds committed (includes eager commitment never touched). */
+    /** {@return bytes the OS was asked to commit and holds committed} It includes eager commitment never touched. */
     long getOsCommitted();
 
-    /** Estimate of the allocator's resident memory, -1 when the OS layer cannot tell. */
+    /** {@return an estimate of the allocator's resident memory, -1 when the OS layer cannot tell} */
     long getResident();
 
-    /** Bytes in live blocks. */
+    /** {@return bytes in live blocks} */
     long getAllocated();
 
+    /** {@return the peak of the bytes in live blocks} */
     long getAllocatedPeak();
 
-    /** Live blocks. */
+    /** {@return live blocks} */
     long getAllocationCount();
 
+    /** {@return segments in use (count {@code segments})} */
     long getSegments();
 
+    /** {@return pages in use (count {@code pages})} */
     long getPages();
 
+    /** {@return arenas (count {@code arenas})} */
     long getArenas();
 
+    /** {@return threads with thread data (count {@code threads})} */
     long getThreads();
 
-    /** The current value of every named count. */
+    /** {@return the current value of every named count} */
     Map<String, Long> getCounts();
 
-    /** Every named event counter. */
+    /** {@return every named event counter} */
     Map<String, Long> getCounters();
 
-    /** The statistics JSON document (schema {@code nalloc-stats/1}). */
+    /** {@return the statistics JSON document (schema {@code nalloc-stats/1})} */
     String getStatsJson();
 
-    /** The human table of {@link StatsTable}. */
+    /** {@return the human table of {@link StatsTable}} */
     String getStatsTable();
 
     /**
      * Runs {@code Allocator.collect(force)} on the calling (JMX) thread: frees that thread's empty
      * pages and, with {@code force}, purges the instance's freed arena memory at once.
+     *
+     * @param force purge at once
      */
     void collect(boolean force);
 }

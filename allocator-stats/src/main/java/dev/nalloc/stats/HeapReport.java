@@ -27,6 +27,8 @@ import java.util.TreeMap;
 public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveBytes, long committed) {
 
     /**
+     * The live blocks of one block size.
+     *
      * @param blockSize  bytes per block
      * @param pages      pages of this block size
      * @param liveBlocks live blocks
@@ -39,7 +41,11 @@ public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveB
                       List<Long> samples) {
     }
 
-    /** Every heap of every thread of {@code allocator}, by areas. */
+    /**
+     * {@return a report of every heap of every thread of {@code allocator}, by areas}
+     *
+     * @param allocator the allocator to walk ({@link Allocator#visitHeapAreas})
+     */
     public static HeapReport of(Allocator allocator) {
         Builder b = new Builder(0);
         allocator.visitHeapAreas((area, block, blockSize) -> {
@@ -49,7 +55,11 @@ public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveB
         return b.build();
     }
 
-    /** One heap, by areas (owner thread). */
+    /**
+     * {@return a report of one heap, by areas} Call it on the heap's owner thread.
+     *
+     * @param heap the heap
+     */
     public static HeapReport of(Heap heap) {
         Builder b = new Builder(0);
         heap.visitBlocks(false, (area, block, blockSize) -> {
@@ -59,7 +69,13 @@ public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveB
         return b.build();
     }
 
-    /** One heap, block by block (owner thread), keeping up to {@code samplesPerClass} addresses per size. */
+    /**
+     * {@return a report of one heap, block by block, with sample addresses} Call it on the heap's
+     * owner thread.
+     *
+     * @param heap            the heap
+     * @param samplesPerClass addresses kept per block size
+     */
     public static HeapReport ofBlocks(Heap heap, int samplesPerClass) {
         if (samplesPerClass < 0) {
             throw new IllegalArgumentException("nalloc: negative samplesPerClass: " + samplesPerClass);
@@ -76,7 +92,7 @@ public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveB
         return b.build();
     }
 
-    /** The report as a table (largest first) with a total line. */
+    /** {@return the report as a table (largest blocks first) with a total line} */
     public String render() {
         StringBuilder sb = new StringBuilder("live blocks by size class:\n");
         TextTable t = new TextTable().row("block size", "live blocks", "live bytes", "pages", "committed", "samples");

@@ -10,7 +10,12 @@ public final class HumanUnits {
     private HumanUnits() {
     }
 
-    /** {@code 0 B}, {@code 1023 B}, {@code 1.0 KiB}, {@code 1.5 MiB}, … (binary units, one decimal). */
+    /**
+     * {@return the byte count in binary units with one decimal} {@code 0 B}, {@code 1023 B},
+     * {@code 1.0 KiB}, {@code 1.5 MiB}, …
+     *
+     * @param n bytes
+     */
     public static String bytes(long n) {
         long abs = n == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(n);
         if (abs < 1024) {
@@ -21,7 +26,12 @@ public final class HumanUnits {
         return String.format(Locale.ROOT, "%.1f %s", value, BYTE_UNITS[unit]);
     }
 
-    /** {@code 999}, {@code 1.2 k}, {@code 3.4 M}, {@code 5.6 G} (decimal units, one decimal). */
+    /**
+     * {@return the count in decimal units with one decimal} {@code 999}, {@code 1.2 k}, {@code 3.4 M},
+     * {@code 5.6 G}
+     *
+     * @param n the count
+     */
     public static String count(long n) {
         long abs = n == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(n);
         if (abs < 1000) {

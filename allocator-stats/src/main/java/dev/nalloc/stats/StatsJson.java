@@ -23,12 +23,16 @@ public final class StatsJson {
     private StatsJson() {
     }
 
-    /** The document of a snapshot. */
+    /**
+     * {@return the JSON document of a snapshot}
+     *
+     * @param stats the snapshot
+     */
     public static String document(AllocatorStats stats) {
         return stats.toJson();
     }
 
-    /** The JSON Schema text. */
+    /** {@return the JSON Schema text} */
     public static String schema() {
         try (InputStream in = StatsJson.class.getResourceAsStream(SCHEMA_RESOURCE)) {
             if (in == null) {

@@ -25,12 +25,21 @@ public final class StatsTable {
     private StatsTable() {
     }
 
-    /** The snapshot as a table, without a title. */
+    /**
+     * {@return the snapshot as a table, without a title}
+     *
+     * @param stats the snapshot
+     */
     public static String render(AllocatorStats stats) {
         return render(null, stats);
     }
 
-    /** The snapshot as a table under the title {@code nalloc statistics: <name>} (none when null). */
+    /**
+     * {@return the snapshot as a table under the title {@code nalloc statistics: <name>}}
+     *
+     * @param name  the allocator's name, or null for no title
+     * @param stats the snapshot
+     */
     public static String render(String name, AllocatorStats stats) {
         StringBuilder sb = new StringBuilder();
         if (name != null) {

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>An arena is reserved from the OS (on demand, or at start with {@code reserve_os_memory} or
  * {@link Arenas#reserve}), made of huge OS pages, or memory the user mapped and handed over
- * ({@link Arenas#manage}). An exclusive arena serves only heaps bound to it. Large and huge OS
+ * ({@link Arenas#adopt}). An exclusive arena serves only heaps bound to it. Large and huge OS
  * pages are pinned: they cannot be decommitted or reset, so their blocks are never purged.
  */
 public final class MemoryArena {
@@ -134,7 +134,7 @@ public final class MemoryArena {
         return pinned;
     }
 
-    /** The user's memory ({@link Arenas#manage}): never released to the OS. */
+    /** The user's memory ({@link Arenas#adopt}): never released to the OS. */
     public boolean external() {
         return external;
     }
