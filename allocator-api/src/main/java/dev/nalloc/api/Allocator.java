@@ -404,6 +404,66 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     void free(MemorySegment segment);
 
     /**
+     * Views {@code byteSize} bytes of a block of this allocator as a {@link MemorySegment}, without
+     * the caller's module needing native access (the restricted call is the engine's). The view is
+     * bounded by the block: its usable size ({@link #usableSize}), which in {@link Mode#CHECKED} is
+     * the requested size, so an access past the block throws {@link IndexOutOfBoundsException}
+     * instead of touching a neighbour. It does not own the block: freeing stays the caller's job.
+     *
+     * <p>Scope: the allocator's lifetime. The views of a built instance become inaccessible when it
+     * is {@linkplain #close() closed} (any access then throws {@link IllegalStateException}, never
+     * touches memory given back to the OS); the views of {@link #global()} have the global scope.
+     * <strong>Nothing ends a view when its block is freed</strong>: reading or writing through it
+     * after {@link #free(long)} is a use after free, exactly as with the raw address: it may read
+     * or corrupt another block, or crash the JVM once that memory went back to the OS (decommitted
+     * on Windows, unmapped, a SECURE guard page). When a view must not outlive the block, use
+     * {@link #asSegment(long, long, Arena)} and close that arena before freeing.
+     *
+     * <p>Misuse is checked as {@link #usableSize} checks it: an address that is not a block of this
+     * allocator is reported as {@link ErrorKind#INVALID_FREE}; FAST mode cannot tell a freed block
+     * from a live one, CHECKED and SECURE report it.
+     *
+     * @param address  a live block of this allocator (or an address inside one: the view starts there)
+     * @param byteSize bytes to view, from 0 up to what the block has from {@code address} on
+     * @return a segment of {@code byteSize} bytes at {@code address}
+     * @throws IllegalArgumentException  when {@code byteSize} is negative, {@code address} is 0, or
+     *                                   the address is not a block of this allocator
+     *                                   ({@link AllocatorMisuseException} of kind
+     *                                   {@link ErrorKind#INVALID_FREE})
+     * @throws IndexOutOfBoundsException when {@code byteSize} is larger than the block
+     * @throws IllegalStateException     when the allocator is closed
+     */
+    MemorySegment asSegment(long address, long byteSize);
+
+    /**
+     * Views {@code byteSize} bytes of a block as {@link #asSegment(long, long)} does, in the scope of
+     * the caller's {@code arena}: the view becomes inaccessible when that arena closes. Close it
+     * before freeing the block and a stale view throws {@link IllegalStateException} instead of
+     * reaching freed memory:
+     * {@snippet :
+     * long p = nalloc.malloc(256);
+     * try (Arena scope = Arena.ofConfined()) {
+     *     MemorySegment s = nalloc.asSegment(p, 256, scope);
+     *     s.fill((byte) 1);
+     * }                 // s is dead from here on
+     * nalloc.free(p);
+     * }
+     * Closing the arena frees nothing; the allocator's own {@link #close()} does not end these
+     * views (they belong to the arena), so close the arena first there too.
+     *
+     * @param address  a live block of this allocator (or an address inside one)
+     * @param byteSize bytes to view, from 0 up to what the block has from {@code address} on
+     * @param arena    the scope of the view; must be alive, and confined arenas only on their thread
+     * @return a segment of {@code byteSize} bytes at {@code address} in {@code arena}'s scope
+     * @throws IllegalArgumentException  as for {@link #asSegment(long, long)}
+     * @throws IndexOutOfBoundsException when {@code byteSize} is larger than the block
+     * @throws IllegalStateException     when the allocator or the arena is closed
+     * @throws WrongThreadException      when {@code arena} is confined to another thread
+     * @throws NullPointerException      when {@code arena} is null
+     */
+    MemorySegment asSegment(long address, long byteSize, Arena arena);
+
+    /**
      * {@return a confined {@link Arena} backed by a new heap of the calling thread} Closing it
      * releases everything at once (heap destroy); its segments are tied to its scope, so any later
      * access throws {@link IllegalStateException}, as with the JDK's own arenas.

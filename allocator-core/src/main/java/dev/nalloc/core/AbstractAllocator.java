@@ -1,6 +1,12 @@
 package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
+import dev.nalloc.api.AllocatorMisuseException;
+import dev.nalloc.api.ErrorKind;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 /**
  * The aligned and realloc families of the {@link Allocator}s of every mode, in the calling
@@ -10,6 +16,48 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
 
     /** The families over this allocator's mode. */
     abstract Reallocs reallocs();
+
+    /** The instance's state. */
+    abstract Engine engine();
+
+    /** The scope of {@link #asSegment(long, long)}'s views. */
+    abstract SegmentViews views();
+
+    @Override
+    public final MemorySegment asSegment(long address, long byteSize) {
+        return views().view(address, viewSize(address, byteSize));
+    }
+
+    @Override
+    public final MemorySegment asSegment(long address, long byteSize, Arena arena) {
+        Objects.requireNonNull(arena, "arena");
+        return SegmentViews.view(address, viewSize(address, byteSize), arena);
+    }
+
+    /**
+     * {@code byteSize} once checked against the block: the mode's {@link #usableSize} finds the
+     * block (and reports an address that is none, as it does for itself), so CHECKED bounds a view
+     * by the requested size and FAST by the block's usable size.
+     */
+    private long viewSize(long address, long byteSize) {
+        if (byteSize < 0) {
+            throw new IllegalArgumentException("nalloc: negative size " + byteSize);
+        }
+        if (address == 0) {
+            throw new IllegalArgumentException("nalloc: no view of address 0");
+        }
+        long usable = usableSize(address);
+        if (usable == 0) { // reported; the handler returned
+            throw new AllocatorMisuseException(ErrorKind.INVALID_FREE, address,
+                    ErrorKind.INVALID_FREE.message("no view of 0x" + Long.toHexString(address)
+                            + ": not a block of this allocator"));
+        }
+        if (byteSize > usable) {
+            throw new IndexOutOfBoundsException("nalloc: a view of " + byteSize + " bytes at 0x"
+                    + Long.toHexString(address) + " is larger than the block (" + usable + " usable bytes)");
+        }
+        return byteSize;
+    }
 
     @Override
     public final long mallocAligned(long size, long alignment) {

@@ -416,6 +416,12 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         }
     }
 
+    @Override
+    final SegmentViews views() {
+        return inner.views();
+    }
+
+    @Override
     final Engine engine() {
         return engine;
     }

@@ -36,6 +36,7 @@ final class NallocAllocator extends AbstractAllocator {
     private final ThreadLocal<LocalHeap> defaultHeaps;
     private final boolean global;
     private final Reallocs reallocs = new Reallocs(new FastBlocks(this));
+    private final SegmentViews views;
     /** A fast path to one thread's default heap (see {@link HeapSlot}); plain field on purpose. */
     private HeapSlot slot = HeapSlot.EMPTY;
 
@@ -49,6 +50,7 @@ final class NallocAllocator extends AbstractAllocator {
         engine.registerExitHook(this::release);
         this.defaultHeaps = engine.defaultHeaps;
         this.global = config.global();
+        this.views = new SegmentViews(global);
     }
 
     // ================================================================== checks
@@ -145,6 +147,12 @@ final class NallocAllocator extends AbstractAllocator {
         return h;
     }
 
+    @Override
+    SegmentViews views() {
+        return views;
+    }
+
+    @Override
     Engine engine() {
         return engine;
     }
@@ -631,6 +639,7 @@ final class NallocAllocator extends AbstractAllocator {
     /** Gives all memory back (close, and the {@code destroy_on_exit} hook, also of the global instance). */
     void release() {
         if (!engine.closed) {
+            views.close(); // first: while a view is in a native call it throws, and nothing is released
             // Closed first, then the slot emptied (a racing claim in heapSlow sees one or the other),
             // then the memory released: from here on the fast paths fail over to the checking slow ones.
             engine.closed = true;
