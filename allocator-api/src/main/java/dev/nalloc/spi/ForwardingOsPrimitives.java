@@ -7,6 +7,45 @@ import java.util.Objects;
  * what you want to change, e.g. to count or log calls, to inject failures in tests, or to place
  * memory differently. {@link #allocAligned} forwards too, so the delegate's own aligned
  * reservation (such as Windows' {@code VirtualAlloc2}) keeps working.
+ *
+ * <h2>Seeing every reservation</h2>
+ * The engine reserves its segments and arenas with {@link #allocAligned}, not {@link #alloc}
+ * ({@link #alloc} serves only what has no alignment to keep). A subclass that counts reservations
+ * or makes them fail must therefore override both, and count releases in {@link #free}:
+ * {@snippet :
+ * public final class CountingOs extends ForwardingOsPrimitives {
+ *     final java.util.concurrent.atomic.AtomicLong reservations = new java.util.concurrent.atomic.AtomicLong();
+ *
+ *     public CountingOs() {
+ *         super(OsPrimitives.best());              // the installed layer (never this class itself)
+ *     }
+ *
+ *     @Override
+ *     public Allocation alloc(long hint, long size, long tryAlignment, boolean commit, boolean allowLarge) {
+ *         reservations.incrementAndGet();
+ *         return super.alloc(hint, size, tryAlignment, commit, allowLarge);
+ *     }
+ *
+ *     @Override
+ *     public Allocation allocAligned(long size, long alignment, boolean commit, boolean allowLarge) {
+ *         reservations.incrementAndGet();          // one count per aligned reservation
+ *         return super.allocAligned(size, alignment, commit, allowLarge);
+ *     }
+ * }
+ * }
+ * To see the raw reservations the aligned ones are made of instead (the over-allocation and its
+ * trimming), have {@code allocAligned} return {@link #defaultAllocAligned}: it runs the SPI's
+ * algorithm on this object's own {@code alloc} and {@code free}.
+ *
+ * <h2>Delegating to the installed layer</h2>
+ * A subclass registered as a provider ({@code META-INF/services/dev.nalloc.spi.OsPrimitives} or
+ * {@code provides} in {@code module-info}) may take its delegate with {@link OsPrimitives#best()}
+ * or {@link OsPrimitives#named(String)} in its constructor: the lookup leaves out the provider being
+ * constructed, so it finds the platform's layer and does not recurse. This works on the module path
+ * too: the built-in layers export no package, and these lookups are how a delegate is had. Give the
+ * subclass a {@link #priority()} above 100 to be chosen over the built-in layers, and its own
+ * {@link #name()} when both must be told apart ({@code named} returns the first provider of a name,
+ * highest priority first).
  */
 public abstract class ForwardingOsPrimitives implements OsPrimitives {
 

@@ -1,6 +1,5 @@
 package dev.nalloc.spi;
 
-import java.util.Comparator;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
@@ -55,12 +54,14 @@ public interface OsPrimitives {
         }
     }
 
-    /** {@return every provider found with ServiceLoader, supported or not} */
+    /**
+     * {@return every provider found with ServiceLoader, supported or not, highest priority first}
+     * Each call constructs new instances. Safe to call from a provider's own constructor (to
+     * delegate to the installed layer): providers whose construction is in progress on the calling
+     * thread are left out, so a layer never finds itself.
+     */
     static List<OsPrimitives> available() {
-        return ServiceLoader.load(OsPrimitives.class, OsPrimitives.class.getClassLoader()).stream()
-                .map(ServiceLoader.Provider::get)
-                .sorted(Comparator.comparingInt(OsPrimitives::priority).reversed())
-                .toList();
+        return OsProviders.load();
     }
 
     /**
