@@ -14,7 +14,10 @@ import java.util.function.Function;
  */
 public final class OptionValues {
 
-    private static final Logger LOG = LoggerFactory.getLogger(OptionValues.class);
+    /** Made on first warning: SLF4J (and its binding) starts only when something is logged. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(OptionValues.class);
+    }
     private static final Option[] OPTIONS = Option.values();
 
     private final long[] values;
@@ -66,7 +69,7 @@ public final class OptionValues {
                 result.values[o.ordinal()] = o.parse(text);
                 result.explicit[o.ordinal()] = true;
             } catch (RuntimeException e) {
-                LOG.warn("nalloc: option {} ({}) has the malformed value '{}'; expected {}; keeping the default {}",
+                Log.LOG.warn("nalloc: option {} ({}) has the malformed value '{}'; expected {}; keeping the default {}",
                         o.optionName(), source, text, o.acceptedForm(), o.defaultValue());
             }
         }

@@ -59,13 +59,15 @@ public interface ErrorHandler {
      * @return the handler
      */
     static ErrorHandler logging(long maxMessages) {
-        Logger log = LoggerFactory.getLogger("dev.nalloc");
         AtomicLong count = new AtomicLong();
         return (kind, address, message) -> {
             long n = count.incrementAndGet();
             if (n > maxMessages) {
                 return;
             }
+            // Looked up per message, not when the handler is made: an allocator that reports nothing
+            // never starts the logging framework (its start costs megabytes of heap and metaspace).
+            Logger log = LoggerFactory.getLogger("dev.nalloc");
             if (kind.isMisuse()) {
                 log.error("{} (address 0x{})", message, Long.toHexString(address));
             } else {

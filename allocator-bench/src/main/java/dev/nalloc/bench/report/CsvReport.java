@@ -9,7 +9,7 @@ import java.util.Locale;
 public final class CsvReport {
 
     public static final String HEADER = "workload,allocator,status,relative_time,relative_memory,ns_per_op,seconds,"
-            + "operations,peak_rss_bytes,start_rss_bytes,peak_commit_bytes,detail,message";
+            + "operations,peak_rss_bytes,start_rss_bytes,peak_commit_bytes,heap_held_bytes,heap_peak_bytes,detail,message";
     public static final String HEADLINE_HEADER = "allocator,benchmark,ns_per_op,error,bytes_per_op";
 
     private CsvReport() {
@@ -25,7 +25,8 @@ public final class CsvReport {
                         number(row.relativeMemory()), number(r.nanosPerOperation()),
                         r.ok() ? number(r.seconds()) : "", String.valueOf(r.operations()),
                         String.valueOf(r.peakRssBytes()), String.valueOf(r.startRssBytes()),
-                        String.valueOf(r.peakCommitBytes()), quote(r.detail()), quote(r.message()))).append('\n');
+                        String.valueOf(r.peakCommitBytes()), String.valueOf(r.heapHeldBytes()),
+                        String.valueOf(r.heapPeakBytes()), quote(r.detail()), quote(r.message()))).append('\n');
             }
         }
         return csv.toString();

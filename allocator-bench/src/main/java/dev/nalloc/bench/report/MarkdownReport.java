@@ -35,8 +35,8 @@ public final class MarkdownReport {
         Comparison c = report.comparison();
         md.append("\n### Workloads (relative to ").append(c.preferredBaseline())
                 .append(" = 1.00, higher is worse)\n\n");
-        md.append("| workload | allocator | rel time | rel mem | ns/op | time (s) | peak RSS | committed | note |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+        md.append("| workload | allocator | rel time | rel mem | ns/op | time (s) | peak RSS | committed | heap held | heap peak | note |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (String name : c.workloads()) {
             String base = c.baselineOf(name).orElse(c.preferredBaseline());
             // a workload whose baseline had to stand in for Nalloc says so in its name cell
@@ -44,12 +44,13 @@ public final class MarkdownReport {
             for (Comparison.Row row : c.rows(name)) {
                 RunRecord r = row.record();
                 if (r.ok()) {
-                    md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", workload,
-                            r.peer(), Units.ratio(row.relativeTime()), Units.ratio(row.relativeMemory()),
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                            workload, r.peer(), Units.ratio(row.relativeTime()), Units.ratio(row.relativeMemory()),
                             Units.decimal(r.nanosPerOperation(), 1), Units.decimal(r.seconds(), 3),
-                            Units.bytes(r.peakRssBytes()), Units.bytes(r.peakCommitBytes()), r.detail()));
+                            Units.bytes(r.peakRssBytes()), Units.bytes(r.peakCommitBytes()),
+                            Units.bytes(r.heapHeldBytes()), Units.bytes(r.heapPeakBytes()), r.detail()));
                 } else {
-                    md.append(String.format(Locale.ROOT, "| %s | %s | %s | | | | | | %s |%n", workload, r.peer(),
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %s | | | | | | | | %s |%n", workload, r.peer(),
                             r.status(), r.message().replace('|', '/')));
                 }
             }

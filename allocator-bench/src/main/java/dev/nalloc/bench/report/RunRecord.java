@@ -12,10 +12,15 @@ package dev.nalloc.bench.report;
  * @param peakRssBytes     peak resident set size of the child process (VmHWM), -1 if unknown
  * @param startRssBytes    resident set size just before the workload started (the JVM's own share), -1 if unknown
  * @param peakCommitBytes  peak of the allocator's own committed-bytes figure, -1 if it cannot say
+ * @param heapHeldBytes    Java heap the allocator holds once the workload is done (live heap after a full
+ *                         collection with the allocator open, minus the live heap before it was opened), -1 if unknown
+ * @param heapPeakBytes    the highest live Java heap above that baseline that a collection left during the
+ *                         run (the workload's own objects included), at least {@code heapHeldBytes}; -1 if unknown
  * @param detail           the workload's own short note
  */
 public record RunRecord(String workload, String peer, String status, String message, long operations,
-                        long elapsedNanos, long peakRssBytes, long startRssBytes, long peakCommitBytes, String detail) {
+                        long elapsedNanos, long peakRssBytes, long startRssBytes, long peakCommitBytes,
+                        long heapHeldBytes, long heapPeakBytes, String detail) {
 
     public static final String OK = "ok";
     public static final String FAILED = "failed";
@@ -35,10 +40,10 @@ public record RunRecord(String workload, String peer, String status, String mess
     }
 
     public static RunRecord failed(String workload, String peer, String message) {
-        return new RunRecord(workload, peer, FAILED, message, 0, 0, -1, -1, -1, "");
+        return new RunRecord(workload, peer, FAILED, message, 0, 0, -1, -1, -1, -1, -1, "");
     }
 
     public static RunRecord skipped(String workload, String peer, String message) {
-        return new RunRecord(workload, peer, SKIPPED, message, 0, 0, -1, -1, -1, "");
+        return new RunRecord(workload, peer, SKIPPED, message, 0, 0, -1, -1, -1, -1, -1, "");
     }
 }

@@ -36,16 +36,16 @@ public final class TextReport {
             out.printf(Locale.ROOT, "%s  (relative to %s = 1.00, higher is worse%s)%n", workload, base,
                     base.equals(c.preferredBaseline()) ? ""
                             : "; " + c.preferredBaseline() + (ran ? " did not complete" : " not in this run"));
-            out.printf(Locale.ROOT, "  %-17s %8s %8s %10s %9s %10s %11s %11s  %s%n", "allocator", "rel time",
-                    "rel mem", "ns/op", "time", "ops", "peak RSS", "committed", "note");
+            out.printf(Locale.ROOT, "  %-17s %8s %8s %10s %9s %10s %11s %11s %10s %10s  %s%n", "allocator", "rel time",
+                    "rel mem", "ns/op", "time", "ops", "peak RSS", "committed", "heap held", "heap peak", "note");
             for (Comparison.Row row : c.rows(workload)) {
                 RunRecord r = row.record();
                 if (r.ok()) {
-                    out.printf(Locale.ROOT, "  %-17s %8s %8s %10s %8ss %10s %11s %11s  %s%n", r.peer(),
+                    out.printf(Locale.ROOT, "  %-17s %8s %8s %10s %8ss %10s %11s %11s %10s %10s  %s%n", r.peer(),
                             Units.ratio(row.relativeTime()), Units.ratio(row.relativeMemory()),
                             Units.decimal(r.nanosPerOperation(), 1), Units.decimal(r.seconds(), 3),
                             r.operations(), Units.bytes(r.peakRssBytes()), Units.bytes(r.peakCommitBytes()),
-                            r.detail());
+                            Units.bytes(r.heapHeldBytes()), Units.bytes(r.heapPeakBytes()), r.detail());
                 } else {
                     out.printf(Locale.ROOT, "  %-17s %s: %s%n", r.peer(), r.status().toUpperCase(Locale.ROOT),
                             r.message());
@@ -54,6 +54,10 @@ public final class TextReport {
             out.println();
         }
         if (!c.workloads().isEmpty()) {
+            out.println("peak RSS: VmHWM of the allocator's own child JVM; committed: the allocator's own figure (peak"
+                    + " of 20 ms samples); heap held: Java heap the allocator holds after the workload (live heap after a"
+                    + " full GC, allocator open, minus before it was opened); heap peak: the most live heap above that"
+                    + " baseline any GC left during the run (the workload's own objects included)");
             out.println("Geometric mean of relative figures over workloads (baseline " + c.preferredBaseline() + " where it completed):");
             for (String peer : c.peers()) {
                 out.printf(Locale.ROOT, "  %-17s time %s   memory %s%n", peer, Units.ratio(c.geometricMeanTime(peer)),

@@ -40,6 +40,7 @@ public final class ChildMain {
 
     /** Runs in this JVM and measures; never throws for allocator or workload failures. */
     public static RunRecord run(String peerName, Workload workload, WorkloadSettings settings) {
+        long heapBase = HeapMeter.liveAfterGc(); // before the allocator exists: what it holds comes on top
         AllocatorUnderTest peer;
         try {
             peer = Peers.open(peerName);
@@ -54,13 +55,16 @@ public final class ChildMain {
         try (peer; CommitSampler sampler = new CommitSampler(peer)) {
             WorkloadResult result = workload.run(peer, settings);
             sampler.close();
+            long peakRss = ProcStatus.peakRssBytes(); // before the collection below can touch memory
+            long heapHeld = Math.max(0, HeapMeter.liveAfterGc() - heapBase); // the allocator is still open
+            long heapPeak = Math.max(heapHeld, sampler.heapPeak() - heapBase);
             if (result.operations() == 0) {
                 return RunRecord.failed(workload.name(), peerName, String.format(Locale.ROOT,
                         "completed no operation in %.3f s; give it longer (scale=, or %s.seconds=)", result.seconds(),
                         workload.name()));
             }
             return new RunRecord(workload.name(), peerName, RunRecord.OK, "", result.operations(),
-                    result.elapsedNanos(), ProcStatus.peakRssBytes(), startRss, sampler.peak(), result.detail());
+                    result.elapsedNanos(), peakRss, startRss, sampler.peak(), heapHeld, heapPeak, result.detail());
         } catch (Throwable e) {
             return RunRecord.failed(workload.name(), peerName, e.toString());
         }

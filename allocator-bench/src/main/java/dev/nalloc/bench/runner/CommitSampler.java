@@ -5,13 +5,17 @@ import dev.nalloc.bench.peer.AllocatorUnderTest;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Polls an allocator's committed-bytes figure in the background and keeps the peak. */
+/**
+ * Polls an allocator's committed-bytes figure in the background and keeps the peak; also keeps the
+ * highest live heap the JVM's collections left behind meanwhile ({@link HeapMeter#afterLastCollections()}).
+ */
 public final class CommitSampler implements AutoCloseable {
 
     private static final long PERIOD_MILLIS = 20;
 
     private final AllocatorUnderTest peer;
     private final AtomicLong peak = new AtomicLong(-1);
+    private final AtomicLong heapPeak = new AtomicLong(-1);
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -35,6 +39,12 @@ public final class CommitSampler implements AutoCloseable {
         if (committed.isPresent()) {
             peak.accumulateAndGet(committed.getAsLong(), Math::max);
         }
+        heapPeak.accumulateAndGet(HeapMeter.afterLastCollections(), Math::max);
+    }
+
+    /** The highest live heap (bytes) any collection left while sampling, or -1 when none ran. */
+    public long heapPeak() {
+        return heapPeak.get();
     }
 
     /** The highest committed figure seen, or -1 when the allocator cannot say. */

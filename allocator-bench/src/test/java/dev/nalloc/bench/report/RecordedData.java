@@ -14,15 +14,16 @@ final class RecordedData {
     static List<RunRecord> runs() {
         return List.of(
                 new RunRecord("larson", "nalloc", RunRecord.OK, "", 1_000_000, 10_000_000, 100L << 20, 60L << 20,
-                        40L << 20, "3 thread hand-offs"),
+                        40L << 20, 2L << 20, 3L << 20, "3 thread hand-offs"),
                 new RunRecord("larson", "glibc", RunRecord.OK, "", 500_000, 10_000_000, 150L << 20, 60L << 20,
-                        90L << 20, "1 thread hand-offs"),
+                        90L << 20, 1L << 20, 5L << 20, "1 thread hand-offs"),
                 new RunRecord("larson", "jdk-arena", RunRecord.SKIPPED, "jdk-arena cannot free blocks on other threads",
-                        0, 0, -1, -1, -1, ""),
+                        0, 0, -1, -1, -1, -1, -1, ""),
                 new RunRecord("mleak", "nalloc", RunRecord.FAILED, "memory corruption: block 0x10, \"bad\"", 0, 0,
-                        -1, -1, -1, ""),
-                new RunRecord("mleak", "glibc", RunRecord.OK, "", 1000, 2_000_000, 80L << 20, 60L << 20, -1, ""),
-                new RunRecord("mleak", "mimalloc", RunRecord.OK, "", 1000, 1_000_000, 40L << 20, 60L << 20, -1, ""));
+                        -1, -1, -1, -1, -1, ""),
+                new RunRecord("mleak", "glibc", RunRecord.OK, "", 1000, 2_000_000, 80L << 20, 60L << 20, -1, 0, 0, ""),
+                new RunRecord("mleak", "mimalloc", RunRecord.OK, "", 1000, 1_000_000, 40L << 20, 60L << 20, -1, 0, 0,
+                        ""));
     }
 
     static List<HeadlineRow> headline() {

@@ -39,6 +39,9 @@ class WritersTest {
         assertTrue(t.contains("  tcmalloc: skipped — its library is not installed"), t);
         assertTrue(t.contains("larson  (relative to nalloc = 1.00, higher is worse)"), t);
         assertTrue(t.lines().anyMatch(l -> l.matches("  glibc\\s+2\\.00\\s+1\\.50\\s+20\\.0\\s+0\\.010s.*")), t);
+        assertTrue(t.lines().anyMatch(l -> l.matches(
+                "  glibc .* 150\\.0 MiB\\s+90\\.0 MiB\\s+1\\.0 MiB\\s+5\\.0 MiB  1 thread hand-offs")), t);
+        assertTrue(t.contains("heap held") && t.contains("heap peak"), t);
         assertTrue(t.contains("  jdk-arena         SKIPPED: jdk-arena cannot free blocks on other threads"), t);
         assertTrue(t.contains("mleak  (relative to glibc = 1.00, higher is worse; nalloc did not complete)"), t);
         assertTrue(t.contains("  nalloc            FAILED: memory corruption"), t);
@@ -69,8 +72,8 @@ class WritersTest {
         assertEquals(CsvReport.HEADER, lines.get(0));
         assertEquals(7, lines.size());
         assertEquals("larson,glibc,ok,2.00000,1.50000,20.0000,0.0100000,500000,157286400,62914560,94371840,"
-                + "1 thread hand-offs,", lines.get(2));
-        assertEquals("mleak,nalloc,failed,,,,,0,-1,-1,-1,,\"memory corruption: block 0x10, \"\"bad\"\"\"",
+                + "1048576,5242880,1 thread hand-offs,", lines.get(2));
+        assertEquals("mleak,nalloc,failed,,,,,0,-1,-1,-1,-1,-1,,\"memory corruption: block 0x10, \"\"bad\"\"\"",
                 lines.get(4));
         List<String> headline = CsvReport.headline(report).lines().toList();
         assertEquals(CsvReport.HEADLINE_HEADER, headline.get(0));
@@ -87,6 +90,8 @@ class WritersTest {
         assertEquals("larson", larson.path("workload").asText());
         assertEquals(2.0, larson.path("rows").get(1).path("relativeTime").asDouble(), 1e-9);
         assertEquals("glibc", larson.path("rows").get(1).path("run").path("peer").asText());
+        assertEquals(1L << 20, larson.path("rows").get(1).path("run").path("heapHeldBytes").asLong());
+        assertEquals(5L << 20, larson.path("rows").get(1).path("run").path("heapPeakBytes").asLong());
         assertTrue(larson.path("rows").get(2).path("relativeTime").isNull());
         assertEquals("glibc", doc.path("workloads").get(1).path("baseline").asText());
         assertEquals(4.0, doc.path("headline").get(0).path("nanosPerOp").asDouble(), 1e-9);
@@ -97,8 +102,9 @@ class WritersTest {
     void markdownHasTheWorkloadRowsAndVersions() {
         String md = MarkdownReport.render(report);
         assertTrue(md.contains("| glibc | glibc 2.36 | glibc malloc via FFM |"), md);
-        assertTrue(md.contains("| larson | glibc | 2.00 | 1.50 | 20.0 | 0.010 | 150.0 MiB | 90.0 MiB | 1 thread hand-offs |"), md);
-        assertTrue(md.contains("| mleak (vs glibc) | nalloc | failed | | | | | | memory corruption: block 0x10, \"bad\" |"),
+        assertTrue(md.contains("| larson | glibc | 2.00 | 1.50 | 20.0 | 0.010 | 150.0 MiB | 90.0 MiB | 1.0 MiB | 5.0 MiB "
+                + "| 1 thread hand-offs |"), md);
+        assertTrue(md.contains("| mleak (vs glibc) | nalloc | failed | | | | | | | | memory corruption: block 0x10, \"bad\" |"),
                 md);
         assertTrue(md.contains("| nalloc | 4.00 | 0.10 | 0.0 |"), md);
     }
@@ -131,8 +137,8 @@ class WritersTest {
     @Test
     void barsAreCutSoOneOutlierDoesNotFlattenTheChart() {
         BenchReport outlier = new BenchReport(RecordedData.MACHINE, "c", "s", List.of(), List.of(
-                new RunRecord("w", "nalloc", RunRecord.OK, "", 100, 100, 10, -1, -1, ""),
-                new RunRecord("w", "slow", RunRecord.OK, "", 100, 10_000, 10, -1, -1, "")), List.of());
+                new RunRecord("w", "nalloc", RunRecord.OK, "", 100, 100, 10, -1, -1, -1, -1, ""),
+                new RunRecord("w", "slow", RunRecord.OK, "", 100, 10_000, 10, -1, -1, -1, -1, "")), List.of());
         List<CategoryPlot> plots = ((CombinedDomainCategoryPlot) ChartReport.chart(outlier).getPlot()).getSubplots();
         var time = plots.get(0).getDataset();
         assertEquals(ChartReport.CUT, time.getValue("slow", "w").doubleValue(), 1e-9);

@@ -43,6 +43,8 @@ class ChildRunTest {
         assertTrue(r.operations() > 0);
         assertTrue(r.peakRssBytes() > r.startRssBytes() / 2 && r.peakRssBytes() > (10L << 20), "peak " + r.peakRssBytes());
         assertTrue(r.peakCommitBytes() > 0, "glibc reports mallinfo2");
+        assertTrue(r.heapHeldBytes() >= 0 && r.heapPeakBytes() >= r.heapHeldBytes(),
+                "heap held " + r.heapHeldBytes() + ", peak " + r.heapPeakBytes());
     }
 
     @Test

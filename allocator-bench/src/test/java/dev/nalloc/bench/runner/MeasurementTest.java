@@ -56,6 +56,21 @@ class MeasurementTest {
         }
     }
 
+    /** Held so that the collection cannot take it (the meter must see it as live). */
+    private static volatile long[] held;
+
+    @Test
+    void heapMeterSeesWhatIsHeldAfterACollection() {
+        long before = HeapMeter.liveAfterGc();
+        held = new long[4 << 20]; // 32 MiB
+        long with = HeapMeter.liveAfterGc();
+        assertTrue(with - before >= (30L << 20), "live heap grew by " + (with - before));
+        assertTrue(HeapMeter.afterLastCollections() >= (30L << 20), "the last collections left it live");
+        held = null;
+        long after = HeapMeter.liveAfterGc();
+        assertTrue(with - after >= (30L << 20), "released: " + (with - after));
+    }
+
     @Test
     void machineInfoDescribesThisMachine() {
         MachineInfo m = MachineInfo.detect();

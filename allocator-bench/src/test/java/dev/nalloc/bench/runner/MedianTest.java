@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class MedianTest {
 
     private static RunRecord ok(long nanos) {
-        return new RunRecord("w", "p", RunRecord.OK, "", 100, nanos, 1, 1, -1, "");
+        return new RunRecord("w", "p", RunRecord.OK, "", 100, nanos, 1, 1, -1, -1, -1, "");
     }
 
     @Test

@@ -68,9 +68,10 @@ public final class StartupMemory {
         if (numa.enabled()) {
             verbose.message("nalloc: NUMA: using " + numa.nodes() + " of " + machine
                     + " nodes; arenas on the thread's node are preferred");
+        } else if (machine == 1) {
+            verbose.status("nalloc: NUMA: the machine has one node; arena choice ignores nodes");
         } else {
-            verbose.message("nalloc: NUMA: " + (machine == 1 ? "the machine has one node" : "limited to one node")
-                    + "; arena choice ignores nodes");
+            verbose.message("nalloc: NUMA: limited to one node; arena choice ignores nodes");
         }
     }
 

@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Reporter {
 
-    private static final Logger LOG = LoggerFactory.getLogger("dev.nalloc");
+    /** Made on first message: SLF4J (and its binding) starts only when something is logged. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger("dev.nalloc");
+    }
 
     private final ErrorHandler handler;
     private volatile EngineStats stats;
@@ -51,9 +54,9 @@ public final class Reporter {
         if (showErrors && kind.isMisuse()) {
             long n = errorsShown.incrementAndGet();
             if (n <= maxErrors) {
-                LOG.error("{} (address {})", message, hex(address));
+                Log.LOG.error("{} (address {})", message, hex(address));
                 if (n == maxErrors) {
-                    LOG.error("nalloc: further error messages are suppressed (max_errors {})", maxErrors);
+                    Log.LOG.error("nalloc: further error messages are suppressed (max_errors {})", maxErrors);
                 }
             }
         }

@@ -10,7 +10,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Verbose {
 
-    private static final Logger LOG = LoggerFactory.getLogger("dev.nalloc.core");
+    /** Made on first message: SLF4J (and its binding) starts only when something is logged. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger("dev.nalloc.core");
+    }
 
     private final boolean verbose;
 
@@ -21,9 +24,20 @@ public final class Verbose {
     /** Logs {@code message} (which starts with {@code "nalloc: "}). */
     public void message(String message) {
         if (verbose) {
-            LOG.info(message);
+            Log.LOG.info(message);
         } else {
-            LOG.debug(message);
+            Log.LOG.debug(message);
+        }
+    }
+
+    /**
+     * Logs a routine status line ({@code message} starts with {@code "nalloc: "}) at info level
+     * when option {@code verbose} is on, else not at all: an ordinary start logs nothing, so it
+     * does not start the logging framework.
+     */
+    public void status(String message) {
+        if (verbose) {
+            Log.LOG.info(message);
         }
     }
 }

@@ -16,7 +16,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class EngineStats {
 
-    private static final Logger LOG = LoggerFactory.getLogger("dev.nalloc");
+    /** Made on first message: SLF4J (and its binding) starts only when something is logged. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger("dev.nalloc");
+    }
 
     /** Bytes of address space reserved from the OS. */
     public final StatCount reserved = new StatCount();
@@ -74,7 +77,7 @@ public final class EngineStats {
     /** Logs an informational line when option {@code verbose} is on. */
     public void verbose(String format, Object... args) {
         if (verbose) {
-            LOG.info("nalloc[" + name + "]: " + format, args);
+            Log.LOG.info("nalloc[" + name + "]: " + format, args);
         }
     }
 

@@ -18,7 +18,10 @@ import java.util.function.Supplier;
  */
 public final class StatsAtExit {
 
-    private static final Logger LOG = LoggerFactory.getLogger("dev.nalloc.stats");
+    /** Made on first use: SLF4J (and its binding) starts only when statistics are printed. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger("dev.nalloc.stats");
+    }
 
     private final String name;
     private final Supplier<? extends AllocatorStats> stats;
@@ -65,8 +68,8 @@ public final class StatsAtExit {
     }
 
     private static void print(String text) {
-        if (LOG.isInfoEnabled()) {
-            LOG.info("\n{}", text);
+        if (Log.LOG.isInfoEnabled()) {
+            Log.LOG.info("\n{}", text);
         } else {
             System.err.print(text);
             System.err.flush();

@@ -48,16 +48,45 @@ final class LibcSyscalls implements LinuxSyscalls {
     private final MethodHandle munmap;
     private final MethodHandle mprotect;
     private final MethodHandle madvise;
-    private final MethodHandle mincore;
-    private final MethodHandle prctl;
-    private final MethodHandle getrandom;
-    private final MethodHandle getrusage;
     private final MethodHandle sysconf;
-    private final MethodHandle syscall3;
-    /** glibc's getcpu (2.29+), which uses the vDSO; null when the C library lacks it. */
-    private final MethodHandle getcpu;
-    private final MethodHandle syscall6;
     private final LinuxConstants.SyscallNumbers numbers;
+
+    // The calls an allocator needs from its start (sysconf, mmap, munmap, mprotect, madvise) are
+    // linked when this class is made; the others on first use, each in its own holder class.
+    // Linking a downcall handle spins classes and costs a few hundred KiB of heap: an ordinary run
+    // never pays for the calls it does not make.
+
+    private static final class Mincore {
+        static final MethodHandle H = link("mincore", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    }
+
+    private static final class Prctl {
+        // int prctl(int option, ...): the four further arguments are variadic longs.
+        static final MethodHandle H = link("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG,
+                JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    }
+
+    private static final class GetRandom {
+        static final MethodHandle H = link("getrandom", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    }
+
+    private static final class GetRusage {
+        static final MethodHandle H = link("getrusage", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+
+    /** glibc's getcpu (2.29+), which uses the vDSO; else {@code syscall(SYS_getcpu, ...)}. */
+    private static final class GetCpu {
+        static final MethodHandle GLIBC = LIBC.find("getcpu").isPresent()
+                ? link("getcpu", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG)) : null;
+        // long syscall(long number, ...)
+        static final MethodHandle SYSCALL3 = GLIBC != null ? null : link("syscall", FunctionDescriptor.of(JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    }
+
+    private static final class Syscall6 {
+        static final MethodHandle H = link("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
+    }
 
     /** Scratch memory of one thread: the captured call state and a small buffer for outputs. */
     private static final class Scratch {
@@ -83,20 +112,7 @@ final class LibcSyscalls implements LinuxSyscalls {
         munmap = link("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
         mprotect = link("mprotect", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
         madvise = link("madvise", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-        mincore = link("mincore", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-        // int prctl(int option, ...): the four further arguments are variadic longs.
-        prctl = link("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                Linker.Option.firstVariadicArg(1));
-        getrandom = link("getrandom", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT));
-        getrusage = link("getrusage", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
         sysconf = link("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
-        // long syscall(long number, ...)
-        syscall3 = link("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                Linker.Option.firstVariadicArg(1));
-        getcpu = LIBC.find("getcpu").isPresent()
-                ? link("getcpu", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG)) : null;
-        syscall6 = link("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
     }
 
     @SuppressWarnings("restricted") // linking is this class's job; the module is granted native access
@@ -162,7 +178,7 @@ final class LibcSyscalls implements LinuxSyscalls {
             MemorySegment vec = arena.allocate(Math.min(pages, MINCORE_CHUNK_PAGES) + 8, 8);
             for (long done = 0; done < pages; ) {
                 long n = Math.min(pages - done, MINCORE_CHUNK_PAGES);
-                int r = (int) mincore.invokeExact(s.callState, address + done * pageSize, n * pageSize, vec.address());
+                int r = (int) Mincore.H.invokeExact(s.callState, address + done * pageSize, n * pageSize, vec.address());
                 if (r != 0) {
                     return -s.errno();
                 }
@@ -185,7 +201,7 @@ final class LibcSyscalls implements LinuxSyscalls {
     public int prctl(int option, long arg2) {
         Scratch s = SCRATCH.get();
         try {
-            int r = (int) prctl.invokeExact(s.callState, option, arg2, 0L, 0L, 0L);
+            int r = (int) Prctl.H.invokeExact(s.callState, option, arg2, 0L, 0L, 0L);
             return r < 0 ? -s.errno() : r;
         } catch (Throwable t) {
             throw rethrow(t);
@@ -197,7 +213,7 @@ final class LibcSyscalls implements LinuxSyscalls {
         Scratch s = SCRATCH.get();
         int n = Math.min(length, RANDOM_CHUNK);
         try {
-            long r = (long) getrandom.invokeExact(s.callState, s.buffer.address(), (long) n, 0);
+            long r = (long) GetRandom.H.invokeExact(s.callState, s.buffer.address(), (long) n, 0);
             if (r < 0) {
                 return -s.errno();
             }
@@ -212,7 +228,7 @@ final class LibcSyscalls implements LinuxSyscalls {
     public ResourceUsage getrusage() {
         Scratch s = SCRATCH.get();
         try {
-            if ((int) getrusage.invokeExact(s.callState, LinuxConstants.RUSAGE_SELF, s.buffer.address()) != 0) {
+            if ((int) GetRusage.H.invokeExact(s.callState, LinuxConstants.RUSAGE_SELF, s.buffer.address()) != 0) {
                 return null;
             }
         } catch (Throwable t) {
@@ -241,9 +257,9 @@ final class LibcSyscalls implements LinuxSyscalls {
         long cpu = b.address();
         long node = cpu + 8;
         try {
-            long r = getcpu != null
-                    ? (int) getcpu.invokeExact(s.callState, cpu, node)
-                    : (long) syscall3.invokeExact(s.callState, numbers.getcpu(), cpu, node, 0L);
+            long r = GetCpu.GLIBC != null
+                    ? (int) GetCpu.GLIBC.invokeExact(s.callState, cpu, node)
+                    : (long) GetCpu.SYSCALL3.invokeExact(s.callState, numbers.getcpu(), cpu, node, 0L);
             return r != 0 ? -s.errno() : b.get(JAVA_INT, 8);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -255,7 +271,7 @@ final class LibcSyscalls implements LinuxSyscalls {
         Scratch s = SCRATCH.get();
         s.buffer.set(JAVA_LONG, 0, nodeMask);
         try {
-            long r = (long) syscall6.invokeExact(s.callState, numbers.mbind(), address, length, (long) mode,
+            long r = (long) Syscall6.H.invokeExact(s.callState, numbers.mbind(), address, length, (long) mode,
                     s.buffer.address(), (long) Long.SIZE + 1, (long) flags); // the kernel reads maxnode - 1 bits
             return r == 0 ? 0 : s.errno();
         } catch (Throwable t) {

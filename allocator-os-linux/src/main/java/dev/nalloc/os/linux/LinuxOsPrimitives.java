@@ -55,7 +55,10 @@ import static dev.nalloc.os.linux.LinuxConstants.PR_SET_THP_DISABLE;
  */
 public final class LinuxOsPrimitives implements OsPrimitives {
 
-    private static final Logger LOG = LoggerFactory.getLogger(LinuxOsPrimitives.class);
+    /** Made on first message: SLF4J (and its binding) starts only when something is logged. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(LinuxOsPrimitives.class);
+    }
     private static final Set<String> ARCHITECTURES = Set.of("amd64", "x86_64", "aarch64");
     static final String NUMA_NODES = "/sys/devices/system/node";
     static final String SELF_STATUS = "/proc/self/status";
@@ -75,7 +78,7 @@ public final class LinuxOsPrimitives implements OsPrimitives {
 
     /** Everything probed once on first use. */
     private record State(LinuxSyscalls sys, MemoryConfig config, long pageMask, long addressLimit,
-                         AlignedHints hints, int numaNodes, Instant start) {
+                         AlignedHints hints, int numaNodes) {
     }
 
     /** The provider for the running JVM (used by {@link java.util.ServiceLoader}). */
@@ -129,8 +132,7 @@ public final class LinuxOsPrimitives implements OsPrimitives {
             MemoryConfig config = LinuxMemoryConfig.probe(sys, platform.arch());
             long addressLimit = 1L << config.virtualAddressBits();
             state = new State(sys, config, config.pageSize() - 1, addressLimit,
-                    new AlignedHints(config.virtualAddressBits()), countNumaNodes(sys),
-                    ProcessHandle.current().info().startInstant().orElse(null));
+                    new AlignedHints(config.virtualAddressBits()), countNumaNodes(sys));
         }
         return state;
     }
@@ -193,7 +195,7 @@ public final class LinuxOsPrimitives implements OsPrimitives {
         long p = s.sys().mmap(hint, size, protection, largeFlags);
         if (p < 0) {
             largePages.failed();
-            LOG.debug("nalloc: large OS pages unavailable ({}); using regular pages", Errno.describe((int) -p));
+            Log.LOG.debug("nalloc: large OS pages unavailable ({}); using regular pages", Errno.describe((int) -p));
             return 0;
         }
         return p;
@@ -265,7 +267,7 @@ public final class LinuxOsPrimitives implements OsPrimitives {
             // falls back then. A one-page probe tells the two apart, once.
             if (!kernelKnowsMadviseFree(s)) {
                 madviseFreeUnsupported = true;
-                LOG.debug("nalloc: the kernel does not know MADV_FREE; resetting with MADV_DONTNEED from now on");
+                Log.LOG.debug("nalloc: the kernel does not know MADV_FREE; resetting with MADV_DONTNEED from now on");
             }
         }
         return s.sys().madvise(address, size, MADV_DONTNEED);
@@ -333,7 +335,7 @@ public final class LinuxOsPrimitives implements OsPrimitives {
             p = s.sys().mmap(hintAddress, size, PROT_READ_WRITE, flags | MAP_HUGE_1GB);
             if (p < 0) {
                 hugePages1GiBUnavailable = true;
-                LOG.warn("nalloc: huge (1 GiB) OS pages unavailable ({}); trying large (2 MiB) pages instead",
+                Log.LOG.warn("nalloc: huge (1 GiB) OS pages unavailable ({}); trying large (2 MiB) pages instead",
                         Errno.describe((int) -p));
             }
         }
@@ -346,7 +348,7 @@ public final class LinuxOsPrimitives implements OsPrimitives {
         if (numaNode >= 0 && numaNode < Long.SIZE) {
             int error = s.sys().mbind(p, size, MPOL_PREFERRED, 1L << numaNode, 0);
             if (error != 0) {
-                LOG.warn("nalloc: could not bind huge OS pages to NUMA node {} ({})", numaNode, Errno.describe(error));
+                Log.LOG.warn("nalloc: could not bind huge OS pages to NUMA node {} ({})", numaNode, Errno.describe(error));
             }
         }
         return new Allocation(p, size, true, true, 0);
@@ -385,12 +387,18 @@ public final class LinuxOsPrimitives implements OsPrimitives {
         if (peak < 0 && usage != null) {
             peak = usage.maxRssKiB() * 1024;
         }
-        long elapsed = s.start() == null ? -1 : Math.max(0, Duration.between(s.start(), Instant.now()).toMillis());
+        Instant start = ProcessStart.INSTANT;
+        long elapsed = start == null ? -1 : Math.max(0, Duration.between(start, Instant.now()).toMillis());
         return new ProcessInfo(elapsed,
                 usage == null ? -1 : usage.userMicros() / 1000,
                 usage == null ? -1 : usage.systemMicros() / 1000,
                 rss, peak, -1, -1,
                 usage == null ? -1 : usage.majorFaults());
+    }
+
+    /** When the process started: looked up on the first {@link #processInfo()} (it reads /proc). */
+    private static final class ProcessStart {
+        static final Instant INSTANT = ProcessHandle.current().info().startInstant().orElse(null);
     }
 
     @Override
