@@ -261,12 +261,16 @@ class HugePagesNumaTest {
     @Test
     void verboseOnLogsAtInfoOffAtDebug() {
         SimulatedOs os = new SimulatedOs();
+        // What the engine chose for an option it was given (large OS pages) is said at info level with
+        // verbose, at debug level without.
         try (LogCapture log = LogCapture.of("dev.nalloc.core");
-             Allocator a = TestAllocators.builder().os(os).option(Option.VERBOSE, 1).build()) {
+             Allocator a = TestAllocators.builder().os(os).option(Option.VERBOSE, 1)
+                     .option(Option.ALLOW_LARGE_OS_PAGES, 1).build()) {
             assertEquals(dev.nalloc.api.Mode.FAST, a.mode()); // built (the start-up work is the test)
             assertEquals("INFO", log.levels().get(0));
         }
-        try (LogCapture log = LogCapture.of("dev.nalloc.core"); Allocator a = TestAllocators.builder().os(os).build()) {
+        try (LogCapture log = LogCapture.of("dev.nalloc.core");
+             Allocator a = TestAllocators.builder().os(os).option(Option.ALLOW_LARGE_OS_PAGES, 1).build()) {
             assertEquals(dev.nalloc.api.Mode.FAST, a.mode()); // built (the start-up work is the test)
             assertEquals("DEBUG", log.levels().get(0));
         }
