@@ -5,6 +5,7 @@ import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.api.ArenaId;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Heap;
+import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.check.GuardedSampler;
 import dev.nalloc.core.check.RecentFrees;
@@ -363,6 +364,12 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
     @Override
     public final AllocatorStats stats() {
         return inner.stats();
+    }
+
+    /** Every page of every segment of the instance, as in FAST (not only the calling thread's heap). */
+    @Override
+    public final void visitHeapAreas(HeapVisitor visitor) {
+        inner.visitHeapAreas(visitor);
     }
 
     @Override

@@ -2,7 +2,10 @@ package dev.nalloc.stats;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Heap;
+import dev.nalloc.api.Mode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.concurrent.CountDownLatch;
 
@@ -55,6 +58,44 @@ class HeapReportTest {
             for (long x : mine) {
                 a.free(x);
             }
+            for (long x : theirs) {
+                a.free(x);
+            }
+        }
+    }
+
+    /**
+     * CHECKED and SECURE see every heap of every thread too (they used to see only the calling
+     * thread's default heap). Their block sizes include padding, so rows are told apart by count.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"CHECKED", "SECURE"})
+    void everyModeCoversTheHeapsOfEveryThread(Mode mode) throws Exception {
+        try (Allocator a = TestAllocators.builder("report-" + mode).mode(mode).build()) {
+            long[] mine = new long[30];
+            for (int i = 0; i < mine.length; i++) {
+                mine[i] = a.malloc(100);
+            }
+            long[] theirs = new long[7];
+            Thread t = new Thread(() -> {
+                for (int i = 0; i < theirs.length; i++) {
+                    theirs[i] = a.malloc(3000);
+                }
+            });
+            t.start();
+            t.join();
+            HeapReport r = HeapReport.of(a);
+            assertEquals(37, r.liveBlocks(), r.render());
+            assertEquals(2, r.rows().size(), r.render());
+            assertEquals(7, r.rows().get(0).liveBlocks(), "the 3000-byte blocks hold the most bytes: " + r.render());
+            assertEquals(30, r.rows().get(1).liveBlocks(), r.render());
+            assertTrue(r.rows().get(0).blockSize() >= 3000 && r.rows().get(1).blockSize() >= 100, r.render());
+            for (long x : mine) {
+                a.free(x);
+            }
+            a.collect(true);
+            // the dead thread's blocks stay counted until their pages are collected: at most those 7
+            assertTrue(HeapReport.of(a).liveBlocks() <= 7, "freed blocks leave the report: " + HeapReport.of(a).render());
             for (long x : theirs) {
                 a.free(x);
             }
