@@ -10,6 +10,7 @@ module dev.nalloc.core {
     requires jdk.jfr; // JFR events from slow paths (dev.nalloc.core.jfr); nothing is emitted unless recording
 
     uses dev.nalloc.spi.StatsPrinter;
+    uses dev.nalloc.spi.AllocatorListener; // allocator-stats: JMX registration of every instance (option jmx)
 
     provides dev.nalloc.spi.AllocatorProvider with dev.nalloc.core.NallocProvider;
 }

@@ -559,6 +559,17 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
         heap().visitBlocks(false, visitor);
     }
 
+    /**
+     * The live blocks that leak detection (option {@code leak_detection}) has recorded, grouped by
+     * allocating stack, most bytes first, with a few addresses per site. Blocks of other threads
+     * are seen as those threads leave them.
+     *
+     * @return the report; {@link LeakReport#off()} when leak detection is off
+     */
+    default LeakReport leakReport() {
+        return LeakReport.off();
+    }
+
     /** {@return the mode this allocator runs in} */
     Mode mode();
 

@@ -20,7 +20,14 @@ public enum ErrorKind {
     /** Memory could not be had. */
     OUT_OF_MEMORY("nalloc: out of memory"),
     /** An internal invariant does not hold (checked mode assertions). */
-    ASSERTION("nalloc: assertion failed");
+    ASSERTION("nalloc: assertion failed"),
+    /**
+     * Leak detection: an instance closed, or a heap was destroyed, with recorded blocks still live
+     * (the message lists them by allocation site). Not misuse: the default handler lets it pass
+     * (the engine has logged it as a warning already); {@link dev.nalloc.spi.ErrorHandler#throwing()}
+     * throws it once the close or destroy is complete, which fails a test that leaks.
+     */
+    LEAK("nalloc: leak");
 
     private final String prefix;
 
@@ -35,7 +42,7 @@ public enum ErrorKind {
 
     /** {@return true for misuse of the API by the caller (as opposed to OS failures and out of memory)} */
     public boolean isMisuse() {
-        return this != OS_FAILURE && this != OUT_OF_MEMORY;
+        return this != OS_FAILURE && this != OUT_OF_MEMORY && this != LEAK;
     }
 
     /**

@@ -9,8 +9,9 @@ import java.util.Locale;
  *
  * <p>Values are {@code long}s: booleans are 0/1 (text {@code true/false}, {@code on/off},
  * {@code yes/no}, {@code 1/0}), sizes are bytes (text may carry {@code KiB}, {@code MiB},
- * {@code GiB}, or {@code K/M/G}), durations are milliseconds, and {@link #MODE} is the ordinal
- * of a {@link Mode} (text {@code fast}, {@code checked}, {@code secure}).
+ * {@code GiB}, or {@code K/M/G}), durations are milliseconds, {@link #MODE} is the ordinal
+ * of a {@link Mode} (text {@code fast}, {@code checked}, {@code secure}) and {@link #LEAK_DETECTION}
+ * the ordinal of a {@link LeakDetection} (text {@code off}, {@code sampled}, {@code all}).
  */
 public enum Option {
     /** Print error messages (through SLF4J at error level). */
@@ -80,7 +81,27 @@ public enum Option {
     /** Let heap visits include the blocks of abandoned segments. */
     VISIT_ABANDONED(Kind.BOOLEAN, 0),
     /** The {@link Mode}, as its ordinal. */
-    MODE(Kind.MODE, 0);
+    MODE(Kind.MODE, 0),
+    /**
+     * Register every instance as the MBean {@code dev.nalloc:type=Allocator,name=<name>} when it is
+     * built, and unregister it at close (needs {@code allocator-stats} on the class or module path).
+     */
+    JMX(Kind.BOOLEAN, 1),
+    /**
+     * Leak detection: record the allocating stack of allocations, kept until the block is freed
+     * ({@code off}, {@code sampled}, {@code all}: a {@link LeakDetection}, as its ordinal). Fixed when
+     * an instance is built; off adds nothing to malloc and free.
+     */
+    LEAK_DETECTION(Kind.LEVEL, 0),
+    /** Leak detection {@code sampled}: one allocation in this many is recorded, at random (1: all). */
+    LEAK_SAMPLE_RATE(Kind.NUMBER, 1000),
+    /** Leak detection: frames kept of each allocating stack (1..1024). */
+    LEAK_STACK_DEPTH(Kind.NUMBER, 16),
+    /**
+     * Leak detection: live records kept at most (Java heap: about 100 bytes each, plus each
+     * distinct stack once); allocations beyond it are counted as unrecorded.
+     */
+    LEAK_MAX_RECORDS(Kind.NUMBER, 1_000_000);
 
     /** How an option's value is written and read. */
     public enum Kind {
@@ -93,7 +114,9 @@ public enum Option {
         /** Milliseconds ({@code -1} for never). */
         MILLIS,
         /** The ordinal of a {@link Mode}; text {@code fast}, {@code checked}, {@code secure}. */
-        MODE
+        MODE,
+        /** A {@link LeakDetection} level as its ordinal; text {@code off}, {@code sampled}, {@code all}. */
+        LEVEL
     }
 
     private final Kind kind;
@@ -137,6 +160,7 @@ public enum Option {
             case SIZE -> "a byte count, optionally with a unit: 64KiB, 32MiB, 1GiB (or K, M, G)";
             case MILLIS -> "milliseconds as an integer (-1 for never)";
             case MODE -> "fast, checked or secure";
+            case LEVEL -> "off, sampled or all";
         };
     }
 
@@ -161,6 +185,7 @@ public enum Option {
             case NUMBER, MILLIS -> Long.parseLong(t);
             case SIZE -> parseSize(t);
             case MODE -> Mode.parse(t).ordinal();
+            case LEVEL -> LeakDetection.parse(t).ordinal();
         };
     }
 

@@ -30,6 +30,7 @@ public interface ErrorHandler {
     /**
      * The default: misuse throws {@link AllocatorMisuseException}; OS failures and out-of-memory
      * are logged as warnings (at most {@code maxWarnings}, then suppressed) and the operation degrades.
+     * {@link ErrorKind#LEAK} reports pass (the engine logged them as warnings already).
      *
      * @param maxWarnings how many warnings are logged before the rest are suppressed
      * @return the handler
@@ -54,6 +55,7 @@ public interface ErrorHandler {
     /**
      * Logs through SLF4J (logger {@code dev.nalloc}) and continues: misuse at error level, the rest
      * at warn; after {@code maxMessages} messages the rest are counted but not printed.
+     * {@link ErrorKind#LEAK} reports are not logged again (the engine logged them as warnings already).
      *
      * @param maxMessages how many messages are printed
      * @return the handler
@@ -61,6 +63,9 @@ public interface ErrorHandler {
     static ErrorHandler logging(long maxMessages) {
         AtomicLong count = new AtomicLong();
         return (kind, address, message) -> {
+            if (kind == ErrorKind.LEAK) {
+                return;
+            }
             long n = count.incrementAndGet();
             if (n > maxMessages) {
                 return;

@@ -24,7 +24,8 @@ class ErrorKindTest {
                 ErrorKind.FREE_LIST_CORRUPTION, "nalloc: free list corrupted",
                 ErrorKind.OS_FAILURE, "nalloc: OS failure",
                 ErrorKind.OUT_OF_MEMORY, "nalloc: out of memory",
-                ErrorKind.ASSERTION, "nalloc: assertion failed");
+                ErrorKind.ASSERTION, "nalloc: assertion failed",
+                ErrorKind.LEAK, "nalloc: leak");
         assertEquals(expected.size(), ErrorKind.values().length, "a kind without a pinned prefix");
         expected.forEach((kind, prefix) -> assertEquals(prefix, kind.prefix(), kind.name()));
         assertEquals(ErrorKind.values().length, Arrays.stream(ErrorKind.values()).map(ErrorKind::prefix).distinct().count());
@@ -40,9 +41,9 @@ class ErrorKindTest {
     }
 
     @Test
-    void onlyOsFailureAndOutOfMemoryAreNotMisuse() {
+    void onlyOsFailureOutOfMemoryAndLeaksAreNotMisuse() {
         for (ErrorKind kind : ErrorKind.values()) {
-            boolean notMisuse = kind == ErrorKind.OS_FAILURE || kind == ErrorKind.OUT_OF_MEMORY;
+            boolean notMisuse = kind == ErrorKind.OS_FAILURE || kind == ErrorKind.OUT_OF_MEMORY || kind == ErrorKind.LEAK;
             assertEquals(!notMisuse, kind.isMisuse(), kind.name());
         }
     }

@@ -89,6 +89,20 @@ class OptionTest {
                 assertThrows(IllegalArgumentException.class, () -> Option.MODE.parse("paranoid")).getMessage());
     }
 
+    @Test
+    void leakDetectionLevelsParseToOrdinals() {
+        assertEquals(0, Option.LEAK_DETECTION.parse("off"));
+        assertEquals(1, Option.LEAK_DETECTION.parse("Sampled"));
+        assertEquals(2, Option.LEAK_DETECTION.parse(" ALL "));
+        assertEquals(LeakDetection.OFF, LeakDetection.of(Option.LEAK_DETECTION.defaultValue()));
+        assertEquals(LeakDetection.SAMPLED, LeakDetection.of(1));
+        assertEquals(LeakDetection.OFF, LeakDetection.of(7));
+        assertEquals("off, sampled or all", Option.LEAK_DETECTION.acceptedForm());
+        assertEquals("unknown leak detection level 'some' (expected off, sampled or all)",
+                assertThrows(IllegalArgumentException.class, () -> Option.LEAK_DETECTION.parse("some")).getMessage());
+        assertEquals(1, Option.JMX.defaultValue(), "JMX registration is on by default");
+    }
+
     @ParameterizedTest
     @EnumSource(Option.class)
     void emptyValuesAreRefused(Option option) {
@@ -108,9 +122,11 @@ class OptionTest {
     @ParameterizedTest
     @EnumSource(Option.class)
     void defaultsParseBackToThemselves(Option option) {
-        String text = option.kind() == Option.Kind.MODE
-                ? Mode.values()[(int) option.defaultValue()].name()
-                : Long.toString(option.defaultValue());
+        String text = switch (option.kind()) {
+            case MODE -> Mode.values()[(int) option.defaultValue()].name();
+            case LEVEL -> LeakDetection.values()[(int) option.defaultValue()].name();
+            default -> Long.toString(option.defaultValue());
+        };
         assertEquals(option.defaultValue(), option.parse(text));
     }
 

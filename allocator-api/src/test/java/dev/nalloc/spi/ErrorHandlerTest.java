@@ -47,7 +47,8 @@ class ErrorHandlerTest {
         try (LogCapture log = LogCapture.of("dev.nalloc")) {
             assertDoesNotThrow(() -> handler.onError(ErrorKind.OS_FAILURE, 0, OS_FAILURE));
             assertDoesNotThrow(() -> handler.onError(ErrorKind.OUT_OF_MEMORY, 0, ErrorKind.OUT_OF_MEMORY.prefix()));
-            assertEquals(List.of(OS_FAILURE, "nalloc: out of memory"), log.messages());
+            assertDoesNotThrow(() -> handler.onError(ErrorKind.LEAK, 0, ErrorKind.LEAK.message("1 live block")));
+            assertEquals(List.of(OS_FAILURE, "nalloc: out of memory"), log.messages(), "a leak report is not logged twice");
             assertEquals(List.of("WARN", "WARN"), log.levels());
         }
     }

@@ -89,6 +89,10 @@ final class Engine implements HeapContext, StatsSource {
     private final StatsAssembler assembler = new StatsAssembler();
     private final WeakReference<StatsSource> jfrRegistration;
     private final StatsAtExit atExit;
+    /** The instance as its users see it, once built (for the listeners at close). */
+    private dev.nalloc.api.Allocator face;
+    /** What the {@link dev.nalloc.spi.AllocatorListener}s run at close. */
+    private List<Runnable> atClose = List.of();
 
     Engine(AllocatorConfig config) {
         this.config = config;
@@ -325,8 +329,25 @@ final class Engine implements HeapContext, StatsSource {
         });
     }
 
+    /**
+     * The instance is built: {@code face} is what {@code build()} returns (the outermost layer).
+     * The {@link dev.nalloc.spi.AllocatorListener}s learn of it (JMX registration).
+     */
+    void built(dev.nalloc.api.Allocator face) {
+        this.face = face;
+        this.atClose = Listeners.built(face, config);
+    }
+
+    /** Option {@code show_stats}: {@code text} (if it gives any) is printed after the statistics at exit. */
+    void atExitAlso(java.util.function.Supplier<String> text) {
+        if (atExit != null) {
+            atExit.alsoAtExit(text);
+        }
+    }
+
     /** Gives every segment and arena back to the OS. */
     void close() {
+        Listeners.closed(atClose, face); // first: monitoring lets go while the instance still answers
         if (atExit != null) {
             atExit.printNow(); // before the memory goes: what the instance held at its end
         }

@@ -49,6 +49,11 @@ final class ModeArena implements Arena {
         return all.asSlice(address, byteSize);
     }
 
+    /** The arena's heap (leak detection forgets its blocks' records before it closes). */
+    LocalHeap heap() {
+        return heap;
+    }
+
     @Override
     public MemorySegment.Scope scope() {
         return scope.scope();

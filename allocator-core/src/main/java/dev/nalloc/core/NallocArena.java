@@ -76,6 +76,11 @@ final class NallocArena implements Arena {
         return at.reinterpret(byteSize, scope, null);
     }
 
+    /** The arena's heap (leak detection forgets its blocks' records before it closes). */
+    LocalHeap heap() {
+        return heap;
+    }
+
     @Override
     public MemorySegment.Scope scope() {
         return scope.scope();

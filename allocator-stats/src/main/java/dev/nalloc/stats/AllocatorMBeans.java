@@ -2,6 +2,9 @@ package dev.nalloc.stats;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
+import dev.nalloc.api.LeakReport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.JMException;
@@ -11,11 +14,15 @@ import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Registers allocator instances with the platform MBean server (visible in JConsole and
  * VisualVM under {@code dev.nalloc}), one MBean per instance:
- * {@code dev.nalloc:type=Allocator,name=<name>}.
+ * {@code dev.nalloc:type=Allocator,name=<name>}. With this module on the class path or module path
+ * every instance registers itself when built and unregisters at close (option {@code jmx}, on by
+ * default; see {@link JmxRegistration}); {@link #register} is for instances built with the option off,
+ * or under another name.
  *
  * <pre>{@code
  * try (AllocatorMBeans.Registration r = AllocatorMBeans.register(Allocator.global())) { ... }
@@ -26,11 +33,17 @@ public final class AllocatorMBeans {
     /** The JMX domain. */
     public static final String DOMAIN = "dev.nalloc";
 
+    private static final Logger LOG = LoggerFactory.getLogger("dev.nalloc");
+
     private AllocatorMBeans() {
     }
 
+    /** The MBeans this class registered, by name: whose they are decides who may unregister them. */
+    private static final Map<ObjectName, Bean> REGISTERED = new ConcurrentHashMap<>();
+
     /**
-     * Registers {@code allocator} under its statistics name.
+     * Registers {@code allocator} under its statistics name. An instance registers itself when built
+     * (option {@code jmx}, on by default): then this returns a registration of that MBean.
      *
      * @param allocator the allocator
      * @return the registration; close it to unregister
@@ -41,24 +54,67 @@ public final class AllocatorMBeans {
     }
 
     /**
-     * Registers {@code allocator} under {@code name}.
+     * Registers {@code allocator} under {@code name}. When that instance is registered under that
+     * name already by its automatic registration (option {@code jmx}), the registration is handed
+     * over: closing the returned one unregisters the MBean.
      *
      * @param allocator the allocator
      * @param name      the {@code name} key of the object name
      * @return the registration; close it to unregister
-     * @throws IllegalStateException when an MBean of that name is registered already
+     * @throws IllegalStateException when an MBean of that name is registered already (another
+     *                               instance's, or one registered with this method before)
      */
     public static Registration register(Allocator allocator, String name) {
         ObjectName objectName = objectName(name);
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        try {
-            server.registerMBean(new Bean(allocator, name), objectName);
-        } catch (InstanceAlreadyExistsException e) {
-            throw new IllegalStateException("nalloc: an MBean named " + objectName + " is registered already", e);
-        } catch (JMException e) {
-            throw new IllegalStateException("nalloc: could not register " + objectName + ": " + e.getMessage(), e);
+        synchronized (REGISTERED) {
+            Bean existing = REGISTERED.get(objectName);
+            if (existing != null && existing.allocator == allocator && existing.automatic && server.isRegistered(objectName)) {
+                existing.automatic = false;
+                return new Registration(server, objectName, existing);
+            }
+            Bean bean = new Bean(allocator, name, false);
+            try {
+                server.registerMBean(bean, objectName);
+            } catch (InstanceAlreadyExistsException e) {
+                throw new IllegalStateException("nalloc: an MBean named " + objectName + " is registered already", e);
+            } catch (JMException e) {
+                throw new IllegalStateException("nalloc: could not register " + objectName + ": " + e.getMessage(), e);
+            }
+            REGISTERED.put(objectName, bean);
+            return new Registration(server, objectName, bean);
         }
-        return new Registration(server, objectName);
+    }
+
+    /**
+     * The automatic registration of a new instance (option {@code jmx}): under its name, or, when
+     * that name is taken (two instances named alike), under {@code <name>-2}, {@code <name>-3}…
+     * Null when it could not be registered (logged).
+     */
+    static Registration registerAutomatically(Allocator allocator, String name) {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        synchronized (REGISTERED) {
+            for (int i = 1; i <= 1000; i++) {
+                String n = i == 1 ? name : name + "-" + i;
+                ObjectName objectName = objectName(n);
+                Bean bean = new Bean(allocator, n, true);
+                try {
+                    server.registerMBean(bean, objectName);
+                } catch (InstanceAlreadyExistsException e) {
+                    continue;
+                } catch (JMException | RuntimeException e) {
+                    LOG.warn("nalloc: could not register {} with JMX: {}", objectName, e.toString());
+                    return null;
+                }
+                if (i > 1) {
+                    LOG.info("nalloc: an MBean named {} exists already; registered {} as {}", objectName(name), allocator, objectName);
+                }
+                REGISTERED.put(objectName, bean);
+                return new Registration(server, objectName, bean);
+            }
+            LOG.warn("nalloc: could not register {} with JMX: 1000 MBeans of that name exist", objectName(name));
+            return null;
+        }
     }
 
     /**
@@ -75,14 +131,16 @@ public final class AllocatorMBeans {
         }
     }
 
-    /** A registration; closing it unregisters the MBean (idempotent). */
+    /** A registration; closing it unregisters the MBean (idempotent; someone else's MBean of that name stays). */
     public static final class Registration implements AutoCloseable {
         private final MBeanServer server;
         private final ObjectName name;
+        private final Bean bean;
 
-        private Registration(MBeanServer server, ObjectName name) {
+        private Registration(MBeanServer server, ObjectName name, Bean bean) {
             this.server = server;
             this.name = name;
+            this.bean = bean;
         }
 
         /** {@return the name the MBean is registered under} */
@@ -92,12 +150,17 @@ public final class AllocatorMBeans {
 
         @Override
         public void close() {
-            try {
-                if (server.isRegistered(name)) {
-                    server.unregisterMBean(name);
+            synchronized (REGISTERED) {
+                if (!REGISTERED.remove(name, bean)) {
+                    return; // unregistered already, or the name now belongs to another registration
                 }
-            } catch (JMException e) {
-                throw new IllegalStateException("nalloc: could not unregister " + name + ": " + e.getMessage(), e);
+                try {
+                    if (server.isRegistered(name)) {
+                        server.unregisterMBean(name);
+                    }
+                } catch (JMException e) {
+                    throw new IllegalStateException("nalloc: could not unregister " + name + ": " + e.getMessage(), e);
+                }
             }
         }
     }
@@ -106,10 +169,13 @@ public final class AllocatorMBeans {
     private static final class Bean implements AllocatorMXBean {
         private final Allocator allocator;
         private final String name;
+        /** Registered by the instance's build (option jmx), not yet handed over to a caller of register. */
+        boolean automatic;
 
-        Bean(Allocator allocator, String name) {
+        Bean(Allocator allocator, String name, boolean automatic) {
             this.allocator = allocator;
             this.name = name;
+            this.automatic = automatic;
         }
 
         private AllocatorStats s() {
@@ -206,6 +272,12 @@ public final class AllocatorMBeans {
         @Override
         public String getStatsTable() {
             return StatsTable.render(name, s());
+        }
+
+        @Override
+        public String getLeakReport() {
+            LeakReport r = allocator.leakReport();
+            return r.isEmpty() ? "" : r.render("instance '" + name + "'", Integer.MAX_VALUE);
         }
 
         @Override

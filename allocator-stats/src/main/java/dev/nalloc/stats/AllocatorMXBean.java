@@ -61,6 +61,12 @@ public interface AllocatorMXBean {
     String getStatsTable();
 
     /**
+     * The live blocks leak detection (option {@code leak_detection}) recorded, by allocation site
+     * with their stacks; empty when leak detection is off or nothing recorded is live.
+     */
+    String getLeakReport();
+
+    /**
      * Runs {@code Allocator.collect(force)} on the calling (JMX) thread: frees that thread's empty
      * pages and, with {@code force}, purges the instance's freed arena memory at once.
      *

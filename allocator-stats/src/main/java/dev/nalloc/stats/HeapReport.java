@@ -3,6 +3,7 @@ package dev.nalloc.stats;
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Heap;
 import dev.nalloc.api.HeapArea;
+import dev.nalloc.api.LeakReport;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,15 +17,19 @@ import java.util.TreeMap;
  * (areas only, read while the other threads run: exact once they are quiescent and have collected,
  * since a page counts a block another thread freed until its owner collects it);
  * {@link #ofBlocks(Heap, int)} walks one heap on its owner thread block by block and keeps sample
- * addresses of the live blocks.
+ * addresses of the live blocks. With leak detection on (option {@code leak_detection}),
+ * {@link #of(Allocator)} also lists the recorded live blocks by allocation site: which code
+ * allocated them.
  *
  * @param rows         one row per block size with live blocks, most live bytes first
  * @param pages        pages visited
  * @param liveBlocks   live blocks in all rows
  * @param liveBytes    bytes of live blocks in all rows
  * @param committed    bytes of the visited pages' carved blocks
+ * @param sites        the recorded live blocks by allocation site ({@link Allocator#leakReport()}; only
+ *                     in reports of a whole instance, else {@link LeakReport#off()})
  */
-public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveBytes, long committed) {
+public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveBytes, long committed, LeakReport sites) {
 
     /**
      * The live blocks of one block size.
@@ -42,7 +47,8 @@ public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveB
     }
 
     /**
-     * {@return a report of every heap of every thread of {@code allocator}, by areas}
+     * {@return a report of every heap of every thread of {@code allocator}, by areas, with its
+     * allocation sites when leak detection is on}
      *
      * @param allocator the allocator to walk ({@link Allocator#visitHeapAreas})
      */
@@ -52,6 +58,7 @@ public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveB
             b.area(area);
             return true;
         });
+        b.sites = allocator.leakReport();
         return b.build();
     }
 
@@ -107,6 +114,9 @@ public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveB
         t.row("total", HumanUnits.count(liveBlocks), HumanUnits.bytes(liveBytes), Long.toString(pages),
                 HumanUnits.bytes(committed), "");
         t.appendTo(sb, "  ");
+        if (!sites.isEmpty()) {
+            sb.append(sites.render("live blocks by allocation site", Integer.MAX_VALUE)).append('\n');
+        }
         return sb.toString();
     }
 
@@ -114,6 +124,7 @@ public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveB
         private final int samplesPerClass;
         private final TreeMap<Long, long[]> sizes = new TreeMap<>(); // pages, live, committed, reserved
         private final TreeMap<Long, List<Long>> samples = new TreeMap<>();
+        LeakReport sites = LeakReport.off();
 
         Builder(int samplesPerClass) {
             this.samplesPerClass = samplesPerClass;
@@ -153,7 +164,7 @@ public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveB
                 bytes += s[1] * bs;
             }
             rows.sort(Comparator.comparingLong(Row::liveBytes).reversed().thenComparingLong(Row::blockSize));
-            return new HeapReport(List.copyOf(rows), pages, blocks, bytes, committed);
+            return new HeapReport(List.copyOf(rows), pages, blocks, bytes, committed, sites);
         }
     }
 }

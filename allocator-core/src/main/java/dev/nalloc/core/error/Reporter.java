@@ -47,7 +47,7 @@ public final class Reporter {
                 s.outOfMemory(message);
             } else if (kind == ErrorKind.OS_FAILURE) {
                 s.osFailure();
-            } else {
+            } else if (kind != ErrorKind.LEAK) { // a leak report is no misuse (and is logged by the leak tracker)
                 s.misuse(kind.name(), address, message);
             }
         }

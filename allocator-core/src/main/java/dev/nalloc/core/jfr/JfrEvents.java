@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Emits Nalloc's JFR events ({@code dev.nalloc.*}; see docs/statistics.md). Every method returns at
  * once unless Flight Recorder is initialized: merely loading an event class costs a fraction of a
- * second, so no event class is touched before a recording exists. All callers are slow paths.
+ * second, so no event class is touched before a recording exists. All callers are slow paths (the
+ * sampled-allocation event comes from the leak detection layer, which exists only when it is on).
  */
 public final class JfrEvents {
 
@@ -176,6 +177,19 @@ public final class JfrEvents {
             if (e.shouldCommit()) {
                 e.allocator = allocator;
                 e.message = message;
+                e.commit();
+            }
+        }
+    }
+
+    /** Leak detection recorded an allocation (the event's stack trace is the allocating code's). */
+    public static void allocationSampled(String allocator, long address, long size) {
+        if (recording()) {
+            AllocationSampleEvent e = new AllocationSampleEvent();
+            if (e.shouldCommit()) {
+                e.allocator = allocator;
+                e.address = address;
+                e.size = size;
                 e.commit();
             }
         }

@@ -27,6 +27,8 @@ public final class StatsAtExit {
     private final Supplier<? extends AllocatorStats> stats;
     private final AtomicBoolean printed = new AtomicBoolean();
     private final Thread hook;
+    /** More text printed after the statistics at exit (leak detection's report), or null. */
+    private volatile Supplier<String> alsoAtExit;
 
     private StatsAtExit(String name, Supplier<? extends AllocatorStats> stats) {
         this.name = name;
@@ -53,9 +55,20 @@ public final class StatsAtExit {
         }
     }
 
+    /**
+     * Prints {@code text} (when it gives any) after the statistics at exit: what leak detection still
+     * holds then. Not at {@link #printNow}: a closing instance reports its leaks itself.
+     */
+    public void alsoAtExit(Supplier<String> text) {
+        this.alsoAtExit = text;
+    }
+
     private void printAtExit() {
         if (printed.compareAndSet(false, true)) {
-            print(render(name, stats.get()));
+            String text = render(name, stats.get());
+            Supplier<String> more = alsoAtExit;
+            String extra = more == null ? null : more.get();
+            print(extra == null ? text : text + extra + "\n");
         }
     }
 
