@@ -126,6 +126,10 @@ class OptionValuesTest {
         String s = OptionValues.defaults().toString();
         assertTrue(s.startsWith("OptionValues{show_errors=0, "), s);
         assertTrue(s.contains("purge_delay=10"), s);
-        assertTrue(s.endsWith("mode=0}"), s);
+        assertTrue(s.contains(", mode=0, ") || s.endsWith(", mode=0}"), s);
+        assertTrue(s.endsWith("}"), s);
+        for (Option o : Option.values()) {
+            assertTrue(s.contains(o.optionName() + "=" + o.defaultValue()), s);
+        }
     }
 }

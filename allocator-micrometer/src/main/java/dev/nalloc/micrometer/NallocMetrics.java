@@ -22,8 +22,8 @@ import java.util.function.ToDoubleFunction;
  *
  * Every meter carries the tags {@code allocator} (the instance's name) and {@code mode}, plus the
  * ones given here. Gauges (a fresh {@link Allocator#stats()} snapshot per read):
- * {@code nalloc.memory.reserved}, {@code nalloc.memory.committed}, {@code nalloc.memory.resident}
- * (when the statistics have it), {@code nalloc.memory.allocated} (bytes of live blocks),
+ * {@code nalloc.memory.reserved}, {@code nalloc.memory.committed}, {@code nalloc.memory.os.committed},
+ * {@code nalloc.memory.resident} (when the OS layer can tell), {@code nalloc.memory.allocated} (bytes of live blocks),
  * {@code nalloc.blocks.live}, their peaks {@code nalloc.memory.reserved.peak},
  * {@code nalloc.memory.committed.peak}, {@code nalloc.memory.allocated.peak},
  * {@code nalloc.blocks.live.peak}, and {@code nalloc.segments}, {@code nalloc.pages},
@@ -62,9 +62,10 @@ public final class NallocMetrics implements MeterBinder {
         Tags t = Tags.of(tags).and("allocator", first.name()).and("mode", allocator.mode().name().toLowerCase(java.util.Locale.ROOT));
 
         bytes(registry, t, "nalloc.memory.reserved", "Address space reserved from the OS", a -> a.stats().reserved());
-        bytes(registry, t, "nalloc.memory.committed", "Memory committed from the OS", a -> a.stats().committed());
-        if (first.counts().containsKey("resident")) {
-            bytes(registry, t, "nalloc.memory.resident", "Memory of the instance resident in RAM", a -> current(a, "resident"));
+        bytes(registry, t, "nalloc.memory.committed", "Memory in use: handed to pages and huge blocks, not purged", a -> a.stats().committed());
+        bytes(registry, t, "nalloc.memory.os.committed", "Memory the OS holds committed for the instance", a -> a.stats().osCommitted());
+        if (first.resident() >= 0) {
+            bytes(registry, t, "nalloc.memory.resident", "Memory of the instance resident in RAM", a -> Math.max(0, a.stats().resident()));
         }
         bytes(registry, t, "nalloc.memory.allocated", "Bytes in live blocks (usable sizes)", a -> a.stats().allocated());
         gauge(registry, t, "nalloc.blocks.live", "Live blocks", "blocks", a -> a.stats().allocationCount());

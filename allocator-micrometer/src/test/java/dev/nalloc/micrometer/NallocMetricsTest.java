@@ -54,6 +54,10 @@ class NallocMetricsTest {
             assertEquals(blocks0 + 201, gauge(registry, "nalloc.blocks.live"));
             assertTrue(gauge(registry, "nalloc.memory.reserved") >= allocated);
             assertTrue(gauge(registry, "nalloc.memory.committed") >= 40L << 20);
+            assertTrue(gauge(registry, "nalloc.memory.os.committed") >= 40L << 20);
+            if (a.stats().resident() >= 0) {
+                assertTrue(gauge(registry, "nalloc.memory.resident") > 0, "touched blocks are resident");
+            }
             assertTrue(counter(registry, "nalloc.os.calls", "call", "mmap") > mmaps0, "the huge block was mapped");
             assertTrue(gauge(registry, "nalloc.segments") >= 2);
             assertTrue(gauge(registry, "nalloc.threads") >= 1);
@@ -90,7 +94,7 @@ class NallocMetricsTest {
                 .mode(Mode.SECURE).option(Option.JMX, 0).build()) {
             new NallocMetrics(a).bindTo(registry);
             Set<String> names = registry.getMeters().stream().map(m -> m.getId().getName()).collect(Collectors.toSet());
-            assertTrue(names.containsAll(Set.of("nalloc.memory.reserved", "nalloc.memory.committed", "nalloc.memory.allocated",
+            assertTrue(names.containsAll(Set.of("nalloc.memory.reserved", "nalloc.memory.committed", "nalloc.memory.os.committed", "nalloc.memory.allocated",
                     "nalloc.blocks.live", "nalloc.memory.reserved.peak", "nalloc.memory.committed.peak",
                     "nalloc.memory.allocated.peak", "nalloc.blocks.live.peak", "nalloc.segments", "nalloc.pages",
                     "nalloc.threads", "nalloc.os.calls", "nalloc.memory.purged", "nalloc.misuse", "nalloc.out.of.memory",

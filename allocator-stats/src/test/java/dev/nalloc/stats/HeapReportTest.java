@@ -1,7 +1,10 @@
 package dev.nalloc.stats;
 
 import dev.nalloc.api.Allocator;
+import dev.nalloc.api.AllocationSite;
 import dev.nalloc.api.Heap;
+import dev.nalloc.api.LeakDetection;
+import dev.nalloc.api.Option;
 import dev.nalloc.api.Mode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -10,6 +13,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,6 +103,39 @@ class HeapReportTest {
             for (long x : theirs) {
                 a.free(x);
             }
+        }
+    }
+
+    private static long[] leakForTheReport(Allocator a) {
+        return new long[]{a.malloc(700), a.malloc(700)};
+    }
+
+    @Test
+    void withLeakDetectionTheReportListsAllocationSites() throws Exception {
+        try (Allocator a = TestAllocators.builder("report-sites").option(Option.LEAK_DETECTION, LeakDetection.ALL.ordinal()).build()) {
+            long[] p = leakForTheReport(a);
+            a.free(a.malloc(10));
+            HeapReport r = HeapReport.of(a);
+            assertEquals(2, r.sites().blocks());
+            assertEquals(1, r.sites().sites().size());
+            AllocationSite site = r.sites().sites().get(0);
+            assertEquals("leakForTheReport", site.top().getMethodName());
+            assertEquals(1400, site.bytes());
+            String text = r.render();
+            assertTrue(text.contains("live blocks by allocation site: 2 live blocks (1400 bytes requested) at 1 allocation site, leak_detection=all"), text);
+            assertTrue(text.contains(HeapReportTest.class.getName() + ".leakForTheReport("), text);
+            String jmx = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer()
+                    .getAttribute(AllocatorMBeans.objectName("report-sites"), "LeakReport");
+            assertTrue(jmx.contains(".leakForTheReport("), jmx);
+            for (long x : p) {
+                a.free(x);
+            }
+            assertTrue(HeapReport.of(a).sites().isEmpty());
+            assertFalse(HeapReport.of(a).render().contains("allocation site"));
+        }
+        try (Allocator off = TestAllocators.builder("report-no-sites").build()) {
+            leakForTheReport(off);
+            assertEquals(LeakDetection.OFF, HeapReport.of(off).sites().level());
         }
     }
 

@@ -39,6 +39,10 @@ class ShowStatsAtExitTest {
         assertTrue(closed >= 0 && done > closed, "printed at close, before main ended:\n" + out);
         assertTrue(open > done, "printed at exit:\n" + out);
         assertFalse(out.contains("quiet-one"), "show_stats is off for it:\n" + out);
+        int leaky = out.indexOf("nalloc statistics: leaky-one");
+        int leaks = out.indexOf("nalloc: leak: instance 'leaky-one' at exit: 5 live blocks (1500 bytes requested) at 1 allocation site");
+        assertTrue(leaky > done && leaks > leaky, "leak detection's report follows the statistics at exit:\n" + out);
+        assertTrue(out.substring(leaks).contains(ShowStatsMain.class.getName() + ".leakAtExit("), out);
         String atExit = out.substring(open);
         assertTrue(atExit.lines().anyMatch(l -> l.matches("blocks: +42 +42 +0 +42")), atExit);
         assertTrue(atExit.contains("process:"), atExit);

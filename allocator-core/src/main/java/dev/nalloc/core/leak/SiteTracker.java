@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.LongAdder;
  * kept once, as long as a live record uses it. At most {@code leak_max_records} records are live;
  * allocations beyond that are counted as unrecorded.
  *
- * <p>Java heap per live record, measured (see {@code SiteTrackerFootprintTest}): about 100 bytes
- * (the record, its boxed address and the skip list's node and index share), plus the sampled
+ * <p>Java heap per live record, measured ({@code SiteTrackerTest}): about 92 bytes (the record,
+ * its boxed address and the skip list's node and index share), plus the sampled
  * level's fixed 256 KiB filter, plus each distinct stack once (about 100 bytes per frame).
  *
  * <p>Thread-safe: any thread records, any thread forgets. The tracking layer that calls this exists
