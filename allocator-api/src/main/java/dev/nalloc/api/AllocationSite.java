@@ -14,12 +14,17 @@ import java.util.Objects;
  */
 public record AllocationSite(List<StackTraceElement> stack, long blocks, long bytes, List<Long> addresses) {
 
+    /**
+     * Copies the lists (immutable).
+     *
+     * @throws NullPointerException when a list is null
+     */
     public AllocationSite {
         stack = List.copyOf(Objects.requireNonNull(stack, "stack"));
         addresses = List.copyOf(Objects.requireNonNull(addresses, "addresses"));
     }
 
-    /** The innermost frame (the code that called the allocator), or null for an empty stack. */
+    /** {@return the innermost frame (the code that called the allocator), or null for an empty stack} */
     public StackTraceElement top() {
         return stack.isEmpty() ? null : stack.get(0);
     }

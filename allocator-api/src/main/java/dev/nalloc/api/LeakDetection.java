@@ -20,7 +20,13 @@ public enum LeakDetection {
     /** Every allocation records its allocating stack: for tests and debugging (a few microseconds each). */
     ALL;
 
-    /** Parses {@code off}, {@code sampled} or {@code all}, ignoring case. */
+    /**
+     * Parses {@code off}, {@code sampled} or {@code all}, ignoring case.
+     *
+     * @param text the level's name
+     * @return the level
+     * @throws IllegalArgumentException for another text
+     */
     public static LeakDetection parse(String text) {
         String t = text.trim().toUpperCase(Locale.ROOT);
         for (LeakDetection l : values()) {
@@ -31,7 +37,12 @@ public enum LeakDetection {
         throw new IllegalArgumentException("unknown leak detection level '" + text + "' (expected off, sampled or all)");
     }
 
-    /** The level an option value (an ordinal) stands for; {@link #OFF} for an unknown value. */
+    /**
+     * The level an option value stands for.
+     *
+     * @param ordinal the option's value (a level's ordinal)
+     * @return the level; {@link #OFF} for an unknown value
+     */
     public static LeakDetection of(long ordinal) {
         LeakDetection[] all = values();
         return ordinal >= 0 && ordinal < all.length ? all[(int) ordinal] : OFF;

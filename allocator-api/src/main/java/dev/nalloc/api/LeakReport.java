@@ -22,17 +22,22 @@ public record LeakReport(LeakDetection level, long sampleRate, long blocks, long
     /** Frames printed per site by {@link #render}. */
     private static final int FRAMES = 12;
 
+    /**
+     * Copies the sites (immutable).
+     *
+     * @throws NullPointerException when the level or the sites are null
+     */
     public LeakReport {
         Objects.requireNonNull(level, "level");
         sites = List.copyOf(Objects.requireNonNull(sites, "sites"));
     }
 
-    /** The report of an instance without leak detection. */
+    /** {@return the report of an instance without leak detection} */
     public static LeakReport off() {
         return new LeakReport(LeakDetection.OFF, 1, 0, 0, 0, List.of());
     }
 
-    /** True when no live recorded block is left. */
+    /** {@return true when no live recorded block is left} */
     public boolean isEmpty() {
         return blocks == 0;
     }
@@ -41,6 +46,10 @@ public record LeakReport(LeakDetection level, long sampleRate, long blocks, long
      * The report as text: a first line with {@code headline}, the totals and the level, then up to
      * {@code maxSites} sites (the ones with the most bytes) with their stacks and a few addresses.
      * Lines are separated by {@code \n}; the text ends without one.
+     *
+     * @param headline what the report is of (for example {@code instance 'cache' closed})
+     * @param maxSites sites listed at most (the rest are counted)
+     * @return the text
      */
     public String render(String headline, int maxSites) {
         StringBuilder sb = new StringBuilder(headline).append(": ")

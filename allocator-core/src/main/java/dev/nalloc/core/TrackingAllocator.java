@@ -167,6 +167,63 @@ final class TrackingAllocator implements Allocator {
     }
 
     @Override
+    public long zallocAlignedAt(long size, long alignment, long offset) {
+        return tracked(inner.zallocAlignedAt(size, alignment, offset), size, alignment);
+    }
+
+    @Override
+    public long callocAligned(long count, long size, long alignment) {
+        long a = inner.callocAligned(count, size, alignment);
+        return a == 0 ? 0 : tracked(a, count * size, alignment);
+    }
+
+    @Override
+    public long callocAlignedAt(long count, long size, long alignment, long offset) {
+        long a = inner.callocAlignedAt(count, size, alignment, offset);
+        return a == 0 ? 0 : tracked(a, count * size, alignment);
+    }
+
+    @Override
+    public long reallocAlignedAt(long address, long newSize, long alignment, long offset) {
+        return realloc(address, newSize, alignment, (a, n) -> inner.reallocAlignedAt(a, n, alignment, offset));
+    }
+
+    @Override
+    public long rezalloc(long address, long newSize) {
+        return realloc(address, newSize, 1, inner::rezalloc);
+    }
+
+    @Override
+    public long recalloc(long address, long count, long size) {
+        return realloc(address, count * size, 1, (a, n) -> inner.recalloc(a, count, size));
+    }
+
+    @Override
+    public long reallocn(long address, long count, long size) {
+        return realloc(address, count * size, 1, (a, n) -> inner.reallocn(a, count, size));
+    }
+
+    @Override
+    public long rezallocAligned(long address, long newSize, long alignment) {
+        return realloc(address, newSize, alignment, (a, n) -> inner.rezallocAligned(a, n, alignment));
+    }
+
+    @Override
+    public long rezallocAlignedAt(long address, long newSize, long alignment, long offset) {
+        return realloc(address, newSize, alignment, (a, n) -> inner.rezallocAlignedAt(a, n, alignment, offset));
+    }
+
+    @Override
+    public long recallocAligned(long address, long count, long size, long alignment) {
+        return realloc(address, count * size, alignment, (a, n) -> inner.recallocAligned(a, count, size, alignment));
+    }
+
+    @Override
+    public long recallocAlignedAt(long address, long count, long size, long alignment, long offset) {
+        return realloc(address, count * size, alignment, (a, n) -> inner.recallocAlignedAt(a, count, size, alignment, offset));
+    }
+
+    @Override
     public void free(long address) {
         if (address != 0) {
             tracker.forget(address); // first: once the block is free another thread may get its address

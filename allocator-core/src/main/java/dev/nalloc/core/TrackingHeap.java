@@ -71,6 +71,87 @@ final class TrackingHeap implements Heap {
     }
 
     @Override
+    public long zallocAlignedAt(long size, long alignment, long offset) {
+        return allocator.tracked(inner.zallocAlignedAt(size, alignment, offset), size, alignment);
+    }
+
+    @Override
+    public long callocAligned(long count, long size, long alignment) {
+        long a = inner.callocAligned(count, size, alignment);
+        return a == 0 ? 0 : allocator.tracked(a, count * size, alignment);
+    }
+
+    @Override
+    public long callocAlignedAt(long count, long size, long alignment, long offset) {
+        long a = inner.callocAlignedAt(count, size, alignment, offset);
+        return a == 0 ? 0 : allocator.tracked(a, count * size, alignment);
+    }
+
+    @Override
+    public long reallocAlignedAt(long address, long newSize, long alignment, long offset) {
+        return allocator.realloc(address, newSize, alignment, (a, n) -> inner.reallocAlignedAt(a, n, alignment, offset));
+    }
+
+    @Override
+    public long rezalloc(long address, long newSize) {
+        return allocator.realloc(address, newSize, 1, inner::rezalloc);
+    }
+
+    @Override
+    public long recalloc(long address, long count, long size) {
+        return allocator.realloc(address, count * size, 1, (a, n) -> inner.recalloc(a, count, size));
+    }
+
+    @Override
+    public long reallocn(long address, long count, long size) {
+        return allocator.realloc(address, count * size, 1, (a, n) -> inner.reallocn(a, count, size));
+    }
+
+    @Override
+    public long rezallocAligned(long address, long newSize, long alignment) {
+        return allocator.realloc(address, newSize, alignment, (a, n) -> inner.rezallocAligned(a, n, alignment));
+    }
+
+    @Override
+    public long rezallocAlignedAt(long address, long newSize, long alignment, long offset) {
+        return allocator.realloc(address, newSize, alignment, (a, n) -> inner.rezallocAlignedAt(a, n, alignment, offset));
+    }
+
+    @Override
+    public long recallocAligned(long address, long count, long size, long alignment) {
+        return allocator.realloc(address, count * size, alignment, (a, n) -> inner.recallocAligned(a, count, size, alignment));
+    }
+
+    @Override
+    public long recallocAlignedAt(long address, long count, long size, long alignment, long offset) {
+        return allocator.realloc(address, count * size, alignment, (a, n) -> inner.recallocAlignedAt(a, count, size, alignment, offset));
+    }
+
+    /** As the instance's: a failed realloc frees the block (through the tracking layer). */
+    @Override
+    public long reallocf(long address, long newSize) {
+        long fresh = realloc(address, newSize);
+        if (fresh == 0 && address != 0 && allocator.isInHeapRegion(address)) {
+            allocator.free(address);
+        }
+        return fresh;
+    }
+
+    @Override
+    public long expand(long address, long newSize) {
+        long a = inner.expand(address, newSize);
+        if (a != 0) {
+            allocator.tracker.resized(a, newSize);
+        }
+        return a;
+    }
+
+    @Override
+    public long reallocAligned(long address, long newSize, long alignment) {
+        return allocator.realloc(address, newSize, alignment, (a, n) -> inner.reallocAligned(a, n, alignment));
+    }
+
+    @Override
     public boolean contains(long address) {
         return inner.contains(address);
     }

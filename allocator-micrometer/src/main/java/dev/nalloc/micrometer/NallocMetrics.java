@@ -45,12 +45,21 @@ public final class NallocMetrics implements MeterBinder {
     private final Allocator allocator;
     private final Iterable<Tag> tags;
 
-    /** The meters of {@code allocator}, tagged with its name and mode. */
+    /**
+     * The meters of {@code allocator}, tagged with its name and mode.
+     *
+     * @param allocator the instance to measure
+     */
     public NallocMetrics(Allocator allocator) {
         this(allocator, Tags.empty());
     }
 
-    /** The meters of {@code allocator}, tagged with its name, its mode and {@code tags}. */
+    /**
+     * The meters of {@code allocator}, tagged with its name, its mode and {@code tags}.
+     *
+     * @param allocator the instance to measure
+     * @param tags      more tags for every meter
+     */
     public NallocMetrics(Allocator allocator, Iterable<Tag> tags) {
         this.allocator = Objects.requireNonNull(allocator, "allocator");
         this.tags = Objects.requireNonNull(tags, "tags");

@@ -61,8 +61,8 @@ public interface AllocatorMXBean {
     String getStatsTable();
 
     /**
-     * The live blocks leak detection (option {@code leak_detection}) recorded, by allocation site
-     * with their stacks; empty when leak detection is off or nothing recorded is live.
+     * {@return the live blocks leak detection (option {@code leak_detection}) recorded, by
+     * allocation site with their stacks; empty when leak detection is off or nothing recorded is live}
      */
     String getLeakReport();
 

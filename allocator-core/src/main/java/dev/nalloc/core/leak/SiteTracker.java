@@ -71,7 +71,7 @@ public final class SiteTracker {
             throw new IllegalArgumentException("nalloc: no site tracker with leak detection off");
         }
         this.all = level == LeakDetection.ALL || options.get(Option.LEAK_SAMPLE_RATE) <= 1;
-        this.sampleRate = all ? 1 : (int) Math.min(Integer.MAX_VALUE, options.get(Option.LEAK_SAMPLE_RATE));
+        this.sampleRate = all ? 1 : (int) Math.min((long) Integer.MAX_VALUE, options.get(Option.LEAK_SAMPLE_RATE));
         this.stackDepth = (int) Math.clamp(options.get(Option.LEAK_STACK_DEPTH), 1, 1024);
         this.maxRecords = Math.max(0, options.get(Option.LEAK_MAX_RECORDS));
         this.skipped = Set.copyOf(skipped);
