@@ -272,6 +272,16 @@ final class TrackingAllocator implements Allocator {
     }
 
     @Override
+    public MemorySegment asSegment(long address, long byteSize) {
+        return inner.asSegment(address, byteSize);
+    }
+
+    @Override
+    public MemorySegment asSegment(long address, long byteSize, Arena arena) {
+        return inner.asSegment(address, byteSize, arena);
+    }
+
+    @Override
     public void free(MemorySegment segment) {
         if (segment.isNative() && segment.address() != 0) {
             tracker.forget(segment.address());
