@@ -313,6 +313,12 @@ public interface Heap extends AutoCloseable {
      * {@code block == 0} and, when {@code visitAllBlocks}, once per live block of the area.
      * It stops when the visitor returns {@code false}. Runs on the owner thread.
      *
+     * <p>The visitor may allocate and free anywhere, in this heap too: a block freed during the
+     * visit is never given to the visitor afterwards, a block allocated during it may or may not
+     * be, no block is given twice. It may not destroy or delete this heap or call
+     * {@link Allocator#threadDone()}: those throw {@link IllegalStateException} and change nothing.
+     * See docs/api.md, "What a heap visitor may do".
+     *
      * @param visitAllBlocks also visit every live block, not only the areas
      * @param visitor        called per area and block; returning {@code false} stops the visit
      */

@@ -80,17 +80,14 @@ final class CheckedAllocator extends ModeAllocator {
                     page = pageOf(address);
                 }
             } else {
-                address = allocateOther(heap, request, alignment, offset, plain);
+                address = allocateOther(heap, request, alignment, offset, plain); // zeroed by claim
                 if (address == 0) {
                     return 0;
                 }
                 page = pageOf(address);
             }
             long block = page.blockStartOf(address);
-            if (claim(page, block, address, size, page.start + page.areaSize(), false)) {
-                if (zero) {
-                    Mem.zero(address, size);
-                }
+            if (claim(page, block, address, size, page.start + page.areaSize(), false, zero)) {
                 return address;
             }
             // the block was found corrupted and is quarantined: take another
@@ -100,16 +97,24 @@ final class CheckedAllocator extends ModeAllocator {
     /**
      * Hands out the block at {@code block} (just taken from the engine) at {@code address} for
      * {@code size} bytes, after checking it was really free: false (after reporting) when it was
-     * corrupted while free.
+     * corrupted while free. A block that was freed before has its freed fill checked (a write after
+     * the free is found here); then it is filled fresh, or with {@code zero} its {@code size} bytes
+     * are zeroed, except when it was never handed out from a page whose free blocks read as zero
+     * (fresh or purged OS memory): such a block is left as it is, so that a huge zeroed request
+     * writes only its canary, as FAST writes nothing.
      */
-    private boolean claim(Page page, long block, long address, long size, long canaryLimit, boolean guarded) {
+    private boolean claim(Page page, long block, long address, long size, long canaryLimit, boolean guarded, boolean zero) {
         int index = (int) page.blockIndexOf(block);
         BlockShadow shadow = BlockShadow.of(page);
         long state = shadow.state(index);
         if (page.mode().brokenLink != 0 || BlockShadow.isLive(state) || state == BlockShadow.QUARANTINED) {
             return refuse(page, block, index, shadow, state, -1);
         }
-        if (BlockShadow.isFreed(state)) {
+        if (zero) {
+            if (!claimZeroed(page, block, address, size, index, shadow, state)) {
+                return false;
+            }
+        } else if (BlockShadow.isFreed(state)) {
             long bad = Patterns.checkFreedAndFillFresh(block, page.blockSize); // fills it fresh when intact
             if (bad >= 0) {
                 return refuse(page, block, index, shadow, state, bad);
@@ -122,6 +127,25 @@ final class CheckedAllocator extends ModeAllocator {
         if (page.reserved == 1) {
             recentFrees.remove(address);
         }
+        return true;
+    }
+
+    /**
+     * {@link #claim} of a zeroed block: the freed fill of a block freed before is checked (then its
+     * requested bytes are zeroed); a block never handed out is zeroed unless the page's free blocks
+     * are known to read as zero ({@link Page#freeIsZero}, read after the pop: the list the block
+     * came from). False after reporting a broken freed fill.
+     */
+    private boolean claimZeroed(Page page, long block, long address, long size, int index, BlockShadow shadow, long state) {
+        if (BlockShadow.isFreed(state)) {
+            long bad = Patterns.firstNotFreed(block, page.blockSize);
+            if (bad >= 0) {
+                return refuse(page, block, index, shadow, state, bad);
+            }
+        } else if (page.freeIsZero) {
+            return true;
+        }
+        Mem.zero(address, size);
         return true;
     }
 
@@ -153,8 +177,8 @@ final class CheckedAllocator extends ModeAllocator {
     }
 
     @Override
-    boolean claimGuarded(Page page, long block, long address, long size, long guard) {
-        return claim(page, block, address, size, guard, true);
+    boolean claimGuarded(Page page, long block, long address, long size, long guard, boolean zero) {
+        return claim(page, block, address, size, guard, true, zero);
     }
 
     @Override
@@ -164,14 +188,17 @@ final class CheckedAllocator extends ModeAllocator {
     }
 
     @Override
-    boolean isGuarded(long address) {
-        Page page = pageOf(address);
-        return BlockShadow.isGuarded(BlockShadow.peek(page).state((int) page.blockIndexOf(address)));
+    long visitedAddress(long block) {
+        Page page = pageOf(block);
+        BlockShadow shadow = BlockShadow.peek(page);
+        long state = shadow == null ? BlockShadow.NEVER : shadow.state((int) page.blockIndexOf(block));
+        return BlockShadow.isLive(state) ? block + shadow.adjust(state) : 0; // quarantined, or dropped with a broken list
     }
 
     @Override
-    long guardedZeroLength(long size, long span) {
-        return size;
+    boolean isGuarded(long address) {
+        Page page = pageOf(address);
+        return BlockShadow.isGuarded(BlockShadow.peek(page).state((int) page.blockIndexOf(address)));
     }
 
     // ================================================================== locating blocks

@@ -201,6 +201,9 @@ final class Engine implements HeapContext, StatsSource {
     void retireCurrentThread() {
         LocalHeap h = defaultHeaps.get();
         if (h != null) {
+            for (LocalHeap heap : h.tld.heaps()) { // before anything changes: a visit must not lose its heap
+                heap.checkNotVisited("threadDone");
+            }
             defaultHeaps.remove();
             registry.retire(h.tld);
         }
@@ -211,6 +214,11 @@ final class Engine implements HeapContext, StatsSource {
     @Override
     public Object allocatorIdentity() {
         return this;
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
     }
 
     @Override

@@ -96,19 +96,23 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
 
     /**
      * Guarded sampling: takes the block just placed at {@code address} (in the block at {@code block})
-     * for {@code size} bytes, guarded by the page at {@code guard}; false (after reporting) when the
-     * block was found corrupted and must not be handed out.
+     * for {@code size} bytes, guarded by the page at {@code guard}, zeroed when {@code zero} (only
+     * where it is not known to be zero: see {@link Page#freeIsZero}); false (after reporting) when
+     * the block was found corrupted and must not be handed out.
      */
-    abstract boolean claimGuarded(Page page, long block, long address, long size, long guard);
+    abstract boolean claimGuarded(Page page, long block, long address, long size, long guard, boolean zero);
 
     /** Guarded sampling: the guard page could not be protected (reported); the block stays usable, unguarded. */
     abstract void guardFailed(Page page, long block, long address, long size, long guard);
 
+    /**
+     * A heap visit: the address the block starting at {@code block} (live in the engine's view) was
+     * handed out at, or 0 when the mode does not count it live (it is not visited).
+     */
+    abstract long visitedAddress(long block);
+
     /** True when the live block at {@code address} has a guard page (tests). */
     abstract boolean isGuarded(long address);
-
-    /** Bytes {@code zalloc} zeroes at a guarded block of {@code size} bytes and {@code span} bytes of room. */
-    abstract long guardedZeroLength(long size, long span);
 
     // ================================================================== checks
 
@@ -156,7 +160,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         return (alignment == 1 || (alignment <= 16 && !sampler.precise())) && sampler.sample(size);
     }
 
-    /** A medium, large, huge or aligned block from the engine. */
+    /** A medium, large, huge or aligned block from the engine (not zeroed: the modes zero what needs it). */
     final long allocateOther(LocalHeap heap, long request, long alignment, long offset, boolean plain) {
         return plain ? inner.mallocIn(heap, request) : inner.alignedIn(heap, request, alignment, offset, false);
     }
@@ -174,14 +178,11 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
             long block = page.blockStartOf(area);
             long guard = area + toGuard;
             long address = guard - span;
-            if (!claimGuarded(page, block, address, size, guard)) {
+            if (!claimGuarded(page, block, address, size, guard, zero)) {
                 continue; // the block was found corrupted and is quarantined: take another
             }
             if (!engine.os.protect(guard, osPageSize, true)) { // reported
                 guardFailed(page, block, address, size, guard);
-            }
-            if (zero) {
-                Mem.zero(address, guardedZeroLength(size, span));
             }
             return address;
         }

@@ -63,9 +63,21 @@ final class ModeHeap extends AbstractHeap {
         return heap.contains(address);
     }
 
+    /**
+     * The engine's visit, with each live block given at the address it was handed out at (CHECKED:
+     * inside aligned and guarded blocks; SECURE: inside guarded ones), so that a visitor may free
+     * it; blocks the mode withholds (quarantined, dropped from a broken list) are not visited.
+     */
     @Override
     public void visitBlocks(boolean visitAllBlocks, HeapVisitor visitor) {
-        heap.visitBlocks(visitAllBlocks, visitor);
+        java.util.Objects.requireNonNull(visitor, "visitor");
+        heap.visitBlocks(visitAllBlocks, !visitAllBlocks ? visitor : (area, block, blockSize) -> {
+            if (block == 0) {
+                return visitor.visit(area, 0, blockSize);
+            }
+            long address = allocator.visitedAddress(block);
+            return address == 0 || visitor.visit(area, address, blockSize);
+        });
     }
 
     @Override

@@ -160,7 +160,9 @@ final class SecureAllocator extends ModeAllocator {
             }
             if (zero && !small) {
                 Page page = pageOf(address);
-                Mem.zero(address, page.blockStartOf(address) + page.blockSize - address);
+                if (!page.freeIsZero) { // else fresh or purged OS memory, which reads as zero (the pop cleared the link word)
+                    Mem.zero(address, page.blockStartOf(address) + page.blockSize - address);
+                }
             }
             return address;
         }
@@ -175,10 +177,13 @@ final class SecureAllocator extends ModeAllocator {
     }
 
     @Override
-    boolean claimGuarded(Page page, long block, long address, long size, long guard) {
+    boolean claimGuarded(Page page, long block, long address, long size, long guard, boolean zero) {
         if (page.mode().brokenLink != 0) {
             reportBroken(page);
             return false;
+        }
+        if (zero && !page.freeIsZero) { // a block of a list known to read as zero (fresh or purged OS memory) needs nothing
+            Mem.zero(address, guard - address);
         }
         page.mode().hasGuarded = true; // before the block is out: its frees must take the slow path
         guarded.put(block, new Guarded(address, guard));
@@ -191,11 +196,6 @@ final class SecureAllocator extends ModeAllocator {
     @Override
     void guardFailed(Page page, long block, long address, long size, long guard) {
         guarded.remove(block);
-    }
-
-    @Override
-    long guardedZeroLength(long size, long span) {
-        return span;
     }
 
     // ================================================================== free
@@ -336,6 +336,12 @@ final class SecureAllocator extends ModeAllocator {
     }
 
     // ================================================================== heaps
+
+    @Override
+    long visitedAddress(long block) {
+        Guarded g = guardedAt(pageOf(block), block);
+        return g != null ? g.address : block;
+    }
 
     @Override
     boolean isGuarded(long address) {

@@ -21,6 +21,11 @@ public interface HeapContext {
     /** The calling thread's data in this instance (created on first use). */
     ThreadData currentThreadData();
 
+    /** True once the instance is closed (its memory is gone). */
+    default boolean isClosed() {
+        return false;
+    }
+
     /** Called when a heap is made. */
     void heapCreated(LocalHeap heap);
 

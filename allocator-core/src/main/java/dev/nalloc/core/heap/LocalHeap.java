@@ -613,6 +613,7 @@ public final class LocalHeap {
      * place and the heap is pooled for the next {@link #newHeap}; otherwise every page is freed.
      */
     public void destroy() {
+        checkNotVisited("destroy");
         // Only full pages send remote frees to the delayed list; stop that before dropping the list.
         for (Page p = queues.first[SizeClasses.BIN_FULL]; p != null; p = p.next) {
             p.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
@@ -709,6 +710,7 @@ public final class LocalHeap {
         if (isDefault) {
             return;
         }
+        checkNotVisited("delete (close)");
         LocalHeap target = tld.defaultHeap();
         freeDelayed();
         for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
@@ -846,46 +848,87 @@ public final class LocalHeap {
         return page != null && page.inUse && page.heap() == this && page.holds(address) && !page.isHugeReleased();
     }
 
-    /** mimalloc's {@code mi_heap_visit_blocks}: areas, and with {@code all} every live block. */
+    /**
+     * mimalloc's {@code mi_heap_visit_blocks}: areas, and with {@code all} every live block. The
+     * pages are the ones the heap has when the visit begins (taken in a list first), so the visitor
+     * may allocate and free, in this heap too: a page that leaves the heap meanwhile is skipped,
+     * pages made meanwhile are not visited, and {@link PageVisit} keeps each page's map of live
+     * blocks up to date. What the visitor may not do (destroy or delete this heap, end its thread,
+     * close the allocator) ends in an {@link IllegalStateException} that names the rule.
+     */
     public void visitBlocks(boolean all, HeapVisitor visitor) {
         freeDelayed();
         sweepReleasedHuge();
-        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
-            for (Page page = queues.first[q]; page != null; page = page.next) {
-                if (!visitPage(page, all, visitor)) {
+        java.util.List<Page> pages = new java.util.ArrayList<>(pageCount());
+        forEachPage(pages::add);
+        visiting++;
+        try {
+            for (Page page : pages) {
+                if (page.inUse && page.heap() == this && !page.isHugeReleased() && !visitPage(page, all, visitor)) {
                     return;
                 }
             }
+        } finally {
+            visiting--;
         }
     }
 
     private boolean visitPage(Page page, boolean all, HeapVisitor visitor) {
-        collectPage(page, true);
+        collectForVisit(page);
         long bs = page.blockSize;
         HeapArea area = new HeapArea(page.start, page.areaSize(), (long) page.capacity * bs, page.used, bs, bs);
-        if (!visitor.visit(area, 0, bs)) {
+        boolean go = visitor.visit(area, 0, bs);
+        afterVisitor();
+        if (!go) {
             return false;
         }
-        if (!all || page.used == 0) {
+        if (!all || page.used == 0 || !page.inUse || page.heap() != this || page.isHugeReleased()) {
             return true;
         }
-        // A block is live when it is below capacity and on no free list (all frees are on `free` now).
-        long[] freeMap = new long[(page.capacity + 63) >>> 6];
-        try {
-            for (long b = page.free; b != 0; b = page.nextFree(b)) {
-                int i = (int) page.blockIndexOf(b);
-                freeMap[i >>> 6] |= 1L << (i & 63);
-            }
-        } catch (FreeListCorruption e) { // an encoded page: which blocks are live is unknown, skip them
-            context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
-            return true;
+        return new PageVisit(this, page, area).run(visitor);
+    }
+
+    /** A forced collect of one page before its blocks are mapped (see {@link PageVisit}). */
+    void collectForVisit(Page page) {
+        collectPage(page, true);
+    }
+
+    void reportCorruption(Page page, FreeListCorruption e) {
+        context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+    }
+
+    /** Visits of this heap in progress (owner thread): see {@link #checkNotVisited}. */
+    private int visiting;
+
+    /**
+     * After each call of a visitor: the rules a visitor may break without the heap refusing at once
+     * (it cannot know the allocator will close) are checked here, before the visit reads a page again.
+     */
+    void afterVisitor() {
+        if (context.isClosed()) {
+            throw new IllegalStateException("nalloc: the allocator was closed by a HeapVisitor during visitBlocks "
+                    + "(a visitor must not close the allocator)");
         }
-        for (int i = 0; i < page.capacity; i++) {
-            if ((freeMap[i >>> 6] & (1L << (i & 63))) == 0 && !visitor.visit(area, page.start + i * bs, bs)) {
-                return false;
-            }
+        if (dead) {
+            throw new IllegalStateException("nalloc: the heap was destroyed or deleted during visitBlocks "
+                    + "(a visitor must not destroy, delete or end the thread of the heap it visits)");
         }
-        return true;
+    }
+
+    /**
+     * Refuses, before anything changes, what would pull the heap from under a visit in progress:
+     * destroying or deleting it (owner thread; {@code what} names the operation).
+     */
+    public void checkNotVisited(String what) {
+        if (visiting > 0) {
+            throw new IllegalStateException("nalloc: " + what + " during visitBlocks of the heap: a HeapVisitor must not "
+                    + "destroy, delete or end the thread of the heap it visits");
+        }
+    }
+
+    /** True while a visit of this heap runs (owner thread). */
+    public boolean isVisited() {
+        return visiting > 0;
     }
 
     /** Calls {@code action} on every page of this heap (owner thread). */
