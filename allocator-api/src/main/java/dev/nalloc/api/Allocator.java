@@ -48,6 +48,17 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
         return new AllocatorBuilder();
     }
 
+    /**
+     * Nalloc's version (mimalloc's {@code mi_version}), as Maven and the module descriptor name it,
+     * for example {@code "0.1.0"}; {@code "unknown"} when the jar was repackaged without its
+     * module descriptor.
+     *
+     * @return the version of the {@code dev.nalloc.api} module
+     */
+    static String version() {
+        return NallocVersion.get();
+    }
+
     // ---------------------------------------------------------------------------------------
     // Allocation
     // ---------------------------------------------------------------------------------------
@@ -531,6 +542,105 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      */
     default Heap newHeapInArena(ArenaId arena) {
         throw new UnsupportedOperationException("newHeapInArena is not supported by " + getClass().getName());
+    }
+
+    /**
+     * Reserves {@code pages} huge (1 GiB) OS pages now, all on NUMA node {@code numaNode}, each
+     * page an arena (mimalloc's {@code mi_reserve_huge_os_pages_at}). It stops at the first page
+     * the OS refuses and once {@code timeoutMillis} have passed (after at least one page); the
+     * pages reserved serve every heap.
+     *
+     * @param pages         how many pages, not negative (at most 131072)
+     * @param numaNode      the node, or -1 for no preference
+     * @param timeoutMillis how long the reservation may take, not negative
+     * @return the pages reserved (fewer than asked when the OS refused or the time ran out)
+     * @throws IllegalArgumentException      when {@code pages} or {@code timeoutMillis} is negative, or the
+     *                                       node is below -1
+     * @throws IllegalStateException         when the allocator is closed or was built with
+     *                                       {@code disallow_arena_alloc}
+     * @throws UnsupportedOperationException when the implementation has no arenas
+     */
+    default long reserveHugeOsPagesAt(long pages, int numaNode, long timeoutMillis) {
+        throw new UnsupportedOperationException("reserveHugeOsPagesAt is not supported by " + getClass().getName());
+    }
+
+    /**
+     * Reserves {@code pages} huge (1 GiB) OS pages now, spread evenly over {@code numaNodes} NUMA
+     * nodes (mimalloc's {@code mi_reserve_huge_os_pages_interleave}), each page an arena on its node.
+     *
+     * @param pages         how many pages, not negative (at most 131072)
+     * @param numaNodes     over how many nodes (0: every node the allocator uses; more than it uses
+     *                      counts as all of them)
+     * @param timeoutMillis how long the reservation may take, not negative
+     * @return the pages reserved (fewer than asked when the OS refused or the time ran out)
+     * @throws IllegalArgumentException      when an argument is negative
+     * @throws IllegalStateException         when the allocator is closed or was built with
+     *                                       {@code disallow_arena_alloc}
+     * @throws UnsupportedOperationException when the implementation has no arenas
+     */
+    default long reserveHugeOsPagesInterleave(long pages, int numaNodes, long timeoutMillis) {
+        throw new UnsupportedOperationException("reserveHugeOsPagesInterleave is not supported by " + getClass().getName());
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Options and callbacks
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * The value of an option in this allocator now (mimalloc's {@code mi_option_get}): as the
+     * instance was built (builder, system property, environment variable, default) or as
+     * {@link #setOption} changed it since. Booleans are 0 or 1, sizes bytes, durations milliseconds.
+     *
+     * @param option the option
+     * @return its value
+     * @throws NullPointerException          when {@code option} is null
+     * @throws IllegalStateException         when the allocator is closed
+     * @throws UnsupportedOperationException when the implementation has no options
+     */
+    default long option(Option option) {
+        throw new UnsupportedOperationException("option is not supported by " + getClass().getName());
+    }
+
+    /**
+     * Every option of this allocator as it is now, as one consistent snapshot.
+     *
+     * @return the values ({@link OptionValues#isExplicit} is true for those set when it was built or since)
+     * @throws IllegalStateException         when the allocator is closed
+     * @throws UnsupportedOperationException when the implementation has no options
+     */
+    default OptionValues options() {
+        throw new UnsupportedOperationException("options is not supported by " + getClass().getName());
+    }
+
+    /**
+     * Changes an option of this running allocator (mimalloc's {@code mi_option_set}); only options
+     * that can change at run time ({@link Option#isRuntime()}) may be changed. The new value acts
+     * from the next time the engine reads it, on every thread (for example the next purge deadline,
+     * the next reclaim search, the next segment). The purge options drive the default purge
+     * policy: one given to the builder does not see them.
+     *
+     * @param option the option
+     * @param value  its new value: 0 or 1 for a boolean, at least 0 for a size, at least -1 for a duration
+     * @throws NullPointerException          when {@code option} is null
+     * @throws IllegalArgumentException      when the option is fixed when an instance is built, or the
+     *                                       value is not one of its kind
+     * @throws IllegalStateException         when the allocator is closed
+     * @throws UnsupportedOperationException when the implementation has no options
+     */
+    default void setOption(Option option, long value) {
+        throw new UnsupportedOperationException("setOption is not supported by " + getClass().getName());
+    }
+
+    /**
+     * Registers the deferred free function of this allocator, replacing the previous one
+     * (mimalloc's {@code mi_register_deferred_free}; see {@link DeferredFree} for when it is called).
+     *
+     * @param deferredFree the function, or null to have none
+     * @throws IllegalStateException         when the allocator is closed
+     * @throws UnsupportedOperationException when the implementation does not call one
+     */
+    default void registerDeferredFree(DeferredFree deferredFree) {
+        throw new UnsupportedOperationException("registerDeferredFree is not supported by " + getClass().getName());
     }
 
     /**

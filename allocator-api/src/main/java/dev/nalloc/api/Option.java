@@ -52,6 +52,11 @@ public enum Option {
     GUARDED_SAMPLE_RATE(Kind.NUMBER, 0),
     /** Guarded sampling: the seed of the sampling (0: random). */
     GUARDED_SAMPLE_SEED(Kind.NUMBER, 0),
+    /**
+     * A thread about to map a new segment while it owns this many abandons the segments of its
+     * full pages first (down to three quarters), and reclaims none beyond it (0: no target).
+     */
+    TARGET_SEGMENTS_PER_THREAD(Kind.NUMBER, 0),
     /** Commit segments eagerly (after {@link #EAGER_COMMIT_DELAY} segments per thread). */
     EAGER_COMMIT(Kind.BOOLEAN, 1),
     /** The first N segments of a thread are committed on demand even with eager commit. */
@@ -66,6 +71,11 @@ public enum Option {
     USE_NUMA_NODES(Kind.NUMBER, 0),
     /** Never allocate from the OS directly; only from reserved arenas. */
     DISALLOW_OS_ALLOC(Kind.BOOLEAN, 0),
+    /**
+     * macOS: the tag of the instance's mappings ({@code VM_MAKE_TAG}, shown by {@code vmmap} and
+     * Instruments), 100 to 255; other systems have no such tag and ignore it.
+     */
+    OS_TAG(Kind.NUMBER, 100),
     /** Percentage of abandoned segments a thread may try to reclaim in one search. */
     MAX_SEGMENT_RECLAIM(Kind.NUMBER, 10),
     /** Give all memory back when the process exits (also memory of live blocks). */
@@ -211,4 +221,20 @@ public enum Option {
         }
         return n * unit;
     }
+
+    /**
+     * True when the option may be changed on a running instance ({@link Allocator#setOption}),
+     * mimalloc's options that are read where they act rather than once at start: messages,
+     * purging, collection, reclaiming, OS retries and where segments come from. The others are
+     * fixed when an instance is built (what it reserves and sets up at start, its mode and checks,
+     * how it commits and which memory it may visit).
+     */
+    public boolean isRuntime() {
+        return RUNTIME.contains(this);
+    }
+
+    private static final java.util.Set<Option> RUNTIME = java.util.EnumSet.of(SHOW_ERRORS, VERBOSE, MAX_ERRORS,
+            PURGE_DECOMMITS, PURGE_DELAY, ARENA_PURGE_MULT, PURGE_EXTEND_DELAY, RETRY_ON_OOM, GENERIC_COLLECT,
+            ARENA_RESERVE, MAX_SEGMENT_RECLAIM, ABANDONED_RECLAIM_ON_FREE, ABANDONED_PAGE_PURGE,
+            DISALLOW_OS_ALLOC, DISALLOW_ARENA_ALLOC, TARGET_SEGMENTS_PER_THREAD);
 }

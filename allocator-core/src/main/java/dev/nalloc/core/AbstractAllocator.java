@@ -2,15 +2,19 @@ package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorMisuseException;
+import dev.nalloc.api.DeferredFree;
 import dev.nalloc.api.ErrorKind;
+import dev.nalloc.api.Option;
+import dev.nalloc.api.OptionValues;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
- * The aligned and realloc families of the {@link Allocator}s of every mode, in the calling
- * thread's heap: each is one call into the mode's {@link Reallocs}.
+ * What the {@link Allocator}s of every mode share above the engine: the aligned and realloc
+ * families in the calling thread's heap (each one call into the mode's {@link Reallocs}), the
+ * options, the deferred free function and the huge OS pages reserved at run time.
  */
 abstract sealed class AbstractAllocator implements Allocator permits NallocAllocator, ModeAllocator {
 
@@ -58,6 +62,51 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
         }
         return byteSize;
     }
+
+    /** Throws {@link IllegalStateException} when the allocator is closed. */
+    abstract void checkOpen();
+
+    // ================================================================== options, callbacks, huge pages
+
+    @Override
+    public final long option(Option option) {
+        Objects.requireNonNull(option, "option");
+        checkOpen();
+        return engine().options.get(option);
+    }
+
+    @Override
+    public final OptionValues options() {
+        checkOpen();
+        return engine().options.snapshot();
+    }
+
+    @Override
+    public final void setOption(Option option, long value) {
+        Objects.requireNonNull(option, "option");
+        checkOpen();
+        engine().setOption(option, value);
+    }
+
+    @Override
+    public final void registerDeferredFree(DeferredFree deferredFree) {
+        checkOpen();
+        engine().registerDeferredFree(deferredFree);
+    }
+
+    @Override
+    public final long reserveHugeOsPagesAt(long pages, int numaNode, long timeoutMillis) {
+        checkOpen();
+        return engine().reserveHugeOsPages(pages, numaNode, timeoutMillis, false);
+    }
+
+    @Override
+    public final long reserveHugeOsPagesInterleave(long pages, int numaNodes, long timeoutMillis) {
+        checkOpen();
+        return engine().reserveHugeOsPages(pages, numaNodes, timeoutMillis, true);
+    }
+
+    // ================================================================== aligned and realloc families
 
     @Override
     public final long mallocAligned(long size, long alignment) {

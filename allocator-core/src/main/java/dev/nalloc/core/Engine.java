@@ -58,7 +58,8 @@ final class Engine implements HeapContext, StatsSource {
     final OsMemory os;
     final Arenas arenas;
     final SegmentMemory segments;
-    private final long genericCollect;
+    /** The options as they are now (the runtime ones may change: {@link #setOption}). */
+    final LiveOptions options;
     private final boolean eagerCommit;
     private final long eagerCommitDelay;
     private final PurgePolicy purge;
@@ -69,14 +70,17 @@ final class Engine implements HeapContext, StatsSource {
     /** Every thread with data of its own in this instance (dead-thread detection, statistics). */
     final ThreadRegistry registry = new ThreadRegistry();
     final AbandonedSegments abandoned;
-    private final long maxSegmentReclaim;
-    final boolean reclaimOnFree;
-    private final boolean abandonedPagePurge;
+    /** Option {@code abandoned_reclaim_on_free}, read by every free into another thread's segment. */
+    volatile boolean reclaimOnFree;
     /** Which threads get a heap of their own; the others share {@link #shared}. */
     final HeapSelectionPolicy heapPolicy;
     final SharedHeaps shared;
     final Verbose verbose;
     final Numa numa;
+    /** Start-up reservations, and the huge OS pages reserved later through the API. */
+    private final StartupMemory startup;
+    /** The registered deferred free function, or null (see {@link #deferredFree}). */
+    private volatile dev.nalloc.api.DeferredFree deferredFree;
     /** The shutdown hook of {@code destroy_on_exit}, or null. */
     private Thread exitHook;
     /** Each thread's default heap in this instance, or null before the thread has one. */
@@ -97,6 +101,7 @@ final class Engine implements HeapContext, StatsSource {
     Engine(AllocatorConfig config) {
         this.config = config;
         OptionValues o = config.options();
+        this.options = new LiveOptions(o);
         ErrorHandler handler = config.errorHandler() != null ? config.errorHandler()
                 : ErrorHandler.defaultHandler(o.get(Option.MAX_WARNINGS));
         this.reporter = new Reporter(handler);
@@ -107,24 +112,21 @@ final class Engine implements HeapContext, StatsSource {
         stats.configure(name, o.isEnabled(Option.VERBOSE));
         reporter.attach(stats, o.isEnabled(Option.SHOW_ERRORS), o.get(Option.MAX_ERRORS));
         stats.verbose("starting: mode {}, os {}, options {}", config.mode(), config.os().name(), o);
-        this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(o);
+        this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(options);
         this.verbose = new Verbose(o.isEnabled(Option.VERBOSE));
         this.numa = new Numa(config.os(), o.get(Option.USE_NUMA_NODES));
         boolean allowLarge = o.isEnabled(Option.ALLOW_LARGE_OS_PAGES);
         this.arenas = new Arenas(os, o.get(Option.ARENA_RESERVE), o.get(Option.ARENA_EAGER_COMMIT), purge, allowLarge);
         this.segments = new SegmentMemory(this, os, arenas, !o.isEnabled(Option.DISALLOW_ARENA_ALLOC),
                 !o.isEnabled(Option.DISALLOW_OS_ALLOC), numa.enabled() ? numa : null);
-        this.genericCollect = Math.max(1, o.get(Option.GENERIC_COLLECT));
         this.eagerCommit = o.isEnabled(Option.EAGER_COMMIT);
         this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);
         this.abandoned = new AbandonedSegments(arenas);
-        this.maxSegmentReclaim = o.get(Option.MAX_SEGMENT_RECLAIM);
         this.reclaimOnFree = o.isEnabled(Option.ABANDONED_RECLAIM_ON_FREE);
-        this.abandonedPagePurge = o.isEnabled(Option.ABANDONED_PAGE_PURGE);
         this.heapPolicy = config.heapSelectionPolicy() != null ? config.heapSelectionPolicy()
                 : new VirtualThreadsSharePolicy(Runtime.getRuntime().availableProcessors());
         this.shared = new SharedHeaps(heapPolicy.sharedHeapCount(), () -> newThreadData(null));
-        StartupMemory startup = new StartupMemory(os, arenas, numa, verbose);
+        this.startup = new StartupMemory(os, arenas, numa, verbose);
         startup.transparentHugePages(o.isEnabled(Option.ALLOW_THP));
         startup.largeOsPages(allowLarge);
         startup.numaNodes();
@@ -165,6 +167,80 @@ final class Engine implements HeapContext, StatsSource {
             Runtime.getRuntime().addShutdownHook(exitHook);
         }
     }
+
+    /**
+     * Changes a runtime option (see {@link LiveOptions#set}) and passes it to the parts that keep
+     * it in a field of their own; the others read {@link #options} where they act.
+     */
+    void setOption(Option option, long value) {
+        synchronized (options) {
+            options.set(option, value);
+            switch (option) {
+                case SHOW_ERRORS, MAX_ERRORS -> reporter.attach(stats, options.isEnabled(Option.SHOW_ERRORS),
+                        options.get(Option.MAX_ERRORS));
+                case VERBOSE -> {
+                    stats.configure(name, value != 0);
+                    verbose.enable(value != 0);
+                }
+                case RETRY_ON_OOM -> os.retryOnOom(value);
+                case ARENA_RESERVE -> arenas.reserveSize(value);
+                case DISALLOW_OS_ALLOC -> segments.allowOs(value == 0);
+                case DISALLOW_ARENA_ALLOC -> segments.allowArena(value == 0);
+                case ABANDONED_RECLAIM_ON_FREE -> reclaimOnFree = value != 0;
+                default -> {
+                    // read where it acts: purging, generic_collect, max_segment_reclaim,
+                    // abandoned_page_purge, target_segments_per_thread
+                }
+            }
+        }
+    }
+
+    /**
+     * Reserves huge OS pages now (the API's {@code reserveHugeOsPagesAt} with {@code interleave}
+     * false, {@code reserveHugeOsPagesInterleave} with it true).
+     */
+    long reserveHugeOsPages(long pages, int nodeOrNodes, long timeoutMillis, boolean interleave) {
+        if (pages < 0 || timeoutMillis < 0 || (!interleave && nodeOrNodes < -1) || (interleave && nodeOrNodes < 0)) {
+            throw new IllegalArgumentException("nalloc: reserveHugeOsPages" + (interleave ? "Interleave" : "At")
+                    + ": negative argument (pages " + pages + ", " + (interleave ? "nodes " : "node ") + nodeOrNodes
+                    + ", timeout " + timeoutMillis + " ms)");
+        }
+        if (options.isEnabled(Option.DISALLOW_ARENA_ALLOC)) {
+            throw new IllegalStateException("nalloc: huge OS pages are arenas, and this allocator has disallow_arena_alloc set");
+        }
+        long timeoutNanos = Math.min(timeoutMillis, Long.MAX_VALUE / 2_000_000L) * 1_000_000L;
+        return interleave ? startup.reserveHugeOsPagesInterleave(pages, nodeOrNodes, timeoutNanos)
+                : startup.reserveHugeOsPagesAt(pages, nodeOrNodes, timeoutNanos);
+    }
+
+    void registerDeferredFree(dev.nalloc.api.DeferredFree fn) {
+        this.deferredFree = fn;
+    }
+
+    /**
+     * mimalloc's {@code _mi_deferred_free}: counts a heartbeat of {@code tld} and calls the
+     * registered function, unless a call is in progress on this thread already; what it throws is
+     * logged and dropped (the allocation or collection that called it goes on).
+     */
+    @Override
+    public void deferredFree(ThreadData tld, boolean force) {
+        long heartbeat = ++tld.heartbeat;
+        dev.nalloc.api.DeferredFree fn = deferredFree;
+        if (fn == null || inDeferredFree.get() != null) {
+            return;
+        }
+        inDeferredFree.set(Boolean.TRUE);
+        try {
+            fn.deferredFree(force, heartbeat);
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger("dev.nalloc").warn("nalloc: the deferred free function threw; ignored", e);
+        } finally {
+            inDeferredFree.remove();
+        }
+    }
+
+    /** Set while the calling thread runs the deferred free function (per thread: a thread may use several heaps' data). */
+    private final ThreadLocal<Boolean> inDeferredFree = new ThreadLocal<>();
 
     /** The shutdown hook of {@code destroy_on_exit}, or null when the option is off. */
     Thread exitHook() {
@@ -233,7 +309,7 @@ final class Engine implements HeapContext, StatsSource {
 
     @Override
     public long genericCollectInterval() {
-        return genericCollect;
+        return Math.max(1, options.get(Option.GENERIC_COLLECT));
     }
 
     @Override
@@ -258,12 +334,17 @@ final class Engine implements HeapContext, StatsSource {
 
     @Override
     public long maxSegmentReclaim() {
-        return maxSegmentReclaim;
+        return options.get(Option.MAX_SEGMENT_RECLAIM);
+    }
+
+    @Override
+    public long targetSegmentsPerThread() {
+        return options.get(Option.TARGET_SEGMENTS_PER_THREAD);
     }
 
     @Override
     public boolean abandonedPagePurge() {
-        return abandonedPagePurge;
+        return options.isEnabled(Option.ABANDONED_PAGE_PURGE);
     }
 
     @Override

@@ -12,17 +12,15 @@ import dev.nalloc.spi.PurgePolicy;
  */
 final class OptionPurgePolicy implements PurgePolicy {
 
-    private final long delayNanos;
-    private final long arenaMult;
-    private final boolean extend;
-    private final boolean decommits;
+    /** Read at every deadline and purge: the options may change at run time. */
+    private final LiveOptions options;
+
+    OptionPurgePolicy(LiveOptions options) {
+        this.options = options;
+    }
 
     OptionPurgePolicy(OptionValues options) {
-        long delay = options.get(Option.PURGE_DELAY);
-        this.delayNanos = delay < 0 ? -1 : delay * 1_000_000L;
-        this.arenaMult = Math.max(1, options.get(Option.ARENA_PURGE_MULT));
-        this.extend = options.isEnabled(Option.PURGE_EXTEND_DELAY);
-        this.decommits = options.isEnabled(Option.PURGE_DECOMMITS);
+        this(new LiveOptions(options));
     }
 
     /**
@@ -33,14 +31,16 @@ final class OptionPurgePolicy implements PurgePolicy {
      */
     @Override
     public long deadline(long now, long currentDeadline, boolean arena) {
-        if (delayNanos < 0) {
+        long delayMillis = options.get(Option.PURGE_DELAY);
+        if (delayMillis < 0) {
             return NEVER;
         }
-        long delay = arena ? delayNanos * arenaMult : delayNanos;
+        long delayNanos = delayMillis * 1_000_000L;
+        long delay = arena ? delayNanos * Math.max(1, options.get(Option.ARENA_PURGE_MULT)) : delayNanos;
         if (currentDeadline == 0 || currentDeadline == NEVER) {
             return now + delay;
         }
-        if (!extend || currentDeadline - now <= 0) {
+        if (!options.isEnabled(Option.PURGE_EXTEND_DELAY) || currentDeadline - now <= 0) {
             return currentDeadline;
         }
         long extended = currentDeadline + Math.max(1, delay / 10);
@@ -49,6 +49,6 @@ final class OptionPurgePolicy implements PurgePolicy {
 
     @Override
     public boolean decommits() {
-        return decommits;
+        return options.isEnabled(Option.PURGE_DECOMMITS);
     }
 }

@@ -21,7 +21,7 @@ public final class Arenas {
     private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
 
     private final OsMemory os;
-    private final long reserveSize;
+    private volatile long reserveSize;
     private final long eagerCommit;
     private final PurgePolicy purgePolicy;
     private final boolean allowLarge;
@@ -183,6 +183,11 @@ public final class Arenas {
     }
 
     /** Bytes per arena reserved on demand. */
+    /** Option {@code arena_reserve} changed at run time: arenas reserved from now on have this size. */
+    public void reserveSize(long bytes) {
+        this.reserveSize = roundUp(bytes);
+    }
+
     public long reserveSize() {
         return reserveSize;
     }

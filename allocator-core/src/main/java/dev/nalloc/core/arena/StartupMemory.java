@@ -77,26 +77,55 @@ public final class StartupMemory {
 
     /**
      * Reserves {@code pages} huge OS pages, all on {@code atNode} or (when it is -1) spread evenly
-     * over the NUMA nodes in use, stopping after {@link #MILLIS_PER_HUGE_PAGE} ms per page.
+     * over the NUMA nodes in use, stopping after {@link #MILLIS_PER_HUGE_PAGE} ms per page (option
+     * {@code reserve_huge_os_pages} at start).
      *
      * @return pages reserved
      */
     public long reserveHugeOsPages(long pages, long atNode) {
+        long clamped = Math.min(Math.max(0, pages), MAX_HUGE_PAGES);
+        long timeoutNanos = clamped * MILLIS_PER_HUGE_PAGE * 1_000_000L;
+        return atNode >= 0 ? reserveHugeOsPagesAt(clamped, (int) atNode, timeoutNanos)
+                : reserveHugeOsPagesInterleave(clamped, 0, timeoutNanos);
+    }
+
+    /**
+     * Reserves {@code pages} huge OS pages on {@code node} (-1: no preference), each an arena
+     * (mimalloc's {@code mi_reserve_huge_os_pages_at}), until the OS refuses one or
+     * {@code timeoutNanos} have passed (after at least one page).
+     *
+     * @return pages reserved
+     */
+    public long reserveHugeOsPagesAt(long pages, int node, long timeoutNanos) {
+        pages = Math.min(pages, MAX_HUGE_PAGES);
         if (pages <= 0) {
             return 0;
         }
+        long reserved = reserveOnNode(pages, node, os.now() + timeoutNanos);
+        if (reserved == pages) {
+            verbose.message("nalloc: reserved " + reserved + " huge OS pages (1 GiB each)");
+        }
+        return reserved;
+    }
+
+    /**
+     * Reserves {@code pages} huge OS pages spread evenly over the first {@code numaNodes} NUMA nodes
+     * in use (0, or more than are in use: all of them), each an arena (mimalloc's
+     * {@code mi_reserve_huge_os_pages_interleave}), within {@code timeoutNanos} in all.
+     *
+     * @return pages reserved
+     */
+    public long reserveHugeOsPagesInterleave(long pages, int numaNodes, long timeoutNanos) {
         pages = Math.min(pages, MAX_HUGE_PAGES);
-        long timeoutNanos = pages * MILLIS_PER_HUGE_PAGE * 1_000_000L;
+        if (pages <= 0) {
+            return 0;
+        }
+        int nodes = numaNodes <= 0 ? numa.nodes() : Math.min(numaNodes, numa.nodes());
+        long deadline = os.now() + timeoutNanos;
         long reserved = 0;
-        if (atNode >= 0) {
-            reserved = reserveOnNode(pages, (int) atNode, os.now() + timeoutNanos);
-        } else {
-            int nodes = numa.nodes();
-            long deadline = os.now() + timeoutNanos;
-            for (int node = 0; node < nodes; node++) {
-                long share = pages / nodes + (node < pages % nodes ? 1 : 0);
-                reserved += reserveOnNode(share, nodes > 1 ? node : -1, deadline);
-            }
+        for (int node = 0; node < nodes; node++) {
+            long share = pages / nodes + (node < pages % nodes ? 1 : 0);
+            reserved += reserveOnNode(share, nodes > 1 ? node : -1, deadline);
         }
         if (reserved == pages) {
             verbose.message("nalloc: reserved " + reserved + " huge OS pages (1 GiB each)");
@@ -104,7 +133,7 @@ public final class StartupMemory {
         return reserved;
     }
 
-    private long reserveOnNode(long pages, int node, long deadline) {
+    private synchronized long reserveOnNode(long pages, int node, long deadline) {
         OsPrimitives p = os.primitives();
         long done = 0;
         while (done < pages) {

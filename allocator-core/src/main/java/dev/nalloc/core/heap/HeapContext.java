@@ -59,4 +59,16 @@ public interface HeapContext {
 
     /** Statistics: a thread's data was retired (threadDone, or found dead); its counters move to the instance's. */
     void retireThread(dev.nalloc.core.stats.ThreadCounters counters);
+
+    /**
+     * A point where mimalloc calls the deferred free function ({@code _mi_deferred_free}): every
+     * 100 generic allocations and at every collection, on the owner thread of {@code tld}.
+     */
+    default void deferredFree(ThreadData tld, boolean force) {
+    }
+
+    /** Option {@code target_segments_per_thread} now (0: no target). */
+    default long targetSegmentsPerThread() {
+        return 0;
+    }
 }

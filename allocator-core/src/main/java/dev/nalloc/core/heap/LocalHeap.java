@@ -63,6 +63,9 @@ public final class LocalHeap {
     public long brokenLinks;
     private volatile long delayedFree;
     private long genericCount;
+    /** Generic allocations since the last deferred-free call (mimalloc calls it every 100). */
+    private int deferredCount;
+    private static final int DEFERRED_FREE_INTERVAL = 100;
     private int retiredMin = SizeClasses.BIN_FULL;
     private int retiredMax;
     private boolean dead;
@@ -228,6 +231,10 @@ public final class LocalHeap {
 
     /** The slow path (mimalloc's {@code _mi_malloc_generic}). */
     long mallocGeneric(long size, boolean zero) {
+        if (++deferredCount >= DEFERRED_FREE_INTERVAL) {
+            deferredCount = 0;
+            context.deferredFree(tld, false); // first: it may allocate, free, even destroy this heap
+        }
         if (dead) {
             throw new IllegalStateException("the heap has been destroyed or deleted");
         }
@@ -294,7 +301,9 @@ public final class LocalHeap {
     private Page freshPage(int bin) {
         long blockSize = SizeClasses.binSize(bin);
         int slices = SizeClasses.pageSlices(blockSize);
-        Page page = space.allocateSpan(slices, false);
+        // With target_segments_per_thread the spare counts as one more segment: taken only after the
+        // reclaim search has abandoned segments down to the target.
+        Page page = space.allocateSpan(slices, false, space != tld.space || ForcedAbandon.target(context) == 0);
         if (page == null) {
             if (space == tld.space && SegmentReclaim.reclaimForPage(this, slices, blockSize)) {
                 Page reclaimed = pageWithFree(bin);
@@ -579,6 +588,10 @@ public final class LocalHeap {
 
     /** mimalloc's {@code mi_heap_collect}: frees empty pages; {@code force} also purges. */
     public void collect(boolean force) {
+        context.deferredFree(tld, force);
+        if (dead) {
+            return; // the deferred free function destroyed or deleted this heap
+        }
         counters.collects++;
         freeDelayed();
         sweepReleasedHuge();
@@ -791,6 +804,43 @@ public final class LocalHeap {
         retiredMin = SizeClasses.BIN_FULL;
         retiredMax = 0;
         return left;
+    }
+
+    /**
+     * Takes one page of this heap out for the forced abandon of its segment (mimalloc's
+     * {@code _mi_page_force_abandon}): no remote free may go to the delayed list any more, the
+     * list is drained (no block of the page stays on it), and the page is freed when all its
+     * blocks are free, else it leaves the heap (its heap becomes null) as at thread end.
+     *
+     * @return true when the page is left in use, in no heap
+     */
+    boolean forceAbandonPage(Page page) {
+        page.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
+        freeDelayed();
+        if (!page.inUse || page.heap() != this) {
+            return false; // freed by the delayed frees
+        }
+        collectPage(page, true);
+        if (page.allFree()) {
+            freePage(page);
+            return false;
+        }
+        queues.remove(PageQueues.queueOf(page), page);
+        counters.pages--;
+        page.setHeap(null);
+        page.setInFull(false);
+        page.retireExpire = 0;
+        return true;
+    }
+
+    /** The first page of the full queue that is not huge, or null (target_segments_per_thread). */
+    Page firstFullPage() {
+        for (Page p = queues.first[SizeClasses.BIN_FULL]; p != null; p = p.next) {
+            if (p.kind != PageKind.HUGE) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /** A page of a claimed abandoned segment ends empty (statistics: its freed blocks are settled). */

@@ -36,6 +36,7 @@ public final class SegmentReclaim {
     static boolean reclaimForPage(LocalHeap heap, int slices, long blockSize) {
         HeapContext context = heap.tld.context;
         context.reapDeadThreads();
+        ForcedAbandon.toTarget(heap);
         AbandonedSegments abandoned = context.abandoned();
         int tries = abandoned.reclaimTries(context.maxSegmentReclaim());
         if (tries <= 0) {
@@ -44,7 +45,7 @@ public final class SegmentReclaim {
         boolean took = false;
         AbandonedSegments.Cursor cursor = abandoned.cursor();
         Segment seg;
-        while (tries-- > 0 && (seg = cursor.next()) != null) {
+        while (tries-- > 0 && ForcedAbandon.withinTarget(heap.tld) && (seg = cursor.next()) != null) {
             if (seg.memory.fromArena() && seg.memory.arena().exclusive()) {
                 // Only heaps bound to that arena may use it (mimalloc's _mi_heap_memid_is_suitable):
                 // left for a collect to give back once empty, and not counted as a try.
@@ -77,7 +78,8 @@ public final class SegmentReclaim {
      */
     public static boolean reclaimOnFree(LocalHeap heap, Segment seg) {
         AbandonedSegments abandoned = heap.tld.context.abandoned();
-        if ((seg.memory.fromArena() && seg.memory.arena().exclusive()) || !abandoned.claim(seg)) {
+        if ((seg.memory.fromArena() && seg.memory.arena().exclusive()) || !ForcedAbandon.withinTarget(heap.tld)
+                || !abandoned.claim(seg)) {
             return false;
         }
         collectFree(heap, seg, 0, 0);

@@ -34,6 +34,9 @@ public final class ThreadData {
         this.counters = space.counters();
     }
 
+    /** Points where the deferred free function is called (mimalloc's {@code tld->heartbeat}; owner thread). */
+    public long heartbeat;
+
     /** The index of the shared heap this data belongs to, or -1 for a thread's own data. */
     public int sharedIndex = -1;
 

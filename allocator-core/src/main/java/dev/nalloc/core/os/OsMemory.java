@@ -20,7 +20,7 @@ public final class OsMemory {
     /** The instance's statistics: this class counts OS calls and reserved/committed bytes there. */
     private final EngineStats stats = new EngineStats();
 
-    private final long retryOnOomMillis;
+    private volatile long retryOnOomMillis;
 
     public OsMemory(OsPrimitives os, Reporter reporter) {
         this(os, reporter, 0);
@@ -38,6 +38,11 @@ public final class OsMemory {
         this.pageSize = Math.max(4096, config.pageSize());
         this.physicalMemory = config.physicalMemory();
         this.overcommit = config.hasOvercommit();
+    }
+
+    /** Option {@code retry_on_oom} changed at run time. */
+    public void retryOnOom(long millis) {
+        this.retryOnOomMillis = Math.max(0, millis);
     }
 
     /** The statistics of the instance this OS layer serves. */

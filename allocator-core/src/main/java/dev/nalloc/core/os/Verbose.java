@@ -15,10 +15,15 @@ public final class Verbose {
         static final Logger LOG = LoggerFactory.getLogger("dev.nalloc.core");
     }
 
-    private final boolean verbose;
+    private volatile boolean verbose;
 
     public Verbose(boolean verbose) {
         this.verbose = verbose;
+    }
+
+    /** Option {@code verbose} changed at run time. */
+    public void enable(boolean on) {
+        this.verbose = on;
     }
 
     /** Logs {@code message} (which starts with {@code "nalloc: "}). */

@@ -21,8 +21,8 @@ public final class SegmentMemory {
     private final Object allocator;
     private final OsMemory os;
     private final Arenas arenas;
-    private final boolean allowArena;
-    private final boolean allowOs;
+    private volatile boolean allowArena;
+    private volatile boolean allowOs;
     private final Numa numa;
     private final Set<Segment> live = ConcurrentHashMap.newKeySet();
 
@@ -38,6 +38,16 @@ public final class SegmentMemory {
         this.arenas = arenas;
         this.allowArena = allowArena;
         this.allowOs = allowOs;
+    }
+
+    /** Option {@code disallow_arena_alloc} changed at run time (segments from now on). */
+    public void allowArena(boolean allow) {
+        this.allowArena = allow;
+    }
+
+    /** Option {@code disallow_os_alloc} changed at run time (segments and arenas from now on). */
+    public void allowOs(boolean allow) {
+        this.allowOs = allow;
     }
 
     public OsMemory os() {

@@ -22,8 +22,6 @@ public final class SegmentSpace {
     private final boolean eagerCommit;
     private final long eagerCommitDelay;
     private final PurgePolicy purgePolicy;
-    private final boolean purgeAtOnce;
-    private final boolean purgeDecommits;
     /** The bound arena (a heap in an exclusive arena), or null for any memory. */
     private final MemoryArena arena;
     /** Segments with slices marked for purge (owner thread only). */
@@ -59,8 +57,11 @@ public final class SegmentSpace {
         this.eagerCommit = eagerCommit;
         this.eagerCommitDelay = eagerCommitDelay;
         this.purgePolicy = purgePolicy;
-        this.purgeDecommits = purgePolicy.decommits();
-        this.purgeAtOnce = purgePolicy.deadline(1, 0, false) <= 1;
+    }
+
+    /** The policy purges at once (a delay of 0); asked each time: the options may change at run time. */
+    private boolean purgeAtOnce() {
+        return purgePolicy.deadline(1, 0, false) <= 1;
     }
 
     public Thread owner() {
@@ -98,13 +99,22 @@ public final class SegmentSpace {
      * segment are used, never a new segment (the caller first looks at abandoned segments).
      */
     public Page allocateSpan(int slices, boolean mayGrow) {
+        return allocateSpan(slices, mayGrow, true);
+    }
+
+    /**
+     * As {@link #allocateSpan(int, boolean)}; with {@code useSpare} false and {@code mayGrow} false
+     * only the free spans are used (a thread with a target number of segments looks at its
+     * segments before it takes one more, even the spare).
+     */
+    public Page allocateSpan(int slices, boolean mayGrow, boolean useSpare) {
         Page kept = takeGuarded(slices);
         if (kept != null) {
             return kept;
         }
         Page span = spans.take(slices);
         if (span == null) {
-            if ((!mayGrow && spare == null) || !addSegment()) {
+            if ((!mayGrow && (spare == null || !useSpare)) || !addSegment()) {
                 return null;
             }
             span = spans.take(slices);
@@ -215,8 +225,8 @@ public final class SegmentSpace {
             return;
         }
         makeFree(seg, start, n);
-        if (purgeAtOnce) {
-            seg.purge(start, n, os(), purgeDecommits);
+        if (purgeAtOnce()) {
+            seg.purge(start, n, os(), purgePolicy.decommits());
         } else {
             long now = os().now();
             // Only the page's own slices: the neighbours it merged with are marked (or purged) already.
@@ -263,7 +273,7 @@ public final class SegmentSpace {
             Segment seg = pending[i];
             long expire = seg.purgeExpire;
             if (force || (expire != 0 && now - expire >= 0)) {
-                purgedBytes += seg.purgeMarked(os(), purgeDecommits);
+                purgedBytes += seg.purgeMarked(os(), purgePolicy.decommits());
                 seg.purgeExpire = 0;
                 seg.purgeListed = false;
                 continue;
@@ -388,7 +398,7 @@ public final class SegmentSpace {
             if (purgeAll || !seg.memory.fromArena()) {
                 purgeFreeSpans(seg);
             } else if (seg.purgeExpire != 0 && now - seg.purgeExpire >= 0) {
-                purgedBytes += seg.purgeMarked(os(), purgeDecommits);
+                purgedBytes += seg.purgeMarked(os(), purgePolicy.decommits());
             }
             unlistPurge(seg);
             seg.ownerThread = null;
@@ -396,6 +406,33 @@ public final class SegmentSpace {
             out.add(seg);
         }
         return out;
+    }
+
+    /**
+     * One segment leaves the space while the thread goes on (option {@code
+     * target_segments_per_thread}: mimalloc's {@code mi_segment_force_abandon}); its pages in use
+     * already left the thread's heaps. As {@link #detachAll} for that segment; the spans kept with
+     * their guard go back first (they may lie in it).
+     *
+     * @return true when the segment left the space and still has pages in use (the caller marks it
+     * abandoned); false when giving the kept spans back emptied it
+     */
+    public boolean detach(Segment seg, boolean purgeAll) {
+        releaseGuardedSpans();
+        if (seg.space != this || seg.usedPages == 0) {
+            return false;
+        }
+        spans.removeAll(seg);
+        unlink(seg);
+        if (purgeAll || !seg.memory.fromArena()) {
+            purgeFreeSpans(seg);
+        } else if (seg.purgeExpire != 0 && os().now() - seg.purgeExpire >= 0) {
+            purgedBytes += seg.purgeMarked(os(), purgePolicy.decommits());
+        }
+        unlistPurge(seg);
+        seg.ownerThread = null;
+        seg.space = null;
+        return true;
     }
 
     /**
@@ -423,8 +460,8 @@ public final class SegmentSpace {
                 i = seg.cover[i].sliceIndex + seg.cover[i].sliceCount;
             }
             makeFree(seg, start, i - start);
-            if (purgeAtOnce) {
-                seg.purge(start, i - start, os(), purgeDecommits);
+            if (purgeAtOnce()) {
+                seg.purge(start, i - start, os(), purgePolicy.decommits());
             } else {
                 schedulePurge(seg, start, i - start, now);
             }
@@ -437,7 +474,7 @@ public final class SegmentSpace {
         while (i < seg.sliceCount) {
             Page span = seg.cover[i];
             if (!span.inUse) {
-                seg.purge(span.sliceIndex, span.sliceCount, os(), purgeDecommits);
+                seg.purge(span.sliceIndex, span.sliceCount, os(), purgePolicy.decommits());
             }
             i = span.sliceIndex + span.sliceCount;
         }
@@ -474,8 +511,8 @@ public final class SegmentSpace {
         unlink(seg);
         unlistPurge(seg);
         long now = os().now();
-        long expire = purgeAtOnce ? 0 : purgePolicy.deadline(now, 0, false);
-        if (spare == null && !purgeAtOnce) {
+        long expire = purgeAtOnce() ? 0 : purgePolicy.deadline(now, 0, false);
+        if (spare == null && !purgeAtOnce()) {
             spare = seg;
             if (expire != PurgePolicy.NEVER) {
                 spareExpire = expire == 0 ? 1 : expire;
@@ -487,7 +524,7 @@ public final class SegmentSpace {
             memory.release(seg); // the arena schedules the purge of its blocks
         }
         purgeExpired(now, false);
-        if (purgeAtOnce) {
+        if (purgeAtOnce()) {
             memory.arenas().tryPurge(false);
         }
     }
