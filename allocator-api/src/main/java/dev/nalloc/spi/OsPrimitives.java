@@ -107,6 +107,20 @@ public interface OsPrimitives {
     MemoryConfig memoryConfig();
 
     /**
+     * The layer an allocator instance uses, set up by that instance's options; called once, when
+     * the instance is built. A layer that acts on an option returns a copy that does (the macOS layer
+     * tags its mappings with option {@code os_tag}), so that instances sharing one layer object each
+     * get their own; the default returns this layer. A wrapper (such as a {@link ForwardingOsPrimitives})
+     * that should pass the options on overrides it.
+     *
+     * @param options the instance's options
+     * @return the layer to use for that instance
+     */
+    default OsPrimitives configure(dev.nalloc.api.OptionValues options) {
+        return this;
+    }
+
+    /**
      * The OS's memory configuration.
      *
      * @param pageSize            the OS page size (4 KiB usually)

@@ -55,6 +55,8 @@ final class Engine implements HeapContext, StatsSource {
 
     final AllocatorConfig config;
     final Reporter reporter;
+    /** The OS layer of this instance: the configured one, set up by the options ({@code OsPrimitives.configure}). */
+    final dev.nalloc.spi.OsPrimitives primitives;
     final OsMemory os;
     final Arenas arenas;
     final SegmentMemory segments;
@@ -105,16 +107,17 @@ final class Engine implements HeapContext, StatsSource {
         ErrorHandler handler = config.errorHandler() != null ? config.errorHandler()
                 : ErrorHandler.defaultHandler(o.get(Option.MAX_WARNINGS));
         this.reporter = new Reporter(handler);
-        this.os = new OsMemory(config.os(), reporter, o.get(Option.RETRY_ON_OOM));
+        this.primitives = config.os().configure(o); // the OS layer as this instance's options set it up (os_tag)
+        this.os = new OsMemory(primitives, reporter, o.get(Option.RETRY_ON_OOM));
         this.name = config.name() != null ? config.name()
                 : config.global() ? "global" : "nalloc-" + INSTANCES.incrementAndGet();
         this.stats = os.stats();
         stats.configure(name, o.isEnabled(Option.VERBOSE));
         reporter.attach(stats, o.isEnabled(Option.SHOW_ERRORS), o.get(Option.MAX_ERRORS));
-        stats.verbose("starting: mode {}, os {}, options {}", config.mode(), config.os().name(), o);
+        stats.verbose("starting: mode {}, os {}, options {}", config.mode(), primitives.name(), o);
         this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(options);
         this.verbose = new Verbose(o.isEnabled(Option.VERBOSE));
-        this.numa = new Numa(config.os(), o.get(Option.USE_NUMA_NODES));
+        this.numa = new Numa(primitives, o.get(Option.USE_NUMA_NODES));
         boolean allowLarge = o.isEnabled(Option.ALLOW_LARGE_OS_PAGES);
         this.arenas = new Arenas(os, o.get(Option.ARENA_RESERVE), o.get(Option.ARENA_EAGER_COMMIT), purge, allowLarge);
         this.segments = new SegmentMemory(this, os, arenas, !o.isEnabled(Option.DISALLOW_ARENA_ALLOC),
@@ -141,7 +144,7 @@ final class Engine implements HeapContext, StatsSource {
             this.secret = 0;
             this.pageHooks = null;
         } else {
-            this.secret = Keys.secret(config.os());
+            this.secret = Keys.secret(primitives);
             FreeListEncoding codec = config.freeListEncoding() != null ? config.freeListEncoding() : KeyedEncoding.INSTANCE;
             boolean secure = mode == Mode.SECURE;
             this.pageHooks = new ModePageHooks(codec, secret, secure, secure ? os : null);
@@ -390,7 +393,7 @@ final class Engine implements HeapContext, StatsSource {
             all.add(shared.data(i).counters);
         }
         all.add(registry.unownedTotals(abandoned.pages()));
-        return assembler.assemble(name, stats, segments, all, config.os());
+        return assembler.assemble(name, stats, segments, all, primitives);
     }
 
     @Override

@@ -284,6 +284,22 @@ class RuntimeOptionsTest {
     }
 
     @Test
+    void theOsLayerIsConfiguredOnceWithTheInstancesOptions() {
+        List<Long> tags = new ArrayList<>();
+        dev.nalloc.spi.OsPrimitives os = new dev.nalloc.spi.ForwardingOsPrimitives(new SimulatedOs()) {
+            @Override
+            public dev.nalloc.spi.OsPrimitives configure(OptionValues options) {
+                tags.add(options.get(Option.OS_TAG));
+                return super.configure(options);
+            }
+        };
+        try (Allocator a = TestAllocators.builder().os(os).option(Option.OS_TAG, 240).build()) {
+            assertEquals(List.of(240L), tags);
+            assertEquals(240, a.option(Option.OS_TAG));
+        }
+    }
+
+    @Test
     void theVersionIsTheProjectVersion() {
         String v = Allocator.version();
         assertTrue(v.matches("\\d+\\.\\d+\\.\\d+.*"), v); // the module descriptor's version, never "unknown" here

@@ -14,7 +14,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The macOS OS layer, following mimalloc's unix primitives as they behave on Darwin: anonymous
- * {@code mmap} tagged with {@code VM_MAKE_TAG(100)}, commit with {@code mprotect}, decommit and
+ * {@code mmap} tagged with {@code VM_MAKE_TAG(os_tag)} (100 by default), commit with {@code mprotect}, decommit and
  * reset with {@code MADV_FREE_REUSABLE} (the footprint drops at once) and reuse with
  * {@code MADV_FREE_REUSE}, 2 MiB superpages on x86-64, physical memory from {@code hw.memsize}.
  *
@@ -36,6 +36,8 @@ public final class MacOsPrimitives extends PlatformOsPrimitives {
     static final int LARGE_PAGE_BACKOFF = 8;
 
     private final DarwinCalls calls;
+    /** {@code VM_MAKE_TAG} of every mapping: option {@code os_tag} (100 to 255; 254 outside it, as mimalloc). */
+    private final int vmTag;
     private final LargePageBackoff largePages = new LargePageBackoff(LARGE_PAGE_BACKOFF);
 
     /** The provider ServiceLoader creates: the running platform and the real libSystem. */
@@ -44,8 +46,30 @@ public final class MacOsPrimitives extends PlatformOsPrimitives {
     }
 
     MacOsPrimitives(Platform platform, DarwinCalls calls) {
+        this(platform, calls, Darwin.NALLOC_VM_TAG);
+    }
+
+    MacOsPrimitives(Platform platform, DarwinCalls calls, int vmTag) {
         super("macos", PRIORITY, platform, supportOn(platform));
         this.calls = calls;
+        this.vmTag = vmTag;
+    }
+
+    /** This layer with the tag of option {@code os_tag} (a copy when it differs). */
+    @Override
+    public MacOsPrimitives configure(dev.nalloc.api.OptionValues options) {
+        int tag = vmTagOf(options.get(dev.nalloc.api.Option.OS_TAG));
+        return tag == vmTag ? this : new MacOsPrimitives(platform(), calls, tag);
+    }
+
+    /** mimalloc's rule: tags up to 99 are the system's, so a value outside 100..255 becomes 254. */
+    static int vmTagOf(long option) {
+        return option < 100 || option > 255 ? 254 : (int) option;
+    }
+
+    /** The {@code VM_MAKE_TAG} value of this layer's mappings. */
+    int vmTag() {
+        return vmTag;
     }
 
     static Support supportOn(Platform platform) {
@@ -108,7 +132,7 @@ public final class MacOsPrimitives extends PlatformOsPrimitives {
         }
         int prot = commit ? Darwin.PROT_READ | Darwin.PROT_WRITE : Darwin.PROT_NONE;
         int flags = Darwin.MAP_PRIVATE | Darwin.MAP_ANON | Darwin.MAP_NORESERVE;
-        int fd = Darwin.vmMakeTag(Darwin.NALLOC_VM_TAG);
+        int fd = Darwin.vmMakeTag(vmTag);
         if (allowLarge && commit && largePages.shouldTry(size, tryAlignment, memoryConfig().largePageSize())) {
             long p = os.mmap(hintAddress, size, prot, flags & ~Darwin.MAP_NORESERVE,
                     fd | Darwin.VM_FLAGS_SUPERPAGE_SIZE_2MB, 0);
@@ -207,7 +231,7 @@ public final class MacOsPrimitives extends PlatformOsPrimitives {
         }
         // macOS has one memory node, so numaNode has no effect; superpages are the largest pages it has.
         long p = os.mmap(hintAddress, size, Darwin.PROT_READ | Darwin.PROT_WRITE, Darwin.MAP_PRIVATE | Darwin.MAP_ANON,
-                Darwin.vmMakeTag(Darwin.NALLOC_VM_TAG) | Darwin.VM_FLAGS_SUPERPAGE_SIZE_2MB, 0);
+                Darwin.vmMakeTag(vmTag) | Darwin.VM_FLAGS_SUPERPAGE_SIZE_2MB, 0);
         if (p == Darwin.MAP_FAILED) {
             return Allocation.failed(os.errno());
         }

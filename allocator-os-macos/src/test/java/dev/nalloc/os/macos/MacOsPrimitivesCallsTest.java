@@ -102,6 +102,22 @@ class MacOsPrimitivesCallsTest {
     }
 
     @Test
+    void optionOsTagTagsTheMappingsOfTheInstanceItConfigures() {
+        dev.nalloc.api.OptionValues defaults = dev.nalloc.api.OptionValues.defaults();
+        assertTrue(os.configure(defaults) == os, "the default tag 100: the same layer");
+        MacOsPrimitives tagged = os.configure(defaults.with(java.util.Map.of(dev.nalloc.api.Option.OS_TAG, 240L)));
+        assertEquals(240, tagged.vmTag());
+        assertEquals(100, os.vmTag(), "the layer it came from keeps its tag");
+        when(calls.mmap(anyLong(), anyLong(), anyInt(), anyInt(), anyInt(), anyLong())).thenReturn(A);
+        tagged.alloc(0, 4 * PAGE, 0, false, false);
+        verify(calls).mmap(0, 4 * PAGE, Darwin.PROT_NONE, Darwin.MAP_PRIVATE | Darwin.MAP_ANON | Darwin.MAP_NORESERVE,
+                240 << 24, 0);
+        assertEquals(254, MacOsPrimitives.vmTagOf(99), "tags below 100 are the system's: 254, as mimalloc");
+        assertEquals(254, MacOsPrimitives.vmTagOf(256));
+        assertEquals(255, MacOsPrimitives.vmTagOf(255));
+    }
+
+    @Test
     void committedAllocationIsReadWrite() {
         when(calls.mmap(anyLong(), anyLong(), anyInt(), anyInt(), anyInt(), anyLong())).thenReturn(A);
         os.alloc(A, 2 * PAGE, 0, true, false);
