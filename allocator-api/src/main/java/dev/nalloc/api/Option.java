@@ -228,6 +228,8 @@ public enum Option {
      * purging, collection, reclaiming, OS retries and where segments come from. The others are
      * fixed when an instance is built (what it reserves and sets up at start, its mode and checks,
      * how it commits and which memory it may visit).
+     *
+     * @return true for the options {@link Allocator#setOption} accepts
      */
     public boolean isRuntime() {
         return RUNTIME.contains(this);

@@ -312,6 +312,36 @@ final class TrackingAllocator implements Allocator {
     }
 
     @Override
+    public long reserveHugeOsPagesAt(long pages, int numaNode, long timeoutMillis) {
+        return inner.reserveHugeOsPagesAt(pages, numaNode, timeoutMillis);
+    }
+
+    @Override
+    public long reserveHugeOsPagesInterleave(long pages, int numaNodes, long timeoutMillis) {
+        return inner.reserveHugeOsPagesInterleave(pages, numaNodes, timeoutMillis);
+    }
+
+    @Override
+    public long option(dev.nalloc.api.Option option) {
+        return inner.option(option);
+    }
+
+    @Override
+    public dev.nalloc.api.OptionValues options() {
+        return inner.options();
+    }
+
+    @Override
+    public void setOption(dev.nalloc.api.Option option, long value) {
+        inner.setOption(option, value);
+    }
+
+    @Override
+    public void registerDeferredFree(dev.nalloc.api.DeferredFree deferredFree) {
+        inner.registerDeferredFree(deferredFree);
+    }
+
+    @Override
     public void collect(boolean force) {
         inner.collect(force);
     }

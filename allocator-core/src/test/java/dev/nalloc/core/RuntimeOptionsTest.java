@@ -300,6 +300,21 @@ class RuntimeOptionsTest {
     }
 
     @Test
+    void withLeakDetectionOnTheTrackingLayerPassesEverythingOn() {
+        try (Allocator a = TestAllocators.builder().option(Option.LEAK_DETECTION, dev.nalloc.api.LeakDetection.ALL.ordinal()).build()) {
+            assertTrue(a instanceof TrackingAllocator);
+            a.setOption(Option.PURGE_DELAY, 5);
+            assertEquals(5, a.option(Option.PURGE_DELAY));
+            assertEquals(5, a.options().get(Option.PURGE_DELAY));
+            int[] calls = {0};
+            a.registerDeferredFree((force, heartbeat) -> calls[0]++);
+            a.collect(true);
+            assertTrue(calls[0] > 0);
+            assertEquals(0, a.reserveHugeOsPagesAt(0, -1, 10));
+        }
+    }
+
+    @Test
     void theVersionIsTheProjectVersion() {
         String v = Allocator.version();
         assertTrue(v.matches("\\d+\\.\\d+\\.\\d+.*"), v); // the module descriptor's version, never "unknown" here
