@@ -680,6 +680,37 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
         return LeakReport.off();
     }
 
+    /**
+     * Visits the blocks no thread's heap holds: those of the segments abandoned by threads that
+     * ended, with {@link #threadDone} or without (mimalloc's {@code mi_abandoned_visit_blocks}), and
+     * the huge blocks of such threads. With {@link #visitHeapAreas} or the heaps' own
+     * {@link Heap#visitBlocks} it completes a walk of everything live. The visitor is called once per
+     * area (page) with {@code block == 0} and, with {@code visitAllBlocks}, once per live block of it,
+     * at the address the block was handed out at; it returns false to stop.
+     *
+     * <p>It needs option {@code visit_abandoned} when the instance is built (as in mimalloc: only
+     * then do the searches that take abandoned segments over step aside while a visit runs, so that
+     * none is missed). The dead threads found are retired first. While the visit runs, threads that
+     * need memory map new segments rather than take abandoned ones over, and each segment is held by
+     * the visiting thread while its pages are visited; segments abandoned during the visit may or may
+     * not be visited. The visitor may allocate and free: a block freed during the visit (a remote free
+     * into an abandoned segment) may still be visited afterwards. It must not close the allocator
+     * ({@link IllegalStateException} after the call that did).
+     *
+     * @param heapTag        only pages made by heaps of this tag (0 for untagged heaps), or -1 for all
+     * @param visitAllBlocks also visit every live block, not only the areas
+     * @param visitor        called for each area and block
+     * @return false when the visitor stopped the visit, true when it went through
+     * @throws NullPointerException          when {@code visitor} is null
+     * @throws IllegalArgumentException      when {@code heapTag} is not -1 to 255
+     * @throws IllegalStateException         when the allocator was built without {@code visit_abandoned},
+     *                                       or is closed
+     * @throws UnsupportedOperationException when the implementation cannot visit them
+     */
+    default boolean visitAbandonedBlocks(int heapTag, boolean visitAllBlocks, HeapVisitor visitor) {
+        throw new UnsupportedOperationException("visitAbandonedBlocks is not supported by " + getClass().getName());
+    }
+
     /** {@return the mode this allocator runs in} */
     Mode mode();
 

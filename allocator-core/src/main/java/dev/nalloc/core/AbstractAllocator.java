@@ -106,6 +106,18 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
         return engine().reserveHugeOsPages(pages, numaNodes, timeoutMillis, true);
     }
 
+    /** The address a block of {@code page} was handed out at (heap visits); FAST: the block itself. */
+    long visitedAddress(dev.nalloc.core.page.Page page, long block) {
+        return block;
+    }
+
+    @Override
+    public final boolean visitAbandonedBlocks(int heapTag, boolean visitAllBlocks, dev.nalloc.api.HeapVisitor visitor) {
+        Objects.requireNonNull(visitor, "visitor");
+        checkOpen();
+        return engine().visitAbandoned(heapTag, visitAllBlocks, visitor, this::visitedAddress);
+    }
+
     // ================================================================== aligned and realloc families
 
     @Override

@@ -189,7 +189,11 @@ final class CheckedAllocator extends ModeAllocator {
 
     @Override
     long visitedAddress(long block) {
-        Page page = pageOf(block);
+        return visitedAddress(pageOf(block), block);
+    }
+
+    @Override
+    long visitedAddress(Page page, long block) {
         BlockShadow shadow = BlockShadow.peek(page);
         long state = shadow == null ? BlockShadow.NEVER : shadow.state((int) page.blockIndexOf(block));
         return BlockShadow.isLive(state) ? block + shadow.adjust(state) : 0; // quarantined, or dropped with a broken list

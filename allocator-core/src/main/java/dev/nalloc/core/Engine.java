@@ -124,7 +124,7 @@ final class Engine implements HeapContext, StatsSource {
                 !o.isEnabled(Option.DISALLOW_OS_ALLOC), numa.enabled() ? numa : null);
         this.eagerCommit = o.isEnabled(Option.EAGER_COMMIT);
         this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);
-        this.abandoned = new AbandonedSegments(arenas);
+        this.abandoned = new AbandonedSegments(arenas, o.isEnabled(Option.VISIT_ABANDONED));
         this.reclaimOnFree = o.isEnabled(Option.ABANDONED_RECLAIM_ON_FREE);
         this.heapPolicy = config.heapSelectionPolicy() != null ? config.heapSelectionPolicy()
                 : new VirtualThreadsSharePolicy(Runtime.getRuntime().availableProcessors());
@@ -404,6 +404,35 @@ final class Engine implements HeapContext, StatsSource {
     @Override
     public StatsSnapshot statsForEvent() {
         return closed ? null : stats();
+    }
+
+    /**
+     * mimalloc's {@code mi_abandoned_visit_blocks} over this instance (see
+     * {@link dev.nalloc.core.heap.SegmentReclaim}): needs option {@code visit_abandoned}, as in
+     * mimalloc, since only with it do reclaim searches step aside for a visit. The calling thread's
+     * heap (or a shared one, held for the visit) does the collecting.
+     */
+    boolean visitAbandoned(int tag, boolean all, HeapVisitor visitor, dev.nalloc.core.heap.BlockAddress address) {
+        if (!abandoned.visitable()) {
+            throw new IllegalStateException("nalloc: visiting abandoned blocks needs the option visit_abandoned "
+                    + "when the allocator is built (NALLOC_VISIT_ABANDONED=1, -Dnalloc.visit_abandoned=1)");
+        }
+        if (tag < -1 || tag > 255) {
+            throw new IllegalArgumentException("nalloc: a heap tag is -1 (all) or 0 to 255, not " + tag);
+        }
+        Thread t = Thread.currentThread();
+        LocalHeap heap = defaultHeaps.get();
+        boolean shared = heap == null && !heapPolicy.ownsHeap(t);
+        if (heap == null) {
+            heap = shared ? this.shared.acquire(heapPolicy.sharedHeapIndex(t)) : ownHeap();
+        }
+        try {
+            return dev.nalloc.core.heap.SegmentReclaim.visitAbandoned(heap, tag, all, visitor, address);
+        } finally {
+            if (shared && !closed) {
+                this.shared.release(heap);
+            }
+        }
     }
 
     /** Visits every page of every live segment as an area (any thread; racy reads of other threads' pages). */

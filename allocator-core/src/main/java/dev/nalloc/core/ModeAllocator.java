@@ -111,6 +111,10 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
      */
     abstract long visitedAddress(long block);
 
+    /** {@link #visitedAddress(long)} of a block of {@code page} (no segment map lookup). */
+    @Override
+    abstract long visitedAddress(Page page, long block);
+
     /** True when the live block at {@code address} has a guard page (tests). */
     abstract boolean isGuarded(long address);
 

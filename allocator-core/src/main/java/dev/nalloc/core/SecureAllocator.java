@@ -339,7 +339,12 @@ final class SecureAllocator extends ModeAllocator {
 
     @Override
     long visitedAddress(long block) {
-        Guarded g = guardedAt(pageOf(block), block);
+        return visitedAddress(pageOf(block), block);
+    }
+
+    @Override
+    long visitedAddress(Page page, long block) {
+        Guarded g = guardedAt(page, block);
         return g != null ? g.address : block;
     }
 

@@ -342,6 +342,11 @@ final class TrackingAllocator implements Allocator {
     }
 
     @Override
+    public boolean visitAbandonedBlocks(int heapTag, boolean visitAllBlocks, HeapVisitor visitor) {
+        return inner.visitAbandonedBlocks(heapTag, visitAllBlocks, visitor);
+    }
+
+    @Override
     public void collect(boolean force) {
         inner.collect(force);
     }

@@ -74,6 +74,8 @@ public final class LocalHeap {
     LocalHeap prevInThread;
     /** This heap's slot in the thread's heap pool, or -1 (see {@link ThreadData#poolHeap}). */
     int poolSlot = -1;
+    /** The heap's tag (mimalloc's {@code heap->tag}): its pages carry it; 0 for untagged heaps. */
+    int tag;
     /** Bumped by destroy and delete: handles of an earlier generation see the heap as gone. */
     private int generation;
 
@@ -145,6 +147,11 @@ public final class LocalHeap {
 
     public boolean isDefault() {
         return isDefault;
+    }
+
+    /** The heap's tag (0 unless made with one). */
+    public int tag() {
+        return tag;
     }
 
     /** True after destroy or delete. */

@@ -1,5 +1,6 @@
 package dev.nalloc.core.heap;
 
+import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.Segment;
@@ -42,6 +43,18 @@ public final class SegmentReclaim {
         if (tries <= 0) {
             return false;
         }
+        if (!abandoned.beginSearch()) {
+            return false; // a visit of the abandoned segments runs: map a new segment this time
+        }
+        try {
+            return search(heap, abandoned, tries, slices, blockSize);
+        } finally {
+            abandoned.endSearch();
+        }
+    }
+
+    private static boolean search(LocalHeap heap, AbandonedSegments abandoned, int tries, int slices, long blockSize) {
+        HeapContext context = heap.tld.context;
         boolean took = false;
         AbandonedSegments.Cursor cursor = abandoned.cursor();
         Segment seg;
@@ -102,20 +115,95 @@ public final class SegmentReclaim {
         if (abandoned.count() == 0) {
             return;
         }
-        int tries = force ? Integer.MAX_VALUE : COLLECT_TRIES;
-        AbandonedSegments.Cursor cursor = abandoned.cursor();
-        Segment seg;
-        while (tries-- > 0 && (seg = cursor.next()) != null) {
-            collectFree(heap, seg, 0, 0);
-            if (seg.usedPages == 0) {
-                release(context, seg);
-            } else {
-                if (force) {
-                    heap.tld.space.purgeFreeSpans(seg); // claimed: this thread has it to itself
+        if (!abandoned.beginSearch()) {
+            return; // a visit runs: the next collection looks
+        }
+        try {
+            int tries = force ? Integer.MAX_VALUE : COLLECT_TRIES;
+            AbandonedSegments.Cursor cursor = abandoned.cursor();
+            Segment seg;
+            while (tries-- > 0 && (seg = cursor.next()) != null) {
+                collectFree(heap, seg, 0, 0);
+                if (seg.usedPages == 0) {
+                    release(context, seg);
+                } else {
+                    if (force) {
+                        heap.tld.space.purgeFreeSpans(seg); // claimed: this thread has it to itself
+                    }
+                    abandoned.putBack(seg);
                 }
-                abandoned.putBack(seg);
+            }
+        } finally {
+            abandoned.endSearch();
+        }
+    }
+
+    /**
+     * mimalloc's {@code mi_abandoned_visit_blocks}: the segments of dead threads are abandoned
+     * first (those found dead without {@code threadDone}); then, with every reclaim search and
+     * collection of abandoned segments kept out (see {@link AbandonedSegments#beginVisit}), each
+     * abandoned segment is claimed in turn, its remote frees collected (empty pages and segments go
+     * back, as a collection does), its pages of {@code tag} (-1: all) visited, and it is marked
+     * abandoned again, also when the visitor throws. {@code address} turns a block start into the
+     * address the block was handed out at (CHECKED and SECURE).
+     *
+     * @return false when the visitor stopped the visit
+     */
+    public static boolean visitAbandoned(LocalHeap heap, int tag, boolean all, HeapVisitor visitor,
+                                  BlockAddress address) {
+        HeapContext context = heap.tld.context;
+        context.reapDeadThreads();
+        AbandonedSegments abandoned = context.abandoned();
+        abandoned.beginVisit();
+        try {
+            AbandonedSegments.Cursor cursor = abandoned.cursor();
+            Segment seg;
+            while ((seg = cursor.next()) != null) {
+                boolean go = true;
+                boolean back = true;
+                try {
+                    collectFree(heap, seg, 0, 0);
+                    if (seg.usedPages == 0) {
+                        back = false;
+                        release(context, seg);
+                    } else {
+                        go = AbandonedVisit.visitSegment(heap, seg, tag, all, visitor, address);
+                    }
+                } finally {
+                    if (back && !context.isClosed()) {
+                        abandoned.putBack(seg);
+                    }
+                }
+                if (!go) {
+                    return false;
+                }
+            }
+            return visitOrphanHugePages(heap, tag, all, visitor, address);
+        } finally {
+            abandoned.endVisit();
+        }
+    }
+
+    /**
+     * The huge blocks of threads that ended: their pages left their heaps (no segment of theirs is
+     * abandoned: whoever frees such a block releases its segment). One freed during the visit may
+     * still be visited, at an address whose memory went back to the OS.
+     */
+    private static boolean visitOrphanHugePages(LocalHeap heap, int tag, boolean all, HeapVisitor visitor,
+                                                BlockAddress address) {
+        java.util.List<Page> orphans = new java.util.ArrayList<>();
+        heap.tld.context.segments().forEachPage(p -> {
+            if (p.kind == dev.nalloc.core.page.PageKind.HUGE && p.inUse && p.heap() == null && !p.isHugeReleased()
+                    && (tag < 0 || p.tag == tag)) {
+                orphans.add(p);
+            }
+        });
+        for (Page p : orphans) {
+            if (!p.isHugeReleased() && !AbandonedVisit.visitPage(heap, p, all, visitor, address)) {
+                return false;
             }
         }
+        return true;
     }
 
     /**

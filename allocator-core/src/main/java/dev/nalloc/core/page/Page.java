@@ -105,6 +105,8 @@ public final class Page {
     private long rewound;
     /** The bin (heap queue index) of a page, or the span-queue bin of a free span. */
     public int bin;
+    /** The tag of the heap that made the page (mimalloc's {@code page->heap_tag}; 0 for untagged heaps). */
+    public int tag;
     private volatile LocalHeap heap;
     @SuppressWarnings("unused") // accessed through HUGE_RELEASED
     private volatile int hugeReleased;
@@ -167,6 +169,7 @@ public final class Page {
         this.pristine = true;
         this.rewound = 0;
         this.bin = bin;
+        this.tag = heap != null ? heap.tag() : 0;
         this.hugeReleased = 0;
         this.mode = null; // a span is only made a page again after it was freed (guard lifted)
         this.shadow = null;

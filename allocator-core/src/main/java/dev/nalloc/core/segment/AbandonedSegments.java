@@ -6,6 +6,7 @@ import dev.nalloc.core.arena.MemoryArena;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The segments of one allocator instance that no thread owns (mimalloc's abandoned segments,
@@ -28,8 +29,51 @@ public final class AbandonedSegments {
     private final AtomicLong reclaimedEver = new AtomicLong();
     private final AtomicLong freedEver = new AtomicLong();
 
+    /**
+     * With option {@code visit_abandoned}: searches (claims that may mark the segment abandoned
+     * again) hold the read lock, a visit of the abandoned segments the write lock; null without it.
+     */
+    private final ReentrantReadWriteLock visits;
+
     public AbandonedSegments(Arenas arenas) {
+        this(arenas, false);
+    }
+
+    /** @param visitable option {@code visit_abandoned}: the abandoned segments can be visited */
+    public AbandonedSegments(Arenas arenas, boolean visitable) {
         this.arenas = arenas;
+        this.visits = visitable ? new ReentrantReadWriteLock() : null;
+    }
+
+    /** True when the abandoned segments can be visited (option {@code visit_abandoned}). */
+    public boolean visitable() {
+        return visits != null;
+    }
+
+    /**
+     * Begins a search that may claim segments and mark them abandoned again (a reclaim search, a
+     * collection): false while a visit runs (the search is skipped, as mimalloc's try-lock does),
+     * so that a visit never misses a segment a search holds for a moment. Always true without
+     * {@code visit_abandoned}. End it with {@link #endSearch}.
+     */
+    public boolean beginSearch() {
+        // A search a visitor starts (by allocating) is skipped too: it could move segments past the visit.
+        return visits == null || (!visits.isWriteLockedByCurrentThread() && visits.readLock().tryLock());
+    }
+
+    public void endSearch() {
+        if (visits != null) {
+            visits.readLock().unlock();
+        }
+    }
+
+    /** Begins a visit: waits for the searches in progress and keeps new ones out until {@link #endVisit}. */
+    public void beginVisit() {
+        visits.writeLock().lock();
+    }
+
+    public void endVisit() {
+        visits.writeLock().unlock();
     }
 
     /**
