@@ -545,6 +545,31 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     }
 
     /**
+     * A new first-class heap of the calling thread with a tag (mimalloc's {@code mi_heap_new_ex}).
+     * Its pages carry the tag ({@link HeapArea#heapTag()}, {@link #visitAbandonedBlocks}), so a
+     * program can keep kinds of objects on pages of their own and visit one kind. A heap made with
+     * {@code allowDestroy} false may take over the pages of its tag that ended threads left (when
+     * this thread reclaims their abandoned segments, pages of a tag go to such a heap of the tag;
+     * pages of a tag without one go to the thread's default heap), so it cannot be destroyed
+     * ({@link Heap#destroy} throws {@link UnsupportedOperationException}); closing it deletes it. When
+     * a tagged heap is deleted, its pages go to another such heap of its tag of the thread if there
+     * is one, else to the default heap (mimalloc abandons them instead; a thread of Nalloc abandons
+     * its segments only when it ends). Tag 0 with {@code allowDestroy} and no arena is
+     * {@link #newHeap()}.
+     *
+     * @param tag          the heap tag, 0 to 255 (0: the tag of every other heap)
+     * @param allowDestroy true for a heap that may be destroyed (and never takes over other threads' pages)
+     * @param arena        the arena the heap allocates from only ({@link #newHeapInArena}), or null for any memory
+     * @return the heap
+     * @throws IllegalArgumentException      when the tag is not 0 to 255, or the arena is not one of this allocator's
+     * @throws IllegalStateException         when the allocator is closed
+     * @throws UnsupportedOperationException when the implementation has no tagged heaps
+     */
+    default Heap newHeap(int tag, boolean allowDestroy, ArenaId arena) {
+        throw new UnsupportedOperationException("newHeap with a tag is not supported by " + getClass().getName());
+    }
+
+    /**
      * Reserves {@code pages} huge (1 GiB) OS pages now, all on NUMA node {@code numaNode}, each
      * page an arena (mimalloc's {@code mi_reserve_huge_os_pages_at}). It stops at the first page
      * the OS refuses and once {@code timeoutMillis} have passed (after at least one page); the

@@ -301,6 +301,15 @@ public interface Heap extends AutoCloseable {
     long recallocAlignedAt(long address, long count, long size, long alignment, long offset);
 
     /**
+     * The heap's tag ({@link Allocator#newHeap(int, boolean, ArenaId)}; mimalloc's heap tag).
+     *
+     * @return 0 to 255; 0 for heaps made without one
+     */
+    default int tag() {
+        return 0;
+    }
+
+    /**
      * {@return true when the address lies inside a live or free block of this heap}
      * (mi_heap_contains_block)
      *

@@ -106,6 +106,16 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
         return engine().reserveHugeOsPages(pages, numaNodes, timeoutMillis, true);
     }
 
+    @Override
+    public final dev.nalloc.api.Heap newHeap(int tag, boolean allowDestroy, dev.nalloc.api.ArenaId arena) {
+        if (tag < 0 || tag > 255) {
+            throw new IllegalArgumentException("nalloc: a heap tag is 0 to 255, not " + tag);
+        }
+        dev.nalloc.api.Heap heap = arena == null ? newHeap() : newHeapInArena(arena);
+        ((AbstractHeap) heap).localHeap().configure(tag, allowDestroy); // nothing handed out yet
+        return heap;
+    }
+
     /** The address a block of {@code page} was handed out at (heap visits); FAST: the block itself. */
     long visitedAddress(dev.nalloc.core.page.Page page, long block) {
         return block;

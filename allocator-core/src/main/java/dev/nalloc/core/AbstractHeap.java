@@ -15,6 +15,28 @@ abstract sealed class AbstractHeap implements Heap permits NallocHeap, ModeHeap 
     /** The families over the allocator's mode. */
     abstract Reallocs reallocs();
 
+    /** The engine's heap, without checks. */
+    abstract LocalHeap localHeap();
+
+    @Override
+    public final int tag() {
+        return localHeap().tag();
+    }
+
+    /**
+     * Refuses to destroy a heap made to take over other threads' pages ({@code allowDestroy} false in
+     * {@code newHeap(tag, allowDestroy, arena)}), or a thread's default heap.
+     */
+    static void checkDestroyable(LocalHeap h) {
+        if (h.isDefault()) {
+            throw new UnsupportedOperationException("nalloc: a thread's default heap cannot be destroyed");
+        }
+        if (!h.allowsDestroy()) {
+            throw new UnsupportedOperationException("nalloc: this heap was made with allowDestroy false: it may hold "
+                    + "blocks of other threads and cannot be destroyed; close() deletes it");
+        }
+    }
+
     @Override
     public final long mallocAligned(long size, long alignment) {
         return reallocs().allocate(use(), size, alignment, 0, false);

@@ -443,7 +443,7 @@ final class Engine implements HeapContext, StatsSource {
                 return;
             }
             long bs = p.blockSize;
-            HeapArea area = new HeapArea(p.start, p.areaSize(), (long) p.capacity * bs, p.used, bs, bs);
+            HeapArea area = new HeapArea(p.start, p.areaSize(), (long) p.capacity * bs, p.used, bs, bs, p.tag);
             if (!visitor.visit(area, 0, bs)) {
                 stop[0] = true;
             }

@@ -59,6 +59,11 @@ final class ModeHeap extends AbstractHeap {
     }
 
     @Override
+    LocalHeap localHeap() {
+        return heap.localHeap();
+    }
+
+    @Override
     public boolean contains(long address) {
         return heap.contains(address);
     }
@@ -88,9 +93,7 @@ final class ModeHeap extends AbstractHeap {
     @Override
     public void destroy() {
         LocalHeap h = heap.use();
-        if (h.isDefault()) {
-            throw new UnsupportedOperationException("nalloc: a thread's default heap cannot be destroyed");
-        }
+        checkDestroyable(h);
         allocator.destroy(h);
     }
 

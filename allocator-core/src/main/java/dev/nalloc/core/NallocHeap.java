@@ -87,9 +87,7 @@ final class NallocHeap extends AbstractHeap {
     @Override
     public void destroy() {
         LocalHeap h = use();
-        if (h.isDefault()) {
-            throw new UnsupportedOperationException("nalloc: a thread's default heap cannot be destroyed");
-        }
+        checkDestroyable(h);
         h.destroy();
     }
 
@@ -102,7 +100,8 @@ final class NallocHeap extends AbstractHeap {
         use().delete();
     }
 
-    /** The engine's heap (tests). */
+    /** The engine's heap. */
+    @Override
     LocalHeap localHeap() {
         return heap;
     }

@@ -265,6 +265,11 @@ final class TrackingAllocator implements Allocator {
     }
 
     @Override
+    public Heap newHeap(int tag, boolean allowDestroy, ArenaId arena) {
+        return new TrackingHeap(this, inner.newHeap(tag, allowDestroy, arena), false);
+    }
+
+    @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         MemorySegment s = inner.allocate(byteSize, byteAlignment);
         tracked(s.address(), byteSize, byteAlignment);

@@ -152,6 +152,11 @@ final class TrackingHeap implements Heap {
     }
 
     @Override
+    public int tag() {
+        return inner.tag();
+    }
+
+    @Override
     public boolean contains(long address) {
         return inner.contains(address);
     }
@@ -173,8 +178,8 @@ final class TrackingHeap implements Heap {
      */
     @Override
     public void destroy() {
-        if (isDefault) {
-            inner.destroy(); // throws: a default heap cannot be destroyed
+        if (isDefault || !((AbstractHeap) inner).localHeap().allowsDestroy()) {
+            inner.destroy(); // throws: a default heap, or one made with allowDestroy false, cannot be destroyed
             return;
         }
         TreeMap<Long, Object> removed = allocator.forgetPagesOf(v -> inner.visitBlocks(false, v));

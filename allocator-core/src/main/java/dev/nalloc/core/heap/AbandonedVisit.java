@@ -42,7 +42,7 @@ final class AbandonedVisit {
      */
     static boolean visitPage(LocalHeap heap, Page p, boolean all, HeapVisitor visitor, BlockAddress address) {
         long bs = p.blockSize;
-        HeapArea area = new HeapArea(p.start, p.areaSize(), (long) p.capacity * bs, p.used, bs, bs);
+        HeapArea area = new HeapArea(p.start, p.areaSize(), (long) p.capacity * bs, p.used, bs, bs, p.tag);
         if (!call(heap, visitor, area, 0, bs)) {
             return false;
         }

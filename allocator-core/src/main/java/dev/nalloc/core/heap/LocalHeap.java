@@ -76,6 +76,11 @@ public final class LocalHeap {
     int poolSlot = -1;
     /** The heap's tag (mimalloc's {@code heap->tag}): its pages carry it; 0 for untagged heaps. */
     int tag;
+    /**
+     * False for a heap that may take over reclaimed pages of its tag (mimalloc's
+     * {@code !heap->no_reclaim}); such a heap is never destroyed, nor pooled.
+     */
+    boolean allowDestroy = true;
     /** Bumped by destroy and delete: handles of an earlier generation see the heap as gone. */
     private int generation;
 
@@ -152,6 +157,39 @@ public final class LocalHeap {
     /** The heap's tag (0 unless made with one). */
     public int tag() {
         return tag;
+    }
+
+    /** False when the heap takes over reclaimed pages of its tag and may not be destroyed. */
+    public boolean allowsDestroy() {
+        return allowDestroy;
+    }
+
+    /**
+     * Gives a heap just made (owner thread, no block handed out yet; a pooled heap may bring empty
+     * pages, which take the tag too) its tag and whether it may be destroyed
+     * ({@code mi_heap_new_ex}).
+     */
+    public void configure(int tag, boolean allowDestroy) {
+        this.tag = tag;
+        this.allowDestroy = allowDestroy;
+        forEachPage(p -> p.tag = tag);
+    }
+
+    /**
+     * Where the pages of {@code tag} go when this thread takes them over (a reclaimed segment) or
+     * when a heap of that tag is deleted: a live heap of the tag that may take them (made with
+     * {@code allowDestroy} false, in the thread's own space), other than {@code except}; the default
+     * heap for tag 0 and when there is none (mimalloc's {@code _mi_heap_by_tag}).
+     */
+    static LocalHeap heapForTag(ThreadData tld, int tag, LocalHeap except) {
+        if (tag != 0) {
+            for (LocalHeap h : tld.heaps()) {
+                if (h != except && h.tag == tag && !h.allowDestroy && !h.dead && h.space == tld.space) {
+                    return h;
+                }
+            }
+        }
+        return tld.defaultHeap();
     }
 
     /** True after destroy or delete. */
@@ -643,7 +681,7 @@ public final class LocalHeap {
         // them back on their pages (counted as collected) before the pages go, or the live counts
         // end below zero by as many blocks.
         freeDelayed();
-        boolean pool = pageCount() <= POOLED_PAGES_MAX && space == tld.space && tld.poolHasRoom(this);
+        boolean pool = pageCount() <= POOLED_PAGES_MAX && space == tld.space && tag == 0 && tld.poolHasRoom(this);
         // Each word of the occupied bitmap is read once: pages moved out of the full queue (the
         // last one) go to lower queues that were already walked, and removals only clear bits.
         for (int w = 0; w < PageQueues.OCCUPIED_WORDS; w++) {
@@ -731,7 +769,7 @@ public final class LocalHeap {
             return;
         }
         checkNotVisited("delete (close)");
-        LocalHeap target = tld.defaultHeap();
+        LocalHeap target = heapForTag(tld, tag, this);
         freeDelayed();
         for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             Page page;
@@ -933,7 +971,7 @@ public final class LocalHeap {
     private boolean visitPage(Page page, boolean all, HeapVisitor visitor) {
         collectForVisit(page);
         long bs = page.blockSize;
-        HeapArea area = new HeapArea(page.start, page.areaSize(), (long) page.capacity * bs, page.used, bs, bs);
+        HeapArea area = new HeapArea(page.start, page.areaSize(), (long) page.capacity * bs, page.used, bs, bs, page.tag);
         boolean go = visitor.visit(area, 0, bs);
         afterVisitor();
         if (!go) {

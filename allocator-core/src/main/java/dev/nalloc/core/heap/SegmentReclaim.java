@@ -241,8 +241,9 @@ public final class SegmentReclaim {
 
     /**
      * Takes a claimed segment over: its pages in use join {@code heap} (always a default heap: a
-     * first-class heap may be destroyed, which must not free other threads' blocks), its free spans
-     * the thread's queues.
+     * first-class heap may be destroyed, which must not free other threads' blocks), or, for a page
+     * of a heap tag, a heap of that tag made to take them ({@code allowDestroy} false); its free
+     * spans join the thread's queues.
      */
     private static void adopt(LocalHeap heap, Segment seg) {
         int pages = 0;
@@ -250,7 +251,8 @@ public final class SegmentReclaim {
         while (i < seg.sliceCount) {
             Page p = seg.cover[i];
             if (p.inUse) {
-                heap.adoptPage(p);
+                // A tagged page goes to a heap of its tag that takes reclaimed pages (mi_heap_new_ex), if any.
+                (p.tag == 0 ? heap : LocalHeap.heapForTag(heap.tld, p.tag, null)).adoptPage(p);
                 pages++;
             }
             i = p.sliceIndex + p.sliceCount;
