@@ -62,11 +62,7 @@ final class ForcedAbandon {
      * no longer be taken for a local one.
      */
     static void abandon(ThreadData tld, Segment seg) {
-        HeapSlot slot = tld.slot();
-        if (slot.lastFreeBase == seg.base) {
-            slot.lastFreeBase = Long.MIN_VALUE;
-            slot.lastFreeCover = new Page[0];
-        }
+        tld.slot().forgetFreeSegment(seg);
         int i = 0;
         while (i < seg.sliceCount && seg.usedPages > 0 && seg.space == tld.space) {
             Page p = seg.cover[i];

@@ -44,6 +44,18 @@ public final class HeapSlot {
         lastFreeBase = seg.base;
     }
 
+    /**
+     * Drops the cache when it names {@code seg}, which leaves this thread while the thread goes on
+     * (option {@code target_segments_per_thread}): the fast paths must not take a free into it for a
+     * local one. Every copy of the cache the fast paths read must be dropped with it.
+     */
+    public void forgetFreeSegment(Segment seg) {
+        if (lastFreeBase == seg.base) {
+            lastFreeBase = Long.MIN_VALUE;
+            lastFreeCover = new Page[0];
+        }
+    }
+
     public HeapSlot(Thread thread, LocalHeap heap) {
         this.thread = thread;
         this.heap = heap;
