@@ -339,13 +339,7 @@ final class CheckedAllocator extends ModeAllocator {
     /** Puts a block that was just marked freed on its page's lists, after the freed fill. */
     private void push(Page page, long block) {
         Patterns.fillFreed(block, page.blockSize);
-        if (page.segment.ownerThread == Thread.currentThread()) {
-            ownerFreed(page.segment);
-            LocalHeap.freeLocalEncoded(page, block);
-        } else {
-            inner.countRemoteFree(page);
-            page.freeRemoteEncoded(block);
-        }
+        pushFreed(page, block);
     }
 
     @Override
@@ -393,7 +387,7 @@ final class CheckedAllocator extends ModeAllocator {
         long size = b.size();
         long room = b.block + b.page.blockSize - address - PAD;
         if (!b.guarded() && Reallocs.fitsInPlace(address, room, newSize, alignment, offset)
-                && b.page.segment.ownerThread == Thread.currentThread()) {
+                && isLocal(b.page.segment)) {
             if (zero && newSize > size) {
                 Mem.zero(address + size, newSize - size);
             }

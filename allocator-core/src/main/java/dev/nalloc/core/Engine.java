@@ -14,8 +14,8 @@ import dev.nalloc.core.os.Verbose;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.HeapContext;
 import dev.nalloc.core.heap.LocalHeap;
-import dev.nalloc.core.heap.SharedHeaps;
 import dev.nalloc.core.heap.ThreadData;
+import dev.nalloc.core.heap.ThreadHeaps;
 import dev.nalloc.core.heap.ThreadRegistry;
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.page.PageHooks;
@@ -74,9 +74,10 @@ final class Engine implements HeapContext, StatsSource {
     final AbandonedSegments abandoned;
     /** Option {@code abandoned_reclaim_on_free}, read by every free into another thread's segment. */
     volatile boolean reclaimOnFree;
-    /** Which threads get a heap of their own; the others share {@link #shared}. */
+    /** Which threads get a heap of their own; the others lease shared ones (see {@link ThreadHeaps}). */
     final HeapSelectionPolicy heapPolicy;
-    final SharedHeaps shared;
+    /** How a thread finds its heap; made last in the constructor (its shared heaps need the page hooks). */
+    final ThreadHeaps threads;
     final Verbose verbose;
     final Numa numa;
     /** Start-up reservations, and the huge OS pages reserved later through the API. */
@@ -86,7 +87,6 @@ final class Engine implements HeapContext, StatsSource {
     /** The shutdown hook of {@code destroy_on_exit}, or null. */
     private Thread exitHook;
     /** Each thread's default heap in this instance, or null before the thread has one. */
-    final ThreadLocal<LocalHeap> defaultHeaps = new ThreadLocal<>();
     volatile boolean closed;
     /** The instance's name in statistics, JMX and JFR (option or builder, else generated). */
     final String name;
@@ -128,7 +128,6 @@ final class Engine implements HeapContext, StatsSource {
         this.reclaimOnFree = o.isEnabled(Option.ABANDONED_RECLAIM_ON_FREE);
         this.heapPolicy = config.heapSelectionPolicy() != null ? config.heapSelectionPolicy()
                 : new VirtualThreadsSharePolicy(Runtime.getRuntime().availableProcessors());
-        this.shared = new SharedHeaps(heapPolicy.sharedHeapCount(), () -> newThreadData(null));
         this.startup = new StartupMemory(os, arenas, numa, verbose);
         startup.transparentHugePages(o.isEnabled(Option.ALLOW_THP));
         startup.largeOsPages(allowLarge);
@@ -152,6 +151,7 @@ final class Engine implements HeapContext, StatsSource {
                 arenas.randomizePlacement();
             }
         }
+        this.threads = new ThreadHeaps(heapPolicy, this::newOwnHeap, () -> newThreadData(null));
     }
 
     @Override
@@ -262,30 +262,32 @@ final class Engine implements HeapContext, StatsSource {
 
     /** The calling thread's own default heap, made (and the thread registered) on first use. */
     LocalHeap ownHeap() {
-        LocalHeap h = defaultHeaps.get();
-        if (h == null) {
-            ThreadData tld = newThreadData(Thread.currentThread());
-            h = LocalHeap.newDefault(tld);
-            registry.add(tld);
-            stats.threadStarted();
-            defaultHeaps.set(h);
-        }
+        return threads.ownHeap();
+    }
+
+    /** Makes the data and default heap of thread {@code t} (the calling thread) and registers it. */
+    private LocalHeap newOwnHeap(Thread t) {
+        ThreadData tld = newThreadData(t);
+        LocalHeap h = LocalHeap.newDefault(tld);
+        registry.add(tld);
+        stats.threadStarted();
         return h;
     }
 
     /**
      * The calling thread is done with this instance (threadDone): its data is retired (segments
-     * abandoned) and forgotten, so a later allocation starts afresh.
+     * abandoned) and forgotten, so a later allocation starts afresh; a lease it holds is given back.
      */
     void retireCurrentThread() {
-        LocalHeap h = defaultHeaps.get();
+        LocalHeap h = threads.ownHeapIfAny();
         if (h != null) {
             for (LocalHeap heap : h.tld.heaps()) { // before anything changes: a visit must not lose its heap
                 heap.checkNotVisited("threadDone");
             }
-            defaultHeaps.remove();
+            threads.forgetOwnHeap();
             registry.retire(h.tld);
         }
+        threads.releaseLease();
     }
 
     // ------------------------------------------------------------------ HeapContext
@@ -389,8 +391,8 @@ final class Engine implements HeapContext, StatsSource {
             }
             all.add(t.counters);
         }
-        for (int i = 0; i < shared.count(); i++) {
-            all.add(shared.data(i).counters);
+        for (ThreadData d : threads.leaseData()) {
+            all.add(d.counters);
         }
         all.add(registry.unownedTotals(abandoned.pages()));
         return assembler.assemble(name, stats, segments, all, primitives);
@@ -485,8 +487,8 @@ final class Engine implements HeapContext, StatsSource {
         segments.releaseAll();
         registry.clear();
         abandoned.clear();
-        for (int i = 0; i < shared.count(); i++) {
-            shared.data(i).counters.clear();
+        for (ThreadData d : threads.leaseData()) {
+            d.counters.clear();
         }
     }
 }

@@ -10,9 +10,11 @@ import dev.nalloc.api.Mode;
 import dev.nalloc.core.check.GuardedSampler;
 import dev.nalloc.core.check.RecentFrees;
 import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.heap.FastSlots;
 import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.heap.ThreadData;
+import dev.nalloc.core.heap.ThreadHeaps;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.Layout;
@@ -51,15 +53,20 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
     /** Recent frees of blocks whose page goes away with them (large and huge): their double frees find no page. */
     final RecentFrees recentFrees = new RecentFrees();
     private final Reallocs reallocs = new Reallocs(new ModeBlocks(this));
-    /**
-     * The engine's claimed slot (see {@link HeapSlot}), copied here by the slow paths so that the
-     * fast paths reach it with FAST's loads (no detour through {@code inner}); emptied at close.
-     */
-    HeapSlot slot = HeapSlot.EMPTY;
+    /** How a thread finds its heap (the engine's, shared with {@code inner}). */
+    final ThreadHeaps threads;
+    /** The instance's salt in {@link FastSlots} and whether it has one (as {@code inner}'s). */
+    final int salt;
+    final boolean fast;
+    /** {@code inner}'s claimed slot, copied by the slow paths so the fast paths read it with one load. */
+    HeapSlot claimed = HeapSlot.EMPTY;
 
     ModeAllocator(AllocatorConfig config) {
         this.inner = new NallocAllocator(config);
         this.engine = inner.engine();
+        this.threads = inner.threads();
+        this.salt = threads.salt;
+        this.fast = threads.fast;
         this.reporter = engine.reporter;
         this.sampler = GuardedSampler.of(config.options(), engine.secret);
         this.osPageSize = engine.os.pageSize();
@@ -248,11 +255,11 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
      * {@link dev.nalloc.spi.HeapSelectionPolicy} assigns, held for this one call.
      */
     final long allocateHere(long size, long alignment, long offset, boolean zero) {
-        LocalHeap h = inner.heap0();
+        HeapSlot s = enter();
         try {
-            return allocate(h, size, alignment, offset, zero);
+            return allocate(s.heap, size, alignment, offset, zero);
         } finally {
-            inner.done(h);
+            s.exit();
         }
     }
 
@@ -385,47 +392,86 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
     @Override
     public final void close() {
         inner.close();
-        closed();
+        claimed = HeapSlot.EMPTY;
     }
 
-    /** After {@link #close}: forget what the fast paths cache. */
-    private void closed() {
-        slot = HeapSlot.EMPTY;
-    }
-
-    /** Copies the engine's slot for the fast paths (see {@link #slot}). */
-    final void copySlot() {
-        HeapSlot s = inner.slot();
-        if (s != slot) {
-            slot = s;
+    /** The calling thread's slot, counted busy (see {@link NallocAllocator#enter}); copies the claimed slot. */
+    final HeapSlot enter() {
+        HeapSlot s = inner.enter();
+        HeapSlot c = inner.claimedSlot();
+        if (c != claimed) {
+            claimed = c;
         }
+        return s;
+    }
+
+    /**
+     * The calling thread's direct page table when it is on a fast path (the claimed slot or its
+     * {@link FastSlots} entry, else the lookup's second level), or null.
+     */
+    final Page[] directPages(Thread t) {
+        HeapSlot c = claimed;
+        if (c.owner == t) {
+            return c.direct;
+        }
+        int i = FastSlots.index(t, salt);
+        if (FastSlots.OWNERS[i] == t && fast) {
+            return FastSlots.DIRECTS[i];
+        }
+        HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
+        return s.owner == t ? s.direct : null;
     }
 
     /**
      * The page or free span at {@code address} when it lies in the segment of this thread's last
-     * free (the slot's cache: no segment map), else null. The free fast paths of both modes.
+     * local free (its slot's or entry's cache: no segment map), else null. The free fast paths of
+     * both modes.
      */
     final Page lastFreePage(long address) {
-        HeapSlot s = slot;
-        long offset = address - s.lastFreeBase;
-        return s.thread == Thread.currentThread() && Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0
-                ? s.lastFreeCover[(int) (offset >>> Layout.SLICE_SHIFT)] : null;
+        Thread t = Thread.currentThread();
+        HeapSlot c = claimed;
+        long base;
+        Page[] cover;
+        int i;
+        if (c.owner == t) {
+            base = c.lastFreeBase;
+            cover = c.lastFreeCover;
+        } else if (FastSlots.OWNERS[i = FastSlots.index(t, salt)] == t && fast) {
+            base = FastSlots.FREE_BASES[i];
+            cover = FastSlots.FREE_COVERS[i];
+        } else {
+            HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
+            if (s.owner != t) {
+                return null;
+            }
+            base = s.lastFreeBase;
+            cover = s.lastFreeCover;
+        }
+        long offset = address - base;
+        return Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0 ? cover[(int) (offset >>> Layout.SLICE_SHIFT)] : null;
     }
 
     /**
-     * A block of {@code seg} was just freed by the segment's owner (this thread): the segment goes
-     * into the slot's cache, so that the next frees into it find their page without the segment map.
+     * Puts a freed block of a page of blocks on its lists: the local free list when the page is
+     * local to the caller's slot (its own heap or its lease; the segment is then cached for the next
+     * frees), else the page's thread-free list.
      */
-    final void ownerFreed(Segment seg) {
-        Thread current = Thread.currentThread();
-        HeapSlot s = slot;
-        if (s.thread != current) {
-            copySlot(); // the engine's slot may have been claimed by this thread since
-            s = slot;
+    final void pushFreed(Page page, long block) {
+        HeapSlot s = threads.held();
+        Segment seg = page.segment;
+        if (s != null && s.isLocal(seg, Thread.currentThread())) {
+            s.cacheFreeSegment(seg);
+            LocalHeap.freeLocalEncoded(page, block);
+        } else {
+            inner.countRemoteFree(page, s);
+            page.freeRemoteEncoded(block);
         }
-        if (s.thread == current) {
-            s.cacheFreeSegment(seg); // owned by this thread, so never huge
-        }
+    }
+
+    /** Whether the caller frees into {@code seg} locally (its own or leased heap's segment). */
+    final boolean isLocal(Segment seg) {
+        HeapSlot s = threads.held();
+        return s != null && s.isLocal(seg, Thread.currentThread());
     }
 
     @Override

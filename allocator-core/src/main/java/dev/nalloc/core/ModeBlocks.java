@@ -18,7 +18,7 @@ final class ModeBlocks extends Reallocs.Blocks {
 
     @Override
     LocalHeap takeHeap() {
-        return allocator.inner.heap0();
+        return allocator.enter().heap;
     }
 
     @Override

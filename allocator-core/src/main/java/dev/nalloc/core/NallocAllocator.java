@@ -8,10 +8,12 @@ import dev.nalloc.api.Heap;
 import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.heap.FastSlots;
 import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.heap.SegmentReclaim;
 import dev.nalloc.core.heap.ThreadData;
+import dev.nalloc.core.heap.ThreadHeaps;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
@@ -33,12 +35,22 @@ final class NallocAllocator extends AbstractAllocator {
 
     private final Engine engine;
     private final ArenaHandles arenaHandles;
-    private final ThreadLocal<LocalHeap> defaultHeaps;
+    /** How a thread finds its heap (see {@link ThreadHeaps}). */
+    private final ThreadHeaps threads;
+    /** This instance's salt in {@link FastSlots}, and whether it has one: the fast paths' first level. */
+    private final int salt;
+    private final boolean fast;
+    /**
+     * The own slot of the first thread that allocated (racy claim, written once per claimant): a
+     * check before the {@link FastSlots} entry that costs one thread nothing over a single-threaded
+     * allocator. Emptied at close; re-claimed when its thread's data is retired.
+     */
+    private HeapSlot claimed = HeapSlot.EMPTY;
     private final boolean global;
     private final Reallocs reallocs = new Reallocs(new FastBlocks(this));
     private final SegmentViews views;
-    /** A fast path to one thread's default heap (see {@link HeapSlot}); plain field on purpose. */
-    private HeapSlot slot = HeapSlot.EMPTY;
+    /** {@link #checkOpen} as the lookup's slow path calls it. */
+    private final Runnable openCheck = this::checkOpen;
 
     NallocAllocator(AllocatorConfig config) {
         if (config.mode() == Mode.FAST && config.freeListEncoding() != null
@@ -48,7 +60,9 @@ final class NallocAllocator extends AbstractAllocator {
         this.engine = new Engine(config);
         this.arenaHandles = new ArenaHandles(engine);
         engine.registerExitHook(this::release);
-        this.defaultHeaps = engine.defaultHeaps;
+        this.threads = engine.threads;
+        this.salt = threads.salt;
+        this.fast = threads.fast;
         this.global = config.global();
         this.views = new SegmentViews(global);
     }
@@ -89,36 +103,38 @@ final class NallocAllocator extends AbstractAllocator {
     }
 
     /**
-     * The heap the calling thread allocates from: the claimed slot if it is ours, else the
-     * ThreadLocal, else (a thread the {@link dev.nalloc.spi.HeapSelectionPolicy} gives no heap of its
-     * own) a shared heap held for this one operation: give it back with {@link #done}.
+     * The calling thread's slot (its own heap, or a lease: see {@link ThreadHeaps}), counted busy
+     * until {@link HeapSlot#exit}: every call beyond the fast paths brackets its use of the heap so.
      */
+    HeapSlot enter() {
+        HeapSlot s = threads.enter(openCheck);
+        if (claimed.owner == null && !s.lease) {
+            claim(s);
+        }
+        return s;
+    }
+
+    /** The heap of {@link #enter}; give it back with {@link #done}. */
     LocalHeap heap0() {
-        HeapSlot s = slot;
-        if (s.thread == Thread.currentThread()) {
-            return s.heap;
-        }
-        return heapSlow();
+        return enter().heap;
     }
 
-    /** Hands back a shared heap taken by {@link #heap0} (nothing for a thread's own heap). */
+    /** Gives back a heap of {@link #heap0} (its slot is no longer busy). */
     void done(LocalHeap heap) {
-        if (heap.shared) {
-            engine.shared.release(heap);
-        }
+        heap.tld.slot().exit();
     }
 
-    private LocalHeap heapSlow() {
-        checkOpen(); // the fast paths skip it: close() empties the slot, so a closed instance ends up here
-        LocalHeap h = defaultHeaps.get();
-        if (h == null) {
-            Thread t = Thread.currentThread();
-            if (!engine.heapPolicy.ownsHeap(t)) {
-                return engine.shared.acquire(engine.heapPolicy.sharedHeapIndex(t));
-            }
-            h = engine.ownHeap();
+    /** The claimed slot (the modes' fast paths copy it). */
+    HeapSlot claimedSlot() {
+        return claimed;
+    }
+
+    /** Claims the instance's slot for {@code s} (its thread's own): racy, a later claim may win. */
+    private void claim(HeapSlot s) {
+        claimed = s;
+        if (engine.closed) { // close() raced with the claim: its emptying must win
+            claimed = HeapSlot.EMPTY;
         }
-        return claimSlot(h);
     }
 
     /**
@@ -126,25 +142,8 @@ final class NallocAllocator extends AbstractAllocator {
      * {@code heap()}, {@code newHeap()}, {@code newArena()}: heaps that belong to the thread).
      */
     private LocalHeap ownHeap() {
-        HeapSlot s = slot;
-        if (s.thread == Thread.currentThread()) {
-            return s.heap;
-        }
         checkOpen();
-        return claimSlot(engine.ownHeap());
-    }
-
-    private LocalHeap claimSlot(LocalHeap h) {
-        HeapSlot s = slot;
-        // Claim an empty slot, or (checked now and then) one whose thread has died without threadDone.
-        if (s == HeapSlot.EMPTY || ((++h.tld.slotMisses & 0xfff) == 0 && !s.thread.isAlive())) {
-            slot = h.tld.slot(); // racy claim: at worst another thread's claim wins, both are fine
-            if (engine.closed) { // close() raced with the claim: its emptying must win
-                slot = HeapSlot.EMPTY;
-                checkOpen();
-            }
-        }
-        return h;
+        return threads.ownHeap();
     }
 
     @Override
@@ -157,22 +156,38 @@ final class NallocAllocator extends AbstractAllocator {
         return engine;
     }
 
-    /** The claimed slot (see {@link HeapSlot}), for the SECURE allocator's fast paths. */
-    HeapSlot slot() {
-        return slot;
+    /** The thread-to-heap lookup, for the modes' fast paths. */
+    ThreadHeaps threads() {
+        return threads;
     }
 
     // ================================================================== allocation
 
     /**
-     * The fast path reads the slot, its direct table, the page and the first free block: no closed
-     * check (a closed instance has an empty slot), no heap object, no statistics.
+     * The fast path: the calling thread's direct page table (from the instance's claimed slot, else
+     * from its {@link FastSlots} entry, else from the lookup's second level), the page and the first
+     * free block. No closed check (a closed instance has no claimed slot and no entries), no heap
+     * object, no statistics.
      */
     @Override
     public long malloc(long size) {
-        HeapSlot s = slot;
-        if (s.thread == Thread.currentThread() && Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0) {
-            Page page = s.direct[(int) ((size + 7) >>> 3)];
+        Thread t = Thread.currentThread();
+        HeapSlot c = claimed;
+        Page[] direct;
+        int i;
+        if (c.owner == t) {
+            direct = c.direct;
+        } else if (FastSlots.OWNERS[i = FastSlots.index(t, salt)] == t && fast) {
+            direct = FastSlots.DIRECTS[i];
+        } else {
+            HeapSlot s = ThreadHeaps.slotOf(threads.table, t); // the second level: leases, colliding ids
+            if (s.owner != t) {
+                return mallocSlow(size);
+            }
+            direct = s.direct;
+        }
+        if (Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0) {
+            Page page = direct[(int) ((size + 7) >>> 3)];
             long block = page.free;
             if (block != 0) {
                 page.free = Mem.load(block);
@@ -184,21 +199,11 @@ final class NallocAllocator extends AbstractAllocator {
     }
 
     private long mallocSlow(long size) {
-        LocalHeap heap = heap0();
-        if (heap.shared) {
-            return mallocShared(heap, size);
-        }
-        if (size >= 0 && size <= SizeClasses.SMALL_SIZE_MAX) {
-            return heap.mallocSmall(size);
-        }
-        return mallocIn(heap, size);
-    }
-
-    private long mallocShared(LocalHeap heap, long size) {
+        HeapSlot s = enter();
         try {
-            return mallocIn(heap, size);
+            return size >= 0 && size <= SizeClasses.SMALL_SIZE_MAX ? s.heap.mallocSmall(size) : mallocIn(s.heap, size);
         } finally {
-            engine.shared.release(heap);
+            s.exit();
         }
     }
 
@@ -337,24 +342,41 @@ final class NallocAllocator extends AbstractAllocator {
     // ================================================================== free and queries
 
     /**
-     * The fast path: on the slot's thread, an address in the segment of the thread's last local
-     * free that is exactly a block start of a page there is pushed on that page's local free list.
-     * The page comes from the slot, not from the address through the segment map, so the loads do
-     * not wait for the address. Everything else (other threads, other segments, 0, misuse) goes to
-     * {@link #freeSlow}. No closed check: close() empties the slot, and after it the segment map
-     * lookup fails and the slow path throws IllegalStateException.
+     * The fast path: an address in the segment of the thread's last local free (cached in its
+     * claimed slot, {@link FastSlots} entry or second-level slot) that is exactly a block start of a
+     * page there is pushed on that page's local free list. The page comes from the cache, not from
+     * the address through the segment map, so the loads do not wait for the address. Everything else
+     * (other segments, 0, misuse) goes to {@link #freeSlow}. No closed check: close() empties the
+     * lookup, and after it the segment map lookup fails and the slow path throws IllegalStateException.
      */
     @Override
     public void free(long address) {
-        HeapSlot s = slot;
-        if (s.thread == Thread.currentThread()) {
-            long offset = address - s.lastFreeBase;
-            if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
-                Page page = s.lastFreeCover[(int) (offset >>> Layout.SLICE_SHIFT)];
-                if (page.isBlockStart(address)) { // false for a page in the full queue: see Page.setInFull
-                    LocalHeap.freeLocalBlockNotFull(page, address);
-                    return;
-                }
+        Thread t = Thread.currentThread();
+        HeapSlot c = claimed;
+        long base;
+        Page[] cover;
+        int i;
+        if (c.owner == t) {
+            base = c.lastFreeBase;
+            cover = c.lastFreeCover;
+        } else if (FastSlots.OWNERS[i = FastSlots.index(t, salt)] == t && fast) {
+            base = FastSlots.FREE_BASES[i];
+            cover = FastSlots.FREE_COVERS[i];
+        } else {
+            HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
+            if (s.owner != t) {
+                freeSlow(address);
+                return;
+            }
+            base = s.lastFreeBase;
+            cover = s.lastFreeCover;
+        }
+        long offset = address - base;
+        if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
+            Page page = cover[(int) (offset >>> Layout.SLICE_SHIFT)];
+            if (page.isBlockStart(address)) { // false for a page in the full queue: see Page.setInFull
+                LocalHeap.freeLocalBlockNotFull(page, address);
+                return;
             }
         }
         freeSlow(address);
@@ -372,16 +394,14 @@ final class NallocAllocator extends AbstractAllocator {
         }
         Segment seg = page.segment;
         Thread current = Thread.currentThread();
-        if (seg.ownerThread == current) {
-            HeapSlot s = slot;
-            if (s.thread == current) {
-                s.cacheFreeSegment(seg); // owned by this thread, never huge (huge segments have no owner)
-            }
+        HeapSlot s = seg.huge ? null : threads.held();
+        if (s != null && s.isLocal(seg, current)) {
+            s.cacheFreeSegment(seg); // local to this thread's slot, never huge
             LocalHeap.freeLocalBlock(page, block);
         } else if (engine.reclaimOnFree && seg.abandoned && reclaimOnFree(seg)) {
             LocalHeap.freeLocalBlock(page, block); // the segment is ours now
         } else {
-            freeRemote(page, block);
+            freeRemote(page, block, s);
         }
     }
 
@@ -390,12 +410,12 @@ final class NallocAllocator extends AbstractAllocator {
      * abandoned segment takes the segment over (if it wins the claim).
      */
     private boolean reclaimOnFree(Segment seg) {
-        LocalHeap own = defaultHeaps.get();
+        LocalHeap own = threads.ownHeapIfAny();
         if (own == null) {
             if (!engine.heapPolicy.ownsHeap(Thread.currentThread())) {
                 return false;
             }
-            own = engine.ownHeap();
+            own = threads.ownHeap();
         }
         return SegmentReclaim.reclaimOnFree(own, seg);
     }
@@ -439,13 +459,13 @@ final class NallocAllocator extends AbstractAllocator {
         return block;
     }
 
-    /** A free on a thread that does not own the page (and every huge free). */
-    private void freeRemote(Page page, long block) {
+    /** A free on a thread that does not own the page (and every huge free); {@code s}: the caller's slot or null. */
+    private void freeRemote(Page page, long block, HeapSlot s) {
         if (page.kind == PageKind.HUGE) {
             freeHuge(page);
             return;
         }
-        countRemoteFree(page);
+        countRemoteFree(page, s);
         page.freeRemote(block);
     }
 
@@ -456,20 +476,23 @@ final class NallocAllocator extends AbstractAllocator {
      */
     void freeHuge(Page page) {
         LocalHeap owner = page.heap();
-        if (owner != null && owner.owner() == Thread.currentThread()) {
+        if (owner != null && owner.owner() != null && owner.owner() == Thread.currentThread()) {
             owner.freeHugeLocal(page);
         } else if (page.claimHugeRelease()) {
             engine.segments.release(page.segment);
         }
     }
 
-    /** Counts a free into another thread's page, without making thread data for a free-only thread. */
-    void countRemoteFree(Page page) {
-        LocalHeap own = defaultHeaps.get();
-        if (own != null) {
-            own.tld.counters.countRemoteFree(page.bin);
+    /**
+     * Counts a free into another thread's page in the counters of the caller's slot ({@code s}: its
+     * own data or its lease), or, for a thread that holds none (a free-only thread), in the
+     * instance's shared adjustments: no thread data is made for it.
+     */
+    void countRemoteFree(Page page, HeapSlot s) {
+        if (s != null) {
+            s.heap.tld.counters.countRemoteFree(page.bin);
         } else {
-            engine.registry.countSharedRemoteFree(page.bin); // no thread data: a free-only or virtual thread
+            engine.registry.countSharedRemoteFree(page.bin);
         }
     }
 
@@ -502,7 +525,6 @@ final class NallocAllocator extends AbstractAllocator {
 
     @Override
     public Heap heap() {
-        checkOpen();
         ThreadData tld = ownHeap().tld;
         if (tld.handle == null) {
             tld.handle = new NallocHeap(this, tld.defaultHeap());
@@ -512,7 +534,6 @@ final class NallocAllocator extends AbstractAllocator {
 
     @Override
     public Heap newHeap() {
-        checkOpen();
         return new NallocHeap(this, LocalHeap.newHeap(ownHeap().tld));
     }
 
@@ -545,16 +566,9 @@ final class NallocAllocator extends AbstractAllocator {
 
     @Override
     public Arena newArena() {
-        // ownHeap checks the closed state on its slow path (a closed instance has an empty slot)
         return new NallocArena(this, LocalHeap.newHeap(ownHeap().tld));
     }
 
-    /**
-     * Collects the calling thread's heaps (a thread the policy gives no heap of its own has none), and
-     * the shared heaps nobody holds right now when forced or when the caller uses them. Every
-     * collection also abandons the segments of threads found dead and gives back abandoned segments
-     * that became empty.
-     */
     @Override
     public ArenaId reserveOsMemory(long size, boolean commit, boolean exclusive) {
         checkOpen();
@@ -574,10 +588,16 @@ final class NallocAllocator extends AbstractAllocator {
         return new NallocHeap(this, arenaHandles.newHeapIn(arena, ownHeap().tld));
     }
 
+    /**
+     * Collects the calling thread's heaps (a thread the policy gives no heap of its own has none), and
+     * the shared heaps no running thread holds right now when forced or when the caller uses them.
+     * Every collection also abandons the segments of threads found dead and gives back abandoned
+     * segments that became empty.
+     */
     @Override
     public void collect(boolean force) {
         checkOpen();
-        LocalHeap own = slot.thread == Thread.currentThread() ? slot.heap : defaultHeaps.get();
+        LocalHeap own = threads.ownHeapIfAny();
         if (own == null && engine.heapPolicy.ownsHeap(Thread.currentThread())) {
             own = ownHeap();
         }
@@ -591,23 +611,19 @@ final class NallocAllocator extends AbstractAllocator {
             }
         }
         if (force || own == null) {
-            engine.shared.collect(force);
+            threads.forEachLeaseNow(h -> h.collect(force));
         }
     }
 
     /**
      * mimalloc's {@code mi_thread_done}: the calling thread's heaps go (first-class ones are deleted
      * into the default heap, so their blocks stay valid), pages with live blocks are detached and its
-     * segments abandoned for other threads to reclaim. The thread may allocate again later: it then
-     * starts with fresh thread data.
+     * segments abandoned for other threads to reclaim; a lease it holds is given back. The thread may
+     * allocate again later: it then starts with fresh thread data.
      */
     @Override
     public void threadDone() {
         checkOpen();
-        if (slot.thread == Thread.currentThread()) {
-            // First: the fast paths must not reach the retired heap or its (soon abandoned) segment.
-            slot = HeapSlot.EMPTY;
-        }
         engine.retireCurrentThread();
     }
 
@@ -640,10 +656,11 @@ final class NallocAllocator extends AbstractAllocator {
     void release() {
         if (!engine.closed) {
             views.close(); // first: while a view is in a native call it throws, and nothing is released
-            // Closed first, then the slot emptied (a racing claim in heapSlow sees one or the other),
-            // then the memory released: from here on the fast paths fail over to the checking slow ones.
+            // Closed first, then the lookup emptied (a racing slow path sees one or the other), then
+            // the memory released: from here on the fast paths fail over to the checking slow ones.
             engine.closed = true;
-            slot = HeapSlot.EMPTY;
+            claimed = HeapSlot.EMPTY;
+            threads.close();
             engine.close();
         }
     }

@@ -57,10 +57,10 @@ final class SecureAllocator extends ModeAllocator {
     /** FAST's malloc fast path with the link decoded and verified; small, so that it inlines. */
     @Override
     public long malloc(long size) {
-        HeapSlot s = slot;
-        if (s.thread == Thread.currentThread() && Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0
-                && sampler == null) {
-            Page page = s.direct[(int) ((size + 7) >>> 3)];
+        Page[] direct;
+        if (Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0 && sampler == null
+                && (direct = directPages(Thread.currentThread())) != null) {
+            Page page = direct[(int) ((size + 7) >>> 3)];
             long block = page.free;
             if (block != 0) {
                 long next = page.popEncoded(block);
@@ -74,41 +74,24 @@ final class SecureAllocator extends ModeAllocator {
         return mallocSlow(size);
     }
 
+    /**
+     * Everything the fast path leaves: a thread without its table entry, an empty page, sampling,
+     * other sizes; and the report of a link the fast path found broken (that block stays counted as
+     * used: it is never handed out).
+     */
     private long mallocSlow(long size) {
-        boolean small = Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0;
-        if (small && slot.thread != Thread.currentThread() && sampler == null) {
-            // A thread without the slot (every thread but one of a multi-threaded program): the
-            // fast path's pop through its heap, without allocateHere and allocate's preamble (about
-            // 1.5 ns per operation in profiles of larson, whose workers never hold the slot).
-            LocalHeap heap = inner.heap0();
-            copySlot(); // the first call may have claimed the engine's slot
-            if (heap.shared) { // held for this call: allocate in it, not after taking it a second time
-                try {
-                    return allocate(heap, size, 1, 0, false);
-                } finally {
-                    inner.done(heap);
+        HeapSlot s = enter();
+        try {
+            if (Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0) {
+                Page page = s.heap.directPage(size);
+                if (page.mode() != null && page.mode().brokenLink != 0) {
+                    reportBroken(page);
                 }
             }
-            Page page = heap.directPage(size);
-            long block = page.free;
-            if (block != 0) {
-                long next = page.popEncoded(block);
-                page.free = next;
-                page.used++;
-                if (next != 0 || page.mode().brokenLink == 0) {
-                    return block;
-                }
-                reportBroken(page); // the block stays counted as used: never handed out
-            }
-            return allocate(heap, size, 1, 0, false);
+            return allocate(s.heap, size, 1, 0, false);
+        } finally {
+            s.exit();
         }
-        Page broken = small && slot.thread == Thread.currentThread() ? slot.direct[(int) ((size + 7) >>> 3)] : null;
-        if (broken != null && broken.mode() != null && broken.mode().brokenLink != 0) {
-            reportBroken(broken); // the block stays counted as used: never handed out
-        }
-        long address = allocateHere(size, 1, 0, false);
-        copySlot();
-        return address;
     }
 
     /**
@@ -274,12 +257,15 @@ final class SecureAllocator extends ModeAllocator {
         // copy: a shared helper shrinks this method under C2's limit).
         if (page.kind == PageKind.HUGE) {
             inner.freeHuge(page);
-        } else if (page.segment.ownerThread == Thread.currentThread()) {
-            ownerFreed(page.segment);
-            LocalHeap.freeLocalEncoded(page, block);
         } else {
-            inner.countRemoteFree(page);
-            page.freeRemoteEncoded(block);
+            HeapSlot s = threads.held();
+            if (s != null && s.isLocal(page.segment, Thread.currentThread())) {
+                s.cacheFreeSegment(page.segment);
+                LocalHeap.freeLocalEncoded(page, block);
+            } else {
+                inner.countRemoteFree(page, s);
+                page.freeRemoteEncoded(block);
+            }
         }
         return block;
     }

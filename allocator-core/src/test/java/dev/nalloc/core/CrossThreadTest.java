@@ -1,5 +1,8 @@
 package dev.nalloc.core;
 
+import dev.nalloc.core.heap.FastSlots;
+import dev.nalloc.core.heap.ThreadHeaps;
+
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Heap;
 import dev.nalloc.core.page.SizeClasses;
@@ -117,8 +120,8 @@ class CrossThreadTest {
     }
 
     @Test
-    void everyThreadGetsItsOwnDefaultHeapWhoeverHoldsTheFastSlot() throws Exception {
-        long mine = a.malloc(64); // this thread claims the fast slot
+    void everyThreadGetsItsOwnDefaultHeap() throws Exception {
+        long mine = a.malloc(64);
         long[] theirs = new long[2];
         dev.nalloc.api.Heap[] theirHeap = new dev.nalloc.api.Heap[1];
         run(() -> {
@@ -131,7 +134,7 @@ class CrossThreadTest {
         assertTrue(a.heap() != theirHeap[0]);
         assertTrue(a.heap().contains(mine));
         assertTrue(!a.heap().contains(theirs[0]));
-        a.threadDone(); // gives the slot up; another thread may take it
+        a.threadDone(); // retires this thread's data: its slot names no thread any more
         run(() -> {
             theirs[1] = a.malloc(64);
             assertTrue(a.heap().contains(theirs[1]));
@@ -146,14 +149,20 @@ class CrossThreadTest {
     }
 
     @Test
-    void theSlotOfADeadThreadIsTakenOver() throws Exception {
-        run(() -> a.free(a.malloc(64))); // the first allocating thread claims the slot, then dies
-        for (int i = 0; i < 10_000; i++) { // misses are counted; a dead owner is noticed
+    void everyAllocatingThreadIsOnTheFastPath() throws Exception {
+        NallocAllocator n = (NallocAllocator) a;
+        ThreadHeaps threads = n.threads();
+        a.free(a.malloc(64));
+        run(() -> {
             a.free(a.malloc(64));
-        }
-        java.lang.reflect.Field f = NallocAllocator.class.getDeclaredField("slot");
-        f.setAccessible(true);
-        assertSame(Thread.currentThread(), ((dev.nalloc.core.heap.HeapSlot) f.get(a)).thread);
+            Thread t = Thread.currentThread();
+            assertSame(t, FastSlots.OWNERS[FastSlots.index(t, threads.salt)], "a second thread is on the fast path too");
+            assertSame(n.localHeap().tld.slot(), threads.held());
+        });
+        Thread t = Thread.currentThread();
+        assertSame(t, n.claimedSlot().owner, "the first thread holds the claimed slot");
+        assertSame(t, FastSlots.OWNERS[FastSlots.index(t, threads.salt)]);
+        assertSame(n.localHeap(), threads.held().heap);
     }
 
     @Test

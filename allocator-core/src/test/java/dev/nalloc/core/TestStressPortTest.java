@@ -187,7 +187,7 @@ class TestStressPortTest {
                 assertTrue(peakSegments <= 3L * THREADS, "peak segments " + peakSegments);
             } else {
                 assertEquals(0, e.abandoned.abandonedEver(), "virtual threads use the shared heaps");
-                assertTrue(peakSegments <= e.shared.count() * 2L, "peak segments " + peakSegments);
+                assertTrue(peakSegments <= e.threads.leaseCount() * 2L, "peak segments " + peakSegments);
             }
         }
     }

@@ -52,8 +52,6 @@ public final class LocalHeap {
     private final boolean isDefault;
     /** Null in FAST instances; otherwise pages get encoded links and the mode's guards. */
     private final PageHooks hooks;
-    /** A shared heap (see {@link SharedHeaps}): its user holds it for one operation at a time. */
-    public final boolean shared;
     @SuppressWarnings("unused") // accessed through DELAYED_FREE
     /**
      * Links found broken while this heap's encoded pages were popped (see
@@ -91,7 +89,6 @@ public final class LocalHeap {
         this.context = tld.context;
         this.isDefault = isDefault;
         this.hooks = context.pageHooks();
-        this.shared = tld.sharedIndex >= 0;
     }
 
     /** Makes the default heap of a thread. */
@@ -314,9 +311,15 @@ public final class LocalHeap {
             return hugePage(size, 0, 0);
         }
         int bin = SizeClasses.bin(size);
-        collectRetired(false);
         Page page = pageWithFree(bin);
-        return page != null ? page : freshPage(bin);
+        if (page != null) {
+            return page;
+        }
+        // As mimalloc (mi_page_queue_find_free_ex): retired pages are looked at only when no page of
+        // the bin has a free block. Looked at on every call, they would be freed while a thread
+        // still uses them (a page is all free for a moment between a free and the next malloc).
+        collectRetired(false);
+        return freshPage(bin);
     }
 
     /** The first page of bin {@code bin} with a free block; pages without one move to the full queue. */

@@ -37,9 +37,6 @@ public final class ThreadData {
     /** Points where the deferred free function is called (mimalloc's {@code tld->heartbeat}; owner thread). */
     public long heartbeat;
 
-    /** The index of the shared heap this data belongs to, or -1 for a thread's own data. */
-    public int sharedIndex = -1;
-
     /** Set once, by whoever retires this data (the thread at threadDone, or the reaper of a dead thread). */
     private final AtomicBoolean retired = new AtomicBoolean();
 
@@ -54,15 +51,25 @@ public final class ThreadData {
     }
 
     private HeapSlot slot;
-    /** Allocations that missed the allocator's heap slot (owner thread only). */
-    public int slotMisses;
 
-    /** The (thread, default heap) slot of this thread, made once. */
+    /** The slot of this thread's own default heap (see {@link ThreadHeaps}), made once. */
     public HeapSlot slot() {
         if (slot == null) {
-            slot = new HeapSlot(thread, defaultHeap);
+            slot = new HeapSlot(thread, defaultHeap, false);
         }
         return slot;
+    }
+
+    /** A shared heap's data: its slot is the lease (made by {@link ThreadHeaps}). */
+    void setSlot(HeapSlot lease) {
+        this.slot = lease;
+    }
+
+    /** Retired: the slot names no thread any more, so its table entry is free and no call uses it. */
+    void retireSlot() {
+        if (slot != null) {
+            ThreadHeaps.retired(slot);
+        }
     }
 
     /** The thread's default heap. */

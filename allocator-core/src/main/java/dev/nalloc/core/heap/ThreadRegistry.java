@@ -55,6 +55,7 @@ public final class ThreadRegistry {
         if (!tld.claimRetirement()) {
             return false;
         }
+        tld.retireSlot();
         ThreadAbandon.abandon(tld);
         tld.context.retireThread(tld.counters); // the instance's retired counters keep them
         retiredCount.increment();

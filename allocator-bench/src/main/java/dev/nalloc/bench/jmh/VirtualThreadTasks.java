@@ -1,0 +1,63 @@
+package dev.nalloc.bench.jmh;
+
+import dev.nalloc.bench.peer.AllocatorUnderTest;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The headline's pair on virtual threads, as a server runs them: each operation starts
+ * {@value #TASKS} virtual threads (one per task) and waits for them; each task does
+ * {@value #PAIRS} mallocs of 64 B, frees nine in ten at once and keeps every tenth until its end,
+ * then frees those. The score is time per pair, the starting and joining of the virtual threads
+ * included (the same for every allocator); so is the Java allocation of {@code -prof gc}: the
+ * threads themselves allocate, so an allocator adds nothing when its B/op equals the natives'.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+        "-Dio.netty.leakDetection.level=disabled"})
+public class VirtualThreadTasks {
+
+    static final int TASKS = 200;
+    static final int PAIRS = 500;
+    private static final int KEEP_EVERY = 10;
+
+    @Benchmark
+    @OperationsPerInvocation(TASKS * PAIRS)
+    public void tasks(WorkerPeerState state) throws InterruptedException {
+        AllocatorUnderTest a = state.allocator;
+        Thread[] threads = new Thread[TASKS];
+        for (int i = 0; i < TASKS; i++) {
+            threads[i] = Thread.ofVirtual().start(() -> task(a));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    private static void task(AllocatorUnderTest a) {
+        long[] kept = new long[PAIRS / KEEP_EVERY];
+        int k = 0;
+        for (int i = 0; i < PAIRS; i++) {
+            long p = a.malloc(64);
+            if (i % KEEP_EVERY == 0) {
+                kept[k++] = p;
+            } else {
+                a.free(p);
+            }
+        }
+        for (int i = 0; i < k; i++) {
+            a.free(kept[i]);
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.nalloc.core.heap;
+
+import dev.nalloc.core.page.Page;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The first level of the thread-to-heap lookup: one process-wide table of {@value #SIZE} entries
+ * in parallel arrays, indexed by {@code (thread id + salt) & MASK}, where each allocator instance
+ * has a salt of its own. An entry names the thread that uses a heap of the instance now (the owner
+ * of an own slot, or the holder of a lease: see {@link HeapSlot}) and holds what the fast paths
+ * read of it: the heap's direct page table and the thread's free-path cache.
+ *
+ * <p>Why static arrays: the JIT folds a {@code static final} array to a constant, so an entry is
+ * one load from a known base with no range check and no load of an array reference, wherever the
+ * caller holds its allocator. A table per instance costs two to three more dependent loads per
+ * call (see docs/design-core.md for the measurements).
+ *
+ * <p>Why a thread may read its entry's arrays one by one without a lock: an entry's data is only
+ * written by a thread that first moved its owner to {@link ThreadHeaps#CLAIMING} with a
+ * compare-and-set, and only when the previous owner cannot be reading it: it is null, has ended,
+ * is the writer itself, or holds a lease and is idle (the same rule and the same argument as for
+ * taking a lease over: {@link ThreadHeaps}). A thread that finds itself in {@link #OWNERS} entered
+ * its data itself and nobody has written it since. The owner goes in last, with a release store.
+ * Own slots of live threads are never evicted. Salts are unique among live instances (a
+ * multiplication by an odd number is a bijection modulo {@value #SIZE}), so an owner match also
+ * names the instance; an instance clears its entries when it closes, before its salt is free again.
+ */
+public final class FastSlots {
+
+    public static final int SIZE = 1 << 12;
+    public static final int MASK = SIZE - 1;
+    /** Spreads the salts of successive instances over the table. */
+    private static final int SALT_STRIDE = 0x9E3779B1;
+
+    /** The thread each entry is for, or null (or {@link ThreadHeaps#CLAIMING} while it is rewritten). */
+    public static final Thread[] OWNERS = new Thread[SIZE];
+    /** The direct page table of the entry's heap. */
+    public static final Page[][] DIRECTS = new Page[SIZE][];
+    /** The thread's free-path cache: the base of the segment of its last local free (see {@link HeapSlot#lastFreeBase}). */
+    public static final long[] FREE_BASES = new long[SIZE];
+    /** The cover array of that segment. */
+    public static final Page[][] FREE_COVERS = new Page[SIZE][];
+    /** The slot of each entry (slow paths). */
+    private static final HeapSlot[] SLOTS = new HeapSlot[SIZE];
+    private static final VarHandle OWNER = MethodHandles.arrayElementVarHandle(Thread[].class);
+    /** Which salts (by number, not value) live instances hold. */
+    private static final boolean[] SALTS_TAKEN = new boolean[SIZE];
+    private static int nextSalt;
+
+    private static final Page[] NO_COVER = new Page[0];
+
+    static {
+        java.util.Arrays.fill(FREE_BASES, Long.MIN_VALUE);
+        java.util.Arrays.fill(FREE_COVERS, NO_COVER);
+    }
+
+    private FastSlots() {
+    }
+
+    /** The entry of thread {@code t} for an instance with salt {@code salt}. */
+    public static int index(Thread t, int salt) {
+        return (int) (t.threadId() + salt) & MASK;
+    }
+
+    /** A salt no live instance holds, or -1 when every one is held. */
+    static synchronized int claimSalt() {
+        for (int n = 0; n < SIZE; n++) {
+            int k = (nextSalt + n) & MASK;
+            if (!SALTS_TAKEN[k]) {
+                SALTS_TAKEN[k] = true;
+                nextSalt = k + 1;
+                return (k * SALT_STRIDE) & MASK;
+            }
+        }
+        return -1;
+    }
+
+    /** Frees a salt (its instance closed and cleared its entries). */
+    static synchronized void releaseSalt(int salt) {
+        for (int k = 0; k < SIZE; k++) {
+            if (((k * SALT_STRIDE) & MASK) == salt) { // the stride is odd: exactly one k matches
+                SALTS_TAKEN[k] = false;
+                return;
+            }
+        }
+    }
+
+    /** The slot of entry {@code i} (its thread's slow paths). */
+    static HeapSlot slotAt(int i) {
+        return SLOTS[i];
+    }
+
+    /**
+     * Enters {@code slot} for the calling thread {@code t} (its own slot, or a lease it holds) in
+     * the instance with {@code salt}, unless the entry is another live thread's own, or a lease
+     * holder's that is not idle, or being rewritten.
+     *
+     * @return whether it is there now
+     */
+    static boolean install(HeapSlot slot, Thread t, int salt) {
+        int i = index(t, salt);
+        Thread cur = (Thread) OWNER.getVolatile(OWNERS, i);
+        HeapSlot curSlot = SLOTS[i];
+        if (cur == t && curSlot == slot) {
+            return true;
+        }
+        if (cur == ThreadHeaps.CLAIMING) {
+            return false;
+        }
+        if (cur != null && cur.isAlive()) {
+            // Another thread's: only a lease of an idle holder may be evicted (the holder keeps
+            // its lease and finds it through the second level).
+            if (curSlot == null || !curSlot.lease || !ThreadHeaps.idle(cur) || !OWNER.compareAndSet(OWNERS, i, cur, ThreadHeaps.CLAIMING)) {
+                return false;
+            }
+            if (!ThreadHeaps.idle(cur) || curSlot.busy != 0) {
+                OWNER.setVolatile(OWNERS, i, cur);
+                return false;
+            }
+        } else if (!OWNER.compareAndSet(OWNERS, i, cur, ThreadHeaps.CLAIMING)) {
+            return false;
+        }
+        if (curSlot != null && curSlot.fastIndex == i) {
+            curSlot.fastIndex = -1;
+        }
+        SLOTS[i] = slot;
+        DIRECTS[i] = slot.direct;
+        FREE_BASES[i] = slot.lastFreeBase;
+        FREE_COVERS[i] = slot.lastFreeCover;
+        slot.fastIndex = i;
+        OWNER.setRelease(OWNERS, i, t);
+        return true;
+    }
+
+    /** The slot's free-path cache changed (its thread freed into another segment): the entry follows. */
+    static void cacheChanged(HeapSlot slot, Thread t) {
+        int i = slot.fastIndex;
+        if (i >= 0 && SLOTS[i] == slot && OWNERS[i] == t) {
+            FREE_COVERS[i] = slot.lastFreeCover;
+            FREE_BASES[i] = slot.lastFreeBase;
+        }
+    }
+
+    /**
+     * Takes the entry of {@code slot} away from {@code holder} for rewriting (its owner becomes
+     * {@link ThreadHeaps#CLAIMING}); the caller then {@link #clear}s it or {@link #restore}s it.
+     *
+     * @return the entry, or -1 when {@code holder} has none for {@code slot}
+     */
+    static int seize(HeapSlot slot, Thread holder) {
+        int i = slot.fastIndex;
+        if (i < 0 || SLOTS[i] != slot || holder == null) {
+            return -1;
+        }
+        while (true) {
+            Thread cur = (Thread) OWNER.getVolatile(OWNERS, i);
+            if (cur != holder || SLOTS[i] != slot) {
+                return -1;
+            }
+            if (OWNER.compareAndSet(OWNERS, i, holder, ThreadHeaps.CLAIMING)) {
+                return i;
+            }
+        }
+    }
+
+    /** Gives a seized entry back to {@code holder} unchanged. */
+    static void restore(int i, Thread holder) {
+        OWNER.setVolatile(OWNERS, i, holder);
+    }
+
+    /** Empties a seized entry. */
+    static void clear(int i) {
+        HeapSlot s = SLOTS[i];
+        if (s != null && s.fastIndex == i) {
+            s.fastIndex = -1;
+        }
+        SLOTS[i] = null;
+        DIRECTS[i] = null;
+        FREE_BASES[i] = Long.MIN_VALUE;
+        FREE_COVERS[i] = NO_COVER;
+        OWNER.setVolatile(OWNERS, i, (Thread) null);
+    }
+
+    /** The slot's thread ({@code holder}) no longer uses it (retired data, a lease given back): its entry goes. */
+    static void remove(HeapSlot slot, Thread holder) {
+        int i = seize(slot, holder);
+        if (i >= 0) {
+            clear(i);
+        }
+    }
+
+    /** Clears every entry of the instance {@code home}, then frees its salt (close). */
+    static void closeInstance(ThreadHeaps home, int salt) {
+        for (int i = 0; i < SIZE; i++) {
+            HeapSlot s = SLOTS[i];
+            while (s != null && s.home == home) {
+                Thread cur = (Thread) OWNER.getVolatile(OWNERS, i);
+                if (cur != ThreadHeaps.CLAIMING && OWNER.compareAndSet(OWNERS, i, cur, ThreadHeaps.CLAIMING)) {
+                    if (SLOTS[i] == s) {
+                        clear(i);
+                    } else {
+                        OWNER.setVolatile(OWNERS, i, cur);
+                    }
+                    break;
+                }
+                Thread.onSpinWait();
+                s = SLOTS[i];
+            }
+        }
+        if (salt >= 0) {
+            releaseSalt(salt);
+        }
+    }
+
+    /** Entries in use (tests). */
+    static int used() {
+        int n = 0;
+        for (int i = 0; i < SIZE; i++) {
+            if (OWNER.getVolatile(OWNERS, i) != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

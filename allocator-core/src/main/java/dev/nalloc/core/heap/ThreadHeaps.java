@@ -1,0 +1,528 @@
+package dev.nalloc.core.heap;
+
+import dev.nalloc.spi.HeapSelectionPolicy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * How a thread finds its heap in one allocator instance: the same lookup for FAST, CHECKED and
+ * SECURE, for platform and virtual threads.
+ *
+ * <h2>The table</h2>
+ * {@link #table} maps a thread id to a {@link HeapSlot}: entry {@code id & (length - 1)}. A call
+ * reads the entry and compares its owner with {@link Thread#currentThread()}; on a match the heap is
+ * the thread's to use with plain loads and stores, no atomic instruction. Anything else (an empty
+ * entry, another thread's, a closed instance) is the slow path {@link #acquire}, which finds or
+ * makes the thread's slot and enters it in the table. Entries are only ever replaced by slots of
+ * other threads, so a stale read makes a call take the slow path, never use another thread's heap.
+ * The table grows (to at most {@value #MAX_TABLE} entries) to keep at most a quarter of it taken by
+ * threads' own slots, so threads whose ids collide are rare; a thread that still collides with a
+ * live thread finds its slot through a {@code ThreadLocal} on every call (correct, slower).
+ *
+ * <h2>Threads with a heap of their own</h2>
+ * Platform threads by default ({@link HeapSelectionPolicy#ownsHeap}): on first use a thread gets
+ * thread data and a default heap (mimalloc's model), held in a {@code ThreadLocal} and entered in
+ * the table as an own slot. When the data is retired ({@code threadDone}, or the thread found
+ * dead), the slot's owner becomes null and the entry free for another thread.
+ *
+ * <h2>Threads that share heaps: leases</h2>
+ * Virtual threads by default. They share a set of heaps ({@link #leases}); a thread takes one over
+ * and keeps it, call after call, until another thread takes it over: a <em>lease</em>. Taking one
+ * over is the only atomic operation; mallocs and frees of the lease holder are as local as a
+ * platform thread's own, and so are frees of blocks of the leased heap by its holder.
+ *
+ * <p>A lease is taken over with a compare-and-set on its {@link HeapSlot#owner}: from null, or from
+ * a thread that is <em>idle</em>: {@link Thread#getState()} says it waits, is blocked or has ended
+ * (never while it runs or is runnable), and it is not inside a slow path ({@link HeapSlot#busy} is
+ * 0). Why that is safe without any atomic instruction on the holder's side:
+ * <ol>
+ * <li>A holder reads its slot's owner (a volatile read) at the start of every call, and a call
+ * never waits or blocks on the fast paths; the slow paths count themselves in {@code busy}, so a
+ * holder that blocks inside one (a contended monitor unmounts a virtual thread) is not idle.</li>
+ * <li>The taker first swaps the owner to a marker ({@code CLAIMING}: no call of anyone uses the
+ * heap while it is there), then reads the old holder's state and {@code busy}. If the holder is
+ * idle, it entered that state after its last call ended; its state change is a volatile write the
+ * taker's volatile read sees, so every write of that call happens-before the taker's use of the
+ * heap. Else the taker puts the old owner back.</li>
+ * <li>The holder's next call starts after it leaves the idle state (for a virtual thread: the
+ * scheduler's compare-and-set to running, then the mount), which follows the taker's swap in the
+ * synchronization order; its volatile read of the owner then sees the taker (or the marker) and it
+ * takes the slow path.</li>
+ * </ol>
+ * A virtual thread that runs a task without blocking keeps its lease for the whole task. Leases
+ * whose holders stay runnable cannot be taken over; when every lease is held that way, another one
+ * is added (up to {@link HeapSelectionPolicy#maxSharedHeapCount()}), and beyond that a caller
+ * yields until one comes free. Memory stays bounded by the number of leases, not of virtual threads.
+ */
+public final class ThreadHeaps {
+
+    static final int INITIAL_TABLE = 64;
+    static final int MAX_TABLE = 1 << 16;
+    /** The most shared heaps whatever the policy says. */
+    static final int MAX_LEASES = 4096;
+    /** A thread whose id collides with a live thread's tries to enter the table again after this many slow calls. */
+    private static final int RETRY_INSTALL = 1 << 10;
+
+    /**
+     * The owner of a lease while a thread takes it over: no call uses the heap, and nobody else may
+     * take it. Never started, so it is never idle.
+     */
+    static final Thread CLAIMING = Thread.ofPlatform().name("nalloc-lease-claim").unstarted(() -> {
+    });
+
+    /**
+     * The second level: slots by thread id, for leases, for own slots whose {@link FastSlots} entry
+     * is taken, and for instances without a salt. Replaced whole when it grows or the instance closes.
+     */
+    public HeapSlot[] table;
+    /** This instance's salt in {@link FastSlots}, or 0 when it has none ({@link #fast} false). */
+    public final int salt;
+    /** Whether own slots of this instance enter {@link FastSlots} (there was a free salt). */
+    public final boolean fast;
+    /** The shared heaps' slots; replaced by a longer copy when one is added. */
+    private volatile HeapSlot[] leases;
+    private final int maxLeases;
+    private final HeapSelectionPolicy policy;
+    private final ThreadLocal<LocalHeap> ownHeaps = new ThreadLocal<>();
+    private final Function<Thread, LocalHeap> newOwnHeap;
+    private final Supplier<ThreadData> newSharedData;
+    /** Threads the policy gives no heap that asked for one ({@code heap()}, {@code newHeap()}, ...). */
+    private volatile int explicitOwners;
+    private volatile boolean closed;
+    /** Own slots entered in the table (a count that is re-made when it grows). Guarded by this. */
+    private int ownEntries;
+
+    /**
+     * @param policy        which threads own heaps
+     * @param newOwnHeap    makes (and registers) the data and default heap of the given, calling, thread
+     * @param newSharedData makes the data of a shared heap (it belongs to no thread)
+     */
+    public ThreadHeaps(HeapSelectionPolicy policy, Function<Thread, LocalHeap> newOwnHeap,
+                       Supplier<ThreadData> newSharedData) {
+        this.policy = policy;
+        this.newOwnHeap = newOwnHeap;
+        this.newSharedData = newSharedData;
+        int count = policy.sharedHeapCount();
+        if (count < 1) {
+            throw new IllegalArgumentException("nalloc: at least one shared heap is needed, not " + count);
+        }
+        this.maxLeases = Math.max(count, Math.min(MAX_LEASES, policy.maxSharedHeapCount()));
+        this.table = emptyTable(INITIAL_TABLE); // published with the instance (the allocator's final fields)
+        int claimed = FastSlots.claimSalt();
+        this.fast = claimed >= 0;
+        this.salt = Math.max(0, claimed);
+        HeapSlot[] ls = new HeapSlot[count];
+        for (int i = 0; i < count; i++) {
+            ls[i] = newLease();
+        }
+        this.leases = ls;
+    }
+
+    private static HeapSlot[] emptyTable(int length) {
+        HeapSlot[] tab = new HeapSlot[length];
+        java.util.Arrays.fill(tab, HeapSlot.EMPTY);
+        return tab;
+    }
+
+    private HeapSlot newLease() {
+        ThreadData tld = newSharedData.get();
+        HeapSlot s = new HeapSlot(null, LocalHeap.newDefault(tld), true);
+        tld.setSlot(s);
+        return s;
+    }
+
+    /** The entry of thread {@code t} in {@code tab} (the fast paths' lookup; check its owner). */
+    public static HeapSlot slotOf(HeapSlot[] tab, Thread t) {
+        return tab[(int) t.threadId() & (tab.length - 1)];
+    }
+
+    // ================================================================== the calling thread's slot
+
+    /**
+     * The calling thread's slot, counted as busy: the slot of its own heap, or a lease. Every call
+     * beyond the fast paths brackets its use of the heap with this and {@link HeapSlot#exit}.
+     *
+     * @throws IllegalStateException when the instance is closed (from {@code checkOpen})
+     */
+    public HeapSlot enter(Runnable checkOpen) {
+        Thread t = Thread.currentThread();
+        HeapSlot s = fastSlot(t);
+        if (s == null) {
+            s = slotOf(table, t);
+            if (s.owner != t) { // a plain read, as on the fast paths
+                s = acquire(t, checkOpen);
+            }
+        }
+        s.busy++;
+        return s;
+    }
+
+    /** The calling thread's own slot if it is in {@link FastSlots}, else null. */
+    private HeapSlot fastSlot(Thread t) {
+        if (fast) {
+            int i = FastSlots.index(t, salt);
+            if (FastSlots.OWNERS[i] == t) {
+                return FastSlots.slotAt(i);
+            }
+        }
+        return null;
+    }
+
+    /** The calling thread's slot if it holds one now, else null (nothing is made or taken). */
+    public HeapSlot held() {
+        Thread t = Thread.currentThread();
+        HeapSlot s = fastSlot(t);
+        if (s != null) {
+            return s;
+        }
+        s = slotOf(table, t);
+        if (s.owner() == t) {
+            return s;
+        }
+        if (closed) {
+            return null;
+        }
+        LocalHeap own = ownHeapIfAny(t);
+        if (own != null) {
+            return own.tld.slot();
+        }
+        for (HeapSlot l : leases) {
+            if (l.owner() == t) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /** The slow path of the lookup: the thread's own slot, or a lease; entered in the table. */
+    private HeapSlot acquire(Thread t, Runnable checkOpen) {
+        checkOpen.run();
+        LocalHeap own = policy.ownsHeap(t) ? ownHeap() : ownHeapIfAny(t);
+        if (own != null) {
+            HeapSlot s = own.tld.slot();
+            installOwn(s, t);
+            return s;
+        }
+        return lease(t);
+    }
+
+    // ================================================================== own heaps
+
+    /** The calling thread's own default heap, made on first use whatever the policy says. */
+    public LocalHeap ownHeap() {
+        LocalHeap h = ownHeaps.get();
+        if (h == null) {
+            Thread t = Thread.currentThread();
+            h = newOwnHeap.apply(t);
+            ownHeaps.set(h);
+            if (!policy.ownsHeap(t)) {
+                synchronized (this) {
+                    explicitOwners++;
+                }
+            }
+        }
+        return h;
+    }
+
+    /**
+     * The calling thread's own default heap if it has one. Threads the policy gives no heap are
+     * asked only when some such thread asked for one (a {@code ThreadLocal} read makes a map for a
+     * thread that has none: garbage for every virtual thread otherwise).
+     */
+    public LocalHeap ownHeapIfAny() {
+        return ownHeapIfAny(Thread.currentThread());
+    }
+
+    private LocalHeap ownHeapIfAny(Thread t) {
+        return policy.ownsHeap(t) || explicitOwners > 0 ? ownHeaps.get() : null;
+    }
+
+    /** The calling thread's data is retired: it has no own heap from now on (until it allocates again). */
+    public void forgetOwnHeap() {
+        ownHeaps.remove();
+    }
+
+    /**
+     * Enters an own slot in {@link FastSlots}, else in the table, unless its entry there holds a live
+     * thread's own slot (then the table grows).
+     */
+    private void installOwn(HeapSlot s, Thread t) {
+        s.home = this;
+        if (fast && (s.fastTries++ & (RETRY_INSTALL - 1)) == 0 && FastSlots.install(s, t, salt)) {
+            return;
+        }
+        HeapSlot cur = slotOf(table, t);
+        if (cur == s || (!isFree(cur) && (s.misses++ & (RETRY_INSTALL - 1)) != 0)) {
+            return; // taken by a live thread: this thread goes through its ThreadLocal for a while
+        }
+        synchronized (this) {
+            if (closed || s.owner() != t) {
+                return;
+            }
+            for (int attempt = 0; attempt < 2; attempt++) {
+                HeapSlot[] tab = table;
+                int i = (int) t.threadId() & (tab.length - 1);
+                if (tab[i] == s) {
+                    return;
+                }
+                if (isFree(tab[i])) {
+                    tab[i] = s;
+                    if (++ownEntries * 4 > tab.length) {
+                        grow(tab.length * 2);
+                    }
+                    return;
+                }
+                grow(tab.length * 2); // a collision: a larger table may separate the two ids
+            }
+        }
+    }
+
+    /** An entry a thread may replace: empty, a lease, or the slot of data that was retired or whose thread ended. */
+    private static boolean isFree(HeapSlot s) {
+        Thread owner = s.owner();
+        return s == HeapSlot.EMPTY || s.lease || owner == null || !owner.isAlive();
+    }
+
+    /** Re-makes the table at {@code length} (at most {@link #MAX_TABLE}) with the live own slots. Holds the lock. */
+    private void grow(int length) {
+        HeapSlot[] old = table;
+        if (length > MAX_TABLE || length <= old.length) {
+            return;
+        }
+        HeapSlot[] tab = emptyTable(length);
+        int own = 0;
+        for (HeapSlot s : old) {
+            Thread owner = s.owner();
+            if (s != HeapSlot.EMPTY && !s.lease && owner != null && owner.isAlive()) {
+                int i = (int) owner.threadId() & (length - 1);
+                if (tab[i] == HeapSlot.EMPTY) {
+                    tab[i] = s;
+                    own++;
+                }
+            }
+        }
+        ownEntries = own;
+        java.lang.invoke.VarHandle.releaseFence(); // the entries before the table: a reader never sees a null one
+        table = tab; // leases re-enter on their holders' next slow call
+    }
+
+    /** The data of {@code slot}'s thread was retired: the slot names no thread any more, its entry is free. */
+    public static void retired(HeapSlot slot) {
+        Thread owner = slot.owner();
+        if (slot.fastIndex >= 0) {
+            FastSlots.remove(slot, owner);
+        }
+        slot.setOwner(null);
+    }
+
+    // ================================================================== leases
+
+    /** The calling thread's lease: one it still holds, else one taken over, else a new one. */
+    private HeapSlot lease(Thread t) {
+        HeapSlot[] ls = leases;
+        for (HeapSlot s : ls) {
+            if (s.owner() == t) {
+                return installLease(s, t);
+            }
+        }
+        HeapSlot recent = recentlyFreed(ls);
+        if (recent != null && take(recent, t)) {
+            return installLease(recent, t);
+        }
+        int start = policy.sharedHeapIndex(t);
+        for (int round = 0; ; round++) {
+            int n = ls.length;
+            int first = Math.floorMod(start, n);
+            for (int i = 0; i < n; i++) {
+                HeapSlot s = ls[(first + i) % n];
+                if (take(s, t)) {
+                    return installLease(s, t);
+                }
+            }
+            HeapSlot added = addLease(ls, t);
+            if (added != null) {
+                return installLease(added, t);
+            }
+            if (closed) {
+                throw new IllegalStateException("nalloc: the allocator is closed");
+            }
+            // Every lease is held by a thread that runs or may run: let them (a yield unmounts a
+            // virtual thread; it holds nothing here).
+            if (round < 3) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+            ls = leases;
+        }
+    }
+
+    /**
+     * The lease taken most recently whose holder has ended (or that nobody holds), or null. When
+     * virtual threads come and go, this is usually the lease of the task that just ended on the
+     * same carrier: its pages, blocks and metadata are still in that core's caches, where a lease
+     * chosen by thread id would have to move them over from another core.
+     */
+    private static HeapSlot recentlyFreed(HeapSlot[] ls) {
+        HeapSlot best = null;
+        for (HeapSlot s : ls) {
+            Thread owner = s.owner();
+            if ((owner == null || (owner != CLAIMING && !owner.isAlive())) && (best == null || s.stamp - best.stamp > 0)) {
+                best = s;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Takes lease {@code s} for {@code t} if nobody holds it or its holder is idle (see the class
+     * comment for why the order of the steps makes this safe).
+     */
+    /** Orders lease take-overs (racy increments: an order of recency, not a count). */
+    private static long epoch;
+
+    private static boolean take(HeapSlot s, Thread t) {
+        Thread old = s.owner();
+        if (old == null) {
+            if (HeapSlot.OWNER.compareAndSet(s, (Thread) null, t)) {
+                s.stamp = ++epoch;
+                return true;
+            }
+            return false;
+        }
+        if (old == CLAIMING || !idle(old) || !HeapSlot.OWNER.compareAndSet(s, old, CLAIMING)) {
+            return false;
+        }
+        int entry = FastSlots.seize(s, old); // its fast entry too, before the state is read again
+        // Now no call uses the heap. Only if the old holder is idle, and was not inside a slow path
+        // when it became so, is the heap ours (its last call happens-before this read of its state).
+        if (idle(old) && s.busy == 0) {
+            if (entry >= 0) {
+                FastSlots.clear(entry);
+            }
+            s.stamp = ++epoch;
+            s.setOwner(t);
+            return true;
+        }
+        if (entry >= 0) {
+            FastSlots.restore(entry, old);
+        }
+        s.setOwner(old);
+        return false;
+    }
+
+    /** Waiting, blocked or ended: not inside a fast path, and not running again before it reads a new owner. */
+    static boolean idle(Thread t) {
+        Thread.State state = t.getState();
+        return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING || state == Thread.State.BLOCKED
+                || state == Thread.State.TERMINATED;
+    }
+
+    /** Adds a lease held by {@code t}, unless {@code seen} is stale or the limit is reached (then null). */
+    private synchronized HeapSlot addLease(HeapSlot[] seen, Thread t) {
+        HeapSlot[] ls = leases;
+        if (ls != seen || ls.length >= maxLeases || closed) {
+            return null;
+        }
+        HeapSlot s = newLease();
+        s.setOwner(t);
+        HeapSlot[] longer = java.util.Arrays.copyOf(ls, ls.length + 1);
+        longer[ls.length] = s;
+        leases = longer;
+        return s;
+    }
+
+    /**
+     * Enters a lease in {@link FastSlots} for its holder, else in the table at its holder's entry
+     * unless that holds a live thread's own slot.
+     */
+    private HeapSlot installLease(HeapSlot s, Thread t) {
+        s.home = this;
+        if (fast && !closed && FastSlots.install(s, t, salt)) {
+            return s;
+        }
+        HeapSlot[] tab = table;
+        int i = (int) t.threadId() & (tab.length - 1);
+        if (tab[i] != s && isFree(tab[i]) && !closed) {
+            tab[i] = s; // a racing write may win; then the next call comes here again
+        }
+        return s;
+    }
+
+    /** The calling thread gives its lease back (threadDone). */
+    public void releaseLease() {
+        Thread t = Thread.currentThread();
+        for (HeapSlot s : leases) {
+            if (s.owner() == t) {
+                FastSlots.remove(s, t);
+                s.setOwner(null); // volatile: the next holder sees what this one wrote
+            }
+        }
+    }
+
+    /**
+     * Calls {@code action} on the heap of every lease the calling thread holds or can take now
+     * (collect); the ones it took for that are given back. Leases held by running threads are skipped.
+     *
+     * @return the leases visited
+     */
+    public int forEachLeaseNow(java.util.function.Consumer<LocalHeap> action) {
+        Thread t = Thread.currentThread();
+        int done = 0;
+        for (HeapSlot s : leases) {
+            boolean mine = s.owner() == t;
+            if (mine || take(s, t)) {
+                s.busy++;
+                try {
+                    action.accept(s.heap);
+                    done++;
+                } finally {
+                    s.busy--;
+                    if (!mine) {
+                        s.setOwner(null); // it had no fast entry: take() cleared the old holder's
+                    }
+                }
+            }
+        }
+        return done;
+    }
+
+    /** The data of every shared heap (statistics: racy reads of their counters). */
+    public List<ThreadData> leaseData() {
+        List<ThreadData> list = new ArrayList<>();
+        for (HeapSlot s : leases) {
+            list.add(s.heap.tld);
+        }
+        return list;
+    }
+
+    /** The number of shared heaps now. */
+    public int leaseCount() {
+        return leases.length;
+    }
+
+    /** The most shared heaps there may be. */
+    public int maxLeases() {
+        return maxLeases;
+    }
+
+    /** Table entries now (tests). */
+    public int tableLength() {
+        return table.length;
+    }
+
+    /**
+     * The instance closes: every entry empties, so every fast path fails over to a slow path that
+     * finds the instance closed; no lease can be taken any more.
+     */
+    public synchronized void close() {
+        closed = true;
+        FastSlots.closeInstance(this, fast ? salt : -1);
+        HeapSlot[] empty = emptyTable(table.length);
+        java.lang.invoke.VarHandle.releaseFence();
+        table = empty;
+    }
+}
