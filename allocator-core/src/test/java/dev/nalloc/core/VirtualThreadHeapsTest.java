@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -72,7 +73,15 @@ class VirtualThreadHeapsTest {
             long committedBefore = a.stats().committed();
             ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
             AtomicLong peakSegments = new AtomicLong();
-            try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            // The threads are joined, not only their tasks: a lease whose holder is still finishing
+            // (runnable) cannot be taken over, so a collect would skip its heap.
+            ConcurrentLinkedQueue<Thread> started = new ConcurrentLinkedQueue<>();
+            ThreadFactory factory = r -> {
+                Thread t = Thread.ofVirtual().unstarted(r);
+                started.add(t);
+                return t;
+            };
+            try (ExecutorService ex = Executors.newThreadPerTaskExecutor(factory)) {
                 for (int i = 0; i < VTHREADS; i++) {
                     int id = i;
                     ex.submit(() -> {
@@ -82,6 +91,9 @@ class VirtualThreadHeapsTest {
                         }
                     });
                 }
+            }
+            for (Thread t : started) {
+                t.join();
             }
             if (!failures.isEmpty()) {
                 throw new AssertionError(failures.peek());
