@@ -214,11 +214,13 @@ public final class FastSlots {
         }
     }
 
-    /** Entries in use (tests). */
-    static int used() {
+    /** Entries of the instance {@code home} in use now (statistics, tests). */
+    static int entriesOf(ThreadHeaps home) {
         int n = 0;
         for (int i = 0; i < SIZE; i++) {
-            if (OWNER.getVolatile(OWNERS, i) != null) {
+            HeapSlot s = SLOTS[i];
+            Thread owner = (Thread) OWNER.getVolatile(OWNERS, i);
+            if (s != null && s.home == home && owner != null && owner != ThreadHeaps.CLAIMING) {
                 n++;
             }
         }

@@ -568,8 +568,23 @@ public final class LocalHeap {
         }
     }
 
-    /** A page whose blocks are all free: keep it a while if it is its bin's only page, else free it. */
+    /**
+     * A page whose blocks are all free: keep it a while if it is its bin's only page, else free it.
+     * Reached from the free fast paths; freeing a page may purge (an OS call, a report through the
+     * error handler), so the heap's slot is counted busy meanwhile (a lease is not taken over from a
+     * holder that blocks in there: see {@link ThreadHeaps}).
+     */
     void retire(Page page) {
+        HeapSlot slot = tld.slot();
+        slot.busy++;
+        try {
+            retireNow(page);
+        } finally {
+            slot.busy--;
+        }
+    }
+
+    private void retireNow(Page page) {
         page.hasAligned = false;
         int q = PageQueues.queueOf(page);
         if (q < SizeClasses.BIN_HUGE && queues.first[q] == page && queues.last[q] == page) {

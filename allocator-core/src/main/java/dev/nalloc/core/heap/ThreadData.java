@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ThreadData {
 
-    /** The owner thread, or null for the data of a shared heap (see {@link SharedHeaps}). */
+    /** The owner thread, or null for the data of a shared heap (a lease: see {@link ThreadHeaps}). */
     public final Thread thread;
     public final SegmentSpace space;
     public final HeapContext context;

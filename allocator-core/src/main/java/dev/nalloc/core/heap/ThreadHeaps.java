@@ -509,9 +509,14 @@ public final class ThreadHeaps {
         return maxLeases;
     }
 
-    /** Table entries now (tests). */
+    /** Second-level table entries now (tests). */
     public int tableLength() {
         return table.length;
+    }
+
+    /** This instance's {@link FastSlots} entries in use now (tests). */
+    public int fastEntries() {
+        return FastSlots.entriesOf(this);
     }
 
     /**

@@ -1,0 +1,461 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.ErrorKind;
+import dev.nalloc.api.Mode;
+import dev.nalloc.core.heap.FastSlots;
+import dev.nalloc.core.heap.HeapSlot;
+import dev.nalloc.core.heap.ThreadHeaps;
+import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.spi.ErrorHandler;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * How a thread finds its heap ({@link ThreadHeaps}, {@link FastSlots}): collisions, thread churn,
+ * retirement, leases of virtual threads and their take-over, and close, in every mode.
+ */
+class ThreadHeapsTest {
+
+    private static Engine engine(Allocator a) {
+        return ((AbstractAllocator) a).engine();
+    }
+
+    private static ThreadHeaps threads(Allocator a) {
+        return engine(a).threads;
+    }
+
+    private static boolean onFastEntry(Allocator a, Thread t) {
+        return FastSlots.OWNERS[FastSlots.index(t, threads(a).salt)] == t;
+    }
+
+    private static Allocator build(Mode mode) {
+        return TestAllocators.builder().mode(mode).build();
+    }
+
+    /** Allocates, fills, checks and frees {@code n} blocks of mixed sizes; throws on a bad block. */
+    private static void churn(Allocator a, int n, long seed) {
+        long[] p = new long[32];
+        long[] sz = new long[32];
+        for (int i = 0; i < n; i++) {
+            int k = i & 31;
+            if (p[k] != 0) {
+                if (!TestAllocators.check(p[k], sz[k], seed + k)) {
+                    throw new AssertionError("block " + k + " changed under its owner");
+                }
+                a.free(p[k]);
+            }
+            sz[k] = 8 + (i * 37L % 1000);
+            p[k] = a.malloc(sz[k]);
+            TestAllocators.fill(p[k], sz[k], seed + k);
+        }
+        for (int k = 0; k < 32; k++) {
+            if (p[k] != 0) {
+                assertTrue(TestAllocators.check(p[k], sz[k], seed + k));
+                a.free(p[k]);
+            }
+        }
+    }
+
+    /** A platform thread whose id gives the same entry as {@code t}'s (a multiple of the table size apart). */
+    private static Thread collidingWith(Thread t, Runnable r) {
+        List<Thread> spent = new ArrayList<>();
+        while (true) {
+            Thread c = Thread.ofPlatform().unstarted(r);
+            if (((c.threadId() - t.threadId()) & FastSlots.MASK) == 0) {
+                return c;
+            }
+            spent.add(c); // ids are taken at construction: keep them unreachable-but-made
+            if (spent.size() > 2 * FastSlots.SIZE) {
+                throw new IllegalStateException("no colliding thread id found");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void twoLiveThreadsOnOneEntryBothWorkAndTheFirstKeepsIt(Mode mode) throws Exception {
+        try (Allocator a = build(mode)) {
+            CountDownLatch firstIn = new CountDownLatch(1);
+            CountDownLatch secondDone = new CountDownLatch(1);
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            Thread first = Thread.ofPlatform().unstarted(() -> {
+                try {
+                    churn(a, 5000, 1);
+                    firstIn.countDown();
+                    secondDone.await();
+                    assertTrue(onFastEntry(a, Thread.currentThread()), "the first thread kept its entry");
+                    churn(a, 5000, 2);
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                    firstIn.countDown();
+                }
+            });
+            Thread second = collidingWith(first, () -> {
+                try {
+                    firstIn.await();
+                    churn(a, 20_000, 3);
+                    assertTrue(!onFastEntry(a, Thread.currentThread()), "a live thread's entry is never taken");
+                    assertSame(Thread.currentThread(), threads(a).held().owner, "the second level serves it");
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                } finally {
+                    secondDone.countDown();
+                }
+            });
+            first.start();
+            second.start();
+            first.join();
+            second.join();
+            if (error.get() != null) {
+                throw new AssertionError(error.get());
+            }
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void thousandsOfShortLivedThreadsReuseEntriesAndLeaveNothingBehind(Mode mode) throws Exception {
+        try (Allocator a = build(mode)) {
+            int rounds = 250;
+            int perRound = 8;
+            int peakEntries = 0;
+            long peakSegments = 0;
+            for (int r = 0; r < rounds; r++) {
+                Thread[] ts = new Thread[perRound];
+                AtomicReference<Throwable> error = new AtomicReference<>();
+                for (int i = 0; i < perRound; i++) {
+                    long seed = r * 100L + i;
+                    ts[i] = Thread.ofPlatform().start(() -> {
+                        try {
+                            churn(a, 300, seed);
+                        } catch (Throwable e) {
+                            error.compareAndSet(null, e);
+                        }
+                    });
+                }
+                for (Thread t : ts) {
+                    t.join();
+                }
+                if (error.get() != null) {
+                    throw new AssertionError(error.get());
+                }
+                peakEntries = Math.max(peakEntries, threads(a).fastEntries());
+                peakSegments = Math.max(peakSegments, ((StatsSnapshot) a.stats()).segments());
+            }
+            a.collect(true); // finds the dead threads: their data retired, entries freed
+            assertEquals(0, a.stats().allocationCount());
+            assertTrue(engine(a).registry.size() <= 1, "every ended thread was retired (left: the collecting thread)");
+            assertTrue(threads(a).fastEntries() <= 1, "entries of ended threads are freed: " + threads(a).fastEntries());
+            // Entries are reused: a bounded number over 2000 threads, as are segments.
+            assertTrue(peakEntries <= FastSlots.SIZE / 2, "peak entries " + peakEntries);
+            assertTrue(peakSegments <= 4L * perRound, "peak segments " + peakSegments);
+            assertTrue(threads(a).tableLength() <= 256, "second-level table " + threads(a).tableLength());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void threadDoneFreesTheEntryAndTheThreadMayGoOn(Mode mode) throws Exception {
+        try (Allocator a = build(mode)) {
+            TestThreads.runOnNewThread(() -> {
+                Thread t = Thread.currentThread();
+                long p = a.malloc(100);
+                assertTrue(onFastEntry(a, t));
+                HeapSlot before = threads(a).held();
+                a.threadDone();
+                assertTrue(!onFastEntry(a, t), "threadDone frees the entry");
+                assertEquals(null, before.owner, "the retired slot names no thread");
+                long q = a.malloc(100); // fresh thread data, a fresh entry
+                assertTrue(onFastEntry(a, t));
+                assertNotSame(before, threads(a).held());
+                a.free(p);
+                a.free(q);
+            });
+            a.collect(true);
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void theClaimedSlotPassesOnWhenItsThreadIsDone(Mode mode) throws Exception {
+        try (Allocator a = build(mode)) {
+            NallocAllocator fast = mode == Mode.FAST ? (NallocAllocator) a : ((ModeAllocator) a).inner;
+            TestThreads.runOnNewThread(() -> {
+                a.free(a.malloc(64));
+                assertSame(Thread.currentThread(), fast.claimedSlot().owner);
+                a.threadDone();
+            });
+            a.free(a.malloc(64));
+            assertSame(Thread.currentThread(), fast.claimedSlot().owner, "re-claimed by the next thread");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aHundredThousandVirtualThreadsHandBlocksToEachOther(Mode mode) throws Exception {
+        int vthreads = Integer.getInteger("nalloc.vthreads", 100_000);
+        try (Allocator a = build(mode)) {
+            LinkedBlockingQueue<long[]> handed = new LinkedBlockingQueue<>();
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            AtomicInteger freedElsewhere = new AtomicInteger();
+            List<Thread> ts = new ArrayList<>(vthreads);
+            for (int i = 0; i < vthreads; i++) {
+                long seed = i;
+                ts.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        long[] mine = new long[6];
+                        for (int k = 0; k < mine.length; k++) {
+                            mine[k] = a.malloc(16 + 40L * k);
+                            TestAllocators.fill(mine[k], 16 + 40L * k, seed * 8 + k);
+                        }
+                        if ((seed & 7) == 0) {
+                            Thread.yield(); // unmounted with live blocks: another thread may take the lease over
+                        }
+                        long[] other = handed.poll();
+                        if (other != null) { // made by another virtual thread: freed here
+                            for (int k = 0; k < 3; k++) {
+                                if (!TestAllocators.check(other[k + 1], 16 + 40L * k, other[0] * 8 + k)) {
+                                    throw new AssertionError("a handed block changed");
+                                }
+                                a.free(other[k + 1]);
+                                freedElsewhere.incrementAndGet();
+                            }
+                        }
+                        handed.add(new long[]{seed, mine[0], mine[1], mine[2]});
+                        for (int k = 3; k < mine.length; k++) {
+                            if (!TestAllocators.check(mine[k], 16 + 40L * k, seed * 8 + k)) {
+                                throw new AssertionError("a block changed under its owner");
+                            }
+                            a.free(mine[k]);
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            for (Thread t : ts) {
+                t.join();
+            }
+            if (!failures.isEmpty()) {
+                throw new AssertionError(failures.peek());
+            }
+            for (long[] rest : handed) { // freed by a platform thread
+                for (int k = 0; k < 3; k++) {
+                    assertTrue(TestAllocators.check(rest[k + 1], 16 + 40L * k, rest[0] * 8 + k));
+                    a.free(rest[k + 1]);
+                }
+            }
+            assertTrue(freedElsewhere.get() > 0);
+            assertEquals(0, a.stats().allocationCount());
+            ThreadHeaps th = threads(a);
+            assertTrue(th.leaseCount() <= th.maxLeases(), "leases " + th.leaseCount());
+            assertEquals(0, engine(a).registry.size(), "no virtual thread got data of its own");
+            a.collect(true);
+            assertEquals(0, ((StatsSnapshot) a.stats()).segments(), "every lease's pages emptied and given back");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aLeaseOfAParkedThreadIsTakenOverAndItsHolderMovesOn(Mode mode) throws Exception {
+        // One shared heap, at most one: the second thread must take the first one's over.
+        var policy = new dev.nalloc.spi.HeapSelectionPolicy() {
+            @Override
+            public boolean ownsHeap(Thread thread) {
+                return false;
+            }
+
+            @Override
+            public int sharedHeapCount() {
+                return 1;
+            }
+
+            @Override
+            public int maxSharedHeapCount() {
+                return 2;
+            }
+
+            @Override
+            public int sharedHeapIndex(Thread thread) {
+                return 0;
+            }
+        };
+        try (Allocator a = TestAllocators.builder().mode(mode).heapSelectionPolicy(policy).build()) {
+            CountDownLatch parked = new CountDownLatch(1);
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            long[] firstBlock = new long[1];
+            HeapSlot[] firstLease = new HeapSlot[1];
+            Thread first = Thread.ofVirtual().start(() -> {
+                try {
+                    firstBlock[0] = a.malloc(64);
+                    TestAllocators.fill(firstBlock[0], 64, 7);
+                    firstLease[0] = threads(a).held();
+                    parked.countDown();
+                    LockSupport.park(); // idle with its lease: it may be taken over
+                    long q = a.malloc(64); // its next call finds it gone and takes a lease again
+                    TestAllocators.fill(q, 64, 8);
+                    assertTrue(TestAllocators.check(firstBlock[0], 64, 7));
+                    assertTrue(TestAllocators.check(q, 64, 8));
+                    a.free(q);
+                    a.free(firstBlock[0]);
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                }
+            });
+            parked.await();
+            while (first.getState() != Thread.State.WAITING) {
+                Thread.onSpinWait();
+            }
+            Thread second = Thread.ofVirtual().start(() -> {
+                try {
+                    churn(a, 2000, 11);
+                    assertSame(firstLease[0], threads(a).held(), "the parked holder's lease was taken over");
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                }
+            });
+            second.join();
+            LockSupport.unpark(first);
+            first.join();
+            if (error.get() != null) {
+                throw new AssertionError(error.get());
+            }
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    /**
+     * A holder that blocks inside a slow path (here: in the error handler, called while it reports a
+     * request too large to serve) is not idle: its lease is not taken over, whatever its thread state says.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aHolderBlockedInsideASlowPathKeepsItsLease(Mode mode) throws Exception {
+        CountDownLatch inHandler = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ErrorHandler blocking = new ErrorHandler() {
+            @Override
+            public void onError(ErrorKind kind, long address, String message) {
+                if (Thread.currentThread().isVirtual() && kind == ErrorKind.OUT_OF_MEMORY) {
+                    inHandler.countDown();
+                    try {
+                        release.await(); // parks the virtual thread inside the allocator's call
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        var policy = new dev.nalloc.spi.HeapSelectionPolicy() {
+            @Override
+            public boolean ownsHeap(Thread thread) {
+                return !thread.isVirtual();
+            }
+
+            @Override
+            public int sharedHeapCount() {
+                return 1;
+            }
+
+            @Override
+            public int maxSharedHeapCount() {
+                return 2;
+            }
+
+            @Override
+            public int sharedHeapIndex(Thread thread) {
+                return 0;
+            }
+        };
+        try (Allocator a = TestAllocators.builder().mode(mode).heapSelectionPolicy(policy).errorHandler(blocking).build()) {
+            HeapSlot[] held = new HeapSlot[2];
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            Thread first = Thread.ofVirtual().start(() -> {
+                try {
+                    long p = a.malloc(64);
+                    held[0] = threads(a).held();
+                    assertEquals(0, a.malloc(1L << 62)); // reported (and blocked in the handler) inside malloc's slow path
+                    assertSame(held[0], threads(a).held());
+                    a.free(p);
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                }
+            });
+            inHandler.await();
+            while (first.getState() != Thread.State.WAITING) {
+                Thread.onSpinWait();
+            }
+            Thread second = Thread.ofVirtual().start(() -> {
+                try {
+                    churn(a, 500, 5);
+                    held[1] = threads(a).held();
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                }
+            });
+            second.join();
+            release.countDown();
+            first.join();
+            if (error.get() != null) {
+                throw new AssertionError(error.get());
+            }
+            assertNotSame(held[0], held[1], "the blocked holder's lease was left alone");
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void afterCloseEveryThreadsNextCallThrows(Mode mode) throws Exception {
+        Allocator a = build(mode);
+        int n = 6;
+        CountDownLatch ready = new CountDownLatch(n);
+        CountDownLatch closed = new CountDownLatch(1);
+        ConcurrentLinkedQueue<Throwable> outcomes = new ConcurrentLinkedQueue<>();
+        List<Thread> ts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Thread.Builder b = i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual();
+            ts.add(b.start(() -> {
+                a.free(a.malloc(64)); // on its fast path: an entry, or a lease
+                ready.countDown();
+                try {
+                    closed.await();
+                    a.malloc(64);
+                    outcomes.add(new AssertionError("malloc after close returned"));
+                } catch (Throwable e) {
+                    outcomes.add(e);
+                }
+            }));
+        }
+        ready.await();
+        a.close();
+        closed.countDown();
+        for (Thread t : ts) {
+            t.join();
+        }
+        assertEquals(n, outcomes.size());
+        for (Throwable e : outcomes) {
+            assertTrue(e instanceof IllegalStateException, String.valueOf(e));
+        }
+        assertEquals(0, threads(a).fastEntries(), "close cleared every entry");
+        assertThrows(IllegalStateException.class, () -> a.free(12345L));
+    }
+}
