@@ -17,4 +17,13 @@ public record HeadlineRow(String peer, String benchmark, double nanosPerOp, doub
     public static final String NALLOC_FIELD = "nalloc (Allocator in a field)";
     /** mimalloc through its static final downcall handles: the same-path partner of {@link #NALLOC_STATIC}. */
     public static final String MIMALLOC_STATIC = "mimalloc (static downcalls)";
+
+    /**
+     * Whether this is a row of the threads table (the pair on worker and virtual threads, larson's
+     * inner loop on a worker, cross-thread free), not of the one-thread headline.
+     */
+    public boolean threads() {
+        return benchmark.startsWith("pair") || benchmark.equals("churnWorker") || benchmark.equals("tasks")
+                || benchmark.equals("pingPong");
+    }
 }

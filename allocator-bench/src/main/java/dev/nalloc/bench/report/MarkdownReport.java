@@ -3,6 +3,7 @@ package dev.nalloc.bench.report;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /** The report as Markdown (what docs/performance.md keeps). */
@@ -26,11 +27,35 @@ public final class MarkdownReport {
             md.append("\n### Headline: 64 B malloc + free, 1 thread (JMH, ns/op, lower is better)\n\n");
             md.append("| allocator | ns/op | ± | B/op |\n|---|---:|---:|---:|\n");
             for (HeadlineRow r : report.headline()) {
+                if (r.threads()) {
+                    continue;
+                }
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", r.peer(),
                         Units.decimal(r.nanosPerOp(), 2), Units.decimal(r.error(), 2),
                         r.bytesPerOp() < 0 ? "-" : Units.decimal(r.bytesPerOp(), 1)));
             }
             md.append('\n').append(TextReport.targets(report.headline())).append('\n');
+            if (report.headline().stream().anyMatch(HeadlineRow::threads)) {
+                md.append("\n### Threads: 64 B malloc + free per thread (JMH, ns/op, lower is better)\n\n");
+                md.append("pairN: N platform workers, the allocator first touched on another thread; tasks: virtual-thread "
+                        + "tasks of 500 pairs (10 % of blocks kept to the task's end), time per pair with every carrier "
+                        + "busy; churnWorker: larson's loop on a worker; pingPong: cross-thread free between two workers. "
+                        + "x nalloc: time relative to Nalloc on the same call path.\n\n");
+                md.append("| benchmark | allocator | ns/op | ± | B/op | x nalloc |\n|---|---|---:|---:|---:|---:|\n");
+                List<String> benchmarks = report.headline().stream().filter(HeadlineRow::threads).map(HeadlineRow::benchmark)
+                        .distinct().sorted().toList();
+                for (String b : benchmarks) {
+                    for (HeadlineRow r : report.headline()) {
+                        if (r.threads() && r.benchmark().equals(b)) {
+                            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", b, r.peer(),
+                                    Units.decimal(r.nanosPerOp(), 2), Units.decimal(r.error(), 2),
+                                    r.bytesPerOp() < 0 ? "-" : Units.decimal(r.bytesPerOp(), 1),
+                                    TextReport.partner(report.headline(), r).map(n -> Units.ratio(r.nanosPerOp() / n.nanosPerOp()))
+                                            .orElse("-")));
+                        }
+                    }
+                }
+            }
         }
         Comparison c = report.comparison();
         md.append("\n### Workloads (relative to ").append(c.preferredBaseline())

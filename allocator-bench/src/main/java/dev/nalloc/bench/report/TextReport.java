@@ -74,12 +74,46 @@ public final class TextReport {
         Optional<HeadlineRow> nalloc = find(rows, "nalloc");
         out.printf(Locale.ROOT, "  %-26s %9s %8s %9s %10s%n", "allocator", "ns/op", "±", "B/op", "vs nalloc");
         for (HeadlineRow r : rows) {
+            if (r.threads()) {
+                continue;
+            }
             out.printf(Locale.ROOT, "  %-26s %9s %8s %9s %10s%n", r.peer(), Units.decimal(r.nanosPerOp(), 2),
                     Units.decimal(r.error(), 2), r.bytesPerOp() < 0 ? "-" : Units.decimal(r.bytesPerOp(), 1),
                     nalloc.map(n -> Units.ratio(r.nanosPerOp() / n.nanosPerOp())).orElse("-"));
         }
         out.println("  " + targets(rows));
         out.println();
+        writeThreads(rows, out);
+    }
+
+    /** The threads table: each benchmark's rows with the ratio of the partner's time to Nalloc's. */
+    static void writeThreads(List<HeadlineRow> rows, PrintStream out) {
+        List<String> benchmarks = rows.stream().filter(HeadlineRow::threads).map(HeadlineRow::benchmark).distinct().sorted().toList();
+        if (benchmarks.isEmpty()) {
+            return;
+        }
+        out.println("Threads: 64 B malloc + free per thread on 1/2/4/8 workers (pairN), on virtual threads (tasks),");
+        out.println("larson's loop on a worker (churnWorker), cross-thread free (pingPong); ns/op, lower is better");
+        out.printf(Locale.ROOT, "  %-12s %-30s %9s %8s %9s %12s%n", "benchmark", "allocator", "ns/op", "±", "B/op", "x nalloc");
+        for (String b : benchmarks) {
+            for (HeadlineRow r : rows) {
+                if (r.threads() && r.benchmark().equals(b)) {
+                    Optional<HeadlineRow> base = partner(rows, r);
+                    out.printf(Locale.ROOT, "  %-12s %-30s %9s %8s %9s %12s%n", b, r.peer(), Units.decimal(r.nanosPerOp(), 2),
+                            Units.decimal(r.error(), 2), r.bytesPerOp() < 0 ? "-" : Units.decimal(r.bytesPerOp(), 1),
+                            base.map(n -> Units.ratio(r.nanosPerOp() / n.nanosPerOp())).orElse("-"));
+                }
+            }
+        }
+        out.println();
+    }
+
+    /** The Nalloc row a threads row compares with: the same benchmark on the same call path. */
+    static Optional<HeadlineRow> partner(List<HeadlineRow> rows, HeadlineRow r) {
+        String nalloc = r.peer().equals(HeadlineRow.MIMALLOC_STATIC) || r.peer().equals(HeadlineRow.NALLOC_STATIC)
+                ? HeadlineRow.NALLOC_STATIC : "nalloc";
+        return rows.stream().filter(x -> x.threads() && x.benchmark().equals(r.benchmark()) && x.peer().equals(nalloc))
+                .findFirst();
     }
 
     /**
@@ -120,6 +154,6 @@ public final class TextReport {
     }
 
     private static Optional<HeadlineRow> find(List<HeadlineRow> rows, String peer) {
-        return rows.stream().filter(r -> r.peer().equals(peer)).findFirst();
+        return rows.stream().filter(r -> !r.threads() && r.peer().equals(peer)).findFirst();
     }
 }

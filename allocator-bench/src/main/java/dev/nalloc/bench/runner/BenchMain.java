@@ -151,6 +151,9 @@ public final class BenchMain {
         return outDir;
     }
 
+    /** The allocators of the threads table: Nalloc and the natives called through FFM. */
+    private static final List<String> THREAD_PEERS = List.of("nalloc", "mimalloc", "glibc", "tcmalloc");
+
     private List<HeadlineRow> headline(Args args, List<PeerSpec> available, Path outDir, Duration timeout) {
         List<String> options = JmhHeadline.quickOptions(
                 Duration.ofMillis(Long.parseLong(args.get("jmh-iteration-ms", "400"))),
@@ -164,6 +167,12 @@ public final class BenchMain {
                     + ") ...");
             runHeadline(rows, () -> JmhHeadline.run(List.of(preloaded.name()), preloaded.childEnvironment(), false,
                     outDir, preloaded.name(), options, timeout));
+        }
+        List<String> threadPeers = here.stream().filter(THREAD_PEERS::contains).toList();
+        if (!threadPeers.isEmpty() && !args.get("jmh-threads", "true").equals("false")) {
+            out.println("JMH threads (the pair on 1, 2, 4, 8 workers and on virtual threads, larson's loop on a worker, "
+                    + "cross-thread free) for " + threadPeers + " ...");
+            runHeadline(rows, () -> JmhHeadline.runThreads(threadPeers, outDir, options, timeout.multipliedBy(6)));
         }
         List<String> order = available.stream().map(PeerSpec::name).toList();
         rows.sort((a, b) -> Integer.compare(rank(order, a.peer()), rank(order, b.peer())));

@@ -74,6 +74,32 @@ public final class JmhHeadline {
         return parse(Files.readString(json));
     }
 
+    /** The JMH benchmarks of the threads table (see {@link HeadlineRow#threads()}). */
+    static final String THREADS = "(WorkerThreads\\.(pair1|pair2|pair4|pair8|churnWorker)|WorkerThreadsDirect\\..*"
+            + "|VirtualThreadTasks\\.tasks|CrossThreadFree\\..*)";
+
+    /**
+     * Runs the threads benchmarks for {@code peers} (in this JVM's environment; the direct-call
+     * variants too) and returns their rows.
+     */
+    public static List<HeadlineRow> runThreads(List<String> peers, Path outDir, List<String> jmhOptions, Duration timeout)
+            throws IOException, InterruptedException {
+        Path json = outDir.resolve("jmh-threads.json");
+        List<String> args = new ArrayList<>();
+        args.add(THREADS);
+        args.add("-p");
+        args.add("peer=" + String.join(",", peers));
+        args.addAll(jmhOptions);
+        args.addAll(List.of("-rf", "json", "-rff", json.toString()));
+        ChildLauncher.Outcome outcome = ChildLauncher.run(ChildLauncher.command("org.openjdk.jmh.Main", args,
+                List.of("-Djmh.ignoreLock=true")), Map.of(), timeout);
+        Files.writeString(outDir.resolve("jmh-threads.log"), outcome.stdout() + outcome.stderr());
+        if (!Files.exists(json)) {
+            throw new IOException("JMH produced no results (exit " + outcome.exitCode() + "); see jmh-threads.log");
+        }
+        return parse(Files.readString(json));
+    }
+
     /** Reads JMH's JSON result format into headline rows. */
     public static List<HeadlineRow> parse(String jmhJson) throws IOException {
         List<HeadlineRow> rows = new ArrayList<>();
@@ -81,6 +107,10 @@ public final class JmhHeadline {
             String benchmark = result.path("benchmark").asText();
             String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
             String peer = result.path("params").path("peer").asText(null);
+            if (peer == null && method.matches("(nalloc|mimalloc)[1248]")) { // WorkerThreadsDirect
+                peer = method.startsWith("nalloc") ? HeadlineRow.NALLOC_STATIC : HeadlineRow.MIMALLOC_STATIC;
+                method = "pair" + method.charAt(method.length() - 1);
+            }
             if (peer == null) {
                 peer = variantName(method);
             }
