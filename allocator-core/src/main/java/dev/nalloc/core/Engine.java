@@ -86,7 +86,6 @@ final class Engine implements HeapContext, StatsSource {
     private volatile dev.nalloc.api.DeferredFree deferredFree;
     /** The shutdown hook of {@code destroy_on_exit}, or null. */
     private Thread exitHook;
-    /** Each thread's default heap in this instance, or null before the thread has one. */
     volatile boolean closed;
     /** The instance's name in statistics, JMX and JFR (option or builder, else generated). */
     final String name;
