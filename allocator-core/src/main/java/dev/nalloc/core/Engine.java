@@ -411,7 +411,7 @@ final class Engine implements HeapContext, StatsSource {
      * mimalloc's {@code mi_abandoned_visit_blocks} over this instance (see
      * {@link dev.nalloc.core.heap.SegmentReclaim}): needs option {@code visit_abandoned}, as in
      * mimalloc, since only with it do reclaim searches step aside for a visit. The calling thread's
-     * heap (or a shared one, held for the visit) does the collecting.
+     * heap (its own, or its lease, counted busy for the visit) does the collecting.
      */
     boolean visitAbandoned(int tag, boolean all, HeapVisitor visitor, dev.nalloc.core.heap.BlockAddress address) {
         if (!abandoned.visitable()) {
@@ -421,18 +421,15 @@ final class Engine implements HeapContext, StatsSource {
         if (tag < -1 || tag > 255) {
             throw new IllegalArgumentException("nalloc: a heap tag is -1 (all) or 0 to 255, not " + tag);
         }
-        Thread t = Thread.currentThread();
-        LocalHeap heap = defaultHeaps.get();
-        boolean shared = heap == null && !heapPolicy.ownsHeap(t);
-        if (heap == null) {
-            heap = shared ? this.shared.acquire(heapPolicy.sharedHeapIndex(t)) : ownHeap();
-        }
-        try {
-            return dev.nalloc.core.heap.SegmentReclaim.visitAbandoned(heap, tag, all, visitor, address);
-        } finally {
-            if (shared && !closed) {
-                this.shared.release(heap);
+        dev.nalloc.core.heap.HeapSlot slot = threads.enter(() -> {
+            if (closed) {
+                throw new IllegalStateException("nalloc: the allocator is closed");
             }
+        });
+        try {
+            return dev.nalloc.core.heap.SegmentReclaim.visitAbandoned(slot.heap, tag, all, visitor, address);
+        } finally {
+            slot.exit();
         }
     }
 
