@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The heap-selection trade-off for virtual threads: {@code shared} (the default policy: virtual
- * threads take one of a bounded set of shared heaps for each allocation, and every free is a
- * remote free) against {@code own} ({@link HeapSelectionPolicy#everyThreadOwnsHeap()}: every
+ * threads lease one of a bounded set of shared heaps, taking it over from a thread that is parked
+ * or ended, and free into it locally while they hold it) against {@code own} ({@link HeapSelectionPolicy#everyThreadOwnsHeap()}: every
  * virtual thread gets thread data and a segment of its own, abandoned when it ends and reclaimed
  * by the next). One operation is a batch of virtual threads, each allocating and freeing
  * {@code perThread} 64-byte blocks and then 8 blocks of 64 to 512 bytes; after each iteration the
