@@ -29,6 +29,8 @@ final class ArenaHandles {
         }
         MemoryArena a = engine.arenas.reserve(size, commit, exclusive);
         if (a == null) {
+            engine.os.endRetryWindow();
+            engine.reporter.flush(); // the OS's refusal first
             throw new OutOfMemoryError("nalloc: reserveOsMemory: could not reserve " + size + " bytes of OS memory");
         }
         engine.verbose.message("nalloc: reserved an arena of " + a.size() + " bytes at 0x" + Long.toHexString(a.base())

@@ -87,8 +87,12 @@ final class CheckedAllocator extends ModeAllocator {
                 page = pageOf(address);
             }
             long block = page.blockStartOf(address);
-            if (claim(page, block, address, size, page.start + page.areaSize(), false, zero)) {
-                return address;
+            try {
+                if (claim(page, block, address, size, page.start + page.areaSize(), false, zero)) {
+                    return address;
+                }
+            } catch (BlockShadow.NoJavaHeap e) {
+                return noJavaHeap(page, block); // reported, the block given back: 0
             }
             // the block was found corrupted and is quarantined: take another
         }
@@ -102,11 +106,15 @@ final class CheckedAllocator extends ModeAllocator {
      * are zeroed, except when it was never handed out from a page whose free blocks read as zero
      * (fresh or purged OS memory): such a block is left as it is, so that a huge zeroed request
      * writes only its canary, as FAST writes nothing.
+     *
+     * @throws BlockShadow.NoJavaHeap when the Java heap has no room for the block's state (nothing
+     *         changed: the caller gives the block back and reports)
      */
     private boolean claim(Page page, long block, long address, long size, long canaryLimit, boolean guarded, boolean zero) {
         int index = (int) page.blockIndexOf(block);
         BlockShadow shadow = BlockShadow.of(page);
-        long state = shadow.state(index);
+        long[] entries = shadow.covering(index);
+        long state = BlockShadow.coveredState(entries, index);
         if (page.mode().brokenLink != 0 || BlockShadow.isLive(state) || state == BlockShadow.QUARANTINED) {
             return refuse(page, block, index, shadow, state, -1);
         }
@@ -122,13 +130,33 @@ final class CheckedAllocator extends ModeAllocator {
         } else {
             Patterns.fillFresh(block, page.blockSize);
         }
-        shadow.markLive(index, address - block, address + size - block, guarded);
+        shadow.markLiveIn(entries, index, address - block, address + size - block, guarded);
         patterns.writeCanary(address + size, Math.min(canaryLimit, block + page.blockSize));
         if (page.reserved == 1) {
             recentFrees.remove(address);
         }
         return true;
     }
+
+    /**
+     * The Java heap had no room for the block states of the page (CHECKED keeps 8 bytes of Java
+     * memory per block handed out, see docs/modes.md): the block goes back to its page untouched
+     * and the allocation fails, reported as out of memory naming the Java heap.
+     */
+    private long noJavaHeap(Page page, long block) {
+        if (page.kind == PageKind.HUGE) {
+            inner.freeHuge(page);
+        } else {
+            LocalHeap.freeLocalEncoded(page, block);
+        }
+        reporter.reportJavaHeapExhausted(0, JAVA_HEAP_EXHAUSTED);
+        return 0;
+    }
+
+    /** The whole message, made once: there is no Java heap to build it when it is needed. */
+    static final String JAVA_HEAP_EXHAUSTED = ErrorKind.OUT_OF_MEMORY.message("the Java heap is exhausted: CHECKED keeps the "
+            + "state of every block in Java memory (8 bytes per block handed out; see docs/modes.md); raise -Xmx, or use "
+            + "SECURE, which keeps none");
 
     /**
      * {@link #claim} of a zeroed block: the freed fill of a block freed before is checked (then its
@@ -177,8 +205,13 @@ final class CheckedAllocator extends ModeAllocator {
     }
 
     @Override
-    boolean claimGuarded(Page page, long block, long address, long size, long guard, boolean zero) {
-        return claim(page, block, address, size, guard, true, zero);
+    int claimGuarded(Page page, long block, long address, long size, long guard, boolean zero) {
+        try {
+            return claim(page, block, address, size, guard, true, zero) ? 1 : 0;
+        } catch (BlockShadow.NoJavaHeap e) {
+            noJavaHeap(page, block);
+            return -1;
+        }
     }
 
     @Override
@@ -202,7 +235,7 @@ final class CheckedAllocator extends ModeAllocator {
     @Override
     boolean isGuarded(long address) {
         Page page = pageOf(address);
-        return BlockShadow.isGuarded(BlockShadow.peek(page).state((int) page.blockIndexOf(address)));
+        return BlockShadow.isGuarded(BlockShadow.peek(page).settledState((int) page.blockIndexOf(address)));
     }
 
     // ================================================================== locating blocks
@@ -237,7 +270,7 @@ final class CheckedAllocator extends ModeAllocator {
         long index = page.blockIndexOf(address);
         long block = page.start + index * page.blockSize;
         BlockShadow shadow = BlockShadow.peek(page);
-        long state = shadow == null || index >= page.capacity ? BlockShadow.NEVER : shadow.state((int) index);
+        long state = shadow == null || index >= page.capacity ? BlockShadow.NEVER : shadow.settledState((int) index);
         if (BlockShadow.isLive(state)) {
             long user = block + shadow.adjust(state);
             if (user == address) {
@@ -290,10 +323,11 @@ final class CheckedAllocator extends ModeAllocator {
             long block = page.start + index * page.blockSize;
             BlockShadow shadow = BlockShadow.peek(page);
             if (block == address && shadow != null) {
-                long state = shadow.state(index);
+                long[] entries = shadow.entries();
+                long state = BlockShadow.stateIn(entries, index);
                 if (BlockShadow.isLive(state) && !BlockShadow.isGuarded(state) && shadow.adjust(state) == 0
                         && patterns.firstBadCanary(address + shadow.size(state), block + page.blockSize) < 0
-                        && shadow.markFreed(index, state)) {
+                        && shadow.markFreedIn(entries, index, state)) {
                     push(page, block);
                     return;
                 }
@@ -334,6 +368,7 @@ final class CheckedAllocator extends ModeAllocator {
             return;
         }
         push(page, b.block);
+        reporter.flush(); // a guard page that would not come off (guarded blocks): the free is complete
     }
 
     /** Puts a block that was just marked freed on its page's lists, after the freed fill. */
@@ -445,8 +480,12 @@ final class CheckedAllocator extends ModeAllocator {
     @Override
     public void collect(boolean force) {
         inner.collect(force);
-        for (LocalHeap h : localHeap().tld.heaps()) {
-            h.forEachPage(this::assertPage);
+        try {
+            for (LocalHeap h : localHeap().tld.heaps()) {
+                h.forEachPage(this::assertPage);
+            }
+        } catch (OutOfMemoryError e) {
+            // the assertions need a little Java heap; the collection itself is done
         }
     }
 

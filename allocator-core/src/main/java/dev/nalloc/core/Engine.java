@@ -151,6 +151,7 @@ final class Engine implements HeapContext, StatsSource {
             }
         }
         this.threads = new ThreadHeaps(heapPolicy, this::newOwnHeap, () -> newThreadData(null));
+        reporter.flush(); // what the start-up reservations met
     }
 
     @Override
@@ -284,9 +285,21 @@ final class Engine implements HeapContext, StatsSource {
                 heap.checkNotVisited("threadDone");
             }
             threads.forgetOwnHeap();
-            registry.retire(h.tld);
+            if (h.tld.hasOpenArenas()) {
+                registry.retireAfterArenas(h.tld); // the last arena to close retires the rest
+            } else {
+                registry.retire(h.tld);
+            }
         }
         threads.releaseLease();
+    }
+
+    @Override
+    public void arenaClosedAfterThreadDone(ThreadData tld) {
+        if (tld.retireAfterArenaClose()) {
+            registry.retire(tld);
+            reporter.flush();
+        }
     }
 
     // ------------------------------------------------------------------ HeapContext

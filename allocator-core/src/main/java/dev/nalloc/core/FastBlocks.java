@@ -41,4 +41,9 @@ final class FastBlocks extends Reallocs.Blocks {
     void release(long address, String op) {
         allocator.free(address);
     }
+
+    @Override
+    dev.nalloc.core.error.Reporter reporter() {
+        return allocator.engine().reporter;
+    }
 }

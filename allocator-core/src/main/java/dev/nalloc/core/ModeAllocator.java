@@ -104,10 +104,11 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
     /**
      * Guarded sampling: takes the block just placed at {@code address} (in the block at {@code block})
      * for {@code size} bytes, guarded by the page at {@code guard}, zeroed when {@code zero} (only
-     * where it is not known to be zero: see {@link Page#freeIsZero}); false (after reporting) when
-     * the block was found corrupted and must not be handed out.
+     * where it is not known to be zero: see {@link Page#freeIsZero}): 1 when handed out, 0 (after
+     * reporting) when the block was found corrupted and must not be handed out, -1 (after
+     * reporting, the block given back) when the allocation fails.
      */
-    abstract boolean claimGuarded(Page page, long block, long address, long size, long guard, boolean zero);
+    abstract int claimGuarded(Page page, long block, long address, long size, long guard, boolean zero);
 
     /** Guarded sampling: the guard page could not be protected (reported); the block stays usable, unguarded. */
     abstract void guardFailed(Page page, long block, long address, long size, long guard);
@@ -189,7 +190,11 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
             long block = page.blockStartOf(area);
             long guard = area + toGuard;
             long address = guard - span;
-            if (!claimGuarded(page, block, address, size, guard, zero)) {
+            int claimed = claimGuarded(page, block, address, size, guard, zero);
+            if (claimed < 0) {
+                return 0;
+            }
+            if (claimed == 0) {
                 continue; // the block was found corrupted and is quarantined: take another
             }
             if (!engine.os.protect(guard, osPageSize, true)) { // reported

@@ -26,6 +26,7 @@ final class ModeArena implements Arena {
         this.heap = heap;
         this.generation = heap.generation();
         this.all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE, scope, null);
+        heap.servesArena = true;
     }
 
     private void checkUsable() {

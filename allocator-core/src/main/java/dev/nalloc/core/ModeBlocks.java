@@ -45,4 +45,9 @@ final class ModeBlocks extends Reallocs.Blocks {
     void release(long address, String op) {
         allocator.release(address, op);
     }
+
+    @Override
+    dev.nalloc.core.error.Reporter reporter() {
+        return allocator.reporter;
+    }
 }

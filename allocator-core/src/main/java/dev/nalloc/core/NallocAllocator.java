@@ -317,7 +317,9 @@ final class NallocAllocator extends AbstractAllocator {
             }
             long adjust = (alignment - (offset & mask)) & mask;
             Page page = heap.hugePage(size, alignment, adjust);
+            engine.reporter.flush(); // OS trouble first: if the handler throws, no block was taken
             if (page == null) {
+                engine.os.endRetryWindow();
                 engine.reporter.report(ErrorKind.OUT_OF_MEMORY, 0, "no memory for " + size + " bytes aligned to " + alignment);
                 return 0;
             }
@@ -400,6 +402,7 @@ final class NallocAllocator extends AbstractAllocator {
             LocalHeap.freeLocalBlock(page, block);
         } else if (engine.reclaimOnFree && seg.abandoned && reclaimOnFree(seg)) {
             LocalHeap.freeLocalBlock(page, block); // the segment is ours now
+            engine.reporter.flush(); // the reclaim's purges: the free is complete
         } else {
             freeRemote(page, block, s);
         }
@@ -481,6 +484,7 @@ final class NallocAllocator extends AbstractAllocator {
         } else if (page.claimHugeRelease()) {
             engine.segments.release(page.segment);
         }
+        engine.reporter.flush(); // OS trouble of giving the segment back: the free is complete
     }
 
     /**
@@ -572,7 +576,9 @@ final class NallocAllocator extends AbstractAllocator {
     @Override
     public ArenaId reserveOsMemory(long size, boolean commit, boolean exclusive) {
         checkOpen();
-        return arenaHandles.reserve(size, commit, exclusive);
+        ArenaId id = arenaHandles.reserve(size, commit, exclusive);
+        engine.reporter.flush();
+        return id;
     }
 
     @Override
@@ -606,13 +612,23 @@ final class NallocAllocator extends AbstractAllocator {
             if (force) {
                 tld.drainHeapPool();
             }
-            for (LocalHeap h : tld.heaps()) {
+            java.util.List<LocalHeap> heaps;
+            try {
+                heaps = tld.heaps();
+            } catch (OutOfMemoryError e) {
+                // No Java heap for the list: the default heap first (its freed pages give CHECKED's
+                // block states back), then the others.
+                own.collect(force);
+                heaps = tld.heaps();
+            }
+            for (LocalHeap h : heaps) {
                 h.collect(force);
             }
         }
         if (force || own == null) {
             threads.forEachLeaseNow(h -> h.collect(force));
         }
+        engine.reporter.flush();
     }
 
     /**
@@ -625,6 +641,7 @@ final class NallocAllocator extends AbstractAllocator {
     public void threadDone() {
         checkOpen();
         engine.retireCurrentThread();
+        engine.reporter.flush(); // OS trouble of abandoning: the thread is done by now
     }
 
     @Override
@@ -662,6 +679,7 @@ final class NallocAllocator extends AbstractAllocator {
             claimed = HeapSlot.EMPTY;
             threads.close();
             engine.close();
+            engine.reporter.flush(); // memory the OS would not take back: reported once all is given back
         }
     }
 

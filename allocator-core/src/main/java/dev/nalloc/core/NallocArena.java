@@ -36,6 +36,7 @@ final class NallocArena implements Arena {
         this.heap = heap;
         this.generation = heap.generation();
         this.all = scoped(MemorySegment.NULL, Long.MAX_VALUE, scope);
+        heap.servesArena = true;
     }
 
     private void checkUsable() {
@@ -86,6 +87,11 @@ final class NallocArena implements Arena {
         return scope.scope();
     }
 
+    /**
+     * Frees every block at once and ends the scope. If the thread called {@code threadDone} while
+     * the arena was open, its data waited for this close: the heap's destroy retires it after the
+     * last such arena (see {@link LocalHeap#destroy}).
+     */
     @Override
     public void close() {
         checkUsable();

@@ -98,6 +98,7 @@ final class NallocHeap extends AbstractHeap {
             return;
         }
         use().delete();
+        allocator.engine().reporter.flush(); // a heap bound to an arena gives its memory back now
     }
 
     /** The engine's heap. */

@@ -1,5 +1,6 @@
 package dev.nalloc.core;
 
+import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.SizeClasses;
@@ -15,6 +16,10 @@ import dev.nalloc.core.segment.Layout;
  * <p>A re-allocation first asks the mode about the old block (which reports misuse), then either
  * keeps it in place or allocates the new block, copies, zeroes what the block gained (the zeroing
  * forms) and only then frees the old block: a failed allocation leaves the old block as it was.
+ * Once the old block is freed the re-allocation is complete: OS trouble that free reports at its
+ * end (see {@link Reporter#flush}) waits for the thread's next report, so that the caller always
+ * gets the new block (or 0 with the old block untouched), never an exception with a freed block in
+ * hand.
  */
 final class Reallocs {
 
@@ -62,6 +67,9 @@ final class Reallocs {
 
         /** Frees the block at {@code address}, which {@link #resize} found live. */
         abstract void release(long address, String op);
+
+        /** The instance's reporter (OS trouble a free met is reported through it). */
+        abstract Reporter reporter();
     }
 
     private final Blocks blocks;
@@ -183,7 +191,7 @@ final class Reallocs {
         long fresh = allocateChecked(heap, newSize, alignment, offset, zeroed);
         if (fresh == 0) {
             if (freeOnFailure) {
-                blocks.release(address, op);
+                releaseMoved(address, op);
             }
             return 0;
         }
@@ -197,8 +205,25 @@ final class Reallocs {
                 Mem.zero(fresh + copied, end - copied);
             }
         }
-        blocks.release(address, op);
+        releaseMoved(address, op);
         return fresh;
+    }
+
+    /**
+     * Frees the old block of a re-allocation that is otherwise complete: an exception a flush of
+     * OS trouble delivered at the end of that free (the block is freed by then) is kept for the
+     * thread's next report; any other exception (misuse found by the free) goes to the caller.
+     */
+    private void releaseMoved(long address, String op) {
+        try {
+            blocks.release(address, op);
+        } catch (RuntimeException | Error e) {
+            Reporter reporter = blocks.reporter();
+            if (!reporter.delivered(e)) {
+                throw e;
+            }
+            reporter.deliverLater(e);
+        }
     }
 
     /** {@link #realloc} of {@code count * size} bytes: 0 (the block untouched) when the product overflows. */

@@ -160,10 +160,10 @@ final class SecureAllocator extends ModeAllocator {
     }
 
     @Override
-    boolean claimGuarded(Page page, long block, long address, long size, long guard, boolean zero) {
+    int claimGuarded(Page page, long block, long address, long size, long guard, boolean zero) {
         if (page.mode().brokenLink != 0) {
             reportBroken(page);
-            return false;
+            return 0;
         }
         if (zero && !page.freeIsZero) { // a block of a list known to read as zero (fresh or purged OS memory) needs nothing
             Mem.zero(address, guard - address);
@@ -173,7 +173,7 @@ final class SecureAllocator extends ModeAllocator {
         if (page.reserved == 1) {
             recentFrees.remove(address);
         }
-        return true;
+        return 1;
     }
 
     @Override
@@ -266,6 +266,9 @@ final class SecureAllocator extends ModeAllocator {
                 inner.countRemoteFree(page, s);
                 page.freeRemoteEncoded(block);
             }
+        }
+        if (g != null) {
+            reporter.flush(); // a guard page that would not come off: the free is complete
         }
         return block;
     }

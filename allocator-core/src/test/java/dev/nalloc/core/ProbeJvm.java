@@ -34,8 +34,12 @@ final class ProbeJvm {
     private ProbeJvm() {
     }
 
-    /** Runs {@code probe} with {@code scenario}; fails when the child has not ended within 90 s. */
-    static Result run(Class<?> probe, String scenario) throws IOException, InterruptedException {
+    /**
+     * Runs {@code probe} with {@code scenario} (its words are the probe's arguments), the JVM given
+     * {@code jvmArgs} too (after the defaults, so {@code -Xmx24m} wins); fails when the child has not
+     * ended within 90 s.
+     */
+    static Result run(Class<?> probe, String scenario, String... jvmArgs) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("nalloc-probe");
         List<String> cp = new ArrayList<>();
         for (String property : new String[]{"jdk.module.path", "java.class.path"}) {
@@ -45,11 +49,13 @@ final class ProbeJvm {
             }
         }
         Path report = dir.resolve("hs_err.log");
-        List<String> command = List.of(ProcessHandle.current().info().command()
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command()
                         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
                 "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-Xmx64m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + report,
-                "-cp", String.join(File.pathSeparator, cp), probe.getName(), scenario);
+                "-XX:TieredStopAtLevel=1", "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + report));
+        command.addAll(List.of(jvmArgs));
+        command.addAll(List.of("-cp", String.join(File.pathSeparator, cp), probe.getName()));
+        command.addAll(List.of(scenario.split(" ")));
         Path out = dir.resolve("out.txt");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try {

@@ -17,6 +17,14 @@ import java.lang.invoke.VarHandle;
  * <p>Made on the page's owner thread when the page hands out its first block; dropped by the
  * engine (with {@code Page.shadow}) whenever it empties the page by itself. Frees on other threads
  * change states with a compare-and-set.
+ *
+ * <p>Its Java memory is one word per block handed out so far, not per block the page could hold:
+ * the entries cover the page's carved blocks and grow (doubling, up to the page's
+ * {@code reserved}) when the owner hands out a block beyond them, so a page that serves a few
+ * blocks costs under 200 bytes rather than up to 32 KiB. A growth copies the entries into a
+ * larger array, sealing each old entry with an atomic swap ({@link #SEALED}) as it goes: a free on
+ * another thread that meets a sealed entry (its compare-and-set fails) waits for the new array and
+ * tries there, so no state change is lost.
  */
 public final class BlockShadow {
 
@@ -24,36 +32,82 @@ public final class BlockShadow {
     public static final long NEVER = 0;
     /** A block withheld for good after it was found corrupted while free. */
     public static final long QUARANTINED = Long.MIN_VALUE;
+    /** An entry of an array that a growth replaced: read the new one. */
+    private static final long SEALED = Long.MIN_VALUE + 1;
     private static final long GUARDED = 1L << 62;
     private static final long ADJUST_LIMIT = 1L << 30;
     private static final long END_LIMIT = 1L << 32;
+    /** Entries of a new shadow: a page that serves a few blocks keeps a few (they double as more are handed out). */
+    private static final int MIN_ENTRIES = 16;
 
     private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle ENTRIES;
+
+    static {
+        try {
+            ENTRIES = MethodHandles.lookup().findVarHandle(BlockShadow.class, "entries", long[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * One entry per block: 0 never, {@link #QUARANTINED}, {@code -(adjust + 1)} freed, or live:
      * guarded bit 62, adjust (user address - block) in bits 32..61, end (user address + size -
      * block) + 1 in bits 0..31. A huge page (one block of any size) keeps live data in
-     * {@link #wideAdjust} and {@link #wideEnd} and only a marker in its entry.
+     * {@link #wideAdjust} and {@link #wideEnd} and only a marker in its entry. Blocks beyond the
+     * array's length read as {@link #NEVER}. Replaced (by the owner) only with a longer copy,
+     * published with a release store: the owner reads it plainly, other threads with acquire.
      */
-    private final long[] entries;
+    @SuppressWarnings("unused") // also accessed through ENTRIES
+    private long[] entries;
+    /** The page's block count: the most entries there can be. */
+    private final int limit;
     private final boolean wide;
     private long wideAdjust;
     private long wideEnd;
 
     private BlockShadow(Page page) {
         this.wide = page.kind == PageKind.HUGE;
-        this.entries = new long[wide ? 1 : page.reserved];
+        this.limit = wide ? 1 : page.reserved;
+        this.entries = new long[Math.min(limit, MIN_ENTRIES)];
     }
 
-    /** The shadow of {@code page}, made now if it has none (owner thread). */
+    /**
+     * The Java heap has no room for a shadow or its growth (nothing changed): thrown, preallocated
+     * and without a stack trace, so that the allocation path carries no test for it (a caller
+     * catches it around the whole claim and reports).
+     */
+    public static final class NoJavaHeap extends RuntimeException {
+        private NoJavaHeap() {
+            super("no Java heap for CHECKED's block states", null, false, false);
+        }
+    }
+
+    private static final NoJavaHeap NO_JAVA_HEAP = new NoJavaHeap();
+
+    /**
+     * The shadow of {@code page}, made now if it has none (owner thread).
+     *
+     * @throws NoJavaHeap when the Java heap has no room for it (nothing changed)
+     */
     public static BlockShadow of(Page page) {
         Object s = page.shadow;
         if (s == null) {
-            s = new BlockShadow(page);
-            page.shadow = s;
+            return make(page);
         }
         return (BlockShadow) s;
+    }
+
+    private static BlockShadow make(Page page) {
+        BlockShadow s;
+        try {
+            s = new BlockShadow(page);
+        } catch (OutOfMemoryError e) {
+            throw NO_JAVA_HEAP;
+        }
+        page.shadow = s;
+        return s;
     }
 
     /** The shadow of {@code page}, or null when none of its blocks was handed out since it was made. */
@@ -61,9 +115,95 @@ public final class BlockShadow {
         return (BlockShadow) page.shadow;
     }
 
-    /** The raw state of block {@code index}. */
+    /** The raw state of block {@code index} (owner thread; other threads: {@link #settledState}). */
     public long state(int index) {
-        return (long) ENTRY.getAcquire(entries, index);
+        long[] e = entries;
+        return index < e.length ? (long) ENTRY.getAcquire(e, index) : NEVER;
+    }
+
+    /** The state of block {@code index} on any thread: as {@link #state}, waiting out a growth. */
+    public long settledState(int index) {
+        long[] e = published();
+        while (true) {
+            if (index >= e.length) {
+                return NEVER;
+            }
+            long s = (long) ENTRY.getAcquire(e, index);
+            if (s != SEALED) {
+                return s;
+            }
+            e = newerThan(e);
+        }
+    }
+
+    /** The entries that replaced {@code old} (a growth on the owner thread is under way or done). */
+    private long[] newerThan(long[] old) {
+        long[] e;
+        while ((e = published()) == old) {
+            Thread.onSpinWait();
+        }
+        return e;
+    }
+
+    /**
+     * The entries, covering block {@code index} (owner thread, before a block is handed out: grown
+     * if they did not), for {@link #stateIn} and {@link #markLiveIn}.
+     *
+     * @throws NoJavaHeap when the Java heap has no room for the larger array (nothing changed)
+     */
+    public long[] covering(int index) {
+        long[] e = entries;
+        return index < e.length ? e : grow(index);
+    }
+
+    private long[] grow(int index) {
+        long[] old = entries;
+        long[] bigger;
+        try {
+            bigger = new long[Math.min(limit, Math.max(index + 1, old.length * 2))];
+        } catch (OutOfMemoryError e) {
+            throw NO_JAVA_HEAP;
+        }
+        for (int i = 0; i < old.length; i++) {
+            bigger[i] = (long) ENTRY.getAndSet(old, i, SEALED);
+        }
+        ENTRIES.setRelease(this, bigger);
+        return bigger;
+    }
+
+    /** The entries as any thread sees them (acquire: the contents of a grown array come with it). */
+    private long[] published() {
+        return (long[]) ENTRIES.getAcquire(this);
+    }
+
+    /**
+     * The entries for the free fast path, on any thread: read plainly, as the entries were when the
+     * shadow could not grow (a final field). A thread may then see a stale array, or a new one
+     * before its copied words: it reads a sealed entry or no live block and takes the slow path,
+     * which waits for the growth ({@link #settledState}); and a state it acts on is confirmed by the
+     * compare-and-set of {@link #markFreedIn}, which fails on anything but the current word.
+     */
+    public long[] entries() {
+        return entries;
+    }
+
+    /**
+     * The state of block {@code index} in {@code e} (from {@link #entries} or {@link #covering}); a
+     * block beyond them was never handed out; a sealed entry (a growth under way, other threads
+     * only) reads as no live block.
+     */
+    public static long stateIn(long[] e, int index) {
+        return index < e.length ? (long) ENTRY.getAcquire(e, index) : NEVER;
+    }
+
+    /** {@link #stateIn} of a block the entries cover ({@link #covering} said so: owner thread). */
+    public static long coveredState(long[] e, int index) {
+        return (long) ENTRY.getAcquire(e, index);
+    }
+
+    /** Entries held now (Java memory: 8 bytes each). */
+    public int capacity() {
+        return entries.length;
     }
 
     public static boolean isLive(long state) {
@@ -71,7 +211,7 @@ public final class BlockShadow {
     }
 
     public static boolean isFreed(long state) {
-        return state < 0 && state != QUARANTINED;
+        return state < 0 && state != QUARANTINED && state != SEALED;
     }
 
     /** The user address's offset in the block of a live state. */
@@ -98,8 +238,16 @@ public final class BlockShadow {
         return -state - 1;
     }
 
-    /** Records block {@code index} as handed out at {@code adjust} with {@code end - adjust} bytes (owner thread). */
+    /** Records block {@code index} as handed out (owner thread; see {@link #markLiveIn}). */
     public void markLive(int index, long adjust, long end, boolean guarded) {
+        markLiveIn(entries, index, adjust, end, guarded);
+    }
+
+    /**
+     * Records block {@code index} as handed out at {@code adjust} with {@code end - adjust} bytes,
+     * in the entries {@link #covering} returned (owner thread).
+     */
+    public void markLiveIn(long[] e, int index, long adjust, long end, boolean guarded) {
         long s;
         if (wide || adjust >= ADJUST_LIMIT || end + 1 >= END_LIMIT) {
             wideAdjust = adjust;
@@ -108,7 +256,7 @@ public final class BlockShadow {
         } else {
             s = (adjust << 32) | (end + 1);
         }
-        ENTRY.setRelease(entries, index, guarded ? s | GUARDED : s);
+        ENTRY.setRelease(e, index, guarded ? s | GUARDED : s);
     }
 
     /** Changes the requested end of a live block (realloc and expand in place; owner of the block). */
@@ -116,20 +264,38 @@ public final class BlockShadow {
         markLive(index, adjust(state), end, isGuarded(state));
     }
 
-    /** Marks a live block freed; false when another free got there first. */
+    /** Marks a live block freed (any thread); false when another free got there first. */
     public boolean markFreed(int index, long live) {
-        return ENTRY.compareAndSet(entries, index, live, -(adjust(live) + 1));
+        return markFreedIn(published(), index, live);
     }
 
-    /** Withholds block {@code index} for good. */
+    /** {@link #markFreed} in the entries {@code live} was read from ({@link #entries}). */
+    public boolean markFreedIn(long[] e, int index, long live) {
+        long freed = -(adjust(live) + 1);
+        return ENTRY.compareAndSet(e, index, live, freed) || markFreedMoved(e, index, live, freed);
+    }
+
+    /** {@link #markFreed} after a failed compare-and-set: retried in the new array if the entry was sealed. */
+    private boolean markFreedMoved(long[] e, int index, long live, long freed) {
+        while ((long) ENTRY.getVolatile(e, index) == SEALED) {
+            e = newerThan(e);
+            if (ENTRY.compareAndSet(e, index, live, freed)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Withholds block {@code index} for good (owner thread, after {@link #covering}). */
     public void quarantine(int index) {
         ENTRY.setRelease(entries, index, QUARANTINED);
     }
 
-    /** Calls {@code action} with the index and state of every live block (the heap is being destroyed). */
+    /** Calls {@code action} with the index and state of every live block (owner thread: the heap is being destroyed). */
     public void forEachLive(java.util.function.BiConsumer<Integer, Long> action) {
-        for (int i = 0; i < entries.length; i++) {
-            long s = state(i);
+        long[] e = entries;
+        for (int i = 0; i < e.length; i++) {
+            long s = (long) ENTRY.getAcquire(e, i);
             if (isLive(s)) {
                 action.accept(i, s);
             }

@@ -26,6 +26,13 @@ public interface HeapContext {
         return false;
     }
 
+    /**
+     * An arena of the thread of {@code tld} closed after the thread called {@code threadDone}:
+     * retires the data when no arena of it is open any more.
+     */
+    default void arenaClosedAfterThreadDone(ThreadData tld) {
+    }
+
     /** Called when a heap is made. */
     void heapCreated(LocalHeap heap);
 

@@ -81,6 +81,8 @@ public final class LocalHeap {
     boolean allowDestroy = true;
     /** Bumped by destroy and delete: handles of an earlier generation see the heap as gone. */
     private int generation;
+    /** The heap of an open {@code java.lang.foreign.Arena} (set by the arena; cleared when the heap is reused). */
+    public boolean servesArena;
 
     private LocalHeap(ThreadData tld, boolean isDefault, SegmentSpace space) {
         this.tld = tld;
@@ -108,6 +110,7 @@ public final class LocalHeap {
         LocalHeap h = tld.takePooledHeap();
         if (h != null) {
             h.dead = false; // pooled heaps stay in the thread's list
+            h.servesArena = false;
             return h;
         }
         h = new LocalHeap(tld, false, tld.space);
@@ -187,6 +190,14 @@ public final class LocalHeap {
             }
         }
         return tld.defaultHeap();
+    }
+
+    /**
+     * The thread called {@code threadDone} while arenas were open: this default heap lives on until
+     * they close, but the handles to it are dead ({@link #isGone}).
+     */
+    void retireHandles() {
+        generation++;
     }
 
     /** True after destroy or delete. */
@@ -292,10 +303,15 @@ public final class LocalHeap {
             collect(true);
             page = findPage(size);
             if (page == null) {
+                context.segments().os().endRetryWindow(); // the next allocation waits for memory afresh
+                context.reporter().flush(); // what the OS refused comes first
                 context.reporter().report(ErrorKind.OUT_OF_MEMORY, 0, "no memory for a block of " + size + " bytes");
                 return 0;
             }
         }
+        // OS trouble met on the way (a purge, a guard page) is reported now, before the block is
+        // taken: if the handler throws, this malloc has changed nothing the program can see.
+        context.reporter().flush();
         long block = page.free;
         page.free = page.popNext(block);
         page.used++;
@@ -510,12 +526,24 @@ public final class LocalHeap {
             page.useDelayedFree(Page.NO_DELAYED_FREE, false);
             collectPage(page, false);
             counters.countCollected(1, page.bin); // the freeing thread already subtracted it
-            if (page.isEncoded()) {
-                freeLocalEncoded(page, block);
-            } else {
-                freeLocalBlock(page, block);
-            }
+            freeDelayedBlock(page, block);
             block = next;
+        }
+    }
+
+    /**
+     * {@link #freeLocalBlock} (or its encoded twin) inside {@link #freeDelayed}'s loop: OS trouble
+     * of freeing a page is reported by the caller's flush, once the whole list is freed.
+     */
+    private void freeDelayedBlock(Page page, long block) {
+        Mem.store(block, page.isEncoded() ? page.encodeLink(block, page.localFree) : page.localFree);
+        page.localFree = block;
+        if (--page.used == 0) {
+            if (page.retireExpire == 0) {
+                retireQuietly(page);
+            }
+        } else if (page.inFull()) {
+            unfull(page);
         }
     }
 
@@ -569,22 +597,24 @@ public final class LocalHeap {
     }
 
     /**
-     * A page whose blocks are all free: keep it a while if it is its bin's only page, else free it.
-     * Reached from the free fast paths; freeing a page may purge (an OS call, a report through the
-     * error handler), so the heap's slot is counted busy meanwhile (a lease is not taken over from a
-     * holder that blocks in there: see {@link ThreadHeaps}).
+     * A page whose blocks are all free (the end of a free): kept or freed, then the OS trouble of
+     * freeing it is reported (the free is complete by then). Freeing a page may purge (an OS call),
+     * so the heap's slot is counted busy meanwhile (a lease is not taken over from a holder that
+     * blocks in there: see {@link ThreadHeaps}).
      */
     void retire(Page page) {
         HeapSlot slot = tld.slot();
         slot.busy++;
         try {
-            retireNow(page);
+            retireQuietly(page);
         } finally {
             slot.busy--;
         }
+        context.reporter().flush();
     }
 
-    private void retireNow(Page page) {
+    /** A page whose blocks are all free: keep it a while if it is its bin's only page, else free it. */
+    private void retireQuietly(Page page) {
         page.hasAligned = false;
         int q = PageQueues.queueOf(page);
         if (q < SizeClasses.BIN_HUGE && queues.first[q] == page && queues.last[q] == page) {
@@ -678,6 +708,7 @@ public final class LocalHeap {
         if (force) {
             context.purgeArenas();
         }
+        context.reporter().flush(); // OS trouble of the purges: after the collection is whole
     }
 
     /** Pooled heaps keep at most this many (emptied) pages. */
@@ -689,7 +720,9 @@ public final class LocalHeap {
      * place and the heap is pooled for the next {@link #newHeap}; otherwise every page is freed.
      */
     public void destroy() {
-        checkNotVisited("destroy");
+        if (visiting > 0) {
+            checkNotVisited("destroy");
+        }
         // Only full pages send remote frees to the delayed list; stop that before dropping the list.
         for (Page p = queues.first[SizeClasses.BIN_FULL]; p != null; p = p.next) {
             p.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
@@ -698,7 +731,11 @@ public final class LocalHeap {
         // the statistics by their freeing threads and still counted in their pages' `used`: put
         // them back on their pages (counted as collected) before the pages go, or the live counts
         // end below zero by as many blocks.
-        freeDelayed();
+        boolean gaveBack = false; // memory went back (an OS call may have failed): report at the end
+        if ((long) DELAYED_FREE.getAcquire(this) != 0) {
+            freeDelayed();
+            gaveBack = true;
+        }
         boolean pool = pageCount() <= POOLED_PAGES_MAX && space == tld.space && tag == 0 && tld.poolHasRoom(this);
         // Each word of the occupied bitmap is read once: pages moved out of the full queue (the
         // last one) go to lower queues that were already walked, and removals only clear bits.
@@ -716,6 +753,7 @@ public final class LocalHeap {
                         counters.pages--;
                         if (page.claimHugeRelease()) {
                             context.segments().release(page.segment); // its block leaves the page sums with the segment
+                            gaveBack = true;
                         }
                         page = next;
                         continue;
@@ -747,6 +785,7 @@ public final class LocalHeap {
                         counters.pages--;
                         counters.pageEnded(page);
                         page.segment.space.freeSpan(page);
+                        gaveBack = true;
                     }
                     page = next;
                 }
@@ -760,6 +799,13 @@ public final class LocalHeap {
             tld.poolHeap(this);
         } else {
             kill();
+            gaveBack = true;
+        }
+        if (gaveBack) {
+            context.reporter().flush(); // OS trouble of freeing the pages: the heap is gone by now
+        }
+        if (servesArena && tld.waitsForArenas()) {
+            context.arenaClosedAfterThreadDone(tld); // the last such arena retires the thread's data
         }
     }
 
@@ -972,6 +1018,7 @@ public final class LocalHeap {
     public void visitBlocks(boolean all, HeapVisitor visitor) {
         freeDelayed();
         sweepReleasedHuge();
+        context.reporter().flush();
         java.util.List<Page> pages = new java.util.ArrayList<>(pageCount());
         forEachPage(pages::add);
         visiting++;

@@ -21,6 +21,24 @@ final class ThreadAbandon {
     private ThreadAbandon() {
     }
 
+    /**
+     * The first part of {@code threadDone} while arenas of the thread are open: the first-class
+     * heaps that serve no open arena are deleted into the default heap (their blocks stay valid, their
+     * handles die) and the default heap's handles die; nothing is abandoned yet.
+     */
+    static void keepForArenas(ThreadData tld) {
+        tld.drainHeapPool();
+        LocalHeap main = tld.defaultHeap();
+        for (LocalHeap h : tld.heaps()) {
+            if (h != main && !h.servesArena) {
+                h.delete();
+            }
+        }
+        if (main != null) {
+            main.retireHandles();
+        }
+    }
+
     /** Abandons everything of {@code tld}; the caller has claimed its retirement. */
     static void abandon(ThreadData tld) {
         tld.drainHeapPool();

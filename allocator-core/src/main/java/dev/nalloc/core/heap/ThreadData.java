@@ -37,6 +37,41 @@ public final class ThreadData {
     /** Points where the deferred free function is called (mimalloc's {@code tld->heartbeat}; owner thread). */
     public long heartbeat;
 
+    /**
+     * {@code threadDone} came while arenas of the thread were open: the data stays (their heaps and
+     * segments with it) until the last of them closes, which retires it. The thread itself starts
+     * afresh with new data if it allocates again.
+     */
+    private boolean retireWhenArenasClose;
+
+    /** True when a heap of this thread serves an open arena (see {@link LocalHeap#servesArena}). */
+    public boolean hasOpenArenas() {
+        for (LocalHeap h = heapList; h != null; h = h.nextInThread) {
+            if (h.servesArena && !h.isDead()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * An arena of this thread closed (owner thread): true when {@code threadDone} came while it was
+     * open and it was the last open one, so that the caller must retire this data now.
+     */
+    public boolean retireAfterArenaClose() {
+        return retireWhenArenasClose && !hasOpenArenas();
+    }
+
+    /** True when {@code threadDone} waits for this data's arenas (the one test of an arena's close). */
+    public boolean waitsForArenas() {
+        return retireWhenArenasClose;
+    }
+
+    /** Marks the data to be retired when its last open arena closes (see {@link #retireAfterArenaClose}). */
+    void retireWhenArenasClose() {
+        retireWhenArenasClose = true;
+    }
+
     /** Set once, by whoever retires this data (the thread at threadDone, or the reaper of a dead thread). */
     private final AtomicBoolean retired = new AtomicBoolean();
 

@@ -63,6 +63,18 @@ public final class ThreadRegistry {
         return true;
     }
 
+    /**
+     * {@code threadDone} of a thread whose arenas are still open (its own thread): what does not
+     * hold the arenas' blocks goes now (first-class heaps deleted into the default heap, handles of
+     * the default heap dead), the rest (the arenas' heaps, the default heap, the segments) waits
+     * until the last arena closes and calls {@link #retire}. Until then an open arena works as
+     * before, and its close frees its blocks.
+     */
+    public void retireAfterArenas(ThreadData tld) {
+        ThreadAbandon.keepForArenas(tld);
+        tld.retireWhenArenasClose();
+    }
+
     /** A thread without data of its own freed a block of {@code bin} that a page still counts as used. */
     public void countSharedRemoteFree(int bin) {
         sharedAdjust.decrementAndGet(bin);

@@ -33,14 +33,33 @@ public final class Mem {
                 ALL.set(WORD, address + i, 0L);
             }
         } else if (size > 0) {
-            ALL.asSlice(address, size).fill((byte) 0);
+            fill(address, size, (byte) 0);
         }
     }
 
-    /** Sets {@code size} bytes to {@code value}. */
+    /**
+     * Sets {@code size} bytes to {@code value}. The bulk fill takes a slice object, which compiled
+     * code does without; when the Java heap is exhausted (interpreted code under a small -Xmx) the
+     * bytes are stored one word at a time instead, so that a free never fails half-way for a fill.
+     */
     public static void fill(long address, long size, byte value) {
         if (size > 0) {
-            ALL.asSlice(address, size).fill(value);
+            try {
+                ALL.asSlice(address, size).fill(value);
+            } catch (OutOfMemoryError e) {
+                fillWithoutJavaHeap(address, size, value);
+            }
+        }
+    }
+
+    private static void fillWithoutJavaHeap(long address, long size, byte value) {
+        long word = (value & 0xFFL) * 0x0101010101010101L;
+        long i = 0;
+        for (; i + 8 <= size; i += 8) {
+            ALL.set(WORD, address + i, word);
+        }
+        for (; i < size; i++) {
+            ALL.set(ValueLayout.JAVA_BYTE, address + i, value);
         }
     }
 

@@ -9,6 +9,13 @@ import dev.nalloc.spi.OsPrimitives;
  * The engine's only way to the OS (mimalloc's {@code os.c}): aligned reservations, commit,
  * decommit, reset and release over {@link OsPrimitives}, with the reserved and committed byte
  * counts kept here and OS failures reported (and degraded) through the {@link Reporter}.
+ *
+ * <p>Failures are counted at once and reported at the end of the engine step under way
+ * ({@link Reporter#reportLater}, {@link Reporter#flush}): a handler that throws must not leave the
+ * engine's books half done. A call that fails because the Java heap is exhausted (the OS layer's
+ * downcalls and results take a little Java memory) is a failure like any other: the memory stays
+ * as it was (committed, mapped), so a free that triggers a purge never ends in an
+ * {@code OutOfMemoryError} half-way.
  */
 public final class OsMemory {
 
@@ -84,12 +91,12 @@ public final class OsMemory {
      * @return the allocation, or null when the OS had no memory (reported as out of memory)
      */
     public OsPrimitives.Allocation reserve(long size, long alignment, boolean commit, boolean allowLarge) {
-        OsPrimitives.Allocation a = os.allocAligned(size, alignment, commit, allowLarge);
+        OsPrimitives.Allocation a = allocAligned(size, alignment, commit, allowLarge);
         if (!a.ok() && retryOnOomMillis > 0 && a.error() == ENOMEM && size <= physicalMemory) {
             a = retry(size, alignment, commit, allowLarge);
         }
         if (!a.ok()) {
-            reporter.report(ErrorKind.OUT_OF_MEMORY, 0, "the OS could not reserve " + size + " bytes aligned to "
+            reporter.reportLater(ErrorKind.OUT_OF_MEMORY, 0, "the OS could not reserve " + size + " bytes aligned to "
                     + alignment + ": " + os.describeError(a.error()));
             return null;
         }
@@ -116,19 +123,54 @@ public final class OsMemory {
 
     private static final int ENOMEM = 12;
 
+    /** The OS layer's reservation; one that fails for want of Java heap is a failed reservation (ENOMEM). */
+    private OsPrimitives.Allocation allocAligned(long size, long alignment, boolean commit, boolean allowLarge) {
+        try {
+            return os.allocAligned(size, alignment, commit, allowLarge);
+        } catch (OutOfMemoryError e) {
+            return OsPrimitives.Allocation.failed(ENOMEM);
+        }
+    }
+
+    /**
+     * Per thread: when the wait for memory of the allocation under way ends ({@code System.nanoTime}),
+     * or 0. One allocation may ask the OS several times (an arena, a segment of its own, again after
+     * a forced collect): they share one wait of {@code retry_on_oom}, so that a failing allocation
+     * waits that long in all, not that long per attempt. The allocation's end (success, or the out of
+     * memory report: {@link #endRetryWindow}) closes the window; a window left open expires one
+     * {@code retry_on_oom} after its end. Only touched when the OS is out of memory.
+     */
+    private final ThreadLocal<long[]> retryWindow = ThreadLocal.withInitial(() -> new long[1]);
+
+    /** The allocation that waited for memory is over (it got memory, or reports out of memory now). */
+    public void endRetryWindow() {
+        if (retryOnOomMillis > 0) {
+            retryWindow.get()[0] = 0;
+        }
+    }
+
     /** Waits for memory others may give back (mimalloc's {@code retry_on_oom}), in short sleeps. */
     private OsPrimitives.Allocation retry(long size, long alignment, boolean commit, boolean allowLarge) {
-        long deadline = System.nanoTime() + retryOnOomMillis * 1_000_000L;
+        long[] window = retryWindow.get();
+        long now = System.nanoTime();
+        long length = retryOnOomMillis * 1_000_000L;
+        if (window[0] == 0 || now - window[0] > length) {
+            window[0] = now + length; // a new allocation: its wait starts
+        }
+        long deadline = window[0];
         OsPrimitives.Allocation a = OsPrimitives.Allocation.failed(ENOMEM);
-        while (System.nanoTime() < deadline) {
+        while (System.nanoTime() - deadline < 0) {
             try {
-                Thread.sleep(Math.min(10, retryOnOomMillis));
+                Thread.sleep(Math.max(1, Math.min(10, (deadline - System.nanoTime()) / 1_000_000L)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return a;
             }
-            a = os.allocAligned(size, alignment, commit, allowLarge);
+            a = allocAligned(size, alignment, commit, allowLarge);
             if (a.ok() || a.error() != ENOMEM) {
+                if (a.ok()) {
+                    window[0] = 0;
+                }
                 return a;
             }
         }
@@ -137,9 +179,15 @@ public final class OsMemory {
 
     /** Releases a reservation of which {@code committedBytes} are accounted as committed. */
     public void release(long address, long size, long committedBytes) {
-        int error = os.free(address, size);
+        int error;
+        try {
+            error = os.free(address, size);
+        } catch (OutOfMemoryError e) {
+            reporter.countOnly(ErrorKind.OS_FAILURE); // mapped and counted still
+            return;
+        }
         if (error != 0) {
-            reporter.report(ErrorKind.OS_FAILURE, address, "could not release " + size + " bytes at "
+            reporter.reportLater(ErrorKind.OS_FAILURE, address, "could not release " + size + " bytes at "
                     + Reporter.hex(address) + ": " + os.describeError(error));
             return;
         }
@@ -152,9 +200,15 @@ public final class OsMemory {
      * @return 1 when committed and known zero, 0 when committed, -1 when the OS refused (reported)
      */
     public int commit(long address, long size) {
-        OsPrimitives.CommitResult r = os.commit(address, size);
+        OsPrimitives.CommitResult r;
+        try {
+            r = os.commit(address, size);
+        } catch (OutOfMemoryError e) {
+            reporter.countOnly(ErrorKind.OUT_OF_MEMORY);
+            return -1;
+        }
         if (!r.ok()) {
-            reporter.report(ErrorKind.OUT_OF_MEMORY, address, "could not commit " + size + " bytes at "
+            reporter.reportLater(ErrorKind.OUT_OF_MEMORY, address, "could not commit " + size + " bytes at "
                     + Reporter.hex(address) + ": " + os.describeError(r.error()));
             return -1;
         }
@@ -168,9 +222,15 @@ public final class OsMemory {
      * @return true when done (the memory reads as zero once committed again)
      */
     public boolean decommit(long address, long size, long accountedBytes) {
-        OsPrimitives.DecommitResult r = os.decommit(address, size);
+        OsPrimitives.DecommitResult r;
+        try {
+            r = os.decommit(address, size);
+        } catch (OutOfMemoryError e) {
+            reporter.countOnly(ErrorKind.OS_FAILURE); // stays committed, counted so
+            return false;
+        }
         if (!r.ok()) {
-            reporter.report(ErrorKind.OS_FAILURE, address, "could not decommit " + size + " bytes at "
+            reporter.reportLater(ErrorKind.OS_FAILURE, address, "could not decommit " + size + " bytes at "
                     + Reporter.hex(address) + ": " + os.describeError(r.error()));
             return false;
         }
@@ -183,18 +243,30 @@ public final class OsMemory {
      * accounting of reusable pages; elsewhere the OS layer does nothing).
      */
     public void reuse(long address, long size) {
-        int error = os.reuse(address, size);
+        int error;
+        try {
+            error = os.reuse(address, size);
+        } catch (OutOfMemoryError e) {
+            reporter.countOnly(ErrorKind.OS_FAILURE);
+            return;
+        }
         if (error != 0) {
-            reporter.report(ErrorKind.OS_FAILURE, address, "could not announce the reuse of " + size + " bytes at "
+            reporter.reportLater(ErrorKind.OS_FAILURE, address, "could not announce the reuse of " + size + " bytes at "
                     + Reporter.hex(address) + ": " + os.describeError(error));
         }
     }
 
     /** Tells the OS the contents of a committed range are not needed; it stays committed. */
     public void reset(long address, long size) {
-        int error = os.reset(address, size);
+        int error;
+        try {
+            error = os.reset(address, size);
+        } catch (OutOfMemoryError e) {
+            reporter.countOnly(ErrorKind.OS_FAILURE);
+            return;
+        }
         if (error != 0) {
-            reporter.report(ErrorKind.OS_FAILURE, address, "could not reset " + size + " bytes at "
+            reporter.reportLater(ErrorKind.OS_FAILURE, address, "could not reset " + size + " bytes at "
                     + Reporter.hex(address) + ": " + os.describeError(error));
             return;
         }
@@ -208,9 +280,15 @@ public final class OsMemory {
      * @return true when done; a failure is reported as an OS failure
      */
     public boolean protect(long address, long size, boolean protect) {
-        int error = os.protect(address, size, protect);
+        int error;
+        try {
+            error = os.protect(address, size, protect);
+        } catch (OutOfMemoryError e) {
+            reporter.countOnly(ErrorKind.OS_FAILURE);
+            return false;
+        }
         if (error != 0) {
-            reporter.report(ErrorKind.OS_FAILURE, address, "could not " + (protect ? "protect " : "unprotect ") + size
+            reporter.reportLater(ErrorKind.OS_FAILURE, address, "could not " + (protect ? "protect " : "unprotect ") + size
                     + " bytes at " + Reporter.hex(address) + ": " + os.describeError(error));
             return false;
         }

@@ -313,6 +313,7 @@ public final class Page {
     public void markFreeKeepingGuard() {
         inUse = false;
         blockLimit = 0;
+        shadow = null; // CHECKED's block states go with the page (Java memory; see BlockShadow)
     }
 
     /** Marks this span free: {@link #isBlockStart} fails for every address from now on. */
@@ -322,6 +323,7 @@ public final class Page {
         }
         inUse = false;
         blockLimit = 0;
+        shadow = null; // CHECKED's block states go with the page (Java memory; see BlockShadow)
     }
 
     /** The inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct bits each round). */

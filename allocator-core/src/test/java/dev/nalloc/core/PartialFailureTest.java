@@ -1,0 +1,267 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.api.AllocatorMisuseException;
+import dev.nalloc.api.ErrorKind;
+import dev.nalloc.api.Heap;
+import dev.nalloc.api.Mode;
+import dev.nalloc.api.Option;
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.spi.ForwardingOsPrimitives;
+import dev.nalloc.spi.OsPrimitives;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Operations that meet OS trouble part-way (issue 23), in every mode, with the throwing handler and
+ * every purge's decommit failing: an operation either completes and then reports the trouble, or
+ * changes nothing. realloc never throws after it freed the old block (the caller would hold a freed
+ * block and lose the new one); its trouble is reported by the thread's next operation.
+ */
+class PartialFailureTest {
+
+    /** The real OS layer whose decommits fail while {@link #failPurges} is set. */
+    static final class FailingPurges extends ForwardingOsPrimitives {
+        final AtomicBoolean failPurges = new AtomicBoolean();
+        final AtomicInteger failed = new AtomicInteger();
+
+        FailingPurges() {
+            super(OsPrimitives.best());
+        }
+
+        @Override
+        public String name() {
+            return "failing-purges";
+        }
+
+        @Override
+        public int priority() {
+            return -1;
+        }
+
+        @Override
+        public DecommitResult decommit(long address, long size) {
+            if (failPurges.get()) {
+                failed.incrementAndGet();
+                return new DecommitResult(16, false); // EBUSY
+            }
+            return super.decommit(address, size);
+        }
+
+        @Override
+        public int reset(long address, long size) {
+            if (failPurges.get()) {
+                failed.incrementAndGet();
+                return 16;
+            }
+            return super.reset(address, size);
+        }
+    }
+
+    /** Purges at once (purge_delay 0), by decommit, into a throwing handler. */
+    private static Allocator build(Mode mode, FailingPurges os) {
+        return Allocator.builder().os(os).readEnvironment(false).mode(mode)
+                .option(Option.ARENA_RESERVE, 256L << 20).option(Option.PURGE_DELAY, 0L)
+                .option(Option.PURGE_DECOMMITS, 1).errorHandler(ErrorHandler.throwing()).build();
+    }
+
+    private static void assertOsFailure(Throwable t) {
+        assertTrue(t instanceof AllocatorMisuseException, () -> "not the handler's exception: " + t);
+        assertEquals(ErrorKind.OS_FAILURE, ((AllocatorMisuseException) t).kind(), t.getMessage());
+        assertTrue(t.getMessage().startsWith("nalloc: OS failure: could not decommit"), t.getMessage());
+    }
+
+    /**
+     * A block whose free gives memory back at once: a huge block (its segment comes from an arena
+     * and is purged), or the last live block of a page that is not its bin's only page (freed, not
+     * kept). Returns the block; the other blocks made on the way stay live in {@code keep}.
+     */
+    private static long lastOfAPage(Heap h, long size, List<Long> keep) {
+        long first = h.malloc(size);
+        if (size > (16L << 20)) {
+            return first;
+        }
+        Page page = SegmentMap.lookup(first).pageOf(first);
+        List<Long> same = new ArrayList<>();
+        same.add(first);
+        while (true) { // the rest of this page, then one block of a second page of the bin
+            long p = h.malloc(size);
+            if (SegmentMap.lookup(p).pageOf(p) != page) {
+                keep.add(p);
+                break;
+            }
+            same.add(p);
+        }
+        for (int i = 1; i < same.size(); i++) {
+            h.allocator().free(same.get(i));
+        }
+        return first;
+    }
+
+    /** A second free of {@code p} is refused: a double free, or (its page freed with it) a free of free memory. */
+    private static void assertFreed(Allocator a, long p) {
+        AllocatorMisuseException e = assertThrows(AllocatorMisuseException.class, () -> a.free(p));
+        assertTrue(e.kind() == ErrorKind.DOUBLE_FREE || e.kind() == ErrorKind.INVALID_FREE, e.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void reallocNeverLosesTheBlockWhenFreeingTheOldOneFailsToPurge(Mode mode) {
+        FailingPurges os = new FailingPurges();
+        try (Allocator a = build(mode, os)) {
+            Heap h = a.newHeap();
+            List<Long> keep = new ArrayList<>();
+            for (long size : new long[]{100, 3000, 20_000, 300_000, 40L << 20}) {
+                long p = lastOfAPage(h, size, keep);
+                dev.nalloc.core.memory.Mem.store(p, 0x1234_5678L);
+                long before = a.stats().allocationCount();
+                os.failPurges.set(true);
+                int failedBefore = os.failed.get();
+                long q = a.realloc(p, size * 3 + 5000); // moves: p's page (or segment) goes, its purge fails
+                os.failPurges.set(false);
+                boolean purged = os.failed.get() > failedBefore;
+                // SECURE keeps a freed page's span with its guard page for a while (no purge): its huge block still purges
+                assertTrue(purged || (mode == Mode.SECURE && size < (16L << 20)), size + " B: the purge failed");
+                assertNotEquals(0, q, "realloc returned the new block");
+                assertNotEquals(p, q);
+                assertEquals(0x1234_5678L, dev.nalloc.core.memory.Mem.load(q), "the contents moved");
+                assertEquals(before, a.stats().allocationCount(), "one block out, one in");
+                if (purged) { // reported by the thread's next operation that reports, which completes first
+                    AllocatorMisuseException e = assertThrows(AllocatorMisuseException.class, () -> a.collect(false));
+                    assertOsFailure(e);
+                }
+                if (mode != Mode.FAST) { // the old block is free: a second free is refused
+                    assertFreed(a, p);
+                }
+                a.free(q);
+            }
+            for (long k : keep) {
+                a.free(k);
+            }
+            h.destroy();
+            a.collect(true);
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aFreeThatFailsToPurgeHasFreedTheBlock(Mode mode) {
+        FailingPurges os = new FailingPurges();
+        try (Allocator a = build(mode, os)) {
+            Heap h = a.newHeap();
+            List<Long> keep = new ArrayList<>();
+            for (long size : new long[]{100, 20_000, 300_000, 40L << 20}) {
+                long p = lastOfAPage(h, size, keep);
+                long before = a.stats().allocationCount();
+                os.failPurges.set(true);
+                int failedBefore = os.failed.get();
+                AllocatorMisuseException thrown = null;
+                try {
+                    a.free(p);
+                } catch (AllocatorMisuseException e) {
+                    thrown = e;
+                }
+                os.failPurges.set(false);
+                boolean purged = os.failed.get() > failedBefore;
+                assertTrue(purged || (mode == Mode.SECURE && size < (16L << 20)), size + " B: the purge failed");
+                if (purged) {
+                    assertTrue(thrown != null, size + " B: the free reports the failed purge");
+                    assertOsFailure(thrown);
+                }
+                assertEquals(before - 1, a.stats().allocationCount(), "the free is complete");
+                if (mode != Mode.FAST) {
+                    assertFreed(a, p);
+                }
+            }
+            // the instance goes on: what could not be purged is purged later
+            long q = h.malloc(20_000);
+            a.free(q);
+            for (long k : keep) {
+                a.free(k);
+            }
+            a.collect(true);
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aMallocThatFailsToPurgeAllocatesNothing(Mode mode) {
+        FailingPurges os = new FailingPurges();
+        // generic_collect 1: every slow-path malloc collects first, which frees retired pages (purged at once)
+        try (Allocator a = Allocator.builder().os(os).readEnvironment(false).mode(mode)
+                .option(Option.ARENA_RESERVE, 256L << 20).option(Option.PURGE_DELAY, 0L).option(Option.GENERIC_COLLECT, 1L)
+                .errorHandler(ErrorHandler.throwing()).build()) {
+            Heap h = a.newHeap();
+            List<Long> live = new ArrayList<>();
+            int thrown = 0;
+            for (int round = 0; round < 40; round++) {
+                // a page of 20,000-byte blocks emptied and retired, then a malloc of another size takes the slow path
+                long[] p = {h.malloc(20_000), h.malloc(20_000), h.malloc(20_000)};
+                for (long x : p) {
+                    a.free(x);
+                }
+                long before = a.stats().allocationCount();
+                os.failPurges.set(true);
+                long q = 0;
+                try {
+                    q = h.malloc(200_000 + round * 1000);
+                } catch (AllocatorMisuseException e) {
+                    assertOsFailure(e);
+                    thrown++;
+                    assertEquals(before, a.stats().allocationCount(), "a malloc that threw allocated nothing");
+                }
+                os.failPurges.set(false);
+                if (q != 0) {
+                    assertEquals(before + 1, a.stats().allocationCount());
+                    live.add(q);
+                }
+            }
+            assertTrue(thrown > 0, "some mallocs met a failing purge");
+            for (long q : live) {
+                a.free(q);
+            }
+            h.destroy();
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void destroyAndArenaCloseCompleteBeforeTheyReport(Mode mode) {
+        FailingPurges os = new FailingPurges();
+        try (Allocator a = build(mode, os)) {
+            for (int round = 0; round < 4; round++) {
+                Heap h = a.newHeap();
+                for (int i = 0; i < 200; i++) {
+                    h.malloc(i % 2 == 0 ? 20_000 : 300_000);
+                }
+                h.malloc(40L << 20);
+                os.failPurges.set(true);
+                try {
+                    h.destroy();
+                } catch (AllocatorMisuseException e) {
+                    assertOsFailure(e);
+                }
+                os.failPurges.set(false);
+                assertEquals(0, a.stats().allocationCount(), "destroy completed");
+                assertThrows(IllegalStateException.class, () -> h.malloc(10), "the heap is gone");
+            }
+            a.collect(true);
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+}
