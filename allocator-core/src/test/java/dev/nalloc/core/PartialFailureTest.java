@@ -116,9 +116,39 @@ class PartialFailureTest {
         assertTrue(e.kind() == ErrorKind.DOUBLE_FREE || e.kind() == ErrorKind.INVALID_FREE, e.getMessage());
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void reallocNeverLosesTheBlockWhenFreeingTheOldOneFailsToPurge(Mode mode) {
+    /** The re-allocations that move a block (one shared implementation: each must keep the rule). */
+    enum Realloc {
+        REALLOC((a, p, n) -> a.realloc(p, n)),
+        REZALLOC((a, p, n) -> a.rezalloc(p, n)),
+        REALLOCF((a, p, n) -> a.reallocf(p, n)),
+        REALLOCN((a, p, n) -> a.reallocn(p, 1, n)),
+        RECALLOC((a, p, n) -> a.recalloc(p, n, 1)),
+        REALLOC_ALIGNED((a, p, n) -> a.reallocAligned(p, n, 64));
+
+        interface Call {
+            long apply(Allocator a, long p, long n);
+        }
+
+        final Call call;
+
+        Realloc(Call call) {
+            this.call = call;
+        }
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> modesAndReallocs() {
+        List<org.junit.jupiter.params.provider.Arguments> out = new ArrayList<>();
+        for (Mode m : Mode.values()) {
+            for (Realloc r : Realloc.values()) {
+                out.add(org.junit.jupiter.params.provider.Arguments.of(m, r));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.MethodSource("modesAndReallocs")
+    void reallocNeverLosesTheBlockWhenFreeingTheOldOneFailsToPurge(Mode mode, Realloc realloc) {
         FailingPurges os = new FailingPurges();
         try (Allocator a = build(mode, os)) {
             Heap h = a.newHeap();
@@ -129,7 +159,7 @@ class PartialFailureTest {
                 long before = a.stats().allocationCount();
                 os.failPurges.set(true);
                 int failedBefore = os.failed.get();
-                long q = a.realloc(p, size * 3 + 5000); // moves: p's page (or segment) goes, its purge fails
+                long q = realloc.call.apply(a, p, size * 3 + 5000); // moves: p's page (or segment) goes, its purge fails
                 os.failPurges.set(false);
                 boolean purged = os.failed.get() > failedBefore;
                 // SECURE keeps a freed page's span with its guard page for a while (no purge): its huge block still purges
