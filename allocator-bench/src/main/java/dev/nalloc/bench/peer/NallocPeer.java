@@ -1,7 +1,9 @@
 package dev.nalloc.bench.peer;
 
 import dev.nalloc.api.Allocator;
+import dev.nalloc.api.LeakDetection;
 import dev.nalloc.api.Mode;
+import dev.nalloc.api.Option;
 
 import java.util.OptionalLong;
 import java.util.ServiceConfigurationError;
@@ -47,6 +49,20 @@ public final class NallocPeer implements AllocatorUnderTest {
         } catch (UnsupportedOperationException e) {
             throw new PeerUnavailableException(name + ": skipped — this Nalloc engine does not offer " + mode + " mode ("
                     + e.getMessage() + ")", e);
+        } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
+            throw new PeerUnavailableException(Peers.nallocHint(name, e), e);
+        }
+    }
+
+    /**
+     * An independent FAST-mode instance with option {@code leak_detection} at {@code level} (other
+     * options at their defaults: {@code leak_sample_rate} 1000): what leak detection costs.
+     */
+    static NallocPeer leakDetection(LeakDetection level) {
+        String name = "nalloc-leak-" + level.name().toLowerCase(java.util.Locale.ROOT);
+        try {
+            return new NallocPeer(name, Allocator.builder().mode(Mode.FAST)
+                    .option(Option.LEAK_DETECTION, level.ordinal()).build(), true);
         } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
             throw new PeerUnavailableException(Peers.nallocHint(name, e), e);
         }

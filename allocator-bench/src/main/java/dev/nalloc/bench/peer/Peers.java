@@ -1,7 +1,10 @@
 package dev.nalloc.bench.peer;
 
+import dev.nalloc.api.LeakDetection;
+
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
@@ -40,6 +43,13 @@ public final class Peers {
                 NettyPeer::pooled, PeerVersions::netty, true));
         peers.add(inProcess("netty-adaptive", "Netty AdaptiveByteBufAllocator direct buffers, free = release",
                 NettyPeer::adaptive, PeerVersions::netty, true));
+        // What leak detection costs (issue 17): not in the default selection, name them with peers=...
+        // or -p peer=...; "off" is an instance built with the option set, to set against "nalloc".
+        for (LeakDetection level : LeakDetection.values()) {
+            peers.add(inProcess("nalloc-leak-" + level.name().toLowerCase(Locale.ROOT),
+                    "Nalloc FAST, Allocator.builder().option(LEAK_DETECTION, " + level + ")",
+                    () -> NallocPeer.leakDetection(level), PeerVersions::nalloc, false));
+        }
         return List.copyOf(peers);
     }
 

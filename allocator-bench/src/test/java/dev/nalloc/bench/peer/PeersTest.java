@@ -93,6 +93,28 @@ class PeersTest {
     }
 
     @Test
+    void theLeakDetectionPeersRunTheirLevelAndAreNotInTheDefaultSelection() {
+        for (dev.nalloc.api.LeakDetection level : dev.nalloc.api.LeakDetection.values()) {
+            String name = "nalloc-leak-" + level.name().toLowerCase(java.util.Locale.ROOT);
+            PeerSpec spec = Peers.named(name);
+            assertEquals(Optional.empty(), spec.skipLine(), name);
+            assertFalse(spec.inWorkloads(), name + " runs only when named");
+            try (AllocatorUnderTest peer = spec.open()) {
+                dev.nalloc.api.Allocator a = ((NallocPeer) peer).allocator();
+                assertEquals(dev.nalloc.api.Mode.FAST, a.mode());
+                long p = peer.malloc(100);
+                // all records every block; off none; sampled one in 1000 (100 blocks would be a flaky check)
+                if (level != dev.nalloc.api.LeakDetection.SAMPLED) {
+                    assertEquals(level == dev.nalloc.api.LeakDetection.ALL ? 1 : 0, a.leakReport().blocks(), name);
+                }
+                assertEquals(level, a.leakReport().level(), name);
+                peer.free(p);
+                assertTrue(a.leakReport().isEmpty(), name);
+            }
+        }
+    }
+
+    @Test
     void unsafeIsAvailableBecauseTheTestJvmAllowsIt() {
         assertTrue(UnsafePeer.allowed(), "surefire passes " + UnsafePeer.FLAG);
         assertEquals(Optional.empty(), Peers.named("unsafe").skipLine());
@@ -101,7 +123,7 @@ class PeersTest {
     /** The basic contract every in-process peer must keep for the workloads to be meaningful. */
     @ParameterizedTest
     @ValueSource(strings = {"glibc", "mimalloc", "tcmalloc", "unsafe", "jdk-arena", "jdk-arena-shared",
-            "netty-pooled", "netty-adaptive", "nalloc"})
+            "netty-pooled", "netty-adaptive", "nalloc", "nalloc-leak-sampled", "nalloc-leak-all"})
     void mallocReallocCallocFreeKeepContents(String name) {
         PeerSpec spec = Peers.named(name);
         assumeTrue(spec.skipLine().isEmpty(), () -> spec.skipLine().orElse(""));
