@@ -1,5 +1,7 @@
 package dev.nalloc.api;
 
+import java.util.Objects;
+
 /**
  * Thrown by the default {@link dev.nalloc.spi.ErrorHandler} when the allocator detects misuse or
  * corruption. The allocator's state is unchanged by the operation that threw.
@@ -19,10 +21,11 @@ public class AllocatorMisuseException extends IllegalArgumentException {
      * @param kind    the kind of misuse
      * @param address the address involved, or 0
      * @param message the full message (normally {@link ErrorKind#message(String)})
+     * @throws NullPointerException when {@code kind} is null
      */
     public AllocatorMisuseException(ErrorKind kind, long address, String message) {
         super(message);
-        this.kind = kind;
+        this.kind = Objects.requireNonNull(kind, "kind");
         this.address = address;
     }
 

@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -106,6 +107,11 @@ public interface ErrorHandler {
      * @param message the full message
      */
     record Report(ErrorKind kind, long address, String message) {
+        /** The kind and the message are required. */
+        public Report {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(message, "message");
+        }
     }
 
     /** A handler that records errors. */

@@ -1,6 +1,7 @@
 package dev.nalloc.spi;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 
@@ -39,6 +40,11 @@ public interface OsPrimitives {
      * @param reason    why not (for messages), or {@code "supported"}
      */
     record Support(boolean supported, String reason) {
+        /** The reason is required. */
+        public Support {
+            Objects.requireNonNull(reason, "reason");
+        }
+
         /** {@return the answer of a supported provider} */
         public static Support yes() {
             return new Support(true, "supported");
@@ -82,8 +88,10 @@ public interface OsPrimitives {
      *
      * @param name the provider's {@link #name()}, any case
      * @throws IllegalStateException when no provider has the name
+     * @throws NullPointerException  when {@code name} is null
      */
     static OsPrimitives named(String name) {
+        Objects.requireNonNull(name, "name");
         List<OsPrimitives> all = available();
         return all.stream().filter(p -> p.name().equalsIgnoreCase(name)).findFirst().orElseThrow(() ->
                 new IllegalStateException("no OS primitives named '" + name + "'; found: "

@@ -14,6 +14,7 @@ import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -65,6 +66,7 @@ public final class AllocatorMBeans {
      *                               instance's, or one registered with this method before)
      */
     public static Registration register(Allocator allocator, String name) {
+        Objects.requireNonNull(allocator, "allocator");
         ObjectName objectName = objectName(name);
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         synchronized (REGISTERED) {

@@ -1,0 +1,5 @@
+module com.example.app {
+    requires dev.nalloc.api;
+
+    exports com.example.app;
+}
