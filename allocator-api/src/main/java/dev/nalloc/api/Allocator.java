@@ -387,8 +387,53 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     // Heaps and memory segments
     // ---------------------------------------------------------------------------------------
 
-    /** {@return the calling thread's default heap} (mi_heap_get_default) */
+    /**
+     * The calling thread's own default heap: the heap its data was made with (mimalloc's backing
+     * heap, {@code mi_heap_get_backing}), which {@link #setDefaultHeap} does not change; the blocks of
+     * deleted heaps move to it. It cannot be destroyed, and closing it does nothing. A thread that
+     * would share heaps (virtual threads by default) gets data of its own with it.
+     *
+     * @return the heap
+     * @throws IllegalStateException when the allocator is closed
+     */
     Heap heap();
+
+    /**
+     * The heap the calling thread's calls allocate in now (mimalloc's {@code mi_heap_get_default}):
+     * {@link #heap()} unless {@link #setDefaultHeap} chose another. Like {@link #heap()}, it gives a
+     * thread that shares heaps data of its own.
+     *
+     * @return the heap
+     * @throws IllegalStateException when the allocator is closed
+     */
+    default Heap defaultHeap() {
+        return heap();
+    }
+
+    /**
+     * Makes {@code heap}, a heap the calling thread made, the heap its calls of this allocator
+     * allocate in (mimalloc's {@code mi_heap_set_default}): {@code malloc}, {@code zalloc},
+     * {@code calloc}, the realloc and aligned families, {@code allocate}: every call that does not
+     * name a heap, on the fast paths too. It lasts until the thread sets another, or the heap is
+     * destroyed or deleted, which hands the default back to {@link #heap()} as mimalloc does, or
+     * until {@link #threadDone()}. Other threads are not affected; arenas ({@link #newArena()}) keep
+     * heaps of their own. A thread that shares heaps (a virtual thread by default) stops using its
+     * shared heap and allocates in {@code heap} from then on, whichever carrier runs it.
+     *
+     * <p>Not a hot-path operation: it enters the thread in the allocator's thread lookup anew and
+     * makes one small object (switching per task is fine, per allocation is not).
+     *
+     * @param heap a live heap of this allocator made by the calling thread ({@link #heap()} to go back)
+     * @return the heap that was the default until now
+     * @throws NullPointerException          when {@code heap} is null
+     * @throws IllegalArgumentException      when the heap is another allocator's
+     * @throws WrongThreadException          when another thread made the heap
+     * @throws IllegalStateException         when the heap was destroyed or deleted, or the allocator is closed
+     * @throws UnsupportedOperationException when the implementation cannot change the default heap
+     */
+    default Heap setDefaultHeap(Heap heap) {
+        throw new UnsupportedOperationException("nalloc: setDefaultHeap is not supported by " + getClass().getName());
+    }
 
     /** {@return a new first-class heap owned by the calling thread} (mi_heap_new) */
     Heap newHeap();

@@ -6,6 +6,7 @@ import dev.nalloc.api.DeferredFree;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Option;
 import dev.nalloc.api.OptionValues;
+import dev.nalloc.core.heap.LocalHeap;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -114,6 +115,27 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
         dev.nalloc.api.Heap heap = arena == null ? newHeap() : newHeapInArena(arena);
         ((AbstractHeap) heap).localHeap().configure(tag, allowDestroy); // nothing handed out yet
         return heap;
+    }
+
+    @Override
+    public final dev.nalloc.api.Heap defaultHeap() {
+        dev.nalloc.api.Heap own = heap(); // checks open; makes the thread's data
+        LocalHeap current = ((AbstractHeap) own).localHeap().tld.slot().heap;
+        return current.defaultHandle instanceof dev.nalloc.api.Heap set ? set : own;
+    }
+
+    @Override
+    public final dev.nalloc.api.Heap setDefaultHeap(dev.nalloc.api.Heap heap) {
+        Objects.requireNonNull(heap, "heap");
+        if (!(heap instanceof AbstractHeap h) || h.allocator() != this) {
+            throw new IllegalArgumentException("nalloc: setDefaultHeap: the heap belongs to another allocator");
+        }
+        LocalHeap local = h.use(); // the owner thread, the heap alive, the allocator open
+        dev.nalloc.api.Heap previous = defaultHeap();
+        LocalHeap backing = local.tld.defaultHeap();
+        local.defaultHandle = local == backing ? null : heap;
+        engine().threads.setDefault(local);
+        return previous;
     }
 
     /** The address a block of {@code page} was handed out at (heap visits); FAST: the block itself. */

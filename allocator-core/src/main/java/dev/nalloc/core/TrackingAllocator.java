@@ -264,6 +264,31 @@ final class TrackingAllocator implements Allocator {
         return new TrackingHeap(this, inner.newHeap(), false);
     }
 
+    /** The tracking handle the calling thread last set as its default heap (see {@link #defaultHeap}). */
+    private final ThreadLocal<TrackingHeap> defaultSet = new ThreadLocal<>();
+
+    @Override
+    public Heap defaultHeap() {
+        return handleOf(inner.defaultHeap());
+    }
+
+    /** The tracking handle of {@code innerHeap}, the calling thread's default heap now or until now. */
+    private Heap handleOf(Heap innerHeap) {
+        TrackingHeap set = defaultSet.get();
+        return set != null && set.inner == innerHeap ? set : heap();
+    }
+
+    @Override
+    public Heap setDefaultHeap(Heap heap) {
+        java.util.Objects.requireNonNull(heap, "heap");
+        if (!(heap instanceof TrackingHeap t) || t.allocator() != this) {
+            throw new IllegalArgumentException("nalloc: setDefaultHeap: the heap belongs to another allocator");
+        }
+        Heap previous = handleOf(inner.setDefaultHeap(t.inner));
+        defaultSet.set(t);
+        return previous;
+    }
+
     @Override
     public Heap newHeap(int tag, boolean allowDestroy, ArenaId arena) {
         return new TrackingHeap(this, inner.newHeap(tag, allowDestroy, arena), false);

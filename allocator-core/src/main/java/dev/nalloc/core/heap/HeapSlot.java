@@ -16,7 +16,8 @@ import java.lang.invoke.VarHandle;
  * <p>Two kinds:
  * <ul>
  * <li>an <em>own</em> slot: the default heap of a thread with data of its own; its owner is that
- * thread from the start until the data is retired (then null);</li>
+ * thread from the start until the data is retired, or the thread sets another default heap
+ * ({@link ThreadHeaps#setDefault}: a new slot), then null;</li>
  * <li>a <em>lease</em>: one of the shared heaps of the threads that own none (virtual threads by
  * default). Its owner is the thread that leased it last, until another thread takes it over (see
  * {@link ThreadHeaps} for when that is allowed and why it is safe).</li>

@@ -74,6 +74,8 @@ public final class LocalHeap {
     int poolSlot = -1;
     /** The heap's tag (mimalloc's {@code heap->tag}): its pages carry it; 0 for untagged heaps. */
     int tag;
+    /** The public handle this heap was last made the thread's default through (owner thread), or null. */
+    public Object defaultHandle;
     /**
      * False for a heap that may take over reclaimed pages of its tag (mimalloc's
      * {@code !heap->no_reclaim}); such a heap is never destroyed, nor pooled.
@@ -797,6 +799,7 @@ public final class LocalHeap {
             retiredMin = SizeClasses.BIN_FULL;
             retiredMax = 0;
             tld.poolHeap(this);
+            leaveDefault();
         } else {
             kill();
             gaveBack = true;
@@ -806,6 +809,22 @@ public final class LocalHeap {
         }
         if (servesArena && tld.waitsForArenas()) {
             context.arenaClosedAfterThreadDone(tld); // the last such arena retires the thread's data
+        }
+    }
+
+    /**
+     * A heap set as its thread's default ({@code setDefaultHeap}) that goes away hands the default
+     * back to the thread's own default heap (mimalloc's {@code mi_heap_free}); not while the thread's
+     * data is retired (its slot goes anyway) nor on another thread.
+     */
+    private void leaveDefault() {
+        if (defaultHandle != null) {
+            defaultHandle = null;
+        }
+        HeapSlot s = tld.slotIfMade();
+        if (s != null && s.heap == this && s.home != null && tld.thread == Thread.currentThread() && !tld.isRetired()
+                && tld.defaultHeap() != this) {
+            s.home.setDefault(tld.defaultHeap());
         }
     }
 
@@ -864,6 +883,7 @@ public final class LocalHeap {
         generation++;
         queues.clear();
         tld.removeHeap(this);
+        leaveDefault();
         if (space != tld.space) {
             space.collect(true); // no heap collects a bound space any more: give back what it holds now
         }

@@ -95,9 +95,17 @@ public final class ThreadData {
         return slot;
     }
 
-    /** A shared heap's data: its slot is the lease (made by {@link ThreadHeaps}). */
-    void setSlot(HeapSlot lease) {
-        this.slot = lease;
+    /** The slot, or null before the first call that needs it. */
+    HeapSlot slotIfMade() {
+        return slot;
+    }
+
+    /**
+     * A shared heap's data: its slot is the lease (made by {@link ThreadHeaps}); a thread's own data:
+     * the slot of the heap set as its default ({@link ThreadHeaps#setDefault}).
+     */
+    void setSlot(HeapSlot slot) {
+        this.slot = slot;
     }
 
     /** Retired: the slot names no thread any more, so its table entry is free and no call uses it. */

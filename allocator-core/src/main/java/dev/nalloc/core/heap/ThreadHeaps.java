@@ -222,6 +222,7 @@ public final class ThreadHeaps {
                 synchronized (this) {
                     explicitOwners++;
                 }
+                leaveLease(t); // its calls use its own data from now on, not the lease its fast entry names
             }
         }
         return h;
@@ -238,6 +239,57 @@ public final class ThreadHeaps {
 
     private LocalHeap ownHeapIfAny(Thread t) {
         return policy.ownsHeap(t) || explicitOwners > 0 ? ownHeaps.get() : null;
+    }
+
+    /**
+     * mimalloc's {@code mi_heap_set_default}: from now on the calling thread's own slot serves
+     * {@code heap} (a heap of the thread's own data), so every call of the thread that uses its
+     * default heap allocates in it. A slot's heap is fixed (every copy the fast paths read of it,
+     * the claimed slot, a {@link FastSlots} entry, a second-level entry, holds its direct table and
+     * free cache), so the thread gets a new slot and the old one is retired: its owner becomes null,
+     * which sends every cached copy to the slow path, and its {@link FastSlots} entry is emptied for
+     * the new one. A lease the thread holds is given back (or, while a call of the thread still uses
+     * it, left to be taken over once idle): from now on the thread uses its own data only.
+     *
+     * <p>The busy count stays with the old slot: an own slot's count guards nothing (only a lease
+     * is ever taken over), and a call in progress exits the slot it entered.
+     *
+     * @return the heap that was the default until now
+     */
+    public LocalHeap setDefault(LocalHeap heap) {
+        Thread t = Thread.currentThread();
+        ThreadData tld = heap.tld;
+        if (tld.thread != t || ownHeap().tld != tld) {
+            throw new IllegalStateException("nalloc: not a heap of the calling thread's own data");
+        }
+        leaveLease(t);
+        HeapSlot old = tld.slot();
+        if (old.heap == heap) {
+            return heap;
+        }
+        HeapSlot fresh = new HeapSlot(t, heap, false);
+        fresh.home = this;
+        retired(old);
+        tld.setSlot(fresh);
+        if (!closed) {
+            installOwn(fresh, t);
+        }
+        return old.heap;
+    }
+
+    /**
+     * The calling thread stops using the lease it holds, if any: its fast entry goes, and the lease
+     * itself unless a call of the thread is inside it (then it is taken over once the thread is idle).
+     */
+    private void leaveLease(Thread t) {
+        for (HeapSlot s : leases) {
+            if (s.owner() == t) {
+                FastSlots.remove(s, t);
+                if (s.busy == 0) {
+                    s.setOwner(null);
+                }
+            }
+        }
     }
 
     /** The calling thread's data is retired: it has no own heap from now on (until it allocates again). */
