@@ -218,6 +218,8 @@ final class CheckedAllocator extends ModeAllocator {
     void guardFailed(Page page, long block, long address, long size, long guard) {
         int index = (int) page.blockIndexOf(block);
         BlockShadow.of(page).markLive(index, address - block, address + size - block, false);
+        // The canary stopped at the guard's place; an unguarded block's free checks it up to the block's end.
+        patterns.writeCanary(address + size, block + page.blockSize);
     }
 
     @Override

@@ -197,10 +197,32 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
             if (claimed == 0) {
                 continue; // the block was found corrupted and is quarantined: take another
             }
-            if (!engine.os.protect(guard, osPageSize, true)) { // reported
+            if (!engine.os.protect(guard, osPageSize, true)) { // counted; reported below
                 guardFailed(page, block, address, size, guard);
+                unguardedReported(address);
             }
             return address;
+        }
+    }
+
+    /**
+     * The guard page of the block just handed out at {@code address} could not be set (the block
+     * is usable, unguarded): the OS's refusal goes to the handler now, within this allocation. If
+     * the handler throws, the block goes back first, so that the allocation that throws has
+     * allocated nothing (docs/api.md, "When an operation fails part-way").
+     */
+    private void unguardedReported(long address) {
+        try {
+            reporter.flush();
+        } catch (RuntimeException | Error e) {
+            try {
+                release(address, "malloc");
+            } catch (RuntimeException | Error more) {
+                if (more != e) {
+                    e.addSuppressed(more); // the block is freed by then (a free reports at its end)
+                }
+            }
+            throw e;
         }
     }
 

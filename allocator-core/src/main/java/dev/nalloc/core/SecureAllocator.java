@@ -41,8 +41,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class SecureAllocator extends ModeAllocator {
 
-    /** A block handed out with a guard page after it: the user address and the guard page. */
-    private record Guarded(long address, long guard) {
+    /**
+     * A block handed out with a guard page after it: the user address, the guard page, and whether
+     * the guard is set ({@code false} when the OS would not protect it: the block is out unguarded,
+     * still at its address before the guard's place, so its free must find it here).
+     */
+    private record Guarded(long address, long guard, boolean set) {
     }
 
     /** The live guarded blocks by block start (guarded sampling only). */
@@ -169,7 +173,7 @@ final class SecureAllocator extends ModeAllocator {
             Mem.zero(address, guard - address);
         }
         page.mode().hasGuarded = true; // before the block is out: its frees must take the slow path
-        guarded.put(block, new Guarded(address, guard));
+        guarded.put(block, new Guarded(address, guard, true));
         if (page.reserved == 1) {
             recentFrees.remove(address);
         }
@@ -178,7 +182,7 @@ final class SecureAllocator extends ModeAllocator {
 
     @Override
     void guardFailed(Page page, long block, long address, long size, long guard) {
-        guarded.remove(block);
+        guarded.put(block, new Guarded(address, guard, false)); // nothing to lift at its free
     }
 
     // ================================================================== free
@@ -248,7 +252,9 @@ final class SecureAllocator extends ModeAllocator {
                 reportDoubleFree(address, op);
                 return 0;
             }
-            engine.os.protect(g.guard, osPageSize, false);
+            if (g.set) {
+                engine.os.protect(g.guard, osPageSize, false);
+            }
         }
         if (page.reserved == 1) {
             recentFrees.add(address);
@@ -341,7 +347,7 @@ final class SecureAllocator extends ModeAllocator {
     boolean isGuarded(long address) {
         Page page = pageOf(address);
         Guarded g = guardedAt(page, page.blockStartOf(address));
-        return g != null && g.address == address;
+        return g != null && g.set && g.address == address;
     }
 
     @Override
@@ -349,7 +355,7 @@ final class SecureAllocator extends ModeAllocator {
         guarded.forEach((block, g) -> {
             Segment seg = SegmentMap.lookup(block);
             Page page = seg == null ? null : seg.pageOf(block);
-            if (page != null && page.heap() == heap && guarded.remove(block, g)) {
+            if (page != null && page.heap() == heap && guarded.remove(block, g) && g.set) {
                 engine.os.protect(g.guard, osPageSize, false);
             }
         });

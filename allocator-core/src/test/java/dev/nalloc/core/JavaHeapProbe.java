@@ -12,8 +12,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The child-JVM half of {@link JavaHeapTest}, run with a small {@code -Xmx}: a CHECKED instance
- * allocates small blocks until the Java heap cannot hold their states (or a cap is reached), then
+ * The child-JVM half of {@link JavaHeapTest}, run with a small {@code -Xmx}: an instance of the
+ * given mode allocates small blocks until the Java heap cannot hold their states (CHECKED; FAST and
+ * SECURE keep none, so they reach the cap), then
  * frees them all (on this thread, or on another with {@code remote}), and prints what happened as
  * {@code key=value} lines: how many blocks, how allocation ended, how many frees threw, what is
  * still counted live. The addresses are kept in native memory (a FAST instance's block), not in a
@@ -50,6 +51,7 @@ public final class JavaHeapProbe {
         boolean remote = args[0].equals("remote");
         int cap = Integer.parseInt(args[1]);
         long size = Long.parseLong(args[2]);
+        Mode mode = Mode.valueOf(args[3]);
         ErrorHandler counting = (kind, address, message) -> {
             if (kind == ErrorKind.OUT_OF_MEMORY) {
                 if (OUT_OF_MEMORY.incrementAndGet() == 1) {
@@ -60,7 +62,7 @@ public final class JavaHeapProbe {
             }
         };
         try (Allocator fast = Allocator.builder().os(OsPrimitives.best()).readEnvironment(false).build();
-             Allocator a = Allocator.builder().os(OsPrimitives.best()).readEnvironment(false).mode(Mode.CHECKED)
+             Allocator a = Allocator.builder().os(OsPrimitives.best()).readEnvironment(false).mode(mode)
                      .option(Option.PURGE_DELAY, 0L).errorHandler(counting).build()) {
             checked = a;
             holder = fast.malloc(8L * cap);

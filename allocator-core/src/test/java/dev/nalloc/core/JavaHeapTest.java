@@ -9,7 +9,6 @@ import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.ErrorHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -109,15 +108,36 @@ class JavaHeapTest {
         return m;
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"local", "remote"})
-    void underASmallJavaHeapAllocationFailsCleanlyAndEveryFreeWorks(String where) throws Exception {
-        ProbeJvm.Result r = ProbeJvm.run(JavaHeapProbe.class, where + " 4000000 16", "-Xmx24m");
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> modesAndWheres() {
+        List<org.junit.jupiter.params.provider.Arguments> out = new ArrayList<>();
+        for (Mode mode : Mode.values()) {
+            for (String where : new String[]{"local", "remote"}) {
+                out.add(org.junit.jupiter.params.provider.Arguments.of(mode, where));
+            }
+        }
+        return out.stream();
+    }
+
+    /**
+     * Every mode under {@code -Xmx24m} (child JVM): CHECKED runs out of Java heap for its block
+     * states (reported, malloc 0) and frees every block afterwards; FAST and SECURE keep no Java
+     * memory per block, so they reach the cap of 4 million blocks (64 MB of native blocks) with
+     * the same 24 MiB of Java heap, and free them all too.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.MethodSource("modesAndWheres")
+    void underASmallJavaHeapAllocationFailsCleanlyAndEveryFreeWorks(Mode mode, String where) throws Exception {
+        ProbeJvm.Result r = ProbeJvm.run(JavaHeapProbe.class, where + " 4000000 16 " + mode, "-Xmx24m");
         assertEquals(0, r.exitCode(), r::toString);
         assertTrue(r.output().contains("probe: done"), r::toString);
         Map<String, String> m = parse(r.output());
         int allocated = Integer.parseInt(m.get("allocated"));
         assertTrue(allocated > 100_000, r::toString);
+        if (mode != Mode.CHECKED) { // no per-block Java memory: the cap, not the Java heap, ends allocation
+            assertEquals(4_000_000, allocated, r::toString);
+            assertEquals("cap", m.get("ended"), r::toString);
+            assertEquals("0", m.get("oomReports"), r::toString);
+        }
         if (allocated < 4_000_000) { // the Java heap ran out first: reported as such, malloc returned 0
             assertEquals("zero", m.get("ended"), r::toString);
             assertTrue(Long.parseLong(m.get("oomReports")) >= 1, r::toString);

@@ -294,4 +294,102 @@ class PartialFailureTest {
             assertEquals(0, a.stats().allocationCount());
         }
     }
+
+    /**
+     * A random workload of every form (child JVM: a broken promise may mean a use of freed memory
+     * given back to the OS, that is a crash), relying on exactly what docs/api.md says an operation
+     * that throws has done, with every other purge failing: no tag lost, no double free, the live
+     * count exact throughout, and the trouble was met (operations of each kind threw).
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aWorkloadWithFailingPurgesKeepsEveryBlock(Mode mode) throws Exception {
+        ProbeJvm.Result r = ProbeJvm.run(PartialFailureProbe.class, mode + " 23 60000");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.output().contains("probe: done"), r::toString);
+        assertTrue(r.errorReport().isEmpty(), r::toString);
+        java.util.Map<String, Long> m = new java.util.HashMap<>();
+        for (String line : r.output().split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0 && line.substring(eq + 1).trim().matches("\\d+")) {
+                m.put(line.substring(0, eq).trim(), Long.parseLong(line.substring(eq + 1).trim()));
+            }
+        }
+        assertTrue(m.getOrDefault("purgesFailed", 0L) > 0, r::toString);
+        assertTrue(m.getOrDefault("thrownByFree", 0L) > 0, () -> "frees met the trouble: " + r);
+        assertTrue(m.getOrDefault("thrownByAllocate", 0L) + m.getOrDefault("thrownByRealloc", 0L) > 0,
+                () -> "allocations met the trouble: " + r);
+    }
+
+    /** The real OS layer whose protects (setting a guard page, not lifting one) fail while {@link #fail} is set. */
+    static final class FailingGuards extends ForwardingOsPrimitives {
+        final AtomicBoolean fail = new AtomicBoolean();
+        final AtomicInteger failed = new AtomicInteger();
+
+        FailingGuards() {
+            super(OsPrimitives.best());
+        }
+
+        @Override
+        public String name() {
+            return "failing-guards";
+        }
+
+        @Override
+        public int priority() {
+            return -1;
+        }
+
+        @Override
+        public int protect(long address, long size, boolean protect) {
+            if (protect && fail.get()) {
+                failed.incrementAndGet();
+                return 12; // ENOMEM: the mapping could not be split
+            }
+            return super.protect(address, size, protect);
+        }
+    }
+
+    /**
+     * Guarded sampling (CHECKED, SECURE): a guard page the OS will not set is reported by the
+     * allocation that wanted it, not by some later operation. With the throwing handler that
+     * allocation throws and has allocated nothing (the block went back); with a handler that
+     * returns, the block is handed out unguarded and usable.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"CHECKED", "SECURE"})
+    void aGuardPageThatCannotBeSetIsReportedByItsAllocation(Mode mode) {
+        FailingGuards os = new FailingGuards();
+        try (Allocator a = Allocator.builder().os(os).readEnvironment(false).mode(mode)
+                .option(Option.GUARDED_SAMPLE_RATE, 1L).errorHandler(ErrorHandler.throwing()).build()) {
+            for (long size : new long[]{24, 5000, 100_000}) {
+                long before = a.stats().allocationCount();
+                os.fail.set(true);
+                AllocatorMisuseException e = assertThrows(AllocatorMisuseException.class, () -> a.malloc(size));
+                os.fail.set(false);
+                assertEquals(ErrorKind.OS_FAILURE, e.kind(), e.getMessage());
+                assertTrue(e.getMessage().contains("could not protect"), e.getMessage());
+                assertTrue(os.failed.get() > 0);
+                assertEquals(before, a.stats().allocationCount(), size + " B: the allocation that threw allocated nothing");
+                long p = a.malloc(size); // the instance goes on, guarded again
+                dev.nalloc.core.memory.Mem.store(p, 1L);
+                a.free(p);
+                assertEquals(before, a.stats().allocationCount());
+            }
+        }
+        ErrorHandler.Capturing errors = ErrorHandler.capturing();
+        try (Allocator a = Allocator.builder().os(os).readEnvironment(false).mode(mode)
+                .option(Option.GUARDED_SAMPLE_RATE, 1L).errorHandler(errors).build()) {
+            os.fail.set(true);
+            long p = a.malloc(5000);
+            os.fail.set(false);
+            assertNotEquals(0, p);
+            assertEquals(ErrorKind.OS_FAILURE, errors.last().kind(), "reported within the malloc");
+            dev.nalloc.core.memory.Mem.fill(p, 5000, (byte) 7); // usable, unguarded
+            a.free(p);
+            // the unguarded block's free finds it live with its canary intact (no misuse reported)
+            assertTrue(errors.reports().stream().allMatch(r -> r.kind() == ErrorKind.OS_FAILURE), () -> errors.reports().toString());
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
 }
