@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * all for memory to come back, however many times it asks the OS (arena, segment, again after a
  * forced collect): one window per allocation, not one per reservation (400 ms made a malloc wait
  * about 1.6 s). Measured as the span between the first and the last reservation the allocation
- * made, with generous bounds: the old behaviour spans at least two windows.
+ * made, with generous bounds (0.8 to 1.9 windows): the old behaviour spans at least two windows.
  */
 class RetryOnOomTest {
 
@@ -98,7 +98,7 @@ class RetryOnOomTest {
                 assertEquals(ErrorKind.OUT_OF_MEMORY, errors.last().kind());
                 long span = os.spanMillis();
                 assertTrue(os.attempts.get() >= 2, size + " B: retried (" + os.attempts.get() + " attempts)");
-                assertTrue(span >= RETRY_MS * 8 / 10 && span < RETRY_MS * 17 / 10, mode + ", " + size + " B: the reservations spanned "
+                assertTrue(span >= RETRY_MS * 8 / 10 && span < RETRY_MS * 19 / 10, mode + ", " + size + " B: the reservations spanned "
                         + span + " ms (" + os.attempts.get() + " attempts) for retry_on_oom=" + RETRY_MS);
             }
             long p = a.malloc(100); // memory again: no wait left over
@@ -124,7 +124,7 @@ class RetryOnOomTest {
             os.fail.set(false);
             assertEquals(0, got[0]);
             long span = os.spanMillis();
-            assertTrue(span >= RETRY_MS * 8 / 10 && span < RETRY_MS * 17 / 10,
+            assertTrue(span >= RETRY_MS * 8 / 10 && span < RETRY_MS * 19 / 10,
                     mode + ": the reservations spanned " + span + " ms (" + os.attempts.get() + " attempts)");
         }
     }
