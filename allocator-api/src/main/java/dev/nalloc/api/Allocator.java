@@ -727,6 +727,16 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     AllocatorStats stats();
 
     /**
+     * Starts the peaks of the statistics afresh (mimalloc's {@code mi_stats_reset}, for the peaks):
+     * from now on {@code stats().allocatedPeak()} and every count's {@code peak} are the highest value
+     * since this call, starting from the value now. Totals and current values are not changed. For
+     * example, call it after a warm-up phase to learn the peak of the steady state. Any thread. The
+     * default does nothing (an implementation without tracked peaks).
+     */
+    default void resetPeaks() {
+    }
+
+    /**
      * Visits the areas (pages) of every heap of every thread of this instance, with
      * {@code block == 0} (mimalloc's {@code mi_heap_visit_blocks} without blocks, over all heaps):
      * what is live, by size class, for leak reports. Pages of other threads are read while those

@@ -48,7 +48,11 @@ public interface AllocatorStats {
     /** {@return bytes in live blocks (usable sizes)} */
     long allocated();
 
-    /** {@return the peak of {@link #allocated()}} */
+    /**
+     * {@return the peak of {@link #allocated()} since the start or {@link Allocator#resetPeaks()}}
+     * Tracked at the allocator's slow-path events (not only sampled by snapshots): exact in the common
+     * growth and release patterns, otherwise within the precision docs/statistics.md gives.
+     */
     long allocatedPeak();
 
     /** {@return live blocks} */

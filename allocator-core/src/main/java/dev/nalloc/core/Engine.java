@@ -111,6 +111,7 @@ final class Engine implements HeapContext, StatsSource {
         this.name = config.name() != null ? config.name()
                 : config.global() ? "global" : "nalloc-" + INSTANCES.incrementAndGet();
         this.stats = os.stats();
+        registry.attachGauges(stats.gauges);
         stats.configure(name, o.isEnabled(Option.VERBOSE));
         reporter.attach(stats, o.isEnabled(Option.SHOW_ERRORS), o.get(Option.MAX_ERRORS));
         stats.verbose("starting: mode {}, os {}, options {}", config.mode(), primitives.name(), o);
@@ -410,6 +411,21 @@ final class Engine implements HeapContext, StatsSource {
         return assembler.assemble(name, stats, segments, all, primitives);
     }
 
+    /**
+     * Every peak starts afresh from the value now: the gauges' (floored by the exact live figures of a
+     * snapshot, which sees what threads have not published yet), the counts', and the sampled ones.
+     */
+    synchronized void resetPeaks() {
+        LocalHeap own = defaultHeaps.get();
+        if (own != null) {
+            own.tld.counters.flush(); // the caller's own pending changes are in the published values then
+        }
+        StatsSnapshot now = stats();
+        stats.gauges.resetPeaks(now.allocated(), now.allocationCount());
+        stats.resetCountPeaks();
+        assembler.resetPeaks();
+    }
+
     @Override
     public String statsName() {
         return name;
@@ -499,5 +515,6 @@ final class Engine implements HeapContext, StatsSource {
         for (ThreadData d : threads.leaseData()) {
             d.counters.clear();
         }
+        stats.gauges.clear();
     }
 }

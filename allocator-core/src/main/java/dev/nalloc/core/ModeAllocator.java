@@ -405,6 +405,11 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         return inner.stats();
     }
 
+    @Override
+    public final void resetPeaks() {
+        inner.resetPeaks();
+    }
+
     /** Every page of every segment of the instance, as in FAST (not only the calling thread's heap). */
     @Override
     public final void visitHeapAreas(HeapVisitor visitor) {

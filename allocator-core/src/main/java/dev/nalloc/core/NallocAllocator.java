@@ -649,6 +649,11 @@ final class NallocAllocator extends AbstractAllocator {
         return engine.stats();
     }
 
+    @Override
+    public void resetPeaks() {
+        engine.resetPeaks();
+    }
+
     /** Every page of every segment of this instance, whichever thread's heap holds it. */
     @Override
     public void visitHeapAreas(HeapVisitor visitor) {

@@ -393,6 +393,11 @@ final class TrackingAllocator implements Allocator {
     }
 
     @Override
+    public void resetPeaks() {
+        inner.resetPeaks();
+    }
+
+    @Override
     public void visitHeapAreas(HeapVisitor visitor) {
         inner.visitHeapAreas(visitor);
     }

@@ -317,6 +317,19 @@ public final class LocalHeap {
         long block = page.free;
         page.free = page.popNext(block);
         page.used++;
+        if (page == extendedPage) { // carved just now (a batch of fresh blocks): the gauges look at it
+            extendedPage = null;
+            int accounted = page.accountedBlocks();
+            if (accounted != page.seen) {
+                counters.blocksChanged(page.blockSize, accounted - page.seen);
+                page.seen = accounted;
+                if (accounted == page.used && page.blockSize <= SizeClasses.SMALL_SIZE_MAX) {
+                    // the fast path takes the rest of this free list unseen
+                    counters.exposed += (long) (page.capacity - page.used) * page.blockSize;
+                }
+                settle();
+            }
+        }
         if (zero) {
             zeroBlock(page, block);
         }
@@ -419,6 +432,8 @@ public final class LocalHeap {
         counters.pagesMade++;
         counters.hugeAllocated++; // its one block is taken at once
         counters.hugeBytes += blockSize;
+        counters.hugeMade(blockSize);
+        settle();
         if (hooks != null) {
             hooks.pageCreated(page, 0);
         }
@@ -452,10 +467,17 @@ public final class LocalHeap {
 
     // ================================================================== full pages and delayed frees
 
+    /**
+     * The page {@link #extend} carved last, until the allocation that follows looks at it for the
+     * gauges (peaks): a batch handed out after a collect is not looked at then (see docs/statistics.md).
+     */
+    private Page extendedPage;
+
     /** Carves more blocks (counted for statistics). */
     private void extend(Page page) {
         page.extend();
         counters.pagesExtended++;
+        extendedPage = page;
     }
 
     /**
@@ -472,6 +494,7 @@ public final class LocalHeap {
             int remote = page.collect(force);
             if (remote != 0) {
                 counters.countCollected(remote, page.bin); // the freeing threads already subtracted them
+                page.seen -= remote; // from the gauges too
             }
             if ((local != 0 || remote != 0) && (wasEmpty || force) && page.localFree == 0 && page.kind != PageKind.HUGE) {
                 counters.settled(page.bin, page.capacity - page.used - before);
@@ -489,12 +512,16 @@ public final class LocalHeap {
         page.setInFull(true);
         page.useDelayedFree(Page.USE_DELAYED_FREE, false);
         collectPage(page, false); // frees that came before the delayed state was visible
+        account(page); // the fast path filled it (the caller settles the gauges)
     }
 
     private void unfull(Page page) {
         if (!page.inFull()) {
             return;
         }
+        beforeDecrease();
+        account(page);
+        counters.settle();
         page.useDelayedFree(Page.NO_DELAYED_FREE, false);
         queues.move(SizeClasses.BIN_FULL, page.bin, page);
         page.setInFull(false);
@@ -528,6 +555,7 @@ public final class LocalHeap {
             page.useDelayedFree(Page.NO_DELAYED_FREE, false);
             collectPage(page, false);
             counters.countCollected(1, page.bin); // the freeing thread already subtracted it
+            page.seen--; // from the gauges too
             freeDelayedBlock(page, block);
             block = next;
         }
@@ -618,6 +646,7 @@ public final class LocalHeap {
     /** A page whose blocks are all free: keep it a while if it is its bin's only page, else free it. */
     private void retireQuietly(Page page) {
         page.hasAligned = false;
+        beforeDecrease(); // (the page's own drop is accounted when the slow path next handles it)
         int q = PageQueues.queueOf(page);
         if (q < SizeClasses.BIN_HUGE && queues.first[q] == page && queues.last[q] == page) {
             page.retireExpire = page.blockSize <= Layout.SMALL_OBJ_SIZE_MAX ? RETIRE_CYCLES : RETIRE_CYCLES / 4;
@@ -667,6 +696,7 @@ public final class LocalHeap {
             return;
         }
         counters.pageEnded(page);
+        forget(page);
         page.segment.space.freeSpan(page);
     }
 
@@ -698,11 +728,20 @@ public final class LocalHeap {
                     collectPage(page, force);
                     if (page.allFree()) {
                         freePage(page);
+                    } else if (page.kind != PageKind.HUGE) {
+                        account(page);
                     }
                 }
                 page = next;
             }
         }
+        // Every page of this heap was looked at: the thread's part is exact when it has no other heap.
+        boolean only = tld.firstHeap() == this && nextInThread == null;
+        if (only) {
+            counters.exposed = 0;
+            counters.verifyCredit = 0;
+        }
+        counters.flush(only);
         retiredMin = SizeClasses.BIN_FULL;
         retiredMax = 0;
         space.collect(force);
@@ -739,6 +778,9 @@ public final class LocalHeap {
             gaveBack = true;
         }
         boolean pool = pageCount() <= POOLED_PAGES_MAX && space == tld.space && tag == 0 && tld.poolHasRoom(this);
+        long gone = 0; // bytes and blocks going at once (a peak may have been reached just before)
+        long goneBlocks = 0;
+
         // Each word of the occupied bitmap is read once: pages moved out of the full queue (the
         // last one) go to lower queues that were already walked, and removals only clear bits.
         for (int w = 0; w < PageQueues.OCCUPIED_WORDS; w++) {
@@ -763,7 +805,9 @@ public final class LocalHeap {
                     if (page.threadFreeHead() != 0) {
                         try {
                             // makes `used` exact; the freeing threads already subtracted these blocks
-                            counters.countCollected(page.collectThreadFree(), page.bin);
+                            int remote = page.collectThreadFree();
+                            counters.countCollected(remote, page.bin);
+                            page.seen -= remote;
                         } catch (FreeListCorruption e) {
                             context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
                         }
@@ -773,6 +817,10 @@ public final class LocalHeap {
                             queues.move(SizeClasses.BIN_FULL, page.bin, page);
                             page.setInFull(false);
                         }
+                        int a = page.accountedBlocks(); // every block goes at once
+                        gone += (long) a * page.blockSize;
+                        goneBlocks += a;
+                        forget(page);
                         int live = page.used;
                         if (live != 0) { // else all free already: the lists are fine as they are
                             if (!page.rewind()) { // a rewind keeps its count on the page (no counter work here)
@@ -786,6 +834,10 @@ public final class LocalHeap {
                         page.setInFull(false);
                         counters.pages--;
                         counters.pageEnded(page);
+                        int a = page.accountedBlocks();
+                        gone += (long) a * page.blockSize;
+                        goneBlocks += a;
+                        forget(page);
                         page.segment.space.freeSpan(page);
                         gaveBack = true;
                     }
@@ -794,6 +846,9 @@ public final class LocalHeap {
             }
         }
         generation++;
+        if (gone == 0 || !counters.mayPeakWith(gone) || !peakCheck(gone, goneBlocks)) {
+            counters.settle();
+        }
         if (pool) {
             dead = true;
             retiredMin = SizeClasses.BIN_FULL;
@@ -837,6 +892,7 @@ public final class LocalHeap {
                 queues.remove(q, page);
                 counters.pages--;
                 counters.pageEnded(page);
+                forget(page);
                 page.segment.space.freeSpan(page);
             }
         }
@@ -924,6 +980,10 @@ public final class LocalHeap {
                 }
                 queues.remove(q, page);
                 counters.pages--;
+                // Leaves with its exact live blocks in the gauges (no carved-ahead ones): from now on
+                // only frees change it, and the freeing threads count those.
+                counters.blocksChanged(page.blockSize, page.used - page.seen);
+                page.seen = page.used;
                 page.setHeap(null);
                 page.setInFull(false);
                 page.retireExpire = 0;
@@ -932,6 +992,7 @@ public final class LocalHeap {
         }
         retiredMin = SizeClasses.BIN_FULL;
         retiredMax = 0;
+        counters.flush(false); // the thread leaves: its changes are published (peaks were raised as it ran)
         return left;
     }
 
@@ -975,6 +1036,7 @@ public final class LocalHeap {
     /** A page of a claimed abandoned segment ends empty (statistics: its freed blocks are settled). */
     void countLeftOver(Page page) {
         counters.pageEnded(page);
+        forget(page);
     }
 
     /** The heap is gone with its thread: handles see it dead, nothing is left in it. */
@@ -1009,9 +1071,112 @@ public final class LocalHeap {
             int remote = page.collectThreadFree();
             if (remote != 0) {
                 counters.countCollected(remote, page.bin);
+                page.seen -= remote;
             }
         } catch (FreeListCorruption e) {
             context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+        }
+    }
+
+    // ================================================================== statistics: peaks (see Gauges)
+
+    /** Brings the page's contribution to the gauges ({@link Page#accountedBlocks}) up to date (owner thread). */
+    private void account(Page page) {
+        if (page.kind == PageKind.HUGE) {
+            return; // huge blocks are counted when their segment is made and released
+        }
+        int a = page.accountedBlocks();
+        int d = a - page.seen;
+        if (d != 0) {
+            page.seen = a;
+            counters.blocksChanged(page.blockSize, d);
+        }
+    }
+
+    /** The page's blocks all go at once (destroy, page freed): out of the gauges. */
+    private void forget(Page page) {
+        int d = page.seen;
+        if (d != 0) {
+            page.seen = 0;
+            counters.blocksChanged(page.blockSize, -d);
+        }
+    }
+
+    /**
+     * After a slow-path event raised the gauges: publishes them, raising the peaks, when a peak may
+     * have been passed (see {@link #peakCheck}); otherwise publishes a large change without raising
+     * peaks. Most events only compare one field ({@link ThreadCounters#mayPeak}).
+     */
+    private void settle() {
+        if (!counters.mayPeak() || !peakCheck(0, 0)) {
+            counters.settle();
+        }
+    }
+
+    /**
+     * Before a slow-path event lowers the live count: the live bytes just before it may be a peak the
+     * fast path reached unseen (only when it was handed blocks whose taking the slow path does not see).
+     */
+    private void beforeDecrease() {
+        if (counters.exposed > 0 && counters.mayPeak()) {
+            peakCheck(0, 0);
+        }
+    }
+
+    /**
+     * Bytes of increases that pay for looking at one page beyond the pages bins allocate from (see
+     * {@link #peakCheck}).
+     */
+    private static final long LOOK_BYTES_PER_PAGE = 8 * 1024;
+
+    /**
+     * When the thread's live bytes may have passed a peak (what it saw plus what the fast path may
+     * have taken unseen), looks at every page its fast paths may have changed unseen so that its part
+     * is exact, and publishes it, raising the peaks. Those pages are the first page of each bin queue
+     * (the fast path allocates from it and frees into it) and the other pages of bin queues, neither
+     * full nor current (frees only). A look at the first pages is cheap and always made; the others
+     * are looked at once the increases seen since the last look amount to {@link #LOOK_BYTES_PER_PAGE}
+     * per such page (a growing heap has none; a heap churning at its peak with many partly used
+     * pages looks at them every so many KiB of allocation), and until then no peak is raised.
+     *
+     * @param goneBytes  bytes of blocks a destroy just took out of the pending changes: the level to
+     *                   check is the one before (0 otherwise)
+     * @param goneBlocks their blocks
+     * @return true when it published
+     */
+    private boolean peakCheck(long goneBytes, long goneBlocks) {
+        if (!counters.peakPossibleWith(goneBytes, goneBlocks) && !counters.exposurePossiblyPeaked()) {
+            counters.checkedNoPeak();
+            return false;
+        }
+        long extra = 0;
+        for (LocalHeap h = tld.firstHeap(); h != null; h = h.nextInThread) {
+            extra += h.queues.extraBinPages();
+        }
+        long due = extra * LOOK_BYTES_PER_PAGE;
+        if (counters.verifyCredit < due) {
+            counters.checkLater(due);
+            return false;
+        }
+        for (LocalHeap h = tld.firstHeap(); h != null; h = h.nextInThread) {
+            h.accountQueuedPages(extra != 0);
+        }
+        counters.exposed = 0;
+        counters.verifyCredit = 0;
+        if (counters.peakPossibleWith(goneBytes, goneBlocks)) {
+            counters.flushRaising(goneBytes, goneBlocks);
+            return true;
+        }
+        counters.checkedNoPeak();
+        return false;
+    }
+
+    /** Accounts the first page of every bin queue of this heap, with {@code all} every page of them. */
+    private void accountQueuedPages(boolean all) {
+        for (int q = queues.nextQueue(1); q >= 0 && q < SizeClasses.BIN_HUGE; q = queues.nextQueue(q + 1)) {
+            for (Page p = queues.first[q]; p != null; p = all ? p.next : null) {
+                account(p);
+            }
         }
     }
 

@@ -197,6 +197,11 @@ public final class ThreadData {
         return Integer.bitCount(pooledMask);
     }
 
+    /** The first of the thread's live heaps (linked through {@link LocalHeap#nextInThread}); owner thread. */
+    LocalHeap firstHeap() {
+        return heapList;
+    }
+
     void addHeap(LocalHeap heap) {
         heap.prevInThread = null;
         heap.nextInThread = heapList;

@@ -75,9 +75,21 @@ public final class ThreadRegistry {
         tld.retireWhenArenasClose();
     }
 
+    /** The gauges the frees of threads without data of their own go to (see {@link #countSharedRemoteFree}). */
+    private volatile dev.nalloc.core.stats.Gauges gauges;
+
+    /** Sends the frees of threads without data of their own to {@code gauges}. */
+    public void attachGauges(dev.nalloc.core.stats.Gauges gauges) {
+        this.gauges = gauges;
+    }
+
     /** A thread without data of its own freed a block of {@code bin} that a page still counts as used. */
     public void countSharedRemoteFree(int bin) {
         sharedAdjust.decrementAndGet(bin);
+        dev.nalloc.core.stats.Gauges g = gauges;
+        if (g != null) {
+            g.unownedFree(SizeClasses.binSize(bin));
+        }
     }
 
     /** Threads registered now. */

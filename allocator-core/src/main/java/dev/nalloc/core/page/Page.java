@@ -103,6 +103,17 @@ public final class Page {
      * page ends).
      */
     private long rewound;
+    /**
+     * The blocks this page contributes to its owner's gauges (see {@link #accountedBlocks}) as of
+     * the owner's last slow-path look at it; owner thread only (statistics' peaks).
+     */
+    public int seen;
+    /**
+     * The carved blocks not handed out yet count as live ({@link #accountedBlocks}): true on a page
+     * made fresh, false once it was emptied in place (its carved blocks are then left from an earlier
+     * use, not a batch carved for the allocations at hand).
+     */
+    boolean countCarved;
     /** The bin (heap queue index) of a page, or the span-queue bin of a free span. */
     public int bin;
     /** The tag of the heap that made the page (mimalloc's {@code page->heap_tag}; 0 for untagged heaps). */
@@ -168,6 +179,8 @@ public final class Page {
         this.extendSmall = false;
         this.pristine = true;
         this.rewound = 0;
+        this.seen = 0;
+        this.countCarved = true;
         this.bin = bin;
         this.tag = heap != null ? heap.tag() : 0;
         this.hugeReleased = 0;
@@ -195,6 +208,7 @@ public final class Page {
         retireExpire = 0;
         extendSmall = true; // a short-lived arena heap often takes one block: do not carve 4 KiB for it
         pristine = true;
+        countCarved = false;
         shadow = null;
         if (mode != null) {
             mode.brokenLink = 0;
@@ -226,10 +240,27 @@ public final class Page {
         free = start;
         rewound += n;
         used = 0;
+        countCarved = false;
         freeIsZero = false;
         hasAligned = false;
         retireExpire = 0;
         return true;
+    }
+
+    /**
+     * The live blocks the statistics' gauges count for this page: {@code used}, and on a small page
+     * made fresh that only ever handed out blocks in address order (pristine, plain links) also the
+     * carved blocks the fast path has not handed out yet: the fast path takes them without telling the
+     * gauges, so they are counted when carved (an upper bound by less than one batch until the next
+     * look, exact once they are taken).
+     * Owner thread.
+     */
+    public int accountedBlocks() {
+        int u = used;
+        if (u > 0 && pristine && countCarved && mode == null && free != 0 && blockSize <= SizeClasses.SMALL_SIZE_MAX) {
+            return u + (capacity - (int) blockIndexOf(free));
+        }
+        return u;
     }
 
     /** Blocks given back by rewinds so far (racy read for snapshots). */

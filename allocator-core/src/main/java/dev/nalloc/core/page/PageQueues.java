@@ -26,6 +26,8 @@ public final class PageQueues {
     /** Bit q set when queue q is not empty: walks over all queues skip the empty ones. */
     private final long[] occupied = new long[OCCUPIED_WORDS];
     private int pages;
+    /** Pages in the queues of bins (not the huge and full queues): see {@link #extraBinPages}. */
+    private int binPages;
 
     public PageQueues(Page[] direct) {
         this.direct = direct;
@@ -49,6 +51,9 @@ public final class PageQueues {
         }
         first[q] = page;
         pages++;
+        if (q < SizeClasses.BIN_HUGE) {
+            binPages++;
+        }
         updateDirect(q);
     }
 
@@ -65,6 +70,9 @@ public final class PageQueues {
         }
         last[q] = page;
         pages++;
+        if (q < SizeClasses.BIN_HUGE) {
+            binPages++;
+        }
     }
 
     /** Removes a page from queue {@code q}. */
@@ -82,6 +90,9 @@ public final class PageQueues {
         page.next = null;
         page.prev = null;
         pages--;
+        if (q < SizeClasses.BIN_HUGE) {
+            binPages--;
+        }
         if (first[q] == null) {
             occupied[q >>> 6] &= ~(1L << (q & 63));
         }
@@ -113,6 +124,27 @@ public final class PageQueues {
         java.util.Arrays.fill(direct, Page.EMPTY);
         java.util.Arrays.fill(occupied, 0);
         pages = 0;
+        binPages = 0;
+    }
+
+    /**
+     * Pages in the queues of bins beyond the first page of each: the pages neither full nor the one
+     * a bin allocates from (their frees go unseen by the slow path; statistics' peaks).
+     */
+    public int extraBinPages() {
+        int queues = 0;
+        for (int w = 0; w < OCCUPIED_WORDS; w++) {
+            long bits = occupied[w];
+            int hi = SizeClasses.BIN_HUGE - (w << 6); // bins below BIN_HUGE in this word
+            if (hi <= 0) {
+                break;
+            }
+            if (hi < 64) {
+                bits &= (1L << hi) - 1;
+            }
+            queues += Long.bitCount(bits & (w == 0 ? ~1L : -1L));
+        }
+        return binPages - queues;
     }
 
     /** The first non-empty queue at or after {@code from}, or -1. */

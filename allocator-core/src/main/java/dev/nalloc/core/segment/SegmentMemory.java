@@ -95,7 +95,7 @@ public final class SegmentMemory {
         s.hugeInUse = Math.min(m.size(), Layout.alignUp(size, Layout.SLICE_SIZE));
         os.stats().notInUse(kept);
         os.stats().inUse(s.hugeInUse);
-        return publish(s);
+        return publish(s); // the heap making the huge page counts its block in the gauges
     }
 
     private Segment publish(Segment s) {
@@ -138,6 +138,9 @@ public final class SegmentMemory {
             return;
         }
         SegmentMap.unregister(s);
+        if (s.huge) {
+            os.stats().gauges.huge(s.hugeInUse, -1);
+        }
         os.stats().segmentFreed(s.base, s.size, s.huge, s.memory.fromArena());
         giveBack(s);
     }

@@ -40,7 +40,8 @@ public final class SegmentSpace {
 
     public SegmentSpace(Thread owner, SegmentMemory memory, boolean eagerCommit, long eagerCommitDelay,
                         PurgePolicy purgePolicy) {
-        this(owner, memory, eagerCommit, eagerCommitDelay, purgePolicy, null, new ThreadCounters());
+        this(owner, memory, eagerCommit, eagerCommitDelay, purgePolicy, null,
+                new ThreadCounters(memory.os().stats().gauges));
     }
 
     /**

@@ -40,6 +40,16 @@ public final class EngineStats {
     public final StatCount threads = new StatCount();
     /** Segments abandoned by ended threads (current: not yet reclaimed or freed). */
     public final StatCount abandoned = new StatCount();
+    /** Live bytes, blocks and size classes, whose peaks are tracked at slow-path events (see {@link Gauges}). */
+    public final Gauges gauges = new Gauges();
+
+    /** The peaks of every count kept here become their current values (mimalloc's {@code mi_stats_reset}). */
+    public void resetCountPeaks() {
+        for (StatCount c : new StatCount[]{reserved, committed, osCommitted, segments, hugeSegments, arenas, threads,
+                abandoned}) {
+            c.resetPeak();
+        }
+    }
 
     public final EventCounter mmapCalls = new EventCounter();
     public final EventCounter munmapCalls = new EventCounter();

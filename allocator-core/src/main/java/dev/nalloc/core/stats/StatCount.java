@@ -32,6 +32,11 @@ public final class StatCount {
         current.addAndGet(-n);
     }
 
+    /** The peak becomes the current value. */
+    public void resetPeak() {
+        peak.set(current.get());
+    }
+
     public long current() {
         return current.get();
     }

@@ -15,9 +15,10 @@ import java.util.Map;
 
 /**
  * Builds a {@link StatsSnapshot} of one instance: the shared counts of {@link EngineStats}, the
- * per-thread {@link ThreadCounters} summed, and a {@link PageCensus} of the live pages. Figures that
- * are derived rather than counted have their peak sampled here, at snapshot time (the highest value
- * any snapshot saw); see docs/statistics.md for which figures those are.
+ * per-thread {@link ThreadCounters} summed, and a {@link PageCensus} of the live pages. The peaks of
+ * live bytes, blocks and huge blocks come from the {@link Gauges} (tracked at slow-path events) and
+ * are at least the highest value a snapshot saw; the peaks of the other derived figures (normal,
+ * large, pages, size classes) are only sampled here, at snapshot time. See docs/statistics.md.
  */
 public final class StatsAssembler {
 
@@ -72,16 +73,19 @@ public final class StatsAssembler {
         counts.put("reserved", stats.reserved.snapshot());
         counts.put("committed", stats.committed.snapshot());
         counts.put("os_committed", stats.osCommitted.snapshot());
-        counts.put("allocated", sampled("allocated", liveBytes,
+        Gauges g = stats.gauges;
+        counts.put("allocated", tracked("allocated", g.peak(Gauges.BYTES), liveBytes,
                 normal[3] + large[3] + hugeBytesTotal, normal[3] + large[3] + hugeBytesTotal - liveBytes));
-        counts.put("blocks", sampled("blocks", liveBlocks,
+        counts.put("blocks", tracked("blocks", g.peak(Gauges.BLOCKS), liveBlocks,
                 normal[2] + large[2] + hugeAllocated, normal[2] + large[2] + hugeAllocated - liveBlocks));
         counts.put("normal", sampled("normal", normal[1], normal[3], normal[3] - normal[1]));
         counts.put("normal_count", sampled("normal_count", normal[0], normal[2], normal[2] - normal[0]));
         counts.put("large", sampled("large", large[1], large[3], large[3] - large[1]));
         counts.put("large_count", sampled("large_count", large[0], large[2], large[2] - large[0]));
-        counts.put("huge", sampled("huge", census.hugeBytes, hugeBytesTotal, hugeBytesTotal - census.hugeBytes));
-        counts.put("huge_count", sampled("huge_count", census.hugeBlocks, hugeAllocated, hugeAllocated - census.hugeBlocks));
+        counts.put("huge", tracked("huge", g.peak(Gauges.HUGE), census.hugeBytes, hugeBytesTotal,
+                hugeBytesTotal - census.hugeBytes));
+        counts.put("huge_count", tracked("huge_count", g.peak(Gauges.HUGE_COUNT), census.hugeBlocks, hugeAllocated,
+                hugeAllocated - census.hugeBlocks));
         counts.put("pages", sampled("pages", pages, pagesMade, pagesMade - pages));
         counts.put("segments", stats.segments.snapshot());
         counts.put("huge_segments", stats.hugeSegments.snapshot());
@@ -119,5 +123,18 @@ public final class StatsAssembler {
         long peak = Math.max(current, peaks.getOrDefault(key, 0L));
         peaks.put(key, peak);
         return new Count(current, peak, allocated, freed);
+    }
+
+    /** A derived count with a tracked peak ({@link Gauges}), never below what a snapshot saw. */
+    private Count tracked(String key, long trackedPeak, long current, long allocated, long freed) {
+        long peak = Math.max(trackedPeak, Math.max(current, peaks.getOrDefault(key, 0L)));
+        peaks.put(key, peak);
+        return new Count(current, peak, allocated, freed);
+    }
+
+    /** The sampled peaks start afresh (see {@code Allocator.resetPeaks}). */
+    public synchronized void resetPeaks() {
+        peaks.clear();
+        java.util.Arrays.fill(binPeaks, 0);
     }
 }

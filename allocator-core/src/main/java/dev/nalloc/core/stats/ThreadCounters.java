@@ -46,9 +46,165 @@ public final class ThreadCounters {
     /** The thread has been counted as gone (see {@link EngineStats#threadEnded}). */
     public boolean ended;
 
+    // ---- peaks (see Gauges): changes of the live bytes and blocks this thread saw and has not published
+
+    /** The instance's gauges, or null for counters that only hold sums. */
+    private final Gauges gauges;
+    private long pendingBytes;
+    private long pendingBlocks;
+    /**
+     * Bytes of blocks the slow path handed to the fast path on pages whose allocations it does not
+     * see (non-pristine small pages, see {@code Page#accountedBlocks}) since the thread last looked
+     * at its pages: how far the live bytes may have risen unseen.
+     */
+    public long exposed;
+    /** Bytes of increases seen since the thread last looked at all its pages (see {@code LocalHeap#peakCheck}). */
+    public long verifyCredit;
+    /**
+     * Pending bytes (plus {@link #exposed}) beyond which a peak may have been passed: the headroom
+     * under the peak seen at the last check, so that most events compare a few fields (see {@link #mayPeak}).
+     */
+    private long checkAt;
+    /** The gauges' {@code epoch} {@link #checkAt} was computed in. */
+    private int checkEpoch;
+    /** The {@link #verifyCredit} a deferred check waits for (see {@link #checkLater}). */
+    private long creditDue;
+
+    /** Counters that only hold sums (snapshots, retired threads). */
+    public ThreadCounters() {
+        this(null);
+    }
+
+    /** A thread's counters, changing {@code gauges} (null: no peak tracking). */
+    public ThreadCounters(Gauges gauges) {
+        this.gauges = gauges;
+    }
+
+    /** The accounted blocks of a page of {@code blockSize} blocks changed by {@code delta}. */
+    public void blocksChanged(long blockSize, long delta) {
+        long bytes = delta * blockSize;
+        pendingBytes += bytes;
+        pendingBlocks += delta;
+        if (delta > 0) {
+            verifyCredit += bytes;
+        }
+    }
+
+    /** This thread made a huge block of {@code bytes}: the huge gauges at once, live bytes and blocks pending. */
+    public void hugeMade(long bytes) {
+        if (gauges == null) {
+            return;
+        }
+        gauges.huge(bytes, 1);
+        blocksChanged(bytes, 1);
+    }
+
+    /** True when publishing the pending changes could make a new peak of the live bytes or blocks. */
+    public boolean peakPossible() {
+        return peakPossibleWith(0, 0);
+    }
+
+    /**
+     * {@link #peakPossible()} for the level {@code goneBytes} and {@code goneBlocks} above the pending
+     * one (the level before a destroy that already took its blocks out).
+     */
+    public boolean peakPossibleWith(long goneBytes, long goneBlocks) {
+        return gauges != null && (gauges.couldPeak(Gauges.BYTES, pendingBytes + goneBytes)
+                || gauges.couldPeak(Gauges.BLOCKS, pendingBlocks + goneBlocks));
+    }
+
+    /**
+     * Cheap test after an increase: whether the pending bytes (plus {@link #exposed}) have passed the
+     * headroom seen at the last check. Another thread's publication since can make it late (the
+     * bound docs/statistics.md gives for several threads).
+     */
+    public boolean mayPeak() {
+        return mayPeakWith(0);
+    }
+
+    /** {@link #mayPeak()} with {@code rise} more bytes than pending. */
+    public boolean mayPeakWith(long rise) {
+        return gauges != null && (pendingBytes + exposed + rise > checkAt || checkEpoch != gauges.epoch())
+                && verifyCredit + rise >= creditDue;
+    }
+
+    /** True when the live bytes may have passed their peak unseen (through {@link #exposed} blocks). */
+    public boolean exposurePossiblyPeaked() {
+        return gauges != null && exposed > 0 && gauges.couldPeak(Gauges.BYTES, pendingBytes + exposed);
+    }
+
+    /** After a check found no peak possible: the next one is due when the headroom under the peak is used up. */
+    public void checkedNoPeak() {
+        if (gauges != null) {
+            checkEpoch = gauges.epoch();
+            checkAt = gauges.peak(Gauges.BYTES) - gauges.current(Gauges.BYTES);
+            creditDue = 0;
+        }
+    }
+
+    /**
+     * After a check that could not look at all its pages yet: the next one once the increases seen
+     * ({@link #verifyCredit}) reach {@code credit}.
+     */
+    public void checkLater(long credit) {
+        creditDue = credit;
+    }
+
+    /** Publishes the pending changes, without raising peaks, once they have grown large. */
+    public void settle() {
+        if (Math.abs(pendingBytes) >= Gauges.BATCH_BYTES) {
+            flush(false);
+        }
+    }
+
+    /** Publishes the pending changes without raising peaks. */
+    public void flush() {
+        flush(false);
+    }
+
+    /**
+     * Publishes the pending changes; with {@code raisePeaks} the peaks rise to the values published
+     * (only when the thread has just looked at all its pages: its part is exact then).
+     */
+    public void flush(boolean raisePeaks) {
+        flushRaising(raisePeaks, 0, 0);
+    }
+
+    /**
+     * Publishes the pending changes and raises the live bytes and blocks peaks to the level
+     * {@code goneBytes} and {@code goneBlocks} above the published one (see {@link #peakPossibleWith}).
+     */
+    public void flushRaising(long goneBytes, long goneBlocks) {
+        flushRaising(true, goneBytes, goneBlocks);
+    }
+
+    private void flushRaising(boolean raise, long goneBytes, long goneBlocks) {
+        if (gauges == null) {
+            return;
+        }
+        long bytes = pendingBytes;
+        long blocks = pendingBlocks;
+        pendingBytes = 0;
+        pendingBlocks = 0;
+        gauges.publish(Gauges.BYTES, bytes, blocks, raise, goneBytes, goneBlocks);
+        if (raise) {
+            checkAt = goneBytes; // the headroom under the peak now
+            creditDue = 0;
+            checkEpoch = gauges.epoch();
+        } else {
+            checkAt -= bytes; // the same headroom, now in the published value
+        }
+    }
+
     /** This thread freed a block of {@code bin} that a page of another thread still counts as used. */
     public void countRemoteFree(int bin) {
         adjust[bin]--;
+        if (gauges != null) {
+            blocksChanged(SizeClasses.binSize(bin), -1); // the page's owner takes it out of its accounting
+            if (pendingBytes <= -Gauges.BATCH_BYTES) {
+                flush(false);
+            }
+        }
     }
 
     /** The {@code used} count of one of this thread's pages of {@code bin} dropped by {@code n} remote frees. */
@@ -71,6 +227,7 @@ public final class ThreadCounters {
     }
 
     /** Adds every counter of this thread to {@code target} (snapshot sums; racy reads of another thread's fields). */
+    // (pending gauge changes are not summed: they are published to the instance's gauges instead)
     public void addTo(ThreadCounters target) {
         for (int b = 0; b < adjust.length; b++) {
             target.adjust[b] += adjust[b];
@@ -88,6 +245,7 @@ public final class ThreadCounters {
 
     /** Adds every counter to {@code target} and zeroes this one (see {@link EngineStats#retireThread}). */
     public void moveTo(ThreadCounters target) {
+        flush(); // the thread's last changes reach the gauges
         addTo(target);
         java.util.Arrays.fill(adjust, 0);
         java.util.Arrays.fill(settled, 0);
@@ -103,6 +261,9 @@ public final class ThreadCounters {
 
     /** Forgets every block (the instance closed). */
     public void clear() {
+        pendingBytes = 0;
+        pendingBlocks = 0;
+        exposed = 0;
         java.util.Arrays.fill(adjust, 0);
         java.util.Arrays.fill(settled, 0);
         pages = 0;
