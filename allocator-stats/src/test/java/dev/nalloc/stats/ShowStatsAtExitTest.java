@@ -44,7 +44,8 @@ class ShowStatsAtExitTest {
         assertTrue(leaky > done && leaks > leaky, "leak detection's report follows the statistics at exit:\n" + out);
         assertTrue(out.substring(leaks).contains(ShowStatsMain.class.getName() + ".leakAtExit("), out);
         String atExit = out.substring(open);
-        assertTrue(atExit.lines().anyMatch(l -> l.matches("blocks: +42 +42 +0 +42")), atExit);
+        // the peak may count the rest of the carved batch of 64-byte blocks (docs/statistics.md#peaks)
+        assertTrue(atExit.lines().anyMatch(l -> l.matches("blocks: +(4[2-9]|5\\d|6[0-4]) +42 +0 +42")), atExit);
         assertTrue(atExit.contains("process:"), atExit);
     }
 }
