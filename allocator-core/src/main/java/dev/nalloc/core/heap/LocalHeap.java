@@ -1017,6 +1017,8 @@ public final class LocalHeap {
         }
         queues.remove(PageQueues.queueOf(page), page);
         counters.pages--;
+        counters.blocksChanged(page.blockSize, page.used - page.seen); // leaves with its exact live blocks
+        page.seen = page.used;
         page.setHeap(null);
         page.setInFull(false);
         page.retireExpire = 0;
