@@ -416,9 +416,17 @@ final class Engine implements HeapContext, StatsSource {
      * snapshot, which sees what threads have not published yet), the counts', and the sampled ones.
      */
     synchronized void resetPeaks() {
-        LocalHeap own = defaultHeaps.get();
-        if (own != null) {
-            own.tld.counters.flush(); // the caller's own pending changes are in the published values then
+        // The caller's own pending changes (its heap's, or its lease's) are in the published values then.
+        dev.nalloc.core.heap.HeapSlot slot = threads.held();
+        if (slot != null && slot.heap != null) {
+            slot.enter(); // busy: a lease is not taken over while its counters are flushed
+            try {
+                if (slot.owner() == Thread.currentThread()) {
+                    slot.heap.tld.counters.flush();
+                }
+            } finally {
+                slot.exit();
+            }
         }
         StatsSnapshot now = stats();
         stats.gauges.resetPeaks(now.allocated(), now.allocationCount());

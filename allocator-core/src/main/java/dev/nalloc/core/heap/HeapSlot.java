@@ -95,7 +95,7 @@ public final class HeapSlot {
     }
 
     /** The owner read with volatile semantics (slow paths). */
-    Thread owner() {
+    public Thread owner() {
         return (Thread) OWNER.getVolatile(this);
     }
 
