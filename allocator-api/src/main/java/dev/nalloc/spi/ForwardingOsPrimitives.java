@@ -161,6 +161,11 @@ public abstract class ForwardingOsPrimitives implements OsPrimitives {
     }
 
     @Override
+    public long osThreadId() {
+        return delegate.osThreadId();
+    }
+
+    @Override
     public long clockNanos() {
         return delegate.clockNanos();
     }

@@ -260,6 +260,18 @@ public interface OsPrimitives {
     /** {@return the NUMA node of the calling thread's CPU (0 when unknown)} */
     int currentNumaNode();
 
+    /**
+     * {@return an identity of the OS thread that runs the caller, or {@code 0} when this layer cannot
+     * tell without a system call} For a virtual thread this is its carrier's: mimalloc keeps a heap
+     * per OS thread, and the engine uses this to give a virtual thread the shared heap that the last
+     * virtual thread on the same carrier used, whose pages are still in that core's caches. Two OS
+     * threads alive at once never have the same identity; an ended thread's may be reused. Called
+     * once per lease of a shared heap, never on an allocation's fast path. The default is {@code 0}.
+     */
+    default long osThreadId() {
+        return 0;
+    }
+
     /** {@return the time of a monotonic clock, in nanoseconds} */
     long clockNanos();
 

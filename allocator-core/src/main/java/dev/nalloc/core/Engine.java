@@ -151,8 +151,20 @@ final class Engine implements HeapContext, StatsSource {
                 arenas.randomizePlacement();
             }
         }
-        this.threads = new ThreadHeaps(heapPolicy, this::newOwnHeap, () -> newThreadData(null));
+        this.threads = new ThreadHeaps(heapPolicy, this::newOwnHeap, () -> newThreadData(null), this::osThreadId);
         reporter.flush(); // what the start-up reservations met
+    }
+
+    /**
+     * The OS thread running the caller, for the carrier affinity of leased heaps. A hint only: an OS
+     * layer that fails here costs the affinity, never an allocation.
+     */
+    private long osThreadId() {
+        try {
+            return primitives.osThreadId();
+        } catch (RuntimeException | LinkageError e) {
+            return 0;
+        }
     }
 
     @Override

@@ -8,11 +8,16 @@ import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.ThreadHeaps;
 import dev.nalloc.core.stats.StatsSnapshot;
 import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.spi.ForwardingOsPrimitives;
+import dev.nalloc.spi.HeapSelectionPolicy;
+import dev.nalloc.spi.OsPrimitives;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -335,6 +340,135 @@ class ThreadHeapsTest {
             second.join();
             LockSupport.unpark(first);
             first.join();
+            if (error.get() != null) {
+                throw new AssertionError(error.get());
+            }
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    /** Two shared heaps, virtual threads named "B" start looking at the second; nobody owns a heap. */
+    private static final HeapSelectionPolicy TWO_LEASES = new HeapSelectionPolicy() {
+        @Override
+        public boolean ownsHeap(Thread thread) {
+            return false;
+        }
+
+        @Override
+        public int sharedHeapCount() {
+            return 2;
+        }
+
+        @Override
+        public int sharedHeapIndex(Thread thread) {
+            return "B".equals(thread.getName()) ? 1 : 0;
+        }
+    };
+
+    /** The real OS layer, with the OS thread each test thread pretends to run on (its "carrier"). */
+    private static final class PretendCarriers extends ForwardingOsPrimitives {
+        final Map<Thread, Long> carriers = new ConcurrentHashMap<>();
+        volatile boolean failing;
+
+        PretendCarriers() {
+            super(OsPrimitives.best());
+        }
+
+        @Override
+        public long osThreadId() {
+            if (failing) {
+                throw new IllegalStateException("osThreadId failed on purpose");
+            }
+            return carriers.getOrDefault(Thread.currentThread(), 0L);
+        }
+    }
+
+    private static Thread onCarrier(PretendCarriers os, String name, long carrier, Runnable task) {
+        Thread t = Thread.ofVirtual().name(name).unstarted(task);
+        os.carriers.put(t, carrier);
+        t.start();
+        return t;
+    }
+
+    /**
+     * A virtual thread first tries the lease last taken on its carrier (the heap whose pages that
+     * core has in its caches, as mimalloc's per-OS-thread heap), not the one taken most recently
+     * anywhere, which it would get otherwise.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aVirtualThreadTakesTheLeaseLastTakenOnItsCarrier(Mode mode) throws Exception {
+        PretendCarriers os = new PretendCarriers();
+        try (Allocator a = TestAllocators.builder().mode(mode).os(os).heapSelectionPolicy(TWO_LEASES).build()) {
+            HeapSlot[] got = new HeapSlot[4];
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            CountDownLatch aHolds = new CountDownLatch(1);
+            CountDownLatch bDone = new CountDownLatch(1);
+            Thread ta = onCarrier(os, "A", 7, () -> {
+                try {
+                    a.free(a.malloc(64));
+                    got[0] = threads(a).held();
+                    aHolds.countDown();
+                    bDone.await(); // keeps its lease while B takes the other one
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                }
+            });
+            aHolds.await();
+            Thread tb = onCarrier(os, "B", 9, () -> {
+                try {
+                    a.free(a.malloc(64));
+                    got[1] = threads(a).held();
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                }
+            });
+            tb.join();
+            bDone.countDown();
+            ta.join();
+            // B's lease was taken last: without the carrier's hint it is the one C would get.
+            Thread tc = onCarrier(os, "C", 7, () -> {
+                a.free(a.malloc(64));
+                got[2] = threads(a).held();
+            });
+            tc.join();
+            Thread td = onCarrier(os, "D", 9, () -> {
+                a.free(a.malloc(64));
+                got[3] = threads(a).held();
+            });
+            td.join();
+            if (error.get() != null) {
+                throw new AssertionError(error.get());
+            }
+            assertNotSame(got[0], got[1], "A and B held two leases at once");
+            assertSame(got[0], got[2], "C runs on A's carrier: A's lease");
+            assertSame(got[1], got[3], "D runs on B's carrier: B's lease");
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    /** The carrier is a hint: an OS layer that cannot say (or fails saying) costs no allocation. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void anOsLayerFailingToNameItsThreadCostsOnlyTheHint(Mode mode) throws Exception {
+        PretendCarriers os = new PretendCarriers();
+        try (Allocator a = TestAllocators.builder().mode(mode).os(os).heapSelectionPolicy(TWO_LEASES).build()) {
+            os.failing = true;
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            List<Thread> ts = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                int seed = i;
+                ts.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        churn(a, 200, seed);
+                    } catch (Throwable e) {
+                        error.compareAndSet(null, e);
+                    }
+                }));
+            }
+            for (Thread t : ts) {
+                t.join();
+            }
             if (error.get() != null) {
                 throw new AssertionError(error.get());
             }

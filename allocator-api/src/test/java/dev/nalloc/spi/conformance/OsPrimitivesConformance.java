@@ -480,6 +480,35 @@ public abstract class OsPrimitivesConformance {
     }
 
     @Test
+    void osThreadIdIsStableOnAThreadAndDistinctBetweenLiveThreads() throws Exception {
+        OsPrimitives os = os();
+        long mine = os.osThreadId();
+        assertEquals(mine, os.osThreadId(), "the same thread, the same identity");
+        java.util.concurrent.CountDownLatch read = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        long[] other = new long[1];
+        Thread t = new Thread(() -> {
+            other[0] = os.osThreadId();
+            read.countDown();
+            try {
+                done.await(); // stays alive while the identities are compared
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        t.start();
+        try {
+            read.await();
+            if (mine != 0 || other[0] != 0) { // 0 from both: the layer cannot tell (the default)
+                assertNotEquals(mine, other[0], "two live OS threads");
+            }
+        } finally {
+            done.countDown();
+            t.join();
+        }
+    }
+
+    @Test
     void clockIsMonotonicAndAdvances() throws InterruptedException {
         OsPrimitives os = os();
         long first = os.clockNanos();

@@ -5,6 +5,7 @@ import dev.nalloc.spi.HeapSelectionPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -99,10 +100,13 @@ public final class ThreadHeaps {
      * @param policy        which threads own heaps
      * @param newOwnHeap    makes (and registers) the data and default heap of the given, calling, thread
      * @param newSharedData makes the data of a shared heap (it belongs to no thread)
+     * @param osThreadId    the identity of the OS thread running the caller ({@code OsPrimitives.osThreadId}),
+     *                      0 when unknown; read once per lease taken
      */
     public ThreadHeaps(HeapSelectionPolicy policy, Function<Thread, LocalHeap> newOwnHeap,
-                       Supplier<ThreadData> newSharedData) {
+                       Supplier<ThreadData> newSharedData, LongSupplier osThreadId) {
         this.policy = policy;
+        this.osThreadId = osThreadId;
         this.newOwnHeap = newOwnHeap;
         this.newSharedData = newSharedData;
         int count = policy.sharedHeapCount();
@@ -120,6 +124,17 @@ public final class ThreadHeaps {
         }
         this.leases = ls;
     }
+
+    private static final int CARRIER_BITS = 6;
+
+    /**
+     * The lease last taken on each OS thread (hashed): the next virtual thread on the same carrier
+     * tries it first, as mimalloc's heap belongs to the carrier thread. Its pages, blocks and
+     * metadata are still in that core's caches; a lease from the other carrier would bring them
+     * over. A hint only: {@link #take} decides, and a stale or shared entry costs one failed try.
+     */
+    private final HeapSlot[] lastOnCarrier = new HeapSlot[1 << CARRIER_BITS];
+    private final LongSupplier osThreadId;
 
     private static HeapSlot[] emptyTable(int length) {
         HeapSlot[] tab = new HeapSlot[length];
@@ -380,8 +395,14 @@ public final class ThreadHeaps {
                 return installLease(s, t);
             }
         }
+        int carrier = carrierIndex();
+        HeapSlot last = lastOnCarrier[carrier];
+        if (last != null && take(last, t)) {
+            return installLease(last, t);
+        }
         HeapSlot recent = recentlyFreed(ls);
         if (recent != null && take(recent, t)) {
+            lastOnCarrier[carrier] = recent;
             return installLease(recent, t);
         }
         int start = policy.sharedHeapIndex(t);
@@ -391,11 +412,13 @@ public final class ThreadHeaps {
             for (int i = 0; i < n; i++) {
                 HeapSlot s = ls[(first + i) % n];
                 if (take(s, t)) {
+                    lastOnCarrier[carrier] = s;
                     return installLease(s, t);
                 }
             }
             HeapSlot added = addLease(ls, t);
             if (added != null) {
+                lastOnCarrier[carrier] = added;
                 return installLease(added, t);
             }
             if (closed) {
@@ -410,6 +433,15 @@ public final class ThreadHeaps {
             }
             ls = leases;
         }
+    }
+
+    /**
+     * The entry of {@link #lastOnCarrier} for the OS thread running the caller (a virtual thread's
+     * carrier); all callers share entry 0 when the OS layer cannot tell its threads apart.
+     */
+    private int carrierIndex() {
+        long id = osThreadId.getAsLong();
+        return (int) ((id * 0x9E3779B97F4A7C15L) >>> (64 - CARRIER_BITS));
     }
 
     /**

@@ -83,6 +83,13 @@ final class LibcSyscalls implements LinuxSyscalls {
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
     }
 
+    /** {@code pthread_self}: reads the thread pointer, so the call cannot block and needs no errno. */
+    private static final class PthreadSelf {
+        static final MethodHandle H = LINKER.downcallHandle(LIBC.find("pthread_self").orElseThrow(() ->
+                new UnsatisfiedLinkError("the C library has no symbol pthread_self")),
+                FunctionDescriptor.of(JAVA_LONG), Linker.Option.critical(false));
+    }
+
     private static final class Syscall6 {
         static final MethodHandle H = link("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1));
@@ -245,6 +252,15 @@ final class LibcSyscalls implements LinuxSyscalls {
         Scratch s = SCRATCH.get();
         try {
             return (long) sysconf.invokeExact(s.callState, name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long pthreadSelf() {
+        try {
+            return (long) PthreadSelf.H.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -369,6 +369,11 @@ public final class LinuxOsPrimitives implements OsPrimitives {
     }
 
     @Override
+    public long osThreadId() {
+        return state().sys().pthreadSelf();
+    }
+
+    @Override
     public long clockNanos() {
         return System.nanoTime();
     }

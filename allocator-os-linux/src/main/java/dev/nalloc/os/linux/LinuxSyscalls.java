@@ -45,6 +45,11 @@ interface LinuxSyscalls {
     /** {@code sysconf(name)}: the value, or a negative number when unknown. */
     long sysconf(int name);
 
+    /** {@code pthread_self()}: the calling OS thread's identity (a virtual thread's carrier's); 0 when unknown. */
+    default long pthreadSelf() {
+        return 0;
+    }
+
     /** The NUMA node of the calling thread's CPU ({@code getcpu}), or {@code -errno}. */
     int getcpuNode();
 

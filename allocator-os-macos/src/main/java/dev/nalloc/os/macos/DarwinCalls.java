@@ -40,6 +40,11 @@ public interface DarwinCalls {
     /** {@code pid_t getpid(void)}. */
     int getpid();
 
+    /** {@code pthread_t pthread_self(void)}: the calling OS thread (a virtual thread's carrier); 0 when unknown. */
+    default long pthreadSelf() {
+        return 0;
+    }
+
     /** {@code int getentropy(void *buf, size_t buflen)}; at most 256 bytes per call. */
     int getentropy(MemorySegment buffer, long length);
 }

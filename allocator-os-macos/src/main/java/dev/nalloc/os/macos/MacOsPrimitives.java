@@ -253,6 +253,11 @@ public final class MacOsPrimitives extends PlatformOsPrimitives {
     }
 
     @Override
+    public long osThreadId() {
+        return calls().pthreadSelf();
+    }
+
+    @Override
     public long clockNanos() {
         return System.nanoTime(); // mach_absolute_time based: monotonic
     }

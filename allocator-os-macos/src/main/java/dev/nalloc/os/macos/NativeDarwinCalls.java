@@ -106,6 +106,15 @@ final class NativeDarwinCalls implements DarwinCalls {
     }
 
     @Override
+    public long pthreadSelf() {
+        try {
+            return (long) Posix.PTHREAD_SELF.invokeExact();
+        } catch (Throwable t) {
+            throw failure("pthread_self", t);
+        }
+    }
+
+    @Override
     public int getentropy(MemorySegment buffer, long length) {
         try {
             return (int) Posix.GETENTROPY.invokeExact(CALL_STATE.get(), buffer, length);
@@ -156,6 +165,9 @@ final class NativeDarwinCalls implements DarwinCalls {
         static final MethodHandle GETENTROPY = link("getentropy",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), Capture.OPTION);
         static final MethodHandle GETPID = link("getpid", FunctionDescriptor.of(JAVA_INT));
+        // reads the thread pointer: cannot block, sets no errno
+        static final MethodHandle PTHREAD_SELF = link("pthread_self", FunctionDescriptor.of(JAVA_LONG),
+                Linker.Option.critical(false));
     }
 
     /** The functions only libSystem has, linked at their first call. */

@@ -42,6 +42,19 @@ class NativeDarwinCallsPlumbingTest {
     }
 
     @Test
+    void pthreadSelfIsTheCallingThread() throws InterruptedException {
+        long mine = calls.pthreadSelf();
+        assertNotEquals(0, mine);
+        assertEquals(mine, calls.pthreadSelf());
+        long[] other = new long[1];
+        Thread t = new Thread(() -> other[0] = calls.pthreadSelf());
+        t.start();
+        t.join();
+        assertNotEquals(0, other[0]);
+        assertNotEquals(mine, other[0]);
+    }
+
+    @Test
     void errnoIsCapturedPerCall() {
         long p = calls.mmap(0, SIZE, Darwin.PROT_NONE, Darwin.MAP_PRIVATE | LINUX_MAP_ANONYMOUS, -1, 0);
         assertEquals(-1, calls.madvise(p, SIZE, 12345));

@@ -57,6 +57,11 @@ public interface Kernel32Calls {
     /** {@code BOOL GetNumaNodeProcessorMaskEx(USHORT Node, PGROUP_AFFINITY ProcessorMask)}. */
     int getNumaNodeProcessorMaskEx(short node, MemorySegment groupAffinity);
 
+    /** {@code DWORD GetCurrentThreadId(void)}: the calling OS thread (a virtual thread's carrier); 0 when unknown. */
+    default int getCurrentThreadId() {
+        return 0;
+    }
+
     /** {@code void GetCurrentProcessorNumberEx(PPROCESSOR_NUMBER ProcNumber)}. */
     void getCurrentProcessorNumberEx(MemorySegment processorNumber);
 

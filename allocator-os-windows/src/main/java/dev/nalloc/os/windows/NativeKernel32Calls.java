@@ -143,6 +143,15 @@ final class NativeKernel32Calls implements Kernel32Calls {
     }
 
     @Override
+    public int getCurrentThreadId() {
+        try {
+            return (int) Kernel32.GET_CURRENT_THREAD_ID.invokeExact();
+        } catch (Throwable t) {
+            throw failure("GetCurrentThreadId", t);
+        }
+    }
+
+    @Override
     public void getCurrentProcessorNumberEx(MemorySegment processorNumber) {
         try {
             Kernel32.GET_CURRENT_PROCESSOR_NUMBER_EX.invokeExact(processorNumber);
@@ -279,6 +288,9 @@ final class NativeKernel32Calls implements Kernel32Calls {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS));
         static final MethodHandle GET_NUMA_NODE_PROCESSOR_MASK_EX = lastError("GetNumaNodeProcessorMaskEx",
                 FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
+        // reads the thread environment block: cannot block, sets no last error
+        static final MethodHandle GET_CURRENT_THREAD_ID = link(DLL, "kernel32", "GetCurrentThreadId",
+                FunctionDescriptor.of(JAVA_INT), Linker.Option.critical(false));
         static final MethodHandle GET_CURRENT_PROCESSOR_NUMBER_EX = link(DLL, "kernel32",
                 "GetCurrentProcessorNumberEx", FunctionDescriptor.ofVoid(ADDRESS));
         static final MethodHandle GET_NUMA_PROCESSOR_NODE_EX = lastError("GetNumaProcessorNodeEx",

@@ -328,6 +328,11 @@ public final class WindowsOsPrimitives extends PlatformOsPrimitives {
     }
 
     @Override
+    public long osThreadId() {
+        return Integer.toUnsignedLong(calls().getCurrentThreadId());
+    }
+
+    @Override
     public int currentNumaNode() {
         Kernel32Calls os = calls();
         if (numaNodeCount() == 1) {
