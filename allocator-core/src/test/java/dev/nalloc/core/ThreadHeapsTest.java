@@ -282,27 +282,7 @@ class ThreadHeapsTest {
     @EnumSource(Mode.class)
     void aLeaseOfAParkedThreadIsTakenOverAndItsHolderMovesOn(Mode mode) throws Exception {
         // One shared heap, at most one: the second thread must take the first one's over.
-        var policy = new dev.nalloc.spi.HeapSelectionPolicy() {
-            @Override
-            public boolean ownsHeap(Thread thread) {
-                return false;
-            }
-
-            @Override
-            public int sharedHeapCount() {
-                return 1;
-            }
-
-            @Override
-            public int maxSharedHeapCount() {
-                return 2;
-            }
-
-            @Override
-            public int sharedHeapIndex(Thread thread) {
-                return 0;
-            }
-        };
+        var policy = TestPolicies.sharedOnly(1, 2);
         try (Allocator a = TestAllocators.builder().mode(mode).heapSelectionPolicy(policy).build()) {
             CountDownLatch parked = new CountDownLatch(1);
             AtomicReference<Throwable> error = new AtomicReference<>();
@@ -348,22 +328,7 @@ class ThreadHeapsTest {
     }
 
     /** Two shared heaps, virtual threads named "B" start looking at the second; nobody owns a heap. */
-    private static final HeapSelectionPolicy TWO_LEASES = new HeapSelectionPolicy() {
-        @Override
-        public boolean ownsHeap(Thread thread) {
-            return false;
-        }
-
-        @Override
-        public int sharedHeapCount() {
-            return 2;
-        }
-
-        @Override
-        public int sharedHeapIndex(Thread thread) {
-            return "B".equals(thread.getName()) ? 1 : 0;
-        }
-    };
+    private static final HeapSelectionPolicy TWO_LEASES = TestPolicies.of(t -> false, 2, 16, t -> "B".equals(t.getName()) ? 1 : 0);
 
     /** The real OS layer, with the OS thread each test thread pretends to run on (its "carrier"). */
     private static final class PretendCarriers extends ForwardingOsPrimitives {
@@ -498,27 +463,7 @@ class ThreadHeapsTest {
                 }
             }
         };
-        var policy = new dev.nalloc.spi.HeapSelectionPolicy() {
-            @Override
-            public boolean ownsHeap(Thread thread) {
-                return !thread.isVirtual();
-            }
-
-            @Override
-            public int sharedHeapCount() {
-                return 1;
-            }
-
-            @Override
-            public int maxSharedHeapCount() {
-                return 2;
-            }
-
-            @Override
-            public int sharedHeapIndex(Thread thread) {
-                return 0;
-            }
-        };
+        var policy = TestPolicies.of(t -> !t.isVirtual(), 1, 2, t -> 0);
         try (Allocator a = TestAllocators.builder().mode(mode).heapSelectionPolicy(policy).errorHandler(blocking).build()) {
             HeapSlot[] held = new HeapSlot[2];
             AtomicReference<Throwable> error = new AtomicReference<>();

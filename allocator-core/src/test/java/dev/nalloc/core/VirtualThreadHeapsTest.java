@@ -234,27 +234,8 @@ class VirtualThreadHeapsTest {
 
     @Test
     void aPolicyThatSharesOneHeapAmongPlatformThreadsStillGivesEachUseExclusively() throws Exception {
-        HeapSelectionPolicy oneShared = new HeapSelectionPolicy() {
-            @Override
-            public boolean ownsHeap(Thread thread) {
-                return false;
-            }
-
-            @Override
-            public int sharedHeapCount() {
-                return 1;
-            }
-
-            @Override
-            public int maxSharedHeapCount() {
-                return 1; // never more: the threads take turns (a holder keeps it while it runs)
-            }
-
-            @Override
-            public int sharedHeapIndex(Thread thread) {
-                return 0;
-            }
-        };
+        // never more than one: the threads take turns (a holder keeps it while it runs)
+        HeapSelectionPolicy oneShared = TestPolicies.sharedOnly(1, 1);
         ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
         try (Allocator a = TestAllocators.builder().heapSelectionPolicy(oneShared).errorHandler(errors).build()) {
             ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
@@ -294,22 +275,7 @@ class VirtualThreadHeapsTest {
 
     @Test
     void aPolicyWithoutSharedHeapsIsRefused() {
-        HeapSelectionPolicy none = new HeapSelectionPolicy() {
-            @Override
-            public boolean ownsHeap(Thread thread) {
-                return true;
-            }
-
-            @Override
-            public int sharedHeapCount() {
-                return 0;
-            }
-
-            @Override
-            public int sharedHeapIndex(Thread thread) {
-                return 0;
-            }
-        };
+        HeapSelectionPolicy none = TestPolicies.of(t -> true, 0, 0, t -> 0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TestAllocators.builder().heapSelectionPolicy(none).build());
         assertTrue(e.getMessage().startsWith("nalloc: at least one shared heap is needed, not 0"), e.getMessage());
