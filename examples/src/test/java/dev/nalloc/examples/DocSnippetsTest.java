@@ -24,8 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The code in README.md and docs/os-layer.md works exactly as written. A Java block that declares a
  * class is one of this module's files (the same text, without the package line), compiled and run
  * by this build; the other Java blocks of a page are statements, compiled here with the page's own
- * imports (and the usual ones) and run in order, after {@link #PRELUDE} (what an application has at
- * hand: a Micrometer registry); every dependency of an XML block is one of this module's pom.xml.
+ * imports (and the usual ones) and run in order; every dependency of an XML block is one of this module's pom.xml.
  */
 class DocSnippetsTest {
 
@@ -33,9 +32,6 @@ class DocSnippetsTest {
     private static final Pattern BLOCK = Pattern.compile("```(java|xml)\\n(.*?)```", Pattern.DOTALL);
     private static final Pattern DEPENDENCY = Pattern.compile("<dependency>.*?</dependency>", Pattern.DOTALL);
     private static final Pattern CLASS = Pattern.compile("^(public |final )*(class|record|interface) (\\w+)", Pattern.MULTILINE);
-
-    /** Variables the pages use as an application's own. */
-    private static final String PRELUDE = "        MeterRegistry meterRegistry = new SimpleMeterRegistry();\n";
 
     private record Block(String language, String text) {
     }
@@ -59,9 +55,7 @@ class DocSnippetsTest {
         String pom = squeeze(Files.readString(Path.of("pom.xml")));
         StringBuilder statements = new StringBuilder();
         List<String> imports = new ArrayList<>(List.of("import dev.nalloc.api.*;", "import dev.nalloc.spi.*;",
-                "import dev.nalloc.stats.*;", "import dev.nalloc.micrometer.*;", "import java.lang.foreign.*;",
-                "import dev.nalloc.examples.os.MyOsPrimitives;", "import io.micrometer.core.instrument.MeterRegistry;",
-                "import io.micrometer.core.instrument.simple.SimpleMeterRegistry;"));
+                "import dev.nalloc.stats.*;", "import java.lang.foreign.*;", "import dev.nalloc.examples.os.MyOsPrimitives;"));
         for (Block b : blocks) {
             if (b.language().equals("xml")) {
                 Matcher dependency = DEPENDENCY.matcher(b.text());
@@ -90,7 +84,7 @@ class DocSnippetsTest {
             }
         }
         if (!statements.isEmpty()) {
-            compileAndRun(page, String.join("\n", imports), PRELUDE + statements);
+            compileAndRun(page, String.join("\n", imports), statements.toString());
         }
     }
 
