@@ -17,7 +17,10 @@ import java.util.ServiceLoader;
  */
 final class Listeners {
 
-    private static final Logger LOG = LoggerFactory.getLogger("dev.nalloc");
+    /** Made on the first message: SLF4J (and its binding, ~8 MiB of RSS for Logback) starts only when something is logged. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger("dev.nalloc");
+    }
 
     private Listeners() {
     }
@@ -32,7 +35,7 @@ final class Listeners {
                     list.add(l);
                 }
             } catch (java.util.ServiceConfigurationError e) {
-                LOG.warn("nalloc: could not load an allocator listener: {}", e.toString());
+                Log.LOG.warn("nalloc: could not load an allocator listener: {}", e.toString());
             }
             return List.copyOf(list);
         }
@@ -48,7 +51,7 @@ final class Listeners {
                     atClose.add(r);
                 }
             } catch (RuntimeException | LinkageError e) {
-                LOG.warn("nalloc: allocator listener {} failed for {}: {}", l.getClass().getName(), allocator, e.toString());
+                Log.LOG.warn("nalloc: allocator listener {} failed for {}: {}", l.getClass().getName(), allocator, e.toString());
             }
         }
         return atClose;
@@ -60,7 +63,7 @@ final class Listeners {
             try {
                 atClose.get(i).run();
             } catch (RuntimeException | LinkageError e) {
-                LOG.warn("nalloc: allocator listener failed at the close of {}: {}", allocator, e.toString());
+                Log.LOG.warn("nalloc: allocator listener failed at the close of {}: {}", allocator, e.toString());
             }
         }
     }

@@ -35,7 +35,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class TrackingAllocator implements Allocator {
 
-    private static final Logger LOG = LoggerFactory.getLogger("dev.nalloc.leak");
+    /** Made on the first report: SLF4J (and its binding) starts only when something is logged. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger("dev.nalloc.leak");
+    }
     /** Sites listed in a warning at most (the report has them all). */
     static final int SITES_IN_WARNINGS = 20;
 
@@ -84,7 +87,7 @@ final class TrackingAllocator implements Allocator {
     /** Logs a report of live recorded blocks as a warning and hands it to the error handler (which may throw). */
     void leaked(LeakReport report, String what) {
         String details = report.render(what, SITES_IN_WARNINGS);
-        LOG.warn("{}", ErrorKind.LEAK.message(details));
+        Log.LOG.warn("{}", ErrorKind.LEAK.message(details));
         long first = report.sites().isEmpty() || report.sites().get(0).addresses().isEmpty()
                 ? 0 : report.sites().get(0).addresses().get(0);
         engine.reporter.report(ErrorKind.LEAK, first, details);
