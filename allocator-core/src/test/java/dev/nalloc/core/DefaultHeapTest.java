@@ -7,12 +7,14 @@ import dev.nalloc.api.Mode;
 import dev.nalloc.api.Option;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
@@ -319,6 +321,70 @@ class DefaultHeapTest {
             assertTrue(h.contains(seg.address()));
             a.free(seg);
             assertSame(h, a.defaultHeap(), "closing an arena leaves the default alone");
+        }
+    }
+
+    /**
+     * Platform and virtual threads switch their default heap hundreds of times each (slots retired
+     * and entered again, FastSlots entries emptied and refilled, leases given back) while freeing
+     * each other's blocks; every block lands in the heap set, every count ends at zero.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void threadsSwitchingDefaultsWhileFreeingEachOthersBlocks(Mode mode) throws Exception {
+        try (Allocator a = build(mode, LeakDetection.OFF)) {
+            ConcurrentLinkedQueue<Long> handedOver = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+            Runnable worker = () -> {
+                try {
+                    for (int round = 0; round < 150; round++) {
+                        Heap h = a.newHeap();
+                        assertSame(a.heap(), a.setDefaultHeap(h));
+                        List<Long> blocks = new ArrayList<>();
+                        for (int i = 0; i < 48; i++) {
+                            long p = a.malloc(8 + (i * 24) % 700);
+                            if (!h.contains(p)) {
+                                throw new AssertionError("round " + round + ": a block outside the heap set");
+                            }
+                            blocks.add(p);
+                        }
+                        if (round % 2 == 0) { // hand half over, free the rest after the heap is deleted
+                            handedOver.addAll(blocks.subList(0, 24));
+                            h.close();
+                            freeAll(a, blocks.subList(24, 48));
+                        } else {
+                            h.destroy();
+                        }
+                        assertSame(a.heap(), a.defaultHeap());
+                        Long q;
+                        for (int i = 0; i < 24 && (q = handedOver.poll()) != null; i++) {
+                            a.free(q);
+                        }
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            };
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                threads.add(Thread.ofPlatform().start(worker));
+            }
+            for (int i = 0; i < 12; i++) {
+                threads.add(Thread.ofVirtual().start(worker));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            if (!errors.isEmpty()) {
+                AssertionError e = new AssertionError(errors.size() + " workers failed");
+                errors.forEach(e::addSuppressed);
+                throw e;
+            }
+            Long q;
+            while ((q = handedOver.poll()) != null) {
+                a.free(q);
+            }
+            assertEquals(0, a.stats().allocationCount());
         }
     }
 }
