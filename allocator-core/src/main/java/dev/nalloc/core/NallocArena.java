@@ -88,14 +88,15 @@ final class NallocArena implements Arena {
     }
 
     /**
-     * Frees every block at once and ends the scope. If the thread called {@code threadDone} while
-     * the arena was open, its data waited for this close: the heap's destroy retires it after the
-     * last such arena (see {@link LocalHeap#destroy}).
+     * Ends the scope, then frees every block at once: the scope first, so that OS trouble the
+     * destroy reports at its end (a throwing handler) leaves no segment of the arena usable. If the
+     * thread called {@code threadDone} while the arena was open, its data waited for this close:
+     * the heap's destroy retires it after the last such arena (see {@link LocalHeap#destroy}).
      */
     @Override
     public void close() {
         checkUsable();
-        heap.destroy();
         scope.close();
+        heap.destroy();
     }
 }

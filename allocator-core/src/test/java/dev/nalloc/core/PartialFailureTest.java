@@ -392,4 +392,51 @@ class PartialFailureTest {
             assertEquals(0, a.stats().allocationCount());
         }
     }
+
+    /**
+     * An arena's close that meets a failing purge and throws has closed the arena: its segments are
+     * dead (no access to freed memory), a second close is refused, its blocks are uncounted; and
+     * when its thread called {@code threadDone} while it was open, the thread's data is retired
+     * all the same.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void anArenaCloseThatThrowsHasClosedTheArena(Mode mode) {
+        FailingPurges os = new FailingPurges();
+        try (Allocator a = build(mode, os)) {
+            for (boolean threadDone : new boolean[]{false, true}) {
+                java.lang.foreign.Arena arena = a.newArena();
+                java.lang.foreign.MemorySegment small = arena.allocate(100);
+                java.lang.foreign.MemorySegment huge = arena.allocate(40L << 20); // its segment is purged at once
+                for (int i = 0; i < 50; i++) {
+                    arena.allocate(20_000);
+                }
+                long threads = a.stats().counts().get("threads").current();
+                if (threadDone) {
+                    a.threadDone();
+                }
+                os.failPurges.set(true);
+                int failedBefore = os.failed.get();
+                try {
+                    arena.close();
+                } catch (AllocatorMisuseException e) {
+                    assertOsFailure(e);
+                }
+                os.failPurges.set(false);
+                assertTrue(os.failed.get() > failedBefore, "a purge failed");
+                assertThrows(IllegalStateException.class, () -> small.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+                assertThrows(IllegalStateException.class, () -> huge.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+                assertThrows(IllegalStateException.class, arena::close, "closed");
+                assertEquals(0, a.stats().allocationCount(), "its blocks were freed");
+                if (threadDone) {
+                    assertTrue(a.stats().counts().get("threads").current() < threads, "the thread's data was retired");
+                }
+                try {
+                    a.collect(true); // a report left waiting, if any
+                } catch (AllocatorMisuseException e) {
+                    assertOsFailure(e);
+                }
+            }
+        }
+    }
 }

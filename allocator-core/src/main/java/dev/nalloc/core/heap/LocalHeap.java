@@ -809,7 +809,9 @@ public final class LocalHeap {
                             counters.countCollected(remote, page.bin);
                             page.seen -= remote;
                         } catch (FreeListCorruption e) {
-                            context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+                            // reported at the end: a handler that throws must not leave the heap half destroyed
+                            context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+                            gaveBack = true;
                         }
                     }
                     if (pool && page.kind != PageKind.LARGE) {
@@ -859,11 +861,13 @@ public final class LocalHeap {
             kill();
             gaveBack = true;
         }
-        if (gaveBack) {
-            context.reporter().flush(); // OS trouble of freeing the pages: the heap is gone by now
-        }
         if (servesArena && tld.waitsForArenas()) {
             context.arenaClosedAfterThreadDone(tld); // the last such arena retires the thread's data
+        }
+        if (gaveBack) {
+            // OS trouble of freeing the pages, a corrupted list met on the way: the heap (and the
+            // thread's data an arena held) is gone by now, whatever the handler does
+            context.reporter().flush();
         }
     }
 
