@@ -8,6 +8,7 @@ import dev.nalloc.api.LeakReport;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -31,6 +32,12 @@ import java.util.TreeMap;
  */
 public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveBytes, long committed, LeakReport sites) {
 
+    /** The rows and the sites are required; the rows are copied (an immutable list). */
+    public HeapReport {
+        rows = List.copyOf(rows);
+        Objects.requireNonNull(sites, "sites");
+    }
+
     /**
      * The live blocks of one block size.
      *
@@ -44,6 +51,10 @@ public record HeapReport(List<Row> rows, long pages, long liveBlocks, long liveB
      */
     public record Row(long blockSize, long pages, long liveBlocks, long liveBytes, long committed, long reserved,
                       List<Long> samples) {
+        /** The samples are required and copied (an immutable list). */
+        public Row {
+            samples = List.copyOf(samples);
+        }
     }
 
     /**
