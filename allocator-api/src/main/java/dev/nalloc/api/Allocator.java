@@ -420,8 +420,9 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * heaps of their own. A thread that shares heaps (a virtual thread by default) stops using its
      * shared heap and allocates in {@code heap} from then on, whichever carrier runs it.
      *
-     * <p>Not a hot-path operation: it enters the thread in the allocator's thread lookup anew and
-     * makes one small object (switching per task is fine, per allocation is not).
+     * <p>Not a hot-path operation: it enters the thread in the allocator's thread lookup anew
+     * (no garbage once each heap has been a default; a switch per task is fine, per allocation is
+     * not: see docs/performance.md).
      *
      * @param heap a live heap of this allocator made by the calling thread ({@link #heap()} to go back)
      * @return the heap that was the default until now

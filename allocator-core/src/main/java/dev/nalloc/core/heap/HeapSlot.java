@@ -89,6 +89,21 @@ public final class HeapSlot {
         this.space = heap != null ? heap.tld.space : null;
     }
 
+    /**
+     * An own slot retired by {@link ThreadHeaps#setDefault} serves its heap for its thread
+     * {@code t} again: its free cache starts empty (the segment it named may have left the thread
+     * meanwhile), and so do its table counters; then the owner, last, with volatile semantics.
+     */
+    void reown(Thread t) {
+        lastFreeBase = Long.MIN_VALUE;
+        lastFreeCover = NO_COVER;
+        misses = 0;
+        fastTries = 0;
+        setOwner(t);
+    }
+
+    private static final Page[] NO_COVER = new Page[0];
+
     /** Sets the owner with volatile semantics. */
     void setOwner(Thread t) {
         OWNER.setVolatile(this, t);

@@ -76,6 +76,8 @@ public final class LocalHeap {
     int tag;
     /** The public handle this heap was last made the thread's default through (owner thread), or null. */
     public Object defaultHandle;
+    /** The own slot that served this heap as its thread's default until a switch retired it, or null (owner thread). */
+    HeapSlot defaultSlot;
     /**
      * False for a heap that may take over reclaimed pages of its tag (mimalloc's
      * {@code !heap->no_reclaim}); such a heap is never destroyed, nor pooled.

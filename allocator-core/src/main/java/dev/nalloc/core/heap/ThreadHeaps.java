@@ -282,9 +282,15 @@ public final class ThreadHeaps {
         if (old.heap == heap) {
             return heap;
         }
-        HeapSlot fresh = new HeapSlot(t, heap, false);
-        fresh.home = this;
         retired(old);
+        old.heap.defaultSlot = old; // kept for the next switch back: a switch makes no garbage once each heap has one
+        HeapSlot fresh = heap.defaultSlot;
+        if (fresh == null || fresh.owner() != null || fresh.fastIndex >= 0) {
+            fresh = new HeapSlot(t, heap, false);
+        } else {
+            fresh.reown(t); // retired by an earlier switch: every cached copy fails its owner check until now
+        }
+        fresh.home = this;
         tld.setSlot(fresh);
         if (!closed) {
             installOwn(fresh, t);
