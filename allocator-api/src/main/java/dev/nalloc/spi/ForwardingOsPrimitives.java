@@ -141,6 +141,11 @@ public abstract class ForwardingOsPrimitives implements OsPrimitives {
     }
 
     @Override
+    public int discard(long address, long size) {
+        return delegate.discard(address, size);
+    }
+
+    @Override
     public int setTransparentHugePages(boolean enable) {
         return delegate.setTransparentHugePages(enable);
     }

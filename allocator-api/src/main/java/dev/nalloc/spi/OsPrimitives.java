@@ -234,6 +234,27 @@ public interface OsPrimitives {
     int protect(long address, long size, boolean protect);
 
     /**
+     * Drops the contents of {@code [address, address + size)} (part or all of one reservation)
+     * without making any of it inaccessible, not even for a moment: every page that was readable
+     * and writable stays so, reading as zero (or, where the OS cannot promise that, as some
+     * content of the range's past), and its physical memory goes back to the OS as soon as it
+     * allows; pages that were not accessible stay as they were. Nalloc calls it when an instance
+     * closes while other threads may still be inside its calls (they find memory, not a fault),
+     * and frees the range with {@link #free} once no thread can reach it.
+     *
+     * <p>The default {@link #reset}s the range, which keeps memory accessible everywhere; layers
+     * whose reset refuses ranges with uncommitted pages (Windows) or that can give memory back
+     * sooner (Linux: {@code MADV_DONTNEED}) override it.
+     *
+     * @param address the start, page-aligned
+     * @param size    bytes, a multiple of the page size
+     * @return 0, or the OS error code
+     */
+    default int discard(long address, long size) {
+        return reset(address, size);
+    }
+
+    /**
      * Switches transparent huge pages for this process on or off (Linux prctl).
      *
      * @param enable on or off

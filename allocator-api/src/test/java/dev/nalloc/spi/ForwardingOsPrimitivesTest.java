@@ -31,10 +31,23 @@ class ForwardingOsPrimitivesTest {
         assertEquals(0, f.reset(a.address(), 64 * KIB));
         assertEquals(0, f.reuse(a.address(), 64 * KIB));
         assertEquals(0, f.protect(a.address(), 64 * KIB, true));
+        assertEquals(0, f.discard(a.address(), MIB));
         assertEquals(0, f.free(a.address(), MIB));
         assertEquals(0, os.reservedBytes());
         assertEquals(os.numaNodeCount(), f.numaNodeCount());
         assertEquals(os.describeError(12), f.describeError(12));
+    }
+
+    @Test
+    void discardUsesTheDelegatesOwnVersion() {
+        FakeOsPrimitives os = new FakeOsPrimitives(4 * KIB, true);
+        OsPrimitives ownDiscard = new ForwardingOsPrimitives(os) {
+            @Override
+            public int discard(long address, long size) {
+                return 4242; // not the default (a reset)
+            }
+        };
+        assertEquals(4242, new Plain(ownDiscard).discard(0x10000, 64 * KIB));
     }
 
     @Test

@@ -353,14 +353,13 @@ final class CheckedAllocator extends ModeAllocator {
     /** Frees a live block that passed the checks. */
     private void release(Live b, long address) {
         Page page = b.page;
-        if (b.guarded()) {
-            long guard = address + (sampler != null ? sampler.span(b.size()) : b.size());
-            engine.os.protect(guard, osPageSize, false);
-        }
         if (!b.shadow.markFreed(b.index, b.state)) {
             reporter.report(ErrorKind.DOUBLE_FREE, address, "the block at " + Reporter.hex(address)
                     + " was freed already (by another thread at the same time)");
             return;
+        }
+        if (b.guarded() && !liftOrWithhold(page, b.block, address + (sampler != null ? sampler.span(b.size()) : b.size()))) {
+            return; // freed in the shadow, kept out of use until its guard lifts
         }
         if (page.reserved == 1) {
             recentFrees.add(address);
@@ -376,7 +375,7 @@ final class CheckedAllocator extends ModeAllocator {
     /** Puts a block that was just marked freed on its page's lists, after the freed fill. */
     private void push(Page page, long block) {
         Patterns.fillFreed(block, page.blockSize);
-        pushFreed(page, block);
+        pushFreed(page, block); // false only for a block pushed twice, which the shadow rules out
     }
 
     @Override
@@ -452,6 +451,7 @@ final class CheckedAllocator extends ModeAllocator {
     @Override
     void destroy(LocalHeap heap) {
         java.util.List<Live> overflowed = new java.util.ArrayList<>();
+        java.util.List<Live> guardedBlocks = new java.util.ArrayList<>();
         heap.forEachPage(page -> {
             BlockShadow shadow = BlockShadow.peek(page);
             if (shadow == null) {
@@ -462,13 +462,18 @@ final class CheckedAllocator extends ModeAllocator {
                 long address = block + shadow.adjust(state);
                 Live b = new Live(page, block, index, state, shadow);
                 if (b.guarded()) {
-                    engine.os.protect(address + (sampler != null ? sampler.span(b.size()) : b.size()), osPageSize, false);
+                    guardedBlocks.add(b);
                 }
                 if (patterns.firstBadCanary(address + b.size(), canaryLimit(b, address)) >= 0) {
                     overflowed.add(b);
                 }
             });
         });
+        for (Live b : guardedBlocks) { // after the walk: a page whose guard will not lift leaves the heap
+            long address = b.block + b.shadow.adjust(b.state);
+            liftOrWithholdPage(heap, b.page, address + (sampler != null ? sampler.span(b.size()) : b.size()));
+        }
+        withholdPages(heap);
         heap.destroy();
         for (Live b : overflowed) { // reported after the heap is gone: a throwing handler leaves nothing half done
             canaryIntact(b, b.block + b.shadow.adjust(b.state));
@@ -480,8 +485,17 @@ final class CheckedAllocator extends ModeAllocator {
     }
 
     @Override
+    void freeWithheld(Page page, long block) {
+        if (page.kind == PageKind.HUGE) {
+            inner.freeHuge(page);
+        } else {
+            push(page, block);
+        }
+    }
+
+    @Override
     public void collect(boolean force) {
-        inner.collect(force);
+        super.collect(force);
         try {
             for (LocalHeap h : localHeap().tld.heaps()) {
                 h.forEachPage(this::assertPage);

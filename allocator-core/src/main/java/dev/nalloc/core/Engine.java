@@ -87,6 +87,8 @@ final class Engine implements HeapContext, StatsSource {
     /** The shutdown hook of {@code destroy_on_exit}, or null. */
     private Thread exitHook;
     volatile boolean closed;
+    /** Taken by the one caller that closes the instance. */
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     /** The instance's name in statistics, JMX and JFR (option or builder, else generated). */
     final String name;
     final EngineStats stats;
@@ -152,6 +154,9 @@ final class Engine implements HeapContext, StatsSource {
             }
         }
         this.threads = new ThreadHeaps(heapPolicy, this::newOwnHeap, () -> newThreadData(null), this::osThreadId);
+        // What close retires goes once nothing can reach the instance, and so does its fast-path
+        // salt: a closed instance's calls must never find another instance's entries under it.
+        os.freeRetiredWhenUnreachable(this, threads.saltRelease());
         reporter.flush(); // what the start-up reservations met
     }
 
@@ -513,7 +518,25 @@ final class Engine implements HeapContext, StatsSource {
         }
     }
 
-    /** Gives every segment and arena back to the OS. */
+    /** True for the one caller that closes the instance (then {@link #close}). */
+    boolean startClose() {
+        return closing.compareAndSet(false, true);
+    }
+
+    /**
+     * Gives every segment and arena back, safely for threads that are still inside a call of the
+     * instance (a program may close it while others use it, though the docs ask it not to): those
+     * calls complete or fail with {@link IllegalStateException}, never touch unmapped memory.
+     * <ol>
+     * <li>{@code closed} is set (new calls fail), reports of racing calls become that exception;</li>
+     * <li>the OS gate waits for the OS calls under way, and refuses new ones that would make memory
+     * usable ({@link OsMemory#close});</li>
+     * <li>every segment leaves the segment map and every reservation is retired: its contents are
+     * dropped now (its physical memory goes back to the OS), it stays mapped and accessible, and is
+     * freed once this engine is unreachable, that is, once no thread can be in one of its calls
+     * (every object a call works with reaches the engine).</li>
+     * </ol>
+     */
     void close() {
         Listeners.closed(atClose, face); // first: monitoring lets go while the instance still answers
         if (atExit != null) {
@@ -529,12 +552,21 @@ final class Engine implements HeapContext, StatsSource {
                 // the hook runs (or ran) anyway; releasing twice is harmless
             }
         }
-        segments.releaseAll();
+        reporter.close();
+        os.close();
+        segments.retireAll();
+        os.retireUnreleased();
+        stats.closed(); // what calls racing with the close still count changes nothing now
+        threads.forgetOwnHeap(); // the closing thread's heaps must not keep the closed engine reachable
         registry.clear();
         abandoned.clear();
         for (ThreadData d : threads.leaseData()) {
             d.counters.clear();
         }
         stats.gauges.clear();
+        RuntimeException handlerError = os.takeCloseError();
+        if (handlerError != null) {
+            throw handlerError;
+        }
     }
 }

@@ -163,8 +163,99 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         return 0;
     }
 
-    static Page pageOf(long address) {
-        return SegmentMap.lookup(address).pageOf(address);
+    /**
+     * The page of a block this thread just got or holds live. Only a close racing with the call
+     * takes it out of the segment map: then the call fails with {@link IllegalStateException}.
+     */
+    final Page pageOf(long address) {
+        Segment seg = SegmentMap.lookup(address);
+        if (seg == null) {
+            checkOpen();
+            throw new IllegalStateException("nalloc: no segment holds " + Reporter.hex(address));
+        }
+        return seg.pageOf(address);
+    }
+
+    // ================================================================== guards the OS would not lift
+
+    /** A freed guarded block whose guard page the OS would not lift: not freed until it is. */
+    private record Withheld(Page page, long block, long guard) {
+    }
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Withheld> withheld = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /**
+     * Lifts the guard page of a guarded block being freed; when the OS would not, the block is
+     * withheld (it stays counted as used, is never handed out, and a later {@link #collect} tries
+     * again) and the failure reported.
+     *
+     * @return true when lifted: the caller frees the block
+     */
+    final boolean liftOrWithhold(Page page, long block, long guard) {
+        String failure = engine.os.unprotectQuietly(guard, osPageSize);
+        if (failure == null) {
+            return true;
+        }
+        withheld.add(new Withheld(page, block, guard));
+        engine.os.reportUnprotect(guard, osPageSize, failure);
+        return false;
+    }
+
+    /** Frees a withheld block whose guard is lifted now (any thread, as a remote free may be). */
+    abstract void freeWithheld(Page page, long block);
+
+    /** Tries the withheld blocks once more (collect): those whose guard lifts now are freed. */
+    final void retryWithheld() {
+        for (int n = withheld.size(); n > 0; n--) {
+            Withheld w = withheld.poll();
+            if (w == null) {
+                return;
+            }
+            if (w.page.heap() == null && w.page.kind == null) {
+                continue; // its page went with a destroyed heap (see withholdPages)
+            }
+            if (engine.os.unprotectQuietly(w.guard, osPageSize) == null) {
+                freeWithheld(w.page, w.block);
+            } else {
+                withheld.add(w);
+            }
+        }
+    }
+
+    /**
+     * Before {@code heap} is destroyed: the withheld blocks of its pages go with it, their guards
+     * tried once more; a page whose guard still will not lift leaves the heap and stays out of use
+     * ({@link LocalHeap#withholdPage}).
+     */
+    final void withholdPages(LocalHeap heap) {
+        java.util.List<Withheld> mine = new java.util.ArrayList<>();
+        for (java.util.Iterator<Withheld> it = withheld.iterator(); it.hasNext(); ) {
+            Withheld w = it.next();
+            if (w.page.heap() == heap) {
+                it.remove();
+                mine.add(w);
+            }
+        }
+        for (Withheld w : mine) {
+            liftOrWithholdPage(heap, w.page, w.guard);
+        }
+    }
+
+    /**
+     * Lifts a guard inside a page of {@code heap} (being destroyed, owner thread), or withholds the
+     * page; a page withheld already keeps this guard with its others.
+     */
+    final void liftOrWithholdPage(LocalHeap heap, Page page, long guard) {
+        String failure = engine.os.unprotectQuietly(guard, osPageSize);
+        if (failure == null) {
+            return;
+        }
+        if (page.isStuck()) {
+            page.addStuckGuard(guard, engine.os);
+            engine.os.reportUnprotect(guard, osPageSize, failure);
+        } else {
+            heap.withholdPage(page, guard, failure, engine.os);
+        }
     }
 
     /** Whether this request (of a plain or small alignment) gets a guard page (guarded sampling). */
@@ -197,7 +288,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
             if (claimed == 0) {
                 continue; // the block was found corrupted and is quarantined: take another
             }
-            if (!engine.os.protect(guard, osPageSize, true)) { // counted; reported below
+            if (!engine.os.protect(guard, osPageSize)) { // refused (counted; reported below): the page stays as it was
                 guardFailed(page, block, address, size, guard);
                 unguardedReported(address);
             }
@@ -393,6 +484,9 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
     @Override
     public void collect(boolean force) {
         inner.collect(force);
+        if (!withheld.isEmpty()) {
+            retryWithheld();
+        }
     }
 
     @Override
@@ -487,17 +581,21 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
      * Puts a freed block of a page of blocks on its lists: the local free list when the page is
      * local to the caller's slot (its own heap or its lease; the segment is then cached for the next
      * frees), else the page's thread-free list.
+     *
+     * @return false when the block is at the head of the thread-free list already (two frees at once)
      */
-    final void pushFreed(Page page, long block) {
+    final boolean pushFreed(Page page, long block) {
         HeapSlot s = threads.held();
         Segment seg = page.segment;
         if (s != null && s.isLocal(seg, Thread.currentThread())) {
             s.cacheFreeSegment(seg);
             LocalHeap.freeLocalEncoded(page, block);
-        } else {
+        } else if (page.freeRemoteEncoded(block)) {
             inner.countRemoteFree(page, s);
-            page.freeRemoteEncoded(block);
+        } else {
+            return false; // the block is at the head of the thread-free list already: freed twice at once
         }
+        return true;
     }
 
     /** Whether the caller frees into {@code seg} locally (its own or leased heap's segment). */

@@ -336,7 +336,11 @@ final class NallocAllocator extends AbstractAllocator {
         }
         long adjust = (alignment - ((block + offset) & mask)) & mask;
         if (adjust != 0) {
-            SegmentMap.lookup(block).pageOf(block).hasAligned = true;
+            Segment seg = SegmentMap.lookup(block);
+            if (seg == null) { // only a close racing with this call takes the block's segment out of the map
+                checkOpen();
+            }
+            seg.pageOf(block).hasAligned = true;
         }
         return block + adjust;
     }
@@ -676,7 +680,7 @@ final class NallocAllocator extends AbstractAllocator {
 
     /** Gives all memory back (close, and the {@code destroy_on_exit} hook, also of the global instance). */
     void release() {
-        if (!engine.closed) {
+        if (engine.startClose()) {
             views.close(); // first: while a view is in a native call it throws, and nothing is released
             // Closed first, then the lookup emptied (a racing slow path sees one or the other), then
             // the memory released: from here on the fast paths fail over to the checking slow ones.

@@ -42,11 +42,12 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SecureAllocator extends ModeAllocator {
 
     /**
-     * A block handed out with a guard page after it: the user address, the guard page, and whether
-     * the guard is set ({@code false} when the OS would not protect it: the block is out unguarded,
-     * still at its address before the guard's place, so its free must find it here).
+     * A block handed out with a guard page after it: the user address and the guard page;
+     * {@code unprotected} when the OS would not protect the guard (the block is sampled, its room
+     * still ends there, nothing is lifted at free); {@code withheld} once it was freed but its guard
+     * would not lift (see {@link #liftOrWithhold}).
      */
-    private record Guarded(long address, long guard, boolean set) {
+    private record Guarded(long address, long guard, boolean unprotected, boolean withheld) {
     }
 
     /** The live guarded blocks by block start (guarded sampling only). */
@@ -173,7 +174,7 @@ final class SecureAllocator extends ModeAllocator {
             Mem.zero(address, guard - address);
         }
         page.mode().hasGuarded = true; // before the block is out: its frees must take the slow path
-        guarded.put(block, new Guarded(address, guard, true));
+        guarded.put(block, new Guarded(address, guard, false, false));
         if (page.reserved == 1) {
             recentFrees.remove(address);
         }
@@ -182,7 +183,8 @@ final class SecureAllocator extends ModeAllocator {
 
     @Override
     void guardFailed(Page page, long block, long address, long size, long guard) {
-        guarded.put(block, new Guarded(address, guard, false)); // nothing to lift at its free
+        // Still a sampled block at an interior address of its area: frees must find it (not "unaligned").
+        guarded.put(block, new Guarded(address, guard, true, false));
     }
 
     // ================================================================== free
@@ -248,12 +250,13 @@ final class SecureAllocator extends ModeAllocator {
             return block;
         }
         if (g != null) {
-            if (!guarded.remove(block, g)) { // another thread freed it first
+            if (g.withheld || !guarded.remove(block, g)) { // freed already, or another thread freed it first
                 reportDoubleFree(address, op);
                 return 0;
             }
-            if (g.set) {
-                engine.os.protect(g.guard, osPageSize, false);
+            if (!g.unprotected && !liftOrWithhold(page, block, g.guard)) {
+                guarded.put(block, new Guarded(g.address, g.guard, false, true)); // freed: a second free is a double free
+                return block;
             }
         }
         if (page.reserved == 1) {
@@ -268,9 +271,12 @@ final class SecureAllocator extends ModeAllocator {
             if (s != null && s.isLocal(page.segment, Thread.currentThread())) {
                 s.cacheFreeSegment(page.segment);
                 LocalHeap.freeLocalEncoded(page, block);
-            } else {
+            } else if (page.freeRemoteEncoded(block)) {
                 inner.countRemoteFree(page, s);
-                page.freeRemoteEncoded(block);
+            } else { // another thread pushed it just now: two frees at the same time
+                reporter.report(ErrorKind.DOUBLE_FREE, address, "the block at " + Reporter.hex(address)
+                        + " was freed already (by another thread at the same time) (" + op + ")");
+                return 0;
             }
         }
         if (g != null) {
@@ -347,18 +353,33 @@ final class SecureAllocator extends ModeAllocator {
     boolean isGuarded(long address) {
         Page page = pageOf(address);
         Guarded g = guardedAt(page, page.blockStartOf(address));
-        return g != null && g.set && g.address == address;
+        return g != null && g.address == address && !g.unprotected;
     }
 
     @Override
     void destroy(LocalHeap heap) {
+        java.util.List<Object[]> lift = new java.util.ArrayList<>();
         guarded.forEach((block, g) -> {
             Segment seg = SegmentMap.lookup(block);
             Page page = seg == null ? null : seg.pageOf(block);
-            if (page != null && page.heap() == heap && guarded.remove(block, g) && g.set) {
-                engine.os.protect(g.guard, osPageSize, false);
+            if (page != null && page.heap() == heap && guarded.remove(block, g) && !g.unprotected) {
+                lift.add(new Object[]{page, g.guard});
             }
         });
+        for (Object[] l : lift) {
+            liftOrWithholdPage(heap, (Page) l[0], (Long) l[1]);
+        }
+        withholdPages(heap);
         heap.destroy();
+    }
+
+    @Override
+    void freeWithheld(Page page, long block) {
+        guarded.remove(block);
+        if (page.kind == PageKind.HUGE) {
+            inner.freeHuge(page);
+        } else {
+            pushFreed(page, block);
+        }
     }
 }

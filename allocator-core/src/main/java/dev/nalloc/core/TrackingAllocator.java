@@ -90,7 +90,7 @@ final class TrackingAllocator implements Allocator {
         Log.LOG.warn("{}", ErrorKind.LEAK.message(details));
         long first = report.sites().isEmpty() || report.sites().get(0).addresses().isEmpty()
                 ? 0 : report.sites().get(0).addresses().get(0);
-        engine.reporter.report(ErrorKind.LEAK, first, details);
+        engine.reporter.reportAtClose(ErrorKind.LEAK, first, details); // at close too: the report is the instance's last word
     }
 
     String name() {

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AllocatorContractTest {
 
-    /** The allocator under test; {@link ModeContractTest} runs the same contract on CHECKED and SECURE instances. */
+    /** The allocator under test; {@link CheckedContractTest}, {@link SecureContractTest} and the {@code *VirtualContractTest}s run the same contract on other modes and on virtual threads. */
     static Allocator a;
 
     @BeforeAll

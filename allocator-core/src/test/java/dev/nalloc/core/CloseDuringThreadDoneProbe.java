@@ -13,16 +13,18 @@ import java.util.concurrent.CountDownLatch;
  * worker abandons its pages) while the main thread decides when to close the instance.
  *
  * <p>Scenarios: {@code close-during} closes while the worker is still inside {@code threadDone},
- * then lets it go on: it walks the free list of its next page, in memory the close unmapped (the
- * allocator-bench Larson crash: a link still retiring after the run had ended and the instance
- * was closed). {@code close-after} lets the worker return from {@code threadDone} first: must survive.
- * It prints {@value #BEFORE} once the worker has been let go and {@value #SURVIVED} only if the
- * process lives on.
+ * then lets it go on: it walks the free list of its next page, in memory the close has retired
+ * (the allocator-bench Larson crash, when close unmapped it: a link still retiring after the run
+ * had ended and the instance was closed); it must complete or fail with
+ * {@link IllegalStateException}. {@code close-after} lets the worker return from {@code threadDone}
+ * first. Both must survive. It prints {@value #BEFORE} once the worker has been let go, what the
+ * worker's {@code threadDone} ended with, and {@value #SURVIVED} only if the process lives on.
  */
 public final class CloseDuringThreadDoneProbe {
 
     static final String BEFORE = "probe: worker goes on";
     static final String SURVIVED = "probe: survived";
+    static final String OUTCOME = "probe: threadDone ";
 
     private CloseDuringThreadDoneProbe() {
     }
@@ -77,7 +79,12 @@ public final class CloseDuringThreadDoneProbe {
                 a.free(live[i]); // a page with live blocks and free lists, abandoned after it
             }
             os.armed = Thread.currentThread();
-            a.threadDone();
+            try {
+                a.threadDone();
+                System.out.println(OUTCOME + "returned");
+            } catch (IllegalStateException e) {
+                System.out.println(OUTCOME + e.getMessage());
+            }
         }, "retiring-worker");
         worker.start();
         os.held.await();

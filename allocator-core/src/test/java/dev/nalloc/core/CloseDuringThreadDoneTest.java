@@ -3,18 +3,15 @@ package dev.nalloc.core;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The allocator-bench Larson crash, made deterministic ({@link CloseDuringThreadDoneProbe} in a
- * child JVM): closing an instance unmaps its memory, so an instance must not be closed while a
- * thread is still inside one of its calls, {@code threadDone} included. A thread held inside
- * {@code threadDone} while the instance closes faults (SEGV_MAPERR) in the free-list walk of
- * {@code LocalHeap.abandonPages}, as in the bench's crash reports; the same thread let go before
- * the close survives. The bench's Larson now waits for every link's {@code threadDone}
- * ({@link ThreadChainStressTest} runs that pattern in core).
+ * child JVM): a thread held inside {@code threadDone} while the instance closes used to fault
+ * (SEGV_MAPERR) in the free-list walk of {@code LocalHeap.abandonPages}, because close unmapped
+ * the memory. Close now retires the memory instead (contents dropped, address space kept until the
+ * instance is unreachable), so the worker's {@code threadDone} returns or fails with
+ * {@link IllegalStateException}, and the process lives on.
  */
 class CloseDuringThreadDoneTest {
 
@@ -23,20 +20,21 @@ class CloseDuringThreadDoneTest {
     }
 
     @Test
-    void closingWhileAThreadIsInsideThreadDoneUnmapsTheMemoryItAbandons() throws Exception {
+    void closingWhileAThreadIsInsideThreadDoneLeavesItMemoryToTouch() throws Exception {
         ProbeJvm.Result c = run("close-during");
         assertTrue(c.output().contains(CloseDuringThreadDoneProbe.BEFORE), () -> "the probe did not get to the close: " + c);
-        assertNotEquals(0, c.exitCode(), c::toString);
-        assertFalse(c.output().contains(CloseDuringThreadDoneProbe.SURVIVED), c::toString);
-        assertTrue(c.errorReport().contains("SIGSEGV") && c.errorReport().contains("SEGV_MAPERR"), c::toString);
-        assertTrue(c.errorReport().contains("LocalHeap.abandonPages") && c.errorReport().contains("NallocAllocator.threadDone"),
-                c::toString);
+        assertEquals(0, c.exitCode(), c::toString);
+        assertTrue(c.output().contains(CloseDuringThreadDoneProbe.SURVIVED), c::toString);
+        assertTrue(c.output().contains(CloseDuringThreadDoneProbe.OUTCOME + "returned")
+                || c.output().contains(CloseDuringThreadDoneProbe.OUTCOME + "nalloc: the allocator is closed"), c::toString);
+        assertTrue(c.errorReport().isEmpty(), c::toString);
     }
 
     @Test
     void closingAfterThreadDoneReturnedIsFine() throws Exception {
         ProbeJvm.Result c = run("close-after");
         assertEquals(0, c.exitCode(), c::toString);
+        assertTrue(c.output().contains(CloseDuringThreadDoneProbe.OUTCOME + "returned"), c::toString);
         assertTrue(c.output().contains(CloseDuringThreadDoneProbe.SURVIVED), c::toString);
     }
 }

@@ -59,9 +59,10 @@ final class ProbeJvm {
         Path out = dir.resolve("out.txt");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try {
-            if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            long limit = 90 + Soak.seconds(); // a soak run (-Dnalloc.soak) runs its probes that much longer
+            if (!p.waitFor(limit, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
-                throw new AssertionError("the probe JVM did not finish in 90 s");
+                throw new AssertionError("the probe JVM did not finish in " + limit + " s");
             }
             return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                     Files.exists(report) ? Files.readString(report, StandardCharsets.UTF_8) : "");

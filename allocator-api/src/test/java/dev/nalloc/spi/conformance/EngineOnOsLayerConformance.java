@@ -23,8 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The engine (whatever {@link dev.nalloc.spi.AllocatorProvider} is found, so an engine such as
  * {@code allocator-core} must be a test dependency) over an OS layer whose memory this process can
  * read and write, with a kernel that can count what it holds (a simulated one, typically): blocks
- * of every size class stay intact, threads free each other's blocks, and closing the allocator
- * gives every byte of address space back to the kernel.
+ * of every size class stay intact, threads free each other's blocks, and a closed allocator gives
+ * every byte of address space back to the kernel (its statistics read zero at once; the engine
+ * keeps the address space, contents dropped, until the instance is unreachable, so that threads
+ * still inside a call never touch unmapped memory).
  *
  * <p>Each test starts a fresh {@link Kernel} and closes it at the end. Tests view the engine's
  * blocks with {@code MemorySegment.reinterpret}: run them with native access enabled.
@@ -90,20 +92,40 @@ public abstract class EngineOnOsLayerConformance {
             assertEquals(0, aligned % (1 << 20));
             fill(aligned, 1000, (byte) 1);
             live.forEach(EngineOnOsLayerConformance::check);
-            live.forEach(b -> allocator.free(b[0]));
+            for (long[] b : live) {
+                allocator.free(b[0]);
+            }
             allocator.free(aligned);
             assertTrue(kernel.addressSpaceHeld().getAsLong() > 0);
             allocator.close();
-            assertEquals(0, kernel.addressSpaceHeld().getAsLong(), "closing the allocator left address space held");
-            assertEquals(0, kernel.memoryHeld().getAsLong());
+            assertEquals(0, allocator.stats().reserved());
+            allocator = null;
+            awaitReleased(kernel);
         }
+    }
+
+    /** Once the closed allocator is unreachable, the kernel has every byte back. */
+    private static void awaitReleased(Kernel kernel) {
+        long until = System.nanoTime() + 30_000_000_000L;
+        while ((kernel.addressSpaceHeld().getAsLong() != 0 || kernel.memoryHeld().getAsLong() != 0)
+                && System.nanoTime() < until) {
+            System.gc();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        assertEquals(0, kernel.addressSpaceHeld().getAsLong(), "the closed allocator left address space held");
+        assertEquals(0, kernel.memoryHeld().getAsLong(), "the closed allocator left memory held");
     }
 
     @Test
     @Timeout(60)
     void threadsAllocateAndFreeEachOthersBlocks() throws Exception {
         try (Kernel kernel = startKernel()) {
-            Allocator allocator = allocatorOver(kernel);
+            Allocator[] instance = {allocatorOver(kernel)}; // dropped at the end: the tasks must not keep it
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 List<Future<long[]>> made = new ArrayList<>();
@@ -113,7 +135,7 @@ public abstract class EngineOnOsLayerConformance {
                         long[] blocks = new long[2000];
                         for (int i = 0; i < blocks.length; i++) {
                             long size = SIZES[(i + seed) % 6];
-                            blocks[i] = allocator.malloc(size);
+                            blocks[i] = instance[0].malloc(size);
                             fill(blocks[i], size, (byte) seed);
                         }
                         return blocks;
@@ -124,7 +146,7 @@ public abstract class EngineOnOsLayerConformance {
                     long[] blocks = made.get((t + 1) % 4).get(); // freed by another thread than the one that made them
                     freed.add(pool.submit(() -> {
                         for (long b : blocks) {
-                            allocator.free(b);
+                            instance[0].free(b);
                         }
                     }));
                 }
@@ -133,10 +155,13 @@ public abstract class EngineOnOsLayerConformance {
                 }
             } finally {
                 pool.shutdownNow();
+                pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS); // its threads' data goes with them
             }
-            allocator.collect(true);
-            allocator.close();
-            assertEquals(0, kernel.addressSpaceHeld().getAsLong(), "closing the allocator left address space held");
+            instance[0].collect(true);
+            instance[0].close();
+            assertEquals(0, instance[0].stats().reserved());
+            instance[0] = null;
+            awaitReleased(kernel);
         }
     }
 

@@ -156,6 +156,27 @@ public abstract class OsPrimitivesConformance {
     }
 
     @Test
+    void discardKeepsCommittedMemoryUsableAndUncommittedMemoryReserved() {
+        OsPrimitives os = os();
+        long size = unit(16);
+        Allocation r = os.alloc(0, size, 0, false, false);
+        assertOk(r, "reserve");
+        long half = size / 2;
+        try {
+            assertOk(os.commit(r.address(), half).error(), "commit");
+            writeAndCheck(r.address(), half, 5);
+            assertOk(os.discard(r.address(), size), "discard of a reservation committed in part");
+            writeAndCheck(r.address(), half, 6); // still readable and writable, no commit needed
+            assertOk(os.discard(r.address(), half), "discard of the committed part");
+            writeAndCheck(r.address(), half, 7);
+            assertOk(os.commit(r.address() + half, half).error(), "commit of the rest after a discard");
+            writeAndCheck(r.address(), size, 8);
+        } finally {
+            assertOk(os.free(r.address(), size), "free after a discard");
+        }
+    }
+
+    @Test
     void committedAllocationIsWritableAtOnceAndZeroAsClaimed() {
         OsPrimitives os = os();
         long size = unit(64);
@@ -407,6 +428,7 @@ public abstract class OsPrimitivesConformance {
                 assertRefused(assertDoesNotThrow(() -> os.commit(r.address, r.size)).error(), "commit" + what);
                 assertRefused(assertDoesNotThrow(() -> os.decommit(r.address, r.size)).error(), "decommit" + what);
                 assertRefused(assertDoesNotThrow(() -> os.reset(r.address, r.size)), "reset" + what);
+                assertRefused(assertDoesNotThrow(() -> os.discard(r.address, r.size)), "discard" + what);
                 assertRefused(assertDoesNotThrow(() -> os.protect(r.address, r.size, true)), "protect" + what);
                 assertRefused(assertDoesNotThrow(() -> os.protect(r.address, r.size, false)), "unprotect" + what);
                 assertRefused(assertDoesNotThrow(() -> os.free(r.address, r.size)), "free" + what);

@@ -64,7 +64,8 @@ public final class Arenas {
      * @param commit     commit them (when not already)
      * @param mayReserve a new arena may be reserved when the existing ones are full
      * @param numaNode   the calling thread's NUMA node, or -1 when NUMA does not matter
-     * @return the memory, or null
+     * @return the memory, or null; {@link MemoryBlock#COMMIT_FAILED} when a claim's commit failed (no
+     *         new arena is reserved then: it would need a commit too)
      */
     public MemoryBlock allocate(int blocks, boolean commit, boolean mayReserve, int numaNode) {
         int n = count.get();
@@ -161,6 +162,10 @@ public final class Arenas {
     }
 
     private void add(MemoryArena arena) {
+        if (closed) { // reserved while the instance closed, after retireAll (both hold this lock)
+            arena.retire();
+            throw new IllegalStateException("nalloc: the allocator is closed");
+        }
         int now = count.get();
         arenas[now] = arena;
         count.set(now + 1); // publishes the arena
@@ -206,7 +211,7 @@ public final class Arenas {
                 }
                 MemoryBlock b = claim(a, blocks, commit);
                 if (b != null) {
-                    return b;
+                    return b; // COMMIT_FAILED included: the OS refuses commits, other arenas would too
                 }
             }
         }
@@ -259,12 +264,22 @@ public final class Arenas {
         return s;
     }
 
-    /** Gives every arena back to the OS (the instance is closing: nothing may use them afterwards). */
-    public synchronized void releaseAll() {
+    /** Set by {@link #retireAll}. */
+    private volatile boolean closed;
+
+    /** True once the instance closed. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Retires every arena (the instance is closing, see {@link MemoryArena#retire}). They stay in
+     * the table for threads still inside a call; an arena added later is retired at once.
+     */
+    public synchronized void retireAll() {
+        closed = true;
         for (int i = 0, n = count.get(); i < n; i++) {
-            arenas[i].release();
-            arenas[i] = null;
+            arenas[i].retire();
         }
-        count.set(0);
     }
 }

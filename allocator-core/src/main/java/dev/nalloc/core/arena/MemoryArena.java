@@ -151,7 +151,8 @@ public final class MemoryArena {
     /**
      * Claims {@code n} consecutive blocks; with {@code commit} they are committed first.
      *
-     * @return the memory, or null when no run of {@code n} free blocks exists (or commit failed)
+     * @return the memory, null when no run of {@code n} free blocks exists, or
+     *         {@link MemoryBlock#COMMIT_FAILED} when the commit failed (reported; nothing claimed)
      */
     public MemoryBlock allocate(int n, boolean commit) {
         return allocate(n, commit, 0);
@@ -175,29 +176,36 @@ public final class MemoryArena {
         boolean zero = !dirty.isAnySet(index, n);
         purge.clear(index, n); // reused before its purge: nothing to give back
         boolean isCommitted = committed.isAllSet(index, n);
-        if (commit && !isCommitted) {
-            for (int i = index; i < index + n; i++) {
-                if (committed.get(i)) {
-                    continue;
+        boolean claimed = false;
+        try {
+            if (commit && !isCommitted) {
+                for (int i = index; i < index + n; i++) {
+                    if (committed.get(i)) {
+                        continue;
+                    }
+                    int r = os.commit(base + i * BLOCK_SIZE, BLOCK_SIZE);
+                    if (r < 0) {
+                        return MemoryBlock.COMMIT_FAILED; // the blocks committed so far stay marked committed
+                    }
+                    if (r == 0) {
+                        zero = false;
+                    }
+                    committed.set(i, 1);
                 }
-                int r = os.commit(base + i * BLOCK_SIZE, BLOCK_SIZE);
-                if (r < 0) {
-                    inUse.clear(index, n);
-                    return null;
-                }
-                if (r == 0) {
-                    zero = false;
-                }
-                committed.set(i, 1);
+                isCommitted = true;
             }
-            isCommitted = true;
-        }
-        if (reset.isAnySet(index, n)) {
-            for (int i = index; i < index + n; i++) {
-                if (reset.get(i)) {
-                    os.reuse(base + i * BLOCK_SIZE, BLOCK_SIZE);
-                    reset.clear(i, 1);
+            if (reset.isAnySet(index, n)) {
+                for (int i = index; i < index + n; i++) {
+                    if (reset.get(i)) {
+                        os.reuse(base + i * BLOCK_SIZE, BLOCK_SIZE);
+                        reset.clear(i, 1);
+                    }
                 }
+            }
+            claimed = true;
+        } finally {
+            if (!claimed) { // a failed commit, or an error handler or a closed instance threw
+                inUse.clear(index, n);
             }
         }
         dirty.set(index, n);
@@ -231,11 +239,15 @@ public final class MemoryArena {
             }
         }
         if (!fullyCommitted) {
-            if (committedBytes > 0 && os.decommit(block.address(), block.size(), committedBytes) && !external) {
-                dirty.clear(index, n);
-            }
+            // Whatever the decommit does, the blocks count as decommitted (committed again before use).
             committed.clear(index, n);
-            inUse.clear(index, n);
+            try {
+                if (committedBytes > 0 && os.decommit(block.address(), block.size(), committedBytes) && !external) {
+                    dirty.clear(index, n);
+                }
+            } finally {
+                inUse.clear(index, n);
+            }
             return;
         }
         committed.set(index, n);
@@ -317,23 +329,25 @@ public final class MemoryArena {
             }
             long address = base + i * BLOCK_SIZE;
             dropActive(i);
-            if (committed.get(i)) {
-                if (decommit) {
-                    if (os.decommit(address, BLOCK_SIZE, BLOCK_SIZE)) {
+            try {
+                if (committed.get(i)) {
+                    if (decommit) {
+                        // Done or not, it counts as decommitted: committed again before use.
                         committed.clear(i, 1);
                         reset.clear(i, 1);
-                        if (!external) { // a decommitted file mapping reads the file again, not zeros
-                            dirty.clear(i, 1);
+                        if (os.decommit(address, BLOCK_SIZE, BLOCK_SIZE) && !external) {
+                            dirty.clear(i, 1); // a decommitted file mapping reads the file again, not zeros
                         }
+                    } else {
+                        os.reset(address, BLOCK_SIZE);
+                        reset.set(i, 1);
                     }
-                } else {
-                    os.reset(address, BLOCK_SIZE);
-                    reset.set(i, 1);
+                    os.stats().purged(address, BLOCK_SIZE, decommit);
                 }
-                os.stats().purged(address, BLOCK_SIZE, decommit);
+                purge.clear(i, 1);
+            } finally {
+                inUse.clear(i, 1); // also when an error handler threw
             }
-            purge.clear(i, 1);
-            inUse.clear(i, 1);
             purged++;
         }
         return purged;
@@ -454,6 +468,23 @@ public final class MemoryArena {
             os.forget(size(), committedBytes());
         } else {
             os.release(base, size(), committedBytes());
+        }
+        os.stats().arenaReleased(base, size());
+    }
+
+    /**
+     * The instance closed: the reservation is retired ({@link OsMemory#retire}: contents dropped,
+     * freed once the instance is unreachable); the user's memory is only forgotten. The bitmaps stay
+     * as they are, so threads still inside a call find the arena as it was (their commits fail).
+     */
+    public void retire() {
+        for (int i = 0; i < blockCount; i++) {
+            dropActive(i);
+        }
+        if (external) {
+            os.forget(size(), committedBytes());
+        } else {
+            os.retire(base, size(), committedBytes());
         }
         os.stats().arenaReleased(base, size());
     }

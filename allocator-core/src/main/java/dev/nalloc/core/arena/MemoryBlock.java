@@ -15,6 +15,9 @@ package dev.nalloc.core.arena;
 public record MemoryBlock(long address, long size, MemoryArena arena, int blockIndex, int blockCount,
                           boolean committed, boolean zero) {
 
+    /** What an arena's claim returns when the commit failed: no use trying other arenas or a new one. */
+    public static final MemoryBlock COMMIT_FAILED = new MemoryBlock(0, 0, null, 0, 0, false, false);
+
     public boolean fromArena() {
         return arena != null;
     }

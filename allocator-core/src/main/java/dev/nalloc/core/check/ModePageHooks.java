@@ -44,14 +44,20 @@ public final class ModePageHooks implements PageHooks {
         page.encodeLinks(codec, codec == KeyedEncoding.INSTANCE, key0, key1, shuffle ? Keys.mix(key1) | 1 : 0);
         if (guards != null && page.kind != PageKind.HUGE) {
             addGuard(page, keptGuard);
-        } else if (keptGuard != 0) {
-            guards.protect(keptGuard, guards.pageSize(), false);
         }
+    }
+
+    @Override
+    public boolean takesKeptGuard(long blockSize, int slices) {
+        return guards != null && ((long) slices << Layout.SLICE_SHIFT) - guards.pageSize() >= blockSize;
     }
 
     /**
      * Protects the last OS page of the page's span when a block still fits before it; a guard the
-     * span kept at that place ({@code kept}) is taken over without a system call.
+     * span kept at that place ({@code kept}) is taken over without a system call. A span with a
+     * kept guard only goes to a page with room for a guard ({@link #takesKeptGuard}), and its guard
+     * is then exactly where the page wants one. A protect that failed leaves the page without a
+     * guard; one whose layer threw counts as done (the page may be protected there).
      */
     private void addGuard(Page page, long kept) {
         long pageSize = guards.pageSize();
@@ -59,13 +65,13 @@ public final class ModePageHooks implements PageHooks {
         long blocks = (span - pageSize) / page.blockSize;
         long guard = page.start + span - pageSize;
         if (kept != 0 && (kept != guard || blocks < 1)) {
-            guards.protect(kept, pageSize, false); // not where this page wants one: lift it
-            kept = 0;
+            throw new IllegalStateException("nalloc: internal error: a span kept its guard page at "
+                    + Long.toHexString(kept) + ", not at the end of the page at " + Long.toHexString(page.start));
         }
         if (blocks < 1) {
             return; // a large block that fills its span: no room for a guard
         }
-        if (kept == guard || guards.protect(guard, pageSize, true)) {
+        if (kept == guard || guards.protect(guard, pageSize)) {
             page.mode().setGuard(guard, guards);
             if (blocks < page.reserved) {
                 page.limitBlocks((int) blocks);

@@ -26,6 +26,11 @@ public final class Reporter {
     private volatile boolean showErrors;
     private volatile long maxErrors;
     private final AtomicLong errorsShown = new AtomicLong();
+    /**
+     * Set when the instance closes: what a thread still inside a call would report then comes from
+     * memory the close took away, so it ends the call with {@link IllegalStateException} instead.
+     */
+    private volatile boolean closed;
 
     public Reporter(ErrorHandler handler) {
         this.handler = handler;
@@ -38,8 +43,21 @@ public final class Reporter {
         this.maxErrors = maxErrors;
     }
 
-    /** Reports {@code kind} at {@code address}; the handler may throw. */
+    /** Reports {@code kind} at {@code address}; the handler may throw. After {@link #close} it throws. */
     public void report(ErrorKind kind, long address, String details) {
+        if (closed) {
+            throw new IllegalStateException("nalloc: the allocator is closed");
+        }
+        reportAtClose(kind, address, details);
+    }
+
+    /** From now on {@link #report} ends the call with {@link IllegalStateException} (the instance closed). */
+    public void close() {
+        closed = true;
+    }
+
+    /** Reports whether closed or not (what the close itself finds); the handler may throw. */
+    public void reportAtClose(ErrorKind kind, long address, String details) {
         String message = kind.message(details);
         count(kind, address, message);
         handler.onError(kind, address, message);

@@ -382,19 +382,20 @@ public final class LocalHeap {
     private Page freshPage(int bin) {
         long blockSize = SizeClasses.binSize(bin);
         int slices = SizeClasses.pageSlices(blockSize);
+        boolean takeKept = hooks == null || hooks.takesKeptGuard(blockSize, slices);
         // With target_segments_per_thread the spare counts as one more segment: taken only after the
         // reclaim search has abandoned segments down to the target.
-        Page page = space.allocateSpan(slices, false, space != tld.space || ForcedAbandon.target(context) == 0);
+        Page page = space.allocateSpan(slices, false, space != tld.space || ForcedAbandon.target(context) == 0, takeKept);
         if (page == null) {
             if (space == tld.space && SegmentReclaim.reclaimForPage(this, slices, blockSize)) {
                 Page reclaimed = pageWithFree(bin);
                 if (reclaimed != null) {
                     return reclaimed;
                 }
-                page = space.allocateSpan(slices, false);
+                page = space.allocateSpan(slices, false, true, takeKept);
             }
             if (page == null) {
-                page = space.allocateSpan(slices, true);
+                page = space.allocateSpan(slices, true, true, takeKept);
                 if (page == null) {
                     return null;
                 }
@@ -887,6 +888,28 @@ public final class LocalHeap {
                 && tld.defaultHeap() != this) {
             s.home.setDefault(tld.defaultHeap());
         }
+    }
+
+    /**
+     * A page whose memory must not serve blocks again: a sampled block's guard page inside it that
+     * the OS would not lift ({@code failure}). It leaves the heap with its blocks (the heap is being
+     * destroyed) and stays out of use as a stuck span of its space until a collect lifts its guards
+     * ({@link Page#makeStuck}); a huge page keeps its segment until close. Owner thread.
+     */
+    public void withholdPage(Page page, long guard, String failure, dev.nalloc.core.os.OsMemory os) {
+        queues.remove(PageQueues.queueOf(page), page);
+        page.setInFull(false);
+        counters.pages--;
+        if (page.kind == PageKind.HUGE) {
+            page.claimHugeRelease(); // nobody releases the segment now: it goes with the instance
+            page.setHeap(null);
+            os.reportUnprotect(guard, os.pageSize(), failure);
+            return;
+        }
+        counters.pageEnded(page);
+        page.addStuckGuard(guard, os);
+        page.segment.space.addStuck(page);
+        page.makeStuck(failure);
     }
 
     /** Frees the (empty) pages of a pooled heap and drops it. */

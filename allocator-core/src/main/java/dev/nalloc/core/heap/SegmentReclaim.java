@@ -222,9 +222,11 @@ public final class SegmentReclaim {
             if (p.inUse) {
                 heap.collectRemote(p);
                 if (p.allFree()) {
-                    heap.countLeftOver(p);
+                    if (!p.isStuck()) { // a stuck span (guard not lifted) is no page of blocks: not counted
+                        heap.countLeftOver(p);
+                        cleared++;
+                    }
                     p = SegmentSpace.clearDetachedPage(p);
-                    cleared++;
                 } else if (slices > 0 && p.blockSize == blockSize
                         && (p.free != 0 || p.localFree != 0 || p.canExtend())) {
                     hasRoom = true;
@@ -250,7 +252,7 @@ public final class SegmentReclaim {
         int i = 0;
         while (i < seg.sliceCount) {
             Page p = seg.cover[i];
-            if (p.inUse) {
+            if (p.inUse && !p.isStuck()) { // stuck spans stay out of every heap (the space tries them again)
                 // A tagged page goes to a heap of its tag that takes reclaimed pages (mi_heap_new_ex), if any.
                 (p.tag == 0 ? heap : LocalHeap.heapForTag(heap.tld, p.tag, null)).adoptPage(p);
                 pages++;

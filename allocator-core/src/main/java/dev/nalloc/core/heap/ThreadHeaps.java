@@ -324,7 +324,7 @@ public final class ThreadHeaps {
      */
     private void installOwn(HeapSlot s, Thread t) {
         s.home = this;
-        if (fast && (s.fastTries++ & (RETRY_INSTALL - 1)) == 0 && FastSlots.install(s, t, salt)) {
+        if (fast && (s.fastTries++ & (RETRY_INSTALL - 1)) == 0 && installFast(s, t)) {
             return;
         }
         HeapSlot cur = slotOf(table, t);
@@ -351,6 +351,25 @@ public final class ThreadHeaps {
                 grow(tab.length * 2); // a collision: a larger table may separate the two ids
             }
         }
+    }
+
+    /**
+     * Enters {@code s} for {@code t} in {@link FastSlots}, unless the instance is closed. An entry
+     * made while {@link #close} runs is taken out again: the process-wide table would otherwise keep
+     * the closed instance reachable after its thread ended, and the instance's address space is
+     * freed only once it is unreachable. The fences here and in {@code close} make sure that either
+     * the closing scan finds the entry or this thread finds the instance closed.
+     */
+    private boolean installFast(HeapSlot s, Thread t) {
+        if (closed || !FastSlots.install(s, t, salt)) {
+            return false;
+        }
+        java.lang.invoke.VarHandle.fullFence();
+        if (closed) {
+            FastSlots.remove(s, t);
+            return false;
+        }
+        return true;
     }
 
     /** An entry a thread may replace: empty, a lease, or the slot of data that was retired or whose thread ended. */
@@ -531,7 +550,7 @@ public final class ThreadHeaps {
      */
     private HeapSlot installLease(HeapSlot s, Thread t) {
         s.home = this;
-        if (fast && !closed && FastSlots.install(s, t, salt)) {
+        if (fast && installFast(s, t)) {
             return s;
         }
         HeapSlot[] tab = table;
@@ -610,12 +629,24 @@ public final class ThreadHeaps {
     }
 
     /**
+     * Frees this instance's salt (holding nothing of the instance): run once the closed instance is
+     * unreachable. Not at close: a thread may still call the closed instance, whose fast paths read
+     * the entries of its salt, and must not find there the entries of a newer instance given the
+     * same salt (its call would use that instance's heap instead of failing).
+     */
+    public Runnable saltRelease() {
+        int s = salt;
+        return fast ? () -> FastSlots.releaseSalt(s) : () -> { };
+    }
+
+    /**
      * The instance closes: every entry empties, so every fast path fails over to a slow path that
      * finds the instance closed; no lease can be taken any more.
      */
     public synchronized void close() {
         closed = true;
-        FastSlots.closeInstance(this, fast ? salt : -1);
+        java.lang.invoke.VarHandle.fullFence(); // see installFast
+        FastSlots.closeInstance(this, -1); // the salt stays taken: see saltRelease
         HeapSlot[] empty = emptyTable(table.length);
         java.lang.invoke.VarHandle.releaseFence();
         table = empty;

@@ -5,6 +5,8 @@ import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.stats.EngineStats;
 import dev.nalloc.spi.OsPrimitives;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * The engine's only way to the OS (mimalloc's {@code os.c}): aligned reservations, commit,
  * decommit, reset and release over {@link OsPrimitives}, with the reserved and committed byte
@@ -13,9 +15,20 @@ import dev.nalloc.spi.OsPrimitives;
  * <p>Failures are counted at once and reported at the end of the engine step under way
  * ({@link Reporter#reportLater}, {@link Reporter#flush}): a handler that throws must not leave the
  * engine's books half done. A call that fails because the Java heap is exhausted (the OS layer's
- * downcalls and results take a little Java memory) is a failure like any other: the memory stays
- * as it was (committed, mapped), so a free that triggers a purge never ends in an
- * {@code OutOfMemoryError} half-way.
+ * downcalls and results take a little Java memory) is a failure like any other: a reservation or
+ * commit is not used, anything else is taken in the safe direction as below, and it is counted
+ * only (a report would need Java heap).
+ *
+ * <p>An OS layer is trusted to say when it failed, not to stay sane: a call that throws (or
+ * returns null) counts as a failed call whose effect is unknown, reported once as
+ * {@code OS_FAILURE} and then treated in whichever direction is safe: memory it was to make usable
+ * is not used, memory it was to take away must be made usable again before it is.
+ *
+ * <p>Closing is a gate ({@link #close}): it waits for the OS calls in flight, after which calls
+ * that would make memory usable throw {@link IllegalStateException} (the racing caller's
+ * operation fails) and calls that give memory back do nothing, except releases, which retire the
+ * range like every other reservation of the instance: contents dropped now, address space freed
+ * once the instance is unreachable ({@link RetiredMemory}).
  */
 public final class OsMemory {
 
@@ -28,6 +41,11 @@ public final class OsMemory {
     private final EngineStats stats = new EngineStats();
 
     private volatile long retryOnOomMillis;
+
+    /** OS calls under way (see {@link #close}). */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean closed;
+    private final RetiredMemory retired;
 
     public OsMemory(OsPrimitives os, Reporter reporter) {
         this(os, reporter, 0);
@@ -45,6 +63,7 @@ public final class OsMemory {
         this.pageSize = Math.max(4096, config.pageSize());
         this.physicalMemory = config.physicalMemory();
         this.overcommit = config.hasOvercommit();
+        this.retired = new RetiredMemory(os);
     }
 
     /** Option {@code retry_on_oom} changed at run time. */
@@ -74,6 +93,168 @@ public final class OsMemory {
         return physicalMemory;
     }
 
+    // ------------------------------------------------------------------ closing
+
+    /**
+     * Registers the instance: once it is unreachable (no thread can be inside one of its calls),
+     * the reservations retired at and after {@link #close} are freed. Until close, nothing is.
+     */
+    public void freeRetiredWhenUnreachable(Object instance) {
+        freeRetiredWhenUnreachable(instance, () -> { });
+    }
+
+    /** As {@link #freeRetiredWhenUnreachable(Object)}, then runs {@code also} (which must not hold the instance). */
+    public void freeRetiredWhenUnreachable(Object instance, Runnable also) {
+        retired.freeWhenUnreachable(instance, also);
+    }
+
+    /**
+     * The instance closes: waits until no OS call of another thread is under way; from then on the
+     * calls behave as the class comment says. Idempotent.
+     */
+    public void close() {
+        closed = true;
+        for (int spins = 0; inFlight.get() != 0; spins++) {
+            if (spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Retires a reservation of the closed instance ({@code committedBytes} of it counted as
+     * committed): its contents are dropped now, it stays mapped until the instance is unreachable.
+     */
+    public void retire(long address, long size, long committedBytes) {
+        String failure = call(() -> os.discard(address, size));
+        if (!retired.add(address, size)) {
+            call(() -> os.free(address, size)); // the instance is unreachable already: nothing can touch it
+        }
+        stats.osReleased(size, committedBytes); // counts nothing once the close is done (EngineStats.closed)
+        if (failure != null) {
+            try {
+                reporter.reportAtClose(ErrorKind.OS_FAILURE, address, "could not drop the contents of " + size
+                        + " bytes at " + Reporter.hex(address) + " at close: " + failure
+                        + "; they go with the address space");
+            } catch (RuntimeException e) { // a throwing handler must not stop the close half-way
+                closeError.compareAndSet(null, e);
+            }
+        }
+    }
+
+    /** The first exception an error handler threw at close, for the close to throw at its end. */
+    private final java.util.concurrent.atomic.AtomicReference<RuntimeException> closeError =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** Takes the first exception an error handler threw while the instance closed, or null. */
+    public RuntimeException takeCloseError() {
+        return closeError.getAndSet(null);
+    }
+
+    /** Reservations the OS refused to free: retired with the others at close. */
+    private final java.util.List<long[]> unreleased = new java.util.ArrayList<>();
+
+    /** At close: retires the reservations the OS refused to free earlier (see {@link #release}). */
+    public void retireUnreleased() {
+        java.util.List<long[]> all;
+        synchronized (unreleased) {
+            all = java.util.List.copyOf(unreleased);
+            unreleased.clear();
+        }
+        for (long[] r : all) {
+            retire(r[0], r[1], r[2]);
+        }
+    }
+
+    /** Bytes of retired reservations not yet freed (tests). */
+    public long retiredBytes() {
+        return retired.bytes();
+    }
+
+    /**
+     * Enters an OS call that may make memory usable: after close it throws, so that the operation
+     * of a thread racing with close fails instead of using memory that goes away.
+     */
+    private void enter() {
+        inFlight.incrementAndGet();
+        if (closed) {
+            inFlight.decrementAndGet();
+            throw new IllegalStateException("nalloc: the allocator is closed");
+        }
+    }
+
+    /** Enters an OS call that only gives memory back: false (do nothing) after close. */
+    private boolean enterGivingBack() {
+        inFlight.incrementAndGet();
+        if (closed) {
+            inFlight.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private void exit() {
+        inFlight.decrementAndGet();
+    }
+
+    // ------------------------------------------------------------------ calling the layer
+
+    /** What a call that threw or returned null reports: the OS layer's own error text. */
+    private static String threw(RuntimeException e) {
+        return "the OS layer threw " + e;
+    }
+
+    /** The failure of a call that ran out of Java heap: counted only, never built into a message. */
+    private static final String JAVA_HEAP = "the Java heap is exhausted";
+
+    /**
+     * Counts the failure {@code failure} of {@code what} at once and reports it at the end of the
+     * step ({@link Reporter#reportLater}); without Java heap it is counted only.
+     */
+    private void fail(ErrorKind kind, long address, String what, String failure) {
+        if (failure == JAVA_HEAP) {
+            reporter.countOnly(kind);
+            return;
+        }
+        try {
+            reporter.reportLater(kind, address, what + ": " + failure);
+        } catch (OutOfMemoryError e) {
+            reporter.countOnly(kind);
+        }
+    }
+
+    private static final String NULL_RESULT = "the OS layer returned null";
+
+    /** Runs an int-returning call: null on success, else the text of its failure. */
+    private String call(java.util.function.IntSupplier call) {
+        int error;
+        try {
+            error = call.getAsInt();
+        } catch (RuntimeException e) {
+            return threw(e);
+        } catch (OutOfMemoryError e) {
+            return JAVA_HEAP;
+        }
+        return error == 0 ? null : describe(error);
+    }
+
+    private String describe(int error) {
+        try {
+            String text = os.describeError(error);
+            return text != null ? text : "error " + error;
+        } catch (RuntimeException e) {
+            return "error " + error;
+        }
+    }
+
+    // ------------------------------------------------------------------ reservations
+
     /**
      * Reserves {@code size} bytes aligned to {@code alignment}, committed when asked.
      *
@@ -88,17 +269,45 @@ public final class OsMemory {
      * pages when {@code allowLarge} and the OS has them ({@link OsPrimitives.Allocation#large()}
      * tells; such memory is committed).
      *
-     * @return the allocation, or null when the OS had no memory (reported as out of memory)
+     * @return the allocation, or null when the OS had no memory (reported as out of memory) or the
+     *         layer failed otherwise (reported as an OS failure)
+     * @throws IllegalStateException when the instance is closed
      */
     public OsPrimitives.Allocation reserve(long size, long alignment, boolean commit, boolean allowLarge) {
-        OsPrimitives.Allocation a = allocAligned(size, alignment, commit, allowLarge);
+        OsPrimitives.Allocation a;
+        String failure;
+        enter();
+        try {
+            a = os.allocAligned(size, alignment, commit, allowLarge);
+            failure = a == null ? NULL_RESULT : null;
+        } catch (RuntimeException e) {
+            a = null;
+            failure = threw(e);
+        } catch (OutOfMemoryError e) {
+            a = OsPrimitives.Allocation.failed(ENOMEM); // no Java heap: a failed reservation
+            failure = null;
+        } finally {
+            exit();
+        }
+        if (failure != null) {
+            fail(ErrorKind.OS_FAILURE, 0, "could not reserve " + size + " bytes aligned to " + alignment, failure);
+            return null;
+        }
         if (!a.ok() && retryOnOomMillis > 0 && a.error() == ENOMEM && size <= physicalMemory) {
             a = retry(size, alignment, commit, allowLarge);
+            if (a == null) {
+                return null; // reported
+            }
         }
         if (!a.ok()) {
-            reporter.reportLater(ErrorKind.OUT_OF_MEMORY, 0, "the OS could not reserve " + size + " bytes aligned to "
-                    + alignment + ": " + os.describeError(a.error()));
+            fail(ErrorKind.OUT_OF_MEMORY, 0, "the OS could not reserve " + size + " bytes aligned to " + alignment,
+                    describe(a.error()));
             return null;
+        }
+        if (closed) { // the gate closed after the call: close did not see this reservation, nobody else has
+            OsPrimitives.Allocation fresh = a;
+            call(() -> os.free(fresh.address(), fresh.size()));
+            throw new IllegalStateException("nalloc: the allocator is closed");
         }
         stats.osReserved(a.address(), a.size(), commit || a.large());
         return a;
@@ -118,19 +327,14 @@ public final class OsMemory {
 
     /** The OS layer's monotonic clock in nanoseconds (purge deadlines; tests can control it). */
     public long now() {
-        return os.clockNanos();
+        try {
+            return os.clockNanos();
+        } catch (RuntimeException e) {
+            return System.nanoTime(); // a clock that throws is no reason to fail an allocation
+        }
     }
 
     private static final int ENOMEM = 12;
-
-    /** The OS layer's reservation; one that fails for want of Java heap is a failed reservation (ENOMEM). */
-    private OsPrimitives.Allocation allocAligned(long size, long alignment, boolean commit, boolean allowLarge) {
-        try {
-            return os.allocAligned(size, alignment, commit, allowLarge);
-        } catch (OutOfMemoryError e) {
-            return OsPrimitives.Allocation.failed(ENOMEM);
-        }
-    }
 
     /**
      * Per thread: when the wait for memory of the allocation under way ends ({@code System.nanoTime}),
@@ -149,7 +353,12 @@ public final class OsMemory {
         }
     }
 
-    /** Waits for memory others may give back (mimalloc's {@code retry_on_oom}), in short sleeps. */
+    /**
+     * Waits for memory others may give back (mimalloc's {@code retry_on_oom}), in short sleeps
+     * outside the gate (close does not wait for them).
+     *
+     * @return the last result, or null when a call failed otherwise (reported)
+     */
     private OsPrimitives.Allocation retry(long size, long alignment, boolean commit, boolean allowLarge) {
         long[] window = retryWindow.get();
         long now = System.nanoTime();
@@ -166,7 +375,23 @@ public final class OsMemory {
                 Thread.currentThread().interrupt();
                 return a;
             }
-            a = allocAligned(size, alignment, commit, allowLarge);
+            String failure;
+            enter();
+            try {
+                a = os.allocAligned(size, alignment, commit, allowLarge);
+                failure = a == null ? NULL_RESULT : null;
+            } catch (RuntimeException e) {
+                failure = threw(e);
+            } catch (OutOfMemoryError e) {
+                a = OsPrimitives.Allocation.failed(ENOMEM);
+                failure = null;
+            } finally {
+                exit();
+            }
+            if (failure != null) {
+                fail(ErrorKind.OS_FAILURE, 0, "could not reserve " + size + " bytes aligned to " + alignment, failure);
+                return null;
+            }
             if (a.ok() || a.error() != ENOMEM) {
                 if (a.ok()) {
                     window[0] = 0;
@@ -177,39 +402,77 @@ public final class OsMemory {
         return a;
     }
 
-    /** Releases a reservation of which {@code committedBytes} are accounted as committed. */
+    /**
+     * Releases a reservation of which {@code committedBytes} are accounted as committed. A refusal
+     * is reported and not retried: the range stays counted (and mapped) until close retires it. A
+     * layer that threw may have freed the range, and another mapping may take its place: it is
+     * reported and forgotten, never touched again. After close the range is retired like the
+     * others (see the class comment).
+     */
     public void release(long address, long size, long committedBytes) {
-        int error;
+        if (!enterGivingBack()) {
+            retire(address, size, committedBytes);
+            return;
+        }
+        String refused = null;
+        String threw = null;
         try {
-            error = os.free(address, size);
+            int error = os.free(address, size);
+            refused = error == 0 ? null : describe(error);
+        } catch (RuntimeException e) {
+            threw = threw(e);
         } catch (OutOfMemoryError e) {
-            reporter.countOnly(ErrorKind.OS_FAILURE); // mapped and counted still
-            return;
+            refused = JAVA_HEAP; // not called: mapped and counted still
+        } finally {
+            exit();
         }
-        if (error != 0) {
-            reporter.reportLater(ErrorKind.OS_FAILURE, address, "could not release " + size + " bytes at "
-                    + Reporter.hex(address) + ": " + os.describeError(error));
-            return;
+        if (refused == null) {
+            stats.osReleased(size, committedBytes);
+        } else {
+            synchronized (unreleased) {
+                unreleased.add(new long[]{address, size, committedBytes});
+            }
         }
-        stats.osReleased(size, committedBytes);
+        if (refused != null || threw != null) {
+            fail(ErrorKind.OS_FAILURE, address, "could not release " + size + " bytes at " + Reporter.hex(address),
+                    refused != null ? refused : threw + "; the range is forgotten");
+        }
     }
+
+    // ------------------------------------------------------------------ commit and purge
 
     /**
      * Commits a range.
      *
-     * @return 1 when committed and known zero, 0 when committed, -1 when the OS refused (reported)
+     * @return 1 when committed and known zero, 0 when committed, -1 when the OS refused (reported
+     *         as out of memory) or the layer failed (reported as an OS failure): the range must not
+     *         be used
+     * @throws IllegalStateException when the instance is closed
      */
     public int commit(long address, long size) {
         OsPrimitives.CommitResult r;
+        String failure;
+        enter();
         try {
             r = os.commit(address, size);
+            failure = r == null ? NULL_RESULT : null;
+        } catch (RuntimeException e) {
+            r = null;
+            failure = threw(e);
         } catch (OutOfMemoryError e) {
-            reporter.countOnly(ErrorKind.OUT_OF_MEMORY);
+            r = null;
+            failure = JAVA_HEAP;
+        } finally {
+            exit();
+        }
+        if (failure != null) {
+            fail(failure == JAVA_HEAP ? ErrorKind.OUT_OF_MEMORY : ErrorKind.OS_FAILURE, address,
+                    "could not commit " + size + " bytes at " + Reporter.hex(address), failure);
             return -1;
         }
         if (!r.ok()) {
-            reporter.reportLater(ErrorKind.OUT_OF_MEMORY, address, "could not commit " + size + " bytes at "
-                    + Reporter.hex(address) + ": " + os.describeError(r.error()));
+            fail(ErrorKind.OUT_OF_MEMORY, address, "could not commit " + size + " bytes at " + Reporter.hex(address),
+                    describe(r.error()));
             return -1;
         }
         stats.osCommitted(size);
@@ -217,82 +480,140 @@ public final class OsMemory {
     }
 
     /**
-     * Decommits a range of which {@code accountedBytes} are counted as committed.
+     * Decommits a range of which {@code accountedBytes} are counted as committed. Whatever happens
+     * the range counts as decommitted from now on: it is committed again before it is used (a
+     * commit of committed memory is harmless, a use of memory a failed decommit took away is not).
      *
-     * @return true when done (the memory reads as zero once committed again)
+     * @return true when done (the memory reads as zero once committed again), false when the OS
+     *         failed (reported): its contents are unknown
      */
     public boolean decommit(long address, long size, long accountedBytes) {
+        if (!enterGivingBack()) {
+            return false; // closed: the range is retired with its reservation
+        }
         OsPrimitives.DecommitResult r;
+        String failure;
         try {
             r = os.decommit(address, size);
+            failure = r == null ? NULL_RESULT : r.ok() ? null : describe(r.error());
+        } catch (RuntimeException e) {
+            failure = threw(e);
         } catch (OutOfMemoryError e) {
-            reporter.countOnly(ErrorKind.OS_FAILURE); // stays committed, counted so
-            return false;
-        }
-        if (!r.ok()) {
-            reporter.reportLater(ErrorKind.OS_FAILURE, address, "could not decommit " + size + " bytes at "
-                    + Reporter.hex(address) + ": " + os.describeError(r.error()));
-            return false;
+            failure = JAVA_HEAP;
+        } finally {
+            exit();
         }
         stats.osDecommitted(accountedBytes);
+        if (failure != null) {
+            fail(ErrorKind.OS_FAILURE, address, "could not decommit " + size + " bytes at " + Reporter.hex(address), failure);
+            return false;
+        }
         return true;
     }
 
     /**
      * Announces that a range that was {@link #reset} is used again (macOS needs it for its
-     * accounting of reusable pages; elsewhere the OS layer does nothing).
+     * accounting of reusable pages; elsewhere the OS layer does nothing). A failure is reported;
+     * the memory is usable either way.
+     *
+     * @throws IllegalStateException when the instance is closed
      */
     public void reuse(long address, long size) {
-        int error;
+        String failure;
+        enter();
         try {
-            error = os.reuse(address, size);
-        } catch (OutOfMemoryError e) {
-            reporter.countOnly(ErrorKind.OS_FAILURE);
-            return;
+            failure = call(() -> os.reuse(address, size));
+        } finally {
+            exit();
         }
-        if (error != 0) {
-            reporter.reportLater(ErrorKind.OS_FAILURE, address, "could not announce the reuse of " + size + " bytes at "
-                    + Reporter.hex(address) + ": " + os.describeError(error));
+        if (failure != null) {
+            fail(ErrorKind.OS_FAILURE, address, "could not announce the reuse of " + size + " bytes at "
+                    + Reporter.hex(address), failure);
         }
     }
 
-    /** Tells the OS the contents of a committed range are not needed; it stays committed. */
+    /** Tells the OS the contents of a committed range are not needed; it stays committed (and usable either way). */
     public void reset(long address, long size) {
-        int error;
-        try {
-            error = os.reset(address, size);
-        } catch (OutOfMemoryError e) {
-            reporter.countOnly(ErrorKind.OS_FAILURE);
+        if (!enterGivingBack()) {
             return;
         }
-        if (error != 0) {
-            reporter.reportLater(ErrorKind.OS_FAILURE, address, "could not reset " + size + " bytes at "
-                    + Reporter.hex(address) + ": " + os.describeError(error));
+        String failure;
+        try {
+            failure = call(() -> os.reset(address, size));
+        } finally {
+            exit();
+        }
+        if (failure != null) {
+            fail(ErrorKind.OS_FAILURE, address, "could not reset " + size + " bytes at " + Reporter.hex(address), failure);
             return;
         }
         stats.osReset(size);
     }
 
     /**
-     * Makes a committed range inaccessible ({@code protect}) or read-write again (guard pages of
-     * the CHECKED and SECURE modes).
+     * Makes a committed page range inaccessible (a guard page of the CHECKED and SECURE modes).
      *
-     * @return true when done; a failure is reported as an OS failure
+     * @return false when the OS refused (reported): the range is as accessible as before; true when
+     *         done, and also when the layer threw (reported): the range may be protected, so it is
+     *         treated as a guard (and lifted later like one)
+     * @throws IllegalStateException when the instance is closed
      */
-    public boolean protect(long address, long size, boolean protect) {
-        int error;
+    public boolean protect(long address, long size) {
+        String failure;
+        boolean refused;
+        enter();
         try {
-            error = os.protect(address, size, protect);
+            int error = os.protect(address, size, true);
+            refused = error != 0;
+            failure = refused ? describe(error) : null;
+        } catch (RuntimeException e) {
+            refused = false;
+            failure = threw(e);
         } catch (OutOfMemoryError e) {
-            reporter.countOnly(ErrorKind.OS_FAILURE);
-            return false;
+            refused = true; // not called: no guard
+            failure = JAVA_HEAP;
+        } finally {
+            exit();
         }
-        if (error != 0) {
-            reporter.reportLater(ErrorKind.OS_FAILURE, address, "could not " + (protect ? "protect " : "unprotect ") + size
-                    + " bytes at " + Reporter.hex(address) + ": " + os.describeError(error));
+        if (failure != null) {
+            fail(ErrorKind.OS_FAILURE, address, "could not protect " + size + " bytes at " + Reporter.hex(address), failure);
+        }
+        return !refused;
+    }
+
+    /**
+     * Makes a guard page range read-write again; the caller must not use it unless this returns true.
+     *
+     * @return true when done; false when the OS failed (reported): the range may still be protected
+     * @throws IllegalStateException when the instance is closed
+     */
+    public boolean unprotect(long address, long size) {
+        String failure = unprotectQuietly(address, size);
+        if (failure != null) {
+            reportUnprotect(address, size, failure);
             return false;
         }
         return true;
+    }
+
+    /**
+     * {@link #unprotect} without the report: null when done, else the failure, for callers that
+     * must first put the range aside (the error handler may throw) and then call
+     * {@link #reportUnprotect}.
+     */
+    public String unprotectQuietly(long address, long size) {
+        enter();
+        try {
+            return call(() -> os.protect(address, size, false));
+        } finally {
+            exit();
+        }
+    }
+
+    /** Reports a failure {@link #unprotectQuietly} returned. */
+    public void reportUnprotect(long address, long size, String failure) {
+        fail(ErrorKind.OS_FAILURE, address, "could not unprotect " + size + " bytes at " + Reporter.hex(address),
+                failure == JAVA_HEAP ? failure : failure + "; the range is kept out of use");
     }
 
     /** Counts memory committed by a reservation that came back committed (arena eager commit). */

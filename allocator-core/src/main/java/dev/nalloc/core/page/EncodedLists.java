@@ -271,8 +271,15 @@ final class EncodedLists {
         return n;
     }
 
-    /** {@link Page#freeRemote} with the link encoded. */
-    static void freeRemote(Page page, long block) {
+    /**
+     * {@link Page#freeRemote} with the link encoded. The block already at the head of the
+     * thread-free list is not pushed again: two threads that free one block at the same time both
+     * get here (both screens saw a live block), and the one that loses the push finds the other's
+     * block on top when it tries again (unless a third free came in between).
+     *
+     * @return false when {@code block} is the head already: a double free, nothing changed
+     */
+    static boolean freeRemote(Page page, long block) {
         long tf;
         long next;
         boolean useDelayed;
@@ -281,6 +288,8 @@ final class EncodedLists {
             useDelayed = (tf & Page.STATE_MASK) == Page.USE_DELAYED_FREE;
             if (useDelayed) {
                 next = (tf & ~Page.STATE_MASK) | Page.DELAYED_FREEING;
+            } else if ((tf & ~Page.STATE_MASK) == block) {
+                return false;
             } else {
                 store(page, block, tf & ~Page.STATE_MASK);
                 next = block | (tf & Page.STATE_MASK);
@@ -295,5 +304,6 @@ final class EncodedLists {
                 tf = (long) Page.THREAD_FREE.getVolatile(page);
             } while (!Page.THREAD_FREE.weakCompareAndSet(page, tf, (tf & ~Page.STATE_MASK) | Page.NO_DELAYED_FREE));
         }
+        return true;
     }
 }

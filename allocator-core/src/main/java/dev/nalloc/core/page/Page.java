@@ -337,6 +337,11 @@ public final class Page {
         return mode != null ? mode.guard : 0;
     }
 
+    /** True while the page has a guard page to lift before its span is freed (its own or a stuck one). */
+    public boolean hasGuards() {
+        return mode != null && mode.hasGuards();
+    }
+
     /**
      * Marks this page a free span that keeps its guard page, for a page of the same size to take
      * over (the guard is lifted by {@link #markFree} when the span is given back for good).
@@ -347,14 +352,64 @@ public final class Page {
         shadow = null; // CHECKED's block states go with the page (Java memory; see BlockShadow)
     }
 
-    /** Marks this span free: {@link #isBlockStart} fails for every address from now on. */
+    /**
+     * Marks this span free: {@link #isBlockStart} fails for every address from now on. A page with
+     * a guard page has it lifted first ({@link #liftGuard}): whatever path frees a span, its guard
+     * goes with it.
+     */
     public void markFree() {
-        if (mode != null) {
-            mode.liftGuard(); // SECURE: whatever path frees the span, its guard page goes with it
-        }
         inUse = false;
         blockLimit = 0;
         shadow = null; // CHECKED's block states go with the page (Java memory; see BlockShadow)
+    }
+
+    /**
+     * Lifts the guard page of this page or span (SECURE), before its span is freed.
+     *
+     * @return null when there is none left, else why the OS would not lift it (not reported yet):
+     *         then the span must stay out of use ({@link #makeStuck})
+     */
+    public String liftGuard() {
+        return mode == null ? null : mode.liftGuard();
+    }
+
+    /**
+     * The OS would not lift this span's guard page: the span stays out of use as a page of no
+     * blocks and no heap ({@link #isStuck}), still counted in its segment, until a later
+     * {@link #liftGuard} succeeds; {@code failure} is reported now (the handler may throw: the
+     * span is set aside first).
+     */
+    public void makeStuck(String failure) {
+        inUse = true;
+        kind = null;
+        setHeap(null);
+        used = 0;
+        capacity = 0;
+        reserved = 0;
+        free = 0;
+        localFree = 0;
+        THREAD_FREE.setRelease(this, (long) NO_DELAYED_FREE);
+        blockLimit = 0;
+        inFull = false;
+        retireExpire = 0;
+        shadow = null;
+        rewound = 0;
+        next = null;
+        prev = null;
+        mode.reportStuck(failure);
+    }
+
+    /** A span kept out of use because its guard page could not be lifted (see {@link #makeStuck}). */
+    public boolean isStuck() {
+        return inUse && kind == null;
+    }
+
+    /**
+     * A sampled block's guard page inside this page that the OS would not lift: recorded with the
+     * page's own guard, so that {@link #liftGuard} tries it too (the page is about to be made stuck).
+     */
+    public void addStuckGuard(long address, dev.nalloc.core.os.OsMemory os) {
+        mode.addStuckGuard(address, os);
     }
 
     /** The inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct bits each round). */
@@ -684,8 +739,8 @@ public final class Page {
     /**
      * Frees a block of another thread's encoded page: {@link #freeRemote} with the link encoded.
      */
-    public void freeRemoteEncoded(long block) {
-        EncodedLists.freeRemote(this, block);
+    public boolean freeRemoteEncoded(long block) {
+        return EncodedLists.freeRemote(this, block);
     }
 
     // ------------------------------------------------------------------ huge pages

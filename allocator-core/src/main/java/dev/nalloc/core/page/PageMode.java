@@ -51,12 +51,61 @@ public final class PageMode {
     /**
      * Makes the guard page ordinary memory again: the page stops being a page (its span is freed,
      * in a thread's space or in an abandoned segment), and the memory may serve any block after.
+     *
+     * @return null when done (or there is none), else why the OS would not (not reported yet): the
+     *         guard stays recorded and the span must stay out of use
      */
-    void liftGuard() {
+    String liftGuard() {
+        String failure = null;
         if (guard != 0) {
-            guardOs.protect(guard, guardOs.pageSize(), false);
-            guard = 0;
+            failure = guardOs.unprotectQuietly(guard, guardOs.pageSize());
+            if (failure == null) {
+                guard = 0;
+            } else {
+                failedGuard = guard;
+            }
         }
+        if (stuckGuards != null) {
+            int kept = 0;
+            for (long g : stuckGuards) {
+                String f = guardOs.unprotectQuietly(g, guardOs.pageSize());
+                if (f != null) {
+                    stuckGuards[kept++] = g;
+                    if (failure == null) {
+                        failure = f;
+                        failedGuard = g;
+                    }
+                }
+            }
+            stuckGuards = kept == 0 ? null : java.util.Arrays.copyOf(stuckGuards, kept);
+        }
+        return failure;
+    }
+
+    /** Other guard pages inside the page's area the OS would not lift (guarded sampling), or null. */
+    private long[] stuckGuards;
+    /** The guard page the last failed {@link #liftGuard} was about (for its report). */
+    private long failedGuard;
+
+    /**
+     * A guard page of a sampled block inside this page's area that the OS would not lift: the page
+     * must not serve blocks again until {@link #liftGuard} lifts it too.
+     */
+    void addStuckGuard(long address, OsMemory os) {
+        guardOs = os;
+        failedGuard = address;
+        stuckGuards = stuckGuards == null ? new long[]{address} : java.util.Arrays.copyOf(stuckGuards, stuckGuards.length + 1);
+        stuckGuards[stuckGuards.length - 1] = address;
+    }
+
+    /** True while some guard page of the page is protected (recorded). */
+    boolean hasGuards() {
+        return guard != 0 || stuckGuards != null;
+    }
+
+    /** Reports a failure {@link #liftGuard} returned (after the span was put aside). */
+    void reportStuck(String failure) {
+        guardOs.reportUnprotect(failedGuard, guardOs.pageSize(), failure);
     }
 
     PageMode(long shuffle) {

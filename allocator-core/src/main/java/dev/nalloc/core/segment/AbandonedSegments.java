@@ -147,6 +147,10 @@ public final class AbandonedSegments {
                 block = i + 1;
                 if (arena.claimAbandoned(i)) {
                     Segment seg = SegmentMap.lookup(arena.blockAddress(i));
+                    if (seg == null) { // only a close racing with the search takes it out of the map
+                        throw new IllegalStateException(arenas.isClosed() ? "nalloc: the allocator is closed"
+                                : "nalloc: internal error: an abandoned arena block holds no segment");
+                    }
                     claimed(seg);
                     return seg;
                 }

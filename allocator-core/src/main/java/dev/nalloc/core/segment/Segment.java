@@ -100,7 +100,7 @@ public final class Segment {
      */
     public void addLiveBlocks(long[] sums) {
         for (Page p : pageObjects) {
-            if (p != null && p.inUse && p.segment == this) {
+            if (p != null && p.inUse && p.segment == this && p.kind != null) {
                 long used = p.used;
                 sums[0] += used;
                 sums[1] += used * p.blockSize;
@@ -111,7 +111,7 @@ public final class Segment {
     /** Calls {@code action} on every page of blocks of this segment (any thread: racy reads, for statistics). */
     public void forEachPage(java.util.function.Consumer<Page> action) {
         for (Page p : pageObjects) {
-            if (p != null && p.inUse && p.segment == this) {
+            if (p != null && p.inUse && p.segment == this && p.kind != null) { // not a stuck span
                 action.accept(p);
             }
         }
@@ -214,10 +214,11 @@ public final class Segment {
             os.stats().notInUse((long) countBits(activeMask, i, runEnd - i) << Layout.SLICE_SHIFT);
             setBits(activeMask, i, runEnd - i, false);
             if (decommit) {
-                if (os.decommit(sliceAddress(i), bytes, bytes)) {
-                    setBits(committedMask, i, runEnd - i, false);
-                    setBits(resetMask, i, runEnd - i, false);
-                }
+                // Done or not (a failure is reported), the slices count as decommitted from now on:
+                // they are committed again before use, never used while the OS may have taken them.
+                setBits(committedMask, i, runEnd - i, false);
+                setBits(resetMask, i, runEnd - i, false);
+                os.decommit(sliceAddress(i), bytes, bytes);
             } else {
                 os.reset(sliceAddress(i), bytes);
                 setBits(resetMask, i, runEnd - i, true);

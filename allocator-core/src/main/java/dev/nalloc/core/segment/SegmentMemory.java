@@ -25,6 +25,8 @@ public final class SegmentMemory {
     private volatile boolean allowOs;
     private final Numa numa;
     private final Set<Segment> live = ConcurrentHashMap.newKeySet();
+    /** Set by {@link #retireAll}: segments published after it are given back at once. */
+    private volatile boolean closed;
 
     public SegmentMemory(Object allocator, OsMemory os, Arenas arenas, boolean allowArena, boolean allowOs) {
         this(allocator, os, arenas, allowArena, allowOs, null);
@@ -106,14 +108,24 @@ public final class SegmentMemory {
         live.add(s);
         SegmentMap.register(s);
         os.stats().segmentAllocated(s.base, s.size, s.huge, s.memory.fromArena());
+        if (closed) { // the instance closed meanwhile: retireAll may not have seen this one
+            release(s);
+            throw new IllegalStateException("nalloc: the allocator is closed");
+        }
         return s;
+    }
+
+    /** True once the instance closed ({@link #retireAll}). */
+    public boolean isClosed() {
+        return closed;
     }
 
     private MemoryBlock obtain(long size, long alignment, boolean commit, MemoryArena bound) {
         long blocks = (size + MemoryArena.BLOCK_SIZE - 1) / MemoryArena.BLOCK_SIZE;
         if (bound != null) { // a heap bound to an arena takes nothing else (mimalloc's req_arena_id)
-            return alignment > MemoryArena.BLOCK_SIZE || blocks > Integer.MAX_VALUE ? null
+            MemoryBlock b = alignment > MemoryArena.BLOCK_SIZE || blocks > Integer.MAX_VALUE ? null
                     : arenas.allocateIn(bound, (int) blocks, commit);
+            return b == MemoryBlock.COMMIT_FAILED ? null : b;
         }
         if (allowArena && alignment <= MemoryArena.BLOCK_SIZE) {
             // New arenas are reserved for ordinary-sized needs only: a block larger than a quarter
@@ -121,9 +133,11 @@ public final class SegmentMemory {
             boolean mayReserve = allowOs && blocks * MemoryArena.BLOCK_SIZE <= Math.max(MemoryArena.BLOCK_SIZE, arenas.reserveSize() / 4);
             MemoryBlock b = blocks > Integer.MAX_VALUE ? null : arenas.allocate((int) blocks, commit, mayReserve,
                     numa == null ? -1 : numa.currentNode());
-            if (b != null) {
+            if (b != null && b != MemoryBlock.COMMIT_FAILED) {
                 return b;
             }
+            // A failed commit (reported): memory straight from the OS comes committed with its
+            // reservation, one more try and no more.
         }
         if (!allowOs) {
             return null;
@@ -164,12 +178,26 @@ public final class SegmentMemory {
         }
     }
 
-    /** Gives back every segment and arena: the instance is closing. */
-    public void releaseAll() {
+    /**
+     * The instance closes (after {@link OsMemory#close}): every segment leaves the segment map, and
+     * every reservation is retired ({@link OsMemory#retire}): contents dropped now, address space
+     * freed once the instance is unreachable, so that threads still inside one of its calls touch
+     * memory that is there. The Java objects stay as they are for those threads.
+     */
+    public void retireAll() {
+        closed = true;
         for (Segment s : live.toArray(new Segment[0])) {
-            release(s);
+            if (!live.remove(s)) {
+                continue; // released meanwhile by a racing call (its memory is retired there)
+            }
+            SegmentMap.unregister(s);
+            os.stats().segmentFreed(s.base, s.size, s.huge, s.memory.fromArena());
+            os.stats().notInUse(s.activeBytes());
+            if (!s.memory.fromArena()) {
+                os.retire(s.memory.address(), s.memory.size(), s.committedBytes());
+            }
         }
-        arenas.releaseAll();
+        arenas.retireAll();
     }
 
     /** Live blocks and bytes in the pages of every segment ({@code [blocks, bytes]}); see {@link Segment#addLiveBlocks}. */

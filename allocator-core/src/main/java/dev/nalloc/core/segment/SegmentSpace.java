@@ -109,7 +109,15 @@ public final class SegmentSpace {
      * segments before it takes one more, even the spare).
      */
     public Page allocateSpan(int slices, boolean mayGrow, boolean useSpare) {
-        Page kept = takeGuarded(slices);
+        return allocateSpan(slices, mayGrow, useSpare, true);
+    }
+
+    /**
+     * As {@link #allocateSpan(int, boolean, boolean)}; with {@code takeKept} false, never a span that
+     * kept its guard page (SECURE: a page with no room for a guard must not get one).
+     */
+    public Page allocateSpan(int slices, boolean mayGrow, boolean useSpare, boolean takeKept) {
+        Page kept = takeKept ? takeGuarded(slices) : null;
         if (kept != null) {
             return kept;
         }
@@ -130,9 +138,15 @@ public final class SegmentSpace {
         seg.clearPurge(start, slices);
         seg.setCover(span, start, slices);
         seg.usedPages++;
-        int zero = seg.commitForUse(start, slices, os());
+        int zero;
+        try {
+            zero = seg.commitForUse(start, slices, os());
+        } catch (RuntimeException | Error e) { // the error handler threw at a failed commit, or the instance closed
+            release(span);
+            throw e;
+        }
         if (zero < 0) {
-            freeSpan(span);
+            release(span);
             return null;
         }
         span.isZeroInit = zero == 1;
@@ -175,6 +189,31 @@ public final class SegmentSpace {
         return span;
     }
 
+    /** Spans whose guard page the OS would not lift (see {@link Page#makeStuck}); rare, so a list. */
+    private final java.util.ArrayList<Page> stuck = new java.util.ArrayList<>(0);
+
+    /** Tries once more to lift the guards of the stuck spans; those lifted are given back. */
+    private void retryStuck() {
+        for (int i = stuck.size() - 1; i >= 0; i--) {
+            Page span = stuck.get(i);
+            if (span.liftGuard() == null) {
+                stuck.remove(i);
+                span.inUse = false; // as a kept span: counted as used until release
+                release(span);
+            }
+        }
+    }
+
+    /** Spans kept out of use because their guard page could not be lifted. */
+    public int stuckSpans() {
+        return stuck.size();
+    }
+
+    /** A page of this space made stuck by its heap ({@link Page#makeStuck}): tried again with the others. */
+    public void addStuck(Page page) {
+        stuck.add(page);
+    }
+
     /** Gives back every kept span (lifting its guard). */
     public void releaseGuardedSpans() {
         for (Page span; (span = guarded.last()) != null; ) {
@@ -196,8 +235,19 @@ public final class SegmentSpace {
 
     // ------------------------------------------------------------------ free spans
 
-    /** Gives a span back for good: guard lifted, coalesced with free neighbours. */
+    /**
+     * Gives a span back for good: guard lifted, coalesced with free neighbours. A span whose guard
+     * the OS would not lift stays out of use instead ({@link Page#makeStuck}), for a later collect
+     * to try again.
+     */
     private void release(Page page) {
+        String failure = page.liftGuard();
+        if (failure != null) {
+            page.kind = null;
+            stuck.add(page);
+            page.makeStuck(failure);
+            return;
+        }
         Segment seg = page.segment;
         page.markFree();
         page.kind = null;
@@ -384,6 +434,8 @@ public final class SegmentSpace {
      */
     public java.util.List<Segment> detachAll(boolean purgeAll) {
         releaseGuardedSpans(); // abandoned segments hold no kept spans: whoever reclaims them sees plain free spans
+        retryStuck();
+        stuck.clear(); // the rest stay in their segments as pages in use: whoever claims one tries again
         long now = os().now();
         if (spare != null) {
             Segment s = spare;
@@ -445,6 +497,11 @@ public final class SegmentSpace {
         seg.ownerThread = owner;
         seg.space = this;
         link(seg);
+        for (int i = 0; i < seg.sliceCount; i = seg.cover[i].sliceIndex + seg.cover[i].sliceCount) {
+            if (seg.cover[i].isStuck()) {
+                stuck.add(seg.cover[i]);
+            }
+        }
         if (seg.usedPages == 0) {
             removeSegment(seg);
             return;
@@ -488,8 +545,15 @@ public final class SegmentSpace {
      * @return the free span now covering the page
      */
     public static Page clearDetachedPage(Page page) {
+        String failure = page.liftGuard(); // SECURE: the guard page goes first, as for every span that is freed
+        if (failure != null) {
+            if (!page.isStuck()) {
+                page.makeStuck(failure);
+            }
+            return page; // still in use: the next claim of the segment tries again
+        }
         Segment seg = page.segment;
-        page.markFree(); // SECURE: lifts the page's guard page, as for every span that is freed
+        page.markFree();
         page.kind = null;
         page.setHeap(null);
         seg.usedPages--;
@@ -540,6 +604,9 @@ public final class SegmentSpace {
             releaseGuardedSpans();
         } else {
             releaseExpiredGuardedSpans(now);
+        }
+        if (!stuck.isEmpty()) {
+            retryStuck(); // one call per stuck span and collect, as purges are tried
         }
         purgeExpired(now, force);
         if (!force) {

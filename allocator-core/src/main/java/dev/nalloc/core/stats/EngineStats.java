@@ -117,6 +117,16 @@ public final class EngineStats {
         osCommitted.decrease(accountedBytes);
     }
 
+    /**
+     * The instance closed: it holds no memory any more (what it had is retired), so reserved,
+     * committed and in-use bytes read zero from now on, whatever racing calls still count.
+     */
+    public void closed() {
+        reserved.closeAtZero();
+        committed.closeAtZero();
+        osCommitted.closeAtZero();
+    }
+
     /** {@code bytes} were made usable (handed to pages or a huge block) after being unused or purged. */
     public void inUse(long bytes) {
         if (bytes != 0) {

@@ -16,8 +16,26 @@ public final class StatCount {
     private final AtomicLong allocated = new AtomicLong();
     private final AtomicLong freed = new AtomicLong();
 
+    /** Set when the instance closed: the count stays at zero (see {@link #closeAtZero}). */
+    private volatile boolean closed;
+
+    /**
+     * The instance closed and holds nothing of this any more: the count is zero from now on, whatever
+     * calls that raced with the close still add or take away (their memory went with the close).
+     */
+    public void closeAtZero() {
+        closed = true;
+        long c = current.getAndSet(0);
+        if (c > 0) {
+            freed.addAndGet(c);
+        }
+    }
+
     /** Adds {@code n} (for example bytes reserved, or one segment). */
     public void increase(long n) {
+        if (closed) {
+            return;
+        }
         allocated.addAndGet(n);
         long now = current.addAndGet(n);
         long p;
@@ -28,6 +46,9 @@ public final class StatCount {
 
     /** Takes {@code n} away. */
     public void decrease(long n) {
+        if (closed) {
+            return;
+        }
         freed.addAndGet(n);
         current.addAndGet(-n);
     }
@@ -37,8 +58,9 @@ public final class StatCount {
         peak.set(current.get());
     }
 
+    /** Zero once closed: a racing call may have passed the check in {@link #increase} before the close. */
     public long current() {
-        return current.get();
+        return closed ? 0 : current.get();
     }
 
     public long peak() {
@@ -50,6 +72,10 @@ public final class StatCount {
         long f = freed.get();
         long a = allocated.get();
         long c = current.get();
+        if (closed) { // see current()
+            c = 0;
+            f = a;
+        }
         return new AllocatorStats.Count(c, Math.max(c, peak.get()), a, f);
     }
 }

@@ -39,12 +39,14 @@ class SegmentSpaceTest {
             }
         };
         memory = new SegmentMemory(this, os, new Arenas(os, 1L << 30, 0, never, false), false, true);
+        os.freeRetiredWhenUnreachable(memory); // as an instance does: what tearDown retires goes with the test's objects
         space = new SegmentSpace(Thread.currentThread(), memory, false, 0, never);
     }
 
     @AfterEach
     void tearDown() {
-        memory.releaseAll();
+        os.close();
+        memory.retireAll();
         assertEquals(0, os.reserved());
         assertEquals(0, os.committed());
     }

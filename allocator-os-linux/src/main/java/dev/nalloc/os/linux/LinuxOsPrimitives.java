@@ -273,6 +273,22 @@ public final class LinuxOsPrimitives implements OsPrimitives {
         return s.sys().madvise(address, size, MADV_DONTNEED);
     }
 
+    /**
+     * MADV_DONTNEED over the whole range: committed pages read as zero from now on and their memory
+     * goes back at once; protections stay as they are (reserved pages stay inaccessible, and no
+     * page is ever unmapped). Not {@code mmap(MAP_FIXED)} of fresh pages: the kernel removes the
+     * old mapping before it makes the new one, so a failure there (the map count limit) would leave
+     * a hole another mapping of the process could take, under threads still using the range.
+     */
+    @Override
+    public int discard(long address, long size) {
+        State s = state();
+        if (!validRange(s, address, size)) {
+            return EINVAL;
+        }
+        return s.sys().madvise(address, size, MADV_DONTNEED);
+    }
+
     private boolean kernelKnowsMadviseFree(State s) {
         long page = s.config().pageSize();
         long probe = s.sys().mmap(0, page, PROT_READ_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);

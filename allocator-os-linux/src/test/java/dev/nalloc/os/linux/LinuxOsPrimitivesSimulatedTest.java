@@ -139,6 +139,24 @@ class LinuxOsPrimitivesSimulatedTest {
     }
 
     @Test
+    void discardIsDontNeedOverTheWholeRangeAndKeepsEveryProtection() {
+        Allocation a = os.alloc(0, MIB, 0, false, false);
+        assertEquals(0, os.commit(a.address(), MIB / 2).error());
+        assertEquals(0, os.protect(a.address() + 64 * 1024, 4096, true));
+        kernel.clearCalls();
+        assertEquals(0, os.discard(a.address(), MIB));
+        SimulatedKernel.Call call = onlyCall("madvise");
+        assertEquals(MADV_DONTNEED, call.arg());
+        assertEquals(MIB, call.length());
+        assertTrue(kernel.calls("mmap").isEmpty() && kernel.calls("mprotect").isEmpty() && kernel.calls("munmap").isEmpty(),
+                "nothing is remapped or unmapped: threads may still use the range");
+        assertEquals(PROT_READ_WRITE, kernel.protectionAt(a.address()));
+        assertEquals(PROT_NONE, kernel.protectionAt(a.address() + 64 * 1024), "a guard page stays");
+        assertEquals(PROT_NONE, kernel.protectionAt(a.address() + MIB / 2), "the reserved part stays reserved");
+        assertEquals(EINVAL, os.discard(a.address() + 1, MIB));
+    }
+
+    @Test
     void resetUsesMadvFree() {
         Allocation a = os.alloc(0, MIB, 0, true, false);
         kernel.clearCalls();

@@ -244,6 +244,49 @@ public final class WindowsOsPrimitives extends PlatformOsPrimitives {
         return os.virtualAlloc(address, size, Win32.MEM_RESET, Win32.PAGE_READWRITE) != 0 ? 0 : os.getLastError();
     }
 
+    /**
+     * {@code MEM_RESET} of every committed read-write region of the range, found with
+     * {@code VirtualQuery}: their contents may go, they stay committed and accessible. Reserved
+     * pages and guard pages are left as they are ({@code MEM_RESET} refuses ranges with uncommitted
+     * pages, and Windows cannot replace committed pages without a moment when they are not).
+     */
+    @Override
+    public int discard(long address, long size) {
+        Kernel32Calls os = calls();
+        if (address == 0 || !isPageRange(address, size)) {
+            return Win32.ERROR_INVALID_PARAMETER;
+        }
+        long end = address + size;
+        if (end < address) {
+            return Win32.ERROR_INVALID_PARAMETER;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(WindowsStructs.MEMORY_BASIC_INFORMATION);
+            // First the whole range must be reserved memory (nothing is changed otherwise), then its
+            // committed read-write regions are reset.
+            for (int pass = 0; pass < 2; pass++) {
+                for (long at = address; at < end; ) {
+                    if (os.virtualQuery(at, info, info.byteSize()) == 0) {
+                        return os.getLastError();
+                    }
+                    long regionEnd = Math.min(end, info.get(JAVA_LONG, WindowsStructs.MBI_BASE_ADDRESS)
+                            + info.get(JAVA_LONG, WindowsStructs.MBI_REGION_SIZE));
+                    int state = info.get(JAVA_INT, WindowsStructs.MBI_STATE);
+                    if (regionEnd <= at || state == Win32.MEM_FREE) {
+                        return Win32.ERROR_INVALID_ADDRESS; // not (all) reserved memory
+                    }
+                    if (pass == 1 && state == Win32.MEM_COMMIT
+                            && info.get(JAVA_INT, WindowsStructs.MBI_PROTECT) == Win32.PAGE_READWRITE
+                            && os.virtualAlloc(at, regionEnd - at, Win32.MEM_RESET, Win32.PAGE_READWRITE) == 0) {
+                        return os.getLastError();
+                    }
+                    at = regionEnd;
+                }
+            }
+            return 0;
+        }
+    }
+
     @Override
     public int reuse(long address, long size) {
         calls();

@@ -70,6 +70,22 @@ class WindowsOnSimulatedKernelTest {
     }
 
     @Test
+    void discardResetsTheCommittedReadWritePagesAndLeavesTheRestAsItWas() {
+        Allocation a = os.alloc(0, 4 * G, 0, false, false);
+        assertEquals(0, os.commit(a.address(), 2 * G).error());
+        assertEquals(0, os.protect(a.address() + G, PAGE, true)); // a guard page inside the committed part
+        at(a.address(), 8).set(JAVA_LONG, 0, 42);
+        assertEquals(0, os.discard(a.address(), 4 * G));
+        assertEquals(0, at(a.address(), 8).get(JAVA_LONG, 0), "the contents were dropped");
+        assertEquals(Win32.PAGE_READWRITE, kernel.protectionAt(a.address()), "still committed and accessible");
+        assertEquals(Win32.PAGE_READWRITE, kernel.protectionAt(a.address() + 2 * G - PAGE));
+        assertEquals(Win32.PAGE_NOACCESS, kernel.protectionAt(a.address() + G), "the guard page stays");
+        assertFalse(kernel.isCommitted(a.address() + 2 * G), "the reserved part stays reserved");
+        assertEquals(Win32.ERROR_INVALID_ADDRESS, os.discard(a.address() + 2 * G, 4 * G), "past the reservation");
+        assertEquals(0, os.free(a.address(), 4 * G));
+    }
+
+    @Test
     void aPartialFreeIsRefusedAndReleasesNothing() {
         Allocation a = os.alloc(0, 4 * G, 0, true, false);
         assertEquals(Win32.ERROR_INVALID_PARAMETER, os.free(a.address(), 2 * G));

@@ -25,7 +25,8 @@ public final class MyOsExample {
             for (long b : blocks) {
                 a.free(b);
             }
-        }
+            a.free(a.malloc(40L << 20)); // a huge block: a reservation of its own, released at its free
+        } // close drops the contents of the rest at once and releases them once the instance is unreachable
         System.out.printf("my-os: %d reservations, %d releases%n", os.reservations(), os.releases());
         if (os.reservations() == 0 || os.releases() == 0) {
             throw new IllegalStateException("the layer saw no reservation or release");
