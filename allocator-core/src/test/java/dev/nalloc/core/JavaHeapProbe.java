@@ -120,6 +120,12 @@ public final class JavaHeapProbe {
             System.out.println("collectThrew=" + collectThrew);
             System.out.println("freesThrew=" + THROWN[0]);
             System.out.println("firstFreeThrow=" + firstThrown);
+            if (firstThrown != null) {
+                StackTraceElement[] st = firstThrown.getStackTrace();
+                for (int i = 0; i < Math.min(16, st.length); i++) {
+                    System.out.println("freeThrewAt=" + st[i]);
+                }
+            }
             a.collect(true);
             System.out.println("liveAfter=" + a.stats().allocationCount());
             System.out.println("otherReports=" + OTHER.get());

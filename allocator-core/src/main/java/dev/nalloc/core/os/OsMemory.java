@@ -132,9 +132,9 @@ public final class OsMemory {
      * committed): its contents are dropped now, it stays mapped until the instance is unreachable.
      */
     public void retire(long address, long size, long committedBytes) {
-        String failure = call(() -> os.discard(address, size));
+        String failure = call(DISCARD, address, size);
         if (!retired.add(address, size)) {
-            call(() -> os.free(address, size)); // the instance is unreachable already: nothing can touch it
+            call(FREE, address, size); // the instance is unreachable already: nothing can touch it
         }
         stats.osReleased(size, committedBytes); // counts nothing once the close is done (EngineStats.closed)
         if (failure != null) {
@@ -231,11 +231,26 @@ public final class OsMemory {
 
     private static final String NULL_RESULT = "the OS layer returned null";
 
-    /** Runs an int-returning call: null on success, else the text of its failure. */
-    private String call(java.util.function.IntSupplier call) {
+    private static final int DISCARD = 0;
+    private static final int FREE = 1;
+    private static final int REUSE = 2;
+    private static final int RESET = 3;
+    private static final int UNPROTECT = 4;
+
+    /**
+     * Runs one of the layer's int-returning calls on a range: null on success, else the text of its
+     * failure. No lambda: a free path must not need Java heap (see the class comment).
+     */
+    private String call(int op, long address, long size) {
         int error;
         try {
-            error = call.getAsInt();
+            error = switch (op) {
+                case DISCARD -> os.discard(address, size);
+                case FREE -> os.free(address, size);
+                case REUSE -> os.reuse(address, size);
+                case RESET -> os.reset(address, size);
+                default -> os.protect(address, size, false);
+            };
         } catch (RuntimeException e) {
             return threw(e);
         } catch (OutOfMemoryError e) {
@@ -305,8 +320,7 @@ public final class OsMemory {
             return null;
         }
         if (closed) { // the gate closed after the call: close did not see this reservation, nobody else has
-            OsPrimitives.Allocation fresh = a;
-            call(() -> os.free(fresh.address(), fresh.size()));
+            call(FREE, a.address(), a.size());
             throw new IllegalStateException("nalloc: the allocator is closed");
         }
         stats.osReserved(a.address(), a.size(), commit || a.large());
@@ -522,7 +536,7 @@ public final class OsMemory {
         String failure;
         enter();
         try {
-            failure = call(() -> os.reuse(address, size));
+            failure = call(REUSE, address, size);
         } finally {
             exit();
         }
@@ -539,7 +553,7 @@ public final class OsMemory {
         }
         String failure;
         try {
-            failure = call(() -> os.reset(address, size));
+            failure = call(RESET, address, size);
         } finally {
             exit();
         }
@@ -604,7 +618,7 @@ public final class OsMemory {
     public String unprotectQuietly(long address, long size) {
         enter();
         try {
-            return call(() -> os.protect(address, size, false));
+            return call(UNPROTECT, address, size);
         } finally {
             exit();
         }
