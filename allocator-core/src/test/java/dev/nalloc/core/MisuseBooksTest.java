@@ -45,6 +45,10 @@ class MisuseBooksTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void freesOnOtherThreadsAfterThreadDoneLeaveExactCounts(Mode mode) throws Exception {
+        Soak.repeat(() -> freesOnOtherThreadsAfterThreadDoneLeaveExactCountsOnce(mode));
+    }
+
+    private void freesOnOtherThreadsAfterThreadDoneLeaveExactCountsOnce(Mode mode) throws Exception {
         try (Allocator a = TestAllocators.builder().mode(mode).build()) {
             for (int size : new int[]{100, 112, 1000, 70_000}) {
                 for (int variant = 0; variant < 4; variant++) {
@@ -74,6 +78,10 @@ class MisuseBooksTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void freesRacingWithThreadDoneLeaveExactCounts(Mode mode) throws Exception {
+        Soak.repeat(() -> freesRacingWithThreadDoneLeaveExactCountsOnce(mode));
+    }
+
+    private void freesRacingWithThreadDoneLeaveExactCountsOnce(Mode mode) throws Exception {
         try (Allocator a = TestAllocators.builder().mode(mode).build()) {
             for (int round = 0; round < 100; round++) {
                 ConcurrentLinkedQueue<Long> handed = new ConcurrentLinkedQueue<>();
@@ -112,6 +120,10 @@ class MisuseBooksTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"CHECKED", "SECURE"})
     void freesAfterDestroyAreReportedAndLeaveExactCounts(Mode mode) throws Exception {
+        Soak.repeat(() -> freesAfterDestroyAreReportedAndLeaveExactCountsOnce(mode));
+    }
+
+    private void freesAfterDestroyAreReportedAndLeaveExactCountsOnce(Mode mode) throws Exception {
         ErrorHandler.Capturing h = ErrorHandler.capturing();
         try (Allocator a = TestAllocators.builder().mode(mode).errorHandler(h).build()) {
             long kept = a.malloc(64);
@@ -152,6 +164,10 @@ class MisuseBooksTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void freesRacingWithDestroyLeaveTheCountAtMostThatManyLow(Mode mode) throws Exception {
+        Soak.repeat(() -> freesRacingWithDestroyLeaveTheCountAtMostThatManyLowOnce(mode));
+    }
+
+    private void freesRacingWithDestroyLeaveTheCountAtMostThatManyLowOnce(Mode mode) throws Exception {
         ErrorHandler.Capturing h = ErrorHandler.capturing();
         try (Allocator a = TestAllocators.builder().mode(mode).errorHandler(h).build()) {
             long kept = a.malloc(64);

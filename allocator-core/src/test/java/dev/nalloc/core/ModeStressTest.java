@@ -131,6 +131,10 @@ class ModeStressTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"CHECKED", "SECURE"})
     void twoOtherThreadsFreeingOneBlockAtOnceAreReportedOnce(Mode mode) throws Exception {
+        Soak.repeat(() -> twoOtherThreadsFreeingOneBlockAtOnceAreReportedOnceOnce(mode));
+    }
+
+    private void twoOtherThreadsFreeingOneBlockAtOnceAreReportedOnceOnce(Mode mode) throws Exception {
         ErrorHandler.Capturing h = ErrorHandler.capturing();
         int rounds = 300;
         try (Allocator a = TestAllocators.builder().mode(mode).errorHandler(h).build()) {
@@ -174,6 +178,10 @@ class ModeStressTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"CHECKED"})
     void racingDoubleFreesAreReportedExactlyOnce(Mode mode) throws Exception {
+        Soak.repeat(() -> racingDoubleFreesAreReportedExactlyOnceOnce(mode));
+    }
+
+    private void racingDoubleFreesAreReportedExactlyOnceOnce(Mode mode) throws Exception {
         ErrorHandler.Capturing h = ErrorHandler.capturing();
         int rounds = 300;
         try (Allocator a = TestAllocators.builder().mode(mode).errorHandler(h).build()) {

@@ -30,4 +30,17 @@ final class Soak {
                     + System.getProperty("nalloc.soak") + "'");
         }
     }
+
+    /** A test body that may throw. */
+    interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code body} once, and again and again until the soak time is over when the profile is on. */
+    static void repeat(Body body) throws Exception {
+        long end = System.nanoTime() + seconds() * 1_000_000_000L;
+        do {
+            body.run();
+        } while (System.nanoTime() - end < 0);
+    }
 }

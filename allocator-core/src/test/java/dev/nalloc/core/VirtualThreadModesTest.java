@@ -40,6 +40,10 @@ class VirtualThreadModesTest {
     @ParameterizedTest
     @CsvSource({"FAST,shared", "FAST,owned", "CHECKED,shared", "CHECKED,owned", "SECURE,shared", "SECURE,owned"})
     void everyHeapKindOnVirtualThreads(Mode mode, String policy) throws Exception {
+        Soak.repeat(() -> everyHeapKindOnVirtualThreadsOnce(mode, policy));
+    }
+
+    private void everyHeapKindOnVirtualThreadsOnce(Mode mode, String policy) throws Exception {
         ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
         var builder = TestAllocators.builder().mode(mode).errorHandler(errors);
         if (policy.equals("owned")) {
