@@ -213,17 +213,42 @@ public final class OsMemory {
     /** The failure of a call that ran out of Java heap: counted only, never built into a message. */
     private static final String JAVA_HEAP = "the Java heap is exhausted";
 
+    private static final int RESERVE = 0;
+    private static final int OS_RESERVE = 1;
+    private static final int RELEASE = 2;
+    private static final int COMMIT = 3;
+    private static final int DECOMMIT = 4;
+    private static final int ANNOUNCE_REUSE = 5;
+    private static final int RESET_RANGE = 6;
+    private static final int PROTECT = 7;
+    private static final int UNPROTECT_RANGE = 8;
+
     /**
-     * Counts the failure {@code failure} of {@code what} at once and reports it at the end of the
-     * step ({@link Reporter#reportLater}); without Java heap it is counted only.
+     * Counts the failure {@code failure} of the call {@code what} on {@code size} bytes at
+     * {@code address} (or aligned to {@code alignment}) at once, and reports it at the end of the
+     * step ({@link Reporter#reportLater}). The message is built here, under a guard: without Java
+     * heap (a failure that ran out of it, or a message that cannot be built) it is counted only.
      */
-    private void fail(ErrorKind kind, long address, String what, String failure) {
+    private void fail(ErrorKind kind, long address, int what, long size, long alignment, String failure) {
         if (failure == JAVA_HEAP) {
             reporter.countOnly(kind);
             return;
         }
         try {
-            reporter.reportLater(kind, address, what + ": " + failure);
+            String at = " bytes at " + Reporter.hex(address);
+            String call = switch (what) {
+                case RESERVE -> "could not reserve " + size + " bytes aligned to " + alignment;
+                case OS_RESERVE -> "the OS could not reserve " + size + " bytes aligned to " + alignment;
+                case RELEASE -> "could not release " + size + at;
+                case COMMIT -> "could not commit " + size + at;
+                case DECOMMIT -> "could not decommit " + size + at;
+                case ANNOUNCE_REUSE -> "could not announce the reuse of " + size + at;
+                case RESET_RANGE -> "could not reset " + size + at;
+                case PROTECT -> "could not protect " + size + at;
+                default -> "could not unprotect " + size + at;
+            };
+            reporter.reportLater(kind, address, call + ": " + failure
+                    + (what == UNPROTECT_RANGE ? "; the range is kept out of use" : ""));
         } catch (OutOfMemoryError e) {
             reporter.countOnly(kind);
         }
@@ -265,6 +290,8 @@ public final class OsMemory {
             return text != null ? text : "error " + error;
         } catch (RuntimeException e) {
             return "error " + error;
+        } catch (OutOfMemoryError e) {
+            return JAVA_HEAP;
         }
     }
 
@@ -305,7 +332,7 @@ public final class OsMemory {
             exit();
         }
         if (failure != null) {
-            fail(ErrorKind.OS_FAILURE, 0, "could not reserve " + size + " bytes aligned to " + alignment, failure);
+            fail(ErrorKind.OS_FAILURE, 0, RESERVE, size, alignment, failure);
             return null;
         }
         if (!a.ok() && retryOnOomMillis > 0 && a.error() == ENOMEM && size <= physicalMemory) {
@@ -315,8 +342,7 @@ public final class OsMemory {
             }
         }
         if (!a.ok()) {
-            fail(ErrorKind.OUT_OF_MEMORY, 0, "the OS could not reserve " + size + " bytes aligned to " + alignment,
-                    describe(a.error()));
+            fail(ErrorKind.OUT_OF_MEMORY, 0, OS_RESERVE, size, alignment, describe(a.error()));
             return null;
         }
         if (closed) { // the gate closed after the call: close did not see this reservation, nobody else has
@@ -403,7 +429,7 @@ public final class OsMemory {
                 exit();
             }
             if (failure != null) {
-                fail(ErrorKind.OS_FAILURE, 0, "could not reserve " + size + " bytes aligned to " + alignment, failure);
+                fail(ErrorKind.OS_FAILURE, 0, RESERVE, size, alignment, failure);
                 return null;
             }
             if (a.ok() || a.error() != ENOMEM) {
@@ -448,8 +474,7 @@ public final class OsMemory {
             }
         }
         if (refused != null || threw != null) {
-            fail(ErrorKind.OS_FAILURE, address, "could not release " + size + " bytes at " + Reporter.hex(address),
-                    refused != null ? refused : threw + "; the range is forgotten");
+            fail(ErrorKind.OS_FAILURE, address, RELEASE, size, 0, refused != null ? refused : threw + "; the range is forgotten");
         }
     }
 
@@ -480,13 +505,11 @@ public final class OsMemory {
             exit();
         }
         if (failure != null) {
-            fail(failure == JAVA_HEAP ? ErrorKind.OUT_OF_MEMORY : ErrorKind.OS_FAILURE, address,
-                    "could not commit " + size + " bytes at " + Reporter.hex(address), failure);
+            fail(failure == JAVA_HEAP ? ErrorKind.OUT_OF_MEMORY : ErrorKind.OS_FAILURE, address, COMMIT, size, 0, failure);
             return -1;
         }
         if (!r.ok()) {
-            fail(ErrorKind.OUT_OF_MEMORY, address, "could not commit " + size + " bytes at " + Reporter.hex(address),
-                    describe(r.error()));
+            fail(ErrorKind.OUT_OF_MEMORY, address, COMMIT, size, 0, describe(r.error()));
             return -1;
         }
         stats.osCommitted(size);
@@ -519,7 +542,7 @@ public final class OsMemory {
         }
         stats.osDecommitted(accountedBytes);
         if (failure != null) {
-            fail(ErrorKind.OS_FAILURE, address, "could not decommit " + size + " bytes at " + Reporter.hex(address), failure);
+            fail(ErrorKind.OS_FAILURE, address, DECOMMIT, size, 0, failure);
             return false;
         }
         return true;
@@ -541,8 +564,7 @@ public final class OsMemory {
             exit();
         }
         if (failure != null) {
-            fail(ErrorKind.OS_FAILURE, address, "could not announce the reuse of " + size + " bytes at "
-                    + Reporter.hex(address), failure);
+            fail(ErrorKind.OS_FAILURE, address, ANNOUNCE_REUSE, size, 0, failure);
         }
     }
 
@@ -558,7 +580,7 @@ public final class OsMemory {
             exit();
         }
         if (failure != null) {
-            fail(ErrorKind.OS_FAILURE, address, "could not reset " + size + " bytes at " + Reporter.hex(address), failure);
+            fail(ErrorKind.OS_FAILURE, address, RESET_RANGE, size, 0, failure);
             return;
         }
         stats.osReset(size);
@@ -590,7 +612,7 @@ public final class OsMemory {
             exit();
         }
         if (failure != null) {
-            fail(ErrorKind.OS_FAILURE, address, "could not protect " + size + " bytes at " + Reporter.hex(address), failure);
+            fail(ErrorKind.OS_FAILURE, address, PROTECT, size, 0, failure);
         }
         return !refused;
     }
@@ -626,8 +648,7 @@ public final class OsMemory {
 
     /** Reports a failure {@link #unprotectQuietly} returned. */
     public void reportUnprotect(long address, long size, String failure) {
-        fail(ErrorKind.OS_FAILURE, address, "could not unprotect " + size + " bytes at " + Reporter.hex(address),
-                failure == JAVA_HEAP ? failure : failure + "; the range is kept out of use");
+        fail(ErrorKind.OS_FAILURE, address, UNPROTECT_RANGE, size, 0, failure);
     }
 
     /** Counts memory committed by a reservation that came back committed (arena eager commit). */
