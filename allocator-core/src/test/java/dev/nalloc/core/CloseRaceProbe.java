@@ -202,8 +202,9 @@ public final class CloseRaceProbe {
                     if (heap == null) {
                         heap = a.newHeap();
                     }
-                    long p = heap.malloc(size());
-                    if (p != 0) {
+                    long size = size();
+                    long p = heap.malloc(size);
+                    if (p != 0 && size >= 8) { // a smaller block's word would overflow it (CHECKED reports that)
                         Mem.store(p, p);
                     }
                     if (r.nextInt(8) == 0) {
