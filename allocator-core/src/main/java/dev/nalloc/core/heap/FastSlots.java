@@ -134,12 +134,20 @@ public final class FastSlots {
         return true;
     }
 
-    /** The slot's free-path cache changed (its thread freed into another segment): the entry follows. */
+    /**
+     * The slot's free-path cache changed (its thread freed into another segment): the entry follows.
+     * Written while the entry is seized: a close clearing the entry at the same moment (it waits
+     * for a seized entry) must not find the cache written back after it, or the process-wide table
+     * would keep a closed instance's pages, and so the instance, reachable.
+     */
     static void cacheChanged(HeapSlot slot, Thread t) {
         int i = slot.fastIndex;
-        if (i >= 0 && SLOTS[i] == slot && OWNERS[i] == t) {
-            FREE_COVERS[i] = slot.lastFreeCover;
-            FREE_BASES[i] = slot.lastFreeBase;
+        if (i >= 0 && SLOTS[i] == slot && OWNERS[i] == t && OWNER.compareAndSet(OWNERS, i, t, ThreadHeaps.CLAIMING)) {
+            if (SLOTS[i] == slot) {
+                FREE_COVERS[i] = slot.lastFreeCover;
+                FREE_BASES[i] = slot.lastFreeBase;
+            }
+            OWNER.setVolatile(OWNERS, i, t);
         }
     }
 
