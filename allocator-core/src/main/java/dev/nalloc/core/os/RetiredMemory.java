@@ -16,7 +16,10 @@ import java.util.List;
  */
 final class RetiredMemory implements Runnable {
 
-    private static final Logger LOG = LoggerFactory.getLogger("dev.nalloc");
+    /** Made on the first message: SLF4J (and its binding) starts only when something is logged. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger("dev.nalloc");
+    }
 
     /** One cleaner thread for every instance of the process (made on first use). */
     private static final class Holder {
@@ -84,7 +87,7 @@ final class RetiredMemory implements Runnable {
                 failure = "the OS layer threw " + e;
             }
             if (failure != null) { // no handler to report to: the instance is gone; the range stays mapped
-                LOG.warn("nalloc: OS failure: could not release {} bytes at 0x{} of a closed instance: {}",
+                Log.LOG.warn("nalloc: OS failure: could not release {} bytes at 0x{} of a closed instance: {}",
                         r[1], Long.toHexString(r[0]), failure);
             }
         }
