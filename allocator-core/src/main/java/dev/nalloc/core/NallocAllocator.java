@@ -357,6 +357,8 @@ final class NallocAllocator extends AbstractAllocator {
      */
     @Override
     public void free(long address) {
+        // The same lookup as ModeAllocator.lastFreePage, written out here: it yields two values
+        // (base and cover), which a shared method could only return in an object.
         Thread t = Thread.currentThread();
         HeapSlot c = claimed;
         long base;

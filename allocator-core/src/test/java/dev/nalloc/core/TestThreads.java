@@ -1,8 +1,9 @@
 package dev.nalloc.core;
 
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
 
-/** Running test code on another platform thread. */
+/** Running test code on other threads. */
 final class TestThreads {
 
     private TestThreads() {
@@ -20,6 +21,31 @@ final class TestThreads {
         });
         t.start();
         t.join();
+        if (error.get() != null) {
+            throw new AssertionError(error.get());
+        }
+    }
+
+    /**
+     * Starts {@code n} threads of {@code builder}, thread {@code i} running {@code task(i)}, waits for
+     * all of them, and fails with the first thing one threw.
+     */
+    static void runAll(Thread.Builder builder, int n, IntConsumer task) throws InterruptedException {
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        Thread[] ts = new Thread[n];
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            ts[i] = builder.start(() -> {
+                try {
+                    task.accept(index);
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                }
+            });
+        }
+        for (Thread t : ts) {
+            t.join();
+        }
         if (error.get() != null) {
             throw new AssertionError(error.get());
         }

@@ -143,24 +143,8 @@ class ThreadHeapsTest {
             int peakEntries = 0;
             long peakSegments = 0;
             for (int r = 0; r < rounds; r++) {
-                Thread[] ts = new Thread[perRound];
-                AtomicReference<Throwable> error = new AtomicReference<>();
-                for (int i = 0; i < perRound; i++) {
-                    long seed = r * 100L + i;
-                    ts[i] = Thread.ofPlatform().start(() -> {
-                        try {
-                            churn(a, 300, seed);
-                        } catch (Throwable e) {
-                            error.compareAndSet(null, e);
-                        }
-                    });
-                }
-                for (Thread t : ts) {
-                    t.join();
-                }
-                if (error.get() != null) {
-                    throw new AssertionError(error.get());
-                }
+                long round = r;
+                TestThreads.runAll(Thread.ofPlatform(), perRound, i -> churn(a, 300, round * 100L + i));
                 peakEntries = Math.max(peakEntries, threads(a).fastEntries());
                 peakSegments = Math.max(peakSegments, ((StatsSnapshot) a.stats()).segments());
             }
@@ -419,24 +403,7 @@ class ThreadHeapsTest {
         PretendCarriers os = new PretendCarriers();
         try (Allocator a = TestAllocators.builder().mode(mode).os(os).heapSelectionPolicy(TWO_LEASES).build()) {
             os.failing = true;
-            AtomicReference<Throwable> error = new AtomicReference<>();
-            List<Thread> ts = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                int seed = i;
-                ts.add(Thread.ofVirtual().start(() -> {
-                    try {
-                        churn(a, 200, seed);
-                    } catch (Throwable e) {
-                        error.compareAndSet(null, e);
-                    }
-                }));
-            }
-            for (Thread t : ts) {
-                t.join();
-            }
-            if (error.get() != null) {
-                throw new AssertionError(error.get());
-            }
+            TestThreads.runAll(Thread.ofVirtual(), 50, i -> churn(a, 200, i));
             assertEquals(0, a.stats().allocationCount());
         }
     }
