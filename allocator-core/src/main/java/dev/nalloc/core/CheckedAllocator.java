@@ -374,6 +374,10 @@ final class CheckedAllocator extends ModeAllocator {
 
     /** Puts a block that was just marked freed on its page's lists, after the freed fill. */
     private void push(Page page, long block) {
+        if (page.isSealed()) { // its heap was destroyed since the checks: no fill over the emptied page (Page.seal)
+            inner.freeIntoDestroyedHeap(block);
+            return;
+        }
         Patterns.fillFreed(block, page.blockSize);
         pushFreed(page, block); // false only for a block pushed twice, which the shadow rules out
     }

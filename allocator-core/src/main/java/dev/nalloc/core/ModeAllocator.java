@@ -582,6 +582,9 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
      * local to the caller's slot (its own heap or its lease; the segment is then cached for the next
      * frees), else the page's thread-free list.
      *
+     * A free that meets the seal of a page whose heap a destroy emptied meanwhile is reported
+     * ({@link NallocAllocator#freeIntoDestroyedHeap}) and changes nothing.
+     *
      * @return false when the block is at the head of the thread-free list already (two frees at once)
      */
     final boolean pushFreed(Page page, long block) {
@@ -590,8 +593,13 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         if (s != null && s.isLocal(seg, Thread.currentThread())) {
             s.cacheFreeSegment(seg);
             LocalHeap.freeLocalEncoded(page, block);
-        } else if (page.freeRemoteEncoded(block)) {
+            return true;
+        }
+        int pushed = page.freeRemoteEncoded(block);
+        if (pushed == Page.PUSHED) {
             inner.countRemoteFree(page, s);
+        } else if (pushed == Page.REFUSED) {
+            inner.freeIntoDestroyedHeap(block);
         } else {
             return false; // the block is at the head of the thread-free list already: freed twice at once
         }

@@ -474,8 +474,21 @@ final class NallocAllocator extends AbstractAllocator {
             freeHuge(page);
             return;
         }
-        countRemoteFree(page, s);
-        page.freeRemote(block);
+        if (page.freeRemote(block)) {
+            countRemoteFree(page, s);
+        } else {
+            freeIntoDestroyedHeap(block);
+        }
+    }
+
+    /**
+     * A remote free met the seal of a page whose heap a destroy emptied meanwhile (a free racing
+     * with {@code destroy()}, see {@link Page#seal}): the block went with the heap; nothing was
+     * counted or changed.
+     */
+    void freeIntoDestroyedHeap(long block) {
+        engine.reporter.report(ErrorKind.INVALID_FREE, block, "the block at " + Reporter.hex(block)
+                + " went with its heap, destroyed while it was freed");
     }
 
     /**

@@ -271,12 +271,18 @@ final class SecureAllocator extends ModeAllocator {
             if (s != null && s.isLocal(page.segment, Thread.currentThread())) {
                 s.cacheFreeSegment(page.segment);
                 LocalHeap.freeLocalEncoded(page, block);
-            } else if (page.freeRemoteEncoded(block)) {
-                inner.countRemoteFree(page, s);
-            } else { // another thread pushed it just now: two frees at the same time
-                reporter.report(ErrorKind.DOUBLE_FREE, address, "the block at " + Reporter.hex(address)
-                        + " was freed already (by another thread at the same time) (" + op + ")");
-                return 0;
+            } else {
+                int pushed = page.freeRemoteEncoded(block);
+                if (pushed == Page.PUSHED) {
+                    inner.countRemoteFree(page, s);
+                } else if (pushed == Page.REFUSED) { // its heap was destroyed meanwhile: see Page.seal
+                    inner.freeIntoDestroyedHeap(block);
+                    return 0;
+                } else { // another thread pushed it just now: two frees at the same time
+                    reporter.report(ErrorKind.DOUBLE_FREE, address, "the block at " + Reporter.hex(address)
+                            + " was freed already (by another thread at the same time) (" + op + ")");
+                    return 0;
+                }
             }
         }
         if (g != null) {

@@ -115,12 +115,24 @@ public final class LocalHeap {
         if (h != null) {
             h.dead = false; // pooled heaps stay in the thread's list
             h.servesArena = false;
+            h.unsealPages();
             return h;
         }
         h = new LocalHeap(tld, false, tld.space);
         tld.context.heapCreated(h);
         tld.addHeap(h);
         return h;
+    }
+
+    /** The pages a destroy sealed ({@link Page#seal}) take remote frees again: the pooled heap is taken. */
+    private void unsealPages() {
+        for (int w = 0; w < PageQueues.OCCUPIED_WORDS; w++) {
+            for (long bits = queues.occupiedWord(w); bits != 0; bits &= bits - 1) {
+                for (Page p = queues.first[(w << 6) + Long.numberOfTrailingZeros(bits)]; p != null; p = p.next) {
+                    p.unseal();
+                }
+            }
+        }
     }
 
     /**
@@ -805,17 +817,19 @@ public final class LocalHeap {
                         page = next;
                         continue;
                     }
-                    if (page.threadFreeHead() != 0) {
-                        try {
-                            // makes `used` exact; the freeing threads already subtracted these blocks
-                            int remote = page.collectThreadFree();
+                    try {
+                        // Remote frees from now on are refused (a free racing with the destroy is one
+                        // before it or none); makes `used` exact: the freeing threads already
+                        // subtracted the blocks taken.
+                        int remote = page.seal();
+                        if (remote != 0) {
                             counters.countCollected(remote, page.bin);
                             page.seen -= remote;
-                        } catch (FreeListCorruption e) {
-                            // reported at the end: a handler that throws must not leave the heap half destroyed
-                            context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
-                            gaveBack = true;
                         }
+                    } catch (FreeListCorruption e) {
+                        // reported at the end: a handler that throws must not leave the heap half destroyed
+                        context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+                        gaveBack = true;
                     }
                     if (pool && page.kind != PageKind.LARGE) {
                         if (page.inFull()) {
@@ -905,6 +919,13 @@ public final class LocalHeap {
             page.setHeap(null);
             os.reportUnprotect(guard, os.pageSize(), failure);
             return;
+        }
+        try {
+            int remote = page.seal(); // frees that came before are counted; later ones are refused
+            counters.countCollected(remote, page.bin);
+            page.seen -= remote;
+        } catch (FreeListCorruption e) {
+            context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
         }
         counters.pageEnded(page);
         page.addStuckGuard(guard, os);

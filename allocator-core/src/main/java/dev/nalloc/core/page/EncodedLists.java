@@ -222,11 +222,15 @@ final class EncodedLists {
         long tf;
         do {
             tf = (long) Page.THREAD_FREE.getAcquire(page);
-            if ((tf & ~Page.STATE_MASK) == 0) {
+            if ((tf & Page.HEAD_MASK) == 0) {
                 return 0;
             }
-        } while (!Page.THREAD_FREE.weakCompareAndSet(page, tf, tf & Page.STATE_MASK));
-        long head = tf & ~Page.STATE_MASK;
+        } while (!Page.THREAD_FREE.weakCompareAndSet(page, tf, tf & ~Page.HEAD_MASK));
+        return takeThreadFree(page, tf & Page.HEAD_MASK);
+    }
+
+    /** {@link Page#collectThreadFree}'s walk of a list from {@code head} already taken off the page. */
+    static int takeThreadFree(Page page, long head) {
         if (!page.isValidLink(head)) {
             throw new FreeListCorruption(page, "the thread-free list of the page at 0x" + Long.toHexString(page.start)
                     + " starts at 0x" + Long.toHexString(head) + ", not a block of the page");
@@ -277,9 +281,11 @@ final class EncodedLists {
      * get here (both screens saw a live block), and the one that loses the push finds the other's
      * block on top when it tries again (unless a third free came in between).
      *
-     * @return false when {@code block} is the head already: a double free, nothing changed
+     * @return {@link Page#PUSHED}, {@link Page#AT_HEAD} when {@code block} is the head already (a
+     *         double free, nothing changed), or {@link Page#REFUSED} when the page's heap was
+     *         destroyed ({@link Page#seal}: nothing changed)
      */
-    static boolean freeRemote(Page page, long block) {
+    static int freeRemote(Page page, long block) {
         long tf;
         long next;
         boolean useDelayed;
@@ -287,9 +293,12 @@ final class EncodedLists {
             tf = (long) Page.THREAD_FREE.getVolatile(page);
             useDelayed = (tf & Page.STATE_MASK) == Page.USE_DELAYED_FREE;
             if (useDelayed) {
+                if ((tf & Page.SEALED) != 0) {
+                    return Page.REFUSED;
+                }
                 next = (tf & ~Page.STATE_MASK) | Page.DELAYED_FREEING;
             } else if ((tf & ~Page.STATE_MASK) == block) {
-                return false;
+                return Page.AT_HEAD;
             } else {
                 store(page, block, tf & ~Page.STATE_MASK);
                 next = block | (tf & Page.STATE_MASK);
@@ -304,6 +313,6 @@ final class EncodedLists {
                 tf = (long) Page.THREAD_FREE.getVolatile(page);
             } while (!Page.THREAD_FREE.weakCompareAndSet(page, tf, (tf & ~Page.STATE_MASK) | Page.NO_DELAYED_FREE));
         }
-        return true;
+        return Page.PUSHED;
     }
 }

@@ -32,6 +32,14 @@ public final class Page {
     /** As {@link #NO_DELAYED_FREE}, and moving to the full queue must not change it. */
     public static final int NEVER_DELAYED_FREE = 3;
     static final long STATE_MASK = 3;
+    /**
+     * The page's heap was destroyed ({@link #seal}): remote frees are refused until the page is made
+     * or pooled again ({@link #unseal}). Set with the state bits {@link #USE_DELAYED_FREE}, so that
+     * {@link #freeRemote}'s common path tests nothing more: only its delayed-free branch looks.
+     */
+    static final long SEALED = 4;
+    /** The bits of the threadFree word that hold the list's head (blocks are 8-byte aligned). */
+    static final long HEAD_MASK = ~(STATE_MASK | SEALED);
 
     static final VarHandle THREAD_FREE;
     private static final VarHandle HUGE_RELEASED;
@@ -192,13 +200,15 @@ public final class Page {
         setHeap(heap);
     }
 
-    /** Empties the page in place: every block is free again, carved anew on demand (heap destroy). */
+    /**
+     * Empties the page in place: every block is free again, carved anew on demand (heap destroy,
+     * after {@link #seal}: threadFree is left sealed).
+     */
     public void reset() {
         capacity = 0;
         used = 0;
         free = 0;
-        localFree = 0;
-        THREAD_FREE.setRelease(this, (long) NO_DELAYED_FREE);
+        localFree = 0; // threadFree stays sealed (see LocalHeap.destroy)
         freeIsZero = false;
         isZeroInit = false;
         hasAligned = false;
@@ -388,7 +398,7 @@ public final class Page {
         reserved = 0;
         free = 0;
         localFree = 0;
-        THREAD_FREE.setRelease(this, (long) NO_DELAYED_FREE);
+        THREAD_FREE.setRelease(this, SEALED | USE_DELAYED_FREE); // no remote free may land here (see seal)
         blockLimit = 0;
         inFull = false;
         retireExpire = 0;
@@ -517,11 +527,15 @@ public final class Page {
         long tf;
         do {
             tf = (long) THREAD_FREE.getAcquire(this);
-            if ((tf & ~STATE_MASK) == 0) {
+            if ((tf & HEAD_MASK) == 0) {
                 return 0;
             }
-        } while (!THREAD_FREE.weakCompareAndSet(this, tf, tf & STATE_MASK));
-        long head = tf & ~STATE_MASK;
+        } while (!THREAD_FREE.weakCompareAndSet(this, tf, tf & ~HEAD_MASK));
+        return takeThreadFree(tf & HEAD_MASK);
+    }
+
+    /** Puts the thread-free list from {@code head} (taken off the page) on localFree; {@code used} drops by its length. */
+    private int takeThreadFree(long head) {
         long tail = head;
         int count = 1;
         long next;
@@ -550,8 +564,10 @@ public final class Page {
     /**
      * Frees a block of another thread's page (mimalloc's {@code _mi_free_block_mt}): pushes it on
      * {@code threadFree}, or, when the page is in the full queue, on the owner heap's delayed list.
+     *
+     * @return false when the page's heap was destroyed ({@link #seal}): nothing changed
      */
-    public void freeRemote(long block) {
+    public boolean freeRemote(long block) {
         long tf;
         long next;
         boolean useDelayed;
@@ -559,6 +575,9 @@ public final class Page {
             tf = (long) THREAD_FREE.getVolatile(this);
             useDelayed = (tf & STATE_MASK) == USE_DELAYED_FREE;
             if (useDelayed) {
+                if ((tf & SEALED) != 0) {
+                    return false;
+                }
                 next = (tf & ~STATE_MASK) | DELAYED_FREEING;
             } else {
                 Mem.store(block, tf & ~STATE_MASK);
@@ -574,6 +593,44 @@ public final class Page {
                 tf = (long) THREAD_FREE.getVolatile(this);
             } while (!THREAD_FREE.weakCompareAndSet(this, tf, (tf & ~STATE_MASK) | NO_DELAYED_FREE));
         }
+        return true;
+    }
+
+    /**
+     * The page's heap is being destroyed (owner thread): takes the thread-free list as
+     * {@link #collectThreadFree} does and, in the same atomic step, seals the page, so that every
+     * remote free either came before (on the list taken here) or is refused ({@link #freeRemote}
+     * returns false). Waits out a remote free pushing on the heap's delayed list. The seal stays
+     * until the page is made again ({@link #init}) or its pooled heap is taken again ({@link #unseal}).
+     *
+     * @return the number of blocks taken (the freeing threads already counted them as freed)
+     */
+    public int seal() {
+        long tf;
+        while (true) {
+            tf = (long) THREAD_FREE.getAcquire(this);
+            if ((tf & STATE_MASK) == DELAYED_FREEING) {
+                Thread.onSpinWait();
+                Thread.yield();
+            } else if (THREAD_FREE.weakCompareAndSet(this, tf, SEALED | USE_DELAYED_FREE)) {
+                break;
+            }
+        }
+        long head = tf & HEAD_MASK;
+        if (head == 0) {
+            return 0;
+        }
+        return mode != null ? EncodedLists.takeThreadFree(this, head) : takeThreadFree(head);
+    }
+
+    /** A sealed page serves blocks again ({@link #seal}; owner thread, no remote free can reach it before). */
+    public void unseal() {
+        THREAD_FREE.setRelease(this, (long) NO_DELAYED_FREE);
+    }
+
+    /** True while the page is sealed ({@link #seal}). */
+    public boolean isSealed() {
+        return ((long) THREAD_FREE.getAcquire(this) & SEALED) != 0;
     }
 
     /**
@@ -584,6 +641,9 @@ public final class Page {
         while (true) {
             long tf = (long) THREAD_FREE.getAcquire(this);
             int old = (int) (tf & STATE_MASK);
+            if ((tf & SEALED) != 0) {
+                return; // a page of a destroyed heap: no remote free reaches it
+            }
             if (old == DELAYED_FREEING) {
                 Thread.onSpinWait();
                 Thread.yield();
@@ -605,7 +665,7 @@ public final class Page {
 
     /** The head of the threadFree list (for checks and visits). */
     public long threadFreeHead() {
-        return (long) THREAD_FREE.getAcquire(this) & ~STATE_MASK;
+        return (long) THREAD_FREE.getAcquire(this) & HEAD_MASK;
     }
 
     // ------------------------------------------------------------------ encoded links (CHECKED, SECURE)
@@ -736,10 +796,19 @@ public final class Page {
         blockLimit = inFull ? 0 : openLimit();
     }
 
+    /** {@link #freeRemoteEncoded}: the block was pushed. */
+    public static final int PUSHED = 0;
+    /** {@link #freeRemoteEncoded}: the block is at the head of the thread-free list already (two frees at once). */
+    public static final int AT_HEAD = 1;
+    /** {@link #freeRemoteEncoded}: the page's heap was destroyed ({@link #seal}); nothing changed. */
+    public static final int REFUSED = 2;
+
     /**
      * Frees a block of another thread's encoded page: {@link #freeRemote} with the link encoded.
+     *
+     * @return {@link #PUSHED}, {@link #AT_HEAD} or {@link #REFUSED}
      */
-    public boolean freeRemoteEncoded(long block) {
+    public int freeRemoteEncoded(long block) {
         return EncodedLists.freeRemote(this, block);
     }
 
