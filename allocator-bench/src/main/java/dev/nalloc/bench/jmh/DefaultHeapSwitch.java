@@ -5,32 +5,21 @@ import dev.nalloc.api.Heap;
 import dev.nalloc.bench.peer.NallocPeer;
 import dev.nalloc.bench.peer.Peers;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * What switching a thread's default heap costs ({@code Allocator.setDefaultHeap}, mimalloc's
  * {@code mi_heap_set_default}): a switch to a first-class heap, one malloc/free of 64 B there, and
  * the switch back, against the malloc/free pair alone. One thread (the JMH thread owns the heap).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 @State(Scope.Thread)
-public class DefaultHeapSwitch {
+public class DefaultHeapSwitch extends JmhDefaults {
 
     Allocator allocator;
     Heap own;

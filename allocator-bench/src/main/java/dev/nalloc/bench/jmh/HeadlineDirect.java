@@ -7,20 +7,13 @@ import dev.nalloc.bench.peer.Peers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The headline's 64-byte allocate + release for the Java peers used the way their own APIs
@@ -29,13 +22,7 @@ import java.util.concurrent.TimeUnit;
  * object's field), without the peer interface that {@link Headline} puts in front of every
  * allocator for a same-path comparison; mimalloc's downcalls on the same direct path beside them.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-        "-Dio.netty.leakDetection.level=disabled"})
-public class HeadlineDirect {
+public class HeadlineDirect extends JmhDefaults {
 
     /** How applications hold the allocator: a constant. */
     private static final Allocator NALLOC = Allocator.global();

@@ -5,11 +5,9 @@ import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.api.Option;
 import dev.nalloc.spi.HeapSelectionPolicy;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
@@ -31,13 +29,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@code mvn -B -q install -DskipTests -Pjmh -Djmh.args="VirtualThreadHeaps -f 1 -wi 2 -i 3"}
  */
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 @State(Scope.Benchmark)
-public class VirtualThreadHeaps {
+public class VirtualThreadHeaps extends JmhDefaults {
 
     @Param({"shared", "own"})
     public String policy;

@@ -2,15 +2,7 @@ package dev.nalloc.bench.jmh;
 
 import dev.nalloc.bench.peer.AllocatorUnderTest;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * The headline's pair on virtual threads, as a server runs them: each operation starts
@@ -20,13 +12,7 @@ import java.util.concurrent.TimeUnit;
  * included (the same for every allocator); so is the Java allocation of {@code -prof gc}: the
  * threads themselves allocate, so an allocator adds nothing when its B/op equals the natives'.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-        "-Dio.netty.leakDetection.level=disabled"})
-public class VirtualThreadTasks {
+public class VirtualThreadTasks extends JmhDefaults {
 
     static final int TASKS = 200;
     static final int PAIRS = 500;

@@ -1,21 +1,14 @@
 package dev.nalloc.bench.jmh;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The headline's 64 B malloc + free on 1, 2, 4 and 8 platform worker threads of JMH, with the
@@ -25,13 +18,7 @@ import java.util.concurrent.TimeUnit;
  * allocators in the same run, not against the one-thread score. {@code churnWorker} is larson's
  * inner loop ({@link RandomChurn}) on one such worker.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-        "-Dio.netty.leakDetection.level=disabled"})
-public class WorkerThreads {
+public class WorkerThreads extends JmhDefaults {
 
     @Benchmark
     @Threads(1)

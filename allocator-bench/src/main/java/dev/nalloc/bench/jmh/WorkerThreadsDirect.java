@@ -3,21 +3,15 @@ package dev.nalloc.bench.jmh;
 import dev.nalloc.api.Allocator;
 import dev.nalloc.bench.peer.MimallocPeer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@link WorkerThreads} on the call path of applications, as {@link HeadlineDirect} is for the
@@ -26,12 +20,8 @@ import java.util.concurrent.TimeUnit;
  * stays alive (an application's main thread), then the pair runs on 1, 2, 4 and 8 JMH workers;
  * scores are time per pair per thread.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
-public class WorkerThreadsDirect {
+public class WorkerThreadsDirect extends JmhDefaults {
 
     private static final Allocator NALLOC = Allocator.global();
 

@@ -17,17 +17,20 @@ import static dev.nalloc.bench.peer.Downcalls.voidFn;
  * The C library's {@code malloc} through FFM downcalls. Under {@code LD_PRELOAD} of another
  * allocator the same symbols resolve to that allocator, which is how {@link JemallocPeer} works.
  */
-public final class GlibcPeer implements AllocatorUnderTest {
+public final class GlibcPeer extends NativePeer {
 
     /** Handles in static finals so the JIT treats them as constants, as a hand-written binding would. */
     private static final class Fns {
         static final SymbolLookup LIBC = Downcalls.libc();
-        static final MethodHandle MALLOC = Downcalls.critical(LIBC, "malloc", fn(POINTER, SIZE_T));
         static final MethodHandle FREE = Downcalls.critical(LIBC, "free", voidFn(POINTER));
-        static final MethodHandle REALLOC = Downcalls.critical(LIBC, "realloc", fn(POINTER, POINTER, SIZE_T));
-        static final MethodHandle CALLOC = Downcalls.plain(LIBC, "calloc", fn(POINTER, SIZE_T, SIZE_T));
-        static final MethodHandle USABLE = Downcalls.critical(LIBC, "malloc_usable_size", fn(SIZE_T, POINTER));
-        static final MethodHandle ALIGNED = Downcalls.plain(LIBC, "aligned_alloc", fn(POINTER, SIZE_T, SIZE_T));
+        static final NativeFns FNS = new NativeFns(
+                Downcalls.critical(LIBC, "malloc", fn(POINTER, SIZE_T)),
+                FREE,
+                NativeFns.ignoringSize(FREE),
+                Downcalls.critical(LIBC, "realloc", fn(POINTER, POINTER, SIZE_T)),
+                Downcalls.plain(LIBC, "calloc", fn(POINTER, SIZE_T, SIZE_T)),
+                NativeFns.alignmentFirst(Downcalls.plain(LIBC, "aligned_alloc", fn(POINTER, SIZE_T, SIZE_T))),
+                Downcalls.critical(LIBC, "malloc_usable_size", fn(SIZE_T, POINTER)));
         static final StructLayout MALLINFO2 = MemoryLayout.structLayout(
                 SIZE_T.withName("arena"), SIZE_T.withName("ordblks"), SIZE_T.withName("smblks"),
                 SIZE_T.withName("hblks"), SIZE_T.withName("hblkhd"), SIZE_T.withName("usmblks"),
@@ -36,80 +39,21 @@ public final class GlibcPeer implements AllocatorUnderTest {
         static final MethodHandle MALLINFO = Downcalls.plain(LIBC, "mallinfo2", fn(MALLINFO2));
     }
 
-    @Override
-    public String name() {
-        return "glibc";
+    GlibcPeer() {
+        super("glibc");
     }
 
     @Override
-    public long malloc(long size) {
-        try {
-            return (long) Fns.MALLOC.invokeExact(size);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
-    }
-
-    @Override
-    public void free(long address) {
-        try {
-            Fns.FREE.invokeExact(address);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
-    }
-
-    @Override
-    public long realloc(long address, long newSize) {
-        try {
-            return (long) Fns.REALLOC.invokeExact(address, newSize);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
-    }
-
-    @Override
-    public long calloc(long count, long size) {
-        try {
-            return (long) Fns.CALLOC.invokeExact(count, size);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
-    }
-
-    @Override
-    public boolean supportsAligned() {
-        return true;
-    }
-
-    @Override
-    public long mallocAligned(long size, long alignment) {
-        try {
-            return (long) Fns.ALIGNED.invokeExact(alignment, size);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
-    }
-
-    @Override
-    public long usableSize(long address) {
-        try {
-            return (long) Fns.USABLE.invokeExact(address);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
+    NativeFns fns() {
+        return Fns.FNS;
     }
 
     /** mallinfo2: heap arenas plus mmapped chunks. */
     @Override
-    public OptionalLong committedBytes() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = (MemorySegment) Fns.MALLINFO.invokeExact((java.lang.foreign.SegmentAllocator) arena);
-            long arenaBytes = info.get(SIZE_T, 0);
-            long mmapped = info.get(SIZE_T, 4 * 8);
-            return OptionalLong.of(arenaBytes + mmapped);
-        } catch (Throwable t) {
-            return OptionalLong.empty();
-        }
+    OptionalLong committedBytes(Arena arena) throws Throwable {
+        MemorySegment info = (MemorySegment) Fns.MALLINFO.invokeExact((java.lang.foreign.SegmentAllocator) arena);
+        long arenaBytes = info.get(SIZE_T, 0);
+        long mmapped = info.get(SIZE_T, 4 * 8);
+        return OptionalLong.of(arenaBytes + mmapped);
     }
 }

@@ -13,112 +13,41 @@ import static dev.nalloc.bench.peer.Downcalls.fn;
 import static dev.nalloc.bench.peer.Downcalls.voidFn;
 
 /** gperftools tcmalloc ({@code libtcmalloc_minimal.so.4}) through FFM downcalls to {@code tc_*}. */
-public final class TcmallocPeer implements AllocatorUnderTest {
+public final class TcmallocPeer extends NativePeer {
 
     static final String SONAME = "libtcmalloc_minimal.so.4";
 
     private static final class Fns {
         static final SymbolLookup LIB = Downcalls.library(SONAME, Peers.installHint("tcmalloc"));
-        static final MethodHandle MALLOC = Downcalls.critical(LIB, "tc_malloc", fn(POINTER, SIZE_T));
-        static final MethodHandle FREE = Downcalls.critical(LIB, "tc_free", voidFn(POINTER));
-        static final MethodHandle FREE_SIZED = Downcalls.critical(LIB, "tc_free_sized", voidFn(POINTER, SIZE_T));
-        static final MethodHandle REALLOC = Downcalls.critical(LIB, "tc_realloc", fn(POINTER, POINTER, SIZE_T));
-        static final MethodHandle CALLOC = Downcalls.plain(LIB, "tc_calloc", fn(POINTER, SIZE_T, SIZE_T));
-        static final MethodHandle USABLE = Downcalls.critical(LIB, "tc_malloc_size", fn(SIZE_T, POINTER));
-        static final MethodHandle ALIGNED = Downcalls.plain(LIB, "tc_memalign", fn(POINTER, SIZE_T, SIZE_T));
+        static final NativeFns FNS = new NativeFns(
+                Downcalls.critical(LIB, "tc_malloc", fn(POINTER, SIZE_T)),
+                Downcalls.critical(LIB, "tc_free", voidFn(POINTER)),
+                Downcalls.critical(LIB, "tc_free_sized", voidFn(POINTER, SIZE_T)),
+                Downcalls.critical(LIB, "tc_realloc", fn(POINTER, POINTER, SIZE_T)),
+                Downcalls.plain(LIB, "tc_calloc", fn(POINTER, SIZE_T, SIZE_T)),
+                NativeFns.alignmentFirst(Downcalls.plain(LIB, "tc_memalign", fn(POINTER, SIZE_T, SIZE_T))),
+                Downcalls.critical(LIB, "tc_malloc_size", fn(SIZE_T, POINTER)));
         static final MethodHandle PROPERTY = Downcalls.plain(LIB, "MallocExtension_GetNumericProperty",
                 fn(ValueLayout.JAVA_INT, POINTER, POINTER));
     }
 
     TcmallocPeer() {
-        // look the library up before the handles' class initializes, so a missing one is a skip line
-        Downcalls.library(SONAME, Peers.installHint("tcmalloc"));
-        MethodHandle ignored = Fns.MALLOC;
+        super("tcmalloc");
+        requireLibrary(SONAME, "tcmalloc");
+        NativeFns ignored = Fns.FNS;
     }
 
     @Override
-    public String name() {
-        return "tcmalloc";
-    }
-
-    @Override
-    public long malloc(long size) {
-        try {
-            return (long) Fns.MALLOC.invokeExact(size);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
-    }
-
-    @Override
-    public void free(long address) {
-        try {
-            Fns.FREE.invokeExact(address);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
-    }
-
-    @Override
-    public void freeSized(long address, long size) {
-        try {
-            Fns.FREE_SIZED.invokeExact(address, size);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
-    }
-
-    @Override
-    public long realloc(long address, long newSize) {
-        try {
-            return (long) Fns.REALLOC.invokeExact(address, newSize);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
-    }
-
-    @Override
-    public long calloc(long count, long size) {
-        try {
-            return (long) Fns.CALLOC.invokeExact(count, size);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
-    }
-
-    @Override
-    public boolean supportsAligned() {
-        return true;
-    }
-
-    @Override
-    public long mallocAligned(long size, long alignment) {
-        try {
-            return (long) Fns.ALIGNED.invokeExact(alignment, size);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
-    }
-
-    @Override
-    public long usableSize(long address) {
-        try {
-            return (long) Fns.USABLE.invokeExact(address);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
-        }
+    NativeFns fns() {
+        return Fns.FNS;
     }
 
     /** Heap size minus the bytes tcmalloc has already returned (unmapped) to the OS. */
     @Override
-    public OptionalLong committedBytes() {
-        try (Arena arena = Arena.ofConfined()) {
-            long heap = property(arena, "generic.heap_size");
-            long unmapped = property(arena, "tcmalloc.pageheap_unmapped_bytes");
-            return heap < 0 || unmapped < 0 ? OptionalLong.empty() : OptionalLong.of(heap - unmapped);
-        } catch (Throwable t) {
-            return OptionalLong.empty();
-        }
+    OptionalLong committedBytes(Arena arena) throws Throwable {
+        long heap = property(arena, "generic.heap_size");
+        long unmapped = property(arena, "tcmalloc.pageheap_unmapped_bytes");
+        return heap < 0 || unmapped < 0 ? OptionalLong.empty() : OptionalLong.of(heap - unmapped);
     }
 
     private static long property(Arena arena, String name) throws Throwable {
