@@ -588,8 +588,8 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
      * @return false when the block is at the head of the thread-free list already (two frees at once)
      */
     final boolean pushFreed(Page page, long block) {
-        HeapSlot s = threads.held();
         Segment seg = page.segment;
+        HeapSlot s = threads.heldForFree(seg);
         if (s != null && s.isLocal(seg, Thread.currentThread())) {
             s.cacheFreeSegment(seg);
             LocalHeap.freeLocalEncoded(page, block);

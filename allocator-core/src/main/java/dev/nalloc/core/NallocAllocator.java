@@ -402,7 +402,7 @@ final class NallocAllocator extends AbstractAllocator {
         }
         Segment seg = page.segment;
         Thread current = Thread.currentThread();
-        HeapSlot s = seg.huge ? null : threads.held();
+        HeapSlot s = seg.huge ? null : threads.heldForFree(seg);
         if (s != null && s.isLocal(seg, current)) {
             s.cacheFreeSegment(seg); // local to this thread's slot, never huge
             LocalHeap.freeLocalBlock(page, block);

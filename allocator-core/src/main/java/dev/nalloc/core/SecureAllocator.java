@@ -267,7 +267,7 @@ final class SecureAllocator extends ModeAllocator {
         if (page.kind == PageKind.HUGE) {
             inner.freeHuge(page);
         } else {
-            HeapSlot s = threads.held();
+            HeapSlot s = threads.heldForFree(page.segment);
             if (s != null && s.isLocal(page.segment, Thread.currentThread())) {
                 s.cacheFreeSegment(page.segment);
                 LocalHeap.freeLocalEncoded(page, block);

@@ -1,5 +1,6 @@
 package dev.nalloc.core.heap;
 
+import dev.nalloc.core.segment.Segment;
 import dev.nalloc.spi.HeapSelectionPolicy;
 
 import java.util.ArrayList;
@@ -210,6 +211,28 @@ public final class ThreadHeaps {
             }
         }
         return null;
+    }
+
+    /**
+     * The caller's slot for a free into {@code seg}, as far as it can make that free local: the slot
+     * in {@link FastSlots} or the table (its own or a lease), else, for a segment of the caller's own,
+     * {@link #held}; else null without the full search. A thread without a slot (one that only frees)
+     * so pays two table reads per free, not a {@code ThreadLocal} lookup and a walk of the leases. A
+     * slot only the full search finds (its table entry taken by a colliding thread) is missed only
+     * for segments not the caller's own: the free then goes the remote way, which is right for any
+     * page (a leased heap's included), and is counted in the shared counters.
+     */
+    public HeapSlot heldForFree(Segment seg) {
+        Thread t = Thread.currentThread();
+        HeapSlot s = fastSlot(t);
+        if (s != null) {
+            return s;
+        }
+        s = slotOf(table, t);
+        if (s.owner() == t) {
+            return s;
+        }
+        return seg.ownerThread == t ? held() : null;
     }
 
     /** The slow path of the lookup: the thread's own slot, or a lease; entered in the table. */

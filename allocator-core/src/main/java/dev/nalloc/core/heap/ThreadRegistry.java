@@ -22,8 +22,15 @@ public final class ThreadRegistry {
 
     private final Set<ThreadData> live = ConcurrentHashMap.newKeySet();
     private final LongAdder retiredCount = new LongAdder();
-    /** Per bin: remote frees by threads without thread data of their own (free-only or virtual threads). */
-    private final AtomicLongArray sharedAdjust = new AtomicLongArray(SizeClasses.BIN_COUNT);
+    /**
+     * Stripes of one count per bin: remote frees by threads without thread data of their own
+     * (free-only threads). A thread counts in the stripe of its id, so two such threads rarely
+     * write one cache line (a single array of bins was a line every free-only thread fought over);
+     * stripes are {@link #STRIDE} longs apart, more than a cache line beyond the bins.
+     */
+    private final AtomicLongArray sharedAdjust = new AtomicLongArray(STRIPES * STRIDE);
+    private static final int STRIPES = 16;
+    private static final int STRIDE = SizeClasses.BIN_COUNT + 16;
 
     /** Registers the data of a thread that just started using the instance. */
     public void add(ThreadData tld) {
@@ -85,7 +92,7 @@ public final class ThreadRegistry {
 
     /** A thread without data of its own freed a block of {@code bin} that a page still counts as used. */
     public void countSharedRemoteFree(int bin) {
-        sharedAdjust.decrementAndGet(bin);
+        sharedAdjust.getAndAdd((int) (Thread.currentThread().threadId() & (STRIPES - 1)) * STRIDE + bin, -1);
         dev.nalloc.core.stats.Gauges g = gauges;
         if (g != null) {
             g.unownedFree(SizeClasses.binSize(bin));
@@ -113,8 +120,10 @@ public final class ThreadRegistry {
      */
     public ThreadCounters unownedTotals(long abandonedPages) {
         ThreadCounters t = new ThreadCounters();
-        for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
-            t.adjust[b] += sharedAdjust.get(b);
+        for (int stripe = 0; stripe < STRIPES; stripe++) {
+            for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
+                t.adjust[b] += sharedAdjust.get(stripe * STRIDE + b);
+            }
         }
         t.pages += abandonedPages;
         return t;
@@ -125,8 +134,8 @@ public final class ThreadRegistry {
         for (ThreadData t : live) {
             t.counters.clear();
         }
-        for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
-            sharedAdjust.set(b, 0);
+        for (int i = 0; i < sharedAdjust.length(); i++) {
+            sharedAdjust.set(i, 0);
         }
     }
 }
