@@ -69,7 +69,7 @@ public final class HeapSlot {
      */
     public long lastFreeBase = Long.MIN_VALUE;
     /** The cover array (page by slice) of that segment, read straight from the slot. */
-    public Page[] lastFreeCover = new Page[0];
+    public Page[] lastFreeCover = NO_COVER;
     /** Slow-path calls since this own slot last tried to enter the table (a colliding thread). */
     int misses;
     /** Slow-path calls since this own slot last tried to enter {@link FastSlots} (its entry taken). */

@@ -43,6 +43,14 @@ final class ThreadAbandon {
     static void abandon(ThreadData tld) {
         tld.drainHeapPool();
         LocalHeap main = tld.defaultHeap();
+        if (main != null && tld.hasOnlyHeap(main) && main.space() == tld.space) {
+            // The common case (a thread that only used its default heap): no set or lists are made,
+            // since short-lived threads pay this on the Java heap of whoever retires them.
+            main.abandonPages();
+            main.markAbandoned();
+            publish(tld, tld.space);
+            return;
+        }
         // The thread's own space, and the spaces of its heaps bound to arenas (newHeapInArena).
         Set<SegmentSpace> spaces = new LinkedHashSet<>();
         spaces.add(tld.space);
@@ -59,13 +67,18 @@ final class ThreadAbandon {
         }
         main.abandonPages();
         main.markAbandoned();
+        for (SegmentSpace space : spaces) {
+            publish(tld, space);
+        }
+    }
+
+    /** Detaches every segment of {@code space} and publishes those as abandoned. */
+    private static void publish(ThreadData tld, SegmentSpace space) {
         HeapContext context = tld.context;
         AbandonedSegments abandoned = context.abandoned();
-        for (SegmentSpace space : spaces) {
-            for (Segment seg : space.detachAll(context.abandonedPagePurge())) {
-                abandoned.add(seg, seg.usedPages);
-                context.segmentAbandoned();
-            }
+        for (Segment seg : space.detachAll(context.abandonedPagePurge())) {
+            abandoned.add(seg, seg.usedPages);
+            context.segmentAbandoned();
         }
     }
 

@@ -224,6 +224,11 @@ public final class ThreadData {
         heap.prevInThread = null;
     }
 
+    /** True when {@code heap} is the one live heap of this thread (owner thread only). */
+    boolean hasOnlyHeap(LocalHeap heap) {
+        return heapList == heap && heap.nextInThread == null;
+    }
+
     /** The live heaps of this thread (owner thread only). */
     public List<LocalHeap> heaps() {
         List<LocalHeap> list = new ArrayList<>();

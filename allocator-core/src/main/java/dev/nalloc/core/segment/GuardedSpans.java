@@ -27,8 +27,11 @@ final class GuardedSpans {
     static final long MAX_BYTES = 16L << 20;
 
     /** The kept spans, oldest first, and when each is due to be given back ({@link PurgePolicy#NEVER}: only when over the limit). */
-    private Page[] spans = new Page[0];
-    private long[] due = new long[0];
+    private Page[] spans = NO_SPANS;
+    private long[] due = NO_DUE;
+    /** Shared empty arrays: a space that never keeps a span (FAST) allocates nothing here. */
+    private static final Page[] NO_SPANS = new Page[0];
+    private static final long[] NO_DUE = new long[0];
     private int count;
     private long bytes;
 

@@ -25,7 +25,9 @@ public final class SegmentSpace {
     /** The bound arena (a heap in an exclusive arena), or null for any memory. */
     private final MemoryArena arena;
     /** Segments with slices marked for purge (owner thread only). */
-    private Segment[] pending = new Segment[8];
+    /** Made on the first scheduled purge: a short-lived thread that never frees a page allocates none. */
+    private Segment[] pending = NO_SEGMENTS;
+    private static final Segment[] NO_SEGMENTS = new Segment[0];
     private int pendingCount;
     /** The earliest purge deadline of the listed segments and the spare, or 0 when none is timed. */
     private long nextPurge;
@@ -303,7 +305,7 @@ public final class SegmentSpace {
         if (!seg.purgeListed) {
             seg.purgeListed = true;
             if (pendingCount == pending.length) {
-                pending = java.util.Arrays.copyOf(pending, pendingCount * 2);
+                pending = java.util.Arrays.copyOf(pending, Math.max(8, pendingCount * 2));
             }
             pending[pendingCount++] = seg;
         }
