@@ -274,7 +274,10 @@ final class Engine implements HeapContext, StatsSource {
     }
 
     private ThreadData newThreadData(Thread t) {
-        SegmentSpace space = new SegmentSpace(t, segments, eagerCommit, eagerCommitDelay, purge);
+        ThreadCounters reused = stats.reuseCounters(); // a retired thread's, zeroed: no new per-bin arrays
+        SegmentSpace space = reused == null
+                ? new SegmentSpace(t, segments, eagerCommit, eagerCommitDelay, purge)
+                : new SegmentSpace(t, segments, eagerCommit, eagerCommitDelay, purge, null, reused);
         return new ThreadData(t, space, this);
     }
 
@@ -416,8 +419,9 @@ final class Engine implements HeapContext, StatsSource {
     StatsSnapshot stats() {
         List<ThreadCounters> all = new ArrayList<>();
         for (ThreadData t : registry.threads()) {
-            if (!t.thread.isAlive()) {
-                stats.threadEnded(t.counters); // dead, not yet retired
+            int tenure = t.counters.tenure; // before the retired test: counters of retired data may serve a new thread
+            if (!t.isRetired() && !t.thread.isAlive()) {
+                stats.threadEnded(t.counters, tenure); // dead, not yet retired
             }
             all.add(t.counters);
         }

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * The child JVM of {@link ShortLivedThreadCostTest} (on the class path, where the management API
  * is there to read): mleak's pattern, one short-lived thread after another, each allocating a
  * block, swapping it through a shared table and freeing what was there. Prints
- * {@code median=<in-thread Java bytes> segments=<held> allocated=<after freeing all>}, or
+ * {@code median=<in-thread Java bytes> segments=<held> threads=<counted live> allocated=<after freeing all>}, or
  * {@code unsupported} when the JVM cannot count a thread's allocated bytes.
  */
 final class ShortLivedThreadProbe {
@@ -35,6 +35,7 @@ final class ShortLivedThreadProbe {
             long[] bytes = round(a, table, threads, 2, mx, allocated);
             Arrays.sort(bytes);
             long segments = a.stats().counts().get("segments").current();
+            long live = a.stats().counts().get("threads").current();
             for (int i = 0; i < TABLE; i++) {
                 long p = table.getAndSet(i, 0);
                 if (p != 0) {
@@ -42,7 +43,7 @@ final class ShortLivedThreadProbe {
                 }
             }
             a.collect(true);
-            System.out.println("median=" + bytes[bytes.length / 2] + " segments=" + segments
+            System.out.println("median=" + bytes[bytes.length / 2] + " segments=" + segments + " threads=" + live
                     + " allocated=" + a.stats().allocated() + " lowest=" + Arrays.toString(Arrays.copyOf(bytes, 10)));
         }
     }

@@ -217,6 +217,28 @@ public final class EngineStats {
     public synchronized void retireThread(ThreadCounters counters) {
         threadEnded(counters);
         counters.moveTo(retired);
+        if (spareCount < spare.length && counters.changes(gauges)) {
+            spare[spareCount++] = counters;
+        }
+    }
+
+    /**
+     * Counters of retired threads kept for new threads (mimalloc keeps the data of ended threads for
+     * the next ones: {@code mi_thread_data_cache}). Their per-size-class arrays are most of the Java
+     * heap a short-lived thread costs, and that heap shows in the RSS of programs that start many.
+     */
+    private final ThreadCounters[] spare = new ThreadCounters[16];
+    private int spareCount;
+
+    /** Zeroed counters of a retired thread for a new thread of this instance, or null when none is kept. */
+    public synchronized ThreadCounters reuseCounters() {
+        if (spareCount == 0) {
+            return null;
+        }
+        ThreadCounters c = spare[--spareCount];
+        spare[spareCount] = null;
+        c.resetForReuse();
+        return c;
     }
 
     /** Calls {@code action} with the retired counters while holding the lock that {@link #retireThread} takes. */
@@ -233,6 +255,16 @@ public final class EngineStats {
         if (!counters.ended) {
             counters.ended = true;
             threads.decrease(1);
+        }
+    }
+
+    /**
+     * {@link #threadEnded} for counters read at {@code tenure}: nothing when they have served another
+     * thread since (a snapshot that found a dead thread whose data was retired and reused meanwhile).
+     */
+    public synchronized void threadEnded(ThreadCounters counters, int tenure) {
+        if (counters.tenure == tenure) {
+            threadEnded(counters);
         }
     }
 

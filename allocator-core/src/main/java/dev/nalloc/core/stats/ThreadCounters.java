@@ -70,6 +70,12 @@ public final class ThreadCounters {
     /** The {@link #verifyCredit} a deferred check waits for (see {@link #checkLater}). */
     private long creditDue;
 
+    /**
+     * Bumped each time these counters serve another thread (see {@link EngineStats#reuseCounters});
+     * written under the instance's stats lock.
+     */
+    public int tenure;
+
     /** Counters that only hold sums (snapshots, retired threads). */
     public ThreadCounters() {
         this(null);
@@ -257,6 +263,29 @@ public final class ThreadCounters {
         collects = 0;
         hugeAllocated = 0;
         hugeBytes = 0;
+    }
+
+    /** True when these counters change {@code g} (they belong to the instance of those gauges). */
+    boolean changes(Gauges g) {
+        return gauges == g;
+    }
+
+    /** Counters moved to the retired ones ({@link #moveTo}) start again as a new thread's. */
+    void resetForReuse() {
+        clear();
+        pagesMade = 0;
+        pagesExtended = 0;
+        genericCalls = 0;
+        genericBytes = 0;
+        collects = 0;
+        hugeAllocated = 0;
+        hugeBytes = 0;
+        ended = false;
+        verifyCredit = 0;
+        checkAt = 0;
+        checkEpoch = 0;
+        creditDue = 0;
+        tenure++;
     }
 
     /** Forgets every block (the instance closed). */
