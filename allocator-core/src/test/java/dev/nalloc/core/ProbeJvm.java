@@ -37,7 +37,8 @@ final class ProbeJvm {
     /**
      * Runs {@code probe} with {@code scenario} (its words are the probe's arguments), the JVM given
      * {@code jvmArgs} too (after the defaults, so {@code -Xmx24m} wins); fails when the child has not
-     * ended within 90 s.
+     * ended within 10 minutes (generous: the fault-injection probes take minutes on a loaded 2-core
+     * machine; the limit only catches a hang).
      */
     static Result run(Class<?> probe, String scenario, String... jvmArgs) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("nalloc-probe");
@@ -59,7 +60,7 @@ final class ProbeJvm {
         Path out = dir.resolve("out.txt");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try {
-            long limit = 90 + Soak.seconds(); // a soak run (-Dnalloc.soak) runs its probes that much longer
+            long limit = 600 + Soak.seconds(); // a soak run (-Dnalloc.soak) runs its probes that much longer
             if (!p.waitFor(limit, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
                 throw new AssertionError("the probe JVM did not finish in " + limit + " s");
