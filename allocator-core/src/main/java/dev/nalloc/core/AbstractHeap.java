@@ -7,7 +7,7 @@ import dev.nalloc.core.heap.LocalHeap;
  * The aligned and realloc families of the {@link Heap}s of every mode: each checks the heap may be
  * used here ({@link #use}) and is one call into the mode's {@link Reallocs} with it.
  */
-abstract sealed class AbstractHeap implements Heap permits NallocHeap, ModeHeap {
+abstract sealed class AbstractHeap implements Heap permits NallocHeap {
 
     /** The heap, after checking the allocator is open, the caller owns the heap and it is alive. */
     abstract LocalHeap use();

@@ -145,7 +145,7 @@ final class CheckedAllocator extends ModeAllocator {
      */
     private long noJavaHeap(Page page, long block) {
         if (page.kind == PageKind.HUGE) {
-            inner.freeHuge(page);
+            frees.freeHuge(page);
         } else {
             LocalHeap.freeLocalEncoded(page, block);
         }
@@ -365,7 +365,7 @@ final class CheckedAllocator extends ModeAllocator {
             recentFrees.add(address);
         }
         if (page.kind == PageKind.HUGE) {
-            inner.freeHuge(page);
+            frees.freeHuge(page);
             return;
         }
         push(page, b.block);
@@ -375,7 +375,7 @@ final class CheckedAllocator extends ModeAllocator {
     /** Puts a block that was just marked freed on its page's lists, after the freed fill. */
     private void push(Page page, long block) {
         if (page.isSealed()) { // its heap was destroyed since the checks: no fill over the emptied page (Page.seal)
-            inner.freeIntoDestroyedHeap(block);
+            frees.freeIntoDestroyedHeap(block);
             return;
         }
         Patterns.fillFreed(block, page.blockSize);
@@ -400,7 +400,7 @@ final class CheckedAllocator extends ModeAllocator {
     @Override
     public long goodSize(long size) {
         checkOpen();
-        checkSize(size, "size");
+        Args.checkSize(size, "size");
         return size; // usableSize is the requested size
     }
 
@@ -491,7 +491,7 @@ final class CheckedAllocator extends ModeAllocator {
     @Override
     void freeWithheld(Page page, long block) {
         if (page.kind == PageKind.HUGE) {
-            inner.freeHuge(page);
+            frees.freeHuge(page);
         } else {
             push(page, block);
         }

@@ -522,6 +522,13 @@ final class Engine implements HeapContext, StatsSource {
         }
     }
 
+    /** Throws {@link IllegalStateException} when the instance is closed (every mode's entry points). */
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("nalloc: the allocator is closed");
+        }
+    }
+
     /** True for the one caller that closes the instance (then {@link #close}). */
     boolean startClose() {
         return closing.compareAndSet(false, true);

@@ -18,17 +18,17 @@ final class FastBlocks extends Reallocs.Blocks {
 
     @Override
     LocalHeap takeHeap() {
-        return allocator.heap0();
+        return allocator.enter().heap;
     }
 
     @Override
     void giveBack(LocalHeap heap) {
-        allocator.done(heap);
+        heap.tld.slot().exit();
     }
 
     @Override
     long allocate(LocalHeap heap, long size, long alignment, long offset, boolean zero) {
-        return allocator.alignedIn(heap, size, alignment, offset, zero);
+        return allocator.allocations.aligned(heap, size, alignment, offset, zero);
     }
 
     @Override
@@ -44,6 +44,6 @@ final class FastBlocks extends Reallocs.Blocks {
 
     @Override
     dev.nalloc.core.error.Reporter reporter() {
-        return allocator.engine().reporter;
+        return allocator.engine.reporter;
     }
 }

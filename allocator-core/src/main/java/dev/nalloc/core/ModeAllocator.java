@@ -1,10 +1,7 @@
 package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
-import dev.nalloc.api.AllocatorStats;
-import dev.nalloc.api.ArenaId;
 import dev.nalloc.api.ErrorKind;
-import dev.nalloc.api.Heap;
 import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.check.GuardedSampler;
@@ -13,17 +10,13 @@ import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.FastSlots;
 import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
-import dev.nalloc.core.heap.ThreadData;
 import dev.nalloc.core.heap.ThreadHeaps;
-import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.AllocatorConfig;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 
 /**
  * What the {@link Allocator}s of CHECKED ({@link CheckedAllocator}) and SECURE
@@ -39,13 +32,13 @@ import java.lang.foreign.MemorySegment;
  * double-free screen on the freed block's own link word; no per-block state.</li>
  * </ul>
  *
- * Here: the entry points that only choose a heap, heaps and arenas, guarded sampling's
- * placement, and the reports both modes make in the same words.
+ * Both are policies over the services every mode shares ({@link AbstractAllocator}: the
+ * thread-to-heap lookup, {@link Allocations}, {@link BlockLookup}, {@link FreeRouting}). Here: the
+ * entry points that only choose a heap, what heaps and arenas do in these modes, guarded
+ * sampling's placement, and the reports both modes make in the same words.
  */
 abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAllocator, SecureAllocator {
 
-    final NallocAllocator inner;
-    final Engine engine;
     final Reporter reporter;
     /** Guarded sampling, or null when it is off. */
     final GuardedSampler sampler;
@@ -53,20 +46,9 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
     /** Recent frees of blocks whose page goes away with them (large and huge): their double frees find no page. */
     final RecentFrees recentFrees = new RecentFrees();
     private final Reallocs reallocs = new Reallocs(new ModeBlocks(this));
-    /** How a thread finds its heap (the engine's, shared with {@code inner}). */
-    final ThreadHeaps threads;
-    /** The instance's salt in {@link FastSlots} and whether it has one (as {@code inner}'s). */
-    final int salt;
-    final boolean fast;
-    /** {@code inner}'s claimed slot, copied by the slow paths so the fast paths read it with one load. */
-    HeapSlot claimed = HeapSlot.EMPTY;
 
     ModeAllocator(AllocatorConfig config) {
-        this.inner = new NallocAllocator(config);
-        this.engine = inner.engine();
-        this.threads = inner.threads();
-        this.salt = threads.salt;
-        this.fast = threads.fast;
+        super(config);
         this.reporter = engine.reporter;
         this.sampler = GuardedSampler.of(config.options(), engine.secret);
         this.osPageSize = engine.os.pageSize();
@@ -128,37 +110,16 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
 
     // ================================================================== checks
 
-    final void checkOpen() {
-        inner.checkOpen();
-    }
-
-    static void checkSize(long size, String what) {
-        if (size < 0) {
-            throw new IllegalArgumentException("nalloc: negative " + what + ": " + size);
-        }
-    }
-
-    static void checkAlignment(long alignment) {
-        if (alignment <= 0 || (alignment & (alignment - 1)) != 0) {
-            throw new IllegalArgumentException("nalloc: alignment must be a positive power of two: " + alignment);
-        }
-    }
-
     /** True when {@link #allocate} takes this request as it is (no bad argument, not too large). */
     static boolean goodRequest(long size, long alignment, long offset) {
-        return size >= 0 && offset >= 0 && alignment > 0 && (alignment & (alignment - 1)) == 0 && size <= Layout.MAX_ALLOC_SIZE;
-    }
-
-    final LocalHeap localHeap() {
-        checkOpen();
-        return inner.localHeap();
+        return Args.goodRequest(size, alignment, offset);
     }
 
     /** A request {@link #allocate} refuses: throws for a negative or a bad argument, else reports it too large. */
     final long badRequest(long size, long alignment, long offset) {
-        checkSize(size, "size");
-        checkSize(offset, "offset");
-        checkAlignment(alignment);
+        Args.checkSize(size, "size");
+        Args.checkSize(offset, "offset");
+        Args.checkAlignment(alignment);
         reporter.report(ErrorKind.OUT_OF_MEMORY, 0, "request of " + size + " bytes is too large");
         return 0;
     }
@@ -168,12 +129,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
      * takes it out of the segment map: then the call fails with {@link IllegalStateException}.
      */
     final Page pageOf(long address) {
-        Segment seg = SegmentMap.lookup(address);
-        if (seg == null) {
-            checkOpen();
-            throw new IllegalStateException("nalloc: no segment holds " + Reporter.hex(address));
-        }
-        return seg.pageOf(address);
+        return blocks.pageOf(address);
     }
 
     // ================================================================== guards the OS would not lift
@@ -265,7 +221,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
 
     /** A medium, large, huge or aligned block from the engine (not zeroed: the modes zero what needs it). */
     final long allocateOther(LocalHeap heap, long request, long alignment, long offset, boolean plain) {
-        return plain ? inner.mallocIn(heap, request) : inner.alignedIn(heap, request, alignment, offset, false);
+        return plain ? allocations.malloc(heap, request) : allocations.aligned(heap, request, alignment, offset, false);
     }
 
     /** A block with a guard page right after its {@code size} bytes (guarded sampling). */
@@ -273,7 +229,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         long span = sampler.span(size);
         long toGuard = Layout.alignUp(span, osPageSize);
         while (true) {
-            long area = inner.alignedIn(heap, toGuard + osPageSize, osPageSize, 0, false);
+            long area = allocations.aligned(heap, toGuard + osPageSize, osPageSize, 0, false);
             if (area == 0) {
                 return 0;
             }
@@ -394,24 +350,15 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
     @Override
     public final long calloc(long count, long size) {
         checkOpen();
-        long total = product(count, size);
+        long total = Args.product(count, size);
         return total < 0 ? 0 : allocateHere(total, 1, 0, true);
     }
 
     @Override
     public final long mallocn(long count, long size) {
         checkOpen();
-        long total = product(count, size);
+        long total = Args.product(count, size);
         return total < 0 ? 0 : allocateHere(total, 1, 0, false);
-    }
-
-    /** {@code count * size}, or -1 on overflow. */
-    static long product(long count, long size) {
-        checkSize(count, "count");
-        checkSize(size, "size");
-        long hi = Math.multiplyHigh(count, size);
-        long lo = count * size;
-        return hi != 0 || lo < 0 ? -1 : lo;
     }
 
     @Override
@@ -420,115 +367,60 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
     }
 
     @Override
-    public final boolean isInHeapRegion(long address) {
-        return inner.isInHeapRegion(address);
+    final long allocateSegmentBlock(long byteSize, long byteAlignment) {
+        return allocateHere(byteSize, byteAlignment, 0, true);
     }
 
-    // ================================================================== heaps, segments, arenas
+    // ================================================================== heaps and arenas
 
     @Override
-    public final Heap heap() {
-        ThreadData tld = localHeap().tld;
-        if (tld.handle == null) {
-            tld.handle = new ModeHeap(this, new NallocHeap(inner, tld.defaultHeap()));
-        }
-        return (Heap) tld.handle;
+    final long mallocIn(LocalHeap heap, long size) {
+        return allocate(heap, size, 1, 0, false);
     }
 
     @Override
-    public final Heap newHeap() {
-        return new ModeHeap(this, new NallocHeap(inner, LocalHeap.newHeap(localHeap().tld)));
+    final long zallocIn(LocalHeap heap, long size) {
+        return allocate(heap, size, 1, 0, true);
+    }
+
+    /** Every segment through the mode's checked path, zeroed there (the arena fills nothing itself). */
+    @Override
+    final long arenaBlock(LocalHeap heap, long byteSize, long byteAlignment, boolean filled) {
+        return allocate(heap, byteSize, byteAlignment, 0, true);
     }
 
     @Override
-    @SuppressWarnings("restricted") // the engine's module runs with native access (see module-info)
-    public final MemorySegment allocate(long byteSize, long byteAlignment) {
-        long address = allocateHere(byteSize, byteAlignment, 0, true);
-        if (address == 0) {
-            throw new OutOfMemoryError("nalloc: out of memory allocating " + byteSize + " bytes");
-        }
-        return MemorySegment.ofAddress(address).reinterpret(byteSize);
+    final boolean arenaFillsSmall() {
+        return false;
     }
 
     @Override
-    public final void free(MemorySegment segment) {
-        checkOpen();
-        if (!segment.isNative()) {
-            reporter.report(ErrorKind.INVALID_FREE, 0, "0x0 is not a native segment");
-            return;
-        }
-        free(segment.address());
+    final void destroyHeap(LocalHeap heap) {
+        destroy(heap);
     }
 
+    /**
+     * Each live block at the address it was handed out at (CHECKED: inside aligned and guarded
+     * blocks; SECURE: inside guarded ones); blocks the mode withholds (quarantined, dropped from a
+     * broken list) are not visited.
+     */
     @Override
-    public final Arena newArena() {
-        return new ModeArena(this, LocalHeap.newHeap(localHeap().tld));
-    }
-
-    @Override
-    public final ArenaId reserveOsMemory(long size, boolean commit, boolean exclusive) {
-        return inner.reserveOsMemory(size, commit, exclusive);
-    }
-
-    @Override
-    public final ArenaId manageOsMemory(long address, long size, boolean committed, boolean zero, boolean exclusive,
-                                        int numaNode) {
-        return inner.manageOsMemory(address, size, committed, zero, exclusive, numaNode);
-    }
-
-    @Override
-    public final Heap newHeapInArena(ArenaId arena) {
-        return new ModeHeap(this, (NallocHeap) inner.newHeapInArena(arena));
+    final HeapVisitor visitorOf(HeapVisitor visitor) {
+        return (area, block, blockSize) -> {
+            if (block == 0) {
+                return visitor.visit(area, 0, blockSize);
+            }
+            long address = visitedAddress(block);
+            return address == 0 || visitor.visit(area, address, blockSize);
+        };
     }
 
     @Override
     public void collect(boolean force) {
-        inner.collect(force);
+        super.collect(force);
         if (!withheld.isEmpty()) {
             retryWithheld();
         }
-    }
-
-    @Override
-    public final void threadDone() {
-        inner.threadDone();
-    }
-
-    @Override
-    public final AllocatorStats stats() {
-        return inner.stats();
-    }
-
-    @Override
-    public final void resetPeaks() {
-        inner.resetPeaks();
-    }
-
-    /** Every page of every segment of the instance, as in FAST (not only the calling thread's heap). */
-    @Override
-    public final void visitHeapAreas(HeapVisitor visitor) {
-        inner.visitHeapAreas(visitor);
-    }
-
-    @Override
-    public final Mode mode() {
-        return inner.mode();
-    }
-
-    @Override
-    public final void close() {
-        inner.close();
-        claimed = HeapSlot.EMPTY;
-    }
-
-    /** The calling thread's slot, counted busy (see {@link NallocAllocator#enter}); copies the claimed slot. */
-    final HeapSlot enter() {
-        HeapSlot s = inner.enter();
-        HeapSlot c = inner.claimedSlot();
-        if (c != claimed) {
-            claimed = c;
-        }
-        return s;
     }
 
     /**
@@ -582,44 +474,15 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
      * local to the caller's slot (its own heap or its lease; the segment is then cached for the next
      * frees), else the page's thread-free list.
      *
-     * A free that meets the seal of a page whose heap a destroy emptied meanwhile is reported
-     * ({@link NallocAllocator#freeIntoDestroyedHeap}) and changes nothing.
-     *
      * @return false when the block is at the head of the thread-free list already (two frees at once)
      */
     final boolean pushFreed(Page page, long block) {
-        Segment seg = page.segment;
-        HeapSlot s = threads.heldForFree(seg);
-        if (s != null && s.isLocal(seg, Thread.currentThread())) {
-            s.cacheFreeSegment(seg);
-            LocalHeap.freeLocalEncoded(page, block);
-            return true;
-        }
-        int pushed = page.freeRemoteEncoded(block);
-        if (pushed == Page.PUSHED) {
-            inner.countRemoteFree(page, s);
-        } else if (pushed == Page.REFUSED) {
-            inner.freeIntoDestroyedHeap(block);
-        } else {
-            return false; // the block is at the head of the thread-free list already: freed twice at once
-        }
-        return true;
+        return frees.freeEncoded(page, block);
     }
 
     /** Whether the caller frees into {@code seg} locally (its own or leased heap's segment). */
     final boolean isLocal(Segment seg) {
-        HeapSlot s = threads.held();
-        return s != null && s.isLocal(seg, Thread.currentThread());
-    }
-
-    @Override
-    final SegmentViews views() {
-        return inner.views();
-    }
-
-    @Override
-    final Engine engine() {
-        return engine;
+        return frees.isLocal(seg);
     }
 
     /** The calling thread's default heap (tests check its invariants). */
@@ -627,12 +490,8 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         return localHeap();
     }
 
-    final void checkUsable() {
-        checkOpen();
-    }
-
     @Override
     public final String toString() {
-        return inner.toString().replace("Nalloc[", "Nalloc[" + mode() + " ");
+        return super.toString().replace("Nalloc[", "Nalloc[" + mode() + " ");
     }
 }

@@ -23,7 +23,7 @@ final class ModeBlocks extends Reallocs.Blocks {
 
     @Override
     void giveBack(LocalHeap heap) {
-        allocator.inner.done(heap);
+        heap.tld.slot().exit();
     }
 
     @Override

@@ -1,15 +1,16 @@
 package dev.nalloc.core;
 
 import dev.nalloc.core.heap.LocalHeap;
-import dev.nalloc.core.page.SizeClasses;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A confined {@link Arena} backed by a heap of its own: segments carry the scope of an inner
- * {@code Arena.ofConfined()}, so the JDK refuses any access after {@link #close()}, which destroys
- * the heap (frees every block at once) and then closes the inner arena.
+ * A confined {@link Arena} backed by a heap of its own, in every mode: segments carry the scope of
+ * an inner {@code Arena.ofConfined()}, so the JDK refuses any access after {@link #close()}, which
+ * closes the inner arena and then destroys the heap (frees every block at once; CHECKED checks the
+ * canaries of all its blocks first). How a segment's block is allocated is the mode's
+ * ({@link AbstractAllocator#arenaBlock}).
  *
  * <p>Segments are slices of an all-memory segment in the inner scope, made once per arena: a
  * slice is cheaper than a {@code reinterpret} per segment (no native-access check, a smaller
@@ -19,9 +20,11 @@ final class NallocArena implements Arena {
 
     private static final long SMALL_FILL = 4096;
 
-    private final NallocAllocator allocator;
+    private final AbstractAllocator allocator;
     /** The instance's state (its closed flag) and the heap's owner, kept here to save dependent loads. */
     private final Engine engine;
+    /** Whether small segments are cleared through the segment here ({@link AbstractAllocator#arenaFillsSmall}). */
+    private final boolean fillsSmall;
     private final Thread owner;
     private final LocalHeap heap;
     private final int generation;
@@ -29,9 +32,10 @@ final class NallocArena implements Arena {
     /** All of memory in the inner arena's scope. */
     private final MemorySegment all;
 
-    NallocArena(NallocAllocator allocator, LocalHeap heap) {
+    NallocArena(AbstractAllocator allocator, LocalHeap heap) {
         this.allocator = allocator;
-        this.engine = allocator.engine();
+        this.engine = allocator.engine;
+        this.fillsSmall = allocator.arenaFillsSmall();
         this.owner = heap.owner();
         this.heap = heap;
         this.generation = heap.generation();
@@ -55,13 +59,11 @@ final class NallocArena implements Arena {
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         checkUsable();
-        // Small blocks are cleared through the new segment (the JDK's bulk fill beats word stores
-        // through the all-memory segment); large ones through zalloc, which skips fresh zero memory.
-        boolean small = byteSize <= SMALL_FILL && byteSize >= 0;
-        long address = small && byteSize <= SizeClasses.SMALL_SIZE_MAX && byteAlignment > 0 && byteAlignment <= SizeClasses.WORD
-                        && (byteAlignment & (byteAlignment - 1)) == 0
-                ? heap.mallocSmall(byteSize) // the common case: every block is word aligned
-                : allocator.alignedIn(heap, byteSize, byteAlignment, 0, !small);
+        // Small blocks are cleared through the new segment where the mode lets the arena do it (the
+        // JDK's bulk fill beats word stores through the all-memory segment); large ones through
+        // zalloc, which skips fresh zero memory.
+        boolean small = fillsSmall && byteSize <= SMALL_FILL && byteSize >= 0;
+        long address = allocator.arenaBlock(heap, byteSize, byteAlignment, small);
         if (address == 0) {
             throw new OutOfMemoryError("nalloc: out of memory allocating " + byteSize + " bytes in an arena");
         }
@@ -97,6 +99,6 @@ final class NallocArena implements Arena {
     public void close() {
         checkUsable();
         scope.close();
-        heap.destroy();
+        allocator.destroyHeap(heap);
     }
 }

@@ -8,17 +8,18 @@ import dev.nalloc.core.heap.LocalHeap;
 import java.util.Objects;
 
 /**
- * The public face of a {@link LocalHeap}: allocation only on the owner thread
+ * The public face of a {@link LocalHeap}, in every mode: allocation only on the owner thread
  * ({@link WrongThreadException} elsewhere), nothing after destroy or delete
- * ({@link IllegalStateException}).
+ * ({@link IllegalStateException}). What the mode does (how blocks are allocated, how the heap is
+ * destroyed, at which address a visit gives a block) is its allocator's.
  */
 final class NallocHeap extends AbstractHeap {
 
-    private final NallocAllocator allocator;
+    private final AbstractAllocator allocator;
     private final LocalHeap heap;
     private final int generation;
 
-    NallocHeap(NallocAllocator allocator, LocalHeap heap) {
+    NallocHeap(AbstractAllocator allocator, LocalHeap heap) {
         this.allocator = allocator;
         this.heap = heap;
         this.generation = heap.generation();
@@ -54,12 +55,16 @@ final class NallocHeap extends AbstractHeap {
 
     @Override
     public long calloc(long count, long size) {
-        return allocator.callocIn(use(), count, size);
+        LocalHeap h = use();
+        long total = Args.product(count, size);
+        return total < 0 ? 0 : allocator.zallocIn(h, total);
     }
 
     @Override
     public long mallocn(long count, long size) {
-        return allocator.mallocnIn(use(), count, size);
+        LocalHeap h = use();
+        long total = Args.product(count, size);
+        return total < 0 ? 0 : allocator.mallocIn(h, total);
     }
 
     @Override
@@ -73,10 +78,14 @@ final class NallocHeap extends AbstractHeap {
         return !heap.isGone(generation) && heap.contains(address);
     }
 
+    /**
+     * The engine's visit; with {@code visitAllBlocks} each live block is given at the address it was
+     * handed out at (see {@link AbstractAllocator#visitorOf}), so that a visitor may free it.
+     */
     @Override
     public void visitBlocks(boolean visitAllBlocks, HeapVisitor visitor) {
         Objects.requireNonNull(visitor, "visitor");
-        use().visitBlocks(visitAllBlocks, visitor);
+        use().visitBlocks(visitAllBlocks, visitAllBlocks ? allocator.visitorOf(visitor) : visitor);
     }
 
     @Override
@@ -88,7 +97,7 @@ final class NallocHeap extends AbstractHeap {
     public void destroy() {
         LocalHeap h = use();
         checkDestroyable(h);
-        h.destroy();
+        allocator.destroyHeap(h);
     }
 
     @Override
@@ -98,7 +107,7 @@ final class NallocHeap extends AbstractHeap {
             return;
         }
         use().delete();
-        allocator.engine().reporter.flush(); // a heap bound to an arena gives its memory back now
+        allocator.engine.reporter.flush(); // a heap bound to an arena gives its memory back now
     }
 
     /** The engine's heap. */

@@ -265,7 +265,7 @@ final class SecureAllocator extends ModeAllocator {
         // The owner's or another thread's push, as CheckedAllocator.push without the fill (kept as a
         // copy: a shared helper shrinks this method under C2's limit).
         if (page.kind == PageKind.HUGE) {
-            inner.freeHuge(page);
+            frees.freeHuge(page);
         } else {
             HeapSlot s = threads.heldForFree(page.segment);
             if (s != null && s.isLocal(page.segment, Thread.currentThread())) {
@@ -274,9 +274,9 @@ final class SecureAllocator extends ModeAllocator {
             } else {
                 int pushed = page.freeRemoteEncoded(block);
                 if (pushed == Page.PUSHED) {
-                    inner.countRemoteFree(page, s);
+                    frees.countRemoteFree(page, s);
                 } else if (pushed == Page.REFUSED) { // its heap was destroyed meanwhile: see Page.seal
-                    inner.freeIntoDestroyedHeap(block);
+                    frees.freeIntoDestroyedHeap(block);
                     return 0;
                 } else { // another thread pushed it just now: two frees at the same time
                     reporter.report(ErrorKind.DOUBLE_FREE, address, "the block at " + Reporter.hex(address)
@@ -320,8 +320,8 @@ final class SecureAllocator extends ModeAllocator {
     @Override
     public long goodSize(long size) {
         checkOpen();
-        checkSize(size, "size");
-        return inner.goodSize(size);
+        Args.checkSize(size, "size");
+        return size > Layout.MAX_ALLOC_SIZE ? size : SizeClasses.blockSizeFor(size); // as FAST
     }
 
     /** A re-allocation: in place under mimalloc's rule on the block's room, unless the block is guarded. */
@@ -383,7 +383,7 @@ final class SecureAllocator extends ModeAllocator {
     void freeWithheld(Page page, long block) {
         guarded.remove(block);
         if (page.kind == PageKind.HUGE) {
-            inner.freeHuge(page);
+            frees.freeHuge(page);
         } else {
             pushFreed(page, block);
         }

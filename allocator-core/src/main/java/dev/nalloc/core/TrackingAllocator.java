@@ -325,7 +325,7 @@ final class TrackingAllocator implements Allocator {
     @Override
     public Arena newArena() {
         Arena a = inner.newArena();
-        LocalHeap h = a instanceof NallocArena n ? n.heap() : ((ModeArena) a).heap();
+        LocalHeap h = ((NallocArena) a).heap();
         return new TrackingArena(this, a, h);
     }
 

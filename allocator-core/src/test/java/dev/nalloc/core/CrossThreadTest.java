@@ -151,7 +151,7 @@ class CrossThreadTest {
     @Test
     void everyAllocatingThreadIsOnTheFastPath() throws Exception {
         NallocAllocator n = (NallocAllocator) a;
-        ThreadHeaps threads = n.threads();
+        ThreadHeaps threads = n.threads;
         a.free(a.malloc(64));
         run(() -> {
             a.free(a.malloc(64));
@@ -160,7 +160,7 @@ class CrossThreadTest {
             assertSame(n.localHeap().tld.slot(), threads.held());
         });
         Thread t = Thread.currentThread();
-        assertSame(t, n.claimedSlot().owner, "the first thread holds the claimed slot");
+        assertSame(t, n.claimed.owner, "the first thread holds the claimed slot");
         assertSame(t, FastSlots.OWNERS[FastSlots.index(t, threads.salt)]);
         assertSame(n.localHeap(), threads.held().heap);
     }

@@ -1,0 +1,133 @@
+package dev.nalloc.core;
+
+import dev.nalloc.api.ErrorKind;
+import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.heap.HeapSlot;
+import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.heap.SegmentReclaim;
+import dev.nalloc.core.heap.ThreadHeaps;
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageKind;
+import dev.nalloc.core.segment.Segment;
+
+/**
+ * Where a freed block goes, for every mode (mimalloc's {@code free.c} routing): the local free list
+ * when the page is local to the caller's slot (its own heap or its lease), an abandoned segment
+ * taken over on free, another thread's page through its thread-free list, or a huge page's
+ * release. The blocks come validated: each mode finds them its own way.
+ */
+final class FreeRouting {
+
+    private final Engine engine;
+    private final ThreadHeaps threads;
+
+    FreeRouting(Engine engine) {
+        this.engine = engine;
+        this.threads = engine.threads;
+    }
+
+    /** Frees {@code block} of {@code page} (plain links: FAST). */
+    void free(Page page, long block) {
+        Segment seg = page.segment;
+        HeapSlot s = seg.huge ? null : threads.heldForFree(seg);
+        if (s != null && s.isLocal(seg, Thread.currentThread())) {
+            s.cacheFreeSegment(seg); // local to this thread's slot, never huge
+            LocalHeap.freeLocalBlock(page, block);
+        } else if (engine.reclaimOnFree && seg.abandoned && reclaimOnFree(seg)) {
+            LocalHeap.freeLocalBlock(page, block); // the segment is ours now
+            engine.reporter.flush(); // the reclaim's purges: the free is complete
+        } else if (page.kind == PageKind.HUGE) {
+            freeHuge(page);
+        } else if (page.freeRemote(block)) {
+            countRemoteFree(page, s);
+        } else {
+            freeIntoDestroyedHeap(block);
+        }
+    }
+
+    /**
+     * A remote free met the seal of a page whose heap a destroy emptied meanwhile (a free racing
+     * with {@code destroy()}, see {@link Page#seal}): the block went with the heap; nothing was
+     * counted or changed.
+     */
+    void freeIntoDestroyedHeap(long block) {
+        engine.reporter.report(ErrorKind.INVALID_FREE, block, "the block at " + Reporter.hex(block)
+                + " went with its heap, destroyed while it was freed");
+    }
+
+    /**
+     * Puts a freed block of a page of blocks with encoded links (CHECKED, SECURE) on its lists: the
+     * local free list when the page is local to the caller's slot (the segment is then cached for
+     * the next frees), else the page's thread-free list. A free that meets the seal of a page whose
+     * heap a destroy emptied meanwhile is reported ({@link #freeIntoDestroyedHeap}) and changes nothing.
+     *
+     * @return false when the block is at the head of the thread-free list already (two frees at once)
+     */
+    boolean freeEncoded(Page page, long block) {
+        Segment seg = page.segment;
+        HeapSlot s = threads.heldForFree(seg);
+        if (s != null && s.isLocal(seg, Thread.currentThread())) {
+            s.cacheFreeSegment(seg);
+            LocalHeap.freeLocalEncoded(page, block);
+            return true;
+        }
+        int pushed = page.freeRemoteEncoded(block);
+        if (pushed == Page.PUSHED) {
+            countRemoteFree(page, s);
+        } else if (pushed == Page.REFUSED) {
+            freeIntoDestroyedHeap(block);
+        } else {
+            return false; // the block is at the head of the thread-free list already: freed twice at once
+        }
+        return true;
+    }
+
+    /** Whether the caller frees into {@code seg} locally (its own or leased heap's segment). */
+    boolean isLocal(Segment seg) {
+        HeapSlot s = threads.held();
+        return s != null && s.isLocal(seg, Thread.currentThread());
+    }
+
+    /**
+     * Option {@code abandoned_reclaim_on_free}: a thread with a heap of its own that frees into an
+     * abandoned segment takes the segment over (if it wins the claim).
+     */
+    private boolean reclaimOnFree(Segment seg) {
+        LocalHeap own = threads.ownHeapIfAny();
+        if (own == null) {
+            if (!engine.heapPolicy.ownsHeap(Thread.currentThread())) {
+                return false;
+            }
+            own = threads.ownHeap();
+        }
+        return SegmentReclaim.reclaimOnFree(own, seg);
+    }
+
+    /**
+     * Frees the block of a huge page (on any thread, every mode): its owner heap frees it, another
+     * thread releases the segment once. No statistics: the block leaves the page sums when its
+     * segment is released.
+     */
+    void freeHuge(Page page) {
+        LocalHeap owner = page.heap();
+        if (owner != null && owner.owner() != null && owner.owner() == Thread.currentThread()) {
+            owner.freeHugeLocal(page);
+        } else if (page.claimHugeRelease()) {
+            engine.segments.release(page.segment);
+        }
+        engine.reporter.flush(); // OS trouble of giving the segment back: the free is complete
+    }
+
+    /**
+     * Counts a free into another thread's page in the counters of the caller's slot ({@code s}: its
+     * own data or its lease), or, for a thread that holds none (a free-only thread), in the
+     * instance's shared adjustments: no thread data is made for it.
+     */
+    void countRemoteFree(Page page, HeapSlot s) {
+        if (s != null) {
+            s.heap.tld.counters.countRemoteFree(page.bin);
+        } else {
+            engine.registry.countSharedRemoteFree(page.bin);
+        }
+    }
+}
