@@ -134,13 +134,10 @@ final class NallocAllocator extends AbstractAllocator {
         return allocations.zalloc(heap, size);
     }
 
-    /** The common case straight from the heap: a small block, every block being word aligned. */
+    /** The arena's small word-aligned case is its own ({@link NallocArena#allocate}); this is the rest. */
     @Override
     long arenaBlock(LocalHeap heap, long byteSize, long byteAlignment, boolean filled) {
-        return filled && byteSize <= SizeClasses.SMALL_SIZE_MAX && byteAlignment > 0 && byteAlignment <= SizeClasses.WORD
-                && (byteAlignment & (byteAlignment - 1)) == 0
-                ? heap.mallocSmall(byteSize)
-                : allocations.aligned(heap, byteSize, byteAlignment, 0, !filled);
+        return allocations.aligned(heap, byteSize, byteAlignment, 0, !filled);
     }
 
     /** Small segments are cleared through the segment: the JDK's bulk fill beats word stores. */

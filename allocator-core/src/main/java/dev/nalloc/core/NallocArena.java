@@ -1,6 +1,7 @@
 package dev.nalloc.core;
 
 import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.page.SizeClasses;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -63,7 +64,13 @@ final class NallocArena implements Arena {
         // JDK's bulk fill beats word stores through the all-memory segment); large ones through
         // zalloc, which skips fresh zero memory.
         boolean small = fillsSmall && byteSize <= SMALL_FILL && byteSize >= 0;
-        long address = allocator.arenaBlock(heap, byteSize, byteAlignment, small);
+        // FAST's common case straight from the heap, written out here rather than in the mode's
+        // arenaBlock: one call level less keeps the allocation and its segment inlined into the
+        // caller, where the segment is scalar-replaced (see ArenaAllocateClose: 0 B/op).
+        long address = small && byteSize <= SizeClasses.SMALL_SIZE_MAX && byteAlignment > 0 && byteAlignment <= SizeClasses.WORD
+                        && (byteAlignment & (byteAlignment - 1)) == 0
+                ? heap.mallocSmall(byteSize) // every block is word aligned
+                : allocator.arenaBlock(heap, byteSize, byteAlignment, small);
         if (address == 0) {
             throw new OutOfMemoryError("nalloc: out of memory allocating " + byteSize + " bytes in an arena");
         }
