@@ -65,8 +65,8 @@ final class NallocArena implements Arena {
         // zalloc, which skips fresh zero memory.
         boolean small = fillsSmall && byteSize <= SMALL_FILL && byteSize >= 0;
         // FAST's common case straight from the heap, written out here rather than in the mode's
-        // arenaBlock: one call level less keeps the allocation and its segment inlined into the
-        // caller, where the segment is scalar-replaced (see ArenaAllocateClose: 0 B/op).
+        // arenaBlock (a copy, guarded by ArenaInliningTest): one call level less on the path whose
+        // arena and segments escape analysis must remove (the inlining it needs is C2's choice).
         long address = small && byteSize <= SizeClasses.SMALL_SIZE_MAX && byteAlignment > 0 && byteAlignment <= SizeClasses.WORD
                         && (byteAlignment & (byteAlignment - 1)) == 0
                 ? heap.mallocSmall(byteSize) // every block is word aligned
