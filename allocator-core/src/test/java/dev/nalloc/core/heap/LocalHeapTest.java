@@ -1,0 +1,179 @@
+package dev.nalloc.core.heap;
+
+import dev.nalloc.api.Allocator;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestEngines;
+import dev.nalloc.core.TestThreads;
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageQueues;
+import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.segment.SegmentMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A thread's heaps ({@link LocalHeap}) driven directly on their owner thread: the owner's free path
+ * (retire, leave the full queue), remote frees into full pages through the delayed list, collect,
+ * destroy (pooled or not) and delete. The allocator only supplies the engine.
+ */
+class LocalHeapTest {
+
+    private Allocator a;
+    private LocalHeap own;
+
+    @BeforeEach
+    void open() {
+        a = TestAllocators.create();
+        own = TestEngines.ownHeap(a);
+    }
+
+    @AfterEach
+    void close() {
+        a.close();
+    }
+
+    private static Page pageOf(long block) {
+        return SegmentMap.lookup(block).pageOf(block);
+    }
+
+    /** Allocates blocks of {@code size} in {@code heap} until the page of the first one is in the full queue. */
+    private static List<Long> fillFirstPage(LocalHeap heap, long size) {
+        List<Long> blocks = new ArrayList<>();
+        blocks.add(heap.malloc(size));
+        Page first = pageOf(blocks.get(0));
+        for (int i = 0; !first.inFull() && i < 100_000; i++) {
+            blocks.add(heap.malloc(size));
+        }
+        assertTrue(first.inFull(), "the page went to the full queue");
+        return blocks;
+    }
+
+    @Test
+    void freeingTheLastBlockRetiresTheBinsOnlyPageAndCollectFreesIt() {
+        int pages = own.pageCount();
+        long p = own.malloc(64);
+        Page page = pageOf(p);
+        assertSame(own, page.heap());
+        assertEquals(pages + 1, own.pageCount());
+        LocalHeap.freeLocalBlock(page, p);
+        assertEquals(0, page.used);
+        assertNotEquals(0, page.retireExpire, "the only page of its bin is kept a while");
+        assertEquals(pages + 1, own.pageCount());
+        assertTrue(own.contains(p));
+        own.collect(false);
+        assertEquals(pages, own.pageCount(), "collect frees the empty page");
+        assertFalse(own.contains(p));
+        own.checkInvariants();
+    }
+
+    @Test
+    void aFreeIntoAFullPageMovesItBackToTheEndOfItsBinsQueue() {
+        List<Long> blocks = fillFirstPage(own, 1024);
+        Page full = pageOf(blocks.get(0));
+        assertEquals(SizeClasses.BIN_FULL, PageQueues.queueOf(full));
+        LocalHeap.freeLocalBlock(full, blocks.get(0));
+        assertFalse(full.inFull());
+        assertEquals(full.bin, PageQueues.queueOf(full));
+        assertEquals(Page.NO_DELAYED_FREE, full.delayedState(), "out of the full queue: remote frees go to the page again");
+        own.checkInvariants();
+        for (int i = 1; i < blocks.size(); i++) {
+            long b = blocks.get(i);
+            LocalHeap.freeLocalBlock(pageOf(b), b);
+        }
+        own.collect(true);
+        own.checkInvariants();
+    }
+
+    @Test
+    void remoteFreesIntoAFullPageWaitOnTheDelayedListUntilACollect() throws Exception {
+        List<Long> blocks = fillFirstPage(own, 256);
+        Page full = pageOf(blocks.get(0));
+        assertEquals(Page.USE_DELAYED_FREE, full.delayedState());
+        int used = full.used;
+        TestThreads.runOnNewThread(() -> a.free(blocks.get(0)));
+        assertTrue(full.inFull(), "the owner has not seen the free yet");
+        assertEquals(used, full.used);
+        assertEquals(0, full.threadFreeHead(), "the free went to the heap's delayed list, not the page");
+        assertEquals(Page.NO_DELAYED_FREE, full.delayedState(), "one delayed free is enough to wake the owner");
+        TestThreads.runOnNewThread(() -> a.free(blocks.get(1)));
+        assertEquals(blocks.get(1), full.threadFreeHead(), "the next one goes to the page's thread-free list");
+        assertEquals(used, full.used);
+        own.collect(false);
+        assertFalse(full.inFull(), "the delayed free took the page out of the full queue");
+        assertEquals(used - 2, full.used);
+        full.checkInvariants();
+        own.checkInvariants();
+        for (int i = 2; i < blocks.size(); i++) {
+            a.free(blocks.get(i));
+        }
+    }
+
+    @Test
+    void destroyOfASmallHeapEmptiesItsPagesAndPoolsItForTheNextNewHeap() {
+        LocalHeap h = LocalHeap.newHeap(own.tld);
+        long[] blocks = {h.malloc(16), h.malloc(64), h.malloc(64), h.malloc(3000)};
+        assertTrue(h.contains(blocks[0]));
+        assertFalse(own.contains(blocks[0]));
+        h.destroy();
+        assertTrue(h.isDead());
+        h.forEachPage(p -> assertEquals(0, p.used, "emptied in place"));
+        assertSame(h, LocalHeap.newHeap(own.tld), "a pooled heap is handed out again");
+        assertFalse(h.isDead());
+        long again = h.malloc(64);
+        assertTrue(h.contains(again));
+        h.checkInvariants();
+        h.destroy();
+    }
+
+    @Test
+    void destroyOfALargeHeapFreesEveryPage() {
+        LocalHeap h = LocalHeap.newHeap(own.tld);
+        List<Long> blocks = new ArrayList<>();
+        for (long size = 16; size <= 64 * 1024; size *= 2) { // 13 bins: more pages than a pooled heap keeps
+            blocks.add(h.malloc(size));
+        }
+        blocks.add(h.malloc(64L << 20)); // and a huge page
+        assertTrue(h.pageCount() > 8);
+        h.destroy();
+        assertEquals(0, h.pageCount());
+        for (long b : blocks) {
+            assertFalse(h.contains(b));
+        }
+        assertNotSame(h, LocalHeap.newHeap(own.tld), "a heap that held many pages is not pooled");
+    }
+
+    @Test
+    void deleteMovesEveryPageToTheDefaultHeapAndTheBlocksStayValid() {
+        LocalHeap h = LocalHeap.newHeap(own.tld);
+        long[] blocks = new long[50];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = h.malloc(48 + 16 * (i % 5));
+            TestAllocators.fill(blocks[i], 48, i);
+        }
+        int moved = h.pageCount();
+        int before = own.pageCount();
+        h.delete();
+        assertTrue(h.isDead());
+        assertEquals(before + moved, own.pageCount());
+        for (int i = 0; i < blocks.length; i++) {
+            assertTrue(own.contains(blocks[i]));
+            assertSame(own, pageOf(blocks[i]).heap());
+            assertTrue(TestAllocators.check(blocks[i], 48, i), "block " + i + " intact");
+        }
+        own.checkInvariants();
+        for (long b : blocks) {
+            a.free(b);
+        }
+    }
+}
