@@ -32,7 +32,7 @@ class AbandonReclaimTest {
     }
 
     private static void run(Runnable r) throws InterruptedException {
-        TestThreads.runOnNewThread(r);
+        TestThreads.runOnNewThread(r::run);
     }
 
     /** Allocates {@link #BLOCKS} 64-byte blocks filled with a pattern of their index. */

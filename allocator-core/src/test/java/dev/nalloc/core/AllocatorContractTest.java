@@ -2,9 +2,8 @@ package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.core.segment.Layout;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -14,20 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** The allocator contract that every instance keeps; {@link ContractAllocator} opens the instance (FAST here). */
+@ExtendWith(ContractAllocator.class)
 class AllocatorContractTest {
 
     /** The allocator under test; {@link CheckedContractTest}, {@link SecureContractTest} and the {@code *VirtualContractTest}s run the same contract on other modes and on virtual threads. */
     static Allocator a;
-
-    @BeforeAll
-    static void open() {
-        a = TestAllocators.create();
-    }
-
-    @AfterAll
-    static void close() {
-        a.close();
-    }
 
     @Test
     void mallocZeroIsUniqueAndNonZero() {

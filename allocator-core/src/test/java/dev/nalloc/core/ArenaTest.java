@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -69,31 +68,11 @@ class ArenaTest {
     void otherThreadsCannotUseTheArena() throws Exception {
         try (Arena arena = a.newArena()) {
             MemorySegment seg = arena.allocate(16);
-            AtomicReference<Throwable> alloc = new AtomicReference<>();
-            AtomicReference<Throwable> access = new AtomicReference<>();
-            AtomicReference<Throwable> close = new AtomicReference<>();
-            Thread t = new Thread(() -> {
-                try {
-                    arena.allocate(8);
-                } catch (Throwable e) {
-                    alloc.set(e);
-                }
-                try {
-                    seg.get(ValueLayout.JAVA_BYTE, 0);
-                } catch (Throwable e) {
-                    access.set(e);
-                }
-                try {
-                    arena.close();
-                } catch (Throwable e) {
-                    close.set(e);
-                }
+            TestThreads.runOnNewThread(() -> {
+                assertThrows(WrongThreadException.class, () -> arena.allocate(8));
+                assertThrows(WrongThreadException.class, () -> seg.get(ValueLayout.JAVA_BYTE, 0));
+                assertThrows(WrongThreadException.class, arena::close);
             });
-            t.start();
-            t.join();
-            assertTrue(alloc.get() instanceof WrongThreadException, String.valueOf(alloc.get()));
-            assertTrue(access.get() instanceof WrongThreadException, String.valueOf(access.get()));
-            assertTrue(close.get() instanceof WrongThreadException, String.valueOf(close.get()));
             assertEquals(0, seg.get(ValueLayout.JAVA_BYTE, 0), "still usable by the owner");
         }
     }

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -155,26 +154,9 @@ class AsSegmentTest {
         Allocator a = build(Mode.FAST);
         long p = a.malloc(64);
         MemorySegment s = a.asSegment(p, 64); // shared scope: any thread may use it
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = Thread.ofPlatform().start(() -> {
-            try {
-                s.set(JAVA_LONG, 8, 7L);
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        t.join();
-        assertEquals(null, failure.get());
+        TestThreads.runOnNewThread(() -> s.set(JAVA_LONG, 8, 7L));
         a.close();
-        Thread u = Thread.ofPlatform().start(() -> {
-            try {
-                s.get(JAVA_LONG, 8);
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        u.join();
-        assertTrue(failure.get() instanceof IllegalStateException, String.valueOf(failure.get()));
+        TestThreads.runOnNewThread(() -> assertThrows(IllegalStateException.class, () -> s.get(JAVA_LONG, 8)));
     }
 
     @ParameterizedTest

@@ -1,8 +1,6 @@
 package dev.nalloc.core;
 
 import dev.nalloc.api.Mode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import dev.nalloc.core.segment.Layout;
 
@@ -10,17 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /** The whole {@link AllocatorContractTest} on a CHECKED instance. */
+@ContractAllocator.Config(mode = Mode.CHECKED)
 class CheckedContractTest extends AllocatorContractTest {
-
-    @BeforeAll
-    static void open() {
-        a = TestAllocators.builder().mode(Mode.CHECKED).build();
-    }
-
-    @AfterAll
-    static void close() {
-        a.close();
-    }
 
     /** CHECKED: the usable size is the requested size, so goodSize is the size itself. */
     @Override

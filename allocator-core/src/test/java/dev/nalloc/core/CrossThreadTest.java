@@ -18,7 +18,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -40,7 +39,7 @@ class CrossThreadTest {
     }
 
     private static void run(Runnable r) throws InterruptedException {
-        TestThreads.runOnNewThread(r);
+        TestThreads.runOnNewThread(r::run);
     }
 
     @Test
@@ -217,56 +216,44 @@ class CrossThreadTest {
         int rounds = 60_000;
         AtomicLongArray shared = new AtomicLongArray(slots * 2); // address, seed*2^32 | size
         AtomicLong failures = new AtomicLong();
-        AtomicReference<Throwable> error = new AtomicReference<>();
         CountDownLatch start = new CountDownLatch(1);
-        List<Thread> ts = new ArrayList<>();
+        TestThreads.Running[] ts = new TestThreads.Running[threads];
         for (int t = 0; t < threads; t++) {
             int id = t;
-            Thread th = new Thread(() -> {
-                try {
-                    start.await();
-                    java.util.SplittableRandom r = new java.util.SplittableRandom(id * 7919L);
-                    for (int i = 0; i < rounds; i++) {
-                        int kind = r.nextInt(1000);
-                        long size = kind < 900 ? 1 + r.nextInt(512) : kind < 990 ? 513 + r.nextInt(60_000)
-                                : kind < 999 ? 70_000 + r.nextInt(2 << 20) : (17L << 20) + r.nextInt(1 << 20);
-                        long p = r.nextBoolean() ? a.malloc(size) : a.zalloc(size);
-                        if (p == 0) {
-                            throw new AssertionError("out of memory for " + size);
-                        }
-                        long seed = r.nextInt(1 << 20);
-                        long checked = Math.min(size, 256);
-                        TestAllocators.fill(p, checked, seed);
-                        int slot = r.nextInt(slots);
-                        long old;
-                        long oldMeta;
-                        synchronized (shared) { // keeps address and metadata of a slot together
-                            old = shared.get(slot * 2);
-                            oldMeta = shared.get(slot * 2 + 1);
-                            shared.set(slot * 2, p);
-                            shared.set(slot * 2 + 1, (seed << 32) | checked);
-                        }
-                        if (old != 0) {
-                            if (!TestAllocators.check(old, oldMeta & 0xffff_ffffL, oldMeta >>> 32)) {
-                                failures.incrementAndGet();
-                            }
-                            a.free(old);
-                        }
+            ts[t] = TestThreads.start(() -> {
+                start.await();
+                java.util.SplittableRandom r = new java.util.SplittableRandom(id * 7919L);
+                for (int i = 0; i < rounds; i++) {
+                    int kind = r.nextInt(1000);
+                    long size = kind < 900 ? 1 + r.nextInt(512) : kind < 990 ? 513 + r.nextInt(60_000)
+                            : kind < 999 ? 70_000 + r.nextInt(2 << 20) : (17L << 20) + r.nextInt(1 << 20);
+                    long p = r.nextBoolean() ? a.malloc(size) : a.zalloc(size);
+                    if (p == 0) {
+                        throw new AssertionError("out of memory for " + size);
                     }
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
+                    long seed = r.nextInt(1 << 20);
+                    long checked = Math.min(size, 256);
+                    TestAllocators.fill(p, checked, seed);
+                    int slot = r.nextInt(slots);
+                    long old;
+                    long oldMeta;
+                    synchronized (shared) { // keeps address and metadata of a slot together
+                        old = shared.get(slot * 2);
+                        oldMeta = shared.get(slot * 2 + 1);
+                        shared.set(slot * 2, p);
+                        shared.set(slot * 2 + 1, (seed << 32) | checked);
+                    }
+                    if (old != 0) {
+                        if (!TestAllocators.check(old, oldMeta & 0xffff_ffffL, oldMeta >>> 32)) {
+                            failures.incrementAndGet();
+                        }
+                        a.free(old);
+                    }
                 }
             });
-            ts.add(th);
-            th.start();
         }
         start.countDown();
-        for (Thread th : ts) {
-            th.join();
-        }
-        if (error.get() != null) {
-            throw new AssertionError(error.get());
-        }
+        TestThreads.joinAll(ts);
         assertEquals(0, failures.get(), "blocks were corrupted");
         for (int s = 0; s < slots; s++) {
             long p = shared.get(s * 2);

@@ -199,35 +199,26 @@ class DefaultHeapTest {
     @MethodSource("configurations")
     void aVirtualThreadAllocatesInTheHeapItSetsInsteadOfItsSharedHeap(Mode mode, LeakDetection leaks) throws Exception {
         try (Allocator a = build(mode, leaks)) {
-            AtomicReference<Throwable> error = new AtomicReference<>();
-            Thread v = Thread.ofVirtual().start(() -> {
-                try {
-                    List<Long> shared = plainCalls(a); // in a shared heap (a lease)
-                    Heap h = a.newHeap();
-                    assertNoneIn(h, shared);
-                    Heap previous = a.setDefaultHeap(h);
-                    assertSame(a.heap(), previous);
-                    List<Long> inH = plainCalls(a);
-                    assertAllIn(h, inH);
-                    Thread.yield(); // may move to another carrier: the default stays
-                    List<Long> more = plainCalls(a);
-                    assertAllIn(h, more);
-                    assertSame(h, a.setDefaultHeap(a.heap()));
-                    List<Long> own = plainCalls(a);
-                    assertAllIn(a.heap(), own);
-                    freeAll(a, shared);
-                    freeAll(a, inH);
-                    freeAll(a, more);
-                    freeAll(a, own);
-                    h.destroy();
-                } catch (Throwable e) {
-                    error.set(e);
-                }
+            TestThreads.runOn(Thread.ofVirtual(), () -> {
+                List<Long> shared = plainCalls(a); // in a shared heap (a lease)
+                Heap h = a.newHeap();
+                assertNoneIn(h, shared);
+                Heap previous = a.setDefaultHeap(h);
+                assertSame(a.heap(), previous);
+                List<Long> inH = plainCalls(a);
+                assertAllIn(h, inH);
+                Thread.yield(); // may move to another carrier: the default stays
+                List<Long> more = plainCalls(a);
+                assertAllIn(h, more);
+                assertSame(h, a.setDefaultHeap(a.heap()));
+                List<Long> own = plainCalls(a);
+                assertAllIn(a.heap(), own);
+                freeAll(a, shared);
+                freeAll(a, inH);
+                freeAll(a, more);
+                freeAll(a, own);
+                h.destroy();
             });
-            v.join();
-            if (error.get() != null) {
-                throw new AssertionError(error.get());
-            }
             assertEquals(0, a.stats().allocationCount());
         }
     }
@@ -236,25 +227,16 @@ class DefaultHeapTest {
     @MethodSource("configurations")
     void aVirtualThreadThatAsksForItsHeapAllocatesInIt(Mode mode, LeakDetection leaks) throws Exception {
         try (Allocator a = build(mode, leaks)) {
-            AtomicReference<Throwable> error = new AtomicReference<>();
-            Thread v = Thread.ofVirtual().start(() -> {
-                try {
-                    List<Long> shared = plainCalls(a); // in a shared heap (a lease)
-                    Heap own = a.defaultHeap(); // the thread gets data of its own ...
-                    assertSame(a.heap(), own);
-                    assertNoneIn(own, shared);
-                    List<Long> mine = plainCalls(a); // ... and allocates in it from now on
-                    assertAllIn(own, mine);
-                    freeAll(a, shared);
-                    freeAll(a, mine);
-                } catch (Throwable e) {
-                    error.set(e);
-                }
+            TestThreads.runOn(Thread.ofVirtual(), () -> {
+                List<Long> shared = plainCalls(a); // in a shared heap (a lease)
+                Heap own = a.defaultHeap(); // the thread gets data of its own ...
+                assertSame(a.heap(), own);
+                assertNoneIn(own, shared);
+                List<Long> mine = plainCalls(a); // ... and allocates in it from now on
+                assertAllIn(own, mine);
+                freeAll(a, shared);
+                freeAll(a, mine);
             });
-            v.join();
-            if (error.get() != null) {
-                throw new AssertionError(error.get());
-            }
             assertEquals(0, a.stats().allocationCount());
         }
     }

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -250,13 +249,11 @@ class HeapTest {
         for (int i = 0; i < ps.length; i++) {
             ps[i] = h.malloc(64);
         }
-        Thread t = new Thread(() -> {
+        TestThreads.runOnNewThread(() -> {
             for (int i = 0; i < 50; i++) {
                 a.free(ps[i]);
             }
         });
-        t.start();
-        t.join();
         long[] n = new long[1];
         h.visitBlocks(true, (area, block, size) -> {
             if (block != 0) {
@@ -273,25 +270,11 @@ class HeapTest {
     void anotherThreadCannotAllocateFromAHeapButMayFreeItsBlocks() throws Exception {
         Heap h = a.newHeap();
         long p = h.malloc(100);
-        AtomicReference<Throwable> malloc = new AtomicReference<>();
-        AtomicReference<Throwable> destroy = new AtomicReference<>();
-        Thread t = new Thread(() -> {
-            try {
-                h.malloc(10);
-            } catch (Throwable e) {
-                malloc.set(e);
-            }
-            try {
-                h.destroy();
-            } catch (Throwable e) {
-                destroy.set(e);
-            }
+        TestThreads.runOnNewThread(() -> {
+            assertThrows(WrongThreadException.class, () -> h.malloc(10));
+            assertThrows(WrongThreadException.class, h::destroy);
             a.free(p);
         });
-        t.start();
-        t.join();
-        assertTrue(malloc.get() instanceof WrongThreadException, String.valueOf(malloc.get()));
-        assertTrue(destroy.get() instanceof WrongThreadException, String.valueOf(destroy.get()));
         assertTrue(a.heap() != h);
         h.collect(true);
         local(h).checkInvariants();

@@ -147,8 +147,8 @@ class ModeStressTest {
                     phaser.arriveAndAwaitAdvance(); // both freed it
                 }
             };
-            Thread t1 = Thread.ofPlatform().start(freer);
-            Thread t2 = Thread.ofPlatform().start(freer);
+            TestThreads.Running t1 = TestThreads.start(freer::run);
+            TestThreads.Running t2 = TestThreads.start(freer::run);
             long[] keep = new long[8];
             for (int i = 0; i < keep.length; i++) {
                 keep[i] = a.malloc(48); // the page stays in use whatever the rounds free
@@ -158,8 +158,7 @@ class ModeStressTest {
                 phaser.arriveAndAwaitAdvance();
                 phaser.arriveAndAwaitAdvance();
             }
-            t1.join();
-            t2.join();
+            TestThreads.joinAll(t1, t2);
             for (long k : keep) {
                 a.free(k);
             }
@@ -200,10 +199,9 @@ class ModeStressTest {
                     throw new RuntimeException(e);
                 }
             };
-            Thread t1 = Thread.ofPlatform().start(freer);
-            Thread t2 = Thread.ofPlatform().start(freer);
-            t1.join();
-            t2.join();
+            TestThreads.Running t1 = TestThreads.start(freer::run);
+            TestThreads.Running t2 = TestThreads.start(freer::run);
+            TestThreads.joinAll(t1, t2);
             a.free(block[0]);
             assertEquals(rounds, h.reports().size(), () -> h.reports().subList(0, Math.min(5, h.reports().size())).toString());
             assertTrue(h.reports().stream().allMatch(r -> r.kind() == ErrorKind.DOUBLE_FREE));

@@ -16,10 +16,8 @@ import org.junit.jupiter.api.function.Executable;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -463,17 +461,8 @@ class ReallocFamilyTest {
             long p = a.malloc(100); // a block of the thread's default heap
             long q = h.rezalloc(p, 50_000);
             assertTrue(h.contains(q), "the moved block is in the heap");
-            AtomicReference<Throwable> other = new AtomicReference<>();
-            Thread t = new Thread(() -> {
-                try {
-                    h.reallocAlignedAt(q, 10, 64, 8);
-                } catch (Throwable e) {
-                    other.set(e);
-                }
-            });
-            t.start();
-            t.join();
-            assertInstanceOf(WrongThreadException.class, other.get());
+            TestThreads.runOnNewThread(() ->
+                    assertThrows(WrongThreadException.class, () -> h.reallocAlignedAt(q, 10, 64, 8)));
             long r = h.callocAlignedAt(3, 5, 256, 16);
             h.destroy();
             assertThrows(IllegalStateException.class, () -> h.realloc(0, 8));

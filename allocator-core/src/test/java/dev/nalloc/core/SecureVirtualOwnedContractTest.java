@@ -1,22 +1,10 @@
 package dev.nalloc.core;
 
 import dev.nalloc.api.Mode;
-import dev.nalloc.spi.HeapSelectionPolicy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The whole {@link SecureContractTest} on a SECURE instance, each test on a new virtual thread: every virtual thread owning a heap ({@code everyThreadOwnsHeap}). */
+@ContractAllocator.Config(mode = Mode.SECURE, everyThreadOwnsHeap = true)
 @ExtendWith(OnVirtualThread.class)
 class SecureVirtualOwnedContractTest extends SecureContractTest {
-
-    @BeforeAll
-    static void open() {
-        a = TestAllocators.builder().mode(Mode.SECURE).heapSelectionPolicy(HeapSelectionPolicy.everyThreadOwnsHeap()).build();
-    }
-
-    @AfterAll
-    static void close() {
-        a.close();
-    }
 }

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StatsTest {
 
     private static void run(Runnable r) throws InterruptedException {
-        TestThreads.runOnNewThread(r);
+        TestThreads.runOnNewThread(r::run);
     }
 
     @Test

@@ -8,26 +8,26 @@ import dev.nalloc.spi.ErrorHandler;
 import dev.nalloc.spi.OsPrimitives;
 
 /** Allocators for tests: the real OS layer found by ServiceLoader, no environment options. */
-final class TestAllocators {
+public final class TestAllocators {
 
     private TestAllocators() {
     }
 
-    static AllocatorBuilder builder() {
+    public static AllocatorBuilder builder() {
         return Allocator.builder().os(OsPrimitives.best()).readEnvironment(false)
                 .option(Option.ARENA_RESERVE, 256L << 20);
     }
 
-    static Allocator create() {
+    public static Allocator create() {
         return builder().build();
     }
 
-    static Allocator capturing(ErrorHandler.Capturing handler) {
+    public static Allocator capturing(ErrorHandler.Capturing handler) {
         return builder().errorHandler(handler).build();
     }
 
     /** Writes a pattern derived from {@code seed} over {@code size} bytes. */
-    static void fill(long address, long size, long seed) {
+    public static void fill(long address, long size, long seed) {
         long i = 0;
         for (; i + 8 <= size; i += 8) {
             Mem.store(address + i, seed * 31 + i);
@@ -43,7 +43,7 @@ final class TestAllocators {
     }
 
     /** True when {@link #fill} with {@code seed} is intact. */
-    static boolean check(long address, long size, long seed) {
+    public static boolean check(long address, long size, long seed) {
         long i = 0;
         for (; i + 8 <= size; i += 8) {
             if (Mem.load(address + i) != seed * 31 + i) {
@@ -58,7 +58,7 @@ final class TestAllocators {
         return true;
     }
 
-    static boolean isZero(long address, long size) {
+    public static boolean isZero(long address, long size) {
         for (long i = 0; i < size; i++) {
             if (Mem.loadByte(address + i) != 0) {
                 return false;

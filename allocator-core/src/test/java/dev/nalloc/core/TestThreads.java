@@ -1,53 +1,118 @@
 package dev.nalloc.core;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
-/** Running test code on other threads. */
-final class TestThreads {
+/**
+ * Running test code on other threads: every helper here waits for the threads it starts and fails
+ * the test with whatever one of them threw, so a failed assertion on another thread is never lost.
+ */
+public final class TestThreads {
 
     private TestThreads() {
     }
 
     /** Runs {@code r} on a new platform thread, waits for it, and fails with whatever it threw. */
-    static void runOnNewThread(Runnable r) throws InterruptedException {
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        Thread t = new Thread(() -> {
-            try {
-                r.run();
-            } catch (Throwable e) {
-                error.set(e);
-            }
-        });
-        t.start();
-        t.join();
-        if (error.get() != null) {
-            throw new AssertionError(error.get());
-        }
+    public static void runOnNewThread(Task r) throws InterruptedException {
+        runOn(Thread.ofPlatform(), r);
+    }
+
+    /** Runs {@code r} on a new thread of {@code builder} (e.g. a virtual one), waits, and fails with what it threw. */
+    public static void runOn(Thread.Builder builder, Task r) throws InterruptedException {
+        start(builder, r).join();
     }
 
     /**
      * Starts {@code n} threads of {@code builder}, thread {@code i} running {@code task(i)}, waits for
      * all of them, and fails with the first thing one threw.
      */
-    static void runAll(Thread.Builder builder, int n, IntConsumer task) throws InterruptedException {
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        Thread[] ts = new Thread[n];
+    public static void runAll(Thread.Builder builder, int n, IntConsumer task) throws InterruptedException {
+        Running[] ts = new Running[n];
         for (int i = 0; i < n; i++) {
             int index = i;
-            ts[i] = builder.start(() -> {
-                try {
-                    task.accept(index);
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
-                }
-            });
+            ts[i] = start(builder, () -> task.accept(index));
         }
-        for (Thread t : ts) {
-            t.join();
+        joinAll(ts);
+    }
+
+    /** Starts {@code r} on a new platform thread that runs beside the test; see {@link Running#join()}. */
+    public static Running start(Task r) {
+        return start(Thread.ofPlatform(), r);
+    }
+
+    /** Starts {@code r} on a new thread of {@code builder} that runs beside the test; see {@link Running#join()}. */
+    public static Running start(Thread.Builder builder, Task r) {
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        Thread t = builder.start(() -> {
+            try {
+                r.run();
+            } catch (Throwable e) {
+                error.set(e);
+            }
+        });
+        return new Running(t, error);
+    }
+
+    /** Waits for every thread, then fails with the first thing one of them threw (in the order given). */
+    public static void joinAll(Running... threads) throws InterruptedException {
+        for (Running t : threads) {
+            t.thread.join();
         }
-        if (error.get() != null) {
-            throw new AssertionError(error.get());
+        for (Running t : threads) {
+            t.rethrow();
+        }
+    }
+
+    /** Code for another thread; it may throw anything, which fails the test. */
+    @FunctionalInterface
+    public interface Task {
+        /** Runs on the other thread. */
+        void run() throws Exception;
+    }
+
+    /** A thread started by {@link #start}: its failure comes out of {@link #join()}. */
+    public static final class Running {
+
+        private final Thread thread;
+        private final AtomicReference<Throwable> error;
+
+        private Running(Thread thread, AtomicReference<Throwable> error) {
+            this.thread = thread;
+            this.error = error;
+        }
+
+        /** The thread itself. */
+        public Thread thread() {
+            return thread;
+        }
+
+        /** What the thread threw so far, or null. */
+        public Throwable failure() {
+            return error.get();
+        }
+
+        /** Waits for the thread; fails with what it threw. */
+        public void join() throws InterruptedException {
+            thread.join();
+            rethrow();
+        }
+
+        /**
+         * Waits at most {@code timeout} (generous: the machine may be loaded); fails when the thread
+         * is still running then, or with what it threw.
+         */
+        public void join(Duration timeout) throws InterruptedException {
+            if (!thread.join(timeout)) {
+                throw new AssertionError(thread + " still runs after " + timeout);
+            }
+            rethrow();
+        }
+
+        private void rethrow() {
+            if (error.get() != null) {
+                throw new AssertionError(error.get());
+            }
         }
     }
 }

@@ -269,44 +269,32 @@ class ThreadHeapsTest {
         var policy = TestPolicies.sharedOnly(1, 2);
         try (Allocator a = TestAllocators.builder().mode(mode).heapSelectionPolicy(policy).build()) {
             CountDownLatch parked = new CountDownLatch(1);
-            AtomicReference<Throwable> error = new AtomicReference<>();
             long[] firstBlock = new long[1];
             HeapSlot[] firstLease = new HeapSlot[1];
-            Thread first = Thread.ofVirtual().start(() -> {
-                try {
-                    firstBlock[0] = a.malloc(64);
-                    TestAllocators.fill(firstBlock[0], 64, 7);
-                    firstLease[0] = threads(a).held();
-                    parked.countDown();
-                    LockSupport.park(); // idle with its lease: it may be taken over
-                    long q = a.malloc(64); // its next call finds it gone and takes a lease again
-                    TestAllocators.fill(q, 64, 8);
-                    assertTrue(TestAllocators.check(firstBlock[0], 64, 7));
-                    assertTrue(TestAllocators.check(q, 64, 8));
-                    a.free(q);
-                    a.free(firstBlock[0]);
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
-                }
+            TestThreads.Running first = TestThreads.start(Thread.ofVirtual(), () -> {
+                firstBlock[0] = a.malloc(64);
+                TestAllocators.fill(firstBlock[0], 64, 7);
+                firstLease[0] = threads(a).held();
+                parked.countDown();
+                LockSupport.park(); // idle with its lease: it may be taken over
+                long q = a.malloc(64); // its next call finds it gone and takes a lease again
+                TestAllocators.fill(q, 64, 8);
+                assertTrue(TestAllocators.check(firstBlock[0], 64, 7));
+                assertTrue(TestAllocators.check(q, 64, 8));
+                a.free(q);
+                a.free(firstBlock[0]);
             });
             parked.await();
-            while (first.getState() != Thread.State.WAITING) {
+            while (first.thread().getState() != Thread.State.WAITING) {
                 Thread.onSpinWait();
             }
-            Thread second = Thread.ofVirtual().start(() -> {
-                try {
-                    churn(a, 2000, 11);
-                    assertSame(firstLease[0], threads(a).held(), "the parked holder's lease was taken over");
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
-                }
+            TestThreads.Running second = TestThreads.start(Thread.ofVirtual(), () -> {
+                churn(a, 2000, 11);
+                assertSame(firstLease[0], threads(a).held(), "the parked holder's lease was taken over");
             });
-            second.join();
-            LockSupport.unpark(first);
-            first.join();
-            if (error.get() != null) {
-                throw new AssertionError(error.get());
-            }
+            second.thread().join();
+            LockSupport.unpark(first.thread());
+            TestThreads.joinAll(first, second);
             assertEquals(0, a.stats().allocationCount());
         }
     }
@@ -433,36 +421,24 @@ class ThreadHeapsTest {
         var policy = TestPolicies.of(t -> !t.isVirtual(), 1, 2, t -> 0);
         try (Allocator a = TestAllocators.builder().mode(mode).heapSelectionPolicy(policy).errorHandler(blocking).build()) {
             HeapSlot[] held = new HeapSlot[2];
-            AtomicReference<Throwable> error = new AtomicReference<>();
-            Thread first = Thread.ofVirtual().start(() -> {
-                try {
-                    long p = a.malloc(64);
-                    held[0] = threads(a).held();
-                    assertEquals(0, a.malloc(1L << 62)); // reported (and blocked in the handler) inside malloc's slow path
-                    assertSame(held[0], threads(a).held());
-                    a.free(p);
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
-                }
+            TestThreads.Running first = TestThreads.start(Thread.ofVirtual(), () -> {
+                long p = a.malloc(64);
+                held[0] = threads(a).held();
+                assertEquals(0, a.malloc(1L << 62)); // reported (and blocked in the handler) inside malloc's slow path
+                assertSame(held[0], threads(a).held());
+                a.free(p);
             });
             inHandler.await();
-            while (first.getState() != Thread.State.WAITING) {
+            while (first.thread().getState() != Thread.State.WAITING) {
                 Thread.onSpinWait();
             }
-            Thread second = Thread.ofVirtual().start(() -> {
-                try {
-                    churn(a, 500, 5);
-                    held[1] = threads(a).held();
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
-                }
+            TestThreads.Running second = TestThreads.start(Thread.ofVirtual(), () -> {
+                churn(a, 500, 5);
+                held[1] = threads(a).held();
             });
-            second.join();
+            second.thread().join();
             release.countDown();
-            first.join();
-            if (error.get() != null) {
-                throw new AssertionError(error.get());
-            }
+            TestThreads.joinAll(first, second);
             assertNotSame(held[0], held[1], "the blocked holder's lease was left alone");
             assertEquals(0, a.stats().allocationCount());
         }

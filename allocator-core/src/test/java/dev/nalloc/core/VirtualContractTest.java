@@ -1,21 +1,8 @@
 package dev.nalloc.core;
 
-import dev.nalloc.api.Mode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The whole {@link AllocatorContractTest} on a FAST instance, each test on a new virtual thread: virtual threads leasing the shared heaps (the default policy). */
 @ExtendWith(OnVirtualThread.class)
 class VirtualContractTest extends AllocatorContractTest {
-
-    @BeforeAll
-    static void open() {
-        a = TestAllocators.builder().mode(Mode.FAST).build();
-    }
-
-    @AfterAll
-    static void close() {
-        a.close();
-    }
 }

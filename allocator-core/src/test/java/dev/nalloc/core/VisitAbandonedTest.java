@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -82,13 +81,11 @@ class VisitAbandonedTest {
                 freedLater.add(a.malloc(200));
                 a.threadDone();
             });
-            Thread dead = new Thread(() -> { // ends without threadDone: found dead by the visit
+            TestThreads.runOnNewThread(() -> { // ends without threadDone: found dead by the visit
                 for (int i = 0; i < 100; i++) {
                     expected.add(a.malloc(48));
                 }
             });
-            dead.start();
-            dead.join();
             a.free(freedLater.get(0)); // a remote free into an abandoned segment: not live any more
             assertEquals(expected, visit(a, -1));
             assertEquals(expected, visit(a, 0), "tag 0: every page of untagged heaps");
@@ -143,20 +140,13 @@ class VisitAbandonedTest {
             }
             assertTrue(((AbstractAllocator) a).engine().abandoned.count() >= 4);
             AtomicBoolean stop = new AtomicBoolean();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            List<Thread> searchers = new ArrayList<>();
-            for (int t = 0; t < 2; t++) {
-                Thread s = new Thread(() -> {
-                    try {
-                        while (!stop.get()) {
-                            a.collect(false); // claims each abandoned segment, collects it, marks it abandoned again
-                        }
-                    } catch (Throwable e) {
-                        failure.set(e);
+            TestThreads.Running[] searchers = new TestThreads.Running[2];
+            for (int t = 0; t < searchers.length; t++) {
+                searchers[t] = TestThreads.start(() -> {
+                    while (!stop.get()) {
+                        a.collect(false); // claims each abandoned segment, collects it, marks it abandoned again
                     }
                 });
-                s.start();
-                searchers.add(s);
             }
             try {
                 for (int round = 0; round < 20; round++) {
@@ -177,13 +167,11 @@ class VisitAbandonedTest {
                 }
             } finally {
                 stop.set(true);
-                for (Thread s : searchers) {
-                    s.join();
+                for (TestThreads.Running s : searchers) {
+                    s.thread().join();
                 }
             }
-            if (failure.get() != null) {
-                throw new AssertionError(failure.get());
-            }
+            TestThreads.joinAll(searchers);
             for (long p : expected) {
                 a.free(p);
             }

@@ -1,8 +1,8 @@
-package dev.nalloc.core;
+package dev.nalloc.core.page;
 
 import dev.nalloc.api.Allocator;
-import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.core.TestAllocators;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,8 +1,9 @@
-package dev.nalloc.core;
+package dev.nalloc.core.stats;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.api.Mode;
+import dev.nalloc.core.TestAllocators;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

@@ -1,8 +1,8 @@
-package dev.nalloc.core;
+package dev.nalloc.core.stats;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
-import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.core.TestAllocators;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
