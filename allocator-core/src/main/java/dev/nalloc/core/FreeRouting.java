@@ -109,7 +109,7 @@ final class FreeRouting {
      * segment is released.
      */
     void freeHuge(Page page) {
-        LocalHeap owner = page.heap();
+        LocalHeap owner = (LocalHeap) page.heap();
         if (owner != null && owner.owner() != null && owner.owner() == Thread.currentThread()) {
             owner.freeHugeLocal(page);
         } else if (page.claimHugeRelease()) {

@@ -67,7 +67,7 @@ final class ForcedAbandon {
         while (i < seg.sliceCount && seg.usedPages > 0 && seg.space == tld.space) {
             Page p = seg.cover[i];
             if (p.inUse && p.heap() != null) {
-                p.heap().forceAbandonPage(p);
+                ((LocalHeap) p.heap()).forceAbandonPage(p);
                 p = seg.cover[i]; // freed pages merge with free neighbours: go on after the span now there
             }
             i = p.sliceIndex + p.sliceCount;

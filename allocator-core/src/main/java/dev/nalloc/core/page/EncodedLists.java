@@ -1,6 +1,5 @@
 package dev.nalloc.core.page;
 
-import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.segment.Layout;
 
@@ -55,7 +54,7 @@ final class EncodedLists {
         }
         page.used += page.capacity - page.used - localFree - 1;
         page.mode.brokenLink = block;
-        LocalHeap heap = page.heap();
+        PageOwner heap = page.heap();
         if (heap != null) {
             heap.brokenLinks++;
         }
@@ -132,9 +131,8 @@ final class EncodedLists {
      * <p>A page's first extension is one OS page of blocks, as in FAST, so that a page that serves a
      * few blocks touches no more memory. Later ones are {@link PageMode#RUNS} times wider, one OS page
      * of blocks per run: the hardware prefetchers follow one stream per 4 KiB page, so runs that
-     * share an OS page leave every block of a list walked on another core a cache miss of its own.
-     * xmalloc-test, whose producers walk the thread-free lists of blocks the consumers just freed,
-     * ran 1.4-1.6 times slower than with wide runs.
+     * share an OS page leave every block of a list walked on another core a cache miss of its own
+     * (xmalloc-test's producers walk such lists: see docs/performance.md).
      *
      * @return the head of the list
      */
@@ -221,11 +219,11 @@ final class EncodedLists {
     static int collectThreadFree(Page page) {
         long tf;
         do {
-            tf = (long) Page.THREAD_FREE.getAcquire(page);
+            tf = page.getAcquireThreadFree();
             if ((tf & Page.HEAD_MASK) == 0) {
                 return 0;
             }
-        } while (!Page.THREAD_FREE.weakCompareAndSet(page, tf, tf & ~Page.HEAD_MASK));
+        } while (!page.casThreadFree(tf, tf & ~Page.HEAD_MASK));
         return takeThreadFree(page, tf & Page.HEAD_MASK);
     }
 
@@ -290,7 +288,7 @@ final class EncodedLists {
         long next;
         boolean useDelayed;
         do {
-            tf = (long) Page.THREAD_FREE.getVolatile(page);
+            tf = page.getVolatileThreadFree();
             useDelayed = (tf & Page.STATE_MASK) == Page.USE_DELAYED_FREE;
             if (useDelayed) {
                 if ((tf & Page.SEALED) != 0) {
@@ -303,15 +301,15 @@ final class EncodedLists {
                 store(page, block, tf & ~Page.STATE_MASK);
                 next = block | (tf & Page.STATE_MASK);
             }
-        } while (!Page.THREAD_FREE.weakCompareAndSet(page, tf, next));
+        } while (!page.casThreadFree(tf, next));
         if (useDelayed) {
-            LocalHeap owner = page.heap();
+            PageOwner owner = page.heap();
             if (owner != null) {
                 owner.pushDelayedFree(block);
             }
             do {
-                tf = (long) Page.THREAD_FREE.getVolatile(page);
-            } while (!Page.THREAD_FREE.weakCompareAndSet(page, tf, (tf & ~Page.STATE_MASK) | Page.NO_DELAYED_FREE));
+                tf = page.getVolatileThreadFree();
+            } while (!page.casThreadFree(tf, (tf & ~Page.STATE_MASK) | Page.NO_DELAYED_FREE));
         }
         return Page.PUSHED;
     }

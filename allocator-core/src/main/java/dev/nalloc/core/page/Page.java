@@ -1,6 +1,5 @@
 package dev.nalloc.core.page;
 
-import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.segment.Layout;
 import dev.nalloc.core.segment.Segment;
@@ -41,7 +40,7 @@ public final class Page {
     /** The bits of the threadFree word that hold the list's head (blocks are 8-byte aligned). */
     static final long HEAD_MASK = ~(STATE_MASK | SEALED);
 
-    static final VarHandle THREAD_FREE;
+    private static final VarHandle THREAD_FREE;
     private static final VarHandle HUGE_RELEASED;
 
     static {
@@ -126,7 +125,7 @@ public final class Page {
     public int bin;
     /** The tag of the heap that made the page (mimalloc's {@code page->heap_tag}; 0 for untagged heaps). */
     public int tag;
-    private volatile LocalHeap heap;
+    private volatile PageOwner heap;
     @SuppressWarnings("unused") // accessed through HUGE_RELEASED
     private volatile int hugeReleased;
 
@@ -164,7 +163,7 @@ public final class Page {
     // ------------------------------------------------------------------ lifecycle
 
     /** Makes this span a page of {@code blockSize} blocks for {@code heap}; memory is committed. */
-    public void init(LocalHeap heap, PageKind kind, long start, long areaSize, long blockSize, int bin,
+    public void init(PageOwner heap, PageKind kind, long start, long areaSize, long blockSize, int bin,
                      boolean zero) {
         this.kind = kind;
         this.start = start;
@@ -178,7 +177,7 @@ public final class Page {
         this.used = 0;
         this.free = 0;
         this.localFree = 0;
-        THREAD_FREE.setRelease(this, (long) NO_DELAYED_FREE);
+        setReleaseThreadFree(NO_DELAYED_FREE);
         this.freeIsZero = zero;
         this.isZeroInit = zero;
         this.hasAligned = false;
@@ -285,11 +284,12 @@ public final class Page {
         return n;
     }
 
-    public LocalHeap heap() {
+    /** The heap that owns the page (the heap package's {@code LocalHeap}), or null (abandoned, stuck). */
+    public PageOwner heap() {
         return heap;
     }
 
-    public void setHeap(LocalHeap heap) {
+    public void setHeap(PageOwner heap) {
         this.heap = heap;
     }
 
@@ -398,7 +398,7 @@ public final class Page {
         reserved = 0;
         free = 0;
         localFree = 0;
-        THREAD_FREE.setRelease(this, SEALED | USE_DELAYED_FREE); // no remote free may land here (see seal)
+        setReleaseThreadFree(SEALED | USE_DELAYED_FREE); // no remote free may land here (see seal)
         blockLimit = 0;
         inFull = false;
         retireExpire = 0;
@@ -526,11 +526,11 @@ public final class Page {
         }
         long tf;
         do {
-            tf = (long) THREAD_FREE.getAcquire(this);
+            tf = getAcquireThreadFree();
             if ((tf & HEAD_MASK) == 0) {
                 return 0;
             }
-        } while (!THREAD_FREE.weakCompareAndSet(this, tf, tf & ~HEAD_MASK));
+        } while (!casThreadFree(tf, tf & ~HEAD_MASK));
         return takeThreadFree(tf & HEAD_MASK);
     }
 
@@ -572,7 +572,7 @@ public final class Page {
         long next;
         boolean useDelayed;
         do {
-            tf = (long) THREAD_FREE.getVolatile(this);
+            tf = getVolatileThreadFree();
             useDelayed = (tf & STATE_MASK) == USE_DELAYED_FREE;
             if (useDelayed) {
                 if ((tf & SEALED) != 0) {
@@ -583,15 +583,15 @@ public final class Page {
                 Mem.store(block, tf & ~STATE_MASK);
                 next = block | (tf & STATE_MASK);
             }
-        } while (!THREAD_FREE.weakCompareAndSet(this, tf, next));
+        } while (!casThreadFree(tf, next));
         if (useDelayed) {
-            LocalHeap owner = heap;
+            PageOwner owner = heap;
             if (owner != null) {
                 owner.pushDelayedFree(block);
             }
             do {
-                tf = (long) THREAD_FREE.getVolatile(this);
-            } while (!THREAD_FREE.weakCompareAndSet(this, tf, (tf & ~STATE_MASK) | NO_DELAYED_FREE));
+                tf = getVolatileThreadFree();
+            } while (!casThreadFree(tf, (tf & ~STATE_MASK) | NO_DELAYED_FREE));
         }
         return true;
     }
@@ -608,11 +608,11 @@ public final class Page {
     public int seal() {
         long tf;
         while (true) {
-            tf = (long) THREAD_FREE.getAcquire(this);
+            tf = getAcquireThreadFree();
             if ((tf & STATE_MASK) == DELAYED_FREEING) {
                 Thread.onSpinWait();
                 Thread.yield();
-            } else if (THREAD_FREE.weakCompareAndSet(this, tf, SEALED | USE_DELAYED_FREE)) {
+            } else if (casThreadFree(tf, SEALED | USE_DELAYED_FREE)) {
                 break;
             }
         }
@@ -625,12 +625,12 @@ public final class Page {
 
     /** A sealed page serves blocks again ({@link #seal}; owner thread, no remote free can reach it before). */
     public void unseal() {
-        THREAD_FREE.setRelease(this, (long) NO_DELAYED_FREE);
+        setReleaseThreadFree(NO_DELAYED_FREE);
     }
 
     /** True while the page is sealed ({@link #seal}). */
     public boolean isSealed() {
-        return ((long) THREAD_FREE.getAcquire(this) & SEALED) != 0;
+        return (getAcquireThreadFree() & SEALED) != 0;
     }
 
     /**
@@ -639,7 +639,7 @@ public final class Page {
      */
     public void useDelayedFree(int state, boolean overrideNever) {
         while (true) {
-            long tf = (long) THREAD_FREE.getAcquire(this);
+            long tf = getAcquireThreadFree();
             int old = (int) (tf & STATE_MASK);
             if ((tf & SEALED) != 0) {
                 return; // a page of a destroyed heap: no remote free reaches it
@@ -652,20 +652,43 @@ public final class Page {
             if (old == state || (!overrideNever && old == NEVER_DELAYED_FREE)) {
                 return;
             }
-            if (THREAD_FREE.weakCompareAndSet(this, tf, (tf & ~STATE_MASK) | state)) {
+            if (casThreadFree(tf, (tf & ~STATE_MASK) | state)) {
                 return;
             }
         }
     }
 
+    // The thread-free word: every access says its memory ordering (remote frees publish the block's
+    // link with the CAS; the owner takes the list with an acquire read and a CAS).
+
+    /** The thread-free word (list head | seal | delayed state), read with acquire semantics. */
+    long getAcquireThreadFree() {
+        return (long) THREAD_FREE.getAcquire(this);
+    }
+
+    /** The thread-free word, read with volatile semantics (before a CAS of a remote free). */
+    long getVolatileThreadFree() {
+        return (long) THREAD_FREE.getVolatile(this);
+    }
+
+    /** Weak (may fail spuriously: callers loop) volatile CAS of the thread-free word. */
+    boolean casThreadFree(long expected, long value) {
+        return THREAD_FREE.weakCompareAndSet(this, expected, value);
+    }
+
+    /** Sets the thread-free word with release semantics (a page made, emptied or sealed). */
+    private void setReleaseThreadFree(long value) {
+        THREAD_FREE.setRelease(this, value);
+    }
+
     /** The current delayed-free state. */
     public int delayedState() {
-        return (int) ((long) THREAD_FREE.getAcquire(this) & STATE_MASK);
+        return (int) (getAcquireThreadFree() & STATE_MASK);
     }
 
     /** The head of the threadFree list (for checks and visits). */
     public long threadFreeHead() {
-        return (long) THREAD_FREE.getAcquire(this) & HEAD_MASK;
+        return getAcquireThreadFree() & HEAD_MASK;
     }
 
     // ------------------------------------------------------------------ encoded links (CHECKED, SECURE)
@@ -695,9 +718,9 @@ public final class Page {
     }
 
     /*
-     * The link methods below are kept within 35 bytes of bytecode each, C1's limit for inlining: a
-     * short program runs much of its first second in C1-compiled code, where every call that is not
-     * inlined costs (rptest, mostly run before C2, went from 1.29x to 1.16x FAST with fewer calls).
+     * The link methods below are kept small enough for the first-tier compiler to inline them
+     * (35 bytes of bytecode): a short program runs much of its first second in that tier's code,
+     * where every call that is not inlined costs.
      */
 
     /** The stored form of a link from {@code block} to {@code next}. */
@@ -733,7 +756,7 @@ public final class Page {
      * encoded link, and SECURE's double-free screen needs live blocks not to hold one). A broken
      * link ends the list here: the rest of {@code free} is dropped and counted as used, and the
      * block is noted in {@link PageMode#brokenLink} and counted in its heap's
-     * {@link LocalHeap#brokenLinks} for the allocator to report (and quarantine, since its first
+     * {@link PageOwner#brokenLinks} for the allocator to report (and quarantine, since its first
      * word was overwritten).
      */
     public long popEncoded(long block) {
@@ -816,7 +839,7 @@ public final class Page {
 
     /** Claims the right to release a huge page's segment; true for exactly one caller. */
     public boolean claimHugeRelease() {
-        return HUGE_RELEASED.compareAndSet(this, 0, 1);
+        return HUGE_RELEASED.compareAndSet(this, 0, 1); // volatile CAS: exactly one winner
     }
 
     public boolean isHugeReleased() {
