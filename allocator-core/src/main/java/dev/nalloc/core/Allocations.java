@@ -3,8 +3,8 @@ package dev.nalloc.core;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.page.Page;
-import dev.nalloc.core.page.SizeClasses;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 

@@ -4,7 +4,7 @@ import dev.nalloc.api.ArenaId;
 import dev.nalloc.core.arena.MemoryArena;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.heap.ThreadData;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.SegmentMap;
 
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package dev.nalloc.core;
 
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 
 /** The argument checks of every mode's entry points (the same exceptions and words in each). */
 final class Args {

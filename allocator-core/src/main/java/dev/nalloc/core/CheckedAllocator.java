@@ -4,12 +4,13 @@ import dev.nalloc.api.ErrorKind;
 import dev.nalloc.core.check.BlockShadow;
 import dev.nalloc.core.check.Patterns;
 import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.heap.BlockFree;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.page.PageMode;
-import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.memory.SizeClasses;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.AllocatorConfig;
@@ -147,7 +148,7 @@ final class CheckedAllocator extends ModeAllocator {
         if (page.kind == PageKind.HUGE) {
             frees.freeHuge(page);
         } else {
-            LocalHeap.freeLocalEncoded(page, block);
+            BlockFree.localEncoded(page, block);
         }
         reporter.reportJavaHeapExhausted(0, JAVA_HEAP_EXHAUSTED);
         return 0;

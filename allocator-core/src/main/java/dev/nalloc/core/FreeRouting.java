@@ -1,5 +1,7 @@
 package dev.nalloc.core;
 
+import dev.nalloc.core.heap.BlockFree;
+
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.HeapSlot;
@@ -32,13 +34,13 @@ final class FreeRouting {
         HeapSlot s = seg.huge ? null : threads.heldForFree(seg);
         if (s != null && s.isLocal(seg, Thread.currentThread())) {
             s.cacheFreeSegment(seg); // local to this thread's slot, never huge
-            LocalHeap.freeLocalBlock(page, block);
+            BlockFree.local(page, block);
         } else if (engine.reclaimOnFree && seg.abandoned && reclaimOnFree(seg)) {
-            LocalHeap.freeLocalBlock(page, block); // the segment is ours now
+            BlockFree.local(page, block); // the segment is ours now
             engine.reporter.flush(); // the reclaim's purges: the free is complete
         } else if (page.kind == PageKind.HUGE) {
             freeHuge(page);
-        } else if (page.freeRemote(block)) {
+        } else if (BlockFree.remote(page, block)) {
             countRemoteFree(page, s);
         } else {
             freeIntoDestroyedHeap(block);
@@ -68,10 +70,10 @@ final class FreeRouting {
         HeapSlot s = threads.heldForFree(seg);
         if (s != null && s.isLocal(seg, Thread.currentThread())) {
             s.cacheFreeSegment(seg);
-            LocalHeap.freeLocalEncoded(page, block);
+            BlockFree.localEncoded(page, block);
             return true;
         }
-        int pushed = page.freeRemoteEncoded(block);
+        int pushed = BlockFree.remoteEncoded(page, block);
         if (pushed == Page.PUSHED) {
             countRemoteFree(page, s);
         } else if (pushed == Page.REFUSED) {

@@ -12,7 +12,7 @@ import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.heap.ThreadHeaps;
 import dev.nalloc.core.page.Page;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.AllocatorConfig;

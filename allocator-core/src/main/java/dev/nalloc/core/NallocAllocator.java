@@ -1,5 +1,7 @@
 package dev.nalloc.core;
 
+import dev.nalloc.core.heap.BlockFree;
+
 import dev.nalloc.api.Allocator;
 import dev.nalloc.core.heap.FastSlots;
 import dev.nalloc.core.heap.HeapSlot;
@@ -7,8 +9,8 @@ import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.heap.ThreadHeaps;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
-import dev.nalloc.core.page.SizeClasses;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.spi.AllocatorConfig;
 
 /**
@@ -189,7 +191,7 @@ final class NallocAllocator extends AbstractAllocator {
         if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
             Page page = cover[(int) (offset >>> Layout.SLICE_SHIFT)];
             if (page.isBlockStart(address)) { // false for a page in the full queue: see Page.setInFull
-                LocalHeap.freeLocalBlockNotFull(page, address);
+                BlockFree.localNotFull(page, address);
                 return;
             }
         }

@@ -1,7 +1,7 @@
 package dev.nalloc.core;
 
 import dev.nalloc.core.heap.LocalHeap;
-import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.memory.SizeClasses;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -3,8 +3,8 @@ package dev.nalloc.core;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.memory.Mem;
-import dev.nalloc.core.page.SizeClasses;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.memory.Layout;
 
 /**
  * The aligned and realloc families (mimalloc's {@code alloc-aligned.c} and

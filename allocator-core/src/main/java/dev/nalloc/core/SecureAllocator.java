@@ -2,14 +2,15 @@ package dev.nalloc.core;
 
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.core.error.Reporter;
+import dev.nalloc.core.heap.BlockFree;
 import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.page.PageMode;
-import dev.nalloc.core.page.SizeClasses;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.AllocatorConfig;
@@ -200,7 +201,7 @@ final class SecureAllocator extends ModeAllocator {
         // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
         if (page != null && page.isBlockStart(address) && page.reserved > 1 && !page.mayBeFree(address)
                 && (sampler == null || !page.mode().hasGuarded)) {
-            LocalHeap.freeLocalEncodedNotFull(page, address);
+            BlockFree.localEncodedNotFull(page, address);
             return;
         }
         freeSlow(address);
@@ -270,9 +271,9 @@ final class SecureAllocator extends ModeAllocator {
             HeapSlot s = threads.heldForFree(page.segment);
             if (s != null && s.isLocal(page.segment, Thread.currentThread())) {
                 s.cacheFreeSegment(page.segment);
-                LocalHeap.freeLocalEncoded(page, block);
+                BlockFree.localEncoded(page, block);
             } else {
-                int pushed = page.freeRemoteEncoded(block);
+                int pushed = BlockFree.remoteEncoded(page, block);
                 if (pushed == Page.PUSHED) {
                     frees.countRemoteFree(page, s);
                 } else if (pushed == Page.REFUSED) { // its heap was destroyed meanwhile: see Page.seal

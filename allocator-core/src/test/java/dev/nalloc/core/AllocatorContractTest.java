@@ -1,7 +1,7 @@
 package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

@@ -2,7 +2,7 @@ package dev.nalloc.core;
 
 import dev.nalloc.api.Mode;
 import org.junit.jupiter.api.Test;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

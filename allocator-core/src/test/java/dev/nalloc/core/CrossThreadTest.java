@@ -5,8 +5,8 @@ import dev.nalloc.core.heap.ThreadHeaps;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Heap;
-import dev.nalloc.core.page.SizeClasses;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.memory.Layout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import dev.nalloc.core.arena.MemoryArena;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.SegmentMap;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,7 @@ import dev.nalloc.core.heap.ThreadHeaps;
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Heap;
 import dev.nalloc.api.Option;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.core.stats.StatsSnapshot;
 import dev.nalloc.spi.ErrorHandler;

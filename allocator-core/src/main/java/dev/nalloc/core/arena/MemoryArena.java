@@ -1,7 +1,7 @@
 package dev.nalloc.core.arena;
 
 import dev.nalloc.core.os.OsMemory;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.spi.PurgePolicy;
 
 import java.util.concurrent.atomic.AtomicLong;

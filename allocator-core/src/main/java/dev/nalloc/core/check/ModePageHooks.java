@@ -4,7 +4,7 @@ import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageHooks;
 import dev.nalloc.core.page.PageKind;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.spi.FreeListEncoding;
 
 import java.util.concurrent.atomic.AtomicLong;

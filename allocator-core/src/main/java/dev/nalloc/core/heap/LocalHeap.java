@@ -1,6 +1,7 @@
 package dev.nalloc.core.heap;
 
 import dev.nalloc.api.ErrorKind;
+import dev.nalloc.api.Heap;
 import dev.nalloc.api.HeapArea;
 import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.core.memory.Mem;
@@ -10,8 +11,8 @@ import dev.nalloc.core.page.PageHooks;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.page.PageOwner;
 import dev.nalloc.core.page.PageQueues;
-import dev.nalloc.core.page.SizeClasses;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.core.segment.SegmentSpace;
@@ -21,7 +22,7 @@ import dev.nalloc.core.stats.ThreadCounters;
 /**
  * A thread-local heap (mimalloc's {@code mi_heap_t}): page queues per size bin, the direct page
  * table for small sizes, and the list of blocks freed by other threads into full pages
- * ({@code threadDelayedFree}). Everything but {@link #pushDelayedFree} runs on the owner thread.
+ * ({@code threadDelayedFree}). Everything but {@link #pushDelayedFree} (see {@link BlockFree}) runs on the owner thread.
  *
  * <p>The fast path ({@link #mallocSmall}) pops a page's free list; everything else goes through
  * {@link #mallocGeneric}: housekeeping, finding or making a page, moving full pages aside.
@@ -36,8 +37,8 @@ public final class LocalHeap extends PageOwner {
     public final ThreadData tld;
     /** Where this heap's pages come from: the thread's space, or one bound to an arena. */
     private final SegmentSpace space;
-    private final ThreadCounters counters;
-    private final HeapContext context;
+    final ThreadCounters counters;
+    final HeapContext context;
     private final boolean isDefault;
     /** Null in FAST instances; otherwise pages get encoded links and the mode's guards. */
     private final PageHooks hooks;
@@ -56,7 +57,7 @@ public final class LocalHeap extends PageOwner {
     /** The heap's tag (mimalloc's {@code heap->tag}): its pages carry it; 0 for untagged heaps. */
     int tag;
     /** The public handle this heap was last made the thread's default through (owner thread), or null. */
-    public Object defaultHandle;
+    public Heap defaultHandle;
     /** The own slot that served this heap as its thread's default until a switch retired it, or null (owner thread). */
     HeapSlot defaultSlot;
     /**
@@ -295,7 +296,7 @@ public final class LocalHeap extends PageOwner {
             genericCount = 0;
             collect(false);
         }
-        freeDelayed();
+        BlockFree.freeDelayed(this);
         Page page = findPage(size);
         if (page == null) {
             collect(true);
@@ -396,7 +397,7 @@ public final class LocalHeap extends PageOwner {
             }
         }
         long keptGuard = page.guardPage(); // before init: a span freed with its guard (SECURE)
-        page.init(this, SizeClasses.kindOf(blockSize), page.segment.sliceAddress(page.sliceIndex),
+        page.init(this, PageKind.of(blockSize), page.segment.sliceAddress(page.sliceIndex),
                 (long) slices << Layout.SLICE_SHIFT, blockSize, bin, page.isZeroInit);
         queues.pushFront(bin, page);
         counters.pages++;
@@ -483,7 +484,7 @@ public final class LocalHeap extends PageOwner {
      * (see {@link ThreadCounters#settled}). When {@code free} was empty, or after a forced collect,
      * {@code free} holds all {@code capacity - used} free blocks, so no walk is needed unless forced.
      */
-    private void collectPage(Page page, boolean force) {
+    void collectPage(Page page, boolean force) {
         try {
             boolean wasEmpty = page.free == 0;
             long local = page.localFree;
@@ -512,7 +513,7 @@ public final class LocalHeap extends PageOwner {
         account(page); // the fast path filled it (the caller settles the gauges)
     }
 
-    private void unfull(Page page) {
+    void unfull(Page page) {
         if (!page.inFull()) {
             return;
         }
@@ -522,101 +523,6 @@ public final class LocalHeap extends PageOwner {
         page.useDelayedFree(Page.NO_DELAYED_FREE, false);
         queues.move(SizeClasses.BIN_FULL, page.bin, page);
         page.setInFull(false);
-    }
-
-    /** Frees the blocks on the delayed list (mimalloc's {@code _mi_heap_delayed_free_partial}). */
-    private void freeDelayed() {
-        if (!hasDelayedFreeAcquire()) {
-            return;
-        }
-        long block = takeDelayedFree();
-        while (block != 0) {
-            long next = Mem.load(block);
-            Segment seg = SegmentMap.lookup(block);
-            Page page = seg == null || seg.allocator != context.allocatorIdentity() ? null : seg.pageOf(block);
-            if (page == null || !page.inUse || page.heap() != this || !page.isCarvedBlock(block)) {
-                // A link overwritten after the free: the rest of the list is lost (its blocks stay used).
-                context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, block, "the delayed-free list of a heap links to "
-                        + "0x" + Long.toHexString(block) + ", not a block of the heap's pages");
-                return;
-            }
-            page.useDelayedFree(Page.NO_DELAYED_FREE, false);
-            collectPage(page, false);
-            counters.countCollected(1, page.bin); // the freeing thread already subtracted it
-            page.seen--; // from the gauges too
-            freeDelayedBlock(page, block);
-            block = next;
-        }
-    }
-
-    /**
-     * {@link #freeLocalBlock} (or its encoded twin) inside {@link #freeDelayed}'s loop: OS trouble
-     * of freeing a page is reported by the caller's flush, once the whole list is freed.
-     */
-    private void freeDelayedBlock(Page page, long block) {
-        Mem.store(block, page.isEncoded() ? page.encodeLink(block, page.localFree) : page.localFree);
-        page.localFree = block;
-        if (--page.used == 0) {
-            if (page.retireExpire == 0) {
-                retireQuietly(page);
-            }
-        } else if (page.inFull()) {
-            unfull(page);
-        }
-    }
-
-    // ================================================================== frees by the owner thread
-
-    /** Frees a block of a page of this thread (no statistics: snapshots sum the pages' {@code used}). */
-    public static void freeLocalBlock(Page page, long block) {
-        Mem.store(block, page.localFree);
-        page.localFree = block;
-        if (--page.used == 0) {
-            if (page.retireExpire == 0) { // already retired: nothing to do
-                owner(page).retire(page);
-            }
-        } else if (page.inFull()) {
-            owner(page).unfull(page);
-        }
-    }
-
-    /** {@link #freeLocalBlock} for a page with encoded links (CHECKED and SECURE instances). */
-    public static void freeLocalEncoded(Page page, long block) {
-        Mem.store(block, page.encodeLink(block, page.localFree));
-        page.localFree = block;
-        if (--page.used == 0) {
-            if (page.retireExpire == 0) {
-                owner(page).retire(page);
-            }
-        } else if (page.inFull()) {
-            owner(page).unfull(page);
-        }
-    }
-
-    /**
-     * The owner's free fast path: as {@link #freeLocalBlock} for a page known not to be in the full
-     * queue (a full page fails {@link Page#isBlockStart}, so its frees come through the slow path).
-     */
-    public static void freeLocalBlockNotFull(Page page, long block) {
-        Mem.store(block, page.localFree);
-        page.localFree = block;
-        if (--page.used == 0 && page.retireExpire == 0) { // retireExpire != 0: already retired
-            owner(page).retire(page);
-        }
-    }
-
-    /** {@link #freeLocalEncoded} for a page known not to be in the full queue (SECURE's free fast path). */
-    public static void freeLocalEncodedNotFull(Page page, long block) {
-        Mem.store(block, page.encodeLink(block, page.localFree));
-        page.localFree = block;
-        if (--page.used == 0 && page.retireExpire == 0) {
-            owner(page).retire(page);
-        }
-    }
-
-    /** The heap of a page of this thread (owner thread: its heap is set). */
-    private static LocalHeap owner(Page page) {
-        return (LocalHeap) page.heap();
     }
 
     /**
@@ -637,7 +543,7 @@ public final class LocalHeap extends PageOwner {
     }
 
     /** A page whose blocks are all free: keep it a while if it is its bin's only page, else free it. */
-    private void retireQuietly(Page page) {
+    void retireQuietly(Page page) {
         page.hasAligned = false;
         beforeDecrease(); // (the page's own drop is accounted when the slow path next handles it)
         int q = PageQueues.queueOf(page);
@@ -711,7 +617,7 @@ public final class LocalHeap extends PageOwner {
             return; // the deferred free function destroyed or deleted this heap
         }
         counters.collects++;
-        freeDelayed();
+        BlockFree.freeDelayed(this);
         sweepReleasedHuge();
         for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             Page page = queues.first[q];
@@ -767,7 +673,7 @@ public final class LocalHeap extends PageOwner {
         // end below zero by as many blocks.
         boolean gaveBack = false; // memory went back (an OS call may have failed): report at the end
         if (hasDelayedFreeAcquire()) {
-            freeDelayed();
+            BlockFree.freeDelayed(this);
             gaveBack = true;
         }
         boolean pool = pageCount() <= POOLED_PAGES_MAX && space == tld.space && tag == 0 && tld.poolHasRoom(this);
@@ -937,7 +843,7 @@ public final class LocalHeap extends PageOwner {
         }
         checkNotVisited("delete (close)");
         LocalHeap target = heapForTag(tld, tag, this);
-        freeDelayed();
+        BlockFree.freeDelayed(this);
         for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             Page page;
             while ((page = queues.first[q]) != null) {
@@ -958,7 +864,7 @@ public final class LocalHeap extends PageOwner {
             pushDelayedFree(list);
             list = next;
         }
-        freeDelayed();
+        BlockFree.freeDelayed(this);
     }
 
     private void kill() {
@@ -990,7 +896,7 @@ public final class LocalHeap extends PageOwner {
                 p.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
             }
         }
-        freeDelayed();
+        BlockFree.freeDelayed(this);
         int left = 0;
         for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             Page page;
@@ -1034,7 +940,7 @@ public final class LocalHeap extends PageOwner {
      */
     boolean forceAbandonPage(Page page) {
         page.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
-        freeDelayed();
+        BlockFree.freeDelayed(this);
         if (!page.inUse || page.heap() != this) {
             return false; // freed by the delayed frees
         }
@@ -1231,7 +1137,7 @@ public final class LocalHeap extends PageOwner {
      * close the allocator) ends in an {@link IllegalStateException} that names the rule.
      */
     public void visitBlocks(boolean all, HeapVisitor visitor) {
-        freeDelayed();
+        BlockFree.freeDelayed(this);
         sweepReleasedHuge();
         context.reporter().flush();
         java.util.List<Page> pages = new java.util.ArrayList<>(pageCount());

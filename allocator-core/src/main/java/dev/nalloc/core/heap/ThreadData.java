@@ -1,5 +1,6 @@
 package dev.nalloc.core.heap;
 
+import dev.nalloc.api.Heap;
 import dev.nalloc.core.segment.SegmentSpace;
 import dev.nalloc.core.stats.ThreadCounters;
 
@@ -20,7 +21,7 @@ public final class ThreadData {
     public final HeapContext context;
     private LocalHeap defaultHeap;
     /** The public handle of the default heap, made on first request. */
-    public Object handle;
+    public Heap handle;
     /** The live heaps of the thread, linked through {@link LocalHeap#nextInThread}. */
     private LocalHeap heapList;
 

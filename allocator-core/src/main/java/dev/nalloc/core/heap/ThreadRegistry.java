@@ -1,6 +1,6 @@
 package dev.nalloc.core.heap;
 
-import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.memory.SizeClasses;
 import dev.nalloc.core.stats.ThreadCounters;
 
 import java.util.Set;

@@ -1,7 +1,7 @@
 package dev.nalloc.core.page;
 
 import dev.nalloc.core.memory.Mem;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 
 /**
  * The free-list operations of pages whose links are encoded (pages of CHECKED and SECURE

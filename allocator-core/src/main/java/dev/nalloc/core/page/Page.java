@@ -1,7 +1,9 @@
 package dev.nalloc.core.page;
 
+import dev.nalloc.core.memory.SizeClasses;
+
 import dev.nalloc.core.memory.Mem;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.spi.FreeListEncoding;
 

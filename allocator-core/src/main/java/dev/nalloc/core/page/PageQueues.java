@@ -1,5 +1,7 @@
 package dev.nalloc.core.page;
 
+import dev.nalloc.core.memory.SizeClasses;
+
 /**
  * A heap's page queues, one per bin plus the huge and full queues (mimalloc's
  * {@code page-queue.c}), and the direct page table for small sizes: {@code direct[wsize]} is the

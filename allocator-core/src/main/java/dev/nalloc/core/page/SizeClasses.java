@@ -1,6 +1,8 @@
 package dev.nalloc.core.page;
 
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.SizeClasses;
+
+import dev.nalloc.core.memory.Layout;
 
 /**
  * mimalloc's size classes ({@code _mi_bin}): word-exact bins up to 64 bytes, then four bins per

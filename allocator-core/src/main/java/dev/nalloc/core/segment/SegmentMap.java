@@ -1,5 +1,7 @@
 package dev.nalloc.core.segment;
 
+import dev.nalloc.core.memory.Layout;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 

@@ -2,7 +2,7 @@ package dev.nalloc.core.stats;
 
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
-import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.memory.SizeClasses;
 
 import java.util.function.Consumer;
 

@@ -2,8 +2,8 @@ package dev.nalloc.core.stats;
 
 import dev.nalloc.api.AllocatorStats.Bin;
 import dev.nalloc.api.AllocatorStats.Count;
-import dev.nalloc.core.page.SizeClasses;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.SegmentMemory;
 import dev.nalloc.spi.OsPrimitives;
 

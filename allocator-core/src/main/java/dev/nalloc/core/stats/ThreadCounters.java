@@ -2,7 +2,7 @@ package dev.nalloc.core.stats;
 
 import dev.nalloc.core.page.Page;
 
-import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.memory.SizeClasses;
 
 /**
  * One thread's statistics counters in one allocator instance. Plain fields written only by the

@@ -6,7 +6,7 @@ import dev.nalloc.core.TestEngines;
 import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageQueues;
-import dev.nalloc.core.page.SizeClasses;
+import dev.nalloc.core.memory.SizeClasses;
 import dev.nalloc.core.segment.SegmentMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,7 +66,7 @@ class LocalHeapTest {
         Page page = pageOf(p);
         assertSame(own, page.heap());
         assertEquals(pages + 1, own.pageCount());
-        LocalHeap.freeLocalBlock(page, p);
+        BlockFree.local(page, p);
         assertEquals(0, page.used);
         assertNotEquals(0, page.retireExpire, "the only page of its bin is kept a while");
         assertEquals(pages + 1, own.pageCount());
@@ -82,14 +82,14 @@ class LocalHeapTest {
         List<Long> blocks = fillFirstPage(own, 1024);
         Page full = pageOf(blocks.get(0));
         assertEquals(SizeClasses.BIN_FULL, PageQueues.queueOf(full));
-        LocalHeap.freeLocalBlock(full, blocks.get(0));
+        BlockFree.local(full, blocks.get(0));
         assertFalse(full.inFull());
         assertEquals(full.bin, PageQueues.queueOf(full));
         assertEquals(Page.NO_DELAYED_FREE, full.delayedState(), "out of the full queue: remote frees go to the page again");
         own.checkInvariants();
         for (int i = 1; i < blocks.size(); i++) {
             long b = blocks.get(i);
-            LocalHeap.freeLocalBlock(pageOf(b), b);
+            BlockFree.local(pageOf(b), b);
         }
         own.collect(true);
         own.checkInvariants();

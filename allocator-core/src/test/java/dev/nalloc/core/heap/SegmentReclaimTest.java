@@ -6,7 +6,7 @@ import dev.nalloc.core.TestEngines;
 import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.AbandonedSegments;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import org.junit.jupiter.api.AfterEach;

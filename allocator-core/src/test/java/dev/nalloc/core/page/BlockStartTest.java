@@ -1,6 +1,8 @@
 package dev.nalloc.core.page;
 
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.SizeClasses;
+
+import dev.nalloc.core.memory.Layout;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,7 +15,7 @@ class BlockStartTest {
 
     private static Page page(long blockSize, long area) {
         Page p = new Page(null, 0);
-        p.init(null, SizeClasses.kindOf(blockSize), START, area, blockSize, 1, false);
+        p.init(null, PageKind.of(blockSize), START, area, blockSize, 1, false);
         return p;
     }
 

@@ -1,7 +1,9 @@
 package dev.nalloc.core.page;
 
+import dev.nalloc.core.memory.SizeClasses;
+
 import dev.nalloc.core.memory.Mem;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.spi.FreeListEncoding;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +48,7 @@ class EncodedListsTest {
     private Page page(FreeListEncoding codec, boolean keyed, long shuffle) {
         MemorySegment m = arena.allocate(Layout.SMALL_PAGE_SIZE, Layout.SLICE_SIZE);
         Page p = new Page(null, 0);
-        p.init(null, SizeClasses.kindOf(BLOCK), m.address(), Layout.SMALL_PAGE_SIZE, BLOCK, SizeClasses.bin(BLOCK), true);
+        p.init(null, PageKind.of(BLOCK), m.address(), Layout.SMALL_PAGE_SIZE, BLOCK, SizeClasses.bin(BLOCK), true);
         p.encodeLinks(codec, keyed, KEY0, KEY1, shuffle);
         return p;
     }

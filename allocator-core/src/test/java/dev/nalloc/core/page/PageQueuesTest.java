@@ -1,5 +1,7 @@
 package dev.nalloc.core.page;
 
+import dev.nalloc.core.memory.SizeClasses;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,7 +1,9 @@
 package dev.nalloc.core.page;
 
+import dev.nalloc.core.memory.SizeClasses;
+
 import dev.nalloc.core.memory.Mem;
-import dev.nalloc.core.segment.Layout;
+import dev.nalloc.core.memory.Layout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +28,7 @@ class PageTest {
     private Page page(long blockSize) {
         MemorySegment m = arena.allocate(Layout.SMALL_PAGE_SIZE, Layout.SLICE_SIZE);
         Page p = new Page(null, 0);
-        p.init(null, SizeClasses.kindOf(blockSize), m.address(), Layout.SMALL_PAGE_SIZE, blockSize, SizeClasses.bin(blockSize), true);
+        p.init(null, PageKind.of(blockSize), m.address(), Layout.SMALL_PAGE_SIZE, blockSize, SizeClasses.bin(blockSize), true);
         return p;
     }
 

@@ -1,5 +1,7 @@
 package dev.nalloc.core.segment;
 
+import dev.nalloc.core.memory.Layout;
+
 import dev.nalloc.core.arena.Arenas;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.os.OsMemory;

@@ -1,5 +1,7 @@
 package dev.nalloc.core.segment;
 
+import dev.nalloc.core.memory.Layout;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

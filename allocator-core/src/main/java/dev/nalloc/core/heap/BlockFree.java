@@ -1,0 +1,150 @@
+package dev.nalloc.core.heap;
+
+import dev.nalloc.api.ErrorKind;
+import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.segment.Segment;
+import dev.nalloc.core.segment.SegmentMap;
+
+/**
+ * Freeing one block (mimalloc's {@code free.c}): every way a block goes back to its page is here.
+ * <ul>
+ *   <li>By the page's owner thread ({@link #local} and its variants): the block goes on the page's
+ *       {@code localFree} list with plain stores; the page's last block back retires the page, and
+ *       the first one back into a full page moves it out of the full queue.</li>
+ *   <li>By another thread ({@link #remote}): the block goes on the page's {@code threadFree} list
+ *       with one CAS ({@link Page#freeRemote}), or, while the page is in its heap's full queue, on
+ *       the heap's delayed list ({@link dev.nalloc.core.page.PageOwner#pushDelayedFree}), so that
+ *       the owner learns that the page has room again.</li>
+ *   <li>Delayed frees ({@link #freeDelayed}): the owner takes its delayed list on its next slow
+ *       path and frees each block as its own.</li>
+ * </ul>
+ * The owner's four entry points differ only in what their callers already know: plain or encoded
+ * links (CHECKED and SECURE pages), and whether the page may be in the full queue (the allocators'
+ * free fast paths know it is not: a full page fails {@link Page#isBlockStart}). Each stays one test
+ * shorter than a merged one on the free fast paths.
+ */
+public final class BlockFree {
+
+    private BlockFree() {
+    }
+
+    // ------------------------------------------------------------------ by another thread
+
+    /**
+     * Frees a block of another thread's page (any thread; FAST pages).
+     *
+     * @return false when the page's heap was destroyed meanwhile (the page is sealed: see
+     *         {@link Page#seal}); nothing changed then
+     */
+    public static boolean remote(Page page, long block) {
+        return page.freeRemote(block);
+    }
+
+    /**
+     * {@link #remote} for a page with encoded links.
+     *
+     * @return {@link Page#PUSHED}, {@link Page#REFUSED} (sealed) or {@link Page#AT_HEAD} (the block
+     *         is already the head of the thread-free list: a double free)
+     */
+    public static int remoteEncoded(Page page, long block) {
+        return page.freeRemoteEncoded(block);
+    }
+
+    // ------------------------------------------------------------------ delayed frees
+
+    /** Frees the blocks on the delayed list (mimalloc's {@code _mi_heap_delayed_free_partial}). */
+    static void freeDelayed(LocalHeap heap) {
+        if (!heap.hasDelayedFreeAcquire()) {
+            return;
+        }
+        long block = heap.takeDelayedFree();
+        while (block != 0) {
+            long next = Mem.load(block);
+            Segment seg = SegmentMap.lookup(block);
+            Page page = seg == null || seg.allocator != heap.context.allocatorIdentity() ? null : seg.pageOf(block);
+            if (page == null || !page.inUse || page.heap() != heap || !page.isCarvedBlock(block)) {
+                // A link overwritten after the free: the rest of the list is lost (its blocks stay used).
+                heap.context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, block, "the delayed-free list of a heap links to "
+                        + "0x" + Long.toHexString(block) + ", not a block of the heap's pages");
+                return;
+            }
+            page.useDelayedFree(Page.NO_DELAYED_FREE, false);
+            heap.collectPage(page, false);
+            heap.counters.countCollected(1, page.bin); // the freeing thread already subtracted it
+            page.seen--; // from the gauges too
+            delayedBlock(heap, page, block);
+            block = next;
+        }
+    }
+
+    /**
+     * {@link #local} (or its encoded twin) inside {@link #freeDelayed}'s loop: OS trouble of
+     * freeing a page is reported by the caller's flush, once the whole list is freed.
+     */
+    private static void delayedBlock(LocalHeap heap, Page page, long block) {
+        Mem.store(block, page.isEncoded() ? page.encodeLink(block, page.localFree) : page.localFree);
+        page.localFree = block;
+        if (--page.used == 0) {
+            if (page.retireExpire == 0) {
+                heap.retireQuietly(page);
+            }
+        } else if (page.inFull()) {
+            heap.unfull(page);
+        }
+    }
+
+    // ------------------------------------------------------------------ by the owner thread
+
+    /** Frees a block of a page of this thread (no statistics: snapshots sum the pages' {@code used}). */
+    public static void local(Page page, long block) {
+        Mem.store(block, page.localFree);
+        page.localFree = block;
+        if (--page.used == 0) {
+            if (page.retireExpire == 0) { // already retired: nothing to do
+                owner(page).retire(page);
+            }
+        } else if (page.inFull()) {
+            owner(page).unfull(page);
+        }
+    }
+
+    /** {@link #local} for a page with encoded links (CHECKED and SECURE instances). */
+    public static void localEncoded(Page page, long block) {
+        Mem.store(block, page.encodeLink(block, page.localFree));
+        page.localFree = block;
+        if (--page.used == 0) {
+            if (page.retireExpire == 0) {
+                owner(page).retire(page);
+            }
+        } else if (page.inFull()) {
+            owner(page).unfull(page);
+        }
+    }
+
+    /**
+     * The owner's free fast path: as {@link #local} for a page known not to be in the full
+     * queue (a full page fails {@link Page#isBlockStart}, so its frees come through the slow path).
+     */
+    public static void localNotFull(Page page, long block) {
+        Mem.store(block, page.localFree);
+        page.localFree = block;
+        if (--page.used == 0 && page.retireExpire == 0) { // retireExpire != 0: already retired
+            owner(page).retire(page);
+        }
+    }
+
+    /** {@link #localEncoded} for a page known not to be in the full queue (SECURE's free fast path). */
+    public static void localEncodedNotFull(Page page, long block) {
+        Mem.store(block, page.encodeLink(block, page.localFree));
+        page.localFree = block;
+        if (--page.used == 0 && page.retireExpire == 0) {
+            owner(page).retire(page);
+        }
+    }
+
+    /** The heap of a page of this thread (owner thread: its heap is set). */
+    private static LocalHeap owner(Page page) {
+        return (LocalHeap) page.heap();
+    }
+}
