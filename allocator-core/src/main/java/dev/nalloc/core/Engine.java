@@ -28,7 +28,6 @@ import dev.nalloc.core.stats.EngineStats;
 import dev.nalloc.core.stats.StatsAtExit;
 import dev.nalloc.core.stats.StatsSnapshot;
 import dev.nalloc.core.stats.ThreadCounters;
-import dev.nalloc.core.stats.StatsAssembler;
 import dev.nalloc.spi.AllocatorConfig;
 import dev.nalloc.spi.ErrorHandler;
 import dev.nalloc.spi.FreeListEncoding;
@@ -414,7 +413,7 @@ final class Engine implements HeapContext, StatsSource {
 
     /**
      * Live blocks are the pages' {@code used} counts plus each thread's remote-free adjustments (see
-     * {@link dev.nalloc.core.stats.ThreadCounters}); {@link StatsAssembler} derives the rest.
+     * {@link dev.nalloc.core.stats.ThreadCounters}); {@code StatsAssembler} derives the rest.
      */
     StatsSnapshot stats() {
         List<ThreadCounters> all = new ArrayList<>();

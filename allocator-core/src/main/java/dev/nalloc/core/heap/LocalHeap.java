@@ -6,6 +6,7 @@ import dev.nalloc.api.HeapArea;
 import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.FreeListCorruption;
+import dev.nalloc.core.page.FreeLists;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageHooks;
 import dev.nalloc.core.page.PageKind;
@@ -16,7 +17,6 @@ import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.core.segment.SegmentSpace;
-import dev.nalloc.core.stats.FreeLists;
 import dev.nalloc.core.stats.ThreadCounters;
 
 /**
@@ -594,7 +594,7 @@ public final class LocalHeap extends PageOwner {
             }
             return;
         }
-        counters.pageEnded(page);
+        pageEnded(page);
         forget(page);
         page.segment.space.freeSpan(page);
     }
@@ -727,7 +727,7 @@ public final class LocalHeap extends PageOwner {
                         int live = page.used;
                         if (live != 0) { // else all free already: the lists are fine as they are
                             if (!page.rewind()) { // a rewind keeps its count on the page (no counter work here)
-                                counters.pageEnded(page);
+                                pageEnded(page);
                                 page.reset();
                                 extend(page); // a few blocks now, so the next heap's first allocation takes the fast path
                             }
@@ -736,7 +736,7 @@ public final class LocalHeap extends PageOwner {
                         queues.remove(q, page);
                         page.setInFull(false);
                         counters.pages--;
-                        counters.pageEnded(page);
+                        pageEnded(page);
                         int a = page.accountedBlocks();
                         gone += (long) a * page.blockSize;
                         goneBlocks += a;
@@ -811,7 +811,7 @@ public final class LocalHeap extends PageOwner {
         } catch (FreeListCorruption e) {
             context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
         }
-        counters.pageEnded(page);
+        pageEnded(page);
         page.addStuckGuard(guard, os);
         page.segment.space.addStuck(page);
         page.makeStuck(failure);
@@ -825,7 +825,7 @@ public final class LocalHeap extends PageOwner {
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
                 counters.pages--;
-                counters.pageEnded(page);
+                pageEnded(page);
                 forget(page);
                 page.segment.space.freeSpan(page);
             }
@@ -971,7 +971,7 @@ public final class LocalHeap extends PageOwner {
 
     /** A page of a claimed abandoned segment ends empty (statistics: its freed blocks are settled). */
     void countLeftOver(Page page) {
-        counters.pageEnded(page);
+        pageEnded(page);
         forget(page);
     }
 
@@ -1027,6 +1027,11 @@ public final class LocalHeap extends PageOwner {
             page.seen = a;
             counters.blocksChanged(page.blockSize, d);
         }
+    }
+
+    /** The page ends (freed, or emptied for reuse): its allocated blocks are settled as freed. */
+    private void pageEnded(Page page) {
+        counters.pageEnded(page.bin, FreeLists.takeEnded(page));
     }
 
     /** The page's blocks all go at once (destroy, page freed): out of the gauges. */

@@ -1,6 +1,6 @@
 package dev.nalloc.core.jfr;
 
-import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.api.AllocatorStats;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.FlightRecorderListener;
 
@@ -84,6 +84,12 @@ public final class JfrEvents {
         SOURCES.remove(ref);
     }
 
+    /** A named count's current value, or 0 (read through the API: the JFR layer sits below the statistics). */
+    private static long current(AllocatorStats st, String key) {
+        AllocatorStats.Count c = st.counts().get(key);
+        return c == null ? 0 : c.current();
+    }
+
     private static void emitStatistics() {
         for (WeakReference<StatsSource> ref : SOURCES) {
             StatsSource s = ref.get();
@@ -91,7 +97,7 @@ public final class JfrEvents {
                 SOURCES.remove(ref);
                 continue;
             }
-            StatsSnapshot st = s.statsForEvent();
+            AllocatorStats st = s.statsForEvent();
             if (st == null) {
                 continue;
             }
@@ -104,13 +110,13 @@ public final class JfrEvents {
             e.allocated = st.allocated();
             e.allocatedPeak = st.allocatedPeak();
             e.allocationCount = st.allocationCount();
-            e.segments = st.segments();
-            e.pages = st.pages();
-            e.arenas = st.count("arenas").current();
-            e.threads = st.count("threads").current();
-            e.genericCalls = st.counter("generic_calls");
-            e.mmapCalls = st.counter("mmap_calls");
-            e.purged = st.counter("purged_bytes");
+            e.segments = current(st, "segments");
+            e.pages = current(st, "pages");
+            e.arenas = current(st, "arenas");
+            e.threads = current(st, "threads");
+            e.genericCalls = st.counters().getOrDefault("generic_calls", 0L);
+            e.mmapCalls = st.counters().getOrDefault("mmap_calls", 0L);
+            e.purged = st.counters().getOrDefault("purged_bytes", 0L);
             e.commit();
         }
     }

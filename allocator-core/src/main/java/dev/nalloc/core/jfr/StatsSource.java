@@ -1,6 +1,6 @@
 package dev.nalloc.core.jfr;
 
-import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.api.AllocatorStats;
 
 /** An allocator instance whose statistics the periodic JFR event reports. */
 public interface StatsSource {
@@ -9,5 +9,5 @@ public interface StatsSource {
     String statsName();
 
     /** A snapshot, or null when the instance is closed. */
-    StatsSnapshot statsForEvent();
+    AllocatorStats statsForEvent();
 }

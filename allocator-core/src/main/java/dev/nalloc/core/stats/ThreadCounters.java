@@ -1,6 +1,5 @@
 package dev.nalloc.core.stats;
 
-import dev.nalloc.core.page.Page;
 
 import dev.nalloc.core.memory.SizeClasses;
 
@@ -10,7 +9,7 @@ import dev.nalloc.core.memory.SizeClasses;
  *
  * <p>Live blocks are not counted per call (that would cost two read-modify-writes on every malloc
  * and free): a snapshot sums {@code used} over the pages of the instance's segments
- * ({@link PageCensus}). A page's {@code used} still counts a block that another thread freed until
+ * ({@code PageCensus}). A page's {@code used} still counts a block that another thread freed until
  * the owner collects it, so the freeing thread subtracts the block here at once
  * ({@link #countRemoteFree}) and the owner adds it back when {@code used} drops
  * ({@link #countCollected}). The sum of these adjustments and the page sums is exact whenever the
@@ -224,12 +223,11 @@ public final class ThreadCounters {
     }
 
     /**
-     * {@code page} ends (freed, or emptied for reuse): of its {@code capacity} carved blocks those
-     * not on its {@code free} list were allocated (and are freed now), and so were the blocks its
-     * rewinds gave back wholesale (kept on the page until now, see {@link Page#takeRewound}).
+     * A page of {@code bin} ends (freed, or emptied for reuse): {@code blocks} of its blocks were
+     * allocated and are freed now (see {@code FreeLists.takeEnded}).
      */
-    public void pageEnded(Page page) {
-        settled[page.bin] += page.capacity - FreeLists.freeLength(page) + page.takeRewound();
+    public void pageEnded(int bin, long blocks) {
+        settled[bin] += blocks;
     }
 
     /** Adds every counter of this thread to {@code target} (snapshot sums; racy reads of another thread's fields). */

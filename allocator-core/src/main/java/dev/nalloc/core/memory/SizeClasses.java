@@ -1,8 +1,5 @@
-package dev.nalloc.core.page;
+package dev.nalloc.core.memory;
 
-import dev.nalloc.core.memory.SizeClasses;
-
-import dev.nalloc.core.memory.Layout;
 
 /**
  * mimalloc's size classes ({@code _mi_bin}): word-exact bins up to 64 bytes, then four bins per
@@ -84,23 +81,11 @@ public final class SizeClasses {
         return Layout.alignUp(size, Layout.SLICE_SIZE);
     }
 
-    /** The kind of page that holds blocks of {@code blockSize}. */
-    public static PageKind kindOf(long blockSize) {
-        if (blockSize <= Layout.SMALL_OBJ_SIZE_MAX) {
-            return PageKind.SMALL;
-        }
-        if (blockSize <= Layout.MEDIUM_OBJ_SIZE_MAX) {
-            return PageKind.MEDIUM;
-        }
-        return blockSize <= Layout.LARGE_OBJ_SIZE_MAX ? PageKind.LARGE : PageKind.HUGE;
-    }
-
     /** Slices of a page holding blocks of {@code blockSize} (not for huge). */
     public static int pageSlices(long blockSize) {
-        return switch (kindOf(blockSize)) {
-            case SMALL -> Layout.SMALL_PAGE_SLICES;
-            case MEDIUM -> Layout.MEDIUM_PAGE_SLICES;
-            default -> (int) Layout.slicesFor(blockSize);
-        };
+        if (blockSize <= Layout.SMALL_OBJ_SIZE_MAX) {
+            return Layout.SMALL_PAGE_SLICES;
+        }
+        return blockSize <= Layout.MEDIUM_OBJ_SIZE_MAX ? Layout.MEDIUM_PAGE_SLICES : (int) Layout.slicesFor(blockSize);
     }
 }

@@ -1,7 +1,6 @@
-package dev.nalloc.core.stats;
+package dev.nalloc.core.page;
 
 import dev.nalloc.core.memory.Mem;
-import dev.nalloc.core.page.Page;
 
 /** Free-list lengths for the per-bin totals (owner thread, slow paths only). */
 public final class FreeLists {
@@ -22,6 +21,16 @@ public final class FreeLists {
         return length(page, page.free);
     }
 
+    /**
+     * The blocks of {@code page}, now ending (freed, or emptied for reuse), that were allocated and
+     * not yet counted as freed: of its {@code capacity} carved blocks those not on its {@code free}
+     * list, and the blocks its rewinds gave back wholesale (kept on the page until now, see
+     * {@link Page#takeRewound}, which this takes).
+     */
+    public static long takeEnded(Page page) {
+        return page.capacity - freeLength(page) + page.takeRewound();
+    }
+
     /** The length of a list of the page's blocks, stopping as {@link #freeLength} says. */
     public static long length(Page page, long head) {
         long n = 0;
@@ -36,7 +45,7 @@ public final class FreeLists {
     private static long next(Page page, long block) {
         try {
             return page.nextFree(block);
-        } catch (dev.nalloc.core.page.FreeListCorruption e) {
+        } catch (FreeListCorruption e) {
             return 0;
         }
     }

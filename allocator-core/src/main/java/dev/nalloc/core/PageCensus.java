@@ -1,4 +1,4 @@
-package dev.nalloc.core.stats;
+package dev.nalloc.core;
 
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
@@ -11,15 +11,15 @@ import java.util.function.Consumer;
  * blocks. Any thread: racy reads of Java
  * fields only, exact while the owner threads are quiescent.
  */
-public final class PageCensus implements Consumer<Page> {
+final class PageCensus implements Consumer<Page> {
 
-    public final long[] pages = new long[SizeClasses.BIN_COUNT];
-    public final long[] used = new long[SizeClasses.BIN_COUNT];
+    final long[] pages = new long[SizeClasses.BIN_COUNT];
+    final long[] used = new long[SizeClasses.BIN_COUNT];
     /** Blocks that rewinds of live pages gave back (allocated and freed, not yet in the threads' settled counts). */
-    public final long[] rewound = new long[SizeClasses.BIN_COUNT];
+    final long[] rewound = new long[SizeClasses.BIN_COUNT];
     /** Live huge blocks and their bytes. */
-    public long hugeBlocks;
-    public long hugeBytes;
+    long hugeBlocks;
+    long hugeBytes;
 
     @Override
     public void accept(Page p) {

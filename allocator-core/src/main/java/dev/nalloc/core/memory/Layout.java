@@ -1,4 +1,4 @@
-package dev.nalloc.core.segment;
+package dev.nalloc.core.memory;
 
 /**
  * The fixed geometry of mimalloc v2 on 64-bit: 32 MiB segments of 64 KiB slices, small pages of

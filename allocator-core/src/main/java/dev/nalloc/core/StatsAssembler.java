@@ -1,10 +1,14 @@
-package dev.nalloc.core.stats;
+package dev.nalloc.core;
 
 import dev.nalloc.api.AllocatorStats.Bin;
 import dev.nalloc.api.AllocatorStats.Count;
 import dev.nalloc.core.memory.SizeClasses;
 import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.SegmentMemory;
+import dev.nalloc.core.stats.EngineStats;
+import dev.nalloc.core.stats.Gauges;
+import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.core.stats.ThreadCounters;
 import dev.nalloc.spi.OsPrimitives;
 
 import java.util.ArrayList;
@@ -15,18 +19,18 @@ import java.util.Map;
 
 /**
  * Builds a {@link StatsSnapshot} of one instance: the shared counts of {@link EngineStats}, the
- * per-thread {@link ThreadCounters} summed, and a {@link PageCensus} of the live pages. The peaks of
+ * per-thread {@link ThreadCounters} summed, and a {@code PageCensus} of the live pages. The peaks of
  * live bytes, blocks and huge blocks come from the {@link Gauges} (tracked at slow-path events) and
  * are at least the highest value a snapshot saw; the peaks of the other derived figures (normal,
  * large, pages, size classes) are only sampled here, at snapshot time. See docs/statistics.md.
  */
-public final class StatsAssembler {
+final class StatsAssembler {
 
     private final Map<String, Long> peaks = new HashMap<>();
     private final long[] binPeaks = new long[SizeClasses.BIN_COUNT];
 
     /** Assembles a snapshot; thread-safe (snapshots of one instance are serialised here). */
-    public synchronized StatsSnapshot assemble(String name, EngineStats stats, SegmentMemory segments,
+    synchronized StatsSnapshot assemble(String name, EngineStats stats, SegmentMemory segments,
                                                List<ThreadCounters> threads, OsPrimitives os) {
         PageCensus census = new PageCensus();
         segments.forEachPage(census);
