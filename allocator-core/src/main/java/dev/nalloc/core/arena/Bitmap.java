@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * spans several words sets them word by word with CAS and rolls back what it set when a later word
  * turns out to be taken, so no bit is ever claimed twice.
  */
-public final class Bitmap {
+final class Bitmap {
 
     private final AtomicLongArray words;
     private final int bits;

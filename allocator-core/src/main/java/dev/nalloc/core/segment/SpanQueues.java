@@ -8,7 +8,7 @@ import dev.nalloc.core.page.Page;
  * The free spans of one thread's segments, binned by slice count (mimalloc's span queues):
  * exact bins up to 8 slices, then four bins per power of two. Owner thread only.
  */
-public final class SpanQueues {
+final class SpanQueues {
 
     static final int BINS = bin(Layout.SLICES_PER_SEGMENT) + 1;
 
