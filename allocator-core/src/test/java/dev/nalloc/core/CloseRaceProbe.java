@@ -37,9 +37,6 @@ public final class CloseRaceProbe {
     static final String DONE = "close-race: done";
     static final String FAILED = "close-race: FAILED ";
 
-    /** The most one instance of a round reserves: two arenas of {@code arena_reserve} (64 MiB). */
-    private static final long ONE_INSTANCE_HELD = 128L << 20;
-
     private CloseRaceProbe() {
     }
 
@@ -63,12 +60,8 @@ public final class CloseRaceProbe {
             System.gc();
             Thread.sleep(20);
         }
-        // Known gap (issue #21, open): in about one run in five, one closed instance of the run stays
-        // reachable and keeps its reservations (two 64 MiB arenas here). More than that fails.
-        if (os.reservedBytes() > ONE_INSTANCE_HELD) {
+        if (os.reservedBytes() != 0) {
             failures.add("the OS side still holds " + os.reservedBytes() + " bytes once every instance is unreachable");
-        } else if (os.reservedBytes() != 0) {
-            System.out.println("close-race: known gap: one closed instance still held, " + os.reservedBytes() + " bytes");
         }
         if (os.badFrees() != 0) {
             failures.add(os.badFrees() + " frees of ranges the layer did not hand out");

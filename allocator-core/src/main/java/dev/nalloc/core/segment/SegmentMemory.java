@@ -9,6 +9,7 @@ import dev.nalloc.core.os.Numa;
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.spi.OsPrimitives;
 
+import java.lang.invoke.VarHandle;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -109,8 +110,13 @@ public final class SegmentMemory {
         }
         live.add(s);
         SegmentMap.register(s);
+        // The map entry must be visible before `closed` is read (a store-load pair: no weaker order
+        // will do), or a close that read `live` after the add could unregister the segment before
+        // the entry landed, and then the process-wide map would keep the closed instance reachable.
+        VarHandle.fullFence();
         os.stats().segmentAllocated(s.base, s.size, s.huge, s.memory.fromArena());
-        if (closed) { // the instance closed meanwhile: retireAll may not have seen this one
+        if (closed) { // the instance closed meanwhile: retireAll may have seen this one or not
+            SegmentMap.unregister(s); // retireAll's unregister may have come before the register above
             release(s);
             throw new IllegalStateException("nalloc: the allocator is closed");
         }
