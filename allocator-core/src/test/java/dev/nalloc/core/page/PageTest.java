@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -159,5 +160,57 @@ class PageTest {
         p.freeRemote(a);
         assertNotEquals(0, p.threadFreeHead());
         p.checkInvariants();
+    }
+
+    @Test
+    void aSealTakesTheThreadFreeListAndRefusesRemoteFreesUntilUnsealed() {
+        Page p = page(64);
+        p.extend();
+        long[] b = new long[6];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = pop(p);
+        }
+        assertTrue(p.freeRemote(b[0]));
+        assertTrue(p.freeRemote(b[1]));
+        assertEquals(2, p.seal(), "the remote frees that came before are taken");
+        assertEquals(4, p.used);
+        assertTrue(p.isSealed());
+        assertEquals(0, p.threadFreeHead());
+        assertFalse(p.freeRemote(b[2]), "refused once sealed");
+        assertEquals(0, p.threadFreeHead());
+        p.useDelayedFree(Page.USE_DELAYED_FREE, false);
+        p.useDelayedFree(Page.NO_DELAYED_FREE, true);
+        assertTrue(p.isSealed(), "the delayed-free state cannot lift a seal");
+        assertFalse(p.freeRemote(b[2]));
+        assertEquals(0, p.collectThreadFree());
+        assertEquals(4, p.used);
+        p.checkInvariants();
+        p.reset();
+        assertTrue(p.isSealed(), "emptying the page (destroy) keeps it sealed");
+        p.unseal();
+        assertFalse(p.isSealed());
+        assertEquals(Page.NO_DELAYED_FREE, p.delayedState());
+        p.extend();
+        long c = pop(p);
+        assertTrue(p.freeRemote(c));
+        assertEquals(1, p.collectThreadFree());
+        assertEquals(0, p.used);
+        p.checkInvariants();
+    }
+
+    @Test
+    void aSealOfAFullPageRefusesTheDelayedPathToo() {
+        Page p = page(64);
+        p.extend();
+        long a = pop(p);
+        long b = pop(p);
+        p.useDelayedFree(Page.USE_DELAYED_FREE, false); // as in the full queue (no heap: the push goes nowhere)
+        assertEquals(0, p.seal());
+        assertFalse(p.freeRemote(a));
+        assertFalse(p.freeRemote(b));
+        assertEquals(2, p.used);
+        p.unseal();
+        assertTrue(p.freeRemote(a));
+        assertEquals(1, p.collectThreadFree());
     }
 }
