@@ -68,18 +68,26 @@ public final class FaultInjectionProbe {
         long seed = 1;
         int scenarios = 0;
         int failed = 0;
+        // The first pass is the quick run's, whole; a soak then runs longer passes with new seeds
+        // and stops at the deadline after the scenario under way (a whole soak pass can take
+        // minutes on a loaded machine, beyond the test's limit of 90 s past the deadline).
+        boolean longer = false;
+        soaking:
         do {
             for (Schedule s : schedules(seed)) {
                 for (boolean sampling : new boolean[]{false, true}) {
                     // Guarded sampling (CHECKED, SECURE) adds guard pages: protects and unprotects.
-                    if (sampling && (mode == Mode.FAST || (!soak && !s.ops().contains(Op.PROTECT)
+                    if (sampling && (mode == Mode.FAST || (!longer && !s.ops().contains(Op.PROTECT)
                             && !s.ops().contains(Op.UNPROTECT)))) {
                         continue;
+                    }
+                    if (longer && System.nanoTime() >= deadline) {
+                        break soaking;
                     }
                     String problem;
                     long t0 = System.nanoTime();
                     try {
-                        problem = new Scenario(mode, s, sampling, seed, soak ? 1500 : 500).run();
+                        problem = new Scenario(mode, s, sampling, seed, longer ? 1500 : 500).run();
                     } catch (Throwable t) {
                         java.io.StringWriter w = new java.io.StringWriter();
                         t.printStackTrace(new java.io.PrintWriter(w));
@@ -96,12 +104,16 @@ public final class FaultInjectionProbe {
                 }
             }
             seed += 1000;
-            String unbounded = boundedUnderThrowingLayer(mode, seed, soak ? 20_000 : 5_000);
+            if (longer && System.nanoTime() >= deadline) {
+                break;
+            }
+            String unbounded = boundedUnderThrowingLayer(mode, seed, longer ? 20_000 : 5_000);
             scenarios++;
             if (unbounded != null) {
                 failed++;
                 System.out.println(FAILED + mode + " a layer that throws: " + unbounded);
             }
+            longer = soak;
         } while (System.nanoTime() < deadline);
         System.out.println(DONE + " " + mode + " scenarios " + scenarios + " failed " + failed);
         System.out.flush();
