@@ -22,4 +22,9 @@ public final class TestEngines {
     public static AbandonedSegments abandoned(Allocator a) {
         return ((NallocAllocator) a).engine().abandoned;
     }
+
+    /** How many shared heaps (leases) {@code a}'s engine has now: it adds some when virtual threads hold all. */
+    public static int leaseCount(Allocator a) {
+        return ((AbstractAllocator) a).threads.leaseCount();
+    }
 }

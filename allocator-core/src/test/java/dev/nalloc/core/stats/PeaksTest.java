@@ -4,6 +4,7 @@ import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestEngines;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -214,8 +215,11 @@ class PeaksTest {
             }
             long truth = n * 256L;
             long peak = a.stats().allocatedPeak();
-            int shared = Runtime.getRuntime().availableProcessors() + 1;
-            assertTrue(peak >= truth && peak <= truth + shared * 4096L, "peak " + peak + " vs " + truth);
+            // Above the truth by less than one carved 4 KiB batch per heap that allocated: the shared
+            // heaps, whose number grows when descheduled virtual threads hold every lease (a loaded machine).
+            int heaps = TestEngines.leaseCount(a) + 1;
+            assertTrue(peak >= truth && peak <= truth + heaps * 4096L,
+                    "peak " + peak + " vs " + truth + " with " + heaps + " heaps");
         }
     }
 
