@@ -96,31 +96,10 @@ final class Reallocs {
 
     // ================================================================== arguments
 
-    static void checkSize(long size, String what) {
-        if (size < 0) {
-            throw new IllegalArgumentException("nalloc: negative " + what + ": " + size);
-        }
-    }
-
-    static void checkAlignment(long alignment) {
-        if (alignment <= 0 || (alignment & (alignment - 1)) != 0) {
-            throw new IllegalArgumentException("nalloc: alignment must be a positive power of two: " + alignment);
-        }
-    }
-
-    /** {@code count * size}, or -1 when it overflows; throws for a negative argument. */
-    static long product(long count, long size) {
-        checkSize(count, "count");
-        checkSize(size, "size");
-        long hi = Math.multiplyHigh(count, size);
-        long lo = count * size;
-        return hi != 0 || lo < 0 ? -1 : lo;
-    }
-
     private static void checkAligned(long size, long alignment, long offset) {
-        checkSize(size, "size");
-        checkSize(offset, "offset");
-        checkAlignment(alignment);
+        Args.checkSize(size, "size");
+        Args.checkSize(offset, "offset");
+        Args.checkAlignment(alignment);
     }
 
     // ================================================================== aligned allocation
@@ -142,9 +121,9 @@ final class Reallocs {
         if (heap == null) {
             blocks.checkOpen();
         }
-        long total = product(count, size);
-        checkSize(offset, "offset");
-        checkAlignment(alignment);
+        long total = Args.product(count, size);
+        Args.checkSize(offset, "offset");
+        Args.checkAlignment(alignment);
         return total < 0 ? 0 : allocateChecked(heap, total, alignment, offset, zero);
     }
 
@@ -232,16 +211,16 @@ final class Reallocs {
         if (heap == null) {
             blocks.checkOpen();
         }
-        long total = product(count, size);
-        checkSize(offset, "offset");
-        checkAlignment(alignment);
+        long total = Args.product(count, size);
+        Args.checkSize(offset, "offset");
+        Args.checkAlignment(alignment);
         return total < 0 ? 0 : realloc(heap, address, total, alignment, offset, zero, false, op);
     }
 
     /** mimalloc's {@code mi_expand}: {@code address} when its usable size covers {@code newSize}, else 0. */
     long expand(long address, long newSize) {
         blocks.checkOpen();
-        checkSize(newSize, "size");
+        Args.checkSize(newSize, "size");
         if (address == 0) {
             return 0;
         }
