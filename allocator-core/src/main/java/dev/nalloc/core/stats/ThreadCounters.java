@@ -254,13 +254,7 @@ public final class ThreadCounters {
         java.util.Arrays.fill(adjust, 0);
         java.util.Arrays.fill(settled, 0);
         pages = 0;
-        pagesMade = 0;
-        pagesExtended = 0;
-        genericCalls = 0;
-        genericBytes = 0;
-        collects = 0;
-        hugeAllocated = 0;
-        hugeBytes = 0;
+        zeroTotals();
     }
 
     /** True when these counters change {@code g} (they belong to the instance of those gauges). */
@@ -271,6 +265,17 @@ public final class ThreadCounters {
     /** Counters moved to the retired ones ({@link #moveTo}) start again as a new thread's. */
     void resetForReuse() {
         clear();
+        zeroTotals();
+        ended = false;
+        verifyCredit = 0;
+        checkAt = 0;
+        checkEpoch = 0;
+        creditDue = 0;
+        tenure++;
+    }
+
+    /** Zeroes the totals the thread has added up (they went to the retired counters). */
+    private void zeroTotals() {
         pagesMade = 0;
         pagesExtended = 0;
         genericCalls = 0;
@@ -278,12 +283,6 @@ public final class ThreadCounters {
         collects = 0;
         hugeAllocated = 0;
         hugeBytes = 0;
-        ended = false;
-        verifyCredit = 0;
-        checkAt = 0;
-        checkEpoch = 0;
-        creditDue = 0;
-        tenure++;
     }
 
     /** Forgets every block (the instance closed). */
