@@ -22,13 +22,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * random with a probability: by an error code, by throwing (as a buggy layer would), or by
  * throwing after the real call was made (the effect happened, but the engine cannot know).
  */
-final class FaultInjectingOs extends ForwardingOsPrimitives {
+public final class FaultInjectingOs extends ForwardingOsPrimitives {
 
     /** The memory operations faults can be injected into. */
-    enum Op { RESERVE, FREE, COMMIT, DECOMMIT, RESET, REUSE, PROTECT, UNPROTECT, DISCARD }
+    public enum Op { RESERVE, FREE, COMMIT, DECOMMIT, RESET, REUSE, PROTECT, UNPROTECT, DISCARD }
 
     /** How an injected fault shows. */
-    enum Style {
+    public enum Style {
         /** An error code; the real call is not made. */
         ERROR,
         /** A RuntimeException; the real call is not made. */
@@ -48,12 +48,12 @@ final class FaultInjectingOs extends ForwardingOsPrimitives {
      * A schedule: every {@code every}-th call of {@code ops} fails (counted over those operations
      * together), or each with probability {@code probability} (when {@code every} is 0).
      */
-    record Schedule(Set<Op> ops, int every, double probability, long seed, Style style) {
-        static Schedule everyKth(Set<Op> ops, int k, Style style) {
+    public record Schedule(Set<Op> ops, int every, double probability, long seed, Style style) {
+        public static Schedule everyKth(Set<Op> ops, int k, Style style) {
             return new Schedule(ops, k, 0, 0, style);
         }
 
-        static Schedule random(Set<Op> ops, double probability, long seed, Style style) {
+        public static Schedule random(Set<Op> ops, double probability, long seed, Style style) {
             return new Schedule(ops, 0, probability, seed, style);
         }
 
@@ -87,7 +87,7 @@ final class FaultInjectingOs extends ForwardingOsPrimitives {
         }
     }
 
-    FaultInjectingOs() {
+    public FaultInjectingOs() {
         super(OsPrimitives.best());
         this.page = delegate().memoryConfig().pageSize();
         for (int i = 0; i < calls.length; i++) {
@@ -108,19 +108,19 @@ final class FaultInjectingOs extends ForwardingOsPrimitives {
     // ------------------------------------------------------------------ control and books
 
     /** Starts injecting faults on this schedule (null: none). */
-    synchronized void inject(Schedule s) {
+    public synchronized void inject(Schedule s) {
         eligibleCalls.set(0);
         random = s == null ? null : new SplittableRandom(s.seed());
         schedule = s;
     }
 
     /** Faults injected so far. */
-    long injected() {
+    public long injected() {
         return injected.get();
     }
 
     /** Faults injected so far into {@code op}. */
-    long injected(Op op) {
+    public long injected(Op op) {
         return injectedByOp[op.ordinal()].get();
     }
 
@@ -131,16 +131,16 @@ final class FaultInjectingOs extends ForwardingOsPrimitives {
         }
     }
 
-    long calls(Op op) {
+    public long calls(Op op) {
         return calls[op.ordinal()].get();
     }
 
-    long badFrees() {
+    public long badFrees() {
         return badFrees.get();
     }
 
     /** Bytes reserved and not freed, apart from {@link #lostBytes}. */
-    synchronized long reservedBytes() {
+    public synchronized long reservedBytes() {
         return regions.values().stream().mapToLong(r -> r.size).sum();
     }
 
@@ -149,14 +149,14 @@ final class FaultInjectingOs extends ForwardingOsPrimitives {
      * frees that threw after freeing, and never touches such a range again (freeing it twice could
      * unmap what another mapping placed there since). What the layer's own bug leaked.
      */
-    synchronized long lostBytes() {
+    public synchronized long lostBytes() {
         return lost.values().stream().mapToLong(r -> r.size).sum();
     }
 
     private final TreeMap<Long, Region> lost = new TreeMap<>();
 
     /** Bytes committed in reserved memory (as this strict model counts them). */
-    synchronized long committedBytes() {
+    public synchronized long committedBytes() {
         return regions.values().stream().mapToLong(r -> r.committed.cardinality() * page).sum();
     }
 
@@ -164,7 +164,7 @@ final class FaultInjectingOs extends ForwardingOsPrimitives {
      * Whether every page of {@code [address, address + size)} is reserved, committed and not
      * protected: memory a program may use. Null when it is, else what is wrong with it.
      */
-    synchronized String usable(long address, long size) {
+    public synchronized String usable(long address, long size) {
         long end = address + Math.max(1, size);
         for (long p = address & -page; p < end; p += page) {
             Map.Entry<Long, Region> e = regions.floorEntry(p);
@@ -389,7 +389,7 @@ final class FaultInjectingOs extends ForwardingOsPrimitives {
         return error == EFAULT ? "injected failure" : delegate().describeError(error);
     }
 
-    static Set<Op> all() {
+    public static Set<Op> all() {
         return EnumSet.allOf(Op.class);
     }
 }

@@ -43,7 +43,7 @@ class HeapLifecycleRaceTest {
                         if (p == 0) {
                             return;
                         }
-                        if (!ThreadChurnTest.Memory.check(p)) {
+                        if (!TestAllocators.checkSized(p)) {
                             throw new AssertionError("block 0x" + Long.toHexString(p) + " was overwritten");
                         }
                         a.free(p);
@@ -89,7 +89,7 @@ class HeapLifecycleRaceTest {
     private static long alloc(Heap h, SplittableRandom r) {
         long size = 16 + r.nextInt(r.nextInt(10) == 0 ? 70_000 : 600);
         long p = h.malloc(size);
-        ThreadChurnTest.Memory.put(p, size);
+        TestAllocators.fillSized(p, size);
         return p;
     }
 

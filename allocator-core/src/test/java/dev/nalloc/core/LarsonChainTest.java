@@ -33,7 +33,7 @@ class LarsonChainTest {
                     for (int i = 0; i < chunks; i++) {
                         sizes[t][i] = Math.max(16, 8 + (i * 37) % 993);
                         tables[t][i] = a.malloc(sizes[t][i]);
-                        ThreadChurnTest.Memory.put(tables[t][i], sizes[t][i]);
+                        TestAllocators.fillSized(tables[t][i], sizes[t][i]);
                     }
                 }
                 AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -55,7 +55,7 @@ class LarsonChainTest {
                 }
                 for (int t = 0; t < threads; t++) {
                     for (int i = 0; i < chunks; i++) {
-                        if (!ThreadChurnTest.Memory.check(tables[t][i])) {
+                        if (!TestAllocators.checkSized(tables[t][i])) {
                             throw new AssertionError("block " + i + " of table " + t + " was overwritten");
                         }
                         a.free(tables[t][i]);
@@ -78,13 +78,13 @@ class LarsonChainTest {
                         break;
                     }
                     int v = r.nextInt(table.length);
-                    if (!ThreadChurnTest.Memory.check(table[v])) {
+                    if (!TestAllocators.checkSized(table[v])) {
                         throw new AssertionError("block overwritten");
                     }
                     a.free(table[v]);
                     sizes[v] = 16 + r.nextInt(985);
                     table[v] = a.malloc(sizes[v]);
-                    ThreadChurnTest.Memory.put(table[v], sizes[v]);
+                    TestAllocators.fillSized(table[v], sizes[v]);
                     done++;
                 }
                 if (done == steps && System.nanoTime() < deadline && failure.get() == null) {

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * tests whose scenarios are expected to kill the process (guard-page faults, the aborting error
  * handler, memory unmapped under a running thread).
  */
-final class ProbeJvm {
+public final class ProbeJvm {
 
     /**
      * What the child did.
@@ -23,7 +23,7 @@ final class ProbeJvm {
      * @param output      standard output and error together
      * @param errorReport HotSpot's fatal error report ({@code hs_err}), empty when there is none
      */
-    record Result(int exitCode, String output, String errorReport) {
+    public record Result(int exitCode, String output, String errorReport) {
         @Override
         public String toString() {
             return "exit " + exitCode + ", output:\n" + output
@@ -40,7 +40,7 @@ final class ProbeJvm {
      * ended within 10 minutes (generous: the fault-injection probes take minutes on a loaded 2-core
      * machine; the limit only catches a hang).
      */
-    static Result run(Class<?> probe, String scenario, String... jvmArgs) throws IOException, InterruptedException {
+    public static Result run(Class<?> probe, String scenario, String... jvmArgs) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("nalloc-probe");
         List<String> cp = new ArrayList<>();
         for (String property : new String[]{"jdk.module.path", "java.class.path"}) {

@@ -14,41 +14,41 @@ import java.util.concurrent.atomic.AtomicLong;
  * NUMA nodes, switchable overcommit and THP results. Records the purge calls (decommit, reset) and
  * the commit flag of every reservation.
  */
-final class SimulatedOs extends ForwardingOsPrimitives {
+public final class SimulatedOs extends ForwardingOsPrimitives {
 
-    static final int ENOMEM = 12;
-    static final int EPERM = 1;
+    public static final int ENOMEM = 12;
+    public static final int EPERM = 1;
 
     /** Nanoseconds of the simulated clock (starts away from 0: 0 means "no deadline" to the engine). */
-    final AtomicLong clock = new AtomicLong(1_000_000_000L);
+    public final AtomicLong clock = new AtomicLong(1_000_000_000L);
     /** Huge OS pages left to hand out. */
-    final AtomicInteger hugePagesAvailable = new AtomicInteger();
+    public final AtomicInteger hugePagesAvailable = new AtomicInteger();
     /** Milliseconds each huge page reservation takes (advances the clock). */
-    volatile long hugePageMillis;
-    volatile int numaNodes = 1;
-    volatile int currentNode;
-    volatile boolean overcommit = true;
+    public volatile long hugePageMillis;
+    public volatile int numaNodes = 1;
+    public volatile int currentNode;
+    public volatile boolean overcommit = true;
     /** Large OS page size claimed (0: none); reservations allowing large pages come back large. */
-    volatile long largePageSize;
+    public volatile long largePageSize;
     /** Commits claim the memory reads as zero (as Windows' MEM_COMMIT does for anonymous memory). */
-    volatile boolean commitClaimsZero;
+    public volatile boolean commitClaimsZero;
     /** Every reservation fails with ENOMEM while set. */
-    volatile boolean failReservations;
+    public volatile boolean failReservations;
     /** The error {@link #setTransparentHugePages} returns. */
-    volatile int thpError;
+    public volatile int thpError;
 
-    final List<Boolean> thpCalls = new CopyOnWriteArrayList<>();
-    final List<long[]> decommits = new CopyOnWriteArrayList<>();
-    final List<long[]> resets = new CopyOnWriteArrayList<>();
-    final List<long[]> reuses = new CopyOnWriteArrayList<>();
-    final List<Boolean> reserveCommits = new CopyOnWriteArrayList<>();
-    final List<Integer> hugePageNodes = new CopyOnWriteArrayList<>();
+    public final List<Boolean> thpCalls = new CopyOnWriteArrayList<>();
+    public final List<long[]> decommits = new CopyOnWriteArrayList<>();
+    public final List<long[]> resets = new CopyOnWriteArrayList<>();
+    public final List<long[]> reuses = new CopyOnWriteArrayList<>();
+    public final List<Boolean> reserveCommits = new CopyOnWriteArrayList<>();
+    public final List<Integer> hugePageNodes = new CopyOnWriteArrayList<>();
 
-    SimulatedOs() {
+    public SimulatedOs() {
         super(OsPrimitives.best());
     }
 
-    void advanceMillis(long ms) {
+    public void advanceMillis(long ms) {
         clock.addAndGet(ms * 1_000_000L);
     }
 
@@ -92,9 +92,9 @@ final class SimulatedOs extends ForwardingOsPrimitives {
     }
 
     /** When set, a decommit of {@link #gateSize} bytes counts {@link #gateEntered} down and waits for it. */
-    volatile java.util.concurrent.CountDownLatch gate;
-    volatile java.util.concurrent.CountDownLatch gateEntered;
-    volatile long gateSize;
+    public volatile java.util.concurrent.CountDownLatch gate;
+    public volatile java.util.concurrent.CountDownLatch gateEntered;
+    public volatile long gateSize;
 
     @Override
     public DecommitResult decommit(long address, long size) {
@@ -162,23 +162,23 @@ final class SimulatedOs extends ForwardingOsPrimitives {
     }
 
     /** Bytes decommitted inside {@code [address, address + size)}. */
-    long decommittedIn(long address, long size) {
+    public long decommittedIn(long address, long size) {
         return bytesIn(decommits, address, size);
     }
 
-    long resetIn(long address, long size) {
+    public long resetIn(long address, long size) {
         return bytesIn(resets, address, size);
     }
 
-    long reusedIn(long address, long size) {
+    public long reusedIn(long address, long size) {
         return bytesIn(reuses, address, size);
     }
 
-    long decommittedBytes() {
+    public long decommittedBytes() {
         return decommits.stream().mapToLong(r -> r[1]).sum();
     }
 
-    long resetBytes() {
+    public long resetBytes() {
         return resets.stream().mapToLong(r -> r[1]).sum();
     }
 

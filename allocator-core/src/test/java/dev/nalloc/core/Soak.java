@@ -5,13 +5,13 @@ package dev.nalloc.core;
  * {@code 90s}, {@code 5m}) makes each of them run its scenarios over and over, with new seeds, for
  * that long (in its child JVM) instead of once. Unset or 0: the quick run of the ordinary build.
  */
-final class Soak {
+public final class Soak {
 
     private Soak() {
     }
 
     /** The seconds each soaking test runs, 0 when the profile is off. */
-    static long seconds() {
+    public static long seconds() {
         String value = System.getProperty("nalloc.soak", "").trim().toLowerCase(java.util.Locale.ROOT);
         if (value.isEmpty() || value.equals("false")) {
             return 0;
@@ -32,12 +32,12 @@ final class Soak {
     }
 
     /** A test body that may throw. */
-    interface Body {
+    public interface Body {
         void run() throws Exception;
     }
 
     /** Runs {@code body} once, and again and again until the soak time is over when the profile is on. */
-    static void repeat(Body body) throws Exception {
+    public static void repeat(Body body) throws Exception {
         long end = System.nanoTime() + seconds() * 1_000_000_000L;
         do {
             body.run();

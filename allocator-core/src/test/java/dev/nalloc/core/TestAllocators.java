@@ -58,6 +58,18 @@ public final class TestAllocators {
         return true;
     }
 
+    /** Writes {@code size} into the block's first word and a pattern of address and size over the rest (see {@link #checkSized}). */
+    public static void fillSized(long p, long size) {
+        Mem.store(p, size);
+        fill(p + 8, size - 8, p ^ size);
+    }
+
+    /** True when the block at {@code p}, written by {@link #fillSized} with a size of 16 bytes to 1 MiB, is intact. */
+    public static boolean checkSized(long p) {
+        long size = Mem.load(p);
+        return size >= 16 && size <= 1 << 20 && check(p + 8, size - 8, p ^ size);
+    }
+
     public static boolean isZero(long address, long size) {
         for (long i = 0; i < size; i++) {
             if (Mem.loadByte(address + i) != 0) {

@@ -6,7 +6,7 @@ import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 
 /** Heap-selection policies for tests: who owns a heap, how many shared heaps, where a thread starts. */
-final class TestPolicies {
+public final class TestPolicies {
 
     private TestPolicies() {
     }
@@ -18,7 +18,7 @@ final class TestPolicies {
      * @param start where a thread starts looking among the shared heaps
      * @return the policy
      */
-    static HeapSelectionPolicy of(Predicate<Thread> owns, int count, int max, ToIntFunction<Thread> start) {
+    public static HeapSelectionPolicy of(Predicate<Thread> owns, int count, int max, ToIntFunction<Thread> start) {
         return new HeapSelectionPolicy() {
             @Override
             public boolean ownsHeap(Thread thread) {
@@ -43,7 +43,7 @@ final class TestPolicies {
     }
 
     /** Nobody owns a heap; {@code count} shared heaps, at most {@code max}; every thread starts at the first. */
-    static HeapSelectionPolicy sharedOnly(int count, int max) {
+    public static HeapSelectionPolicy sharedOnly(int count, int max) {
         return of(t -> false, count, max, t -> 0);
     }
 }

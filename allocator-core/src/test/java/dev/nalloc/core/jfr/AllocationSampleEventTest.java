@@ -1,8 +1,9 @@
-package dev.nalloc.core;
+package dev.nalloc.core.jfr;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.LeakDetection;
 import dev.nalloc.api.Option;
+import dev.nalloc.core.TestAllocators;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;

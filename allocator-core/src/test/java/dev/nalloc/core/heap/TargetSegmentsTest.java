@@ -1,9 +1,11 @@
-package dev.nalloc.core;
+package dev.nalloc.core.heap;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Mode;
 import dev.nalloc.api.Option;
-import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestEngines;
+import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.segment.AbandonedSegments;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -28,7 +30,7 @@ class TargetSegmentsTest {
     @EnumSource(Mode.class)
     void aThreadAtItsTargetAbandonsFullSegmentsAndTheBlocksStayValid(Mode mode) throws Exception {
         try (Allocator a = TestAllocators.builder().mode(mode).build()) {
-            Engine engine = a instanceof ModeAllocator m ? m.engine() : ((NallocAllocator) a).engine();
+            TestEngines.View engine = TestEngines.of(a);
             AbandonedSegments abandoned = engine.abandoned;
             a.setOption(Option.TARGET_SEGMENTS_PER_THREAD, 2);
             long first = a.malloc(64);
@@ -66,7 +68,7 @@ class TargetSegmentsTest {
     @EnumSource(Mode.class)
     void withATargetAThreadReclaimsNoMoreThanIt(Mode mode) throws Exception {
         try (Allocator a = TestAllocators.builder().mode(mode).option(Option.TARGET_SEGMENTS_PER_THREAD, 1).build()) {
-            Engine engine = a instanceof ModeAllocator m ? m.engine() : ((NallocAllocator) a).engine();
+            TestEngines.View engine = TestEngines.of(a);
             long[] left = new long[3];
             for (int i = 0; i < 3; i++) {
                 int k = i;
@@ -93,7 +95,7 @@ class TargetSegmentsTest {
     @EnumSource(Mode.class)
     void abandoningWhileAnotherThreadFreesIntoTheSegments(Mode mode) throws Exception {
         try (Allocator a = TestAllocators.builder().mode(mode).option(Option.TARGET_SEGMENTS_PER_THREAD, 2).build()) {
-            Engine engine = a instanceof ModeAllocator m ? m.engine() : ((NallocAllocator) a).engine();
+            TestEngines.View engine = TestEngines.of(a);
             java.util.concurrent.BlockingQueue<Long> toFree = new java.util.concurrent.LinkedBlockingQueue<>();
             java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
             Thread consumer = new Thread(() -> {

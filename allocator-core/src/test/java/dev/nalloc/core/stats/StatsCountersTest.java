@@ -1,10 +1,11 @@
-package dev.nalloc.core;
+package dev.nalloc.core.stats;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Option;
-import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestEngines;
 import dev.nalloc.spi.ErrorHandler;
 import org.junit.jupiter.api.Test;
 
@@ -253,7 +254,7 @@ class StatsCountersTest {
     @Test
     void countersOfARetiredThreadOutliveItsData() throws Exception {
         try (Allocator a = TestAllocators.create()) {
-            Engine engine = ((NallocAllocator) a).engine();
+            TestEngines.View engine = TestEngines.of(a);
             long[] mine = new long[100];
             for (int i = 0; i < mine.length; i++) {
                 mine[i] = a.malloc(64);

@@ -1,12 +1,14 @@
-package dev.nalloc.core;
+package dev.nalloc.core.heap;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Option;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestEngines;
+import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import org.junit.jupiter.api.Test;
-
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,8 +25,8 @@ class AbandonReclaimTest {
 
     private static final int BLOCKS = 1000;
 
-    static Engine engine(Allocator a) {
-        return ((NallocAllocator) a).engine();
+    static TestEngines.View engine(Allocator a) {
+        return TestEngines.of(a);
     }
 
     static dev.nalloc.core.stats.StatsSnapshot st(Allocator a) {
@@ -88,7 +90,7 @@ class AbandonReclaimTest {
     @Test
     void aDeadThreadIsDetectedWithoutThreadDoneAndItsEmptiedSegmentGoesBack() throws Exception {
         try (Allocator a = TestAllocators.create()) {
-            Engine e = engine(a);
+            TestEngines.View e = engine(a);
             long[][] blocks = new long[1][];
             run(() -> blocks[0] = fillBlocks(a)); // dies holding 1000 blocks
             assertEquals(1, e.registry.size());

@@ -1,7 +1,8 @@
-package dev.nalloc.core;
+package dev.nalloc.core.jfr;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Option;
+import dev.nalloc.core.TestAllocators;
 import dev.nalloc.spi.ErrorHandler;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;

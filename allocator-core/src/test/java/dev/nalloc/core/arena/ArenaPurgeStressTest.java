@@ -1,7 +1,9 @@
-package dev.nalloc.core;
+package dev.nalloc.core.arena;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Option;
+import dev.nalloc.core.SimulatedOs;
+import dev.nalloc.core.TestAllocators;
 import dev.nalloc.spi.ErrorHandler;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,12 @@
-package dev.nalloc.core;
-
-import dev.nalloc.core.heap.ThreadHeaps;
+package dev.nalloc.core.heap;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Heap;
 import dev.nalloc.api.Option;
+import dev.nalloc.core.Soak;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestEngines;
+import dev.nalloc.core.TestPolicies;
 import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.core.stats.StatsSnapshot;
@@ -18,8 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,8 +42,8 @@ class VirtualThreadHeapsTest {
         return (StatsSnapshot) a.stats();
     }
 
-    private static Engine engine(Allocator a) {
-        return ((NallocAllocator) a).engine();
+    private static TestEngines.View engine(Allocator a) {
+        return TestEngines.of(a);
     }
 
     /** Each task allocates four blocks of 16 to 512 bytes, fills, checks and frees them. */
@@ -69,7 +71,7 @@ class VirtualThreadHeapsTest {
     void aHundredThousandVirtualThreadsShareBoundedHeapsAndLeaveLittleCommitted() throws Exception {
         ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
         try (Allocator a = TestAllocators.builder().errorHandler(errors).option(Option.ARENA_EAGER_COMMIT, 0).build()) {
-            Engine e = engine(a);
+            TestEngines.View e = engine(a);
             long committedBefore = a.stats().committed();
             ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
             AtomicLong peakSegments = new AtomicLong();

@@ -1,11 +1,12 @@
-package dev.nalloc.core;
+package dev.nalloc.core.heap;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Mode;
-import dev.nalloc.core.heap.FastSlots;
-import dev.nalloc.core.heap.HeapSlot;
-import dev.nalloc.core.heap.ThreadHeaps;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestEngines;
+import dev.nalloc.core.TestPolicies;
+import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.stats.StatsSnapshot;
 import dev.nalloc.spi.ErrorHandler;
 import dev.nalloc.spi.ForwardingOsPrimitives;
@@ -37,8 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ThreadHeapsTest {
 
-    private static Engine engine(Allocator a) {
-        return ((AbstractAllocator) a).engine();
+    private static TestEngines.View engine(Allocator a) {
+        return TestEngines.of(a);
     }
 
     private static ThreadHeaps threads(Allocator a) {
@@ -186,14 +187,13 @@ class ThreadHeapsTest {
     @EnumSource(Mode.class)
     void theClaimedSlotPassesOnWhenItsThreadIsDone(Mode mode) throws Exception {
         try (Allocator a = build(mode)) {
-            AbstractAllocator any = (AbstractAllocator) a; // one claimed slot in every mode
             TestThreads.runOnNewThread(() -> {
                 a.free(a.malloc(64));
-                assertSame(Thread.currentThread(), any.claimed.owner);
+                assertSame(Thread.currentThread(), TestEngines.claimedOwner(a));
                 a.threadDone();
             });
             a.free(a.malloc(64));
-            assertSame(Thread.currentThread(), any.claimed.owner, "re-claimed by the next thread");
+            assertSame(Thread.currentThread(), TestEngines.claimedOwner(a), "re-claimed by the next thread");
         }
     }
 

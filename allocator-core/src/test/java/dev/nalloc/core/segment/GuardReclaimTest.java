@@ -1,7 +1,8 @@
-package dev.nalloc.core;
+package dev.nalloc.core.segment;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Mode;
+import dev.nalloc.core.TestAllocators;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,11 +1,12 @@
-package dev.nalloc.core;
+package dev.nalloc.core.arena;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.ArenaId;
 import dev.nalloc.api.Option;
-import dev.nalloc.core.arena.Arenas;
-import dev.nalloc.core.arena.MemoryArena;
-import dev.nalloc.core.arena.StartupMemory;
+import dev.nalloc.core.LogCapture;
+import dev.nalloc.core.SimulatedOs;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestEngines;
 import dev.nalloc.spi.OsPrimitives;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,7 @@ class HugePagesNumaTest {
     private static final long BLOCK = MemoryArena.BLOCK_SIZE;
 
     private static Arenas arenas(Allocator a) {
-        return ((NallocAllocator) a).engine().arenas;
+        return TestEngines.of(a).arenas;
     }
 
     private static List<String> messages(LogCapture log, String prefix) {
@@ -131,8 +132,8 @@ class HugePagesNumaTest {
              Allocator a = TestAllocators.builder().option(Option.VERBOSE, 1).build()) {
             assertEquals(List.of("nalloc: NUMA: the machine has one node; arena choice ignores nodes"),
                     messages(log, "nalloc: NUMA"));
-            assertFalse(((NallocAllocator) a).engine().numa.enabled());
-            assertEquals(-1, ((NallocAllocator) a).engine().numa.currentNode());
+            assertFalse(TestEngines.of(a).numa.enabled());
+            assertEquals(-1, TestEngines.of(a).numa.currentNode());
         }
         // Without verbose an ordinary start logs nothing (it would start the logging framework).
         try (LogCapture log = LogCapture.of("dev.nalloc.core"); Allocator a = TestAllocators.create()) {
@@ -174,8 +175,8 @@ class HugePagesNumaTest {
         os.currentNode = 3;
         try (LogCapture log = LogCapture.of("dev.nalloc.core");
              Allocator a = TestAllocators.builder().os(os).option(Option.USE_NUMA_NODES, 2).build()) {
-            assertEquals(2, ((NallocAllocator) a).engine().numa.nodes());
-            assertEquals(1, ((NallocAllocator) a).engine().numa.currentNode(), "node 3 folds onto node 1 of 2");
+            assertEquals(2, TestEngines.of(a).numa.nodes());
+            assertEquals(1, TestEngines.of(a).numa.currentNode(), "node 3 folds onto node 1 of 2");
             assertEquals(List.of("nalloc: NUMA: using 2 of 4 nodes; arenas on the thread's node are preferred"),
                     messages(log, "nalloc: NUMA"));
         }
@@ -299,12 +300,12 @@ class HugePagesNumaTest {
         SimulatedOs os = new SimulatedOs();
         try (Allocator a = TestAllocators.builder().os(os).option(Option.RESERVE_OS_MEMORY, 2 * BLOCK)
                 .option(Option.DISALLOW_OS_ALLOC, 1).build()) {
-            assertEquals(1, ((NallocAllocator) a).engine().stats().osAllocations(), "the start reservation");
+            assertEquals(1, TestEngines.of(a).stats().osAllocations(), "the start reservation");
             long p1 = a.malloc(20 * MIB);
             long p2 = a.malloc(20 * MIB);
             assertTrue(p1 != 0 && p2 != 0);
             assertEquals(0, a.malloc(20 * MIB), "no OS memory beyond the arena");
-            assertEquals(1, ((NallocAllocator) a).engine().stats().osAllocations());
+            assertEquals(1, TestEngines.of(a).stats().osAllocations());
             a.free(p1);
             a.free(p2);
         }

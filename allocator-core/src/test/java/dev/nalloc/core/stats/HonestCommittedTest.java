@@ -1,7 +1,8 @@
-package dev.nalloc.core;
+package dev.nalloc.core.stats;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
+import dev.nalloc.core.TestAllocators;
 import dev.nalloc.spi.OsPrimitives;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,9 @@
-package dev.nalloc.core;
+package dev.nalloc.core.stats;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestThreads;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,9 +1,12 @@
-package dev.nalloc.core;
+package dev.nalloc.core.segment;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Option;
-import dev.nalloc.core.memory.Layout;
+import dev.nalloc.core.SimulatedOs;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestEngines;
 import dev.nalloc.core.arena.MemoryArena;
+import dev.nalloc.core.memory.Layout;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -22,7 +25,7 @@ class EagerCommitTest {
 
     /** Allocates 8 MiB blocks until the thread holds {@code segments} segments; returns the blocks. */
     private static List<Long> fillSegments(Allocator a, int segments) {
-        Engine engine = ((NallocAllocator) a).engine();
+        TestEngines.View engine = TestEngines.of(a);
         List<Long> blocks = new ArrayList<>();
         while (engine.segments.segments() < segments) {
             long p = a.malloc(8 * MIB);
@@ -70,7 +73,7 @@ class EagerCommitTest {
         os.overcommit = overcommit;
         try (Allocator a = TestAllocators.builder().os(os).option(Option.ARENA_EAGER_COMMIT, arenaEagerCommit).build()) {
             long p = a.malloc(100);
-            MemoryArena arena = ((NallocAllocator) a).engine().arenas.get(0);
+            MemoryArena arena = TestEngines.of(a).arenas.get(0);
             boolean committed = arena.committedBytes() == arena.size();
             assertEquals(committed, os.reserveCommits.get(0), "the reservation's commit flag");
             a.free(p);
@@ -93,7 +96,7 @@ class EagerCommitTest {
                 .option(Option.EAGER_COMMIT, 0).build()) {
             long p = a.malloc(100);
             assertEquals(List.of(true), os.reserveCommits, "one reservation: the committed arena");
-            Engine engine = ((NallocAllocator) a).engine();
+            TestEngines.View engine = TestEngines.of(a);
             assertEquals(engine.arenas.get(0).size(), a.stats().osCommitted(), "the OS committed the whole arena");
             assertEquals(Layout.SMALL_PAGE_SIZE, a.stats().committed(), "in use: the one small page");
             a.free(p);

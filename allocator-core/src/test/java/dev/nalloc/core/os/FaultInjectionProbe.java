@@ -1,4 +1,4 @@
-package dev.nalloc.core;
+package dev.nalloc.core.os;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorMisuseException;
@@ -9,6 +9,7 @@ import dev.nalloc.api.Option;
 import dev.nalloc.core.FaultInjectingOs.Op;
 import dev.nalloc.core.FaultInjectingOs.Schedule;
 import dev.nalloc.core.FaultInjectingOs.Style;
+import dev.nalloc.core.FaultInjectingOs;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.spi.ErrorHandler;
 

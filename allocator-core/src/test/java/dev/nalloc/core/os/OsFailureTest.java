@@ -1,4 +1,5 @@
-package dev.nalloc.core;
+package dev.nalloc.core.os;
+
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.ErrorKind;

@@ -1,7 +1,10 @@
-package dev.nalloc.core;
+package dev.nalloc.core.heap;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Option;
+import dev.nalloc.core.Soak;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestEngines;
 import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.stats.StatsSnapshot;
 import dev.nalloc.spi.ErrorHandler;
@@ -39,29 +42,16 @@ class ThreadChurnTest {
     private static long allocChecked(Allocator a, SplittableRandom r) {
         long size = 16 + r.nextInt(r.nextInt(8) == 0 ? 20_000 : 1_000);
         long p = a.malloc(size);
-        Memory.put(p, size);
+        TestAllocators.fillSized(p, size);
         return p;
     }
 
     private static void freeChecked(Allocator a, long p) {
         if (p != 0) {
-            if (!Memory.check(p)) {
+            if (!TestAllocators.checkSized(p)) {
                 throw new AssertionError("block 0x" + Long.toHexString(p) + " was overwritten");
             }
             a.free(p);
-        }
-    }
-
-    /** Size in word 0, a pattern of address and size in the rest. */
-    static final class Memory {
-        static void put(long p, long size) {
-            dev.nalloc.core.memory.Mem.store(p, size);
-            TestAllocators.fill(p + 8, size - 8, p ^ size);
-        }
-
-        static boolean check(long p) {
-            long size = dev.nalloc.core.memory.Mem.load(p);
-            return size >= 16 && size <= 1 << 20 && TestAllocators.check(p + 8, size - 8, p ^ size);
         }
     }
 
@@ -70,7 +60,7 @@ class ThreadChurnTest {
         ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
         // Arenas committed on use, so that committed memory shows what the threads use.
         try (Allocator a = TestAllocators.builder().errorHandler(errors).option(Option.ARENA_EAGER_COMMIT, 0).build()) {
-            Engine e = ((NallocAllocator) a).engine();
+            TestEngines.View e = TestEngines.of(a);
             AtomicLongArray transfer = new AtomicLongArray(256); // blocks outlive their threads here
             AtomicReference<Throwable> failure = new AtomicReference<>();
             long peakSegments = 0;
@@ -146,7 +136,7 @@ class ThreadChurnTest {
         ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
         try (Allocator a = TestAllocators.builder().errorHandler(errors)
                 .option(Option.ABANDONED_RECLAIM_ON_FREE, reclaimOnFree).build()) {
-            Engine e = ((NallocAllocator) a).engine();
+            TestEngines.View e = TestEngines.of(a);
             int perProducer = 500;
             int capacity = 2 * perProducer;
             BlockingQueue<Long> queue = new ArrayBlockingQueue<>(capacity);

@@ -1,4 +1,4 @@
-package dev.nalloc.core;
+package dev.nalloc.core.os;
 
 import dev.nalloc.spi.ForwardingOsPrimitives;
 import dev.nalloc.spi.OsPrimitives;

@@ -1,10 +1,11 @@
-package dev.nalloc.core;
+package dev.nalloc.core.arena;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.ArenaId;
 import dev.nalloc.api.Heap;
 import dev.nalloc.api.Option;
-import dev.nalloc.core.arena.MemoryArena;
+import dev.nalloc.core.SimulatedOs;
+import dev.nalloc.core.TestAllocators;
 import dev.nalloc.spi.OsPrimitives;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,8 +1,10 @@
-package dev.nalloc.core;
+package dev.nalloc.core.arena;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Option;
-import dev.nalloc.core.arena.MemoryArena;
+import dev.nalloc.core.SimulatedOs;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestEngines;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -253,7 +255,7 @@ class PurgeTimingTest {
             os.advanceMillis(100);
             a.collect(false);
             assertTrue(os.decommittedIn(block, MemoryArena.BLOCK_SIZE) > 0, "purged by the arena");
-            assertEquals(0, ((NallocAllocator) a).engine().stats().allocated());
+            assertEquals(0, TestEngines.of(a).stats().allocated());
         }
     }
 

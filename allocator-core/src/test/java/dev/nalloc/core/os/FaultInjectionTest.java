@@ -1,6 +1,8 @@
-package dev.nalloc.core;
+package dev.nalloc.core.os;
 
 import dev.nalloc.api.Mode;
+import dev.nalloc.core.ProbeJvm;
+import dev.nalloc.core.Soak;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 

@@ -1,4 +1,4 @@
-package dev.nalloc.core;
+package dev.nalloc.core.error;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -6,6 +6,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Option;
+import dev.nalloc.core.TestAllocators;
 import dev.nalloc.spi.ErrorHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
