@@ -104,7 +104,7 @@ final class Allocations {
             if (seg == null) { // only a close racing with this call takes the block's segment out of the map
                 engine.checkOpen();
             }
-            seg.pageOf(block).hasAligned = true;
+            Page.of(seg, block).hasAligned = true;
         }
         return block + adjust;
     }

@@ -35,7 +35,7 @@ final class BlockLookup {
             engine.checkOpen();
             throw new IllegalStateException("nalloc: no segment holds " + Reporter.hex(address));
         }
-        return seg.pageOf(address);
+        return Page.of(seg, address);
     }
 
     /** Reports an invalid free of {@code address} (the allocator closed: {@link IllegalStateException}). */
@@ -51,7 +51,7 @@ final class BlockLookup {
             invalid(address, "is not a block of this allocator");
             return null;
         }
-        Page page = seg.pageOf(address);
+        Page page = Page.of(seg, address);
         if (page == null || !page.inUse) {
             invalid(address, "lies in free memory of this allocator");
             return null;

@@ -318,7 +318,7 @@ final class CheckedAllocator extends ModeAllocator {
         if (page == null) {
             Segment seg = SegmentMap.lookup(address);
             if (seg != null && seg.allocator == engine) {
-                page = seg.pageOf(address);
+                page = Page.of(seg, address);
             }
         }
         if (page != null && page.inUse && page.reserved > 1 && page.holds(address)) {

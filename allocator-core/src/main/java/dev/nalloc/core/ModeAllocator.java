@@ -281,7 +281,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
             reportNotLive(address, op, "is not a block of this allocator");
             return null;
         }
-        Page page = seg.pageOf(address);
+        Page page = Page.of(seg, address);
         if (page == null || !page.inUse || !page.holds(address)) {
             reportNotLive(address, op, "lies in free memory of this allocator");
             return null;

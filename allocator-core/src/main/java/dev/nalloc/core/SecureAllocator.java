@@ -368,7 +368,7 @@ final class SecureAllocator extends ModeAllocator {
         java.util.List<Object[]> lift = new java.util.ArrayList<>();
         guarded.forEach((block, g) -> {
             Segment seg = SegmentMap.lookup(block);
-            Page page = seg == null ? null : seg.pageOf(block);
+            Page page = seg == null ? null : Page.of(seg, block);
             if (page != null && page.heap() == heap && guarded.remove(block, g) && !g.unprotected) {
                 lift.add(new Object[]{page, g.guard});
             }

@@ -4,6 +4,7 @@ import dev.nalloc.api.AllocatorStats.Bin;
 import dev.nalloc.api.AllocatorStats.Count;
 import dev.nalloc.core.memory.SizeClasses;
 import dev.nalloc.core.memory.Layout;
+import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.SegmentMemory;
 import dev.nalloc.core.stats.EngineStats;
 import dev.nalloc.core.stats.Gauges;
@@ -33,7 +34,7 @@ final class StatsAssembler {
     synchronized StatsSnapshot assemble(String name, EngineStats stats, SegmentMemory segments,
                                                List<ThreadCounters> threads, OsPrimitives os) {
         PageCensus census = new PageCensus();
-        segments.forEachPage(census);
+        segments.forEachPageSpan(s -> census.accept((Page) s));
         ThreadCounters sum = new ThreadCounters();
         for (ThreadCounters t : threads) {
             t.addTo(sum);

@@ -33,7 +33,7 @@ class JavaHeapTest {
     void aPageThatServesFewBlocksKeepsFewStates() {
         try (Allocator a = TestAllocators.builder().mode(Mode.CHECKED).build()) {
             long p = a.malloc(8);
-            Page page = SegmentMap.lookup(p).pageOf(p);
+            Page page = Page.of(SegmentMap.lookup(p), p);
             BlockShadow shadow = BlockShadow.peek(page);
             assertTrue(shadow.capacity() <= 16, "one block: " + shadow.capacity() + " states of " + page.reserved);
             List<Long> more = new ArrayList<>();
@@ -42,7 +42,7 @@ class JavaHeapTest {
             }
             int highest = 0;
             for (long q : more) {
-                if (SegmentMap.lookup(q).pageOf(q) == page) {
+                if (Page.of(SegmentMap.lookup(q), q) == page) {
                     highest = Math.max(highest, (int) page.blockIndexOf(q));
                 }
             }

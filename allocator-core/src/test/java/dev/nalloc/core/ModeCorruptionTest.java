@@ -126,7 +126,7 @@ class ModeCorruptionTest {
             }
             a.collect(false);
             assertEquals(List.of(), h.reports(), "a sound page passes");
-            Page page = SegmentMap.lookup(b[5]).pageOf(b[5]);
+            Page page = Page.of(SegmentMap.lookup(b[5]), b[5]);
             page.used--; // an engine bug: a block counted free that is on no list
             a.collect(false);
             assertEquals(ErrorKind.ASSERTION, h.last().kind());
@@ -203,7 +203,7 @@ class ModeCorruptionTest {
                         case 0 -> p -> rnd.nextLong();
                         case 1 -> p -> round;
                         default -> p -> {
-                            Page page = SegmentMap.lookup(p).pageOf(p);
+                            Page page = Page.of(SegmentMap.lookup(p), p);
                             return page.start + rnd.nextInt(page.capacity) * page.blockSize;
                         };
                     };
@@ -271,7 +271,7 @@ class ModeCorruptionTest {
                 if (i % 2 == 0) {
                     // Worse: a link word that decodes, for p itself, to a valid link (0 or a free block of
                     // its page). SECURE's double-free screen passes it, so the free walks the page's lists.
-                    Page page = SegmentMap.lookup(p).pageOf(p);
+                    Page page = Page.of(SegmentMap.lookup(p), p);
                     Mem.store(p, page.encodeLink(p, i % 4 == 0 ? 0 : q));
                 }
                 assertTrue(live.add(p));

@@ -55,7 +55,7 @@ public final class ModeCrashProbe {
                 target = p + 112;
             }
             case "page-guard" -> {
-                Page page = SegmentMap.lookup(p).pageOf(p);
+                Page page = Page.of(SegmentMap.lookup(p), p);
                 long last = page.start + (long) (page.reserved - 1) * page.blockSize;
                 // The last block, then the slack up to the guard (less than a block) are writable.
                 for (long x = last; x < page.mode().guard(); x++) {

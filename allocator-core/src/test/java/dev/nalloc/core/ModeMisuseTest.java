@@ -174,7 +174,7 @@ class ModeMisuseTest {
     void neverAllocatedSlotIsAnInvalidFree(Mode mode, Kind kind) {
         try (Allocator a = build(mode)) {
             long p = a.malloc(kind.size);
-            Page page = SegmentMap.lookup(p).pageOf(p);
+            Page page = Page.of(SegmentMap.lookup(p), p);
             if (page.reserved > 1 && mode == Mode.CHECKED) { // a slot of the same page never handed out (small and medium pages)
                 long other = page.start + (page.blockStartOf(p) == page.start ? page.reserved - 1 : 0) * page.blockSize;
                 AllocatorMisuseException e = misuse(ErrorKind.INVALID_FREE, () -> a.free(other));
@@ -318,7 +318,7 @@ class ModeMisuseTest {
     void shadowFollowsTheBlock(Kind kind) { // CHECKED only: SECURE keeps no per-block state
         try (Allocator a = build(Mode.CHECKED)) {
             long p = a.malloc(kind.size);
-            Page page = SegmentMap.lookup(p).pageOf(p);
+            Page page = Page.of(SegmentMap.lookup(p), p);
             BlockShadow shadow = BlockShadow.peek(page);
             int index = (int) page.blockIndexOf(p);
             long state = shadow.state(index);

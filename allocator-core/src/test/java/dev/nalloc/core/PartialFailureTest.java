@@ -93,12 +93,12 @@ class PartialFailureTest {
         if (size > (16L << 20)) {
             return first;
         }
-        Page page = SegmentMap.lookup(first).pageOf(first);
+        Page page = Page.of(SegmentMap.lookup(first), first);
         List<Long> same = new ArrayList<>();
         same.add(first);
         while (true) { // the rest of this page, then one block of a second page of the bin
             long p = h.malloc(size);
-            if (SegmentMap.lookup(p).pageOf(p) != page) {
+            if (Page.of(SegmentMap.lookup(p), p) != page) {
                 keep.add(p);
                 break;
             }

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SecureModeTest {
 
     private static Page pageOf(long p) {
-        return SegmentMap.lookup(p).pageOf(p);
+        return Page.of(SegmentMap.lookup(p), p);
     }
 
     @Test

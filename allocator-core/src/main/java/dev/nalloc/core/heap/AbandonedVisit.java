@@ -26,7 +26,7 @@ final class AbandonedVisit {
                                 BlockAddress address) {
         int i = 0;
         while (i < seg.sliceCount) {
-            Page p = seg.cover[i];
+            Page p = Page.atSlice(seg, i);
             if (p.inUse && (tag < 0 || p.tag == tag) && !visitPage(heap, p, all, visitor, address)) {
                 return false;
             }

@@ -65,10 +65,10 @@ final class ForcedAbandon {
         tld.slot().forgetFreeSegment(seg);
         int i = 0;
         while (i < seg.sliceCount && seg.usedPages > 0 && seg.space == tld.space) {
-            Page p = seg.cover[i];
+            Page p = Page.atSlice(seg, i);
             if (p.inUse && p.heap() != null) {
                 ((LocalHeap) p.heap()).forceAbandonPage(p);
-                p = seg.cover[i]; // freed pages merge with free neighbours: go on after the span now there
+                p = Page.atSlice(seg, i); // freed pages merge with free neighbours: go on after the span now there
             }
             i = p.sliceIndex + p.sliceCount;
         }

@@ -117,7 +117,7 @@ public final class HeapSlot {
     /** Caches {@code seg} (a segment local to this slot, not huge) for the free fast path. */
     public void cacheFreeSegment(Segment seg) {
         if (lastFreeBase != seg.base || lastFreeCover != seg.cover) {
-            lastFreeCover = seg.cover;
+            lastFreeCover = Page.cover(seg);
             lastFreeBase = seg.base;
             if (fastIndex >= 0) {
                 FastSlots.cacheChanged(this, Thread.currentThread());

@@ -380,17 +380,17 @@ public final class LocalHeap extends PageOwner {
         boolean takeKept = hooks == null || hooks.takesKeptGuard(blockSize, slices);
         // With target_segments_per_thread the spare counts as one more segment: taken only after the
         // reclaim search has abandoned segments down to the target.
-        Page page = space.allocateSpan(slices, false, space != tld.space || ForcedAbandon.target(context) == 0, takeKept);
+        Page page = (Page) space.allocateSpan(slices, false, space != tld.space || ForcedAbandon.target(context) == 0, takeKept);
         if (page == null) {
             if (space == tld.space && SegmentReclaim.reclaimForPage(this, slices, blockSize)) {
                 Page reclaimed = pageWithFree(bin);
                 if (reclaimed != null) {
                     return reclaimed;
                 }
-                page = space.allocateSpan(slices, false, true, takeKept);
+                page = (Page) space.allocateSpan(slices, false, true, takeKept);
             }
             if (page == null) {
-                page = space.allocateSpan(slices, true, true, takeKept);
+                page = (Page) space.allocateSpan(slices, true, true, takeKept);
                 if (page == null) {
                     return null;
                 }
@@ -420,7 +420,7 @@ public final class LocalHeap extends PageOwner {
         if (seg == null) {
             return null;
         }
-        Page page = seg.pageObjectAt(0);
+        Page page = Page.objectAt(seg, 0);
         page.sliceCount = 1;
         seg.setCover(page, 0, 1);
         seg.usedPages = 1;
@@ -1129,7 +1129,7 @@ public final class LocalHeap extends PageOwner {
         if (seg == null || seg.allocator != context.allocatorIdentity()) {
             return false;
         }
-        Page page = seg.pageOf(address);
+        Page page = Page.of(seg, address);
         return page != null && page.inUse && page.heap() == this && page.holds(address) && !page.isHugeReleased();
     }
 

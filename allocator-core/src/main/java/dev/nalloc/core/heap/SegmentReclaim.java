@@ -192,7 +192,8 @@ public final class SegmentReclaim {
     private static boolean visitOrphanHugePages(LocalHeap heap, int tag, boolean all, HeapVisitor visitor,
                                                 BlockAddress address) {
         java.util.List<Page> orphans = new java.util.ArrayList<>();
-        heap.tld.context.segments().forEachPage(p -> {
+        heap.tld.context.segments().forEachPageSpan(s -> {
+            Page p = (Page) s;
             if (p.kind == dev.nalloc.core.page.PageKind.HUGE && p.inUse && p.heap() == null && !p.isHugeReleased()
                     && (tag < 0 || p.tag == tag)) {
                 orphans.add(p);
@@ -218,7 +219,7 @@ public final class SegmentReclaim {
         int cleared = 0;
         int i = 0;
         while (i < seg.sliceCount) {
-            Page p = seg.cover[i];
+            Page p = Page.atSlice(seg, i);
             if (p.inUse) {
                 heap.collectRemote(p);
                 if (p.allFree()) {
@@ -226,7 +227,7 @@ public final class SegmentReclaim {
                         heap.countLeftOver(p);
                         cleared++;
                     }
-                    p = SegmentSpace.clearDetachedPage(p);
+                    p = (Page) SegmentSpace.clearDetachedPage(p);
                 } else if (slices > 0 && p.blockSize == blockSize
                         && (p.free != 0 || p.localFree != 0 || p.canExtend())) {
                     hasRoom = true;
@@ -251,7 +252,7 @@ public final class SegmentReclaim {
         int pages = 0;
         int i = 0;
         while (i < seg.sliceCount) {
-            Page p = seg.cover[i];
+            Page p = Page.atSlice(seg, i);
             if (p.inUse && !p.isStuck()) { // stuck spans stay out of every heap (the space tries them again)
                 // A tagged page goes to a heap of its tag that takes reclaimed pages (mi_heap_new_ex), if any.
                 (p.tag == 0 ? heap : LocalHeap.heapForTag(heap.tld, p.tag, null)).adoptPage(p);

@@ -5,6 +5,8 @@ import dev.nalloc.core.memory.SizeClasses;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.Segment;
+import dev.nalloc.core.segment.Span;
+import dev.nalloc.core.segment.SpanFactory;
 import dev.nalloc.spi.FreeListEncoding;
 
 import java.lang.invoke.MethodHandles;
@@ -13,7 +15,8 @@ import java.lang.invoke.VarHandle;
 /**
  * A span of slices inside a segment (mimalloc's {@code mi_page_t}, which doubles as
  * {@code mi_slice_t}): either a free span waiting in a span queue, or a page of equally sized
- * blocks owned by a heap.
+ * blocks owned by a heap. The span part (segment, slices, in use) is the segment layer's
+ * {@link Span}; segments make their pages through {@link #SPANS}.
  *
  * <p>A page's blocks are on one of four lists or live: {@code free} (allocation pops here),
  * {@code localFree} (the owner thread frees here with plain stores), {@code threadFree} (other
@@ -21,7 +24,7 @@ import java.lang.invoke.VarHandle;
  * {@code capacity} (not yet carved: the free list grows lazily, a few KiB at a time). The links
  * are the first word of each free block, in native memory.
  */
-public final class Page {
+public final class Page extends Span {
 
     // Delayed-free states in the low two bits of threadFree (mimalloc's mi_delayed_t).
     /** A remote free pushes the block on the heap's delayed list (the page is in the full queue). */
@@ -58,12 +61,18 @@ public final class Page {
     /** The shared empty page of unused direct-table entries: it never has a free block. */
     public static final Page EMPTY = new Page(null, 0);
 
-    // ---- span identity (fixed per slice index of a segment)
-    public final Segment segment;
-    public final int sliceIndex;
-    public int sliceCount;
-    /** True for a page of blocks, false for a free span. */
-    public boolean inUse;
+    /** Makes the pages of segments (and their cover arrays, of type {@code Page[]}). */
+    public static final SpanFactory SPANS = new SpanFactory() {
+        @Override
+        public Span newSpan(Segment segment, int sliceIndex) {
+            return new Page(segment, sliceIndex);
+        }
+
+        @Override
+        public Span[] newCover(int slices) {
+            return new Page[slices];
+        }
+    };
 
     // ---- block area
     public PageKind kind;
@@ -90,8 +99,6 @@ public final class Page {
     private volatile long threadFree;
     /** The blocks on {@code free} read as zero apart from their link word. */
     public boolean freeIsZero;
-    /** The page's memory was zero when the page was made. */
-    public boolean isZeroInit;
     /** Some block was handed out at an interior (aligned) address: interior frees are allowed. */
     public boolean hasAligned;
     /** The page is in its heap's full queue (see {@link #setInFull}). */
@@ -158,8 +165,32 @@ public final class Page {
     public Page prev;
 
     public Page(Segment segment, int sliceIndex) {
-        this.segment = segment;
-        this.sliceIndex = sliceIndex;
+        super(segment, sliceIndex);
+    }
+
+    // ------------------------------------------------------------------ lookups (the page layer's view of a segment)
+
+    /**
+     * The page (or free span) covering {@code address} of {@code segment}. Every span of a segment is
+     * a page ({@link #SPANS}): the cast is a type check the JIT folds to one compare.
+     */
+    public static Page of(Segment segment, long address) {
+        return (Page) segment.spanOf(address);
+    }
+
+    /** The page (or free span) covering slice {@code slice} of {@code segment}. */
+    public static Page atSlice(Segment segment, int slice) {
+        return (Page) segment.cover[slice];
+    }
+
+    /** The reusable page object for a span starting at slice {@code slice} of {@code segment}. */
+    public static Page objectAt(Segment segment, int slice) {
+        return (Page) segment.spanObjectAt(slice);
+    }
+
+    /** The cover array of {@code segment}, typed: a {@code Page[]} ({@link #SPANS}). */
+    public static Page[] cover(Segment segment) {
+        return (Page[]) segment.cover;
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -345,6 +376,7 @@ public final class Page {
      * The guard page (SECURE) this page has, or that its span kept when it was freed with it (see
      * {@code SegmentSpace}); 0 when there is none.
      */
+    @Override
     public long guardPage() {
         return mode != null ? mode.guard : 0;
     }
@@ -358,10 +390,19 @@ public final class Page {
      * Marks this page a free span that keeps its guard page, for a page of the same size to take
      * over (the guard is lifted by {@link #markFree} when the span is given back for good).
      */
-    public void markFreeKeepingGuard() {
+    @Override
+    protected void markFreeKeepingGuard() {
         inUse = false;
         blockLimit = 0;
         shadow = null; // CHECKED's block states go with the page (Java memory; see BlockShadow)
+        kind = null;
+        setHeap(null);
+    }
+
+    /** A SECURE page's span (not a huge one: its segment goes back whole) is kept with its guard when freed. */
+    @Override
+    protected boolean keepsGuardWhenFreed() {
+        return guardPage() != 0 && kind != PageKind.HUGE;
     }
 
     /**
@@ -369,10 +410,13 @@ public final class Page {
      * a guard page has it lifted first ({@link #liftGuard}): whatever path frees a span, its guard
      * goes with it.
      */
+    @Override
     public void markFree() {
         inUse = false;
         blockLimit = 0;
         shadow = null; // CHECKED's block states go with the page (Java memory; see BlockShadow)
+        kind = null;
+        setHeap(null);
     }
 
     /**
@@ -381,6 +425,7 @@ public final class Page {
      * @return null when there is none left, else why the OS would not lift it (not reported yet):
      *         then the span must stay out of use ({@link #makeStuck})
      */
+    @Override
     public String liftGuard() {
         return mode == null ? null : mode.liftGuard();
     }
@@ -391,6 +436,7 @@ public final class Page {
      * {@link #liftGuard} succeeds; {@code failure} is reported now (the handler may throw: the
      * span is set aside first).
      */
+    @Override
     public void makeStuck(String failure) {
         inUse = true;
         kind = null;
@@ -412,6 +458,7 @@ public final class Page {
     }
 
     /** A span kept out of use because its guard page could not be lifted (see {@link #makeStuck}). */
+    @Override
     public boolean isStuck() {
         return inUse && kind == null;
     }

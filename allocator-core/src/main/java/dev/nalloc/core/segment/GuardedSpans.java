@@ -2,7 +2,6 @@ package dev.nalloc.core.segment;
 
 import dev.nalloc.core.memory.Layout;
 
-import dev.nalloc.core.page.Page;
 import dev.nalloc.spi.PurgePolicy;
 
 import java.util.Arrays;
@@ -29,10 +28,10 @@ final class GuardedSpans {
     static final long MAX_BYTES = 16L << 20;
 
     /** The kept spans, oldest first, and when each is due to be given back ({@link PurgePolicy#NEVER}: only when over the limit). */
-    private Page[] spans = NO_SPANS;
+    private Span[] spans = NO_SPANS;
     private long[] due = NO_DUE;
     /** Shared empty arrays: a space that never keeps a span (FAST) allocates nothing here. */
-    private static final Page[] NO_SPANS = new Page[0];
+    private static final Span[] NO_SPANS = new Span[0];
     private static final long[] NO_DUE = new long[0];
     private int count;
     private long bytes;
@@ -43,7 +42,7 @@ final class GuardedSpans {
     }
 
     /** Keeps {@code span} (already marked free with its guard) until {@code deadline}. */
-    void keep(Page span, long deadline) {
+    void keep(Span span, long deadline) {
         if (count == spans.length) {
             int n = Math.max(8, count * 2);
             spans = Arrays.copyOf(spans, n);
@@ -56,22 +55,22 @@ final class GuardedSpans {
     }
 
     /** The oldest span when more than {@link #MAX_BYTES} are kept (removed), else null. */
-    Page overLimit() {
+    Span overLimit() {
         return bytes > MAX_BYTES ? removeAt(0) : null;
     }
 
     /** The oldest span if it is due at {@code now} (removed), else null. */
-    Page expired(long now) {
+    Span expired(long now) {
         return count > 0 && due[0] != PurgePolicy.NEVER && now - due[0] >= 0 ? removeAt(0) : null;
     }
 
     /** The newest span (removed), or null when none is kept. */
-    Page last() {
+    Span last() {
         return count > 0 ? removeAt(count - 1) : null;
     }
 
     /** The most recently kept span of exactly {@code slices} slices (removed), or null. */
-    Page take(int slices) {
+    Span take(int slices) {
         for (int i = count - 1; i >= 0; i--) {
             if (spans[i].sliceCount == slices) {
                 return removeAt(i);
@@ -80,8 +79,8 @@ final class GuardedSpans {
         return null;
     }
 
-    private Page removeAt(int i) {
-        Page span = spans[i];
+    private Span removeAt(int i) {
+        Span span = spans[i];
         System.arraycopy(spans, i + 1, spans, i, count - i - 1);
         System.arraycopy(due, i + 1, due, i, count - i - 1);
         spans[--count] = null;
@@ -89,7 +88,7 @@ final class GuardedSpans {
         return span;
     }
 
-    private static long bytesOf(Page span) {
+    private static long bytesOf(Span span) {
         return (long) span.sliceCount << Layout.SLICE_SHIFT;
     }
 }

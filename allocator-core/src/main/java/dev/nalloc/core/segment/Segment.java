@@ -4,13 +4,13 @@ import dev.nalloc.core.memory.Layout;
 
 import dev.nalloc.core.arena.MemoryBlock;
 import dev.nalloc.core.os.OsMemory;
-import dev.nalloc.core.page.Page;
 
 /**
  * A 32 MiB-aligned segment of 64 KiB slices (mimalloc's {@code mi_segment_t}), or a huge segment
- * holding one block. The native memory holds only blocks; the slice table, commit mask and page
- * objects are here. {@link #cover} maps every slice to the page or free span that covers it, so a
- * free finds its page with one shift.
+ * holding one block. The native memory holds only blocks; the slice table, commit mask and span
+ * objects are here. {@link #cover} maps every slice to the span (page or free span) that covers it,
+ * so a free finds its page with one shift. The span objects are the page layer's pages, made
+ * through the instance's {@link SpanFactory}.
  */
 public final class Segment {
 
@@ -41,10 +41,14 @@ public final class Segment {
     /** 16 for ordinary segments; 63 for huge ones (every offset maps to slice 0). */
     public final int sliceShift;
     public final boolean huge;
-    /** For each slice, the page or free span covering it. */
-    public final Page[] cover;
-    /** Page objects by start slice, made on first use and reused (no garbage in steady state). */
-    private final Page[] pageObjects;
+    /**
+     * For each slice, the span (page or free span) covering it. An array of the factory's span type
+     * ({@link SpanFactory#newCover}), which the page layer reads typed.
+     */
+    public final Span[] cover;
+    /** Span objects by start slice, made on first use and reused (no garbage in steady state). */
+    private final Span[] spanObjects;
+    private final SpanFactory spanFactory;
     /** Pages in use. */
     public int usedPages;
     private final long[] committedMask;
@@ -66,8 +70,10 @@ public final class Segment {
     /** In the owner space's list of segments with pending purges. */
     boolean purgeListed;
 
-    Segment(Object allocator, Thread ownerThread, SegmentSpace space, MemoryBlock memory, boolean huge) {
+    Segment(Object allocator, Thread ownerThread, SegmentSpace space, MemoryBlock memory, boolean huge,
+            SpanFactory spanFactory) {
         this.allocator = allocator;
+        this.spanFactory = spanFactory;
         this.ownerThread = ownerThread;
         this.space = space;
         this.memory = memory;
@@ -76,8 +82,8 @@ public final class Segment {
         this.huge = huge;
         this.sliceCount = huge ? 1 : Layout.SLICES_PER_SEGMENT;
         this.sliceShift = huge ? 63 : Layout.SLICE_SHIFT;
-        this.cover = new Page[sliceCount];
-        this.pageObjects = new Page[sliceCount];
+        this.cover = spanFactory.newCover(sliceCount);
+        this.spanObjects = new Span[sliceCount];
         this.committedMask = new long[(sliceCount + 63) >>> 6];
         this.zeroMask = new long[committedMask.length];
         this.purgeMask = new long[committedMask.length];
@@ -91,48 +97,37 @@ public final class Segment {
         }
     }
 
-    /** The page covering {@code address} (which lies in this segment). */
-    public Page pageOf(long address) {
+    /** The span covering {@code address} (which lies in this segment). */
+    public Span spanOf(long address) {
         return cover[(int) ((address - base) >>> sliceShift)];
     }
 
     /**
-     * Adds the live blocks ({@code sums[0]}) and their bytes ({@code sums[1]}) of this segment's
-     * pages. Any thread: racy reads of Java fields only, the segment's memory is not touched.
+     * Calls {@code action} on every span in use of this segment that is not stuck: the pages of
+     * blocks (any thread: racy reads, for statistics).
      */
-    public void addLiveBlocks(long[] sums) {
-        for (Page p : pageObjects) {
-            if (p != null && p.inUse && p.segment == this && p.kind != null) {
-                long used = p.used;
-                sums[0] += used;
-                sums[1] += used * p.blockSize;
+    public void forEachPageSpan(java.util.function.Consumer<Span> action) {
+        for (Span s : spanObjects) {
+            if (s != null && s.inUse && s.segment == this && !s.isStuck()) {
+                action.accept(s);
             }
         }
     }
 
-    /** Calls {@code action} on every page of blocks of this segment (any thread: racy reads, for statistics). */
-    public void forEachPage(java.util.function.Consumer<Page> action) {
-        for (Page p : pageObjects) {
-            if (p != null && p.inUse && p.segment == this && p.kind != null) { // not a stuck span
-                action.accept(p);
-            }
+    /** The reusable span object for a span starting at {@code slice}. */
+    public Span spanObjectAt(int slice) {
+        Span s = spanObjects[slice];
+        if (s == null) {
+            s = spanFactory.newSpan(this, slice);
+            spanObjects[slice] = s;
         }
+        return s;
     }
 
-    /** The reusable page object for a span starting at {@code slice}. */
-    public Page pageObjectAt(int slice) {
-        Page p = pageObjects[slice];
-        if (p == null) {
-            p = new Page(this, slice);
-            pageObjects[slice] = p;
-        }
-        return p;
-    }
-
-    /** Points slices {@code [from, from + n)} at {@code page}. */
-    public void setCover(Page page, int from, int n) {
+    /** Points slices {@code [from, from + n)} at {@code span}. */
+    public void setCover(Span span, int from, int n) {
         for (int i = from; i < from + n; i++) {
-            cover[i] = page;
+            cover[i] = span;
         }
     }
 

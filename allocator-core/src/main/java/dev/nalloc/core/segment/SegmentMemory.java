@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SegmentMemory {
 
     private final Object allocator;
+    private final SpanFactory spans;
     private final OsMemory os;
     private final Arenas arenas;
     private volatile boolean allowArena;
@@ -31,12 +32,18 @@ public final class SegmentMemory {
     /** Set by {@link #retireAll}: segments published after it are given back at once. */
     private volatile boolean closed;
 
-    public SegmentMemory(Object allocator, OsMemory os, Arenas arenas, boolean allowArena, boolean allowOs) {
-        this(allocator, os, arenas, allowArena, allowOs, null);
+    public SegmentMemory(Object allocator, SpanFactory spans, OsMemory os, Arenas arenas, boolean allowArena,
+                         boolean allowOs) {
+        this(allocator, spans, os, arenas, allowArena, allowOs, null);
     }
 
-    /** @param numa the NUMA nodes in use for arena choice, or null to ignore nodes */
-    public SegmentMemory(Object allocator, OsMemory os, Arenas arenas, boolean allowArena, boolean allowOs, Numa numa) {
+    /**
+     * @param spans makes the span objects (the page layer's pages) of this instance's segments
+     * @param numa the NUMA nodes in use for arena choice, or null to ignore nodes
+     */
+    public SegmentMemory(Object allocator, SpanFactory spans, OsMemory os, Arenas arenas, boolean allowArena,
+                         boolean allowOs, Numa numa) {
+        this.spans = spans;
         this.numa = numa;
         this.allocator = allocator;
         this.os = os;
@@ -69,7 +76,7 @@ public final class SegmentMemory {
         if (m == null) {
             return null;
         }
-        Segment s = new Segment(allocator, space.owner(), space, m, false);
+        Segment s = new Segment(allocator, space.owner(), space, m, false, spans);
         if (m.fromArena()) {
             long[] active = m.arena().takeActive(m.blockIndex()); // memory a previous segment used, not purged since
             if (active != null) {
@@ -96,7 +103,7 @@ public final class SegmentMemory {
         // The huge block is in use as a whole (not the rest of its last arena block); what earlier
         // segments left in use of these blocks leaves the arena's record: it is counted here again.
         long kept = m.fromArena() ? m.arena().takeActiveBytes(m.blockIndex(), m.blockCount()) : 0;
-        Segment s = new Segment(allocator, owner, null, m, true);
+        Segment s = new Segment(allocator, owner, null, m, true, spans);
         s.hugeInUse = Math.min(m.size(), Layout.alignUp(size, Layout.SLICE_SIZE));
         os.stats().notInUse(kept);
         os.stats().inUse(s.hugeInUse);
@@ -208,19 +215,13 @@ public final class SegmentMemory {
         arenas.retireAll();
     }
 
-    /** Live blocks and bytes in the pages of every segment ({@code [blocks, bytes]}); see {@link Segment#addLiveBlocks}. */
-    public long[] liveBlocks() {
-        long[] sums = new long[2];
+    /**
+     * Calls {@code action} on every span in use and not stuck (the pages of blocks) of every live
+     * segment (any thread; for statistics).
+     */
+    public void forEachPageSpan(java.util.function.Consumer<Span> action) {
         for (Segment s : live) {
-            s.addLiveBlocks(sums);
-        }
-        return sums;
-    }
-
-    /** Calls {@code action} on every page of blocks of every live segment (any thread; for statistics). */
-    public void forEachPage(java.util.function.Consumer<dev.nalloc.core.page.Page> action) {
-        for (Segment s : live) {
-            s.forEachPage(action);
+            s.forEachPageSpan(action);
         }
     }
 

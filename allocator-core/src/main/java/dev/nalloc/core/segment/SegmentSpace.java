@@ -2,8 +2,6 @@ package dev.nalloc.core.segment;
 
 import dev.nalloc.core.arena.MemoryArena;
 import dev.nalloc.core.os.OsMemory;
-import dev.nalloc.core.page.Page;
-import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.stats.ThreadCounters;
 import dev.nalloc.spi.PurgePolicy;
 
@@ -90,10 +88,10 @@ public final class SegmentSpace {
     }
 
     /**
-     * A span of {@code slices} committed slices marked in use; {@link Page#isZeroInit} tells whether
+     * A span of {@code slices} committed slices marked in use; {@link Span#isZeroInit} tells whether
      * it reads as zero. Null when out of memory.
      */
-    public Page allocateSpan(int slices) {
+    public Span allocateSpan(int slices) {
         return allocateSpan(slices, true);
     }
 
@@ -101,7 +99,7 @@ public final class SegmentSpace {
      * As {@link #allocateSpan(int)}; with {@code mayGrow} false only the free spans and the spare
      * segment are used, never a new segment (the caller first looks at abandoned segments).
      */
-    public Page allocateSpan(int slices, boolean mayGrow) {
+    public Span allocateSpan(int slices, boolean mayGrow) {
         return allocateSpan(slices, mayGrow, true);
     }
 
@@ -110,7 +108,7 @@ public final class SegmentSpace {
      * only the free spans are used (a thread with a target number of segments looks at its
      * segments before it takes one more, even the spare).
      */
-    public Page allocateSpan(int slices, boolean mayGrow, boolean useSpare) {
+    public Span allocateSpan(int slices, boolean mayGrow, boolean useSpare) {
         return allocateSpan(slices, mayGrow, useSpare, true);
     }
 
@@ -118,12 +116,12 @@ public final class SegmentSpace {
      * As {@link #allocateSpan(int, boolean, boolean)}; with {@code takeKept} false, never a span that
      * kept its guard page (SECURE: a page with no room for a guard must not get one).
      */
-    public Page allocateSpan(int slices, boolean mayGrow, boolean useSpare, boolean takeKept) {
-        Page kept = takeKept ? takeGuarded(slices) : null;
+    public Span allocateSpan(int slices, boolean mayGrow, boolean useSpare, boolean takeKept) {
+        Span kept = takeKept ? takeGuarded(slices) : null;
         if (kept != null) {
             return kept;
         }
-        Page span = spans.take(slices);
+        Span span = spans.take(slices);
         if (span == null) {
             if ((!mayGrow && (spare == null || !useSpare)) || !addSegment()) {
                 return null;
@@ -159,8 +157,8 @@ public final class SegmentSpace {
      * Gives a page's span back, coalescing it with free neighbours; a span with a guard page
      * (SECURE) is first kept as it is for a while, for the next page of its size.
      */
-    public void freeSpan(Page page) {
-        if (page.guardPage() != 0 && page.kind != PageKind.HUGE) {
+    public void freeSpan(Span page) {
+        if (page.keepsGuardWhenFreed()) {
             keepGuarded(page);
         } else {
             release(page);
@@ -171,19 +169,17 @@ public final class SegmentSpace {
 
     private final GuardedSpans guarded = new GuardedSpans();
 
-    private void keepGuarded(Page page) {
+    private void keepGuarded(Span page) {
         page.markFreeKeepingGuard();
-        page.kind = null;
-        page.setHeap(null);
         guarded.keep(page, purgePolicy.deadline(os().now(), 0, false));
-        for (Page old; (old = guarded.overLimit()) != null; ) {
+        for (Span old; (old = guarded.overLimit()) != null; ) {
             release(old);
         }
     }
 
     /** A kept span of exactly {@code slices} slices, marked in use, or null. */
-    private Page takeGuarded(int slices) {
-        Page span = guarded.take(slices);
+    private Span takeGuarded(int slices) {
+        Span span = guarded.take(slices);
         if (span != null) {
             span.inUse = true;
             span.isZeroInit = false;
@@ -191,13 +187,13 @@ public final class SegmentSpace {
         return span;
     }
 
-    /** Spans whose guard page the OS would not lift (see {@link Page#makeStuck}); rare, so a list. */
-    private final java.util.ArrayList<Page> stuck = new java.util.ArrayList<>(0);
+    /** Spans whose guard page the OS would not lift (see {@link Span#makeStuck}); rare, so a list. */
+    private final java.util.ArrayList<Span> stuck = new java.util.ArrayList<>(0);
 
     /** Tries once more to lift the guards of the stuck spans; those lifted are given back. */
     private void retryStuck() {
         for (int i = stuck.size() - 1; i >= 0; i--) {
-            Page span = stuck.get(i);
+            Span span = stuck.get(i);
             if (span.liftGuard() == null) {
                 stuck.remove(i);
                 span.inUse = false; // as a kept span: counted as used until release
@@ -211,21 +207,21 @@ public final class SegmentSpace {
         return stuck.size();
     }
 
-    /** A page of this space made stuck by its heap ({@link Page#makeStuck}): tried again with the others. */
-    public void addStuck(Page page) {
+    /** A page of this space made stuck by its heap ({@link Span#makeStuck}): tried again with the others. */
+    public void addStuck(Span page) {
         stuck.add(page);
     }
 
     /** Gives back every kept span (lifting its guard). */
     public void releaseGuardedSpans() {
-        for (Page span; (span = guarded.last()) != null; ) {
+        for (Span span; (span = guarded.last()) != null; ) {
             release(span);
         }
     }
 
     /** Gives back the kept spans due at {@code now}. */
     private void releaseExpiredGuardedSpans(long now) {
-        for (Page span; (span = guarded.expired(now)) != null; ) {
+        for (Span span; (span = guarded.expired(now)) != null; ) {
             release(span);
         }
     }
@@ -239,26 +235,23 @@ public final class SegmentSpace {
 
     /**
      * Gives a span back for good: guard lifted, coalesced with free neighbours. A span whose guard
-     * the OS would not lift stays out of use instead ({@link Page#makeStuck}), for a later collect
+     * the OS would not lift stays out of use instead ({@link Span#makeStuck}), for a later collect
      * to try again.
      */
-    private void release(Page page) {
+    private void release(Span page) {
         String failure = page.liftGuard();
         if (failure != null) {
-            page.kind = null;
             stuck.add(page);
             page.makeStuck(failure);
             return;
         }
         Segment seg = page.segment;
         page.markFree();
-        page.kind = null;
-        page.setHeap(null);
         seg.usedPages--;
         int start = page.sliceIndex;
         int n = page.sliceCount;
         if (start > 0) {
-            Page before = seg.cover[start - 1];
+            Span before = seg.cover[start - 1];
             if (!before.inUse && before.guardPage() == 0) { // a span kept with its guard is taken
                 spans.remove(before);
                 n += start - before.sliceIndex;
@@ -267,7 +260,7 @@ public final class SegmentSpace {
         }
         int end = page.sliceIndex + page.sliceCount;
         if (end < seg.sliceCount) {
-            Page after = seg.cover[end];
+            Span after = seg.cover[end];
             if (!after.inUse && after.guardPage() == 0) {
                 spans.remove(after);
                 n += after.sliceCount;
@@ -370,7 +363,7 @@ public final class SegmentSpace {
     }
 
     private void makeFree(Segment seg, int start, int n) {
-        Page span = seg.pageObjectAt(start);
+        Span span = seg.spanObjectAt(start);
         span.markFree();
         span.sliceCount = n;
         seg.setCover(span, start, n);
@@ -532,7 +525,7 @@ public final class SegmentSpace {
     public void purgeFreeSpans(Segment seg) {
         int i = 0;
         while (i < seg.sliceCount) {
-            Page span = seg.cover[i];
+            Span span = seg.cover[i];
             if (!span.inUse) {
                 seg.purge(span.sliceIndex, span.sliceCount, os(), purgePolicy.decommits());
             }
@@ -546,7 +539,7 @@ public final class SegmentSpace {
      *
      * @return the free span now covering the page
      */
-    public static Page clearDetachedPage(Page page) {
+    public static Span clearDetachedPage(Span page) {
         String failure = page.liftGuard(); // SECURE: the guard page goes first, as for every span that is freed
         if (failure != null) {
             if (!page.isStuck()) {
@@ -556,8 +549,6 @@ public final class SegmentSpace {
         }
         Segment seg = page.segment;
         page.markFree();
-        page.kind = null;
-        page.setHeap(null);
         seg.usedPages--;
         int start = page.sliceIndex;
         int end = start + page.sliceCount;
@@ -567,7 +558,7 @@ public final class SegmentSpace {
         if (end < seg.sliceCount && !seg.cover[end].inUse) {
             end += seg.cover[end].sliceCount;
         }
-        Page span = seg.pageObjectAt(start);
+        Span span = seg.spanObjectAt(start);
         span.markFree();
         span.sliceCount = end - start;
         seg.setCover(span, start, end - start);

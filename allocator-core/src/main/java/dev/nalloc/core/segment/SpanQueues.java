@@ -2,8 +2,6 @@ package dev.nalloc.core.segment;
 
 import dev.nalloc.core.memory.Layout;
 
-import dev.nalloc.core.page.Page;
-
 /**
  * The free spans of one thread's segments, binned by slice count (mimalloc's span queues):
  * exact bins up to 8 slices, then four bins per power of two. Owner thread only.
@@ -12,7 +10,7 @@ final class SpanQueues {
 
     static final int BINS = bin(Layout.SLICES_PER_SEGMENT) + 1;
 
-    private final Page[] first = new Page[BINS];
+    private final Span[] first = new Span[BINS];
 
     /** The bin of a span of {@code slices} slices. */
     static int bin(int slices) {
@@ -25,35 +23,35 @@ final class SpanQueues {
     }
 
     /** Adds a free span. */
-    public void push(Page span) {
+    public void push(Span span) {
         int b = bin(span.sliceCount);
-        span.bin = b;
-        span.prev = null;
-        span.next = first[b];
-        if (span.next != null) {
-            span.next.prev = span;
+        span.spanBin = b;
+        span.prevSpan = null;
+        span.nextSpan = first[b];
+        if (span.nextSpan != null) {
+            span.nextSpan.prevSpan = span;
         }
         first[b] = span;
     }
 
     /** Removes a free span that is in a queue. */
-    public void remove(Page span) {
-        if (span.prev != null) {
-            span.prev.next = span.next;
+    public void remove(Span span) {
+        if (span.prevSpan != null) {
+            span.prevSpan.nextSpan = span.nextSpan;
         } else {
-            first[span.bin] = span.next;
+            first[span.spanBin] = span.nextSpan;
         }
-        if (span.next != null) {
-            span.next.prev = span.prev;
+        if (span.nextSpan != null) {
+            span.nextSpan.prevSpan = span.prevSpan;
         }
-        span.next = null;
-        span.prev = null;
+        span.nextSpan = null;
+        span.prevSpan = null;
     }
 
     /** Takes a free span of at least {@code slices} slices out of the queues, or returns null. */
-    public Page take(int slices) {
+    public Span take(int slices) {
         for (int b = bin(slices); b < BINS; b++) {
-            for (Page s = first[b]; s != null; s = s.next) {
+            for (Span s = first[b]; s != null; s = s.nextSpan) {
                 if (s.sliceCount >= slices) {
                     remove(s);
                     return s;
@@ -64,9 +62,9 @@ final class SpanQueues {
     }
 
     /** Calls {@code action} for each free span (it must not change the queues). */
-    public void forEach(java.util.function.Consumer<Page> action) {
-        for (Page head : first) {
-            for (Page s = head; s != null; s = s.next) {
+    public void forEach(java.util.function.Consumer<Span> action) {
+        for (Span head : first) {
+            for (Span s = head; s != null; s = s.nextSpan) {
                 action.accept(s);
             }
         }
@@ -75,9 +73,9 @@ final class SpanQueues {
     /** Removes every span of {@code segment}. */
     public void removeAll(Segment segment) {
         for (int b = 0; b < BINS; b++) {
-            Page s = first[b];
+            Span s = first[b];
             while (s != null) {
-                Page n = s.next;
+                Span n = s.nextSpan;
                 if (s.segment == segment) {
                     remove(s);
                 }
@@ -89,8 +87,8 @@ final class SpanQueues {
     /** Free spans in all queues. */
     public int count() {
         int n = 0;
-        for (Page head : first) {
-            for (Page s = head; s != null; s = s.next) {
+        for (Span head : first) {
+            for (Span s = head; s != null; s = s.nextSpan) {
                 n++;
             }
         }

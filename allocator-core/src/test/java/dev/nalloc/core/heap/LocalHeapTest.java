@@ -44,7 +44,7 @@ class LocalHeapTest {
     }
 
     private static Page pageOf(long block) {
-        return SegmentMap.lookup(block).pageOf(block);
+        return Page.of(SegmentMap.lookup(block), block);
     }
 
     /** Allocates blocks of {@code size} in {@code heap} until the page of the first one is in the full queue. */

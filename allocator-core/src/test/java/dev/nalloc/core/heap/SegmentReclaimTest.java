@@ -59,7 +59,7 @@ class SegmentReclaimTest {
     }
 
     private static Page pageOf(long block) {
-        return SegmentMap.lookup(block).pageOf(block);
+        return Page.of(SegmentMap.lookup(block), block);
     }
 
     @Test

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FullPageFreeTest {
 
     private static Page pageOf(long address) {
-        return SegmentMap.lookup(address).pageOf(address);
+        return Page.of(SegmentMap.lookup(address), address);
     }
 
     /** Allocates 64-byte blocks until the first block's page has moved to the full queue. */

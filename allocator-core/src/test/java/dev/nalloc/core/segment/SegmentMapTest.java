@@ -3,6 +3,7 @@ package dev.nalloc.core.segment;
 import dev.nalloc.core.memory.Layout;
 
 import dev.nalloc.core.arena.MemoryBlock;
+import dev.nalloc.core.page.Page;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SegmentMapTest {
 
     private static Segment fake(long base, long size, boolean huge) {
-        return new Segment(new Object(), null, null, new MemoryBlock(base, size, null, 0, 0, false, false), huge);
+        return new Segment(new Object(), null, null, new MemoryBlock(base, size, null, 0, 0, false, false), huge,
+                Page.SPANS);
     }
 
     @Test

@@ -40,7 +40,7 @@ class SegmentSpaceTest {
                 return true;
             }
         };
-        memory = new SegmentMemory(this, os, new Arenas(os, 1L << 30, 0, never, false), false, true);
+        memory = new SegmentMemory(this, Page.SPANS, os, new Arenas(os, 1L << 30, 0, never, false), false, true);
         os.freeRetiredWhenUnreachable(memory); // as an instance does: what tearDown retires goes with the test's objects
         space = new SegmentSpace(Thread.currentThread(), memory, false, 0, never);
     }
@@ -55,13 +55,13 @@ class SegmentSpaceTest {
 
     @Test
     void spansAreSplitOnUseAndTheRestStaysFree() {
-        Page a = space.allocateSpan(1);
+        Span a = space.allocateSpan(1);
         assertNotNull(a);
         assertEquals(1, space.segments());
         assertEquals(0, a.sliceIndex);
         assertTrue(a.inUse);
         assertTrue(a.isZeroInit, "fresh OS memory reads as zero");
-        Page b = space.allocateSpan(8);
+        Span b = space.allocateSpan(8);
         assertEquals(1, b.sliceIndex);
         assertEquals(1, space.freeSpans(), "one free remainder after two splits");
         Segment seg = a.segment;
@@ -75,9 +75,9 @@ class SegmentSpaceTest {
 
     @Test
     void freedSpansCoalesceWithFreeNeighbours() {
-        Page a = space.allocateSpan(2);
-        Page b = space.allocateSpan(3);
-        Page c = space.allocateSpan(4);
+        Span a = space.allocateSpan(2);
+        Span b = space.allocateSpan(3);
+        Span c = space.allocateSpan(4);
         Segment seg = a.segment;
         space.freeSpan(a);
         assertEquals(2, space.freeSpans());
@@ -86,7 +86,7 @@ class SegmentSpaceTest {
         assertFalse(seg.cover[5].inUse);
         assertEquals(5, seg.cover[5].sliceIndex);
         assertEquals(Layout.SLICES_PER_SEGMENT - 5, seg.cover[Layout.SLICES_PER_SEGMENT - 1].sliceCount);
-        Page reuse = space.allocateSpan(2);
+        Span reuse = space.allocateSpan(2);
         assertEquals(0, reuse.sliceIndex, "the freed head span is reused first (smallest fit bin)");
         space.freeSpan(reuse);
         space.freeSpan(b);
@@ -99,10 +99,10 @@ class SegmentSpaceTest {
 
     @Test
     void aFullSegmentLeadsToASecondOne() {
-        Page big = space.allocateSpan(Layout.SLICES_PER_SEGMENT - 1);
-        Page one = space.allocateSpan(1);
+        Span big = space.allocateSpan(Layout.SLICES_PER_SEGMENT - 1);
+        Span one = space.allocateSpan(1);
         assertSame(big.segment, one.segment);
-        Page next = space.allocateSpan(2);
+        Span next = space.allocateSpan(2);
         assertTrue(next.segment != big.segment);
         assertEquals(2, space.segments());
         assertEquals(2, memory.segments());
@@ -110,8 +110,8 @@ class SegmentSpaceTest {
 
     @Test
     void purgeDecommitsFreeSpans() {
-        Page a = space.allocateSpan(4);
-        Page b = space.allocateSpan(4);
+        Span a = space.allocateSpan(4);
+        Span b = space.allocateSpan(4);
         Segment seg = a.segment;
         assertEquals(8 * Layout.SLICE_SIZE, seg.committedBytes());
         space.freeSpan(a);
