@@ -49,7 +49,7 @@ public final class Arenas {
     }
 
     /** Whether new arenas are committed when reserved (option {@code arena_eager_commit}). */
-    public boolean eagerCommit() {
+    boolean eagerCommit() {
         return eagerCommit == 1 || (eagerCommit == 2 && os.hasOvercommit());
     }
 
@@ -238,7 +238,7 @@ public final class Arenas {
     }
 
     /** Purges the freed blocks of every arena at once; returns blocks purged. */
-    public int purge(boolean decommit) {
+    int purge(boolean decommit) {
         int purged = 0;
         for (int i = 0, n = count.get(); i < n; i++) {
             purged += arenas[i].purge(decommit);
@@ -256,7 +256,7 @@ public final class Arenas {
     }
 
     /** Bytes reserved by all arenas. */
-    public long reservedBytes() {
+    long reservedBytes() {
         long s = 0;
         for (int i = 0, n = count.get(); i < n; i++) {
             s += arenas[i].size();

@@ -58,7 +58,7 @@ public final class MemoryArena {
     private final AtomicLong purgeExpire = new AtomicLong();
 
     /** An ordinary arena over {@code size} bytes at {@code base} (aligned to {@link #BLOCK_SIZE}), committed or not. */
-    public MemoryArena(OsMemory os, long base, long size, boolean isCommitted) {
+    MemoryArena(OsMemory os, long base, long size, boolean isCommitted) {
         this(os, 0, base, size, isCommitted, true, false, -1, false, false);
     }
 
@@ -71,7 +71,7 @@ public final class MemoryArena {
      * @param pinned      large or huge OS pages: never decommitted or reset
      * @param external    the user's memory: never given back to the OS
      */
-    public MemoryArena(OsMemory os, int id, long base, long size, boolean isCommitted, boolean isZero,
+    MemoryArena(OsMemory os, int id, long base, long size, boolean isCommitted, boolean isZero,
                        boolean exclusive, int numaNode, boolean pinned, boolean external) {
         if ((base & (BLOCK_SIZE - 1)) != 0 || size < BLOCK_SIZE) {
             throw new IllegalArgumentException("arena memory must be block aligned and at least one block");
@@ -112,11 +112,11 @@ public final class MemoryArena {
         return blockCount * BLOCK_SIZE;
     }
 
-    public int blockCount() {
+    int blockCount() {
         return blockCount;
     }
 
-    public int blocksInUse() {
+    int blocksInUse() {
         return inUse.count();
     }
 
@@ -130,21 +130,21 @@ public final class MemoryArena {
     }
 
     /** Large or huge OS pages: never purged. */
-    public boolean pinned() {
+    boolean pinned() {
         return pinned;
     }
 
     /** The user's memory ({@link Arenas#adopt}): never released to the OS. */
-    public boolean external() {
+    boolean external() {
         return external;
     }
 
-    public boolean contains(long address) {
+    boolean contains(long address) {
         return address >= base && address - base < size();
     }
 
     /** Whether {@code [address, address + length)} overlaps this arena. */
-    public boolean overlaps(long address, long length) {
+    boolean overlaps(long address, long length) {
         return address < base + size() && base < address + length;
     }
 
@@ -154,17 +154,17 @@ public final class MemoryArena {
      * @return the memory, null when no run of {@code n} free blocks exists, or
      *         {@link MemoryBlock#COMMIT_FAILED} when the commit failed (reported; nothing claimed)
      */
-    public MemoryBlock allocate(int n, boolean commit) {
+    MemoryBlock allocate(int n, boolean commit) {
         return allocate(n, commit, 0);
     }
 
     /** The block SECURE's random placement searches from: random, and the same for every claim. */
-    public int randomStart() {
+    int randomStart() {
         return randomStart;
     }
 
     /** {@link #allocate(int, boolean)}, searching from block {@code from} first (random placement). */
-    public MemoryBlock allocate(int n, boolean commit, int from) {
+    MemoryBlock allocate(int n, boolean commit, int from) {
         if (n > blockCount) {
             return null;
         }
@@ -283,12 +283,12 @@ public final class MemoryArena {
     }
 
     /** The pending purge deadline, or 0 when no timed purge is pending. */
-    public long purgeExpire() {
+    long purgeExpire() {
         return purgeExpire.get();
     }
 
     /** Blocks marked for purge. */
-    public int blocksToPurge() {
+    int blocksToPurge() {
         return purge.count();
     }
 
@@ -297,7 +297,7 @@ public final class MemoryArena {
      *
      * @return blocks purged
      */
-    public int tryPurge(long now, boolean force, boolean decommit) {
+    int tryPurge(long now, boolean force, boolean decommit) {
         long expire = purgeExpire.get();
         if (!force && (expire == 0 || now - expire < 0)) {
             return 0;
@@ -314,7 +314,7 @@ public final class MemoryArena {
      *
      * @return blocks purged
      */
-    public int purge(boolean decommit) {
+    int purge(boolean decommit) {
         if (pinned) {
             return 0;
         }
@@ -460,7 +460,7 @@ public final class MemoryArena {
      * Gives the whole reservation back to the OS. The user's memory stays mapped: only the bytes
      * counted as committed leave the statistics.
      */
-    public void release() {
+    void release() {
         for (int i = 0; i < blockCount; i++) {
             dropActive(i);
         }
@@ -477,7 +477,7 @@ public final class MemoryArena {
      * freed once the instance is unreachable); the user's memory is only forgotten. The bitmaps stay
      * as they are, so threads still inside a call find the arena as it was (their commits fail).
      */
-    public void retire() {
+    void retire() {
         for (int i = 0; i < blockCount; i++) {
             dropActive(i);
         }

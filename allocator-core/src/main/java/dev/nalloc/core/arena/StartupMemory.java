@@ -15,11 +15,11 @@ import dev.nalloc.spi.OsPrimitives;
 public final class StartupMemory {
 
     /** The size of a huge OS page. */
-    public static final long HUGE_PAGE = 1L << 30;
+    static final long HUGE_PAGE = 1L << 30;
     /** The reservation of huge pages stops after this many milliseconds per page (as mimalloc). */
-    public static final long MILLIS_PER_HUGE_PAGE = 500;
+    static final long MILLIS_PER_HUGE_PAGE = 500;
     /** At most this many huge pages are reserved (mimalloc's clamp). */
-    public static final long MAX_HUGE_PAGES = 128 * 1024;
+    static final long MAX_HUGE_PAGES = 128 * 1024;
 
     private final OsMemory os;
     private final Arenas arenas;

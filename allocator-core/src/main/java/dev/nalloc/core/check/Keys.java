@@ -24,7 +24,7 @@ public final class Keys {
     }
 
     /** A strong 64-bit mixer (the splitmix64 finalizer): consecutive inputs give unrelated outputs. */
-    public static long mix(long z) {
+    static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);

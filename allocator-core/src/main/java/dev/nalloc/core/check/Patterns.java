@@ -12,9 +12,9 @@ import java.lang.foreign.MemorySegment;
 public final class Patterns {
 
     /** Fill of a block when it is handed out. */
-    public static final byte FRESH = (byte) 0xD0;
+    static final byte FRESH = (byte) 0xD0;
     /** Fill of a freed block, after its link word. */
-    public static final byte FREED = (byte) 0xDF;
+    static final byte FREED = (byte) 0xDF;
     private static final long FREED_WORD = 0xDFDFDFDFDFDFDFDFL;
     private static final long FRESH_WORD = 0xD0D0D0D0D0D0D0D0L;
     /** Fills up to this size are word stores (a bulk fill costs more for small blocks). */
@@ -25,11 +25,11 @@ public final class Patterns {
      */
     private static final long SCALAR_FILL_MAX = 128;
     /** Fills and their checks cover at most this many bytes of a block (large blocks: the start). */
-    public static final long FILL_MAX = 64 * 1024;
+    static final long FILL_MAX = 64 * 1024;
     /** {@link #FILL_MAX} bytes of {@link #FREED}, in Java memory: what a freed block is compared with. */
     private static final MemorySegment FREED_FILL = freedFill();
     /** The canary covers at most this many bytes after the requested size. */
-    public static final long CANARY_MAX = 256;
+    static final long CANARY_MAX = 256;
 
     /** True when a word store puts its low byte first (little-endian), as the canary's byte numbering does. */
     private static final boolean STORED_ORDER = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
@@ -47,7 +47,7 @@ public final class Patterns {
     }
 
     /** Bytes of a block of {@code blockSize} that the fills cover. */
-    public static long fillLength(long blockSize) {
+    static long fillLength(long blockSize) {
         return Math.min(blockSize, FILL_MAX);
     }
 

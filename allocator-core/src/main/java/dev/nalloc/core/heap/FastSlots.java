@@ -29,8 +29,8 @@ import java.lang.invoke.VarHandle;
  */
 public final class FastSlots {
 
-    public static final int SIZE = 1 << 12;
-    public static final int MASK = SIZE - 1;
+    static final int SIZE = 1 << 12;
+    static final int MASK = SIZE - 1;
     /** Spreads the salts of successive instances over the table. */
     private static final int SALT_STRIDE = 0x9E3779B1;
 

@@ -130,7 +130,7 @@ public final class HeapSlot {
      * (option {@code target_segments_per_thread}): the fast paths must not take a free into it for a
      * local one. Every copy of the cache the fast paths read goes with it (the {@link FastSlots} entry).
      */
-    public void forgetFreeSegment(Segment seg) {
+    void forgetFreeSegment(Segment seg) {
         if (lastFreeBase == seg.base) {
             lastFreeBase = Long.MIN_VALUE;
             lastFreeCover = new Page[0];

@@ -129,7 +129,7 @@ public final class LocalHeap extends PageOwner {
     }
 
     /** The space this heap's pages come from. */
-    public SegmentSpace space() {
+    SegmentSpace space() {
         return space;
     }
 
@@ -1213,7 +1213,7 @@ public final class LocalHeap extends PageOwner {
     }
 
     /** True while a visit of this heap runs (owner thread). */
-    public boolean isVisited() {
+    boolean isVisited() {
         return visiting > 0;
     }
 

@@ -17,8 +17,8 @@ public final class ThreadData {
 
     /** The owner thread, or null for the data of a shared heap (a lease: see {@link ThreadHeaps}). */
     public final Thread thread;
-    public final SegmentSpace space;
-    public final HeapContext context;
+    final SegmentSpace space;
+    final HeapContext context;
     private LocalHeap defaultHeap;
     /** The public handle of the default heap, made on first request. */
     public Heap handle;
@@ -64,7 +64,7 @@ public final class ThreadData {
     }
 
     /** True when {@code threadDone} waits for this data's arenas (the one test of an arena's close). */
-    public boolean waitsForArenas() {
+    boolean waitsForArenas() {
         return retireWhenArenasClose;
     }
 

@@ -425,7 +425,7 @@ public final class ThreadHeaps {
     }
 
     /** The data of {@code slot}'s thread was retired: the slot names no thread any more, its entry is free. */
-    public static void retired(HeapSlot slot) {
+    static void retired(HeapSlot slot) {
         Thread owner = slot.owner();
         if (slot.fastIndex >= 0) {
             FastSlots.remove(slot, owner);
@@ -637,17 +637,17 @@ public final class ThreadHeaps {
     }
 
     /** The most shared heaps there may be. */
-    public int maxLeases() {
+    int maxLeases() {
         return maxLeases;
     }
 
     /** Second-level table entries now (tests). */
-    public int tableLength() {
+    int tableLength() {
         return table.length;
     }
 
     /** This instance's {@link FastSlots} entries in use now (tests). */
-    public int fastEntries() {
+    int fastEntries() {
         return FastSlots.entriesOf(this);
     }
 

@@ -75,7 +75,7 @@ public final class JfrEvents {
     private static volatile long periodMillis = 1000;
 
     /** The interval of the statistics event (default one second); for tests and tuning. */
-    public static void setStatisticsPeriod(java.time.Duration period) {
+    static void setStatisticsPeriod(java.time.Duration period) {
         periodMillis = Math.max(1, period.toMillis());
     }
 

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class SiteTracker {
 
     /** Addresses kept per site in reports. */
-    public static final int ADDRESSES_PER_SITE = 4;
+    static final int ADDRESSES_PER_SITE = 4;
 
     private static final StackWalker WALKER = StackWalker.getInstance(Set.of(StackWalker.Option.RETAIN_CLASS_REFERENCE), 24);
 
@@ -78,7 +78,7 @@ public final class SiteTracker {
         this.filter = all ? null : new RecordFilter();
     }
 
-    public LeakDetection level() {
+    LeakDetection level() {
         return level;
     }
 
@@ -293,7 +293,7 @@ public final class SiteTracker {
     }
 
     /** Live records now. */
-    public long liveRecords() {
+    long liveRecords() {
         return live.get();
     }
 

@@ -10,13 +10,13 @@ public final class Layout {
     public static final long SLICE_SIZE = 1L << SLICE_SHIFT;
     public static final int SEGMENT_SHIFT = 25;
     public static final long SEGMENT_SIZE = 1L << SEGMENT_SHIFT;
-    public static final long SEGMENT_MASK = SEGMENT_SIZE - 1;
+    static final long SEGMENT_MASK = SEGMENT_SIZE - 1;
     public static final int SLICES_PER_SEGMENT = (int) (SEGMENT_SIZE / SLICE_SIZE);
 
-    public static final int SMALL_PAGE_SLICES = 1;
-    public static final int MEDIUM_PAGE_SLICES = 8;
+    static final int SMALL_PAGE_SLICES = 1;
+    static final int MEDIUM_PAGE_SLICES = 8;
     public static final long SMALL_PAGE_SIZE = SMALL_PAGE_SLICES * SLICE_SIZE;
-    public static final long MEDIUM_PAGE_SIZE = MEDIUM_PAGE_SLICES * SLICE_SIZE;
+    static final long MEDIUM_PAGE_SIZE = MEDIUM_PAGE_SLICES * SLICE_SIZE;
 
     /** Blocks up to this size live in small pages. */
     public static final long SMALL_OBJ_SIZE_MAX = SMALL_PAGE_SIZE / 8;

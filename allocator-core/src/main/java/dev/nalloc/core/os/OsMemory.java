@@ -89,7 +89,7 @@ public final class OsMemory {
     }
 
     /** Physical memory in bytes, or 0 when unknown. */
-    public long physicalMemory() {
+    long physicalMemory() {
         return physicalMemory;
     }
 
@@ -123,7 +123,7 @@ public final class OsMemory {
         }
     }
 
-    public boolean isClosed() {
+    boolean isClosed() {
         return closed;
     }
 
@@ -173,7 +173,7 @@ public final class OsMemory {
     }
 
     /** Bytes of retired reservations not yet freed (tests). */
-    public long retiredBytes() {
+    long retiredBytes() {
         return retired.bytes();
     }
 
@@ -623,7 +623,7 @@ public final class OsMemory {
      * @return true when done; false when the OS failed (reported): the range may still be protected
      * @throws IllegalStateException when the instance is closed
      */
-    public boolean unprotect(long address, long size) {
+    boolean unprotect(long address, long size) {
         String failure = unprotectQuietly(address, size);
         if (failure != null) {
             reportUnprotect(address, size, failure);
@@ -652,7 +652,7 @@ public final class OsMemory {
     }
 
     /** Counts memory committed by a reservation that came back committed (arena eager commit). */
-    public void accountCommitted(long bytes) {
+    void accountCommitted(long bytes) {
         stats.osCommitted.increase(bytes);
     }
 
@@ -666,15 +666,15 @@ public final class OsMemory {
     }
 
     /** Bytes the OS was asked to commit and still holds committed (the statistics' {@code os_committed}). */
-    public long osCommitted() {
+    long osCommitted() {
         return stats.osCommitted.current();
     }
 
-    public long reservedPeak() {
+    long reservedPeak() {
         return stats.reserved.peak();
     }
 
-    public long committedPeak() {
+    long committedPeak() {
         return stats.committed.peak();
     }
 
@@ -691,7 +691,7 @@ public final class OsMemory {
     }
 
     /** Reservations asked of the OS (mmap calls), in total. */
-    public long osAllocations() {
+    long osAllocations() {
         return stats.mmapCalls.get();
     }
 }

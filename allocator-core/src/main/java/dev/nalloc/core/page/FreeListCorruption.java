@@ -11,13 +11,13 @@ public final class FreeListCorruption extends RuntimeException {
 
     private final transient Page page;
 
-    public FreeListCorruption(Page page, String message) {
+    FreeListCorruption(Page page, String message) {
         super(message, null, false, false);
         this.page = page;
     }
 
     /** The page whose list was broken. */
-    public Page page() {
+    Page page() {
         return page;
     }
 }

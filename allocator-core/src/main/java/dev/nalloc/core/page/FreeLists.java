@@ -14,7 +14,7 @@ public final class FreeLists {
      * a link that leaves the page or at {@code capacity} blocks (a corrupt list makes the totals
      * approximate, never fails).
      */
-    public static long freeLength(Page page) {
+    static long freeLength(Page page) {
         if (page.localFree == 0) {
             return Math.max(0, page.capacity - page.used);
         }

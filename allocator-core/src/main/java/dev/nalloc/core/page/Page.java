@@ -30,7 +30,7 @@ public final class Page extends Span {
     /** A remote free pushes the block on the heap's delayed list (the page is in the full queue). */
     public static final int USE_DELAYED_FREE = 0;
     /** A remote free is pushing on the heap's delayed list right now. */
-    public static final int DELAYED_FREEING = 1;
+    static final int DELAYED_FREEING = 1;
     /** A remote free pushes on the page's threadFree list. */
     public static final int NO_DELAYED_FREE = 2;
     /** As {@link #NO_DELAYED_FREE}, and moving to the full queue must not change it. */
@@ -311,7 +311,7 @@ public final class Page extends Span {
     }
 
     /** Blocks given back by rewinds, now counted elsewhere: the page forgets them. */
-    public long takeRewound() {
+    long takeRewound() {
         long n = rewound;
         rewound = 0;
         return n;
@@ -382,7 +382,7 @@ public final class Page extends Span {
     }
 
     /** True while the page has a guard page to lift before its span is freed (its own or a stuck one). */
-    public boolean hasGuards() {
+    boolean hasGuards() {
         return mode != null && mode.hasGuards();
     }
 
@@ -827,7 +827,7 @@ public final class Page extends Span {
     }
 
     /** True when {@code next} may be a link: 0, or the start of a carved block of this page. */
-    public boolean isValidLink(long next) {
+    boolean isValidLink(long next) {
         return next == 0 || isCarvedBlock(next);
     }
 
@@ -871,7 +871,7 @@ public final class Page extends Span {
     /** {@link #freeRemoteEncoded}: the block was pushed. */
     public static final int PUSHED = 0;
     /** {@link #freeRemoteEncoded}: the block is at the head of the thread-free list already (two frees at once). */
-    public static final int AT_HEAD = 1;
+    static final int AT_HEAD = 1;
     /** {@link #freeRemoteEncoded}: the page's heap was destroyed ({@link #seal}); nothing changed. */
     public static final int REFUSED = 2;
 

@@ -177,7 +177,7 @@ public final class PageQueues {
     }
 
     /** True when no queue holds a page. */
-    public boolean isEmpty() {
+    boolean isEmpty() {
         return pages == 0;
     }
 }

@@ -13,7 +13,7 @@ import java.lang.invoke.VarHandle;
  */
 public final class SegmentMap {
 
-    public static final int ADDRESS_BITS = 48;
+    static final int ADDRESS_BITS = 48;
     private static final int KEY_BITS = ADDRESS_BITS - Layout.SEGMENT_SHIFT;
     private static final int LEAF_BITS = 12;
     private static final int TOP_BITS = KEY_BITS - LEAF_BITS;
@@ -50,12 +50,12 @@ public final class SegmentMap {
     }
 
     /** Maps every 32 MiB chunk of the segment to it. */
-    public static void register(Segment segment) {
+    static void register(Segment segment) {
         set(segment, segment);
     }
 
     /** Removes the segment's chunks. */
-    public static void unregister(Segment segment) {
+    static void unregister(Segment segment) {
         set(segment, null);
     }
 

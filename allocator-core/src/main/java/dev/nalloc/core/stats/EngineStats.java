@@ -62,7 +62,7 @@ public final class EngineStats {
     public final EventCounter segmentsFromArena = new EventCounter();
     public final EventCounter segmentsFromOs = new EventCounter();
     public final EventCounter segmentsReclaimed = new EventCounter();
-    public final EventCounter collectCalls = new EventCounter();
+    final EventCounter collectCalls = new EventCounter();
     public final EventCounter outOfMemory = new EventCounter();
     public final EventCounter osFailures = new EventCounter();
     public final EventCounter misuse = new EventCounter();
@@ -76,7 +76,7 @@ public final class EngineStats {
         this.verbose = verbose;
     }
 
-    public String name() {
+    String name() {
         return name;
     }
 
@@ -269,14 +269,14 @@ public final class EngineStats {
     }
 
     /** The thread of {@code counters} allocates again after {@link #threadEnded}. */
-    public synchronized void threadResumed(ThreadCounters counters) {
+    synchronized void threadResumed(ThreadCounters counters) {
         if (counters.ended) {
             counters.ended = false;
             threads.increase(1);
         }
     }
 
-    public void collected() {
+    void collected() {
         collectCalls.increment();
     }
 

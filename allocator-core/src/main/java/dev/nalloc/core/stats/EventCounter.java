@@ -10,11 +10,11 @@ public final class EventCounter {
 
     private final LongAdder total = new LongAdder();
 
-    public void add(long n) {
+    void add(long n) {
         total.add(n);
     }
 
-    public void increment() {
+    void increment() {
         total.increment();
     }
 

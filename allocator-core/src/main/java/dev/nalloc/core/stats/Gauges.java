@@ -25,7 +25,7 @@ public final class Gauges {
     private static final int SLOTS = 4;
 
     /** A thread publishes its pending changes once they reach this many bytes either way. */
-    public static final long BATCH_BYTES = 256 * 1024;
+    static final long BATCH_BYTES = 256 * 1024;
 
     private final AtomicLongArray current = new AtomicLongArray(SLOTS);
     private final AtomicLongArray peak = new AtomicLongArray(SLOTS);
@@ -41,7 +41,7 @@ public final class Gauges {
     }
 
     /** The slot's value now, as published (pending changes of threads not included). */
-    public long current(int slot) {
+    long current(int slot) {
         long v = current.get(slot);
         if (slot == BYTES) {
             v += unownedBytes.sum();

@@ -23,7 +23,7 @@ public final class StatCount {
      * The instance closed and holds nothing of this any more: the count is zero from now on, whatever
      * calls that raced with the close still add or take away (their memory went with the close).
      */
-    public void closeAtZero() {
+    void closeAtZero() {
         closed = true;
         long c = current.getAndSet(0);
         if (c > 0) {
@@ -54,7 +54,7 @@ public final class StatCount {
     }
 
     /** The peak becomes the current value. */
-    public void resetPeak() {
+    void resetPeak() {
         peak.set(current.get());
     }
 

@@ -73,7 +73,7 @@ public final class StatsAtExit {
     }
 
     /** The text of a snapshot: the first {@link StatsPrinter} found, else the JSON document. */
-    public static String render(String name, AllocatorStats s) {
+    static String render(String name, AllocatorStats s) {
         for (StatsPrinter p : ServiceLoader.load(StatsPrinter.class, StatsAtExit.class.getClassLoader())) {
             return p.render(name, s);
         }

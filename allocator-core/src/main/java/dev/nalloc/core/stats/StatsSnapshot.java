@@ -16,7 +16,7 @@ import java.util.Map;
 public final class StatsSnapshot implements AllocatorStats {
 
     /** The value of the JSON document's {@code schema} field. */
-    public static final String SCHEMA = "nalloc-stats/1";
+    static final String SCHEMA = "nalloc-stats/1";
 
     private final String name;
     private final long allocated;
@@ -123,22 +123,22 @@ public final class StatsSnapshot implements AllocatorStats {
     }
 
     /** Peak of {@link #reserved()}. */
-    public long reservedPeak() {
+    long reservedPeak() {
         return count("reserved").peak();
     }
 
     /** Peak of {@link #committed()}. */
-    public long committedPeak() {
+    long committedPeak() {
         return count("committed").peak();
     }
 
     /** Peak of {@link #osCommitted()}. */
-    public long osCommittedPeak() {
+    long osCommittedPeak() {
         return count("os_committed").peak();
     }
 
     /** Arenas now. */
-    public long arenas() {
+    long arenas() {
         return count("arenas").current();
     }
 
@@ -148,7 +148,7 @@ public final class StatsSnapshot implements AllocatorStats {
     }
 
     /** Calls of the generic allocation path, in total. */
-    public long genericCalls() {
+    long genericCalls() {
         return counter("generic_calls");
     }
 
@@ -163,7 +163,7 @@ public final class StatsSnapshot implements AllocatorStats {
     }
 
     /** A named counter, or 0. */
-    public long counter(String key) {
+    long counter(String key) {
         return counters.getOrDefault(key, 0L);
     }
 

@@ -43,7 +43,7 @@ public final class ThreadCounters {
     public long hugeAllocated;
     public long hugeBytes;
     /** The thread has been counted as gone (see {@link EngineStats#threadEnded}). */
-    public boolean ended;
+    boolean ended;
 
     // ---- peaks (see Gauges): changes of the live bytes and blocks this thread saw and has not published
 
@@ -105,7 +105,7 @@ public final class ThreadCounters {
     }
 
     /** True when publishing the pending changes could make a new peak of the live bytes or blocks. */
-    public boolean peakPossible() {
+    boolean peakPossible() {
         return peakPossibleWith(0, 0);
     }
 
@@ -248,7 +248,7 @@ public final class ThreadCounters {
     }
 
     /** Adds every counter to {@code target} and zeroes this one (see {@link EngineStats#retireThread}). */
-    public void moveTo(ThreadCounters target) {
+    void moveTo(ThreadCounters target) {
         flush(); // the thread's last changes reach the gauges
         addTo(target);
         java.util.Arrays.fill(adjust, 0);
