@@ -1,9 +1,8 @@
 package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,19 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(FreshAllocator.class)
 class ArenaTest {
 
+    @FreshAllocator.Fresh
     private Allocator a;
-
-    @BeforeEach
-    void open() {
-        a = TestAllocators.create();
-    }
-
-    @AfterEach
-    void close() {
-        a.close();
-    }
 
     @Test
     void segmentsAreZeroedExactAndScopedToTheArena() {

@@ -10,14 +10,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,14 +56,10 @@ class CrossThreadStressTest {
                 .build();
         try {
             AtomicLongArray mailbox = new AtomicLongArray(SLOTS);
-            AtomicReference<Throwable> failure = new AtomicReference<>();
             AtomicLong nextTag = new AtomicLong(1);
-            for (int epoch = 0; epoch < EPOCHS && failure.get() == null; epoch++) {
-                runEpoch(a, mailbox, epoch, purgeDelay, nextTag, failure);
+            for (int epoch = 0; epoch < EPOCHS; epoch++) {
+                runEpoch(a, mailbox, epoch, purgeDelay, nextTag);
                 assertTrue(errors.reports().isEmpty(), () -> "engine reported: " + errors.reports());
-            }
-            if (failure.get() != null) {
-                throw new AssertionError("stress failed (epochs=" + EPOCHS + ")", failure.get());
             }
             for (int s = 0; s < SLOTS; s++) {
                 long p = mailbox.getAndSet(s, 0);
@@ -84,22 +78,24 @@ class CrossThreadStressTest {
         }
     }
 
-    /** One epoch on fresh threads; every other epoch ends with the mailbox emptied (pages retire). */
-    private static void runEpoch(Allocator a, AtomicLongArray mailbox, int epoch, long purgeDelay, AtomicLong nextTag,
-                                 AtomicReference<Throwable> failure) throws Exception {
+    /**
+     * One epoch on fresh threads; every other epoch ends with the mailbox emptied (pages retire).
+     * Fails with what a thread threw, or when one hangs (a cyclic free list?).
+     */
+    private static void runEpoch(Allocator a, AtomicLongArray mailbox, int epoch, long purgeDelay, AtomicLong nextTag)
+            throws Exception {
         CyclicBarrier done = new CyclicBarrier(THREADS);
         boolean drain = epoch % 2 == 1;
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            int id = t;
-            long seed = purgeDelay * 1_000_003L + epoch * 7919L + id;
-            Thread th = new Thread(() -> {
-                try {
-                    new Worker(a, mailbox, new SplittableRandom(seed), nextTag).run(OPS_PER_EPOCH);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-                try {
+        // daemons: a worker stuck in a corrupt (cyclic) list must not keep the JVM alive
+        TestThreads.Running[] threads = TestThreads.startAll(Thread.ofPlatform().daemon(true).name("stress-" + epoch + "-", 0),
+                THREADS, id -> {
+                    long seed = purgeDelay * 1_000_003L + epoch * 7919L + id;
+                    Throwable failed = null;
+                    try {
+                        new Worker(a, mailbox, new SplittableRandom(seed), nextTag).run(OPS_PER_EPOCH);
+                    } catch (Throwable e) {
+                        failed = e; // still at the barrier, so the others do not wait for this thread
+                    }
                     done.await(60, TimeUnit.SECONDS); // everyone stops allocating before the drain
                     if (drain) {
                         for (int s = id; s < SLOTS; s += THREADS) {
@@ -113,22 +109,11 @@ class CrossThreadStressTest {
                     if ((seed & 1) == 0) {
                         a.threadDone(); // the others die holding whatever they hold, the slot included
                     }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "stress-" + epoch + "-" + id);
-            th.setDaemon(true); // a worker stuck in a corrupt (cyclic) list must not keep the JVM alive
-            threads.add(th);
-            th.start();
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(EPOCH_TIMEOUT_SECONDS);
-        for (Thread th : threads) {
-            th.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            if (th.isAlive()) {
-                failure.compareAndSet(null, new AssertionError(th.getName() + " hung (a cyclic free list?)"));
-                return;
-            }
-        }
+                    if (failed != null) {
+                        throw new AssertionError("stress failed (epoch " + epoch + " of " + EPOCHS + ")", failed);
+                    }
+                });
+        TestThreads.joinAll(Duration.ofSeconds(EPOCH_TIMEOUT_SECONDS), threads);
     }
 
     /** The operations of one thread. */

@@ -1,15 +1,13 @@
 package dev.nalloc.core;
 
-import dev.nalloc.core.heap.FastSlots;
-import dev.nalloc.core.heap.ThreadHeaps;
-
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Heap;
-import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.heap.FastSlots;
+import dev.nalloc.core.heap.ThreadHeaps;
 import dev.nalloc.core.memory.Layout;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import dev.nalloc.core.memory.SizeClasses;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,19 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(FreshAllocator.class)
 class CrossThreadTest {
 
+    @FreshAllocator.Fresh
     private Allocator a;
-
-    @BeforeEach
-    void open() {
-        a = TestAllocators.create();
-    }
-
-    @AfterEach
-    void close() {
-        a.close();
-    }
 
     private static void run(Runnable r) throws InterruptedException {
         TestThreads.runOnNewThread(r::run);

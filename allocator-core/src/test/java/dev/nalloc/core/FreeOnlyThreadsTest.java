@@ -7,14 +7,11 @@ import dev.nalloc.spi.ErrorHandler;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,72 +37,52 @@ class FreeOnlyThreadsTest {
         try (Allocator a = TestAllocators.builder().mode(mode).errorHandler(errors).build()) {
             Engine e = ((AbstractAllocator) a).engine();
             BlockingQueue<long[]> queue = new ArrayBlockingQueue<>(8);
-            AtomicReference<Throwable> failure = new AtomicReference<>();
             AtomicLong freed = new AtomicLong();
             // Producers stop at the barrier halfway (consumers idle on an empty queue): counts checked there.
             CyclicBarrier halfway = new CyclicBarrier(PRODUCERS + 1);
             CyclicBarrier resume = new CyclicBarrier(PRODUCERS + 1);
-            List<Thread> producers = new ArrayList<>();
-            for (int p = 0; p < PRODUCERS; p++) {
-                int seed = p;
-                producers.add(Thread.ofPlatform().name("producer-" + p).start(() -> {
-                    try {
-                        SplittableRandom r = new SplittableRandom(seed);
-                        for (int b = 0; b < BATCHES; b++) {
-                            if (b == BATCHES / 2) {
-                                halfway.await();
-                                resume.await();
-                            }
-                            long[] batch = new long[BATCH];
-                            for (int i = 0; i < BATCH; i++) {
-                                long size = 8 + r.nextInt(r.nextInt(16) == 0 ? 4000 : 120);
-                                long block = a.malloc(size);
-                                stamp(block, size);
-                                batch[i] = block;
-                            }
-                            queue.put(batch);
-                        }
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t);
+            TestThreads.Running[] producers = TestThreads.startAll(Thread.ofPlatform().name("producer-", 0), PRODUCERS, seed -> {
+                SplittableRandom r = new SplittableRandom(seed);
+                for (int b = 0; b < BATCHES; b++) {
+                    if (b == BATCHES / 2) {
+                        halfway.await();
+                        resume.await();
                     }
-                }));
-            }
-            List<Thread> consumers = new ArrayList<>();
-            for (int c = 0; c < CONSUMERS; c++) {
-                consumers.add(Thread.ofPlatform().name("consumer-" + c).start(() -> {
-                    try {
-                        for (long[] batch; (batch = queue.take()).length != 0; ) {
-                            for (long block : batch) {
-                                check(block);
-                                a.free(block);
-                            }
-                            freed.addAndGet(batch.length);
-                        }
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t);
+                    long[] batch = new long[BATCH];
+                    for (int i = 0; i < BATCH; i++) {
+                        long size = 8 + r.nextInt(r.nextInt(16) == 0 ? 4000 : 120);
+                        long block = a.malloc(size);
+                        stamp(block, size);
+                        batch[i] = block;
                     }
-                }));
-            }
+                    queue.put(batch);
+                }
+            });
+            TestThreads.Running[] consumers = TestThreads.startAll(Thread.ofPlatform().name("consumer-", 0), CONSUMERS, c -> {
+                for (long[] batch; (batch = queue.take()).length != 0; ) {
+                    for (long block : batch) {
+                        check(block);
+                        a.free(block);
+                    }
+                    freed.addAndGet(batch.length);
+                }
+            });
             halfway.await();
             long handedOver = (long) PRODUCERS * (BATCHES / 2) * BATCH;
-            while (freed.get() < handedOver && failure.get() == null) { // the consumers free what was queued
+            while (freed.get() < handedOver && !TestThreads.anyFailed(consumers)) { // the consumers free what was queued
                 Thread.sleep(1);
             }
             assertEquals(0, a.stats().allocationCount(), "every block handed to the consumers was freed by the halfway point");
             assertEquals(0, a.stats().allocated());
             resume.await();
-            for (Thread t : producers) {
-                t.join();
+            try {
+                TestThreads.joinAll(producers);
+            } finally {
+                for (int c = 0; c < CONSUMERS; c++) {
+                    queue.put(new long[0]);
+                }
             }
-            for (int c = 0; c < CONSUMERS; c++) {
-                queue.put(new long[0]);
-            }
-            for (Thread t : consumers) {
-                t.join();
-            }
-            if (failure.get() != null) {
-                throw new AssertionError(failure.get());
-            }
+            TestThreads.joinAll(consumers);
             assertTrue(errors.reports().isEmpty(), errors.reports().toString());
             assertEquals(0, a.stats().allocationCount());
             assertEquals(0, a.stats().allocated());

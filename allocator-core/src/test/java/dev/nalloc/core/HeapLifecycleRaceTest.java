@@ -9,12 +9,9 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,50 +32,25 @@ class HeapLifecycleRaceTest {
         ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
         try (Allocator a = TestAllocators.builder().errorHandler(errors).build()) {
             LinkedBlockingQueue<Long> toFree = new LinkedBlockingQueue<>();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread freer = new Thread(() -> {
-                try {
-                    while (true) {
-                        long p = toFree.take();
-                        if (p == 0) {
-                            return;
-                        }
-                        if (!TestAllocators.checkSized(p)) {
-                            throw new AssertionError("block 0x" + Long.toHexString(p) + " was overwritten");
-                        }
-                        a.free(p);
+            TestThreads.Running freer = TestThreads.start(Thread.ofPlatform().daemon(true).name("freer"), () -> {
+                while (true) {
+                    long p = toFree.take();
+                    if (p == 0) {
+                        return;
                     }
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
+                    if (!TestAllocators.checkSized(p)) {
+                        throw new AssertionError("block 0x" + Long.toHexString(p) + " was overwritten");
+                    }
+                    a.free(p);
                 }
-            }, "freer");
-            freer.setDaemon(true);
-            freer.start();
-            for (int round = 0; round < ROUNDS && failure.get() == null; round++) {
-                List<Thread> owners = new ArrayList<>();
-                for (int o = 0; o < OWNERS; o++) {
-                    long seed = round * 31L + o;
-                    Thread t = new Thread(() -> {
-                        try {
-                            owner(a, new SplittableRandom(seed), toFree);
-                        } catch (Throwable ex) {
-                            failure.compareAndSet(null, ex);
-                        }
-                    }, "owner-" + round + "-" + o);
-                    t.setDaemon(true);
-                    owners.add(t);
-                    t.start();
-                }
-                for (Thread t : owners) {
-                    t.join(TimeUnit.SECONDS.toMillis(60));
-                    assertTrue(!t.isAlive(), t.getName() + " hung");
-                }
+            });
+            for (int round = 0; round < ROUNDS && freer.failure() == null; round++) {
+                int r = round;
+                TestThreads.joinAll(Duration.ofSeconds(60), TestThreads.startAll(Thread.ofPlatform().daemon(true).name("owner-" + r + "-", 0),
+                        OWNERS, o -> owner(a, new SplittableRandom(r * 31L + o), toFree)));
             }
             toFree.put(0L);
-            freer.join(TimeUnit.SECONDS.toMillis(60));
-            if (failure.get() != null) {
-                throw new AssertionError(failure.get());
-            }
+            freer.join(Duration.ofSeconds(60));
             assertTrue(errors.reports().isEmpty(), () -> "engine reported: " + errors.reports());
             assertEquals(0, a.stats().allocationCount(), "every block freed or destroyed with its heap");
             a.collect(true);

@@ -4,9 +4,8 @@ import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Heap;
 import dev.nalloc.api.HeapArea;
 import dev.nalloc.core.heap.LocalHeap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -14,24 +13,16 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(FreshAllocator.class)
 class HeapTest {
 
+    @FreshAllocator.Fresh
     private Allocator a;
-
-    @BeforeEach
-    void open() {
-        a = TestAllocators.create();
-    }
-
-    @AfterEach
-    void close() {
-        a.close();
-    }
 
     private static LocalHeap local(Heap h) {
         return ((NallocHeap) h).localHeap();

@@ -5,9 +5,8 @@ import dev.nalloc.api.AllocatorMisuseException;
 import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.spi.ErrorHandler;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.lang.foreign.Arena;
 
@@ -16,23 +15,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(FreshAllocator.class)
 class InvalidFreeTest {
 
     private final ErrorHandler.Capturing captured = ErrorHandler.capturing();
+    @FreshAllocator.Fresh(errorHandler = "captured")
     private Allocator a;
+    @FreshAllocator.Fresh
     private Allocator thrower;
-
-    @BeforeEach
-    void open() {
-        a = TestAllocators.capturing(captured);
-        thrower = TestAllocators.create();
-    }
-
-    @AfterEach
-    void close() {
-        a.close();
-        thrower.close();
-    }
 
     private void assertUnchanged(AllocatorStats before) {
         AllocatorStats after = a.stats();

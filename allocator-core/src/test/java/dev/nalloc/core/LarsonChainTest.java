@@ -3,10 +3,11 @@ package dev.nalloc.core;
 import dev.nalloc.api.Allocator;
 import org.junit.jupiter.api.Test;
 
+import java.util.Queue;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -36,23 +37,21 @@ class LarsonChainTest {
                         TestAllocators.fillSized(tables[t][i], sizes[t][i]);
                     }
                 }
-                AtomicReference<Throwable> failure = new AtomicReference<>();
+                Queue<TestThreads.Running> links = new ConcurrentLinkedQueue<>();
                 // Every link is waited for, those that handed their table on included: they may still
                 // be abandoning (threadDone) when their successor ends, and the allocator closes next.
                 AtomicInteger running = new AtomicInteger(1);
                 CountDownLatch finished = new CountDownLatch(1);
                 long deadline = System.nanoTime() + 50_000_000L;
                 for (int t = 0; t < threads; t++) {
-                    link(a, tables[t], sizes[t], new SplittableRandom(run * 31L + t), 2L * chunks, deadline, failure,
+                    link(a, tables[t], sizes[t], new SplittableRandom(run * 31L + t), 2L * chunks, deadline, links,
                             running, finished);
                 }
                 if (running.decrementAndGet() == 0) {
                     finished.countDown();
                 }
                 finished.await();
-                if (failure.get() != null) {
-                    throw new AssertionError(failure.get());
-                }
+                TestThreads.joinAll(links.toArray(TestThreads.Running[]::new));
                 for (int t = 0; t < threads; t++) {
                     for (int i = 0; i < chunks; i++) {
                         if (!TestAllocators.checkSized(tables[t][i])) {
@@ -68,13 +67,13 @@ class LarsonChainTest {
     }
 
     private static void link(Allocator a, long[] table, long[] sizes, SplittableRandom r, long steps, long deadline,
-                             AtomicReference<Throwable> failure, AtomicInteger running, CountDownLatch finished) {
+                             Queue<TestThreads.Running> links, AtomicInteger running, CountDownLatch finished) {
         running.incrementAndGet();
-        Thread.ofPlatform().start(() -> {
+        links.add(TestThreads.start(() -> {
             try {
                 long done = 0;
                 while (done < steps) {
-                    if ((done & 63) == 0 && (System.nanoTime() >= deadline || failure.get() != null)) {
+                    if ((done & 63) == 0 && System.nanoTime() >= deadline) {
                         break;
                     }
                     int v = r.nextInt(table.length);
@@ -87,17 +86,15 @@ class LarsonChainTest {
                     TestAllocators.fillSized(table[v], sizes[v]);
                     done++;
                 }
-                if (done == steps && System.nanoTime() < deadline && failure.get() == null) {
-                    link(a, table, sizes, r, steps, deadline, failure, running, finished); // frees this thread's blocks at once
+                if (done == steps && System.nanoTime() < deadline) {
+                    link(a, table, sizes, r, steps, deadline, links, running, finished); // frees this thread's blocks at once
                 }
-            } catch (Throwable e) {
-                failure.compareAndSet(null, e);
             } finally {
                 a.threadDone(); // while the successor frees this thread's blocks
                 if (running.decrementAndGet() == 0) {
                     finished.countDown();
                 }
             }
-        });
+        }));
     }
 }

@@ -54,7 +54,7 @@ class MisuseBooksTest {
                 for (int variant = 0; variant < 4; variant++) {
                     List<Long> blocks = new ArrayList<>();
                     int v = variant;
-                    Thread t = Thread.ofPlatform().start(() -> {
+                    TestThreads.runOnNewThread(() -> {
                         int n = v % 2 == 0 ? 1 : 2000; // one block, or full pages (delayed frees)
                         for (int i = 0; i < n; i++) {
                             blocks.add(a.malloc(size));
@@ -64,7 +64,6 @@ class MisuseBooksTest {
                         }
                         a.threadDone();
                     });
-                    t.join();
                     assertBooks(a, blocks.size());
                     for (long p : blocks) {
                         a.free(p); // this thread: remote frees into abandoned segments
@@ -86,7 +85,7 @@ class MisuseBooksTest {
             for (int round = 0; round < 100; round++) {
                 ConcurrentLinkedQueue<Long> handed = new ConcurrentLinkedQueue<>();
                 CountDownLatch made = new CountDownLatch(1);
-                Thread owner = Thread.ofPlatform().start(() -> {
+                TestThreads.Running owner = TestThreads.start(() -> {
                     SplittableRandom r = new SplittableRandom(7);
                     for (int i = 0; i < 500; i++) {
                         handed.add(a.malloc(1 + r.nextInt(2000)));
@@ -94,19 +93,14 @@ class MisuseBooksTest {
                     made.countDown();
                     a.threadDone(); // while the other thread frees
                 });
-                Thread freer = Thread.ofPlatform().start(() -> {
-                    try {
-                        made.await();
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
+                TestThreads.Running freer = TestThreads.start(() -> {
+                    made.await();
                     for (Long p; (p = handed.poll()) != null; ) {
                         a.free(p);
                     }
                     a.threadDone();
                 });
-                owner.join();
-                freer.join();
+                TestThreads.joinAll(owner, freer);
             }
             assertBooks(a, 0);
         }
@@ -136,12 +130,11 @@ class MisuseBooksTest {
                 }
                 heap.destroy();
                 int before = h.reports().size();
-                Thread freer = Thread.ofPlatform().start(() -> {
+                TestThreads.runOnNewThread(() -> {
                     for (long p : blocks) {
                         a.free(p);
                     }
                 });
-                freer.join();
                 assertEquals(blocks.length, h.reports().size() - before, "every free after the destroy is reported");
                 assertBooks(a, 1);
             }
@@ -180,12 +173,8 @@ class MisuseBooksTest {
                     blocks[i] = heap.malloc(pooled ? 16 << r.nextInt(3) : 1 + r.nextInt(3000));
                 }
                 CountDownLatch go = new CountDownLatch(1);
-                Thread freer = Thread.ofPlatform().start(() -> {
-                    try {
-                        go.await();
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
+                TestThreads.Running freer = TestThreads.start(() -> {
+                    go.await();
                     for (long p : blocks) {
                         a.free(p);
                     }

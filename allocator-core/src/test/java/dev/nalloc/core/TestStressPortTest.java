@@ -7,11 +7,8 @@ import dev.nalloc.spi.ErrorHandler;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -133,40 +130,20 @@ class TestStressPortTest {
         try (Allocator a = TestAllocators.builder().errorHandler(errors).build()) {
             Engine e = ((NallocAllocator) a).engine();
             AtomicLongArray transfer = new AtomicLongArray(TRANSFERS);
-            AtomicReference<Throwable> failure = new AtomicReference<>();
             long peakSegments = 0;
-            for (int round = 0; round < ITER && failure.get() == null; round++) {
-                List<Thread> threads = new ArrayList<>();
-                for (int t = 0; t < THREADS; t++) {
-                    long tid = (long) round * THREADS + t;
-                    Runnable body = () -> {
-                        try {
-                            stress(a, transfer, tid);
-                            if (tid % 2 == 0) {
-                                a.threadDone();
-                            }
-                        } catch (Throwable ex) {
-                            failure.compareAndSet(null, ex);
-                        }
-                    };
-                    Thread th = virtual ? Thread.ofVirtual().unstarted(body) : new Thread(body);
-                    if (!virtual) {
-                        th.setDaemon(true); // a worker stuck in a corrupt list must not keep the JVM alive
+            for (int round = 0; round < ITER; round++) {
+                long first = (long) round * THREADS;
+                // platform threads as daemons: a worker stuck in a corrupt list must not keep the JVM alive
+                Thread.Builder threads = virtual ? Thread.ofVirtual() : Thread.ofPlatform().daemon(true);
+                TestThreads.joinAll(Duration.ofSeconds(240), TestThreads.startAll(threads, THREADS, t -> { // hung: a cyclic free list?
+                    long tid = first + t;
+                    stress(a, transfer, tid);
+                    if (tid % 2 == 0) {
+                        a.threadDone();
                     }
-                    threads.add(th);
-                    th.start();
-                }
-                for (Thread th : threads) {
-                    th.join(TimeUnit.SECONDS.toMillis(120));
-                    if (th.isAlive()) {
-                        throw new AssertionError("a stress thread hung (a cyclic free list?)");
-                    }
-                }
+                }));
                 StatsSnapshot s = (StatsSnapshot) a.stats();
                 peakSegments = Math.max(peakSegments, s.segments() - s.hugeSegments());
-            }
-            if (failure.get() != null) {
-                throw new AssertionError("stress failed", failure.get());
             }
             for (int i = 0; i < TRANSFERS; i++) {
                 freeItems(a, transfer.getAndSet(i, 0));

@@ -2,7 +2,6 @@ package dev.nalloc.core;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.IntConsumer;
 
 /**
  * Running test code on other threads: every helper here waits for the threads it starts and fails
@@ -27,13 +26,21 @@ public final class TestThreads {
      * Starts {@code n} threads of {@code builder}, thread {@code i} running {@code task(i)}, waits for
      * all of them, and fails with the first thing one threw.
      */
-    public static void runAll(Thread.Builder builder, int n, IntConsumer task) throws InterruptedException {
+    public static void runAll(Thread.Builder builder, int n, IndexedTask task) throws InterruptedException {
+        joinAll(startAll(builder, n, task));
+    }
+
+    /**
+     * Starts {@code n} threads of {@code builder} that run beside the test, thread {@code i} running
+     * {@code task(i)}; wait for them with {@link #joinAll(Running...)} or {@link #joinAll(Duration, Running...)}.
+     */
+    public static Running[] startAll(Thread.Builder builder, int n, IndexedTask task) {
         Running[] ts = new Running[n];
         for (int i = 0; i < n; i++) {
             int index = i;
-            ts[i] = start(builder, () -> task.accept(index));
+            ts[i] = start(builder, () -> task.run(index));
         }
-        joinAll(ts);
+        return ts;
     }
 
     /** Starts {@code r} on a new platform thread that runs beside the test; see {@link Running#join()}. */
@@ -64,11 +71,53 @@ public final class TestThreads {
         }
     }
 
+    /**
+     * Waits for every thread, all within {@code timeout} from now (generous: the machine may be
+     * loaded), then fails with the first thing one of them threw (in the order given); a thread still
+     * running at the deadline fails the test too, after what the others threw (likely its cause),
+     * so a hung stress thread (a cyclic free list, say) ends the test instead of the build.
+     */
+    public static void joinAll(Duration timeout, Running... threads) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Running hung = null;
+        for (Running t : threads) {
+            if (!t.thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))) && hung == null) {
+                hung = t;
+            }
+        }
+        for (Running t : threads) {
+            if (t.thread.isAlive()) {
+                continue;
+            }
+            t.rethrow();
+        }
+        if (hung != null) {
+            throw new AssertionError(hung.thread + " still runs after " + timeout);
+        }
+    }
+
+    /** True when one of {@code threads} has thrown (so the others may stop early). */
+    public static boolean anyFailed(Running... threads) {
+        for (Running t : threads) {
+            if (t != null && t.failure() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Code for another thread; it may throw anything, which fails the test. */
     @FunctionalInterface
     public interface Task {
         /** Runs on the other thread. */
         void run() throws Exception;
+    }
+
+    /** Code for one of several threads, given its index; it may throw anything, which fails the test. */
+    @FunctionalInterface
+    public interface IndexedTask {
+        /** Runs on thread {@code index}. */
+        void run(int index) throws Exception;
     }
 
     /** A thread started by {@link #start}: its failure comes out of {@link #join()}. */

@@ -12,7 +12,6 @@ import java.util.Queue;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Phaser;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,18 +98,16 @@ class ThreadChainStressTest {
                     tables[c].allocate(a, i);
                 }
             }
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            Queue<Thread> started = new ConcurrentLinkedQueue<>();
+            Queue<TestThreads.Running> started = new ConcurrentLinkedQueue<>();
             Phaser links = new Phaser(1);
             for (int c = 0; c < CHAINS; c++) {
-                startLink(a, tables[c], 0, links, started, failure);
+                startLink(a, tables[c], 0, links, started);
             }
             links.awaitAdvanceInterruptibly(links.arrive());
-            for (Thread t : started) {
-                t.join(); // links that just end are reaped only once they are dead
-            }
-            if (failure.get() != null) {
-                throw new AssertionError("round " + round, failure.get());
+            try {
+                TestThreads.joinAll(started.toArray(TestThreads.Running[]::new)); // links that just end are reaped only once they are dead
+            } catch (AssertionError x) {
+                throw new AssertionError("round " + round, x);
             }
             assertEquals(CHAINS * LINKS, started.size());
             for (Table t : tables) {
@@ -131,29 +128,24 @@ class ThreadChainStressTest {
     }
 
     /** Starts link {@code n} of a chain: registered before the calling link arrives, so the phase waits for it. */
-    private static void startLink(Allocator a, Table table, int n, Phaser links, Queue<Thread> started,
-                                  AtomicReference<Throwable> failure) {
+    private static void startLink(Allocator a, Table table, int n, Phaser links, Queue<TestThreads.Running> started) {
         links.register();
-        Thread t = Thread.ofPlatform().name("chain-link-" + n).unstarted(() -> {
+        started.add(TestThreads.start(Thread.ofPlatform().name("chain-link-" + n), () -> {
             try {
-                for (int step = 0; step < STEPS && failure.get() == null; step++) {
+                for (int step = 0; step < STEPS; step++) {
                     int victim = table.rng.nextInt(CHUNKS);
                     table.release(a, victim);
                     table.allocate(a, victim);
                 }
                 if (n + 1 < LINKS) {
-                    startLink(a, table, n + 1, links, started, failure); // the successor runs while this link retires
+                    startLink(a, table, n + 1, links, started); // the successor runs while this link retires
                 }
                 if (n % 3 != 2) {
                     a.threadDone();
                 }
-            } catch (Throwable x) {
-                failure.compareAndSet(null, x);
             } finally {
                 links.arriveAndDeregister();
             }
-        });
-        started.add(t);
-        t.start();
+        }));
     }
 }

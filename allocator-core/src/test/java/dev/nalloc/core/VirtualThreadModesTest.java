@@ -11,11 +11,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,25 +49,7 @@ class VirtualThreadModesTest {
         }
         try (Allocator a = builder.build()) {
             ConcurrentLinkedQueue<Block> handedOver = new ConcurrentLinkedQueue<>();
-            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int i = 0; i < THREADS; i++) {
-                    int id = i;
-                    pool.execute(() -> {
-                        try {
-                            work(a, id, handedOver);
-                        } catch (Throwable e) {
-                            failures.add(e);
-                        }
-                    });
-                }
-                pool.shutdown();
-                assertTrue(pool.awaitTermination(10, TimeUnit.MINUTES), "virtual threads did not end");
-            }
-            if (!failures.isEmpty()) {
-                AssertionError e = new AssertionError(failures.size() + " virtual threads failed; the first:", failures.peek());
-                throw e;
-            }
+            TestThreads.joinAll(Duration.ofMinutes(10), TestThreads.startAll(Thread.ofVirtual(), THREADS, id -> work(a, id, handedOver)));
             assertTrue(errors.reports().isEmpty(), () -> "reports: " + errors.reports());
             // What is left over was handed over last: freed on a platform thread.
             for (Block b; (b = handedOver.poll()) != null; ) {

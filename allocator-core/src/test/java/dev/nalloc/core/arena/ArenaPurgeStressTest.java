@@ -4,16 +4,15 @@ import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Option;
 import dev.nalloc.core.SimulatedOs;
 import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestThreads;
 import dev.nalloc.spi.ErrorHandler;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -41,16 +40,14 @@ class ArenaPurgeStressTest {
             os.gateSize = dev.nalloc.core.arena.MemoryArena.BLOCK_SIZE;
             os.gateEntered = new java.util.concurrent.CountDownLatch(1);
             os.gate = new java.util.concurrent.CountDownLatch(1);
-            Thread purger = new Thread(() -> a.collect(true), "purger");
-            purger.setDaemon(true);
-            purger.start();
+            TestThreads.Running purger = TestThreads.start(Thread.ofPlatform().daemon(true).name("purger"), () -> a.collect(true));
             assertTrue(os.gateEntered.await(10, java.util.concurrent.TimeUnit.SECONDS), "the purge started");
             long q = a.malloc(20 * MIB);
             assertTrue(q != 0);
             assertTrue((q & -dev.nalloc.core.arena.MemoryArena.BLOCK_SIZE) != block, "the block under purge was handed out");
             TestAllocators.fill(q, 20 * MIB, 5);
             os.gate.countDown();
-            purger.join(10_000);
+            purger.join(Duration.ofSeconds(60));
             assertTrue(TestAllocators.check(q, 20 * MIB, 5));
             long r = a.zalloc(20 * MIB);
             assertEquals(block, r & -dev.nalloc.core.arena.MemoryArena.BLOCK_SIZE, "after the purge the block is free again");
@@ -77,59 +74,45 @@ class ArenaPurgeStressTest {
         Allocator a = TestAllocators.builder().errorHandler(errors).option(Option.ARENA_RESERVE, 192 * MIB)
                 .option(Option.PURGE_DELAY, delay).option(Option.ARENA_PURGE_MULT, 1)
                 .option(Option.PURGE_DECOMMITS, decommits ? 1 : 0).build();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> workers = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
+        TestThreads.Running[] workers = TestThreads.startAll(Thread.ofPlatform().daemon(true).name("arena-purge-", 0), threads, t -> {
             long seed = 17 + t;
-            Thread w = new Thread(() -> {
-                SplittableRandom rnd = new SplittableRandom(seed);
-                try {
-                    for (int r = 0; r < rounds; r++) {
-                        long size = (17 + rnd.nextInt(10)) * MIB; // huge: one arena block
-                        boolean zero = rnd.nextBoolean();
-                        long p = zero ? a.zalloc(size) : a.malloc(size);
-                        if (p == 0) {
-                            continue; // the arena is full right now and others hold OS memory
-                        }
-                        if (zero && !TestAllocators.isZero(p, 4096)) {
-                            throw new AssertionError("zalloc block not zero at round " + r);
-                        }
-                        long tag = seed * 1_000_003L + r;
-                        TestAllocators.fill(p, 64 * 1024, tag);
-                        TestAllocators.fill(p + size - 64 * 1024, 64 * 1024, tag + 1);
-                        if (rnd.nextInt(4) == 0) {
-                            a.collect(rnd.nextBoolean());
-                        }
-                        if (!TestAllocators.check(p, 64 * 1024, tag)
-                                || !TestAllocators.check(p + size - 64 * 1024, 64 * 1024, tag + 1)) {
-                            throw new AssertionError("a live block was purged at round " + r);
-                        }
-                        a.free(p);
-                    }
-                    a.threadDone();
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
+            SplittableRandom rnd = new SplittableRandom(seed);
+            for (int r = 0; r < rounds; r++) {
+                long size = (17 + rnd.nextInt(10)) * MIB; // huge: one arena block
+                boolean zero = rnd.nextBoolean();
+                long p = zero ? a.zalloc(size) : a.malloc(size);
+                if (p == 0) {
+                    continue; // the arena is full right now and others hold OS memory
                 }
-            }, "arena-purge-" + t);
-            w.setDaemon(true);
-            workers.add(w);
-            w.start();
-        }
+                if (zero && !TestAllocators.isZero(p, 4096)) {
+                    throw new AssertionError("zalloc block not zero at round " + r);
+                }
+                long tag = seed * 1_000_003L + r;
+                TestAllocators.fill(p, 64 * 1024, tag);
+                TestAllocators.fill(p + size - 64 * 1024, 64 * 1024, tag + 1);
+                if (rnd.nextInt(4) == 0) {
+                    a.collect(rnd.nextBoolean());
+                }
+                if (!TestAllocators.check(p, 64 * 1024, tag)
+                        || !TestAllocators.check(p + size - 64 * 1024, 64 * 1024, tag + 1)) {
+                    throw new AssertionError("a live block was purged at round " + r);
+                }
+                a.free(p);
+            }
+            a.threadDone();
+        });
         // Purging at once decommits and re-commits a 32 MiB block per round: allow for it. A worker
         // still running after that fails the test and the allocator is left open, since unmapping
         // memory under a running worker would crash the JVM instead of reporting.
-        long deadline = System.nanoTime() + (30_000L + rounds * 200L) * 1_000_000L;
-        for (Thread w : workers) {
-            w.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000L));
-            assertTrue(!w.isAlive(), "worker stuck: " + w.getName());
-        }
         try {
-            assertNull(failure.get());
+            TestThreads.joinAll(Duration.ofMillis(30_000L + rounds * 200L), workers);
             assertTrue(errors.reports().isEmpty(), () -> "engine reported: " + errors.reports());
             a.collect(true);
             assertEquals(0, a.stats().allocated());
         } finally {
-            a.close();
+            if (Arrays.stream(workers).noneMatch(w -> w.thread().isAlive())) {
+                a.close();
+            }
         }
     }
 }

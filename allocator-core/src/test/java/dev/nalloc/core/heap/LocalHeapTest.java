@@ -1,16 +1,17 @@
 package dev.nalloc.core.heap;
 
 import dev.nalloc.api.Allocator;
+import dev.nalloc.core.FreshAllocator;
 import dev.nalloc.core.TestAllocators;
 import dev.nalloc.core.TestEngines;
 import dev.nalloc.core.TestThreads;
+import dev.nalloc.core.memory.SizeClasses;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageQueues;
-import dev.nalloc.core.memory.SizeClasses;
 import dev.nalloc.core.segment.SegmentMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,20 +28,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (retire, leave the full queue), remote frees into full pages through the delayed list, collect,
  * destroy (pooled or not) and delete. The allocator only supplies the engine.
  */
+@ExtendWith(FreshAllocator.class)
 class LocalHeapTest {
 
+    @FreshAllocator.Fresh
     private Allocator a;
     private LocalHeap own;
 
     @BeforeEach
     void open() {
-        a = TestAllocators.create();
         own = TestEngines.ownHeap(a);
-    }
-
-    @AfterEach
-    void close() {
-        a.close();
     }
 
     private static Page pageOf(long block) {

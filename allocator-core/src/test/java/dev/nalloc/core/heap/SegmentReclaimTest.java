@@ -1,17 +1,17 @@
 package dev.nalloc.core.heap;
 
 import dev.nalloc.api.Allocator;
-import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.FreshAllocator;
 import dev.nalloc.core.TestEngines;
 import dev.nalloc.core.TestThreads;
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.AbandonedSegments;
-import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,22 +26,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Each test abandons one segment: a thread allocates {@link #BLOCKS} blocks of 64 bytes and calls
  * {@code threadDone}.
  */
+@ExtendWith(FreshAllocator.class)
 class SegmentReclaimTest {
 
     private static final int BLOCKS = 200;
 
+    @FreshAllocator.Fresh
     private Allocator a;
     private AbandonedSegments abandoned;
 
     @BeforeEach
     void open() {
-        a = TestAllocators.create();
         abandoned = TestEngines.abandoned(a);
-    }
-
-    @AfterEach
-    void close() {
-        a.close();
     }
 
     /** Blocks of a thread that then ends with {@code threadDone}: their segment is abandoned. */

@@ -5,6 +5,7 @@ import dev.nalloc.api.Option;
 import dev.nalloc.core.Soak;
 import dev.nalloc.core.TestAllocators;
 import dev.nalloc.core.TestEngines;
+import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.stats.StatsSnapshot;
 import dev.nalloc.spi.ErrorHandler;
@@ -15,9 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,45 +61,30 @@ class ThreadChurnTest {
         try (Allocator a = TestAllocators.builder().errorHandler(errors).option(Option.ARENA_EAGER_COMMIT, 0).build()) {
             TestEngines.View e = TestEngines.of(a);
             AtomicLongArray transfer = new AtomicLongArray(256); // blocks outlive their threads here
-            AtomicReference<Throwable> failure = new AtomicReference<>();
             long peakSegments = 0;
             long peakCommitted = 0;
-            int started = 0;
-            while (started < TOTAL && failure.get() == null) {
-                Thread[] wave = new Thread[AT_ONCE];
-                for (int w = 0; w < AT_ONCE; w++) {
-                    int id = started++;
-                    wave[w] = new Thread(() -> {
-                        try {
-                            SplittableRandom r = new SplittableRandom(id);
-                            long[] mine = new long[100];
-                            for (int i = 0; i < mine.length; i++) {
-                                mine[i] = allocChecked(a, r);
-                            }
-                            for (int i = 0; i < mine.length; i += 2) {
-                                freeChecked(a, mine[i]);
-                            }
-                            for (int i = 1; i < mine.length; i += 2) { // half outlive the thread
-                                freeChecked(a, transfer.getAndSet(r.nextInt(transfer.length()), mine[i]));
-                            }
-                            if (id % 2 == 0) {
-                                a.threadDone(); // the others just end
-                            }
-                        } catch (Throwable t) {
-                            failure.compareAndSet(null, t);
-                        }
-                    });
-                    wave[w].start();
-                }
-                for (Thread t : wave) {
-                    t.join();
-                }
+            for (int started = 0; started < TOTAL; started += AT_ONCE) {
+                int first = started;
+                TestThreads.runAll(Thread.ofPlatform(), AT_ONCE, w -> {
+                    int id = first + w;
+                    SplittableRandom r = new SplittableRandom(id);
+                    long[] mine = new long[100];
+                    for (int i = 0; i < mine.length; i++) {
+                        mine[i] = allocChecked(a, r);
+                    }
+                    for (int i = 0; i < mine.length; i += 2) {
+                        freeChecked(a, mine[i]);
+                    }
+                    for (int i = 1; i < mine.length; i += 2) { // half outlive the thread
+                        freeChecked(a, transfer.getAndSet(r.nextInt(transfer.length()), mine[i]));
+                    }
+                    if (id % 2 == 0) {
+                        a.threadDone(); // the others just end
+                    }
+                });
                 StatsSnapshot s = st(a);
                 peakSegments = Math.max(peakSegments, s.segments() - s.hugeSegments());
                 peakCommitted = Math.max(peakCommitted, s.committed());
-            }
-            if (failure.get() != null) {
-                throw new AssertionError(failure.get());
             }
             // Every thread that needs a segment first abandons the dead threads' segments and then
             // reclaims one: the segments mapped stay around the threads alive at once (4), plus
@@ -140,47 +124,32 @@ class ThreadChurnTest {
             int perProducer = 500;
             int capacity = 2 * perProducer;
             BlockingQueue<Long> queue = new ArrayBlockingQueue<>(capacity);
-            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-            Thread consumer = new Thread(() -> {
-                try {
-                    while (true) {
-                        long p = queue.take();
-                        if (p == 0) {
-                            return;
-                        }
-                        freeChecked(a, p);
+            TestThreads.Running consumer = TestThreads.start(Thread.ofPlatform().daemon(true), () -> { // left behind if a producer fails
+                while (true) {
+                    long p = queue.take();
+                    if (p == 0) {
+                        return;
                     }
-                } catch (Throwable t) {
-                    failures.add(t);
+                    freeChecked(a, p);
                 }
             });
-            consumer.start();
             long peakSegments = 0;
-            for (int round = 0; round < ROUNDS && failures.isEmpty(); round++) {
+            for (int round = 0; round < ROUNDS && consumer.failure() == null; round++) {
                 int seed = round;
-                Thread producer = new Thread(() -> {
-                    try {
-                        SplittableRandom r = new SplittableRandom(seed);
-                        for (int i = 0; i < perProducer; i++) {
-                            queue.put(allocChecked(a, r));
-                        }
-                        if (seed % 3 == 0) {
-                            a.threadDone();
-                        }
-                    } catch (Throwable t) {
-                        failures.add(t);
+                TestThreads.runOnNewThread(() -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    for (int i = 0; i < perProducer; i++) {
+                        queue.put(allocChecked(a, r));
+                    }
+                    if (seed % 3 == 0) {
+                        a.threadDone();
                     }
                 });
-                producer.start();
-                producer.join();
                 StatsSnapshot s = st(a);
                 peakSegments = Math.max(peakSegments, s.segments());
             }
             queue.put(0L);
             consumer.join();
-            if (!failures.isEmpty()) {
-                throw new AssertionError(failures.peek());
-            }
             System.out.printf("producer/consumer (reclaim on free %d): %d rounds, peak segments %d, reclaimed %d, freed %d%n",
                     reclaimOnFree, ROUNDS, peakSegments, e.abandoned.reclaimedEver(), e.abandoned.freedEver());
             // Blocks still queued come from at most the last capacity / perProducer + 1 producers, each

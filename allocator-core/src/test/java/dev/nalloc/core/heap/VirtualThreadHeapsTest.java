@@ -7,6 +7,7 @@ import dev.nalloc.core.Soak;
 import dev.nalloc.core.TestAllocators;
 import dev.nalloc.core.TestEngines;
 import dev.nalloc.core.TestPolicies;
+import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.core.stats.StatsSnapshot;
@@ -16,12 +17,6 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,23 +42,19 @@ class VirtualThreadHeapsTest {
     }
 
     /** Each task allocates four blocks of 16 to 512 bytes, fills, checks and frees them. */
-    private static void smallWork(Allocator a, int id, ConcurrentLinkedQueue<Throwable> failures) {
-        try {
-            long[] p = new long[4];
-            for (int k = 0; k < p.length; k++) {
-                long size = 16L << ((id + k) % 6);
-                p[k] = a.malloc(size);
-                TestAllocators.fill(p[k], size, id * 4L + k);
+    private static void smallWork(Allocator a, int id) {
+        long[] p = new long[4];
+        for (int k = 0; k < p.length; k++) {
+            long size = 16L << ((id + k) % 6);
+            p[k] = a.malloc(size);
+            TestAllocators.fill(p[k], size, id * 4L + k);
+        }
+        for (int k = 0; k < p.length; k++) {
+            long size = 16L << ((id + k) % 6);
+            if (!TestAllocators.check(p[k], size, id * 4L + k)) {
+                throw new AssertionError("block of task " + id + " overwritten");
             }
-            for (int k = 0; k < p.length; k++) {
-                long size = 16L << ((id + k) % 6);
-                if (!TestAllocators.check(p[k], size, id * 4L + k)) {
-                    throw new AssertionError("block of task " + id + " overwritten");
-                }
-                a.free(p[k]);
-            }
-        } catch (Throwable t) {
-            failures.add(t);
+            a.free(p[k]);
         }
     }
 
@@ -73,33 +64,15 @@ class VirtualThreadHeapsTest {
         try (Allocator a = TestAllocators.builder().errorHandler(errors).option(Option.ARENA_EAGER_COMMIT, 0).build()) {
             TestEngines.View e = engine(a);
             long committedBefore = a.stats().committed();
-            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
             AtomicLong peakSegments = new AtomicLong();
             // The threads are joined, not only their tasks: a lease whose holder is still finishing
             // (runnable) cannot be taken over, so a collect would skip its heap.
-            ConcurrentLinkedQueue<Thread> started = new ConcurrentLinkedQueue<>();
-            ThreadFactory factory = r -> {
-                Thread t = Thread.ofVirtual().unstarted(r);
-                started.add(t);
-                return t;
-            };
-            try (ExecutorService ex = Executors.newThreadPerTaskExecutor(factory)) {
-                for (int i = 0; i < VTHREADS; i++) {
-                    int id = i;
-                    ex.submit(() -> {
-                        smallWork(a, id, failures);
-                        if (id % 1000 == 0) {
-                            peakSegments.accumulateAndGet(st(a).segments(), Math::max);
-                        }
-                    });
+            TestThreads.runAll(Thread.ofVirtual(), VTHREADS, id -> {
+                smallWork(a, id);
+                if (id % 1000 == 0) {
+                    peakSegments.accumulateAndGet(st(a).segments(), Math::max);
                 }
-            }
-            for (Thread t : started) {
-                t.join();
-            }
-            if (!failures.isEmpty()) {
-                throw new AssertionError(failures.peek());
-            }
+            });
             long segmentsAfterRun = st(a).segments();
             int shared = e.threads.leaseCount();
             int registered = e.registry.size();
@@ -131,13 +104,12 @@ class VirtualThreadHeapsTest {
     void virtualThreadBlocksAreFreeableEverywhereAndSharedSegmentsHaveNoOwner() throws Exception {
         try (Allocator a = TestAllocators.create()) {
             long[] p = new long[3];
-            Thread vt = Thread.ofVirtual().start(() -> {
+            TestThreads.runOn(Thread.ofVirtual(), () -> {
                 p[0] = a.malloc(100);
                 p[1] = a.malloc(100_000);
                 p[2] = a.calloc(10, 10);
                 TestAllocators.fill(p[0], 100, 1);
             });
-            vt.join();
             assertNull(SegmentMap.lookup(p[0]).ownerThread, "a shared heap's segment belongs to no thread");
             assertTrue(TestAllocators.check(p[0], 100, 1));
             assertTrue(TestAllocators.isZero(p[2], 100));
@@ -153,37 +125,29 @@ class VirtualThreadHeapsTest {
     @Test
     void everyAllocatorEntryPointWorksOnAVirtualThread() throws Exception {
         try (Allocator a = TestAllocators.create()) {
-            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-            Thread.ofVirtual().start(() -> {
-                try {
-                    long z = a.zalloc(300);
-                    assertTrue(TestAllocators.isZero(z, 300));
-                    long n = a.mallocn(4, 8);
-                    long al = a.mallocAligned(100, 4096);
-                    assertEquals(0, al & 4095);
-                    long at = a.mallocAlignedAt(100, 256, 8);
-                    assertEquals(0, (at + 8) & 255);
-                    long za = a.zallocAligned(64, 128);
-                    long r = a.realloc(n, 5000);
-                    long ra = a.reallocAligned(za, 3000, 1024);
-                    assertEquals(0, ra & 1023);
-                    long f = a.reallocf(0, 10);
-                    MemorySegment s = a.allocate(48, 16);
-                    a.free(s);
-                    IllegalArgumentException neg = assertThrows(IllegalArgumentException.class, () -> a.malloc(-1));
-                    assertTrue(neg.getMessage().startsWith("nalloc: negative size"), neg.getMessage());
-                    for (long q : new long[] {z, al, at, r, ra, f}) {
-                        a.free(q);
-                    }
-                    a.collect(false);
-                    assertEquals(0, a.stats().allocationCount());
-                } catch (Throwable t) {
-                    failures.add(t);
+            TestThreads.runOn(Thread.ofVirtual(), () -> {
+                long z = a.zalloc(300);
+                assertTrue(TestAllocators.isZero(z, 300));
+                long n = a.mallocn(4, 8);
+                long al = a.mallocAligned(100, 4096);
+                assertEquals(0, al & 4095);
+                long at = a.mallocAlignedAt(100, 256, 8);
+                assertEquals(0, (at + 8) & 255);
+                long za = a.zallocAligned(64, 128);
+                long r = a.realloc(n, 5000);
+                long ra = a.reallocAligned(za, 3000, 1024);
+                assertEquals(0, ra & 1023);
+                long f = a.reallocf(0, 10);
+                MemorySegment s = a.allocate(48, 16);
+                a.free(s);
+                IllegalArgumentException neg = assertThrows(IllegalArgumentException.class, () -> a.malloc(-1));
+                assertTrue(neg.getMessage().startsWith("nalloc: negative size"), neg.getMessage());
+                for (long q : new long[] {z, al, at, r, ra, f}) {
+                    a.free(q);
                 }
-            }).join();
-            if (!failures.isEmpty()) {
-                throw new AssertionError(failures.peek());
-            }
+                a.collect(false);
+                assertEquals(0, a.stats().allocationCount());
+            });
             // The failed malloc(-1) left its lease usable: the thread ended, so every lease can be taken over.
             ThreadHeaps threads = engine(a).threads;
             assertEquals(threads.leaseCount(), threads.forEachLeaseNow(h -> { }), "a lease was left busy");
@@ -194,11 +158,11 @@ class VirtualThreadHeapsTest {
     void threadDoneOnAVirtualThreadOnSharedHeapsChangesNothingAndItMayGoOn() throws Exception {
         try (Allocator a = TestAllocators.create()) {
             long[] p = new long[2];
-            Thread.ofVirtual().start(() -> {
+            TestThreads.runOn(Thread.ofVirtual(), () -> {
                 p[0] = a.malloc(64);
                 a.threadDone(); // no thread data to retire: the shared heaps stay as they are
                 p[1] = a.malloc(64);
-            }).join();
+            });
             assertEquals(0, engine(a).registry.size());
             assertEquals(0, engine(a).registry.retired());
             assertEquals(0, engine(a).abandoned.count());
@@ -212,7 +176,7 @@ class VirtualThreadHeapsTest {
     void aVirtualThreadThatAsksForAHeapGetsOneOfItsOwnAndIsReapedWhenItEnds() throws Exception {
         try (Allocator a = TestAllocators.create()) {
             long[] p = new long[2];
-            Thread vt = Thread.ofVirtual().start(() -> {
+            TestThreads.runOn(Thread.ofVirtual(), () -> {
                 Heap h = a.heap();
                 p[0] = h.malloc(64);
                 p[1] = a.malloc(64); // from now on its own heap serves it
@@ -222,7 +186,6 @@ class VirtualThreadHeapsTest {
                 }
                 assertSame(Thread.currentThread(), SegmentMap.lookup(p[0]).ownerThread);
             });
-            vt.join();
             assertEquals(1, engine(a).registry.size());
             a.collect(false); // the ended virtual thread is found and its segment abandoned
             assertEquals(1, engine(a).registry.retired());
@@ -240,23 +203,11 @@ class VirtualThreadHeapsTest {
         HeapSelectionPolicy oneShared = TestPolicies.sharedOnly(1, 1);
         ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
         try (Allocator a = TestAllocators.builder().heapSelectionPolicy(oneShared).errorHandler(errors).build()) {
-            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-            List<Thread> threads = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                int seed = t;
-                threads.add(new Thread(() -> {
-                    for (int i = 0; i < 20_000; i++) {
-                        smallWork(a, seed * 1_000_000 + i, failures);
-                    }
-                }));
-            }
-            threads.forEach(Thread::start);
-            for (Thread t : threads) {
-                t.join();
-            }
-            if (!failures.isEmpty()) {
-                throw new AssertionError(failures.peek());
-            }
+            TestThreads.runAll(Thread.ofPlatform(), 4, seed -> {
+                for (int i = 0; i < 20_000; i++) {
+                    smallWork(a, seed * 1_000_000 + i);
+                }
+            });
             assertEquals(0, a.stats().allocationCount());
             assertEquals(0, engine(a).registry.size());
             assertTrue(st(a).segments() <= 1, "one shared heap, one segment");
@@ -268,9 +219,9 @@ class VirtualThreadHeapsTest {
     void theEveryThreadOwnsHeapPolicyGivesVirtualThreadsHeapsOfTheirOwn() throws Exception {
         try (Allocator a = TestAllocators.builder().heapSelectionPolicy(HeapSelectionPolicy.everyThreadOwnsHeap()).build()) {
             long[] p = new long[1];
-            Thread vt = Thread.ofVirtual().start(() -> p[0] = a.malloc(64));
+            TestThreads.Running vt = TestThreads.start(Thread.ofVirtual(), () -> p[0] = a.malloc(64));
             vt.join();
-            assertSame(vt, SegmentMap.lookup(p[0]).ownerThread);
+            assertSame(vt.thread(), SegmentMap.lookup(p[0]).ownerThread);
             a.free(p[0]);
         }
     }

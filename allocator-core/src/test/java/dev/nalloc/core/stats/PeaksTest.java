@@ -5,6 +5,7 @@ import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.TestAllocators;
 import dev.nalloc.core.TestEngines;
+import dev.nalloc.core.TestThreads;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -120,22 +121,17 @@ class PeaksTest {
         int n = 320_000; // a multiple of the 16-block batch of 256 B
         try (Allocator a = TestAllocators.create()) {
             long[] blocks = new long[n];
-            Thread producer = Thread.ofPlatform().start(() -> {
+            TestThreads.runOnNewThread(() -> {
                 for (int i = 0; i < n; i++) {
                     blocks[i] = a.malloc(256);
                 }
             });
-            producer.join();
             BlockingQueue<long[]> handOver = new ArrayBlockingQueue<>(8);
-            Thread consumer = Thread.ofPlatform().start(() -> {
-                try {
-                    for (long[] b; (b = handOver.take()).length > 0; ) {
-                        for (long x : b) {
-                            a.free(x);
-                        }
+            TestThreads.Running consumer = TestThreads.start(() -> {
+                for (long[] b; (b = handOver.take()).length > 0; ) {
+                    for (long x : b) {
+                        a.free(x);
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
                 }
             });
             for (int from = 0; from < n; from += 10_000) {
@@ -156,26 +152,16 @@ class PeaksTest {
         int n = 16 * 2000;
         try (Allocator a = TestAllocators.create()) {
             CyclicBarrier grown = new CyclicBarrier(threads);
-            List<Thread> ts = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                ts.add(Thread.ofPlatform().start(() -> {
-                    long[] p = new long[n];
-                    for (int i = 0; i < n; i++) {
-                        p[i] = a.malloc(128);
-                    }
-                    try {
-                        grown.await();
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    }
-                    for (long x : p) {
-                        a.free(x);
-                    }
-                }));
-            }
-            for (Thread t : ts) {
-                t.join();
-            }
+            TestThreads.runAll(Thread.ofPlatform(), threads, t -> {
+                long[] p = new long[n];
+                for (int i = 0; i < n; i++) {
+                    p[i] = a.malloc(128);
+                }
+                grown.await();
+                for (long x : p) {
+                    a.free(x);
+                }
+            });
             assertEquals((long) threads * n * 128, a.stats().allocatedPeak());
         }
     }
@@ -203,13 +189,7 @@ class PeaksTest {
         int n = 20_000;
         try (Allocator a = TestAllocators.create()) {
             ConcurrentLinkedQueue<Long> live = new ConcurrentLinkedQueue<>();
-            List<Thread> ts = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                ts.add(Thread.ofVirtual().start(() -> live.add(a.malloc(256))));
-            }
-            for (Thread t : ts) {
-                t.join();
-            }
+            TestThreads.runAll(Thread.ofVirtual(), n, i -> live.add(a.malloc(256)));
             for (Long x : live) {
                 a.free(x);
             }

@@ -3,8 +3,10 @@ package dev.nalloc.core.stats;
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestThreads;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,11 +16,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -36,64 +36,49 @@ class StatsStressTest {
         try (Allocator a = TestAllocators.create()) {
             Map<Long, long[]> expected = new ConcurrentHashMap<>(); // blockSize -> {allocated, freed}
             ConcurrentLinkedQueue<Long> exchange = new ConcurrentLinkedQueue<>();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
             AtomicLong snapshots = new AtomicLong();
             CyclicBarrier done = new CyclicBarrier(THREADS);
             List<List<Long>> leftovers = new ArrayList<>();
-            List<Thread> workers = new ArrayList<>();
             for (int w = 0; w < THREADS; w++) {
-                List<Long> live = new ArrayList<>();
-                leftovers.add(live);
-                SplittableRandom rnd = new SplittableRandom(100 + w);
-                workers.add(new Thread(() -> {
-                    try {
-                        for (int i = 0; i < OPS; i++) {
-                            int op = rnd.nextInt(100);
-                            if (op < 50 || live.isEmpty()) {
-                                long size = rnd.nextInt(100) < 95 ? 1 + rnd.nextInt(2048) : 2049 + rnd.nextInt(100_000);
-                                long p = a.malloc(size);
-                                live.add(p);
-                                count(expected, a.usableSize(p), 0);
-                            } else if (op < 80) {
-                                free(a, expected, take(live, rnd));
-                            } else if (op < 90) {
-                                exchange.add(take(live, rnd)); // someone else frees it
-                            } else {
-                                Long p = exchange.poll();
-                                if (p != null) {
-                                    free(a, expected, p);
-                                }
+                leftovers.add(new ArrayList<>());
+            }
+            TestThreads.Running observer = TestThreads.start(Thread.ofPlatform().daemon(true).name("stats-observer"), () -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    StatsSnapshot s = (StatsSnapshot) a.stats();
+                    assertTrue(s.toJson().startsWith("{\"schema\":"));
+                    assertTrue(s.reserved() >= 0 && s.committed() >= 0);
+                    snapshots.incrementAndGet();
+                }
+            });
+            try {
+                TestThreads.joinAll(Duration.ofSeconds(60), TestThreads.startAll(Thread.ofPlatform().name("stats-stress-", 0), THREADS, w -> {
+                    List<Long> live = leftovers.get(w);
+                    SplittableRandom rnd = new SplittableRandom(100 + w);
+                    for (int i = 0; i < OPS; i++) {
+                        int op = rnd.nextInt(100);
+                        if (op < 50 || live.isEmpty()) {
+                            long size = rnd.nextInt(100) < 95 ? 1 + rnd.nextInt(2048) : 2049 + rnd.nextInt(100_000);
+                            long p = a.malloc(size);
+                            live.add(p);
+                            count(expected, a.usableSize(p), 0);
+                        } else if (op < 80) {
+                            free(a, expected, take(live, rnd));
+                        } else if (op < 90) {
+                            exchange.add(take(live, rnd)); // someone else frees it
+                        } else {
+                            Long p = exchange.poll();
+                            if (p != null) {
+                                free(a, expected, p);
                             }
                         }
-                        done.await(30, TimeUnit.SECONDS); // every free is done before anyone collects
-                        a.threadDone();
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t);
                     }
-                }, "stats-stress-" + w));
+                    done.await(30, TimeUnit.SECONDS); // every free is done before anyone collects
+                    a.threadDone();
+                }));
+            } finally {
+                observer.thread().interrupt();
             }
-            Thread observer = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    try {
-                        StatsSnapshot s = (StatsSnapshot) a.stats();
-                        assertTrue(s.toJson().startsWith("{\"schema\":"));
-                        assertTrue(s.reserved() >= 0 && s.committed() >= 0);
-                        snapshots.incrementAndGet();
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t);
-                        return;
-                    }
-                }
-            }, "stats-observer");
-            observer.setDaemon(true);
-            observer.start();
-            workers.forEach(Thread::start);
-            for (Thread t : workers) {
-                t.join(60_000);
-            }
-            observer.interrupt();
-            observer.join(10_000);
-            assertNull(failure.get(), () -> "failed: " + failure.get());
+            observer.join(Duration.ofSeconds(10));
             assertTrue(snapshots.get() > 0);
 
             StatsSnapshot s = (StatsSnapshot) a.stats();
