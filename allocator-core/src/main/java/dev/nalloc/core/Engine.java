@@ -18,6 +18,7 @@ import dev.nalloc.core.heap.ThreadData;
 import dev.nalloc.core.heap.ThreadHeaps;
 import dev.nalloc.core.heap.ThreadRegistry;
 import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageHooks;
 import dev.nalloc.core.segment.AbandonedSegments;
@@ -122,7 +123,7 @@ final class Engine implements HeapContext, StatsSource {
         this.numa = new Numa(primitives, o.get(Option.USE_NUMA_NODES));
         boolean allowLarge = o.isEnabled(Option.ALLOW_LARGE_OS_PAGES);
         this.arenas = new Arenas(os, o.get(Option.ARENA_RESERVE), o.get(Option.ARENA_EAGER_COMMIT), purge, allowLarge);
-        this.segments = new SegmentMemory(this, Page.SPANS, os, arenas, !o.isEnabled(Option.DISALLOW_ARENA_ALLOC),
+        this.segments = new SegmentMemory(this, config.mode() == Mode.FAST ? Page.SPANS : EncodedPage.SPANS, os, arenas, !o.isEnabled(Option.DISALLOW_ARENA_ALLOC),
                 !o.isEnabled(Option.DISALLOW_OS_ALLOC), numa.enabled() ? numa : null);
         this.eagerCommit = o.isEnabled(Option.EAGER_COMMIT);
         this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);

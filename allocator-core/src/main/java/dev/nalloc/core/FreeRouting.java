@@ -8,6 +8,7 @@ import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.heap.SegmentReclaim;
 import dev.nalloc.core.heap.ThreadHeaps;
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.segment.Segment;
@@ -74,9 +75,9 @@ final class FreeRouting {
             return true;
         }
         int pushed = BlockFree.remoteEncoded(page, block);
-        if (pushed == Page.PUSHED) {
+        if (pushed == EncodedPage.PUSHED) {
             countRemoteFree(page, s);
-        } else if (pushed == Page.REFUSED) {
+        } else if (pushed == EncodedPage.REFUSED) {
             freeIntoDestroyedHeap(block);
         } else {
             return false; // the block is at the head of the thread-free list already: freed twice at once

@@ -11,6 +11,7 @@ import dev.nalloc.core.heap.FastSlots;
 import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.heap.ThreadHeaps;
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.Segment;
@@ -207,7 +208,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
             return;
         }
         if (page.isStuck()) {
-            page.addStuckGuard(guard, engine.os);
+            ((EncodedPage) page).addStuckGuard(guard, engine.os);
             engine.os.reportUnprotect(guard, osPageSize, failure);
         } else {
             heap.withholdPage(page, guard, failure, engine.os);

@@ -6,6 +6,7 @@ import dev.nalloc.core.heap.BlockFree;
 import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.page.PageMode;
@@ -69,11 +70,11 @@ final class SecureAllocator extends ModeAllocator {
             Page page = direct[(int) ((size + 7) >>> 3)];
             long block = page.free;
             if (block != 0) {
-                long next = page.popEncoded(block);
+                long next = ((EncodedPage) page).popEncoded(block);
                 page.free = next;
                 page.used++;
                 if (next != 0 || page.mode().brokenLink == 0) {
-                    return block; // its link word is cleared (see Page.popEncoded)
+                    return block; // its link word is cleared (see EncodedPage.popEncoded)
                 }
             }
         }
@@ -120,7 +121,7 @@ final class SecureAllocator extends ModeAllocator {
                 Page page = heap.directPage(size);
                 long block = page.free;
                 if (block != 0) {
-                    long next = page.popEncoded(block);
+                    long next = ((EncodedPage) page).popEncoded(block);
                     page.free = next;
                     page.used++;
                     if (next != 0 || page.mode().brokenLink == 0) {
@@ -197,7 +198,7 @@ final class SecureAllocator extends ModeAllocator {
      */
     @Override
     public void free(long address) {
-        Page page = lastFreePage(address);
+        EncodedPage page = (EncodedPage) lastFreePage(address); // every page of a SECURE instance is encoded
         // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
         if (page != null && page.isBlockStart(address) && page.reserved > 1 && !page.mayBeFree(address)
                 && (sampler == null || !page.mode().hasGuarded)) {
@@ -226,7 +227,7 @@ final class SecureAllocator extends ModeAllocator {
      * @return the start of the block, or 0 after a report
      */
     private long resolve(long address, String op, boolean free) {
-        Page page = livePage(address, op);
+        EncodedPage page = (EncodedPage) livePage(address, op);
         if (page == null) {
             return 0;
         }
@@ -274,9 +275,9 @@ final class SecureAllocator extends ModeAllocator {
                 BlockFree.localEncoded(page, block);
             } else {
                 int pushed = BlockFree.remoteEncoded(page, block);
-                if (pushed == Page.PUSHED) {
+                if (pushed == EncodedPage.PUSHED) {
                     frees.countRemoteFree(page, s);
-                } else if (pushed == Page.REFUSED) { // its heap was destroyed meanwhile: see Page.seal
+                } else if (pushed == EncodedPage.REFUSED) { // its heap was destroyed meanwhile: see Page.seal
                     frees.freeIntoDestroyedHeap(block);
                     return 0;
                 } else { // another thread pushed it just now: two frees at the same time

@@ -4,6 +4,7 @@ import dev.nalloc.api.Allocator;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.check.BlockShadow;
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.ErrorHandler;
@@ -53,7 +54,7 @@ class JavaHeapTest {
                 a.free(q);
             }
             a.collect(true);
-            assertEquals(null, page.inUse ? null : page.shadow, "a freed page drops its states");
+            assertEquals(null, page.inUse ? null : ((EncodedPage) page).shadow(), "a freed page drops its states");
         }
     }
 

@@ -4,6 +4,7 @@ import dev.nalloc.api.Allocator;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.ErrorHandler;
@@ -134,7 +135,7 @@ class ModeCorruptionTest {
                     h.last().message());
             page.used++;
             // A live block linked onto the local free list behind the allocator's back.
-            Mem.store(b[6], page.encodeLink(b[6], page.localFree));
+            Mem.store(b[6], ((EncodedPage) page).encodeLink(b[6], page.localFree));
             page.localFree = b[6];
             page.used--;
             h.clear();
@@ -272,7 +273,7 @@ class ModeCorruptionTest {
                     // Worse: a link word that decodes, for p itself, to a valid link (0 or a free block of
                     // its page). SECURE's double-free screen passes it, so the free walks the page's lists.
                     Page page = Page.of(SegmentMap.lookup(p), p);
-                    Mem.store(p, page.encodeLink(p, i % 4 == 0 ? 0 : q));
+                    Mem.store(p, ((EncodedPage) page).encodeLink(p, i % 4 == 0 ? 0 : q));
                 }
                 assertTrue(live.add(p));
                 if (i % 3 == 0) { // some are freed right away, others stay live a while

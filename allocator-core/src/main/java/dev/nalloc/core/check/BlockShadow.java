@@ -1,5 +1,6 @@
 package dev.nalloc.core.check;
 
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 
@@ -15,7 +16,7 @@ import java.lang.invoke.VarHandle;
  * detected exactly, on any thread, and a block is never handed out twice.
  *
  * <p>Made on the page's owner thread when the page hands out its first block; dropped by the
- * engine (with {@code Page.shadow}) whenever it empties the page by itself. Frees on other threads
+ * engine (with {@code EncodedPage.setShadow}) whenever it empties the page by itself. Frees on other threads
  * change states with a compare-and-set.
  *
  * <p>Its Java memory is one word per block handed out so far, not per block the page could hold:
@@ -92,7 +93,7 @@ public final class BlockShadow {
      * @throws NoJavaHeap when the Java heap has no room for it (nothing changed)
      */
     public static BlockShadow of(Page page) {
-        Object s = page.shadow;
+        Object s = ((EncodedPage) page).shadow();
         if (s == null) {
             return make(page);
         }
@@ -106,13 +107,13 @@ public final class BlockShadow {
         } catch (OutOfMemoryError e) {
             throw NO_JAVA_HEAP;
         }
-        page.shadow = s;
+        ((EncodedPage) page).setShadow(s);
         return s;
     }
 
     /** The shadow of {@code page}, or null when none of its blocks was handed out since it was made. */
     public static BlockShadow peek(Page page) {
-        return (BlockShadow) page.shadow;
+        return (BlockShadow) ((EncodedPage) page).shadow();
     }
 
     /** The raw state of block {@code index} (owner thread; other threads: {@link #settledState}). */

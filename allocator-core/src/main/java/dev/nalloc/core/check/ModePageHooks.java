@@ -1,6 +1,7 @@
 package dev.nalloc.core.check;
 
 import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageHooks;
 import dev.nalloc.core.page.PageKind;
@@ -41,7 +42,7 @@ public final class ModePageHooks implements PageHooks {
         long n = pages.incrementAndGet();
         long key0 = Keys.mix(secret ^ page.start ^ (n * 0x9E3779B97F4A7C15L));
         long key1 = Keys.mix(key0 + secret);
-        page.encodeLinks(codec, codec == KeyedEncoding.INSTANCE, key0, key1, shuffle ? Keys.mix(key1) | 1 : 0);
+        ((EncodedPage) page).encodeLinks(codec, codec == KeyedEncoding.INSTANCE, key0, key1, shuffle ? Keys.mix(key1) | 1 : 0);
         if (guards != null && page.kind != PageKind.HUGE) {
             addGuard(page, keptGuard);
         }

@@ -2,6 +2,7 @@ package dev.nalloc.core.heap;
 
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.core.memory.Mem;
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
@@ -44,11 +45,11 @@ public final class BlockFree {
     /**
      * {@link #remote} for a page with encoded links.
      *
-     * @return {@link Page#PUSHED}, {@link Page#REFUSED} (sealed) or {@link Page#AT_HEAD} (the block
+     * @return {@link EncodedPage#PUSHED}, {@link EncodedPage#REFUSED} (sealed) or {@link EncodedPage#AT_HEAD} (the block
      *         is already the head of the thread-free list: a double free)
      */
     public static int remoteEncoded(Page page, long block) {
-        return page.freeRemoteEncoded(block);
+        return ((EncodedPage) page).freeRemoteEncoded(block);
     }
 
     // ------------------------------------------------------------------ delayed frees
@@ -83,7 +84,7 @@ public final class BlockFree {
      * freeing a page is reported by the caller's flush, once the whole list is freed.
      */
     private static void delayedBlock(LocalHeap heap, Page page, long block) {
-        Mem.store(block, page.isEncoded() ? page.encodeLink(block, page.localFree) : page.localFree);
+        Mem.store(block, page instanceof EncodedPage e ? e.encodeLink(block, page.localFree) : page.localFree);
         page.localFree = block;
         if (--page.used == 0) {
             if (page.retireExpire == 0) {
@@ -111,7 +112,7 @@ public final class BlockFree {
 
     /** {@link #local} for a page with encoded links (CHECKED and SECURE instances). */
     public static void localEncoded(Page page, long block) {
-        Mem.store(block, page.encodeLink(block, page.localFree));
+        Mem.store(block, ((EncodedPage) page).encodeLink(block, page.localFree));
         page.localFree = block;
         if (--page.used == 0) {
             if (page.retireExpire == 0) {
@@ -136,7 +137,7 @@ public final class BlockFree {
 
     /** {@link #localEncoded} for a page known not to be in the full queue (SECURE's free fast path). */
     public static void localEncodedNotFull(Page page, long block) {
-        Mem.store(block, page.encodeLink(block, page.localFree));
+        Mem.store(block, ((EncodedPage) page).encodeLink(block, page.localFree));
         page.localFree = block;
         if (--page.used == 0 && page.retireExpire == 0) {
             owner(page).retire(page);

@@ -7,6 +7,7 @@ import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.FreeListCorruption;
 import dev.nalloc.core.page.FreeLists;
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageHooks;
 import dev.nalloc.core.page.PageKind;
@@ -812,7 +813,7 @@ public final class LocalHeap extends PageOwner {
             context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
         }
         pageEnded(page);
-        page.addStuckGuard(guard, os);
+        ((EncodedPage) page).addStuckGuard(guard, os); // a page with guards: encoded
         page.segment.space.addStuck(page);
         page.makeStuck(failure);
     }

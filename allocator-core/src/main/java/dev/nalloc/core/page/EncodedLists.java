@@ -13,7 +13,7 @@ import dev.nalloc.core.memory.Layout;
  *
  * <p>A broken list is dropped and the blocks on it are counted as used (leaked), which keeps the
  * page's invariant ({@code live + |lists| == capacity}) and so the page usable. FAST pages never
- * come here: {@link Page} dispatches on {@code codec != null} at the top of its slow paths only.
+ * come here: {@link Page} dispatches on its type ({@link EncodedPage}) at the top of its slow paths only.
  */
 final class EncodedLists {
 
@@ -21,16 +21,16 @@ final class EncodedLists {
     }
 
     /** The decoded link of {@code block}, unverified. */
-    private static long decode(Page page, long block) {
+    private static long decode(EncodedPage page, long block) {
         return page.decodeAt(block);
     }
 
-    private static void store(Page page, long block, long next) {
+    private static void store(EncodedPage page, long block, long next) {
         Mem.store(block, page.encodeLink(block, next));
     }
 
     /** The verified link of {@code block} on a list being walked. */
-    static long next(Page page, long block) {
+    static long next(EncodedPage page, long block) {
         long next = decode(page, block);
         if (!page.isValidLink(next)) {
             throw new FreeListCorruption(page, brokenMessage(page, block, next));
@@ -38,14 +38,14 @@ final class EncodedLists {
         return next;
     }
 
-    static String brokenMessage(Page page, long block, long decoded) {
+    static String brokenMessage(EncodedPage page, long block, long decoded) {
         return "the free block at 0x" + Long.toHexString(block) + " of the page at 0x" + Long.toHexString(page.start)
                 + " (blocks of " + page.blockSize + " bytes) has a broken link (decodes to 0x" + Long.toHexString(decoded)
                 + "): written after it was freed?";
     }
 
-    /** {@link Page#popEncoded} when the link of {@code block} is broken: 0, the rest of {@code free} dropped. */
-    static long dropRest(Page page, long block) {
+    /** {@link EncodedPage#popEncoded} when the link of {@code block} is broken: 0, the rest of {@code free} dropped. */
+    static long dropRest(EncodedPage page, long block) {
         // |free| = capacity - used - |localFree|, of which `block` is about to be counted by the caller.
         int localFree = salvageLength(page, page.localFree);
         if (localFree < 0) {
@@ -62,7 +62,7 @@ final class EncodedLists {
     }
 
     /** The length of a list, or -1 when a link in it is broken. */
-    private static int salvageLength(Page page, long head) {
+    private static int salvageLength(EncodedPage page, long head) {
         int n = 0;
         for (long b = head; b != 0; b = decode(page, b)) {
             if (!page.isValidLink(b) || ++n > page.capacity) {
@@ -73,7 +73,7 @@ final class EncodedLists {
     }
 
     /** Drops a broken {@code free} list: its blocks count as used from now on. */
-    private static void dropFree(Page page) {
+    private static void dropFree(EncodedPage page) {
         int localFree = salvageLength(page, page.localFree);
         if (localFree < 0) {
             page.localFree = 0;
@@ -84,7 +84,7 @@ final class EncodedLists {
     }
 
     /** {@link Page#extend} with encoded links, in a random order when the page shuffles. */
-    static void extend(Page page) {
+    static void extend(EncodedPage page) {
         int room = page.reserved - page.capacity;
         if (room <= 0) {
             return;
@@ -136,7 +136,7 @@ final class EncodedLists {
      *
      * @return the head of the list
      */
-    private static long linkInterleaved(Page page, PageMode mode, long from, int extend, long tail) {
+    private static long linkInterleaved(EncodedPage page, PageMode mode, long from, int extend, long tail) {
         long bs = page.blockSize;
         int runs = Math.min(PageMode.RUNS, Integer.highestOneBit(extend));
         int mask = runs - 1;
@@ -181,7 +181,7 @@ final class EncodedLists {
     }
 
     /** {@link Page#collect} with encoded links. */
-    static int collect(Page page, boolean force) {
+    static int collect(EncodedPage page, boolean force) {
         int remote = force || page.free == 0 ? collectThreadFree(page) : 0;
         if (page.localFree != 0) {
             if (page.free == 0) {
@@ -216,7 +216,7 @@ final class EncodedLists {
     }
 
     /** {@link Page#collectThreadFree} with encoded links: a broken list stays dropped (counted as used). */
-    static int collectThreadFree(Page page) {
+    static int collectThreadFree(EncodedPage page) {
         long tf;
         do {
             tf = page.getAcquireThreadFree();
@@ -228,7 +228,7 @@ final class EncodedLists {
     }
 
     /** {@link Page#collectThreadFree}'s walk of a list from {@code head} already taken off the page. */
-    static int takeThreadFree(Page page, long head) {
+    static int takeThreadFree(EncodedPage page, long head) {
         if (!page.isValidLink(head)) {
             throw new FreeListCorruption(page, "the thread-free list of the page at 0x" + Long.toHexString(page.start)
                     + " starts at 0x" + Long.toHexString(head) + ", not a block of the page");
@@ -250,8 +250,8 @@ final class EncodedLists {
         return count;
     }
 
-    /** True when {@code block} is on the list from {@code head} (see {@link Page#onFreeLists}). */
-    static boolean contains(Page page, long head, long block) {
+    /** True when {@code block} is on the list from {@code head} (see {@link EncodedPage#onFreeLists}). */
+    static boolean contains(EncodedPage page, long head, long block) {
         int n = 0;
         for (long b = head; b != 0 && page.isValidLink(b) && n++ <= page.capacity; b = decode(page, b)) {
             if (b == block) {
@@ -262,7 +262,7 @@ final class EncodedLists {
     }
 
     /** {@link Page#listLength} for encoded lists. */
-    static int listLength(Page page, long head) {
+    static int listLength(EncodedPage page, long head) {
         int n = 0;
         for (long b = head; b != 0; b = decode(page, b)) {
             if (!page.isValidLink(b) || ++n > page.capacity) {
@@ -279,11 +279,11 @@ final class EncodedLists {
      * get here (both screens saw a live block), and the one that loses the push finds the other's
      * block on top when it tries again (unless a third free came in between).
      *
-     * @return {@link Page#PUSHED}, {@link Page#AT_HEAD} when {@code block} is the head already (a
-     *         double free, nothing changed), or {@link Page#REFUSED} when the page's heap was
+     * @return {@link EncodedPage#PUSHED}, {@link EncodedPage#AT_HEAD} when {@code block} is the head already (a
+     *         double free, nothing changed), or {@link EncodedPage#REFUSED} when the page's heap was
      *         destroyed ({@link Page#seal}: nothing changed)
      */
-    static int freeRemote(Page page, long block) {
+    static int freeRemote(EncodedPage page, long block) {
         long tf;
         long next;
         boolean useDelayed;
@@ -292,11 +292,11 @@ final class EncodedLists {
             useDelayed = (tf & Page.STATE_MASK) == Page.USE_DELAYED_FREE;
             if (useDelayed) {
                 if ((tf & Page.SEALED) != 0) {
-                    return Page.REFUSED;
+                    return EncodedPage.REFUSED;
                 }
                 next = (tf & ~Page.STATE_MASK) | Page.DELAYED_FREEING;
             } else if ((tf & ~Page.STATE_MASK) == block) {
-                return Page.AT_HEAD;
+                return EncodedPage.AT_HEAD;
             } else {
                 store(page, block, tf & ~Page.STATE_MASK);
                 next = block | (tf & Page.STATE_MASK);
@@ -311,6 +311,6 @@ final class EncodedLists {
                 tf = page.getVolatileThreadFree();
             } while (!page.casThreadFree(tf, (tf & ~Page.STATE_MASK) | Page.NO_DELAYED_FREE));
         }
-        return Page.PUSHED;
+        return EncodedPage.PUSHED;
     }
 }

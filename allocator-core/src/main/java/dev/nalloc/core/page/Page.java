@@ -7,7 +7,6 @@ import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.Span;
 import dev.nalloc.core.segment.SpanFactory;
-import dev.nalloc.spi.FreeListEncoding;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -18,13 +17,20 @@ import java.lang.invoke.VarHandle;
  * blocks owned by a heap. The span part (segment, slices, in use) is the segment layer's
  * {@link Span}; segments make their pages through {@link #SPANS}.
  *
+ * <p>A {@code Page} is a page of a FAST instance: plain links, no mode state. CHECKED and SECURE
+ * instances make {@link EncodedPage}s ({@link EncodedPage#SPANS}), which add the encoded links'
+ * keys, the mode's per-page state and CHECKED's block states. The few methods that differ test the
+ * type ({@code this instanceof EncodedPage}: one compare against a final class, as cheap as the
+ * null test of a mode field) instead of being overridden, so that every call stays a static one
+ * that both compilers inline, whatever mix of instances a program runs.
+ *
  * <p>A page's blocks are on one of four lists or live: {@code free} (allocation pops here),
  * {@code localFree} (the owner thread frees here with plain stores), {@code threadFree} (other
  * threads push here with one CAS; its low two bits hold the delayed-free state), or beyond
  * {@code capacity} (not yet carved: the free list grows lazily, a few KiB at a time). The links
  * are the first word of each free block, in native memory.
  */
-public final class Page extends Span {
+public sealed class Page extends Span permits EncodedPage {
 
     // Delayed-free states in the low two bits of threadFree (mimalloc's mi_delayed_t).
     /** A remote free pushes the block on the heap's delayed list (the page is in the full queue). */
@@ -138,28 +144,6 @@ public final class Page extends Span {
     @SuppressWarnings("unused") // accessed through HUGE_RELEASED
     private volatile int hugeReleased;
 
-    /**
-     * Null on FAST pages (plain links); on pages of CHECKED and SECURE instances, their encoded
-     * links, keys and checks (read on slow paths only; see {@link EncodedLists}).
-     */
-    PageMode mode;
-    /**
-     * The encoding and keys of the links of an encoded page (null and 0 on FAST pages). Here rather
-     * than in {@link #mode}: SECURE's fast paths read them at every allocation and free.
-     */
-    FreeListEncoding codec;
-    /**
-     * Per-block state kept by a CHECKED allocator (its own type), or null; dropped whenever the
-     * engine makes all blocks free by itself ({@link #reset}, {@link #init}). Here rather than in
-     * {@link #mode}: CHECKED reads it at every allocation and free, and one dependent load less
-     * before the block's state is known shortens both paths.
-     */
-    public Object shadow;
-    /** {@link #codec} is {@link KeyedLinks}' encoding: computed directly, without the interface call. */
-    boolean keyed;
-    long key0;
-    long key1;
-
     /** Links in a heap's page queue, or in a span queue for a free span. */
     public Page next;
     public Page prev;
@@ -224,8 +208,9 @@ public final class Page extends Span {
         this.bin = bin;
         this.tag = heap != null ? heap.tag() : 0;
         this.hugeReleased = 0;
-        this.mode = null; // a span is only made a page again after it was freed (guard lifted)
-        this.shadow = null;
+        if (this instanceof EncodedPage e) {
+            e.clearMode(); // a span is only made a page again after it was freed (guard lifted)
+        }
         this.next = null;
         this.prev = null;
         this.inUse = true;
@@ -244,16 +229,12 @@ public final class Page extends Span {
         freeIsZero = false;
         isZeroInit = false;
         hasAligned = false;
-        if (mode != null) {
-            blockLimit = 0; // capacity is 0
-        }
         retireExpire = 0;
         extendSmall = true; // a short-lived arena heap often takes one block: do not carve 4 KiB for it
         pristine = true;
         countCarved = false;
-        shadow = null;
-        if (mode != null) {
-            mode.brokenLink = 0;
+        if (this instanceof EncodedPage e) {
+            e.emptied(); // blockLimit = capacity = 0, no block states, no broken link
         }
     }
 
@@ -299,7 +280,7 @@ public final class Page extends Span {
      */
     public int accountedBlocks() {
         int u = used;
-        if (u > 0 && pristine && countCarved && mode == null && free != 0 && blockSize <= SizeClasses.SMALL_SIZE_MAX) {
+        if (u > 0 && pristine && countCarved && !(this instanceof EncodedPage) && free != 0 && blockSize <= SizeClasses.SMALL_SIZE_MAX) {
             return u + (capacity - (int) blockIndexOf(free));
         }
         return u;
@@ -357,7 +338,7 @@ public final class Page extends Span {
 
     /** {@link #blockLimit} outside the full queue. */
     private int openLimit() {
-        return mode == null ? reserved : capacity;
+        return this instanceof EncodedPage ? capacity : reserved;
     }
 
     /**
@@ -378,12 +359,12 @@ public final class Page extends Span {
      */
     @Override
     public long guardPage() {
-        return mode != null ? mode.guard : 0;
+        return this instanceof EncodedPage e ? e.guard() : 0;
     }
 
     /** True while the page has a guard page to lift before its span is freed (its own or a stuck one). */
     boolean hasGuards() {
-        return mode != null && mode.hasGuards();
+        return this instanceof EncodedPage e && e.hasGuardsLeft();
     }
 
     /**
@@ -394,7 +375,7 @@ public final class Page extends Span {
     protected void markFreeKeepingGuard() {
         inUse = false;
         blockLimit = 0;
-        shadow = null; // CHECKED's block states go with the page (Java memory; see BlockShadow)
+        dropShadow();
         kind = null;
         setHeap(null);
     }
@@ -414,7 +395,7 @@ public final class Page extends Span {
     public void markFree() {
         inUse = false;
         blockLimit = 0;
-        shadow = null; // CHECKED's block states go with the page (Java memory; see BlockShadow)
+        dropShadow();
         kind = null;
         setHeap(null);
     }
@@ -427,7 +408,7 @@ public final class Page extends Span {
      */
     @Override
     public String liftGuard() {
-        return mode == null ? null : mode.liftGuard();
+        return this instanceof EncodedPage e ? e.liftGuards() : null;
     }
 
     /**
@@ -450,25 +431,24 @@ public final class Page extends Span {
         blockLimit = 0;
         inFull = false;
         retireExpire = 0;
-        shadow = null;
+        dropShadow();
         rewound = 0;
         next = null;
         prev = null;
-        mode.reportStuck(failure);
+        ((EncodedPage) this).reportStuck(failure); // only a page with a guard page (encoded) is made stuck
+    }
+
+    /** CHECKED's block states go with the page (Java memory; see {@code BlockShadow}). */
+    private void dropShadow() {
+        if (this instanceof EncodedPage e) {
+            e.setShadow(null);
+        }
     }
 
     /** A span kept out of use because its guard page could not be lifted (see {@link #makeStuck}). */
     @Override
     public boolean isStuck() {
         return inUse && kind == null;
-    }
-
-    /**
-     * A sampled block's guard page inside this page that the OS would not lift: recorded with the
-     * page's own guard, so that {@link #liftGuard} tries it too (the page is about to be made stuck).
-     */
-    public void addStuckGuard(long address, dev.nalloc.core.os.OsMemory os) {
-        mode.addStuckGuard(address, os);
     }
 
     /** The inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct bits each round). */
@@ -499,8 +479,8 @@ public final class Page extends Span {
 
     /** Carves the next few blocks (about 4 KiB, at least 4 blocks) onto the free list. */
     public void extend() {
-        if (mode != null) {
-            EncodedLists.extend(this);
+        if (this instanceof EncodedPage e) {
+            EncodedLists.extend(e);
             return;
         }
         int room = reserved - capacity;
@@ -539,8 +519,8 @@ public final class Page extends Span {
      * @return the number of remote frees taken from threadFree (see {@link #collectThreadFree})
      */
     public int collect(boolean force) {
-        if (mode != null) {
-            return EncodedLists.collect(this, force);
+        if (this instanceof EncodedPage e) {
+            return EncodedLists.collect(e, force);
         }
         int remote = force || free == 0 ? collectThreadFree() : 0;
         if (localFree != 0) {
@@ -570,8 +550,8 @@ public final class Page extends Span {
      * @return the number of blocks taken (the freeing threads already counted them as freed)
      */
     public int collectThreadFree() {
-        if (mode != null) {
-            return EncodedLists.collectThreadFree(this);
+        if (this instanceof EncodedPage e) {
+            return EncodedLists.collectThreadFree(e);
         }
         long tf;
         do {
@@ -669,7 +649,7 @@ public final class Page extends Span {
         if (head == 0) {
             return 0;
         }
-        return mode != null ? EncodedLists.takeThreadFree(this, head) : takeThreadFree(head);
+        return this instanceof EncodedPage e ? EncodedLists.takeThreadFree(e, head) : takeThreadFree(head);
     }
 
     /** A sealed page serves blocks again ({@link #seal}; owner thread, no remote free can reach it before). */
@@ -740,30 +720,16 @@ public final class Page extends Span {
         return getAcquireThreadFree() & HEAD_MASK;
     }
 
-    // ------------------------------------------------------------------ encoded links (CHECKED, SECURE)
-
-    /**
-     * Makes the links of this page encoded with {@code codec} and the page's keys; {@code shuffle}
-     * non-zero carves new blocks in a random order seeded by it. Right after {@link #init}, before
-     * the first extension.
-     */
-    public void encodeLinks(FreeListEncoding codec, boolean keyed, long key0, long key1, long shuffle) {
-        this.mode = new PageMode(shuffle);
-        this.codec = codec;
-        this.keyed = keyed;
-        this.key0 = key0;
-        this.key1 = key1;
-        this.blockLimit = inFull ? 0 : capacity;
-    }
+    // ------------------------------------------------------------------ links (encoded on CHECKED and SECURE pages)
 
     /** The mode state of a page of a CHECKED or SECURE instance, or null (FAST). */
     public PageMode mode() {
-        return mode;
+        return this instanceof EncodedPage e ? e.mode : null;
     }
 
     /** True when the links of this page are encoded (a page of a CHECKED or SECURE instance). */
     public boolean isEncoded() {
-        return mode != null;
+        return this instanceof EncodedPage;
     }
 
     /*
@@ -772,49 +738,13 @@ public final class Page extends Span {
      * where every call that is not inlined costs.
      */
 
-    /** The stored form of a link from {@code block} to {@code next}. */
-    public long encodeLink(long block, long next) {
-        return keyed ? KeyedLinks.encode(next, block, key0, key1) : encodeByCodec(block, next);
-    }
-
-    private long encodeByCodec(long block, long next) {
-        return codec.encode(next, block, key0, key1);
-    }
-
     /**
      * The block after {@code block} on a list being popped: plain on FAST pages; on encoded pages
-     * decoded and verified, and a broken link drops the rest of the list (see {@link #popEncoded}).
+     * decoded and verified, and a broken link drops the rest of the list (see
+     * {@link EncodedPage#popEncoded}).
      */
     public long popNext(long block) {
-        return mode == null ? Mem.load(block) : popEncoded(block);
-    }
-
-    /** The decoded link word of {@code block} (encoded pages). */
-    long decodeAt(long block) {
-        return keyed ? KeyedLinks.decode(Mem.load(block), block, key0, key1) : decodeByCodec(block);
-    }
-
-    private long decodeByCodec(long block) {
-        return codec.decode(Mem.load(block), block, key0, key1);
-    }
-
-    /**
-     * {@link #popNext} on an encoded page (and SECURE's fast paths): the link of {@code block}, the
-     * head of {@code free} being popped by the owner to be handed out, decoded and verified. The
-     * block's link word is cleared (as mimalloc's secure build does: the program never reads an
-     * encoded link, and SECURE's double-free screen needs live blocks not to hold one). A broken
-     * link ends the list here: the rest of {@code free} is dropped and counted as used, and the
-     * block is noted in {@link PageMode#brokenLink} and counted in its heap's
-     * {@link PageOwner#brokenLinks} for the allocator to report (and quarantine, since its first
-     * word was overwritten).
-     */
-    public long popEncoded(long block) {
-        long next = decodeAt(block);
-        if (isValidLink(next)) {
-            Mem.store(block, 0);
-            return next;
-        }
-        return EncodedLists.dropRest(this, block);
+        return this instanceof EncodedPage e ? e.popEncoded(block) : Mem.load(block);
     }
 
     /**
@@ -823,7 +753,7 @@ public final class Page extends Span {
      * @throws FreeListCorruption on an encoded page when the link is not a carved block of this page
      */
     public long nextFree(long block) {
-        return mode == null ? Mem.load(block) : EncodedLists.next(this, block);
+        return this instanceof EncodedPage e ? EncodedLists.next(e, block) : Mem.load(block);
     }
 
     /** True when {@code next} may be a link: 0, or the start of a carved block of this page. */
@@ -840,48 +770,10 @@ public final class Page extends Span {
         return Long.compareUnsigned(Long.rotateRight((address - start) * oddInverse, sizeShift), capacity) < 0;
     }
 
-    /**
-     * SECURE's double-free screen (mimalloc's {@code mi_check_is_double_free}): true when the first
-     * word of the block at {@code block} decodes to a valid link (0 or a carved block of this page),
-     * as it does while the block is on one of the page's free lists. A live block reads so only if
-     * its owner stored exactly such a value there, so a false answer means the block is certainly
-     * not free, and a true one calls for a walk of the lists ({@link #onFreeLists}). Encoded pages.
-     */
-    public boolean mayBeFree(long block) {
-        return isValidLink(decodeAt(block));
-    }
-
-    /**
-     * True when {@code block} is on the page's {@code free}, {@code localFree} or thread-free list
-     * (encoded pages; walks that meet a broken link stop there). Other threads may read the owner's
-     * lists while it changes them: the walks only follow verified links inside the page and stop
-     * after {@code capacity} steps, so at worst a block moving between lists is missed.
-     */
-    public boolean onFreeLists(long block) {
-        return EncodedLists.contains(this, free, block) || EncodedLists.contains(this, localFree, block)
-                || EncodedLists.contains(this, threadFreeHead(), block);
-    }
-
     /** Shrinks the page to its first {@code blocks} blocks (a guard page takes the end of its area). */
     public void limitBlocks(int blocks) {
         reserved = blocks;
         blockLimit = inFull ? 0 : openLimit();
-    }
-
-    /** {@link #freeRemoteEncoded}: the block was pushed. */
-    public static final int PUSHED = 0;
-    /** {@link #freeRemoteEncoded}: the block is at the head of the thread-free list already (two frees at once). */
-    static final int AT_HEAD = 1;
-    /** {@link #freeRemoteEncoded}: the page's heap was destroyed ({@link #seal}); nothing changed. */
-    public static final int REFUSED = 2;
-
-    /**
-     * Frees a block of another thread's encoded page: {@link #freeRemote} with the link encoded.
-     *
-     * @return {@link #PUSHED}, {@link #AT_HEAD} or {@link #REFUSED}
-     */
-    public int freeRemoteEncoded(long block) {
-        return EncodedLists.freeRemote(this, block);
     }
 
     // ------------------------------------------------------------------ huge pages
@@ -899,8 +791,8 @@ public final class Page extends Span {
 
     /** Length of a free list, stopping (and failing) beyond capacity. */
     public int listLength(long head) {
-        if (mode != null) {
-            return EncodedLists.listLength(this, head);
+        if (this instanceof EncodedPage e) {
+            return EncodedLists.listLength(e, head);
         }
         int n = 0;
         for (long b = head; b != 0; b = Mem.load(b)) {

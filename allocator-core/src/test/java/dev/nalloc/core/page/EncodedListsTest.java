@@ -41,20 +41,20 @@ class EncodedListsTest {
     }
 
     /** A page of 64-byte blocks with links encoded by the keyed encoding, carved in address order unless {@code shuffle != 0}. */
-    private Page page(long shuffle) {
+    private EncodedPage page(long shuffle) {
         return page(FreeListEncoding.PLAIN, true, shuffle);
     }
 
-    private Page page(FreeListEncoding codec, boolean keyed, long shuffle) {
+    private EncodedPage page(FreeListEncoding codec, boolean keyed, long shuffle) {
         MemorySegment m = arena.allocate(Layout.SMALL_PAGE_SIZE, Layout.SLICE_SIZE);
-        Page p = new Page(null, 0);
+        EncodedPage p = new EncodedPage(null, 0);
         p.init(null, PageKind.of(BLOCK), m.address(), Layout.SMALL_PAGE_SIZE, BLOCK, SizeClasses.bin(BLOCK), true);
         p.encodeLinks(codec, keyed, KEY0, KEY1, shuffle);
         return p;
     }
 
     /** The owner's pop of the head of {@code free}, as the allocation path does it. */
-    private static long pop(Page p) {
+    private static long pop(EncodedPage p) {
         long b = p.free;
         p.free = p.popNext(b);
         p.used++;
@@ -62,7 +62,7 @@ class EncodedListsTest {
     }
 
     /** A local free by the owner: the link stored encoded. */
-    private static void freeLocal(Page p, long block) {
+    private static void freeLocal(EncodedPage p, long block) {
         Mem.store(block, p.encodeLink(block, p.localFree));
         p.localFree = block;
         p.used--;
@@ -70,7 +70,7 @@ class EncodedListsTest {
 
     @Test
     void linksAreStoredEncodedAndReadBackInAddressOrder() {
-        Page p = page(0);
+        EncodedPage p = page(0);
         assertTrue(p.isEncoded());
         p.extend();
         assertEquals(Layout.MAX_EXTEND_BYTES / BLOCK, p.capacity);
@@ -100,7 +100,7 @@ class EncodedListsTest {
                 return stored ^ block ^ key0;
             }
         };
-        Page p = page(xor, false, 0);
+        EncodedPage p = page(xor, false, 0);
         p.extend();
         long head = p.free;
         assertEquals((head + BLOCK) ^ head ^ KEY0, Mem.load(head));
@@ -110,7 +110,7 @@ class EncodedListsTest {
 
     @Test
     void aShuffledExtensionHandsOutEveryBlockOnceInANonAddressOrder() {
-        Page p = page(0x9E3779B97F4A7C15L);
+        EncodedPage p = page(0x9E3779B97F4A7C15L);
         p.extend(); // the first extension: one OS page of blocks
         p.extend(); // a page in use: wide runs
         int capacity = p.capacity;
@@ -133,7 +133,7 @@ class EncodedListsTest {
 
     @Test
     void aLinkOverwrittenAfterFreeIsCaughtOnPopAndTheRestIsDroppedAsUsed() {
-        Page p = page(0);
+        EncodedPage p = page(0);
         p.extend();
         long a = pop(p);
         long b = pop(p);
@@ -154,7 +154,7 @@ class EncodedListsTest {
 
     @Test
     void aForgedLinkIsNeverFollowedOnAWalk() {
-        Page p = page(0);
+        EncodedPage p = page(0);
         p.extend();
         long head = p.free;
         long outside = p.start + Layout.SMALL_PAGE_SIZE + BLOCK;
@@ -170,19 +170,19 @@ class EncodedListsTest {
 
     @Test
     void remoteFreesAreEncodedAndCollected() {
-        Page p = page(0);
+        EncodedPage p = page(0);
         p.extend();
         long a = pop(p);
         long b = pop(p);
         long c = pop(p);
-        assertEquals(Page.PUSHED, p.freeRemoteEncoded(a));
-        assertEquals(Page.PUSHED, p.freeRemoteEncoded(b));
+        assertEquals(EncodedPage.PUSHED, p.freeRemoteEncoded(a));
+        assertEquals(EncodedPage.PUSHED, p.freeRemoteEncoded(b));
         assertEquals(b, p.threadFreeHead());
         assertEquals(KeyedLinks.encode(a, b, KEY0, KEY1), Mem.load(b), "thread-free links are encoded too");
         assertTrue(p.onFreeLists(a));
         assertTrue(p.onFreeLists(b));
         assertFalse(p.onFreeLists(c), "a live block is on no list");
-        assertEquals(Page.AT_HEAD, p.freeRemoteEncoded(b), "the block on top already: a double free, nothing changed");
+        assertEquals(EncodedPage.AT_HEAD, p.freeRemoteEncoded(b), "the block on top already: a double free, nothing changed");
         assertEquals(3, p.used, "remote frees stay counted until collected");
         p.checkInvariants();
         assertEquals(2, p.collectThreadFree());
@@ -194,12 +194,12 @@ class EncodedListsTest {
 
     @Test
     void aBrokenThreadFreeListIsReportedAndStaysCountedAsUsed() {
-        Page p = page(0);
+        EncodedPage p = page(0);
         p.extend();
         long a = pop(p);
         long b = pop(p);
-        assertEquals(Page.PUSHED, p.freeRemoteEncoded(a));
-        assertEquals(Page.PUSHED, p.freeRemoteEncoded(b));
+        assertEquals(EncodedPage.PUSHED, p.freeRemoteEncoded(a));
+        assertEquals(EncodedPage.PUSHED, p.freeRemoteEncoded(b));
         Mem.store(b, 12345); // written after the remote free
         FreeListCorruption e = assertThrows(FreeListCorruption.class, () -> p.collect(true));
         assertTrue(e.getMessage().contains("thread-free"), e.getMessage());
@@ -210,7 +210,7 @@ class EncodedListsTest {
 
     @Test
     void aForcedCollectOfABrokenFreeListDropsItAndKeepsThePageSound() {
-        Page p = page(0);
+        EncodedPage p = page(0);
         p.extend();
         long a = pop(p);
         freeLocal(p, a);
