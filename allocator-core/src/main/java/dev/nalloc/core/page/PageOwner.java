@@ -29,7 +29,7 @@ public abstract class PageOwner {
 
     /**
      * Links found broken while this heap's encoded pages were popped (see
-     * {@link Page#popEncoded}; owner thread). A mode allocator compares it around an
+     * {@link EncodedPage#popEncoded}; owner thread). A mode allocator compares it around an
      * allocation to learn, without looking the page up, that the block it got must be reported.
      */
     public long brokenLinks;
