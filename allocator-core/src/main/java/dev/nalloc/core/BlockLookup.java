@@ -52,7 +52,7 @@ final class BlockLookup {
             return null;
         }
         Page page = Page.of(seg, address);
-        if (page == null || !page.inUse) {
+        if (page == null || !page.inUse()) {
             invalid(address, "lies in free memory of this allocator");
             return null;
         }

@@ -321,7 +321,7 @@ final class CheckedAllocator extends ModeAllocator {
                 page = Page.of(seg, address);
             }
         }
-        if (page != null && page.inUse && page.reserved > 1 && page.holds(address)) {
+        if (page != null && page.inUse() && page.reserved > 1 && page.holds(address)) {
             int index = (int) page.blockIndexOf(address);
             long block = page.start + index * page.blockSize;
             BlockShadow shadow = BlockShadow.peek(page);

@@ -283,7 +283,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
             return null;
         }
         Page page = Page.of(seg, address);
-        if (page == null || !page.inUse || !page.holds(address)) {
+        if (page == null || !page.inUse() || !page.holds(address)) {
             reportNotLive(address, op, "lies in free memory of this allocator");
             return null;
         }

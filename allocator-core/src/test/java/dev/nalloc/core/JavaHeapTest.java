@@ -54,7 +54,7 @@ class JavaHeapTest {
                 a.free(q);
             }
             a.collect(true);
-            assertEquals(null, page.inUse ? null : ((EncodedPage) page).shadow(), "a freed page drops its states");
+            assertEquals(null, page.inUse() ? null : ((EncodedPage) page).shadow(), "a freed page drops its states");
         }
     }
 

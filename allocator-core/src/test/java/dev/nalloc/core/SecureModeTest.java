@@ -123,12 +123,12 @@ class SecureModeTest {
             for (long size : new long[]{64, 1000, 20_000, 200_000}) {
                 long p = a.malloc(size);
                 Page page = pageOf(p);
-                long span = (long) page.sliceCount << Layout.SLICE_SHIFT;
+                long span = (long) page.sliceCount() << Layout.SLICE_SHIFT;
                 assertEquals(page.start + span - 4096, page.mode().guard(), "size " + size);
                 assertTrue(page.areaSize() <= span - 4096, "blocks end before the guard");
                 a.free(p);
                 a.collect(true); // the page goes, its span is freed: the guard must be lifted
-                assertFalse(page.inUse);
+                assertFalse(page.inUse());
                 assertTrue(page.mode() == null || page.mode().guard() == 0);
             }
             // The memory of lifted guards is ordinary again: fill every block of fresh pages.
@@ -202,7 +202,7 @@ class SecureModeTest {
                     a.free(b);
                 }
             }
-            assertFalse(page.inUse, "the emptied page was freed");
+            assertFalse(page.inUse(), "the emptied page was freed");
             assertEquals(guard, page.guardPage(), "its span keeps the guard");
             assertEquals(1, page.segment.space.guardedSpans());
             int protects = os.protects.get();
@@ -365,7 +365,7 @@ class SecureModeTest {
             long p = a.malloc(4L << 20); // 4 MiB: a large page of exactly 64 slices
             Page page = pageOf(p);
             assertEquals(PageKind.LARGE, page.kind);
-            if ((long) page.sliceCount << Layout.SLICE_SHIFT == page.blockSize) {
+            if ((long) page.sliceCount() << Layout.SLICE_SHIFT == page.blockSize) {
                 assertEquals(0, page.mode().guard());
             }
             TestAllocators.fill(p, 4L << 20, 1);

@@ -62,7 +62,7 @@ public final class ModePageHooks implements PageHooks {
      */
     private void addGuard(Page page, long kept) {
         long pageSize = guards.pageSize();
-        long span = (long) page.sliceCount << Layout.SLICE_SHIFT;
+        long span = (long) page.sliceCount() << Layout.SLICE_SHIFT;
         long blocks = (span - pageSize) / page.blockSize;
         long guard = page.start + span - pageSize;
         if (kept != 0 && (kept != guard || blocks < 1)) {

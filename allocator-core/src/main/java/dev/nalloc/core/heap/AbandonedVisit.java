@@ -27,10 +27,10 @@ final class AbandonedVisit {
         int i = 0;
         while (i < seg.sliceCount) {
             Page p = Page.atSlice(seg, i);
-            if (p.inUse && (tag < 0 || p.tag == tag) && !visitPage(heap, p, all, visitor, address)) {
+            if (p.inUse() && (tag < 0 || p.tag == tag) && !visitPage(heap, p, all, visitor, address)) {
                 return false;
             }
-            i = p.sliceIndex + p.sliceCount;
+            i = p.sliceIndex + p.sliceCount();
         }
         return true;
     }

@@ -64,7 +64,7 @@ public final class BlockFree {
             long next = Mem.load(block);
             Segment seg = SegmentMap.lookup(block);
             Page page = seg == null || seg.allocator != heap.context.allocatorIdentity() ? null : Page.of(seg, block);
-            if (page == null || !page.inUse || page.heap() != heap || !page.isCarvedBlock(block)) {
+            if (page == null || !page.inUse() || page.heap() != heap || !page.isCarvedBlock(block)) {
                 // A link overwritten after the free: the rest of the list is lost (its blocks stay used).
                 heap.context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, block, "the delayed-free list of a heap links to "
                         + "0x" + Long.toHexString(block) + ", not a block of the heap's pages");

@@ -66,11 +66,11 @@ final class ForcedAbandon {
         int i = 0;
         while (i < seg.sliceCount && seg.usedPages > 0 && seg.space == tld.space) {
             Page p = Page.atSlice(seg, i);
-            if (p.inUse && p.heap() != null) {
+            if (p.inUse() && p.heap() != null) {
                 ((LocalHeap) p.heap()).forceAbandonPage(p);
                 p = Page.atSlice(seg, i); // freed pages merge with free neighbours: go on after the span now there
             }
-            i = p.sliceIndex + p.sliceCount;
+            i = p.sliceIndex + p.sliceCount();
         }
         SegmentSpace space = tld.space;
         HeapContext context = tld.context;

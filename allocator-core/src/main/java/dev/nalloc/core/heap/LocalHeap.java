@@ -399,7 +399,7 @@ public final class LocalHeap extends PageOwner {
         }
         long keptGuard = page.guardPage(); // before init: a span freed with its guard (SECURE)
         page.init(this, PageKind.of(blockSize), page.segment.sliceAddress(page.sliceIndex),
-                (long) slices << Layout.SLICE_SHIFT, blockSize, bin, page.isZeroInit);
+                (long) slices << Layout.SLICE_SHIFT, blockSize, bin, page.isZeroInit());
         queues.pushFront(bin, page);
         counters.pages++;
         counters.pagesMade++;
@@ -421,10 +421,7 @@ public final class LocalHeap extends PageOwner {
         if (seg == null) {
             return null;
         }
-        Page page = Page.objectAt(seg, 0);
-        page.sliceCount = 1;
-        seg.setCover(page, 0, 1);
-        seg.usedPages = 1;
+        Page page = (Page) seg.hugeSpan();
         page.init(this, PageKind.HUGE, seg.base, blockSize, blockSize, SizeClasses.BIN_HUGE, seg.memory.zero());
         queues.pushFront(SizeClasses.BIN_HUGE, page);
         counters.pages++;
@@ -942,7 +939,7 @@ public final class LocalHeap extends PageOwner {
     boolean forceAbandonPage(Page page) {
         page.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
         BlockFree.freeDelayed(this);
-        if (!page.inUse || page.heap() != this) {
+        if (!page.inUse() || page.heap() != this) {
             return false; // freed by the delayed frees
         }
         collectPage(page, true);
@@ -1131,7 +1128,7 @@ public final class LocalHeap extends PageOwner {
             return false;
         }
         Page page = Page.of(seg, address);
-        return page != null && page.inUse && page.heap() == this && page.holds(address) && !page.isHugeReleased();
+        return page != null && page.inUse() && page.heap() == this && page.holds(address) && !page.isHugeReleased();
     }
 
     /**
@@ -1151,7 +1148,7 @@ public final class LocalHeap extends PageOwner {
         visiting++;
         try {
             for (Page page : pages) {
-                if (page.inUse && page.heap() == this && !page.isHugeReleased() && !visitPage(page, all, visitor)) {
+                if (page.inUse() && page.heap() == this && !page.isHugeReleased() && !visitPage(page, all, visitor)) {
                     return;
                 }
             }
@@ -1169,7 +1166,7 @@ public final class LocalHeap extends PageOwner {
         if (!go) {
             return false;
         }
-        if (!all || page.used == 0 || !page.inUse || page.heap() != this || page.isHugeReleased()) {
+        if (!all || page.used == 0 || !page.inUse() || page.heap() != this || page.isHugeReleased()) {
             return true;
         }
         return new PageVisit(this, page, area).run(visitor);

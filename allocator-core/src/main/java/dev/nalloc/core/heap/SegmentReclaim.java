@@ -194,7 +194,7 @@ public final class SegmentReclaim {
         java.util.List<Page> orphans = new java.util.ArrayList<>();
         heap.tld.context.segments().forEachPageSpan(s -> {
             Page p = (Page) s;
-            if (p.kind == dev.nalloc.core.page.PageKind.HUGE && p.inUse && p.heap() == null && !p.isHugeReleased()
+            if (p.kind == dev.nalloc.core.page.PageKind.HUGE && p.inUse() && p.heap() == null && !p.isHugeReleased()
                     && (tag < 0 || p.tag == tag)) {
                 orphans.add(p);
             }
@@ -220,7 +220,7 @@ public final class SegmentReclaim {
         int i = 0;
         while (i < seg.sliceCount) {
             Page p = Page.atSlice(seg, i);
-            if (p.inUse) {
+            if (p.inUse()) {
                 heap.collectRemote(p);
                 if (p.allFree()) {
                     if (!p.isStuck()) { // a stuck span (guard not lifted) is no page of blocks: not counted
@@ -233,10 +233,10 @@ public final class SegmentReclaim {
                     hasRoom = true;
                 }
             }
-            if (!p.inUse && slices > 0 && p.sliceCount >= slices) {
+            if (!p.inUse() && slices > 0 && p.sliceCount() >= slices) {
                 hasRoom = true;
             }
-            i = p.sliceIndex + p.sliceCount;
+            i = p.sliceIndex + p.sliceCount();
         }
         heap.tld.context.abandoned().pagesLeft(cleared);
         return hasRoom;
@@ -253,12 +253,12 @@ public final class SegmentReclaim {
         int i = 0;
         while (i < seg.sliceCount) {
             Page p = Page.atSlice(seg, i);
-            if (p.inUse && !p.isStuck()) { // stuck spans stay out of every heap (the space tries them again)
+            if (p.inUse() && !p.isStuck()) { // stuck spans stay out of every heap (the space tries them again)
                 // A tagged page goes to a heap of its tag that takes reclaimed pages (mi_heap_new_ex), if any.
                 (p.tag == 0 ? heap : LocalHeap.heapForTag(heap.tld, p.tag, null)).adoptPage(p);
                 pages++;
             }
-            i = p.sliceIndex + p.sliceCount;
+            i = p.sliceIndex + p.sliceCount();
         }
         AbandonedSegments abandoned = heap.tld.context.abandoned();
         abandoned.pagesLeft(pages);

@@ -116,7 +116,7 @@ final class EncodedLists {
                 head = block;
             }
         }
-        page.freeIsZero = page.free == 0 ? page.isZeroInit : page.freeIsZero && page.isZeroInit;
+        page.freeIsZero = page.free == 0 ? page.isZeroInit() : page.freeIsZero && page.isZeroInit();
         page.pristine = false; // never rewound: its relinking writes plain links
         page.free = head;
     }

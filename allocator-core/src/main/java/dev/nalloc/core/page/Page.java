@@ -167,11 +167,6 @@ public sealed class Page extends Span permits EncodedPage {
         return (Page) segment.cover[slice];
     }
 
-    /** The reusable page object for a span starting at slice {@code slice} of {@code segment}. */
-    public static Page objectAt(Segment segment, int slice) {
-        return (Page) segment.spanObjectAt(slice);
-    }
-
     /** The cover array of {@code segment}, typed: a {@code Page[]} ({@link #SPANS}). */
     public static Page[] cover(Segment segment) {
         return (Page[]) segment.cover;
@@ -828,6 +823,6 @@ public sealed class Page extends Span permits EncodedPage {
     public String toString() {
         return inUse ? "Page[" + kind + " 0x" + Long.toHexString(start) + " bs=" + blockSize + " used=" + used
                 + "/" + capacity + "/" + reserved + "]"
-                : "Span[slice " + sliceIndex + " +" + sliceCount + "]";
+                : "Span[slice " + sliceIndex + " +" + sliceCount() + "]";
     }
 }

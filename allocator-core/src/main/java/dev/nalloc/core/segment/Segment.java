@@ -124,6 +124,15 @@ public final class Segment {
         return s;
     }
 
+    /** The one span of a huge segment, covering it whole and counted as its page in use. */
+    public Span hugeSpan() {
+        Span s = spanObjectAt(0);
+        s.sliceCount = 1;
+        setCover(s, 0, 1);
+        usedPages = 1;
+        return s;
+    }
+
     /** Points slices {@code [from, from + n)} at {@code span}. */
     public void setCover(Span span, int from, int n) {
         for (int i = from; i < from + n; i++) {

@@ -14,12 +14,12 @@ public abstract class Span {
     public final Segment segment;
     /** The first slice of the span. */
     public final int sliceIndex;
-    /** The slices the span covers. */
-    public int sliceCount;
+    /** The slices the span covers (set by the segment layer). */
+    int sliceCount;
     /** True for a page of blocks (or a span kept out of use), false for a free span. */
-    public boolean inUse;
+    protected boolean inUse;
     /** The span's memory read as zero when it was handed out ({@link SegmentSpace#allocateSpan}). */
-    public boolean isZeroInit;
+    protected boolean isZeroInit;
 
     /** The span-queue bin and links while the span is free (see {@link SpanQueues}). */
     int spanBin;
@@ -29,6 +29,21 @@ public abstract class Span {
     protected Span(Segment segment, int sliceIndex) {
         this.segment = segment;
         this.sliceIndex = sliceIndex;
+    }
+
+    /** The slices the span covers. */
+    public final int sliceCount() {
+        return sliceCount;
+    }
+
+    /** True for a page of blocks (or a span kept out of use), false for a free span. */
+    public final boolean inUse() {
+        return inUse;
+    }
+
+    /** The span's memory read as zero when it was handed out (the page layer keeps it up to date while its page lives). */
+    public final boolean isZeroInit() {
+        return isZeroInit;
     }
 
     /**

@@ -51,6 +51,6 @@ class BlockStartTest {
         p.markFree();
         assertFalse(p.isBlockStart(START));
         assertFalse(p.isBlockStart(START + 64));
-        assertFalse(p.inUse);
+        assertFalse(p.inUse());
     }
 }

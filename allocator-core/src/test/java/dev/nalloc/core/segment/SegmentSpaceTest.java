@@ -59,17 +59,17 @@ class SegmentSpaceTest {
         assertNotNull(a);
         assertEquals(1, space.segments());
         assertEquals(0, a.sliceIndex);
-        assertTrue(a.inUse);
-        assertTrue(a.isZeroInit, "fresh OS memory reads as zero");
+        assertTrue(a.inUse());
+        assertTrue(a.isZeroInit(), "fresh OS memory reads as zero");
         Span b = space.allocateSpan(8);
         assertEquals(1, b.sliceIndex);
         assertEquals(1, space.freeSpans(), "one free remainder after two splits");
         Segment seg = a.segment;
         assertSame(b, seg.cover[1]);
         assertSame(b, seg.cover[8]);
-        assertFalse(seg.cover[9].inUse);
+        assertFalse(seg.cover[9].inUse());
         assertEquals(9, seg.cover[9].sliceIndex);
-        assertEquals(Layout.SLICES_PER_SEGMENT - 9, seg.cover[9].sliceCount);
+        assertEquals(Layout.SLICES_PER_SEGMENT - 9, seg.cover[9].sliceCount());
         assertEquals(9 * Layout.SLICE_SIZE, seg.committedBytes(), "committed on demand: only used slices");
     }
 
@@ -83,7 +83,7 @@ class SegmentSpaceTest {
         assertEquals(2, space.freeSpans());
         space.freeSpan(c);
         assertEquals(2, space.freeSpans(), "c merged with the tail span");
-        assertFalse(seg.cover[5].inUse);
+        assertFalse(seg.cover[5].inUse());
         assertEquals(5, seg.cover[5].sliceIndex);
         assertEquals(Layout.SLICES_PER_SEGMENT - 5, seg.cover[Layout.SLICES_PER_SEGMENT - 1].sliceCount);
         Span reuse = space.allocateSpan(2);
