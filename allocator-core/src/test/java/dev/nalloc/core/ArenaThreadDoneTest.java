@@ -80,7 +80,7 @@ class ArenaThreadDoneTest {
     void anotherThreadsArenaOpenAtItsThreadDone(Mode mode) throws Exception {
         try (Allocator a = TestAllocators.builder().mode(mode).build()) {
             Throwable[] failure = new Throwable[1];
-            Thread t = new Thread(() -> {
+            TestThreads.runOnNewThread(() -> {
                 try {
                     for (int round = 0; round < 50; round++) {
                         Arena arena = a.newArena();
@@ -94,8 +94,6 @@ class ArenaThreadDoneTest {
                     failure[0] = e;
                 }
             });
-            t.start();
-            t.join();
             assertEquals(null, failure[0]);
             a.collect(true);
             assertEquals(0, a.stats().allocationCount());

@@ -63,6 +63,7 @@ public final class CloseDuringThreadDoneProbe {
         HoldingOs os = new HoldingOs();
         Allocator a = Allocator.builder().os(os).readEnvironment(false).option(Option.ARENA_RESERVE, 64L << 20)
                 .option(Option.PURGE_DELAY, 100).build();
+        // A child-JVM probe: its threads report through what it prints (the test reads that), not TestThreads.
         Thread worker = new Thread(() -> {
             long[] small = new long[64];
             for (int i = 0; i < small.length; i++) {

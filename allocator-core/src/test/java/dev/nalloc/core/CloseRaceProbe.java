@@ -101,6 +101,7 @@ public final class CloseRaceProbe {
                     ended.countDown();
                 }
             };
+            // A child-JVM probe: its threads report through what it prints (the test reads that), not TestThreads.
             (virtual ? Thread.ofVirtual() : Thread.ofPlatform()).start(caller);
         }
         started.await();

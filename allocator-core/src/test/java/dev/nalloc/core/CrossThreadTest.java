@@ -175,17 +175,12 @@ class CrossThreadTest {
             ps[i] = a.malloc(32 + (i % 8) * 32);
         }
         CountDownLatch go = new CountDownLatch(1);
-        Thread freer = new Thread(() -> {
-            try {
-                go.await();
-            } catch (InterruptedException e) {
-                return;
-            }
+        TestThreads.Running freer = TestThreads.start(() -> {
+            go.await();
             for (long p : ps) {
                 a.free(p);
             }
         });
-        freer.start();
         go.countDown();
         for (int i = 0; i < 200; i++) {
             a.collect(i % 10 == 0);
@@ -207,41 +202,37 @@ class CrossThreadTest {
         AtomicLongArray shared = new AtomicLongArray(slots * 2); // address, seed*2^32 | size
         AtomicLong failures = new AtomicLong();
         CountDownLatch start = new CountDownLatch(1);
-        TestThreads.Running[] ts = new TestThreads.Running[threads];
-        for (int t = 0; t < threads; t++) {
-            int id = t;
-            ts[t] = TestThreads.start(() -> {
-                start.await();
-                java.util.SplittableRandom r = new java.util.SplittableRandom(id * 7919L);
-                for (int i = 0; i < rounds; i++) {
-                    int kind = r.nextInt(1000);
-                    long size = kind < 900 ? 1 + r.nextInt(512) : kind < 990 ? 513 + r.nextInt(60_000)
-                            : kind < 999 ? 70_000 + r.nextInt(2 << 20) : (17L << 20) + r.nextInt(1 << 20);
-                    long p = r.nextBoolean() ? a.malloc(size) : a.zalloc(size);
-                    if (p == 0) {
-                        throw new AssertionError("out of memory for " + size);
-                    }
-                    long seed = r.nextInt(1 << 20);
-                    long checked = Math.min(size, 256);
-                    TestAllocators.fill(p, checked, seed);
-                    int slot = r.nextInt(slots);
-                    long old;
-                    long oldMeta;
-                    synchronized (shared) { // keeps address and metadata of a slot together
-                        old = shared.get(slot * 2);
-                        oldMeta = shared.get(slot * 2 + 1);
-                        shared.set(slot * 2, p);
-                        shared.set(slot * 2 + 1, (seed << 32) | checked);
-                    }
-                    if (old != 0) {
-                        if (!TestAllocators.check(old, oldMeta & 0xffff_ffffL, oldMeta >>> 32)) {
-                            failures.incrementAndGet();
-                        }
-                        a.free(old);
-                    }
+        TestThreads.Running[] ts = TestThreads.startAll(Thread.ofPlatform(), threads, id -> {
+            start.await();
+            java.util.SplittableRandom r = new java.util.SplittableRandom(id * 7919L);
+            for (int i = 0; i < rounds; i++) {
+                int kind = r.nextInt(1000);
+                long size = kind < 900 ? 1 + r.nextInt(512) : kind < 990 ? 513 + r.nextInt(60_000)
+                        : kind < 999 ? 70_000 + r.nextInt(2 << 20) : (17L << 20) + r.nextInt(1 << 20);
+                long p = r.nextBoolean() ? a.malloc(size) : a.zalloc(size);
+                if (p == 0) {
+                    throw new AssertionError("out of memory for " + size);
                 }
-            });
-        }
+                long seed = r.nextInt(1 << 20);
+                long checked = Math.min(size, 256);
+                TestAllocators.fill(p, checked, seed);
+                int slot = r.nextInt(slots);
+                long old;
+                long oldMeta;
+                synchronized (shared) { // keeps address and metadata of a slot together
+                    old = shared.get(slot * 2);
+                    oldMeta = shared.get(slot * 2 + 1);
+                    shared.set(slot * 2, p);
+                    shared.set(slot * 2 + 1, (seed << 32) | checked);
+                }
+                if (old != 0) {
+                    if (!TestAllocators.check(old, oldMeta & 0xffff_ffffL, oldMeta >>> 32)) {
+                        failures.incrementAndGet();
+                    }
+                    a.free(old);
+                }
+            }
+        });
         start.countDown();
         TestThreads.joinAll(ts);
         assertEquals(0, failures.get(), "blocks were corrupted");
@@ -263,20 +254,15 @@ class CrossThreadTest {
     void producerConsumerThroughAQueue() throws Exception {
         BlockingQueue<Long> q = new ArrayBlockingQueue<>(1024);
         int n = 100_000;
-        Thread consumer = new Thread(() -> {
-            try {
-                for (int i = 0; i < n; i++) {
-                    long p = q.take();
-                    if (!TestAllocators.check(p, 32, p)) {
-                        throw new AssertionError("corrupt block");
-                    }
-                    a.free(p);
+        TestThreads.Running consumer = TestThreads.start(() -> {
+            for (int i = 0; i < n; i++) {
+                long p = q.take();
+                if (!TestAllocators.check(p, 32, p)) {
+                    throw new AssertionError("corrupt block");
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                a.free(p);
             }
         });
-        consumer.start();
         for (int i = 0; i < n; i++) {
             long p = a.malloc(32 + (i % 4) * 100);
             TestAllocators.fill(p, 32, p);

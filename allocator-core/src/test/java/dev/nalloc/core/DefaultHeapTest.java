@@ -316,51 +316,38 @@ class DefaultHeapTest {
     void threadsSwitchingDefaultsWhileFreeingEachOthersBlocks(Mode mode) throws Exception {
         try (Allocator a = build(mode, LeakDetection.OFF)) {
             ConcurrentLinkedQueue<Long> handedOver = new ConcurrentLinkedQueue<>();
-            ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
-            Runnable worker = () -> {
-                try {
-                    for (int round = 0; round < 150; round++) {
-                        Heap h = a.newHeap();
-                        assertSame(a.heap(), a.setDefaultHeap(h));
-                        List<Long> blocks = new ArrayList<>();
-                        for (int i = 0; i < 48; i++) {
-                            long p = a.malloc(8 + (i * 24) % 700);
-                            if (!h.contains(p)) {
-                                throw new AssertionError("round " + round + ": a block outside the heap set");
-                            }
-                            blocks.add(p);
+            TestThreads.IndexedTask worker = w -> {
+                for (int round = 0; round < 150; round++) {
+                    Heap h = a.newHeap();
+                    assertSame(a.heap(), a.setDefaultHeap(h));
+                    List<Long> blocks = new ArrayList<>();
+                    for (int i = 0; i < 48; i++) {
+                        long p = a.malloc(8 + (i * 24) % 700);
+                        if (!h.contains(p)) {
+                            throw new AssertionError("round " + round + ": a block outside the heap set");
                         }
-                        if (round % 2 == 0) { // hand half over, free the rest after the heap is deleted
-                            handedOver.addAll(blocks.subList(0, 24));
-                            h.close();
-                            freeAll(a, blocks.subList(24, 48));
-                        } else {
-                            h.destroy();
-                        }
-                        assertSame(a.heap(), a.defaultHeap());
-                        Long q;
-                        for (int i = 0; i < 24 && (q = handedOver.poll()) != null; i++) {
-                            a.free(q);
-                        }
+                        blocks.add(p);
                     }
-                } catch (Throwable e) {
-                    errors.add(e);
+                    if (round % 2 == 0) { // hand half over, free the rest after the heap is deleted
+                        handedOver.addAll(blocks.subList(0, 24));
+                        h.close();
+                        freeAll(a, blocks.subList(24, 48));
+                    } else {
+                        h.destroy();
+                    }
+                    assertSame(a.heap(), a.defaultHeap());
+                    Long q;
+                    for (int i = 0; i < 24 && (q = handedOver.poll()) != null; i++) {
+                        a.free(q);
+                    }
                 }
             };
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                threads.add(Thread.ofPlatform().start(worker));
-            }
-            for (int i = 0; i < 12; i++) {
-                threads.add(Thread.ofVirtual().start(worker));
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
-            if (!errors.isEmpty()) {
-                AssertionError e = new AssertionError(errors.size() + " workers failed");
-                errors.forEach(e::addSuppressed);
-                throw e;
+            TestThreads.Running[] platform = TestThreads.startAll(Thread.ofPlatform(), 3, worker);
+            TestThreads.Running[] virtual = TestThreads.startAll(Thread.ofVirtual(), 12, worker);
+            try {
+                TestThreads.joinAll(platform);
+            } finally {
+                TestThreads.joinAll(virtual); // all of them end before the instance closes
             }
             Long q;
             while ((q = handedOver.poll()) != null) {

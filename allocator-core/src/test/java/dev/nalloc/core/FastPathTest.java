@@ -57,9 +57,7 @@ class FastPathTest {
             warm(a);
             long big = a.malloc(200_000); // a medium or large page, maybe another segment
             long[] remote = new long[1];
-            Thread t = new Thread(() -> remote[0] = a.malloc(64));
-            t.start();
-            t.join();
+            TestThreads.runOnNewThread(() -> remote[0] = a.malloc(64));
             a.free(remote[0]); // owned by the other thread: the remote path
             a.free(big);
             long p = a.malloc(64);
@@ -86,14 +84,12 @@ class FastPathTest {
             long p = warm(a);
             a.threadDone();
             long[] got = new long[2];
-            Thread t = new Thread(() -> {
+            TestThreads.runOnNewThread(() -> {
                 got[0] = warm(a);
                 got[1] = a.malloc(64);
                 a.free(got[1]);
                 a.free(got[0]);
             });
-            t.start();
-            t.join();
             a.free(p); // the owner's block, now freed off the slot
             assertEquals(0, a.stats().allocationCount());
         }

@@ -139,12 +139,10 @@ class InvalidFreeTest {
         for (int i = 0; i < ps.length; i++) {
             ps[i] = a.malloc(64);
         }
-        Thread t = new Thread(() -> {
+        TestThreads.runOnNewThread(() -> {
             a.free(ps[3]);
             a.free(ps[4]);
         });
-        t.start();
-        t.join();
         dev.nalloc.core.memory.Mem.store(ps[4], 0x10); // use after free: the link now points nowhere
         a.collect(true); // forced: thread-free lists are collected even where free blocks remain
         assertEquals(ErrorKind.FREE_LIST_CORRUPTION, captured.last().kind());

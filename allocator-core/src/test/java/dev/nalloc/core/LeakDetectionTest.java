@@ -272,18 +272,14 @@ class LeakDetectionTest {
     void blocksFreedOnOtherThreadsLeaveTheReport() throws Exception {
         try (Allocator a = builder(LeakDetection.ALL).build()) {
             long[] p = leakThreeBlocks(a);
-            Thread t = new Thread(() -> {
+            TestThreads.runOnNewThread(() -> {
                 for (long x : p) {
                     a.free(x);
                 }
             });
-            t.start();
-            t.join();
             assertTrue(a.leakReport().isEmpty());
             long[] theirs = new long[1];
-            Thread u = new Thread(() -> theirs[0] = leakThreeBlocks(a)[1]);
-            u.start();
-            u.join();
+            TestThreads.runOnNewThread(() -> theirs[0] = leakThreeBlocks(a)[1]);
             assertEquals(3, siteOf(a.leakReport(), "leakThreeBlocks").blocks(), "another thread's leak is seen");
         }
     }

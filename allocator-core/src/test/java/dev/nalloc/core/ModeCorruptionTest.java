@@ -155,11 +155,10 @@ class ModeCorruptionTest {
             for (int i = 0; i < b.length; i++) {
                 b[i] = a.malloc(48);
             }
-            Thread t = Thread.ofPlatform().start(() -> {
+            TestThreads.runOnNewThread(() -> {
                 a.free(b[0]);
                 a.free(b[1]); // b1 -> b0 on the page's thread-free list
             });
-            t.join();
             Mem.store(b[1], 12345);
             a.collect(true);
             assertTrue(h.reports().stream().anyMatch(r -> r.kind() == ErrorKind.FREE_LIST_CORRUPTION

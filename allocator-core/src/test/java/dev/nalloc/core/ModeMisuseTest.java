@@ -132,17 +132,15 @@ class ModeMisuseTest {
     void remoteDoubleFree(Mode mode, Kind kind) throws Exception {
         try (Allocator a = build(mode)) {
             long p = a.malloc(kind.size);
-            Thread t = Thread.ofPlatform().start(() -> a.free(p));
-            t.join();
+            TestThreads.runOnNewThread(() -> a.free(p));
             Throwable[] seen = new Throwable[1];
-            Thread u = Thread.ofPlatform().start(() -> {
+            TestThreads.runOnNewThread(() -> {
                 try {
                     a.free(p);
                 } catch (Throwable e) {
                     seen[0] = e;
                 }
             });
-            u.join();
             AllocatorMisuseException e = (AllocatorMisuseException) seen[0];
             assertEquals(ErrorKind.DOUBLE_FREE, e.kind(), e::getMessage);
             misuse(ErrorKind.DOUBLE_FREE, () -> a.free(p)); // and on the owner thread

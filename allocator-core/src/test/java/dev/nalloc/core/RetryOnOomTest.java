@@ -118,9 +118,7 @@ class RetryOnOomTest {
                 .option(Option.DISALLOW_ARENA_ALLOC, 1).option(Option.RETRY_ON_OOM, RETRY_MS).build()) {
             long[] got = {-1};
             os.arm();
-            Thread t = new Thread(() -> got[0] = a.malloc(8)); // its first segment: an arena-less reservation
-            t.start();
-            t.join();
+            TestThreads.runOnNewThread(() -> got[0] = a.malloc(8)); // its first segment: an arena-less reservation
             os.fail.set(false);
             assertEquals(0, got[0]);
             long span = os.spanMillis();

@@ -139,12 +139,10 @@ class RuntimeOptionsTest {
             long[] left = new long[2];
             for (int i = 0; i < 2; i++) {
                 int k = i;
-                Thread t = new Thread(() -> {
+                TestThreads.runOnNewThread(() -> {
                     left[k] = a.malloc(100);
                     a.threadDone(); // its segment is abandoned with the block in it
                 });
-                t.start();
-                t.join();
             }
             assertEquals(2, engine.abandoned.count());
             long first = a.malloc(8 * MIB); // this thread's first segment: nothing reclaimed

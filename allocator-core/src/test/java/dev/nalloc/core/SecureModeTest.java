@@ -320,7 +320,7 @@ class SecureModeTest {
             long[] sizes = {48, 700, 3000, 20_000, 200_000};
             for (int round = 0; round < 12; round++) {
                 List<Long> handed = new ArrayList<>();
-                Thread t = Thread.ofPlatform().start(() -> {
+                TestThreads.runOnNewThread(() -> {
                     List<Long> mine = new ArrayList<>();
                     for (int i = 0; i < 300; i++) {
                         long p = a.malloc(sizes[i % sizes.length]);
@@ -337,7 +337,6 @@ class SecureModeTest {
                         }
                     }
                 }); // ends without threadDone: its segments are abandoned when found dead
-                t.join();
                 synchronized (handed) {
                     handed.forEach(a::free); // remote frees into the abandoned segments
                 }

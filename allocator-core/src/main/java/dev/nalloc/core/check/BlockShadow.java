@@ -203,7 +203,7 @@ public final class BlockShadow {
     }
 
     /** Entries held now (Java memory: 8 bytes each). */
-    public int capacity() {
+    int capacity() {
         return entries.length;
     }
 

@@ -148,7 +148,7 @@ public sealed class Page extends Span permits EncodedPage {
     public Page next;
     public Page prev;
 
-    public Page(Segment segment, int sliceIndex) {
+    Page(Segment segment, int sliceIndex) {
         super(segment, sliceIndex);
     }
 

@@ -36,10 +36,10 @@ public final class Segment {
     Segment prevInSpace;
     public final MemoryBlock memory;
     public final long base;
-    public final long size;
+    final long size;
     public final int sliceCount;
     /** 16 for ordinary segments; 63 for huge ones (every offset maps to slice 0). */
-    public final int sliceShift;
+    final int sliceShift;
     public final boolean huge;
     /**
      * For each slice, the span (page or free span) covering it. An array of the factory's span type
@@ -106,7 +106,7 @@ public final class Segment {
      * Calls {@code action} on every span in use of this segment that is not stuck: the pages of
      * blocks (any thread: racy reads, for statistics).
      */
-    public void forEachPageSpan(java.util.function.Consumer<Span> action) {
+    void forEachPageSpan(java.util.function.Consumer<Span> action) {
         for (Span s : spanObjects) {
             if (s != null && s.inUse && s.segment == this && !s.isStuck()) {
                 action.accept(s);
@@ -151,7 +151,7 @@ public final class Segment {
      *
      * @return 1 when the whole range reads as zero, 0 when not, -1 when the OS refused
      */
-    public int commitForUse(int from, int n, OsMemory os) {
+    int commitForUse(int from, int n, OsMemory os) {
         if (huge) {
             return memory.zero() ? 1 : 0;
         }
@@ -204,7 +204,7 @@ public final class Segment {
     }
 
     /** Gives the memory of free slices {@code [from, from + n)} back: decommit or reset. */
-    public void purge(int from, int n, OsMemory os, boolean decommit) {
+    void purge(int from, int n, OsMemory os, boolean decommit) {
         int i = from;
         int end = from + n;
         while (i < end) {
@@ -237,7 +237,7 @@ public final class Segment {
     /**
      * Bytes in use for the statistics (see {@link #activeMask}); the whole segment for a huge one.
      */
-    public long activeBytes() {
+    long activeBytes() {
         if (huge) {
             return hugeInUse;
         }
@@ -310,7 +310,7 @@ public final class Segment {
     }
 
     /** Bytes of this segment that are committed. */
-    public long committedBytes() {
+    long committedBytes() {
         if (huge) {
             return memory.committed() ? size : 0;
         }
@@ -322,7 +322,7 @@ public final class Segment {
     }
 
     /** Bytes committed among slices {@code [from, from + n)}. */
-    public long committedBytes(int from, int n) {
+    long committedBytes(int from, int n) {
         if (huge) {
             return committedBytes();
         }
@@ -335,7 +335,7 @@ public final class Segment {
         return c << Layout.SLICE_SHIFT;
     }
 
-    public boolean fullyCommitted() {
+    boolean fullyCommitted() {
         return committedBytes() == (huge ? size : Layout.SEGMENT_SIZE);
     }
 

@@ -66,7 +66,7 @@ public final class SegmentMemory {
         return os;
     }
 
-    public Arenas arenas() {
+    Arenas arenas() {
         return arenas;
     }
 
@@ -131,7 +131,7 @@ public final class SegmentMemory {
     }
 
     /** True once the instance closed ({@link #retireAll}). */
-    public boolean isClosed() {
+    boolean isClosed() {
         return closed;
     }
 
@@ -255,11 +255,11 @@ public final class SegmentMemory {
         return sum;
     }
 
-    public long segments() {
+    long segments() {
         return os.stats().segments.current();
     }
 
-    public long hugeSegments() {
+    long hugeSegments() {
         return os.stats().hugeSegments.current();
     }
 }

@@ -65,7 +65,7 @@ public final class SegmentSpace {
         return purgePolicy.deadline(1, 0, false) <= 1;
     }
 
-    public Thread owner() {
+    Thread owner() {
         return owner;
     }
 
@@ -79,7 +79,7 @@ public final class SegmentSpace {
         return counters;
     }
 
-    public SegmentMemory memory() {
+    SegmentMemory memory() {
         return memory;
     }
 
@@ -203,7 +203,7 @@ public final class SegmentSpace {
     }
 
     /** Spans kept out of use because their guard page could not be lifted. */
-    public int stuckSpans() {
+    int stuckSpans() {
         return stuck.size();
     }
 
@@ -213,7 +213,7 @@ public final class SegmentSpace {
     }
 
     /** Gives back every kept span (lifting its guard). */
-    public void releaseGuardedSpans() {
+    void releaseGuardedSpans() {
         for (Span span; (span = guarded.last()) != null; ) {
             release(span);
         }
@@ -608,12 +608,12 @@ public final class SegmentSpace {
     }
 
     /** Bytes purged from this thread's free spans so far. */
-    public long purgedBytes() {
+    long purgedBytes() {
         return purgedBytes;
     }
 
     /** Segments with free spans waiting for their purge. */
-    public int segmentsWaitingForPurge() {
+    int segmentsWaitingForPurge() {
         return pendingCount;
     }
 
@@ -623,11 +623,11 @@ public final class SegmentSpace {
     }
 
     /** Free spans waiting in the queues. */
-    public int freeSpans() {
+    int freeSpans() {
         return spans.count();
     }
 
-    public boolean hasSpare() {
+    boolean hasSpare() {
         return spare != null;
     }
 }

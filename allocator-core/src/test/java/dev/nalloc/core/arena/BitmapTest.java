@@ -1,9 +1,8 @@
 package dev.nalloc.core.arena;
 
+import dev.nalloc.core.TestThreads;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -73,44 +72,31 @@ class BitmapTest {
         AtomicIntegerArray owners = new AtomicIntegerArray(bits);
         int threads = 4;
         CountDownLatch start = new CountDownLatch(1);
-        List<Thread> ts = new ArrayList<>();
-        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
-        for (int t = 0; t < threads; t++) {
+        TestThreads.Running[] ts = TestThreads.startAll(Thread.ofPlatform(), threads, t -> {
             int id = t + 1;
-            Thread th = new Thread(() -> {
-                try {
-                    start.await();
-                    java.util.Random r = new java.util.Random(id);
-                    for (int i = 0; i < 20_000; i++) {
-                        int n = 1 + r.nextInt(70);
-                        int at = b.claim(n);
-                        if (at < 0) {
-                            continue;
-                        }
-                        for (int k = at; k < at + n; k++) {
-                            if (!owners.compareAndSet(k, 0, id)) {
-                                throw new AssertionError("bit " + k + " claimed twice");
-                            }
-                        }
-                        for (int k = at; k < at + n; k++) {
-                            owners.set(k, 0);
-                        }
-                        if (!b.clear(at, n)) {
-                            throw new AssertionError("claimed bits were not all set");
-                        }
-                    }
-                } catch (Throwable e) {
-                    errors.add(e);
+            start.await();
+            java.util.Random r = new java.util.Random(id);
+            for (int i = 0; i < 20_000; i++) {
+                int n = 1 + r.nextInt(70);
+                int at = b.claim(n);
+                if (at < 0) {
+                    continue;
                 }
-            });
-            ts.add(th);
-            th.start();
-        }
+                for (int k = at; k < at + n; k++) {
+                    if (!owners.compareAndSet(k, 0, id)) {
+                        throw new AssertionError("bit " + k + " claimed twice");
+                    }
+                }
+                for (int k = at; k < at + n; k++) {
+                    owners.set(k, 0);
+                }
+                if (!b.clear(at, n)) {
+                    throw new AssertionError("claimed bits were not all set");
+                }
+            }
+        });
         start.countDown();
-        for (Thread th : ts) {
-            th.join();
-        }
-        assertTrue(errors.isEmpty(), () -> errors.get(0).toString());
+        TestThreads.joinAll(ts);
         assertEquals(0, b.count());
     }
 }

@@ -10,6 +10,7 @@ import dev.nalloc.core.segment.AbandonedSegments;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -97,20 +98,14 @@ class TargetSegmentsTest {
         try (Allocator a = TestAllocators.builder().mode(mode).option(Option.TARGET_SEGMENTS_PER_THREAD, 2).build()) {
             TestEngines.View engine = TestEngines.of(a);
             java.util.concurrent.BlockingQueue<Long> toFree = new java.util.concurrent.LinkedBlockingQueue<>();
-            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-            Thread consumer = new Thread(() -> {
-                try {
-                    for (long p; (p = toFree.take()) != 0; ) {
-                        if (!TestAllocators.check(p, 64, p)) {
-                            throw new AssertionError("block " + Long.toHexString(p) + " corrupted before its free");
-                        }
-                        a.free(p);
+            TestThreads.Running consumer = TestThreads.start(() -> { // the freeing thread
+                for (long p; (p = toFree.take()) != 0; ) {
+                    if (!TestAllocators.check(p, 64, p)) {
+                        throw new AssertionError("block " + Long.toHexString(p) + " corrupted before its free");
                     }
-                } catch (Throwable e) {
-                    failure.set(e);
+                    a.free(p);
                 }
             });
-            consumer.start();
             java.util.Random r = new java.util.Random(7);
             List<Long> kept = new ArrayList<>();
             for (int i = 0; i < 3000; i++) {
@@ -129,11 +124,7 @@ class TargetSegmentsTest {
                 }
             }
             toFree.put(0L);
-            consumer.join(120_000);
-            if (failure.get() != null) {
-                throw new AssertionError("the freeing thread failed", failure.get());
-            }
-            assertTrue(!consumer.isAlive(), "the freeing thread ended");
+            consumer.join(Duration.ofSeconds(120));
             for (long q : kept) {
                 assertTrue(TestAllocators.check(q, 64, q));
                 a.free(q);

@@ -78,7 +78,12 @@ class ThreadHeapsTest {
         }
     }
 
-    /** A platform thread whose id gives the same entry as {@code t}'s (a multiple of the table size apart). */
+    /**
+     * A platform thread whose id gives the same entry as {@code t}'s (a multiple of the table size apart).
+     * Plain threads, not {@code TestThreads}: a thread's id is fixed when it is made, so the search
+     * makes them unstarted, which a runner that starts what it makes cannot do; the caller collects
+     * their failures.
+     */
     private static Thread collidingWith(Thread t, Runnable r) {
         List<Thread> spent = new ArrayList<>();
         while (true) {
@@ -203,49 +208,35 @@ class ThreadHeapsTest {
         int vthreads = Integer.getInteger("nalloc.vthreads", 100_000);
         try (Allocator a = build(mode)) {
             LinkedBlockingQueue<long[]> handed = new LinkedBlockingQueue<>();
-            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
             AtomicInteger freedElsewhere = new AtomicInteger();
-            List<Thread> ts = new ArrayList<>(vthreads);
-            for (int i = 0; i < vthreads; i++) {
+            TestThreads.runAll(Thread.ofVirtual(), vthreads, i -> {
                 long seed = i;
-                ts.add(Thread.ofVirtual().start(() -> {
-                    try {
-                        long[] mine = new long[6];
-                        for (int k = 0; k < mine.length; k++) {
-                            mine[k] = a.malloc(16 + 40L * k);
-                            TestAllocators.fill(mine[k], 16 + 40L * k, seed * 8 + k);
+                long[] mine = new long[6];
+                for (int k = 0; k < mine.length; k++) {
+                    mine[k] = a.malloc(16 + 40L * k);
+                    TestAllocators.fill(mine[k], 16 + 40L * k, seed * 8 + k);
+                }
+                if ((seed & 7) == 0) {
+                    Thread.yield(); // unmounted with live blocks: another thread may take the lease over
+                }
+                long[] other = handed.poll();
+                if (other != null) { // made by another virtual thread: freed here
+                    for (int k = 0; k < 3; k++) {
+                        if (!TestAllocators.check(other[k + 1], 16 + 40L * k, other[0] * 8 + k)) {
+                            throw new AssertionError("a handed block changed");
                         }
-                        if ((seed & 7) == 0) {
-                            Thread.yield(); // unmounted with live blocks: another thread may take the lease over
-                        }
-                        long[] other = handed.poll();
-                        if (other != null) { // made by another virtual thread: freed here
-                            for (int k = 0; k < 3; k++) {
-                                if (!TestAllocators.check(other[k + 1], 16 + 40L * k, other[0] * 8 + k)) {
-                                    throw new AssertionError("a handed block changed");
-                                }
-                                a.free(other[k + 1]);
-                                freedElsewhere.incrementAndGet();
-                            }
-                        }
-                        handed.add(new long[]{seed, mine[0], mine[1], mine[2]});
-                        for (int k = 3; k < mine.length; k++) {
-                            if (!TestAllocators.check(mine[k], 16 + 40L * k, seed * 8 + k)) {
-                                throw new AssertionError("a block changed under its owner");
-                            }
-                            a.free(mine[k]);
-                        }
-                    } catch (Throwable e) {
-                        failures.add(e);
+                        a.free(other[k + 1]);
+                        freedElsewhere.incrementAndGet();
                     }
-                }));
-            }
-            for (Thread t : ts) {
-                t.join();
-            }
-            if (!failures.isEmpty()) {
-                throw new AssertionError(failures.peek());
-            }
+                }
+                handed.add(new long[]{seed, mine[0], mine[1], mine[2]});
+                for (int k = 3; k < mine.length; k++) {
+                    if (!TestAllocators.check(mine[k], 16 + 40L * k, seed * 8 + k)) {
+                        throw new AssertionError("a block changed under its owner");
+                    }
+                    a.free(mine[k]);
+                }
+            });
             for (long[] rest : handed) { // freed by a platform thread
                 for (int k = 0; k < 3; k++) {
                     assertTrue(TestAllocators.check(rest[k + 1], 16 + 40L * k, rest[0] * 8 + k));

@@ -350,6 +350,7 @@ public final class FaultInjectionProbe {
         private void worker(Allocator a) {
             List<long[]> handed = new ArrayList<>();
             long base = random.nextLong();
+            // A child-JVM probe: its threads report through what it prints (the test reads that), not TestThreads.
             Thread t = new Thread(() -> {
                 SplittableRandom r = new SplittableRandom(base);
                 List<long[]> mine = new ArrayList<>();

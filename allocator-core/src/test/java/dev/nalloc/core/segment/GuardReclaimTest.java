@@ -3,6 +3,7 @@ package dev.nalloc.core.segment;
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestThreads;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -23,13 +24,12 @@ class GuardReclaimTest {
     void aReclaimedAllFreePageLeavesNoGuardBehind() throws Exception {
         try (Allocator a = TestAllocators.builder().mode(Mode.SECURE).build()) {
             long[] blocks = new long[64];
-            Thread owner = Thread.ofPlatform().start(() -> {
+            TestThreads.runOnNewThread(() -> {
                 for (int i = 0; i < blocks.length; i++) {
                     blocks[i] = a.malloc(64 + 64L * (i % 16)); // small pages of several bins, each with a guard
                 }
                 a.threadDone(); // its segment is abandoned with these pages in use
             });
-            owner.join();
             for (long b : blocks) {
                 a.free(b); // remote frees: the pages become all free inside the abandoned segment
             }

@@ -3,13 +3,12 @@ package dev.nalloc.core.stats;
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestThreads;
 import dev.nalloc.spi.OsPrimitives;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -92,25 +91,15 @@ class HonestCommittedTest {
     }
 
     @Test
-    void hundredThousandVirtualThreads() throws InterruptedException {
+    void hundredThousandVirtualThreads() throws Exception {
         try (Allocator a = TestAllocators.create()) {
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < 100_000; i++) {
-                int seed = i;
-                threads.add(Thread.ofVirtual().start(() -> {
+            for (int first = 0; first < 100_000; first += 1_000) { // a thousand at a time
+                int from = first;
+                TestThreads.runAll(Thread.ofVirtual(), 1_000, i -> {
                     long p = a.malloc(256);
-                    TestAllocators.fill(p, 256, seed);
+                    TestAllocators.fill(p, 256, from + i);
                     a.free(p);
-                }));
-                if (threads.size() == 1_000) {
-                    for (Thread t : threads) {
-                        t.join();
-                    }
-                    threads.clear();
-                }
-            }
-            for (Thread t : threads) {
-                t.join();
+                });
             }
             settled(a, "100k virtual threads");
         }
@@ -127,13 +116,12 @@ class HonestCommittedTest {
         long[] blocks = new long[n];
         try (Allocator a = TestAllocators.create()) {
             long rssBefore = rss();
-            Thread producer = Thread.ofPlatform().start(() -> {
+            TestThreads.runOnNewThread(() -> {
                 for (int i = 0; i < n; i++) {
                     blocks[i] = a.malloc(256);
                     dev.nalloc.core.memory.Mem.store(blocks[i], i);
                 }
             });
-            producer.join();
             AllocatorStats live = a.stats();
             long liveBytes = n * 256L;
             assertTrue(live.committed() >= liveBytes && live.committed() <= liveBytes + 64 * MIB,
@@ -149,15 +137,11 @@ class HonestCommittedTest {
                         + " MiB for " + live.committed() / MIB + " MiB committed");
             }
             BlockingQueue<long[]> handOver = new ArrayBlockingQueue<>(16);
-            Thread consumer = Thread.ofPlatform().start(() -> {
-                try {
-                    for (long[] batch; (batch = handOver.take()).length > 0; ) {
-                        for (long p : batch) {
-                            a.free(p);
-                        }
+            TestThreads.Running consumer = TestThreads.start(() -> {
+                for (long[] batch; (batch = handOver.take()).length > 0; ) {
+                    for (long p : batch) {
+                        a.free(p);
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
                 }
             });
             for (int from = 0; from < n; from += 10_000) {

@@ -6,6 +6,7 @@ import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Option;
 import dev.nalloc.core.TestAllocators;
 import dev.nalloc.core.TestEngines;
+import dev.nalloc.core.TestThreads;
 import dev.nalloc.spi.ErrorHandler;
 import org.junit.jupiter.api.Test;
 
@@ -126,9 +127,7 @@ class StatsCountersTest {
                     }
                 }
             }
-            Thread t = new Thread(() -> toRemote.forEach(a::free));
-            t.start();
-            t.join();
+            TestThreads.runOnNewThread(() -> toRemote.forEach(a::free));
             a.collect(true);
             StatsSnapshot s = stats(a);
             long liveBlocks = 0;
@@ -239,13 +238,11 @@ class StatsCountersTest {
     void threadsAreCountedAndEndedThreadsNoticed() throws Exception {
         try (Allocator a = TestAllocators.create()) {
             a.free(a.malloc(8));
-            Thread t = new Thread(() -> {
+            TestThreads.runOnNewThread(() -> {
                 long x = a.malloc(8);
                 a.free(x);
                 a.threadDone();
             });
-            t.start();
-            t.join();
             AllocatorStats.Count threads = stats(a).count("threads");
             assertEquals(new AllocatorStats.Count(1, 2, 2, 1), threads);
         }
@@ -260,7 +257,7 @@ class StatsCountersTest {
                 mine[i] = a.malloc(64);
             }
             dev.nalloc.core.heap.ThreadData[] theirs = new dev.nalloc.core.heap.ThreadData[1];
-            Thread t = new Thread(() -> {
+            TestThreads.runOnNewThread(() -> {
                 for (int i = 0; i < 30; i++) {
                     a.free(mine[i]); // remote frees: subtracted in this thread's counters
                 }
@@ -270,8 +267,6 @@ class StatsCountersTest {
                 a.threadDone();
                 theirs[0] = engine.currentThreadData();
             });
-            t.start();
-            t.join();
             a.collect(true);
             StatsSnapshot before = stats(a);
             assertEquals(70, before.allocationCount());

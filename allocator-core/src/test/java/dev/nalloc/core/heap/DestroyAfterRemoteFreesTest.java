@@ -1,9 +1,11 @@
-package dev.nalloc.core;
+package dev.nalloc.core.heap;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.api.Heap;
 import dev.nalloc.api.Mode;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestThreads;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -47,15 +49,13 @@ class DestroyAfterRemoteFreesTest {
     }
 
     private static void freeOnAnotherThread(Allocator a, long[] blocks, boolean everyOther) throws InterruptedException {
-        Thread t = new Thread(() -> {
+        TestThreads.runOnNewThread(() -> {
             for (int i = 0; i < blocks.length; i++) {
                 if (everyOther ? (i & 1) == 0 : i < blocks.length / 2) {
                     a.free(blocks[i]);
                 }
             }
         });
-        t.start();
-        t.join();
     }
 
     private static void assertNothingLive(Allocator a, String what) {

@@ -1,9 +1,12 @@
-package dev.nalloc.core;
+package dev.nalloc.core.heap;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.HeapArea;
 import dev.nalloc.api.Mode;
 import dev.nalloc.api.Option;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestEngines;
+import dev.nalloc.core.TestThreads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -138,7 +141,7 @@ class VisitAbandonedTest {
                     a.threadDone();
                 });
             }
-            assertTrue(((AbstractAllocator) a).engine().abandoned.count() >= 4);
+            assertTrue(TestEngines.of(a).abandoned.count() >= 4);
             AtomicBoolean stop = new AtomicBoolean();
             TestThreads.Running[] searchers = new TestThreads.Running[2];
             for (int t = 0; t < searchers.length; t++) {

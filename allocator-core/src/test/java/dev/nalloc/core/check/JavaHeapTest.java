@@ -1,9 +1,11 @@
-package dev.nalloc.core;
+package dev.nalloc.core.check;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Mode;
-import dev.nalloc.core.check.BlockShadow;
+import dev.nalloc.core.ProbeJvm;
+import dev.nalloc.core.TestAllocators;
+import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.SegmentMap;
@@ -11,13 +13,13 @@ import dev.nalloc.spi.ErrorHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,32 +68,21 @@ class JavaHeapTest {
         try (Allocator a = TestAllocators.builder().mode(Mode.CHECKED).errorHandler(errors).build()) {
             BlockingQueue<Long> queue = new ArrayBlockingQueue<>(4096);
             long poison = -1;
-            List<Thread> freers = new ArrayList<>();
-            for (int t = 0; t < 2; t++) {
-                Thread th = new Thread(() -> {
-                    try {
-                        for (long p; (p = queue.take()) != poison; ) {
-                            a.free(p);
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-                th.start();
-                freers.add(th);
-            }
+            TestThreads.Running[] freers = TestThreads.startAll(Thread.ofPlatform(), 2, t -> {
+                for (long p; (p = queue.take()) != poison; ) {
+                    a.free(p);
+                }
+            });
             for (int round = 0; round < 20; round++) {
                 for (int i = 0; i < 20_000; i++) {
                     queue.put(a.malloc(8 + (i % 3) * 8));
                 }
                 a.collect(round % 5 == 0); // pages empty out and come back: new states, new growths
             }
-            for (int t = 0; t < freers.size(); t++) {
+            for (int t = 0; t < freers.length; t++) {
                 queue.put(poison);
             }
-            for (Thread th : freers) {
-                th.join(TimeUnit.MINUTES.toMillis(5));
-            }
+            TestThreads.joinAll(Duration.ofMinutes(5), freers);
             assertEquals(List.of(), errors.reports(), "no report");
             a.collect(true);
             assertEquals(0, a.stats().allocationCount(), "every free counted");

@@ -1,5 +1,6 @@
-package dev.nalloc.core;
+package dev.nalloc.core.heap;
 
+import dev.nalloc.core.ProbeJvm;
 import org.junit.jupiter.api.Test;
 
 import java.util.regex.Matcher;

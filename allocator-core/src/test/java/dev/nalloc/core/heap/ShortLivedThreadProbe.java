@@ -1,4 +1,4 @@
-package dev.nalloc.core;
+package dev.nalloc.core.heap;
 
 import dev.nalloc.api.Allocator;
 
@@ -53,6 +53,7 @@ final class ShortLivedThreadProbe {
         long[] bytes = new long[threads];
         for (int i = 0; i < threads; i++) {
             int k = i;
+            // Plain threads: the Java heap a short-lived thread costs is what this probe measures, and TestThreads' wrapper would add to it.
             Thread t = new Thread(() -> {
                 try {
                     long before = (Long) allocated.invoke(mx);

@@ -1,4 +1,4 @@
-package dev.nalloc.core;
+package dev.nalloc.core.check;
 
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.ErrorKind;
@@ -67,6 +67,7 @@ public final class JavaHeapProbe {
             checked = a;
             holder = fast.malloc(8L * cap);
             CountDownLatch go = new CountDownLatch(1);
+            // A child-JVM probe: its threads report through what it prints (the test reads that), not TestThreads.
             Thread freer = new Thread(() -> {
                 try {
                     go.await();
