@@ -89,7 +89,7 @@ final class Allocations {
             }
             long block = heap.takeHugeBlock(page, zero);
             if (adjust != 0) {
-                page.hasAligned = true;
+                page.markAligned();
             }
             return block + adjust;
         }
@@ -104,7 +104,7 @@ final class Allocations {
             if (seg == null) { // only a close racing with this call takes the block's segment out of the map
                 engine.checkOpen();
             }
-            Page.of(seg, block).hasAligned = true;
+            Page.of(seg, block).markAligned();
         }
         return block + adjust;
     }

@@ -66,16 +66,16 @@ final class BlockLookup {
     long blockAt(Page page, long address) {
         long index = page.blockIndexOf(address);
         long block = page.start + index * page.blockSize;
-        return block == address && index < page.reserved ? block : interiorBlock(page, address, index, block);
+        return block == address && index < page.reserved() ? block : interiorBlock(page, address, index, block);
     }
 
     /** The block of an interior address (aligned blocks), or 0 after reporting the misuse. */
     private long interiorBlock(Page page, long address, long index, long block) {
-        if (index >= page.reserved || address < page.start) {
+        if (index >= page.reserved() || address < page.start) {
             invalid(address, "lies outside the blocks of its page");
             return 0;
         }
-        if (!page.hasAligned) {
+        if (!page.hasAligned()) {
             engine.reporter.report(ErrorKind.UNALIGNED_FREE, address, Reporter.hex(address)
                     + " is inside the block at " + Reporter.hex(block) + ", not at its start");
             return 0;

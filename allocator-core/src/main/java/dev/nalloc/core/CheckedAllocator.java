@@ -133,7 +133,7 @@ final class CheckedAllocator extends ModeAllocator {
         }
         shadow.markLiveIn(entries, index, address - block, address + size - block, guarded);
         patterns.writeCanary(address + size, Math.min(canaryLimit, block + page.blockSize));
-        if (page.reserved == 1) {
+        if (page.reserved() == 1) {
             recentFrees.remove(address);
         }
         return true;
@@ -321,7 +321,7 @@ final class CheckedAllocator extends ModeAllocator {
                 page = Page.of(seg, address);
             }
         }
-        if (page != null && page.inUse() && page.reserved > 1 && page.holds(address)) {
+        if (page != null && page.inUse() && page.reserved() > 1 && page.holds(address)) {
             int index = (int) page.blockIndexOf(address);
             long block = page.start + index * page.blockSize;
             BlockShadow shadow = BlockShadow.peek(page);
@@ -362,7 +362,7 @@ final class CheckedAllocator extends ModeAllocator {
         if (b.guarded() && !liftOrWithhold(page, b.block, address + (sampler != null ? sampler.span(b.size()) : b.size()))) {
             return; // freed in the shadow, kept out of use until its guard lifts
         }
-        if (page.reserved == 1) {
+        if (page.reserved() == 1) {
             recentFrees.add(address);
         }
         if (page.kind == PageKind.HUGE) {

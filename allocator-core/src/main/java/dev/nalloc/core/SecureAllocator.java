@@ -177,7 +177,7 @@ final class SecureAllocator extends ModeAllocator {
         }
         page.mode().hasGuarded = true; // before the block is out: its frees must take the slow path
         guarded.put(block, new Guarded(address, guard, false, false));
-        if (page.reserved == 1) {
+        if (page.reserved() == 1) {
             recentFrees.remove(address);
         }
         return 1;
@@ -200,7 +200,7 @@ final class SecureAllocator extends ModeAllocator {
     public void free(long address) {
         EncodedPage page = (EncodedPage) lastFreePage(address); // every page of a SECURE instance is encoded
         // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
-        if (page != null && page.isBlockStart(address) && page.reserved > 1 && !page.mayBeFree(address)
+        if (page != null && page.isBlockStart(address) && page.reserved() > 1 && !page.mayBeFree(address)
                 && (sampler == null || !page.mode().hasGuarded)) {
             BlockFree.localEncodedNotFull(page, address);
             return;
@@ -244,7 +244,7 @@ final class SecureAllocator extends ModeAllocator {
                     + " is on a free list: freed already, or never handed out (" + op + ")");
             return 0;
         }
-        if (g != null ? g.address != address : block != address && !page.hasAligned) {
+        if (g != null ? g.address != address : block != address && !page.hasAligned()) {
             reportUnaligned(address, g != null ? g.address : block, g != null ? g.guard - g.address : page.blockSize, op);
             return 0;
         }
@@ -261,7 +261,7 @@ final class SecureAllocator extends ModeAllocator {
                 return block;
             }
         }
-        if (page.reserved == 1) {
+        if (page.reserved() == 1) {
             recentFrees.add(address);
         }
         // The owner's or another thread's push, as CheckedAllocator.push without the fill (kept as a

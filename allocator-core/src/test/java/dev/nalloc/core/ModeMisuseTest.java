@@ -173,15 +173,15 @@ class ModeMisuseTest {
         try (Allocator a = build(mode)) {
             long p = a.malloc(kind.size);
             Page page = Page.of(SegmentMap.lookup(p), p);
-            if (page.reserved > 1 && mode == Mode.CHECKED) { // a slot of the same page never handed out (small and medium pages)
-                long other = page.start + (page.blockStartOf(p) == page.start ? page.reserved - 1 : 0) * page.blockSize;
+            if (page.reserved() > 1 && mode == Mode.CHECKED) { // a slot of the same page never handed out (small and medium pages)
+                long other = page.start + (page.blockStartOf(p) == page.start ? page.reserved() - 1 : 0) * page.blockSize;
                 AllocatorMisuseException e = misuse(ErrorKind.INVALID_FREE, () -> a.free(other));
                 assertEquals("nalloc: invalid free: " + hex(other) + " lies in a block that was never allocated (free)",
                         e.getMessage());
             }
-            if (page.reserved > 1 && mode == Mode.SECURE) {
+            if (page.reserved() > 1 && mode == Mode.SECURE) {
                 // SECURE: a block never carved is invalid; one carved onto the free list but never handed out is free.
-                if (page.capacity < page.reserved) {
+                if (page.capacity < page.reserved()) {
                     long uncarved = page.start + (long) page.capacity * page.blockSize;
                     AllocatorMisuseException e = misuse(ErrorKind.INVALID_FREE, () -> a.free(uncarved));
                     assertEquals("nalloc: invalid free: " + hex(uncarved) + " lies in a block that was never allocated (free)",

@@ -74,7 +74,7 @@ public final class ModePageHooks implements PageHooks {
         }
         if (kept == guard || guards.protect(guard, pageSize)) {
             page.mode().setGuard(guard, guards);
-            if (blocks < page.reserved) {
+            if (blocks < page.reserved()) {
                 page.limitBlocks((int) blocks);
             }
         }

@@ -542,7 +542,7 @@ public final class LocalHeap extends PageOwner {
 
     /** A page whose blocks are all free: keep it a while if it is its bin's only page, else free it. */
     void retireQuietly(Page page) {
-        page.hasAligned = false;
+        page.clearAligned();
         beforeDecrease(); // (the page's own drop is accounted when the slow path next handles it)
         int q = PageQueues.queueOf(page);
         if (q < SizeClasses.BIN_HUGE && queues.first[q] == page && queues.last[q] == page) {

@@ -96,7 +96,8 @@ public sealed class Page extends Span permits EncodedPage {
      * {@link #isBlockStart}).
      */
     int blockLimit;
-    public int reserved;
+    /** The blocks the page's area holds (a guard page may take the end of it: {@link #limitBlocks}). */
+    int reserved;
     public int capacity;
     public int used;
     public long free;
@@ -106,7 +107,7 @@ public sealed class Page extends Span permits EncodedPage {
     /** The blocks on {@code free} read as zero apart from their link word. */
     public boolean freeIsZero;
     /** Some block was handed out at an interior (aligned) address: interior frees are allowed. */
-    public boolean hasAligned;
+    private boolean hasAligned;
     /** The page is in its heap's full queue (see {@link #setInFull}). */
     private boolean inFull;
     public int retireExpire;
@@ -300,6 +301,26 @@ public sealed class Page extends Span permits EncodedPage {
 
     public void setHeap(PageOwner heap) {
         this.heap = heap;
+    }
+
+    /** The blocks the page's area holds. */
+    public int reserved() {
+        return reserved;
+    }
+
+    /** True when some block was handed out at an interior (aligned) address: interior frees are allowed. */
+    public boolean hasAligned() {
+        return hasAligned;
+    }
+
+    /** A block of this page was handed out at an interior (aligned) address (owner thread). */
+    public void markAligned() {
+        hasAligned = true;
+    }
+
+    /** No block handed out at an interior address is live any more: the page's blocks are all free (owner thread). */
+    public void clearAligned() {
+        hasAligned = false;
     }
 
     /** Total bytes of the page's block area. */

@@ -38,7 +38,7 @@ class JavaHeapTest {
             long p = a.malloc(8);
             Page page = Page.of(SegmentMap.lookup(p), p);
             BlockShadow shadow = BlockShadow.peek(page);
-            assertTrue(shadow.capacity() <= 16, "one block: " + shadow.capacity() + " states of " + page.reserved);
+            assertTrue(shadow.capacity() <= 16, "one block: " + shadow.capacity() + " states of " + page.reserved());
             List<Long> more = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
                 more.add(a.malloc(8));
