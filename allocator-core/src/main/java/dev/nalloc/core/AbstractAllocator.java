@@ -125,7 +125,7 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
      */
     final HeapSlot enter() {
         HeapSlot s = threads.enter(openCheck);
-        if (claimed.owner == null && !s.lease) {
+        if (claimed.getPlainOwner() == null && !s.lease) {
             claim(s);
         }
         return s;

@@ -443,7 +443,7 @@ final class Engine implements HeapContext, StatsSource {
         if (slot != null && slot.heap != null) {
             slot.enter(); // busy: a lease is not taken over while its counters are flushed
             try {
-                if (slot.owner() == Thread.currentThread()) {
+                if (slot.getVolatileOwner() == Thread.currentThread()) {
                     slot.heap.tld.counters.flush();
                 }
             } finally {

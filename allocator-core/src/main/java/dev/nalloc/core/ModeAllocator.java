@@ -430,15 +430,15 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
      */
     final Page[] directPages(Thread t) {
         HeapSlot c = claimed;
-        if (c.owner == t) {
+        if (c.getPlainOwner() == t) {
             return c.direct;
         }
         int i = FastSlots.index(t, salt);
-        if (FastSlots.OWNERS[i] == t && fast) {
+        if (FastSlots.getPlainOwner(i) == t && fast) {
             return FastSlots.DIRECTS[i];
         }
         HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
-        return s.owner == t ? s.direct : null;
+        return s.getPlainOwner() == t ? s.direct : null;
     }
 
     /**
@@ -452,15 +452,15 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         long base;
         Page[] cover;
         int i;
-        if (c.owner == t) {
+        if (c.getPlainOwner() == t) {
             base = c.lastFreeBase;
             cover = c.lastFreeCover;
-        } else if (FastSlots.OWNERS[i = FastSlots.index(t, salt)] == t && fast) {
+        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t && fast) {
             base = FastSlots.FREE_BASES[i];
             cover = FastSlots.FREE_COVERS[i];
         } else {
             HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
-            if (s.owner != t) {
+            if (s.getPlainOwner() != t) {
                 return null;
             }
             base = s.lastFreeBase;

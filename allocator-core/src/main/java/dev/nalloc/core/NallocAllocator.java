@@ -41,13 +41,13 @@ final class NallocAllocator extends AbstractAllocator {
         HeapSlot c = claimed;
         Page[] direct;
         int i;
-        if (c.owner == t) {
+        if (c.getPlainOwner() == t) {
             direct = c.direct;
-        } else if (FastSlots.OWNERS[i = FastSlots.index(t, salt)] == t && fast) {
+        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t && fast) {
             direct = FastSlots.DIRECTS[i];
         } else {
             HeapSlot s = ThreadHeaps.slotOf(threads.table, t); // the second level: leases, colliding ids
-            if (s.owner != t) {
+            if (s.getPlainOwner() != t) {
                 return mallocSlow(size);
             }
             direct = s.direct;
@@ -172,15 +172,15 @@ final class NallocAllocator extends AbstractAllocator {
         long base;
         Page[] cover;
         int i;
-        if (c.owner == t) {
+        if (c.getPlainOwner() == t) {
             base = c.lastFreeBase;
             cover = c.lastFreeCover;
-        } else if (FastSlots.OWNERS[i = FastSlots.index(t, salt)] == t && fast) {
+        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t && fast) {
             base = FastSlots.FREE_BASES[i];
             cover = FastSlots.FREE_COVERS[i];
         } else {
             HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
-            if (s.owner != t) {
+            if (s.getPlainOwner() != t) {
                 freeSlow(address);
                 return;
             }

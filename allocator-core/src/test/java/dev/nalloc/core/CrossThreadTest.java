@@ -145,12 +145,12 @@ class CrossThreadTest {
         run(() -> {
             a.free(a.malloc(64));
             Thread t = Thread.currentThread();
-            assertSame(t, FastSlots.OWNERS[FastSlots.index(t, threads.salt)], "a second thread is on the fast path too");
+            assertSame(t, FastSlots.getPlainOwner(FastSlots.index(t, threads.salt)), "a second thread is on the fast path too");
             assertSame(n.localHeap().tld.slot(), threads.held());
         });
         Thread t = Thread.currentThread();
-        assertSame(t, n.claimed.owner, "the first thread holds the claimed slot");
-        assertSame(t, FastSlots.OWNERS[FastSlots.index(t, threads.salt)]);
+        assertSame(t, n.claimed.getPlainOwner(), "the first thread holds the claimed slot");
+        assertSame(t, FastSlots.getPlainOwner(FastSlots.index(t, threads.salt)));
         assertSame(n.localHeap(), threads.held().heap);
     }
 

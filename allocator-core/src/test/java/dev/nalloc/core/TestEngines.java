@@ -44,7 +44,7 @@ public final class TestEngines {
 
     /** The thread that holds {@code a}'s claimed heap slot now (every mode has one), or null. */
     public static Thread claimedOwner(Allocator a) {
-        return ((AbstractAllocator) a).claimed.owner;
+        return ((AbstractAllocator) a).claimed.getPlainOwner();
     }
 
     /** An engine's parts, the fields named as in the engine. */

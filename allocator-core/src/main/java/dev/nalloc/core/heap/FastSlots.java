@@ -21,7 +21,7 @@ import java.lang.invoke.VarHandle;
  * written by a thread that first moved its owner to {@link ThreadHeaps#CLAIMING} with a
  * compare-and-set, and only when the previous owner cannot be reading it: it is null, has ended,
  * is the writer itself, or holds a lease and is idle (the same rule and the same argument as for
- * taking a lease over: {@link ThreadHeaps}). A thread that finds itself in {@link #OWNERS} entered
+ * taking a lease over: {@link ThreadHeaps}). A thread that finds itself as an entry's owner entered
  * its data itself and nobody has written it since. The owner goes in last, with a release store.
  * Own slots of live threads are never evicted. Salts are unique among live instances (a
  * multiplication by an odd number is a bijection modulo {@value #SIZE}), so an owner match also
@@ -34,8 +34,11 @@ public final class FastSlots {
     /** Spreads the salts of successive instances over the table. */
     private static final int SALT_STRIDE = 0x9E3779B1;
 
-    /** The thread each entry is for, or null (or {@link ThreadHeaps#CLAIMING} while it is rewritten). */
-    public static final Thread[] OWNERS = new Thread[SIZE];
+    /**
+     * The thread each entry is for, or null (or {@link ThreadHeaps#CLAIMING} while it is rewritten):
+     * reached only through the accessors below, whose names say the memory ordering.
+     */
+    private static final Thread[] OWNERS = new Thread[SIZE];
     /** The direct page table of the entry's heap. */
     public static final Page[][] DIRECTS = new Page[SIZE][];
     /** The thread's free-path cache: the base of the segment of its last local free (see {@link HeapSlot#lastFreeBase}). */
@@ -87,6 +90,42 @@ public final class FastSlots {
         }
     }
 
+    /**
+     * Entry {@code i}'s owner read plainly: the fast paths' check {@code getPlainOwner(i) == t}. A
+     * thread that finds itself there entered the entry itself and nobody has written it since (see
+     * above); a stale read by any other thread only sends it to the slow path.
+     */
+    public static Thread getPlainOwner(int i) {
+        return OWNERS[i];
+    }
+
+    /** Entry {@code i}'s owner read with volatile semantics (slow paths, before seizing it). */
+    private static Thread getVolatileOwner(int i) {
+        return (Thread) OWNER.getVolatile(OWNERS, i);
+    }
+
+    /**
+     * Compare-and-set of entry {@code i}'s owner (volatile semantics): seizes the entry (to
+     * {@link ThreadHeaps#CLAIMING}) before its data is rewritten.
+     */
+    private static boolean casOwner(int i, Thread expected, Thread t) {
+        return OWNER.compareAndSet(OWNERS, i, expected, t);
+    }
+
+    /** Gives a seized entry an owner with volatile semantics (back to its holder, or null when cleared). */
+    private static void setVolatileOwner(int i, Thread t) {
+        OWNER.setVolatile(OWNERS, i, t);
+    }
+
+    /**
+     * Gives a seized entry its new owner with a release store, last: the entry's data written
+     * before it is seen by the owner's fast paths (the owner wrote it itself; the release keeps the
+     * entry whole for the slow paths of other threads reading it after a volatile read).
+     */
+    private static void setReleaseOwner(int i, Thread t) {
+        OWNER.setRelease(OWNERS, i, t);
+    }
+
     /** The slot of entry {@code i} (its thread's slow paths). */
     static HeapSlot slotAt(int i) {
         return SLOTS[i];
@@ -101,7 +140,7 @@ public final class FastSlots {
      */
     static boolean install(HeapSlot slot, Thread t, int salt) {
         int i = index(t, salt);
-        Thread cur = (Thread) OWNER.getVolatile(OWNERS, i);
+        Thread cur = getVolatileOwner(i);
         HeapSlot curSlot = SLOTS[i];
         if (cur == t && curSlot == slot) {
             return true;
@@ -112,14 +151,14 @@ public final class FastSlots {
         if (cur != null && cur.isAlive()) {
             // Another thread's: only a lease of an idle holder may be evicted (the holder keeps
             // its lease and finds it through the second level).
-            if (curSlot == null || !curSlot.lease || !ThreadHeaps.idle(cur) || !OWNER.compareAndSet(OWNERS, i, cur, ThreadHeaps.CLAIMING)) {
+            if (curSlot == null || !curSlot.lease || !ThreadHeaps.idle(cur) || !casOwner(i, cur, ThreadHeaps.CLAIMING)) {
                 return false;
             }
             if (!ThreadHeaps.idle(cur) || curSlot.busy != 0) {
-                OWNER.setVolatile(OWNERS, i, cur);
+                setVolatileOwner(i, cur);
                 return false;
             }
-        } else if (!OWNER.compareAndSet(OWNERS, i, cur, ThreadHeaps.CLAIMING)) {
+        } else if (!casOwner(i, cur, ThreadHeaps.CLAIMING)) {
             return false;
         }
         if (curSlot != null && curSlot.fastIndex == i) {
@@ -130,7 +169,7 @@ public final class FastSlots {
         FREE_BASES[i] = slot.lastFreeBase;
         FREE_COVERS[i] = slot.lastFreeCover;
         slot.fastIndex = i;
-        OWNER.setRelease(OWNERS, i, t);
+        setReleaseOwner(i, t);
         return true;
     }
 
@@ -142,12 +181,12 @@ public final class FastSlots {
      */
     static void cacheChanged(HeapSlot slot, Thread t) {
         int i = slot.fastIndex;
-        if (i >= 0 && SLOTS[i] == slot && OWNERS[i] == t && OWNER.compareAndSet(OWNERS, i, t, ThreadHeaps.CLAIMING)) {
+        if (i >= 0 && SLOTS[i] == slot && getPlainOwner(i) == t && casOwner(i, t, ThreadHeaps.CLAIMING)) {
             if (SLOTS[i] == slot) {
                 FREE_COVERS[i] = slot.lastFreeCover;
                 FREE_BASES[i] = slot.lastFreeBase;
             }
-            OWNER.setVolatile(OWNERS, i, t);
+            setVolatileOwner(i, t);
         }
     }
 
@@ -163,11 +202,11 @@ public final class FastSlots {
             return -1;
         }
         while (true) {
-            Thread cur = (Thread) OWNER.getVolatile(OWNERS, i);
+            Thread cur = getVolatileOwner(i);
             if (cur != holder || SLOTS[i] != slot) {
                 return -1;
             }
-            if (OWNER.compareAndSet(OWNERS, i, holder, ThreadHeaps.CLAIMING)) {
+            if (casOwner(i, holder, ThreadHeaps.CLAIMING)) {
                 return i;
             }
         }
@@ -175,7 +214,7 @@ public final class FastSlots {
 
     /** Gives a seized entry back to {@code holder} unchanged. */
     static void restore(int i, Thread holder) {
-        OWNER.setVolatile(OWNERS, i, holder);
+        setVolatileOwner(i, holder);
     }
 
     /** Empties a seized entry. */
@@ -188,7 +227,7 @@ public final class FastSlots {
         DIRECTS[i] = null;
         FREE_BASES[i] = Long.MIN_VALUE;
         FREE_COVERS[i] = NO_COVER;
-        OWNER.setVolatile(OWNERS, i, (Thread) null);
+        setVolatileOwner(i, null);
     }
 
     /** The slot's thread ({@code holder}) no longer uses it (retired data, a lease given back): its entry goes. */
@@ -204,12 +243,12 @@ public final class FastSlots {
         for (int i = 0; i < SIZE; i++) {
             HeapSlot s = SLOTS[i];
             while (s != null && s.home == home) {
-                Thread cur = (Thread) OWNER.getVolatile(OWNERS, i);
-                if (cur != ThreadHeaps.CLAIMING && OWNER.compareAndSet(OWNERS, i, cur, ThreadHeaps.CLAIMING)) {
+                Thread cur = getVolatileOwner(i);
+                if (cur != ThreadHeaps.CLAIMING && casOwner(i, cur, ThreadHeaps.CLAIMING)) {
                     if (SLOTS[i] == s) {
                         clear(i);
                     } else {
-                        OWNER.setVolatile(OWNERS, i, cur);
+                        setVolatileOwner(i, cur);
                     }
                     break;
                 }
@@ -227,7 +266,7 @@ public final class FastSlots {
         int n = 0;
         for (int i = 0; i < SIZE; i++) {
             HeapSlot s = SLOTS[i];
-            Thread owner = (Thread) OWNER.getVolatile(OWNERS, i);
+            Thread owner = getVolatileOwner(i);
             if (s != null && s.home == home && owner != null && owner != ThreadHeaps.CLAIMING) {
                 n++;
             }

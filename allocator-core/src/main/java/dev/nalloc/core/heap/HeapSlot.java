@@ -9,8 +9,8 @@ import java.lang.invoke.VarHandle;
 
 /**
  * A heap as the fast paths reach it: the heap, its direct page table, the thread that may use it
- * now ({@link #owner}) and that thread's free-path cache. {@link ThreadHeaps} finds a thread's slot
- * by thread id; the fast paths then check {@code owner == Thread.currentThread()} and go on without
+ * now ({@link #getPlainOwner}) and that thread's free-path cache. {@link ThreadHeaps} finds a thread's slot
+ * by thread id; the fast paths then check {@code getPlainOwner() == Thread.currentThread()} and go on without
  * another lookup.
  *
  * <p>Two kinds:
@@ -23,7 +23,7 @@ import java.lang.invoke.VarHandle;
  * {@link ThreadHeaps} for when that is allowed and why it is safe).</li>
  * </ul>
  *
- * Everything but {@link #owner} is read and written by the owner only: a thread that takes a lease
+ * Everything but the owner is read and written by the owner only: a thread that takes a lease
  * over has seen every write of the previous owner (the hand-over's happens-before edge).
  */
 public final class HeapSlot {
@@ -31,7 +31,7 @@ public final class HeapSlot {
     /** The slot of no thread (empty table entries; the fast paths fail over to the slow paths). */
     public static final HeapSlot EMPTY = new HeapSlot(null, null, false);
 
-    static final VarHandle OWNER;
+    private static final VarHandle OWNER;
 
     static {
         try {
@@ -42,11 +42,10 @@ public final class HeapSlot {
     }
 
     /**
-     * The thread that may use this heap now, or null. Written with volatile semantics (through
-     * {@link #OWNER} or {@link #setOwner}); the fast paths read it plainly (see {@link ThreadHeaps}
-     * for why a lease taken over is still seen by the previous owner's next call).
+     * The thread that may use this heap now, or null: reached only through the accessors below,
+     * whose names say the memory ordering.
      */
-    public Thread owner;
+    private Thread owner;
     public final LocalHeap heap;
     /** The heap's direct page table ({@code direct[wsize]}), never replaced. */
     public final Page[] direct;
@@ -82,7 +81,7 @@ public final class HeapSlot {
     ThreadHeaps home;
 
     HeapSlot(Thread owner, LocalHeap heap, boolean lease) {
-        this.owner = owner; // published with the slot (by a release fence or a volatile write of whoever hands it on)
+        this.owner = owner; // plain: published with the slot (by a release fence or a volatile write of whoever hands it on)
         this.heap = heap;
         this.direct = heap != null ? heap.directPages() : new Page[0];
         this.lease = lease;
@@ -99,19 +98,41 @@ public final class HeapSlot {
         lastFreeCover = NO_COVER;
         misses = 0;
         fastTries = 0;
-        setOwner(t);
+        setVolatileOwner(t);
     }
 
     private static final Page[] NO_COVER = new Page[0];
 
-    /** Sets the owner with volatile semantics. */
-    void setOwner(Thread t) {
+    /**
+     * The owner read plainly: the fast paths' check {@code getPlainOwner() == Thread.currentThread()}.
+     * Safe without ordering because the owner only ever changes away from a thread while that
+     * thread is idle or by that thread itself (see {@link ThreadHeaps}): a stale read by the owner
+     * sees its own last write, and a lease taken over is seen by the previous holder's next call,
+     * which begins after its leaving the idle state (a volatile write the taker's swap precedes).
+     */
+    public Thread getPlainOwner() {
+        return owner;
+    }
+
+    /** The owner read with volatile semantics (slow paths: whatever the previous owner wrote is seen). */
+    public Thread getVolatileOwner() {
+        return (Thread) OWNER.getVolatile(this);
+    }
+
+    /**
+     * Sets the owner with volatile semantics: every write of the heap before it (by this owner, or
+     * the hand-over's writes) happens-before the use by whoever reads the new owner.
+     */
+    void setVolatileOwner(Thread t) {
         OWNER.setVolatile(this, t);
     }
 
-    /** The owner read with volatile semantics (slow paths). */
-    public Thread owner() {
-        return (Thread) OWNER.getVolatile(this);
+    /**
+     * Compare-and-set of the owner (volatile semantics): the one atomic step of taking a lease
+     * over, from null or from an idle holder to {@link ThreadHeaps#CLAIMING} or the taker.
+     */
+    boolean casOwner(Thread expected, Thread t) {
+        return OWNER.compareAndSet(this, expected, t);
     }
 
     /** Caches {@code seg} (a segment local to this slot, not huge) for the free fast path. */

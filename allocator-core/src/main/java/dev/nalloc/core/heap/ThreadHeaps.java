@@ -85,15 +85,15 @@ public final class ThreadHeaps {
     /** Whether own slots of this instance enter {@link FastSlots} (there was a free salt). */
     public final boolean fast;
     /** The shared heaps' slots; replaced by a longer copy when one is added. */
-    private volatile HeapSlot[] leases;
+    private volatile HeapSlot[] leases; // through getVolatileLeases / setVolatileLeases
     private final int maxLeases;
     private final HeapSelectionPolicy policy;
     private final ThreadLocal<LocalHeap> ownHeaps = new ThreadLocal<>();
     private final Function<Thread, LocalHeap> newOwnHeap;
     private final Supplier<ThreadData> newSharedData;
     /** Threads the policy gives no heap that asked for one ({@code heap()}, {@code newHeap()}, ...). */
-    private volatile int explicitOwners;
-    private volatile boolean closed;
+    private volatile int explicitOwners; // through getVolatileExplicitOwners / setVolatileExplicitOwners
+    private volatile boolean closed; // through getVolatileClosed / setVolatileClosed
     /** Own slots entered in the table (a count that is re-made when it grows). Guarded by this. */
     private int ownEntries;
 
@@ -123,7 +123,7 @@ public final class ThreadHeaps {
         for (int i = 0; i < count; i++) {
             ls[i] = newLease();
         }
-        this.leases = ls;
+        setVolatileLeases(ls);
     }
 
     private static final int CARRIER_BITS = 6;
@@ -168,7 +168,7 @@ public final class ThreadHeaps {
         HeapSlot s = fastSlot(t);
         if (s == null) {
             s = slotOf(table, t);
-            if (s.owner != t) { // a plain read, as on the fast paths
+            if (s.getPlainOwner() != t) { // as on the fast paths
                 s = acquire(t, checkOpen);
             }
         }
@@ -180,7 +180,7 @@ public final class ThreadHeaps {
     private HeapSlot fastSlot(Thread t) {
         if (fast) {
             int i = FastSlots.index(t, salt);
-            if (FastSlots.OWNERS[i] == t) {
+            if (FastSlots.getPlainOwner(i) == t) {
                 return FastSlots.slotAt(i);
             }
         }
@@ -195,18 +195,18 @@ public final class ThreadHeaps {
             return s;
         }
         s = slotOf(table, t);
-        if (s.owner() == t) {
+        if (s.getVolatileOwner() == t) {
             return s;
         }
-        if (closed) {
+        if (getVolatileClosed()) {
             return null;
         }
         LocalHeap own = ownHeapIfAny(t);
         if (own != null) {
             return own.tld.slot();
         }
-        for (HeapSlot l : leases) {
-            if (l.owner() == t) {
+        for (HeapSlot l : getVolatileLeases()) {
+            if (l.getVolatileOwner() == t) {
                 return l;
             }
         }
@@ -229,7 +229,7 @@ public final class ThreadHeaps {
             return s;
         }
         s = slotOf(table, t);
-        if (s.owner() == t) {
+        if (s.getVolatileOwner() == t) {
             return s;
         }
         return seg.ownerThread == t ? held() : null;
@@ -247,6 +247,51 @@ public final class ThreadHeaps {
         return lease(t);
     }
 
+    // ================================================================== atomic fields (the ordering in the name)
+
+    /**
+     * Publishes a new second-level table with a release store (a fence, then the plain field the
+     * fast paths read): its entries are written before, so a reader never sees a null one.
+     */
+    private void setReleaseTable(HeapSlot[] tab) {
+        java.lang.invoke.VarHandle.releaseFence();
+        table = tab;
+    }
+
+    /** The shared heaps' slots, read with volatile semantics (a longer copy replaces them when one is added). */
+    private HeapSlot[] getVolatileLeases() {
+        return leases;
+    }
+
+    /** Publishes the shared heaps' slots (volatile; the additions hold the lock). */
+    private void setVolatileLeases(HeapSlot[] ls) {
+        leases = ls;
+    }
+
+    /** Threads the policy gives no heap that asked for one, read with volatile semantics. */
+    private int getVolatileExplicitOwners() {
+        return explicitOwners;
+    }
+
+    /** Sets that count (volatile; written under the lock). */
+    private void setVolatileExplicitOwners(int n) {
+        explicitOwners = n;
+    }
+
+    /**
+     * Whether the instance is closed, read with volatile semantics: paired with the full fences of
+     * {@link #installFast} and {@link #close}, either a closing scan finds a new entry or its
+     * thread finds the instance closed.
+     */
+    private boolean getVolatileClosed() {
+        return closed;
+    }
+
+    /** Marks the instance closed (a volatile write; {@link #close} fences after it). */
+    private void setVolatileClosed() {
+        closed = true;
+    }
+
     // ================================================================== own heaps
 
     /** The calling thread's own default heap, made on first use whatever the policy says. */
@@ -258,7 +303,7 @@ public final class ThreadHeaps {
             ownHeaps.set(h);
             if (!policy.ownsHeap(t)) {
                 synchronized (this) {
-                    explicitOwners++;
+                    setVolatileExplicitOwners(getVolatileExplicitOwners() + 1); // under the lock: no lost update
                 }
                 leaveLease(t); // its calls use its own data from now on, not the lease its fast entry names
             }
@@ -276,7 +321,7 @@ public final class ThreadHeaps {
     }
 
     private LocalHeap ownHeapIfAny(Thread t) {
-        return policy.ownsHeap(t) || explicitOwners > 0 ? ownHeaps.get() : null;
+        return policy.ownsHeap(t) || getVolatileExplicitOwners() > 0 ? ownHeaps.get() : null;
     }
 
     /**
@@ -308,14 +353,14 @@ public final class ThreadHeaps {
         retired(old);
         old.heap.defaultSlot = old; // kept for the next switch back: a switch makes no garbage once each heap has one
         HeapSlot fresh = heap.defaultSlot;
-        if (fresh == null || fresh.owner() != null || fresh.fastIndex >= 0) {
+        if (fresh == null || fresh.getVolatileOwner() != null || fresh.fastIndex >= 0) {
             fresh = new HeapSlot(t, heap, false);
         } else {
             fresh.reown(t); // retired by an earlier switch: every cached copy fails its owner check until now
         }
         fresh.home = this;
         tld.setSlot(fresh);
-        if (!closed) {
+        if (!getVolatileClosed()) {
             installOwn(fresh, t);
         }
         return old.heap;
@@ -326,11 +371,11 @@ public final class ThreadHeaps {
      * itself unless a call of the thread is inside it (then it is taken over once the thread is idle).
      */
     private void leaveLease(Thread t) {
-        for (HeapSlot s : leases) {
-            if (s.owner() == t) {
+        for (HeapSlot s : getVolatileLeases()) {
+            if (s.getVolatileOwner() == t) {
                 FastSlots.remove(s, t);
                 if (s.busy == 0) {
-                    s.setOwner(null);
+                    s.setVolatileOwner(null);
                 }
             }
         }
@@ -355,7 +400,7 @@ public final class ThreadHeaps {
             return; // taken by a live thread: this thread goes through its ThreadLocal for a while
         }
         synchronized (this) {
-            if (closed || s.owner() != t) {
+            if (getVolatileClosed() || s.getVolatileOwner() != t) {
                 return;
             }
             for (int attempt = 0; attempt < 2; attempt++) {
@@ -384,11 +429,11 @@ public final class ThreadHeaps {
      * the closing scan finds the entry or this thread finds the instance closed.
      */
     private boolean installFast(HeapSlot s, Thread t) {
-        if (closed || !FastSlots.install(s, t, salt)) {
+        if (getVolatileClosed() || !FastSlots.install(s, t, salt)) {
             return false;
         }
         java.lang.invoke.VarHandle.fullFence();
-        if (closed) {
+        if (getVolatileClosed()) {
             FastSlots.remove(s, t);
             return false;
         }
@@ -397,7 +442,7 @@ public final class ThreadHeaps {
 
     /** An entry a thread may replace: empty, a lease, or the slot of data that was retired or whose thread ended. */
     private static boolean isFree(HeapSlot s) {
-        Thread owner = s.owner();
+        Thread owner = s.getVolatileOwner();
         return s == HeapSlot.EMPTY || s.lease || owner == null || !owner.isAlive();
     }
 
@@ -410,7 +455,7 @@ public final class ThreadHeaps {
         HeapSlot[] tab = emptyTable(length);
         int own = 0;
         for (HeapSlot s : old) {
-            Thread owner = s.owner();
+            Thread owner = s.getVolatileOwner();
             if (s != HeapSlot.EMPTY && !s.lease && owner != null && owner.isAlive()) {
                 int i = (int) owner.threadId() & (length - 1);
                 if (tab[i] == HeapSlot.EMPTY) {
@@ -420,26 +465,25 @@ public final class ThreadHeaps {
             }
         }
         ownEntries = own;
-        java.lang.invoke.VarHandle.releaseFence(); // the entries before the table: a reader never sees a null one
-        table = tab; // leases re-enter on their holders' next slow call
+        setReleaseTable(tab); // leases re-enter on their holders' next slow call
     }
 
     /** The data of {@code slot}'s thread was retired: the slot names no thread any more, its entry is free. */
     static void retired(HeapSlot slot) {
-        Thread owner = slot.owner();
+        Thread owner = slot.getVolatileOwner();
         if (slot.fastIndex >= 0) {
             FastSlots.remove(slot, owner);
         }
-        slot.setOwner(null);
+        slot.setVolatileOwner(null);
     }
 
     // ================================================================== leases
 
     /** The calling thread's lease: one it still holds, else one taken over, else a new one. */
     private HeapSlot lease(Thread t) {
-        HeapSlot[] ls = leases;
+        HeapSlot[] ls = getVolatileLeases();
         for (HeapSlot s : ls) {
-            if (s.owner() == t) {
+            if (s.getVolatileOwner() == t) {
                 return installLease(s, t);
             }
         }
@@ -469,7 +513,7 @@ public final class ThreadHeaps {
                 lastOnCarrier[carrier] = added;
                 return installLease(added, t);
             }
-            if (closed) {
+            if (getVolatileClosed()) {
                 throw new IllegalStateException("nalloc: the allocator is closed");
             }
             // Every lease is held by a thread that runs or may run: let them (a yield unmounts a
@@ -479,7 +523,7 @@ public final class ThreadHeaps {
             } else {
                 Thread.yield();
             }
-            ls = leases;
+            ls = getVolatileLeases();
         }
     }
 
@@ -501,7 +545,7 @@ public final class ThreadHeaps {
     private static HeapSlot recentlyFreed(HeapSlot[] ls) {
         HeapSlot best = null;
         for (HeapSlot s : ls) {
-            Thread owner = s.owner();
+            Thread owner = s.getVolatileOwner();
             if ((owner == null || (owner != CLAIMING && !owner.isAlive())) && (best == null || s.stamp - best.stamp > 0)) {
                 best = s;
             }
@@ -517,15 +561,15 @@ public final class ThreadHeaps {
     private static long epoch;
 
     private static boolean take(HeapSlot s, Thread t) {
-        Thread old = s.owner();
+        Thread old = s.getVolatileOwner();
         if (old == null) {
-            if (HeapSlot.OWNER.compareAndSet(s, (Thread) null, t)) {
+            if (s.casOwner(null, t)) {
                 s.stamp = ++epoch;
                 return true;
             }
             return false;
         }
-        if (old == CLAIMING || !idle(old) || !HeapSlot.OWNER.compareAndSet(s, old, CLAIMING)) {
+        if (old == CLAIMING || !idle(old) || !s.casOwner(old, CLAIMING)) {
             return false;
         }
         int entry = FastSlots.seize(s, old); // its fast entry too, before the state is read again
@@ -536,13 +580,13 @@ public final class ThreadHeaps {
                 FastSlots.clear(entry);
             }
             s.stamp = ++epoch;
-            s.setOwner(t);
+            s.setVolatileOwner(t);
             return true;
         }
         if (entry >= 0) {
             FastSlots.restore(entry, old);
         }
-        s.setOwner(old);
+        s.setVolatileOwner(old);
         return false;
     }
 
@@ -555,15 +599,15 @@ public final class ThreadHeaps {
 
     /** Adds a lease held by {@code t}, unless {@code seen} is stale or the limit is reached (then null). */
     private synchronized HeapSlot addLease(HeapSlot[] seen, Thread t) {
-        HeapSlot[] ls = leases;
-        if (ls != seen || ls.length >= maxLeases || closed) {
+        HeapSlot[] ls = getVolatileLeases();
+        if (ls != seen || ls.length >= maxLeases || getVolatileClosed()) {
             return null;
         }
         HeapSlot s = newLease();
-        s.setOwner(t);
+        s.setVolatileOwner(t);
         HeapSlot[] longer = java.util.Arrays.copyOf(ls, ls.length + 1);
         longer[ls.length] = s;
-        leases = longer;
+        setVolatileLeases(longer);
         return s;
     }
 
@@ -578,7 +622,7 @@ public final class ThreadHeaps {
         }
         HeapSlot[] tab = table;
         int i = (int) t.threadId() & (tab.length - 1);
-        if (tab[i] != s && isFree(tab[i]) && !closed) {
+        if (tab[i] != s && isFree(tab[i]) && !getVolatileClosed()) {
             tab[i] = s; // a racing write may win; then the next call comes here again
         }
         return s;
@@ -587,10 +631,10 @@ public final class ThreadHeaps {
     /** The calling thread gives its lease back (threadDone). */
     public void releaseLease() {
         Thread t = Thread.currentThread();
-        for (HeapSlot s : leases) {
-            if (s.owner() == t) {
+        for (HeapSlot s : getVolatileLeases()) {
+            if (s.getVolatileOwner() == t) {
                 FastSlots.remove(s, t);
-                s.setOwner(null); // volatile: the next holder sees what this one wrote
+                s.setVolatileOwner(null); // volatile: the next holder sees what this one wrote
             }
         }
     }
@@ -604,8 +648,8 @@ public final class ThreadHeaps {
     public int forEachLeaseNow(java.util.function.Consumer<LocalHeap> action) {
         Thread t = Thread.currentThread();
         int done = 0;
-        for (HeapSlot s : leases) {
-            boolean mine = s.owner() == t;
+        for (HeapSlot s : getVolatileLeases()) {
+            boolean mine = s.getVolatileOwner() == t;
             if (mine || take(s, t)) {
                 s.busy++;
                 try {
@@ -614,7 +658,7 @@ public final class ThreadHeaps {
                 } finally {
                     s.busy--;
                     if (!mine) {
-                        s.setOwner(null); // it had no fast entry: take() cleared the old holder's
+                        s.setVolatileOwner(null); // it had no fast entry: take() cleared the old holder's
                     }
                 }
             }
@@ -625,7 +669,7 @@ public final class ThreadHeaps {
     /** The data of every shared heap (statistics: racy reads of their counters). */
     public List<ThreadData> leaseData() {
         List<ThreadData> list = new ArrayList<>();
-        for (HeapSlot s : leases) {
+        for (HeapSlot s : getVolatileLeases()) {
             list.add(s.heap.tld);
         }
         return list;
@@ -633,7 +677,7 @@ public final class ThreadHeaps {
 
     /** The number of shared heaps now. */
     public int leaseCount() {
-        return leases.length;
+        return getVolatileLeases().length;
     }
 
     /** The most shared heaps there may be. */
@@ -667,11 +711,9 @@ public final class ThreadHeaps {
      * finds the instance closed; no lease can be taken any more.
      */
     public synchronized void close() {
-        closed = true;
+        setVolatileClosed();
         java.lang.invoke.VarHandle.fullFence(); // see installFast
         FastSlots.closeInstance(this, -1); // the salt stays taken: see saltRelease
-        HeapSlot[] empty = emptyTable(table.length);
-        java.lang.invoke.VarHandle.releaseFence();
-        table = empty;
+        setReleaseTable(emptyTable(table.length));
     }
 }

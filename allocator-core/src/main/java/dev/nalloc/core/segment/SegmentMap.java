@@ -9,7 +9,7 @@ import java.lang.invoke.VarHandle;
  * Which segment covers an address (mimalloc's {@code segment-map.c}), for every allocator
  * instance in the process: a two-level table indexed by {@code address >>> 25} over the 48-bit
  * address space (2^11 lazily made leaves of 2^12 segments). Readers take no lock: leaves and
- * entries are published with release stores; readers use plain loads (see {@link #lookup}).
+ * entries are published with release stores; readers use plain loads (see the element accessors).
  */
 public final class SegmentMap {
 
@@ -33,14 +33,11 @@ public final class SegmentMap {
             return null;
         }
         long key = address >>> Layout.SEGMENT_SHIFT;
-        // Plain loads: leaves and segments are published with release stores (CAS, setRelease) and
-        // every field a reader uses is final (safe publication); a reader that races with a
-        // (un)registration sees either state, both consistent.
-        Segment[] leaf = TOP[(int) (key >>> LEAF_BITS)];
+        Segment[] leaf = getPlainLeaf((int) (key >>> LEAF_BITS));
         if (leaf == null) {
             return null;
         }
-        Segment s = leaf[(int) key & LEAF_MASK];
+        Segment s = getPlainEntry(leaf, (int) key & LEAF_MASK);
         return s != null && address - s.base < s.size ? s : null;
     }
 
@@ -64,18 +61,55 @@ public final class SegmentMap {
         long last = (segment.base + segment.size - 1) >>> Layout.SEGMENT_SHIFT;
         for (long key = first; key <= last; key++) {
             Segment[] leaf = leafFor(key);
-            LEAF_ELEMENT.setRelease(leaf, (int) key & LEAF_MASK, value);
+            setReleaseEntry(leaf, (int) key & LEAF_MASK, value);
         }
     }
 
     private static Segment[] leafFor(long key) {
         int top = (int) (key >>> LEAF_BITS);
-        Segment[] leaf = (Segment[]) TOP_ELEMENT.getAcquire(TOP, top);
+        Segment[] leaf = getAcquireLeaf(top);
         if (leaf == null) {
             Segment[] fresh = new Segment[1 << LEAF_BITS];
-            Segment[] witness = (Segment[]) TOP_ELEMENT.compareAndExchangeRelease(TOP, top, null, fresh);
+            Segment[] witness = caeReleaseLeaf(top, fresh);
             leaf = witness == null ? fresh : witness;
         }
         return leaf;
+    }
+
+    // ------------------------------------------------------------------ the tables' elements (the ordering in the name)
+
+    /**
+     * A leaf read plainly (lookups, from any thread): leaves are published with a release CAS and
+     * a new leaf is all nulls, so a racing reader sees null or the whole leaf.
+     */
+    private static Segment[] getPlainLeaf(int top) {
+        return TOP[top];
+    }
+
+    /**
+     * An entry read plainly (lookups, from any thread): entries are published with release stores
+     * and every field of a segment a reader uses is final (safe publication), so a reader racing
+     * with a (un)registration sees either state, both consistent.
+     */
+    private static Segment getPlainEntry(Segment[] leaf, int i) {
+        return leaf[i];
+    }
+
+    /** A leaf read with acquire semantics (a registration about to write into it). */
+    private static Segment[] getAcquireLeaf(int top) {
+        return (Segment[]) TOP_ELEMENT.getAcquire(TOP, top);
+    }
+
+    /**
+     * Installs a fresh leaf unless one is there (compare-and-exchange with release semantics: its
+     * nulls are written before); returns the leaf another thread installed first, or null.
+     */
+    private static Segment[] caeReleaseLeaf(int top, Segment[] fresh) {
+        return (Segment[]) TOP_ELEMENT.compareAndExchangeRelease(TOP, top, null, fresh);
+    }
+
+    /** Writes an entry with a release store: the segment's fields are written before a lookup may see it. */
+    private static void setReleaseEntry(Segment[] leaf, int i, Segment value) {
+        LEAF_ELEMENT.setRelease(leaf, i, value);
     }
 }
