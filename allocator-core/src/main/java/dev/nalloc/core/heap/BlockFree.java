@@ -71,7 +71,7 @@ public final class BlockFree {
                 return;
             }
             page.useDelayedFree(Page.NO_DELAYED_FREE, false);
-            heap.collectPage(page, false);
+            PageCollect.collect(heap, page, false);
             heap.counters.countCollected(1, page.bin); // the freeing thread already subtracted it
             page.seen--; // from the gauges too
             delayedBlock(heap, page, block);
@@ -88,10 +88,10 @@ public final class BlockFree {
         page.localFree = block;
         if (--page.used == 0) {
             if (page.retireExpire == 0) {
-                heap.retireQuietly(page);
+                PageRetire.retireQuietly(heap, page);
             }
         } else if (page.inFull()) {
-            heap.unfull(page);
+            FullQueue.unfull(heap, page);
         }
     }
 
@@ -103,10 +103,10 @@ public final class BlockFree {
         page.localFree = block;
         if (--page.used == 0) {
             if (page.retireExpire == 0) { // already retired: nothing to do
-                owner(page).retire(page);
+                PageRetire.retire(owner(page), page);
             }
         } else if (page.inFull()) {
-            owner(page).unfull(page);
+            FullQueue.unfull(owner(page), page);
         }
     }
 
@@ -116,10 +116,10 @@ public final class BlockFree {
         page.localFree = block;
         if (--page.used == 0) {
             if (page.retireExpire == 0) {
-                owner(page).retire(page);
+                PageRetire.retire(owner(page), page);
             }
         } else if (page.inFull()) {
-            owner(page).unfull(page);
+            FullQueue.unfull(owner(page), page);
         }
     }
 
@@ -131,7 +131,7 @@ public final class BlockFree {
         Mem.store(block, page.localFree);
         page.localFree = block;
         if (--page.used == 0 && page.retireExpire == 0) { // retireExpire != 0: already retired
-            owner(page).retire(page);
+            PageRetire.retire(owner(page), page);
         }
     }
 
@@ -140,7 +140,7 @@ public final class BlockFree {
         Mem.store(block, ((EncodedPage) page).encodeLink(block, page.localFree));
         page.localFree = block;
         if (--page.used == 0 && page.retireExpire == 0) {
-            owner(page).retire(page);
+            PageRetire.retire(owner(page), page);
         }
     }
 

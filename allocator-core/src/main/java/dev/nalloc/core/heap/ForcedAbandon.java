@@ -1,6 +1,7 @@
 package dev.nalloc.core.heap;
 
 import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageQueues;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentSpace;
 
@@ -46,7 +47,7 @@ final class ForcedAbandon {
         }
         long keep = target > 4 ? target * 3 / 4 : target;
         for (int i = 0; i < MAX_PER_CALL && tld.space.segments() >= keep; i++) {
-            Page page = heap.firstFullPage();
+            Page page = FullQueue.firstNotHuge(heap);
             if (page == null) {
                 return;
             }
@@ -67,7 +68,7 @@ final class ForcedAbandon {
         while (i < seg.sliceCount && seg.usedPages > 0 && seg.space == tld.space) {
             Page p = Page.atSlice(seg, i);
             if (p.inUse() && p.heap() != null) {
-                ((LocalHeap) p.heap()).forceAbandonPage(p);
+                abandonPage((LocalHeap) p.heap(), p);
                 p = Page.atSlice(seg, i); // freed pages merge with free neighbours: go on after the span now there
             }
             i = p.sliceIndex + p.sliceCount();
@@ -78,5 +79,25 @@ final class ForcedAbandon {
             context.abandoned().add(seg, seg.usedPages);
             context.segmentAbandoned();
         }
+    }
+
+    /**
+     * Takes one page of {@code heap} out for the forced abandon of its segment (mimalloc's
+     * {@code _mi_page_force_abandon}): no remote free may go to the delayed list any more, the
+     * list is drained (no block of the page stays on it), and the page is freed when all its
+     * blocks are free, else it leaves the heap (its heap becomes null) as at thread end.
+     */
+    private static void abandonPage(LocalHeap heap, Page page) {
+        page.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
+        BlockFree.freeDelayed(heap);
+        if (!page.inUse() || page.heap() != heap) {
+            return; // freed by the delayed frees
+        }
+        PageCollect.collect(heap, page, true);
+        if (page.allFree()) {
+            PageRetire.freePage(heap, page);
+            return;
+        }
+        PageAbandon.leave(heap, PageQueues.queueOf(page), page);
     }
 }

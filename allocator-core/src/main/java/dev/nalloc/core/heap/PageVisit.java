@@ -53,7 +53,7 @@ final class PageVisit {
                 continue;
             }
             boolean go = visitor.visit(area, start + i * blockSize, blockSize);
-            heap.afterVisitor();
+            HeapVisit.afterVisitor(heap);
             if (!go) {
                 return false;
             }
@@ -78,7 +78,7 @@ final class PageVisit {
      * @return false when a list of the page is broken (reported; its blocks are not visited)
      */
     private boolean remap() {
-        heap.collectForVisit(page);
+        PageCollect.collect(heap, page, true); // forced: every free block is on the free list
         int cap = page.capacity;
         long[] map = new long[(cap + 63) >>> 6];
         try {
@@ -91,7 +91,7 @@ final class PageVisit {
                 map[i >>> 6] |= 1L << (i & 63);
             }
         } catch (FreeListCorruption e) { // an encoded page: which blocks are live is unknown, skip them
-            heap.reportCorruption(page, e);
+            PageCollect.reportCorruption(heap, page, e);
             return false;
         }
         capacity = cap;

@@ -99,7 +99,7 @@ public final class SegmentReclaim {
         adopt(heap, seg); // the freed block is live, so the segment has a page in use
         // A thread that frees but does not allocate never runs the generic path that ends the grace
         // of its retired (empty) pages: end it here, or each of them would pin a reclaimed segment.
-        heap.collectRetired(true);
+        PageRetire.collectRetired(heap, true);
         return true;
     }
 
@@ -221,10 +221,11 @@ public final class SegmentReclaim {
         while (i < seg.sliceCount) {
             Page p = Page.atSlice(seg, i);
             if (p.inUse()) {
-                heap.collectRemote(p);
+                PageCollect.collectRemote(heap, p);
                 if (p.allFree()) {
                     if (!p.isStuck()) { // a stuck span (guard not lifted) is no page of blocks: not counted
-                        heap.countLeftOver(p);
+                        HeapGauges.pageEnded(heap, p); // it ends empty: its freed blocks are settled
+                        HeapGauges.forget(heap, p);
                         cleared++;
                     }
                     p = (Page) SegmentSpace.clearDetachedPage(p);
@@ -255,7 +256,7 @@ public final class SegmentReclaim {
             Page p = Page.atSlice(seg, i);
             if (p.inUse() && !p.isStuck()) { // stuck spans stay out of every heap (the space tries them again)
                 // A tagged page goes to a heap of its tag that takes reclaimed pages (mi_heap_new_ex), if any.
-                (p.tag == 0 ? heap : LocalHeap.heapForTag(heap.tld, p.tag, null)).adoptPage(p);
+                PageAbandon.adopt(p.tag == 0 ? heap : LocalHeap.heapForTag(heap.tld, p.tag, null), p);
                 pages++;
             }
             i = p.sliceIndex + p.sliceCount();

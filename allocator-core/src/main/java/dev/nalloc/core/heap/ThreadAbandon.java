@@ -46,7 +46,7 @@ final class ThreadAbandon {
         if (main != null && tld.hasOnlyHeap(main) && main.space() == tld.space) {
             // The common case (a thread that only used its default heap): no set or lists are made,
             // since short-lived threads pay this on the Java heap of whoever retires them.
-            main.abandonPages();
+            HeapCollect.abandon(main);
             main.markAbandoned();
             publish(tld, tld.space);
             return;
@@ -65,7 +65,7 @@ final class ThreadAbandon {
         if (main == null) {
             return;
         }
-        main.abandonPages();
+        HeapCollect.abandon(main);
         main.markAbandoned();
         for (SegmentSpace space : spaces) {
             publish(tld, space);

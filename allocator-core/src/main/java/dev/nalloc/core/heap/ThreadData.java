@@ -189,7 +189,7 @@ public final class ThreadData {
         while ((m = pooledMask) != 0) {
             LocalHeap h = heapPool[Integer.numberOfTrailingZeros(m)];
             releasePoolSlot(h);
-            h.discardPooled();
+            HeapDestroy.discardPooled(h);
         }
     }
 

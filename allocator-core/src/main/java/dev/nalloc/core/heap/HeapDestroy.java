@@ -1,0 +1,204 @@
+package dev.nalloc.core.heap;
+
+import dev.nalloc.api.ErrorKind;
+import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.core.page.EncodedPage;
+import dev.nalloc.core.page.FreeListCorruption;
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageKind;
+import dev.nalloc.core.page.PageQueues;
+import dev.nalloc.core.stats.ThreadCounters;
+
+/**
+ * Destroying a heap (mimalloc's {@code mi_heap_destroy}): every block goes at once and becomes
+ * invalid. A small heap of the thread's own space is emptied in place and pooled for the thread's
+ * next new heap (short-lived heaps and arenas stay cheap); any other has its pages freed. Owner thread.
+ */
+final class HeapDestroy {
+
+    /** Pooled heaps keep at most this many (emptied) pages. */
+    private static final int POOLED_PAGES_MAX = 8;
+
+    private HeapDestroy() {
+    }
+
+    /**
+     * Frees every block of {@code heap} at once: pooled when the thread's heap pool has room and the
+     * heap is small (its small and medium pages emptied in place), else every page freed.
+     *
+     * <p>C2 shape: one method on purpose (no per-page method): it is then too large to be inlined,
+     * so {@link LocalHeap#destroy} (which only calls it) and its callers such as
+     * {@code NallocArena.close} stay small enough to be inlined themselves and escape analysis
+     * removes the arena objects (no garbage per arena). HeapShapeTest guards the size.
+     */
+    static void destroy(LocalHeap heap) {
+        if (heap.isVisited()) {
+            heap.checkNotVisited("destroy");
+        }
+        PageQueues queues = heap.queues;
+        ThreadCounters counters = heap.counters;
+        HeapContext context = heap.context;
+        ThreadData tld = heap.tld;
+        // Only full pages send remote frees to the delayed list; stop that before dropping the list.
+        for (Page p = queues.first[SizeClasses.BIN_FULL]; p != null; p = p.next) {
+            p.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
+        }
+        // The blocks other threads freed into full pages wait on the delayed list, subtracted from
+        // the statistics by their freeing threads and still counted in their pages' `used`: put
+        // them back on their pages (counted as collected) before the pages go, or the live counts
+        // end below zero by as many blocks.
+        boolean gaveBack = false; // memory went back (an OS call may have failed): report at the end
+        if (heap.hasDelayedFreeAcquire()) {
+            BlockFree.freeDelayed(heap);
+            gaveBack = true;
+        }
+        boolean pool = heap.pageCount() <= POOLED_PAGES_MAX && heap.space == tld.space && heap.tag == 0 && tld.poolHasRoom(heap);
+        long gone = 0; // bytes and blocks going at once (a peak may have been reached just before)
+        long goneBlocks = 0;
+
+        // Each word of the occupied bitmap is read once: pages moved out of the full queue (the
+        // last one) go to lower queues that were already walked, and removals only clear bits.
+        for (int w = 0; w < PageQueues.OCCUPIED_WORDS; w++) {
+            for (long bits = queues.occupiedWord(w) & (w == 0 ? ~1L : -1L); bits != 0; bits &= bits - 1) {
+                int q = (w << 6) + Long.numberOfTrailingZeros(bits);
+                Page page = queues.first[q];
+                while (page != null) {
+                    Page next = page.next;
+                    if (page.kind == PageKind.HUGE) {
+                        queues.remove(q, page);
+                        counters.pages--;
+                        if (page.claimHugeRelease()) {
+                            context.segments().release(page.segment); // its block leaves the page sums with the segment
+                            gaveBack = true;
+                        }
+                        page = next;
+                        continue;
+                    }
+                    try {
+                        // Remote frees from now on are refused (a free racing with the destroy is one
+                        // before it or none); makes `used` exact: the freeing threads already
+                        // subtracted the blocks taken.
+                        int remote = page.seal();
+                        if (remote != 0) {
+                            counters.countCollected(remote, page.bin);
+                            page.seen -= remote;
+                        }
+                    } catch (FreeListCorruption e) {
+                        // reported at the end: a handler that throws must not leave the heap half destroyed
+                        context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+                        gaveBack = true;
+                    }
+                    if (pool && page.kind != PageKind.LARGE) {
+                        if (page.inFull()) {
+                            queues.move(SizeClasses.BIN_FULL, page.bin, page);
+                            page.setInFull(false);
+                        }
+                        int a = page.accountedBlocks(); // every block goes at once
+                        gone += (long) a * page.blockSize;
+                        goneBlocks += a;
+                        HeapGauges.forget(heap, page);
+                        int live = page.used;
+                        if (live != 0) { // else all free already: the lists are fine as they are
+                            if (!page.rewind()) { // a rewind keeps its count on the page (no counter work here)
+                                HeapGauges.pageEnded(heap, page);
+                                page.reset();
+                                PageSearch.extend(heap, page); // a few blocks now, so the next heap's first allocation takes the fast path
+                            }
+                        }
+                    } else {
+                        queues.remove(q, page);
+                        page.setInFull(false);
+                        counters.pages--;
+                        HeapGauges.pageEnded(heap, page);
+                        int a = page.accountedBlocks();
+                        gone += (long) a * page.blockSize;
+                        goneBlocks += a;
+                        HeapGauges.forget(heap, page);
+                        page.segment.space.freeSpan(page);
+                        gaveBack = true;
+                    }
+                    page = next;
+                }
+            }
+        }
+        heap.generation++;
+        HeapGauges.settleAfterDestroy(heap, gone, goneBlocks);
+        if (pool) {
+            heap.dead = true;
+            PageRetire.forgetRetired(heap);
+            tld.poolHeap(heap);
+            heap.leaveDefault();
+        } else {
+            heap.end();
+            gaveBack = true;
+        }
+        if (heap.servesArena && tld.waitsForArenas()) {
+            context.arenaClosedAfterThreadDone(tld); // the last such arena retires the thread's data
+        }
+        if (gaveBack) {
+            // OS trouble of freeing the pages, a corrupted list met on the way: the heap (and the
+            // thread's data an arena held) is gone by now, whatever the handler does
+            context.reporter().flush();
+        }
+    }
+
+    /** A pooled heap is taken again: the pages its destroy sealed ({@link Page#seal}) take remote frees again. */
+    static void unsealPages(LocalHeap heap) {
+        PageQueues queues = heap.queues;
+        for (int w = 0; w < PageQueues.OCCUPIED_WORDS; w++) {
+            for (long bits = queues.occupiedWord(w); bits != 0; bits &= bits - 1) {
+                for (Page p = queues.first[(w << 6) + Long.numberOfTrailingZeros(bits)]; p != null; p = p.next) {
+                    p.unseal();
+                }
+            }
+        }
+    }
+
+    /** Frees the (empty) pages of a pooled heap and drops it. */
+    static void discardPooled(LocalHeap heap) {
+        PageQueues queues = heap.queues;
+        heap.tld.removeHeap(heap);
+        for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
+            Page page;
+            while ((page = queues.first[q]) != null) {
+                queues.remove(q, page);
+                heap.counters.pages--;
+                HeapGauges.pageEnded(heap, page);
+                HeapGauges.forget(heap, page);
+                page.segment.space.freeSpan(page);
+            }
+        }
+        queues.clear();
+    }
+
+    /**
+     * A page whose memory must not serve blocks again: a sampled block's guard page inside it that
+     * the OS would not lift ({@code failure}). It leaves the heap with its blocks (the heap is being
+     * destroyed) and stays out of use as a stuck span of its space until a collect lifts its guards
+     * ({@link Page#makeStuck}); a huge page keeps its segment until close.
+     */
+    static void withholdPage(LocalHeap heap, Page page, long guard, String failure, OsMemory os) {
+        ThreadCounters counters = heap.counters;
+        heap.queues.remove(PageQueues.queueOf(page), page);
+        page.setInFull(false);
+        counters.pages--;
+        if (page.kind == PageKind.HUGE) {
+            page.claimHugeRelease(); // nobody releases the segment now: it goes with the instance
+            page.setHeap(null);
+            os.reportUnprotect(guard, os.pageSize(), failure);
+            return;
+        }
+        try {
+            int remote = page.seal(); // frees that came before are counted; later ones are refused
+            counters.countCollected(remote, page.bin);
+            page.seen -= remote;
+        } catch (FreeListCorruption e) {
+            heap.context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+        }
+        HeapGauges.pageEnded(heap, page);
+        ((EncodedPage) page).addStuckGuard(guard, os); // a page with guards: encoded
+        page.segment.space.addStuck(page);
+        page.makeStuck(failure);
+    }
+}

@@ -1,0 +1,112 @@
+package dev.nalloc.core.heap;
+
+import dev.nalloc.core.memory.Layout;
+import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageKind;
+import dev.nalloc.core.page.PageQueues;
+
+/**
+ * Pages whose blocks are all free (mimalloc's {@code _mi_page_retire}, {@code _mi_heap_collect_retired}
+ * and {@code _mi_page_free}): a bin's only page is kept for a few slow-path rounds, so a size used
+ * in bursts does not make and free a page each time; any other page goes back to its segment's
+ * space at once. Owner thread.
+ */
+final class PageRetire {
+
+    /** Slow-path rounds a retired small page is kept (a quarter of that for larger ones). */
+    private static final int RETIRE_CYCLES = 16;
+
+    private PageRetire() {
+    }
+
+    /**
+     * The end of a free that left the page all free: kept or freed, then the OS trouble of freeing it
+     * is reported (the free is complete by then). Freeing a page may purge (an OS call), so the
+     * heap's slot is counted busy meanwhile (a lease is not taken over from a holder that blocks in
+     * there: see {@link ThreadHeaps}).
+     */
+    static void retire(LocalHeap heap, Page page) {
+        HeapSlot slot = heap.tld.slot();
+        slot.busy++;
+        try {
+            retireQuietly(heap, page);
+        } finally {
+            slot.busy--;
+        }
+        heap.context.reporter().flush();
+    }
+
+    /** {@link #retire} without the report (the caller flushes): keeps the page if it is its bin's only one, else frees it. */
+    static void retireQuietly(LocalHeap heap, Page page) {
+        page.clearAligned();
+        HeapGauges.beforeDecrease(heap); // (the page's own drop is accounted when the slow path next handles it)
+        int q = PageQueues.queueOf(page);
+        PageQueues queues = heap.queues;
+        if (q < SizeClasses.BIN_HUGE && queues.first[q] == page && queues.last[q] == page) {
+            page.retireExpire = page.blockSize <= Layout.SMALL_OBJ_SIZE_MAX ? RETIRE_CYCLES : RETIRE_CYCLES / 4;
+            heap.retiredMin = Math.min(heap.retiredMin, q);
+            heap.retiredMax = Math.max(heap.retiredMax, q);
+            return;
+        }
+        freePage(heap, page);
+    }
+
+    /** Frees retired pages whose grace has run out, all of them with {@code force}. */
+    static void collectRetired(LocalHeap heap, boolean force) {
+        if (heap.retiredMin > heap.retiredMax) {
+            return;
+        }
+        int min = SizeClasses.BIN_FULL;
+        int max = 0;
+        for (int q = heap.retiredMin; q <= heap.retiredMax; q++) {
+            Page page = heap.queues.first[q];
+            if (page != null && page.retireExpire != 0) {
+                if (page.allFree()) {
+                    page.retireExpire--;
+                    if (force || page.retireExpire == 0) {
+                        freePage(heap, page);
+                    } else {
+                        min = Math.min(min, q);
+                        max = Math.max(max, q);
+                    }
+                } else {
+                    page.retireExpire = 0;
+                }
+            }
+        }
+        heap.retiredMin = min;
+        heap.retiredMax = max;
+    }
+
+    /** No page is retired any more (the heap's pages were all looked at, or left). */
+    static void forgetRetired(LocalHeap heap) {
+        heap.retiredMin = SizeClasses.BIN_FULL;
+        heap.retiredMax = 0;
+    }
+
+    /** Removes an all-free page from its queue and gives its span back (a huge page: its segment). */
+    static void freePage(LocalHeap heap, Page page) {
+        heap.queues.remove(PageQueues.queueOf(page), page);
+        page.setInFull(false);
+        heap.counters.pages--;
+        if (page.kind == PageKind.HUGE) {
+            if (page.claimHugeRelease()) {
+                heap.context.segments().release(page.segment);
+            }
+            return;
+        }
+        HeapGauges.pageEnded(heap, page);
+        HeapGauges.forget(heap, page);
+        page.segment.space.freeSpan(page);
+    }
+
+    /** Frees a huge block on the owner thread: its queue entry goes at once. */
+    static void freeHugeLocal(LocalHeap heap, Page page) {
+        if (page.claimHugeRelease()) {
+            heap.queues.remove(SizeClasses.BIN_HUGE, page);
+            heap.counters.pages--;
+            heap.context.segments().release(page.segment);
+        }
+    }
+}

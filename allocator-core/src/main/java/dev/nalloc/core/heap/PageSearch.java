@@ -1,0 +1,209 @@
+package dev.nalloc.core.heap;
+
+import dev.nalloc.api.ErrorKind;
+import dev.nalloc.core.memory.Layout;
+import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.page.Page;
+import dev.nalloc.core.page.PageKind;
+import dev.nalloc.core.segment.Segment;
+
+/**
+ * The allocation slow path (mimalloc's {@code _mi_malloc_generic} and the page search of its
+ * {@code page.c}): housekeeping, then a page of the size's bin with a free block, carving more
+ * blocks, moving pages without one to the full queue, and making a fresh page (from the space, an
+ * abandoned segment, or a new segment) when the bin has none. Owner thread.
+ */
+final class PageSearch {
+
+    /** Generic allocations between two calls of the deferred-free function (as mimalloc's 100). */
+    private static final int DEFERRED_FREE_INTERVAL = 100;
+
+    private PageSearch() {
+    }
+
+    /**
+     * The slow path of every allocation of {@code heap} ({@link LocalHeap#mallocSmall} and the rest).
+     *
+     * <p>C2 shape: kept in one piece above the hot-method inlining limit ({@code -XX:FreqInlineSize},
+     * 325 bytes of bytecode), so C2 never inlines it into {@link LocalHeap#mallocSmall} and the fast
+     * paths stay small enough to be inlined into the program's loops (HeapShapeTest guards it).
+     */
+    static long mallocGeneric(LocalHeap heap, long size, boolean zero) {
+        HeapContext context = heap.context;
+        if (++heap.deferredCount >= DEFERRED_FREE_INTERVAL) {
+            heap.deferredCount = 0;
+            context.deferredFree(heap.tld, false); // first: it may allocate, free, even destroy this heap
+        }
+        if (heap.dead) {
+            throw new IllegalStateException("the heap has been destroyed or deleted");
+        }
+        heap.counters.genericCalls++;
+        heap.counters.genericBytes += size;
+        if (++heap.genericCount >= context.genericCollectInterval()) {
+            heap.genericCount = 0;
+            HeapCollect.collect(heap, false);
+        }
+        BlockFree.freeDelayed(heap);
+        Page page = findPage(heap, size);
+        if (page == null) {
+            HeapCollect.collect(heap, true);
+            page = findPage(heap, size);
+            if (page == null) {
+                context.segments().os().endRetryWindow(); // the next allocation waits for memory afresh
+                context.reporter().flush(); // what the OS refused comes first
+                context.reporter().report(ErrorKind.OUT_OF_MEMORY, 0, "no memory for a block of " + size + " bytes");
+                return 0;
+            }
+        }
+        // OS trouble met on the way (a purge, a guard page) is reported now, before the block is
+        // taken: if the handler throws, this malloc has changed nothing the program can see.
+        context.reporter().flush();
+        long block = page.free;
+        page.free = page.popNext(block);
+        page.used++;
+        if (page == heap.extendedPage) { // carved just now (a batch of fresh blocks): the gauges look at it
+            heap.extendedPage = null;
+            int accounted = page.accountedBlocks();
+            if (accounted != page.seen) {
+                heap.counters.blocksChanged(page.blockSize, accounted - page.seen);
+                page.seen = accounted;
+                if (accounted == page.used && page.blockSize <= SizeClasses.SMALL_SIZE_MAX) {
+                    // the fast path takes the rest of this free list unseen
+                    heap.counters.exposed += (long) (page.capacity - page.used) * page.blockSize;
+                }
+                HeapGauges.settle(heap);
+            }
+        }
+        if (zero) {
+            LocalHeap.zeroBlock(page, block);
+        }
+        return block;
+    }
+
+    /** A page with a free block for {@code size}, or null when out of memory. */
+    private static Page findPage(LocalHeap heap, long size) {
+        if (SizeClasses.isHuge(size)) {
+            return hugePage(heap, size, 0, 0);
+        }
+        int bin = SizeClasses.bin(size);
+        Page page = pageWithFree(heap, bin);
+        if (page != null) {
+            return page;
+        }
+        // As mimalloc (mi_page_queue_find_free_ex): retired pages are looked at only when no page of
+        // the bin has a free block. Looked at on every call, they would be freed while a thread
+        // still uses them (a page is all free for a moment between a free and the next malloc).
+        PageRetire.collectRetired(heap, false);
+        return freshPage(heap, bin);
+    }
+
+    /** The first page of bin {@code bin} with a free block; pages without one move to the full queue. */
+    private static Page pageWithFree(LocalHeap heap, int bin) {
+        Page page = heap.queues.first[bin];
+        while (page != null) {
+            Page next = page.next;
+            PageCollect.collect(heap, page, false);
+            if (page.free == 0 && page.canExtend()) {
+                extend(heap, page);
+            }
+            if (page.free != 0) {
+                page.retireExpire = 0;
+                return page;
+            }
+            FullQueue.toFull(heap, page);
+            page = next;
+        }
+        return null;
+    }
+
+    /**
+     * A new page of bin {@code bin}: from the space's free spans, else (for heaps of the thread's own
+     * space, not ones bound to an arena) from an abandoned segment, which may bring a page of this
+     * bin with free blocks along, else from a new segment.
+     */
+    private static Page freshPage(LocalHeap heap, int bin) {
+        long blockSize = SizeClasses.binSize(bin);
+        int slices = SizeClasses.pageSlices(blockSize);
+        boolean takeKept = heap.hooks == null || heap.hooks.takesKeptGuard(blockSize, slices);
+        boolean ownSpace = heap.space == heap.tld.space;
+        // With target_segments_per_thread the spare counts as one more segment: taken only after the
+        // reclaim search has abandoned segments down to the target.
+        Page page = (Page) heap.space.allocateSpan(slices, false, !ownSpace || ForcedAbandon.target(heap.context) == 0, takeKept);
+        if (page == null) {
+            if (ownSpace && SegmentReclaim.reclaimForPage(heap, slices, blockSize)) {
+                Page reclaimed = pageWithFree(heap, bin);
+                if (reclaimed != null) {
+                    return reclaimed;
+                }
+                page = (Page) heap.space.allocateSpan(slices, false, true, takeKept);
+            }
+            if (page == null) {
+                page = (Page) heap.space.allocateSpan(slices, true, true, takeKept);
+                if (page == null) {
+                    return null;
+                }
+            }
+        }
+        long keptGuard = page.guardPage(); // before init: a span freed with its guard (SECURE)
+        page.init(heap, PageKind.of(blockSize), page.segment.sliceAddress(page.sliceIndex),
+                (long) slices << Layout.SLICE_SHIFT, blockSize, bin, page.isZeroInit());
+        heap.queues.pushFront(bin, page);
+        heap.counters.pages++;
+        heap.counters.pagesMade++;
+        if (heap.hooks != null) {
+            heap.hooks.pageCreated(page, keptGuard);
+        }
+        extend(heap, page);
+        return page;
+    }
+
+    /**
+     * A new huge page for a block of at least {@code size} bytes whose address plus {@code adjust}
+     * bytes is aligned to {@code alignment} (0: the segment alignment); null when out of memory.
+     */
+    static Page hugePage(LocalHeap heap, long size, long alignment, long adjust) {
+        sweepReleasedHuge(heap);
+        long blockSize = Layout.alignUp(Math.max(1, size + adjust), Layout.SLICE_SIZE);
+        Segment seg = heap.context.segments().allocateHuge(null, blockSize, alignment, heap.space.arena());
+        if (seg == null) {
+            return null;
+        }
+        Page page = (Page) seg.hugeSpan();
+        page.init(heap, PageKind.HUGE, seg.base, blockSize, blockSize, SizeClasses.BIN_HUGE, seg.memory.zero());
+        heap.queues.pushFront(SizeClasses.BIN_HUGE, page);
+        heap.counters.pages++;
+        heap.counters.pagesMade++;
+        heap.counters.hugeAllocated++; // its one block is taken at once
+        heap.counters.hugeBytes += blockSize;
+        heap.counters.hugeMade(blockSize);
+        HeapGauges.settle(heap);
+        if (heap.hooks != null) {
+            heap.hooks.pageCreated(page, 0);
+        }
+        page.extend();
+        return page;
+    }
+
+    /** Drops huge pages whose block another thread freed (their segment is gone). */
+    static void sweepReleasedHuge(LocalHeap heap) {
+        Page p = heap.queues.first[SizeClasses.BIN_HUGE];
+        while (p != null) {
+            Page next = p.next;
+            if (p.isHugeReleased()) {
+                heap.queues.remove(SizeClasses.BIN_HUGE, p);
+                heap.counters.pages--;
+            }
+            p = next;
+        }
+    }
+
+    /**
+     * Carves more blocks (counted for statistics); the page is remembered until the allocation that
+     * follows looks at it for the gauges (see {@link LocalHeap#extendedPage}).
+     */
+    static void extend(LocalHeap heap, Page page) {
+        page.extend();
+        heap.counters.pagesExtended++;
+        heap.extendedPage = page;
+    }
+}
