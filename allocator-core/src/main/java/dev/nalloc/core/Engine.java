@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread-local default heaps and every thread's data (for statistics). Its identity is the
  * owner mark of the instance's segments.
  */
-final class Engine implements HeapContext, StatsSource {
+final class Engine implements StatsSource {
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -70,6 +70,8 @@ final class Engine implements HeapContext, StatsSource {
     final long secret;
     /** Null in FAST; the encoding, random order and guard pages of the other modes. */
     private final PageHooks pageHooks;
+    /** What this instance's heaps share (see {@link HeapContext}). */
+    final HeapContext heapContext;
     /** Every thread with data of its own in this instance (dead-thread detection, statistics). */
     final ThreadRegistry registry = new ThreadRegistry();
     final AbandonedSegments abandoned;
@@ -83,8 +85,6 @@ final class Engine implements HeapContext, StatsSource {
     final Numa numa;
     /** Start-up reservations, and the huge OS pages reserved later through the API. */
     private final StartupMemory startup;
-    /** The registered deferred free function, or null (see {@link #deferredFree}). */
-    private volatile dev.nalloc.api.DeferredFree deferredFree;
     /** The shutdown hook of {@code destroy_on_exit}, or null. */
     private Thread exitHook;
     volatile boolean closed;
@@ -154,6 +154,8 @@ final class Engine implements HeapContext, StatsSource {
                 arenas.randomizePlacement();
             }
         }
+        this.heapContext = new HeapContext(this, segments, abandoned, arenas, reporter, stats, registry, pageHooks,
+                options::get, () -> closed);
         this.threads = new ThreadHeaps(heapPolicy, this::newOwnHeap, () -> newThreadData(null), this::osThreadId);
         // What close retires goes once nothing can reach the instance, and so does its fast-path
         // salt: a closed instance's calls must never find another instance's entries under it.
@@ -171,11 +173,6 @@ final class Engine implements HeapContext, StatsSource {
         } catch (RuntimeException | LinkageError e) {
             return 0;
         }
-    }
-
-    @Override
-    public PageHooks pageHooks() {
-        return pageHooks;
     }
 
     /**
@@ -236,33 +233,8 @@ final class Engine implements HeapContext, StatsSource {
     }
 
     void registerDeferredFree(dev.nalloc.api.DeferredFree fn) {
-        this.deferredFree = fn;
+        heapContext.registerDeferredFree(fn);
     }
-
-    /**
-     * mimalloc's {@code _mi_deferred_free}: counts a heartbeat of {@code tld} and calls the
-     * registered function, unless a call is in progress on this thread already; what it throws is
-     * logged and dropped (the allocation or collection that called it goes on).
-     */
-    @Override
-    public void deferredFree(ThreadData tld, boolean force) {
-        long heartbeat = ++tld.heartbeat;
-        dev.nalloc.api.DeferredFree fn = deferredFree;
-        if (fn == null || inDeferredFree.get() != null) {
-            return;
-        }
-        inDeferredFree.set(Boolean.TRUE);
-        try {
-            fn.deferredFree(force, heartbeat);
-        } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger("dev.nalloc").warn("nalloc: the deferred free function threw; ignored", e);
-        } finally {
-            inDeferredFree.remove();
-        }
-    }
-
-    /** Set while the calling thread runs the deferred free function (per thread: a thread may use several heaps' data). */
-    private final ThreadLocal<Boolean> inDeferredFree = new ThreadLocal<>();
 
     /** The shutdown hook of {@code destroy_on_exit}, or null when the option is off. */
     Thread exitHook() {
@@ -279,7 +251,7 @@ final class Engine implements HeapContext, StatsSource {
         SegmentSpace space = reused == null
                 ? new SegmentSpace(t, segments, eagerCommit, eagerCommitDelay, purge)
                 : new SegmentSpace(t, segments, eagerCommit, eagerCommitDelay, purge, null, reused);
-        return new ThreadData(t, space, this);
+        return new ThreadData(t, space, heapContext);
     }
 
     /** The calling thread's own default heap, made (and the thread registered) on first use. */
@@ -316,99 +288,9 @@ final class Engine implements HeapContext, StatsSource {
         threads.releaseLease();
     }
 
-    @Override
-    public void arenaClosedAfterThreadDone(ThreadData tld) {
-        if (tld.retireAfterArenaClose()) {
-            registry.retire(tld);
-            reporter.flush();
-        }
-    }
-
-    // ------------------------------------------------------------------ HeapContext
-
-    @Override
-    public Object allocatorIdentity() {
-        return this;
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
-    @Override
-    public SegmentMemory segments() {
-        return segments;
-    }
-
-    @Override
-    public Reporter reporter() {
-        return reporter;
-    }
-
-    @Override
-    public long genericCollectInterval() {
-        return Math.max(1, options.get(Option.GENERIC_COLLECT));
-    }
-
-    @Override
-    public ThreadData currentThreadData() {
+    /** The calling thread's data in this instance (made on first use). */
+    ThreadData currentThreadData() {
         return ownHeap().tld;
-    }
-
-    @Override
-    public void heapCreated(LocalHeap heap) {
-        // Heaps are found through their thread's data; nothing to register.
-    }
-
-    @Override
-    public void purgeArenas() {
-        arenas.tryPurge(true);
-    }
-
-    @Override
-    public AbandonedSegments abandoned() {
-        return abandoned;
-    }
-
-    @Override
-    public long maxSegmentReclaim() {
-        return options.get(Option.MAX_SEGMENT_RECLAIM);
-    }
-
-    @Override
-    public long targetSegmentsPerThread() {
-        return options.get(Option.TARGET_SEGMENTS_PER_THREAD);
-    }
-
-    @Override
-    public boolean abandonedPagePurge() {
-        return options.isEnabled(Option.ABANDONED_PAGE_PURGE);
-    }
-
-    @Override
-    public void reapDeadThreads() {
-        registry.reapDead();
-    }
-
-    @Override
-    public void segmentAbandoned() {
-        stats.segmentAbandoned();
-    }
-
-    @Override
-    public void segmentReclaimed() {
-        stats.segmentReclaimed();
-    }
-
-    @Override
-    public void abandonedSegmentFreed() {
-        stats.abandonedSegmentFreed();
-    }
-
-    @Override
-    public void retireThread(ThreadCounters counters) {
-        stats.retireThread(counters);
     }
 
     // ------------------------------------------------------------------ statistics and shutdown

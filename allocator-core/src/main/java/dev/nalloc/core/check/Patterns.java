@@ -76,8 +76,8 @@ public final class Patterns {
      * Stores {@code word} at {@code from}, {@code from + 8}, ... up to {@code end} (exclusive;
      * {@code end - from} a multiple of 8). The loop ends on {@code !=}, which keeps it out of C2's
      * counted-loop optimizations (vectorization, unrolling): for the few words of a small block or a
-     * canary, their alignment, main and tail loops mispredict more than they save. Test builds,
-     * {@code RandomChurn} of blocks of 8..64 B: 62-73 to 51-58 ns/op; of 8..1000 B: 129-136 to 117-131.
+     * canary, their alignment, main and tail loops mispredict more than they save (measured: see
+     * docs/performance.md).
      */
     private static void storeWords(long from, long end, long word) {
         for (long a = from; a != end; a += 8) {
@@ -88,7 +88,7 @@ public final class Patterns {
     /** The offset of the first byte after the link word that is not {@link #FREED}, or -1. */
     public static long firstNotFreed(long block, long blockSize) {
         long limit = fillLength(blockSize);
-        if (limit > WORD_FILL_MAX) { // a vectorized compare: 30 % less time on 8 KiB blocks than the word loop
+        if (limit > WORD_FILL_MAX) { // a vectorized compare: faster than the word loop on large blocks (docs/performance.md)
             long bad = Mem.mismatch(block + 8, limit - 8, FREED_FILL);
             return bad < 0 ? -1 : bad + 8;
         }
@@ -206,8 +206,7 @@ public final class Patterns {
         }
         long stored = storedAt(word, 0);
         long last = end - 8;
-        // A few words: a loop ending on != like storeWords' (not unrolled by C2). RandomChurn
-        // CHECKED, alternating A/B: 117-119 to 108-110 ns/op.
+        // A few words: a loop ending on != like storeWords' (not unrolled, for the same reason).
         for (long a = from, stop = wholeWordsEnd(from, last); a != stop; a += 8) {
             long x = Mem.load(a) ^ stored;
             if (x != 0) {

@@ -100,7 +100,6 @@ public final class LocalHeap extends PageOwner {
         LocalHeap h = new LocalHeap(tld, true, tld.space);
         tld.setDefaultHeap(h);
         tld.addHeap(h);
-        tld.context.heapCreated(h);
         return h;
     }
 
@@ -117,7 +116,6 @@ public final class LocalHeap extends PageOwner {
             return h;
         }
         h = new LocalHeap(tld, false, tld.space);
-        tld.context.heapCreated(h);
         tld.addHeap(h);
         return h;
     }
@@ -128,7 +126,6 @@ public final class LocalHeap extends PageOwner {
      */
     public static LocalHeap newHeapInSpace(ThreadData tld, SegmentSpace space) {
         LocalHeap h = new LocalHeap(tld, false, space);
-        tld.context.heapCreated(h);
         tld.addHeap(h);
         return h;
     }

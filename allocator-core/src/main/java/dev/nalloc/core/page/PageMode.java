@@ -15,10 +15,9 @@ public final class PageMode {
     long shuffle;
     /**
      * The most runs a random carving interleaves (see {@code EncodedLists.linkInterleaved}): 8, so
-     * each next block is one of 8 candidates. 16 made xmalloc-test (64-byte blocks, handed from
-     * thread to thread in allocation order) 1.6x slower again than 8 in steady state (72.6-73.6 vs
-     * 44.6-45.1 ns/op, 3-second runs): shorter runs defeat the hardware prefetchers. For the same
-     * reason a page's later extensions give each run an OS page of its own.
+     * each next block is one of 8 candidates. More runs are shorter, and short runs defeat the
+     * hardware prefetchers (docs/performance.md has the measurement). For the same reason a page's
+     * later extensions give each run an OS page of its own.
      */
     static final int RUNS = 8;
     /** Scratch of the random carving: the next block and the blocks left of each run (null: address order). */
