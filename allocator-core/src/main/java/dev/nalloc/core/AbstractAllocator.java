@@ -39,9 +39,12 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
     final ArenaHandles arenaHandles;
     /** How a thread finds its heap (see {@link ThreadHeaps}). */
     final ThreadHeaps threads;
-    /** This instance's salt in {@link FastSlots}, and whether it has one: the fast paths' first level. */
-    final int salt;
-    final boolean fast;
+    /**
+     * This instance's salt in {@link FastSlots} (the fast paths' first level; a long, so that the
+     * index is one add and one mask). An instance without a salt has {@link FastSlots#NO_SALT},
+     * whose entries are never its own: the fast paths need no test for it.
+     */
+    final long salt;
     /**
      * The own slot of the first thread that allocated (racy claim, written once per claimant): a
      * check before the {@link FastSlots} entry that costs one thread nothing over a single-threaded
@@ -67,7 +70,6 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
         engine.registerExitHook(this::release);
         this.threads = engine.threads;
         this.salt = threads.salt;
-        this.fast = threads.fast;
         this.global = config.global();
         this.views = new SegmentViews(global);
         this.allocations = new Allocations(engine);

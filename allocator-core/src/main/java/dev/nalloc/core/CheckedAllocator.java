@@ -315,7 +315,7 @@ final class CheckedAllocator extends ModeAllocator {
         // misuse) goes through freeChecked, which reports. The page: from the slot's cache of the
         // segment of this thread's last free, else through the segment map.
         Page page = lastFreePage(address);
-        if (page == null) {
+        if (page == null || !page.holds(address)) {
             Segment seg = SegmentMap.lookup(address);
             if (seg != null && seg.allocator == engine) {
                 page = Page.of(seg, address);

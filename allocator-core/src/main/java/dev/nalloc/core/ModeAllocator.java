@@ -434,7 +434,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
             return c.direct;
         }
         int i = FastSlots.index(t, salt);
-        if (FastSlots.getPlainOwner(i) == t && fast) {
+        if (FastSlots.getPlainOwner(i) == t) {
             return FastSlots.DIRECTS[i];
         }
         HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
@@ -442,32 +442,29 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
     }
 
     /**
-     * The page or free span at {@code address} when it lies in the segment of this thread's last
-     * local free (its slot's or entry's cache: no segment map), else null. The free fast paths of
+     * The page or free span at the slice index of {@code address} in the segment of this thread's
+     * last local free (its slot's or entry's cache: no segment map), or null when the thread has no
+     * slot on a fast path. The address need not lie in that segment: the caller checks that it lies
+     * in the page ({@link Page#isBlockStart} or {@link Page#holds}, exact). The free fast paths of
      * both modes.
      */
     final Page lastFreePage(long address) {
         Thread t = Thread.currentThread();
         HeapSlot c = claimed;
-        long base;
         Page[] cover;
         int i;
         if (c.getPlainOwner() == t) {
-            base = c.lastFreeBase;
             cover = c.lastFreeCover;
-        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t && fast) {
-            base = FastSlots.FREE_BASES[i];
+        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t) {
             cover = FastSlots.FREE_COVERS[i];
         } else {
             HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
             if (s.getPlainOwner() != t) {
                 return null;
             }
-            base = s.lastFreeBase;
             cover = s.lastFreeCover;
         }
-        long offset = address - base;
-        return Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0 ? cover[(int) (offset >>> Layout.SLICE_SHIFT)] : null;
+        return cover[HeapSlot.coverIndex(address)];
     }
 
     /**

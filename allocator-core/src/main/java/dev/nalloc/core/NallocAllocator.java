@@ -43,7 +43,7 @@ final class NallocAllocator extends AbstractAllocator {
         int i;
         if (c.getPlainOwner() == t) {
             direct = c.direct;
-        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t && fast) {
+        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t) {
             direct = FastSlots.DIRECTS[i];
         } else {
             HeapSlot s = ThreadHeaps.slotOf(threads.table, t); // the second level: leases, colliding ids
@@ -156,27 +156,25 @@ final class NallocAllocator extends AbstractAllocator {
     // ================================================================== free and queries
 
     /**
-     * The fast path: an address in the segment of the thread's last local free (cached in its
-     * claimed slot, {@link FastSlots} entry or second-level slot) that is exactly a block start of a
-     * page there is pushed on that page's local free list. The page comes from the cache, not from
-     * the address through the segment map, so the loads do not wait for the address. Everything else
-     * (other segments, 0, misuse) goes to {@link #freeSlow}. No closed check: close() empties the
-     * lookup, and after it the segment map lookup fails and the slow path throws IllegalStateException.
+     * The fast path: an address that is exactly a block start of the page at its slice index in the
+     * segment of the thread's last local free (cached in its claimed slot, {@link FastSlots} entry or
+     * second-level slot) is pushed on that page's local free list. The page comes from the cache, not
+     * from the address through the segment map, so the loads do not wait for the address; no segment
+     * bounds test either: {@link Page#isBlockStart} is exact, so an address of another segment fails
+     * it (see {@link HeapSlot#lastFreeCover}). Everything else (other segments, 0, misuse) goes to
+     * {@link #freeSlow}. No closed check: close() empties the lookup, and after it the segment map
+     * lookup fails and the slow path throws IllegalStateException.
      */
     @Override
     public void free(long address) {
-        // The same lookup as ModeAllocator.lastFreePage, written out here: it yields two values
-        // (base and cover), which a shared method could only return in an object.
+        // The same lookup as ModeAllocator.lastFreePage, written out here (no call in between).
         Thread t = Thread.currentThread();
         HeapSlot c = claimed;
-        long base;
         Page[] cover;
         int i;
         if (c.getPlainOwner() == t) {
-            base = c.lastFreeBase;
             cover = c.lastFreeCover;
-        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t && fast) {
-            base = FastSlots.FREE_BASES[i];
+        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t) {
             cover = FastSlots.FREE_COVERS[i];
         } else {
             HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
@@ -184,16 +182,12 @@ final class NallocAllocator extends AbstractAllocator {
                 freeSlow(address);
                 return;
             }
-            base = s.lastFreeBase;
             cover = s.lastFreeCover;
         }
-        long offset = address - base;
-        if (Long.compareUnsigned(offset, Layout.SEGMENT_SIZE) < 0) {
-            Page page = cover[(int) (offset >>> Layout.SLICE_SHIFT)];
-            if (page.isBlockStart(address)) { // false for a page in the full queue: see Page.setInFull
-                BlockFree.localNotFull(page, address);
-                return;
-            }
+        Page page = cover[HeapSlot.coverIndex(address)];
+        if (page.isBlockStart(address)) { // false for a page in the full queue: see Page.setInFull
+            BlockFree.localNotFull(page, address);
+            return;
         }
         freeSlow(address);
     }

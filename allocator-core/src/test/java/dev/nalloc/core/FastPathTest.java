@@ -66,6 +66,50 @@ class FastPathTest {
         }
     }
 
+    /**
+     * The free fast path takes the page at the address's slice index in the cached segment without
+     * checking the segment: a block of another thread's segment at the same offset (the first small
+     * page of each segment, the same size class) must fail the cached page's block-start test and
+     * take the remote path, never land on the caching thread's local free list.
+     */
+    @Test
+    void blockAtTheSameOffsetInAnotherSegmentIsNotFreedLocally() throws Exception {
+        long segment = 32L << 20;
+        try (Allocator a = TestAllocators.create()) {
+            long mine = warm(a);
+            long[] theirs = new long[16];
+            Thread t = new Thread(() -> {
+                for (int i = 0; i < theirs.length; i++) {
+                    theirs[i] = a.malloc(64);
+                }
+            });
+            t.start();
+            t.join();
+            long other = 0;
+            for (long q : theirs) {
+                if ((q & (segment - 1)) == (mine & (segment - 1))) {
+                    other = q;
+                } else {
+                    a.free(q);
+                }
+            }
+            assertTrue((other & ~(segment - 1)) != (mine & ~(segment - 1)), "the other thread has a segment of its own");
+            assertEquals(mine & (segment - 1), other & (segment - 1), "at the same offset as a block of this thread's cached segment");
+            long before = a.stats().allocationCount();
+            assertEquals(2, before, "this thread's block and the other's");
+            a.free(other); // the remote path: the thread-free list of the other thread's page
+            assertEquals(before - 1, a.stats().allocationCount());
+            for (int i = 0; i < 5000; i++) { // this thread's pages never hand out the other segment's block
+                long p = a.malloc(64);
+                assertTrue((p & ~(segment - 1)) == (mine & ~(segment - 1)) || (p & ~(segment - 1)) != (other & ~(segment - 1)),
+                        "block of the other thread's segment handed out here");
+                a.free(p);
+            }
+            a.free(mine);
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
     @Test
     void closedInstanceFailsOnBothFastPaths() {
         Allocator a = TestAllocators.create();

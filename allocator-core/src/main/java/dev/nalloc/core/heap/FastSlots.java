@@ -12,6 +12,11 @@ import java.lang.invoke.VarHandle;
  * of an own slot, or the holder of a lease: see {@link HeapSlot}) and holds what the fast paths
  * read of it: the heap's direct page table and the thread's free-path cache.
  *
+ * <p>Instances beyond the {@value #SIZE}th live one get {@link #NO_SALT}, which no instance that
+ * enters entries holds: an entry at {@code (id + NO_SALT) & MASK} is another salt's entry of
+ * another thread, so its owner never matches the caller and the fast paths need no test of
+ * whether their instance has a salt.
+ *
  * <p>Why static arrays: the JIT folds a {@code static final} array to a constant, so an entry is
  * one load from a known base with no range check and no load of an array reference, wherever the
  * caller holds its allocator. A table per instance costs two to three more dependent loads per
@@ -41,9 +46,7 @@ public final class FastSlots {
     private static final Thread[] OWNERS = new Thread[SIZE];
     /** The direct page table of the entry's heap. */
     public static final Page[][] DIRECTS = new Page[SIZE][];
-    /** The thread's free-path cache: the base of the segment of its last local free (see {@link HeapSlot#lastFreeBase}). */
-    public static final long[] FREE_BASES = new long[SIZE];
-    /** The cover array of that segment. */
+    /** The thread's free-path cache: the cover array of the segment of its last local free (see {@link HeapSlot#lastFreeCover}). */
     public static final Page[][] FREE_COVERS = new Page[SIZE][];
     /** The slot of each entry (slow paths). */
     private static final HeapSlot[] SLOTS = new HeapSlot[SIZE];
@@ -51,27 +54,28 @@ public final class FastSlots {
     /** Which salts (by number, not value) live instances hold. */
     private static final boolean[] SALTS_TAKEN = new boolean[SIZE];
     private static int nextSalt;
-
-    private static final Page[] NO_COVER = new Page[0];
+    /** The salt number never handed out; its salt is {@link #NO_SALT}. */
+    private static final int RESERVED = MASK;
+    /** The salt of instances that enter no entries (every other salt held): no entry is ever theirs. */
+    public static final int NO_SALT = (RESERVED * SALT_STRIDE) & MASK;
 
     static {
-        java.util.Arrays.fill(FREE_BASES, Long.MIN_VALUE);
-        java.util.Arrays.fill(FREE_COVERS, NO_COVER);
+        java.util.Arrays.fill(FREE_COVERS, HeapSlot.NO_COVER);
     }
 
     private FastSlots() {
     }
 
     /** The entry of thread {@code t} for an instance with salt {@code salt}. */
-    public static int index(Thread t, int salt) {
-        return (int) (t.threadId() + salt) & MASK;
+    public static int index(Thread t, long salt) {
+        return (int) ((t.threadId() + salt) & MASK);
     }
 
-    /** A salt no live instance holds, or -1 when every one is held. */
+    /** A salt no live instance holds, or -1 when every one is held (but {@link #NO_SALT}'s). */
     static synchronized int claimSalt() {
         for (int n = 0; n < SIZE; n++) {
             int k = (nextSalt + n) & MASK;
-            if (!SALTS_TAKEN[k]) {
+            if (k != RESERVED && !SALTS_TAKEN[k]) {
                 SALTS_TAKEN[k] = true;
                 nextSalt = k + 1;
                 return (k * SALT_STRIDE) & MASK;
@@ -166,7 +170,6 @@ public final class FastSlots {
         }
         SLOTS[i] = slot;
         DIRECTS[i] = slot.direct;
-        FREE_BASES[i] = slot.lastFreeBase;
         FREE_COVERS[i] = slot.lastFreeCover;
         slot.fastIndex = i;
         setReleaseOwner(i, t);
@@ -184,7 +187,6 @@ public final class FastSlots {
         if (i >= 0 && SLOTS[i] == slot && getPlainOwner(i) == t && casOwner(i, t, ThreadHeaps.CLAIMING)) {
             if (SLOTS[i] == slot) {
                 FREE_COVERS[i] = slot.lastFreeCover;
-                FREE_BASES[i] = slot.lastFreeBase;
             }
             setVolatileOwner(i, t);
         }
@@ -225,8 +227,7 @@ public final class FastSlots {
         }
         SLOTS[i] = null;
         DIRECTS[i] = null;
-        FREE_BASES[i] = Long.MIN_VALUE;
-        FREE_COVERS[i] = NO_COVER;
+        FREE_COVERS[i] = HeapSlot.NO_COVER;
         setVolatileOwner(i, null);
     }
 

@@ -1,5 +1,6 @@
 package dev.nalloc.core.heap;
 
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentSpace;
@@ -60,14 +61,14 @@ public final class HeapSlot {
      */
     int busy;
     /**
-     * The base of the segment of the owner's last local free, or a base no address lies within
-     * 32 MiB of while there is none (so the fast path needs no null check). The segment is local to
-     * this slot and never huge. The cache stays safe after the segment goes back: a released
-     * segment's slices are all free spans, which fail {@link Page#isBlockStart}, so the free takes
-     * the slow path through the segment map.
+     * The cover array (page or span by slice) of the segment of the owner's last local free, or
+     * {@link #NO_COVER} while there is none. The segment is local to this slot and never huge. The
+     * free fast path takes the entry of an address's slice index ({@link #coverIndex}) whatever
+     * segment the address lies in: {@link Page#isBlockStart} is exact (true only for a block start of
+     * that very page), so an address of another segment fails it there and takes the slow path. The
+     * cache stays safe after the segment goes back: a released segment's slices are all free spans,
+     * which fail {@code isBlockStart} too.
      */
-    public long lastFreeBase = Long.MIN_VALUE;
-    /** The cover array (page by slice) of that segment, read straight from the slot. */
     public Page[] lastFreeCover = NO_COVER;
     /** Slow-path calls since this own slot last tried to enter the table (a colliding thread). */
     int misses;
@@ -94,14 +95,23 @@ public final class HeapSlot {
      * meanwhile), and so do its table counters; then the owner, last, with volatile semantics.
      */
     void reown(Thread t) {
-        lastFreeBase = Long.MIN_VALUE;
         lastFreeCover = NO_COVER;
         misses = 0;
         fastTries = 0;
         setVolatileOwner(t);
     }
 
-    private static final Page[] NO_COVER = new Page[0];
+    /** The empty free-path cache: a cover of a segment's length whose every entry is {@link Page#EMPTY} (no block starts). */
+    public static final Page[] NO_COVER = new Page[Layout.SLICES_PER_SEGMENT];
+
+    static {
+        java.util.Arrays.fill(NO_COVER, Page.EMPTY);
+    }
+
+    /** The entry of a cover array (a segment's, never huge) for the slice {@code address} lies in, in whatever segment. */
+    public static int coverIndex(long address) {
+        return (int) (address >>> Layout.SLICE_SHIFT) & (Layout.SLICES_PER_SEGMENT - 1);
+    }
 
     /**
      * The owner read plainly: the fast paths' check {@code getPlainOwner() == Thread.currentThread()}.
@@ -137,9 +147,9 @@ public final class HeapSlot {
 
     /** Caches {@code seg} (a segment local to this slot, not huge) for the free fast path. */
     public void cacheFreeSegment(Segment seg) {
-        if (lastFreeBase != seg.base || lastFreeCover != seg.cover) {
-            lastFreeCover = Page.cover(seg);
-            lastFreeBase = seg.base;
+        Page[] cover = Page.cover(seg);
+        if (lastFreeCover != cover) {
+            lastFreeCover = cover;
             if (fastIndex >= 0) {
                 FastSlots.cacheChanged(this, Thread.currentThread());
             }
@@ -152,9 +162,8 @@ public final class HeapSlot {
      * local one. Every copy of the cache the fast paths read goes with it (the {@link FastSlots} entry).
      */
     void forgetFreeSegment(Segment seg) {
-        if (lastFreeBase == seg.base) {
-            lastFreeBase = Long.MIN_VALUE;
-            lastFreeCover = new Page[0];
+        if (lastFreeCover == Page.cover(seg)) {
+            lastFreeCover = NO_COVER;
             if (fastIndex >= 0) {
                 FastSlots.cacheChanged(this, Thread.currentThread());
             }

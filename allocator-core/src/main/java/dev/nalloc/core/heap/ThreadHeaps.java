@@ -80,7 +80,7 @@ public final class ThreadHeaps {
      * is taken, and for instances without a salt. Replaced whole when it grows or the instance closes.
      */
     public HeapSlot[] table;
-    /** This instance's salt in {@link FastSlots}, or 0 when it has none ({@link #fast} false). */
+    /** This instance's salt in {@link FastSlots}, or {@link FastSlots#NO_SALT} when it has none ({@link #fast} false). */
     public final int salt;
     /** Whether own slots of this instance enter {@link FastSlots} (there was a free salt). */
     public final boolean fast;
@@ -118,7 +118,7 @@ public final class ThreadHeaps {
         this.table = emptyTable(INITIAL_TABLE); // published with the instance (the allocator's final fields)
         int claimed = FastSlots.claimSalt();
         this.fast = claimed >= 0;
-        this.salt = Math.max(0, claimed);
+        this.salt = fast ? claimed : FastSlots.NO_SALT;
         HeapSlot[] ls = new HeapSlot[count];
         for (int i = 0; i < count; i++) {
             ls[i] = newLease();

@@ -79,6 +79,63 @@ class ThreadHeapsTest {
     }
 
     /**
+     * An instance made while every salt is held gets {@link FastSlots#NO_SALT}, which no instance
+     * that enters entries holds, so its fast paths (which do not test for a salt) never match an
+     * entry: its threads go through the second level, with their own heaps and checked blocks, while
+     * a salted instance's threads are on their entries beside them.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void instanceWithoutSaltNeverMatchesAnEntry(Mode mode) throws Exception {
+        Allocator salted = build(mode);
+        List<Integer> taken = dev.nalloc.core.heap.FastSlotSalts.claimAll();
+        Allocator saltless;
+        try {
+            assertTrue(taken.size() >= FastSlots.SIZE / 2, "most salts were free: " + taken.size());
+            assertTrue(!taken.contains(FastSlots.NO_SALT), "NO_SALT is never handed out");
+            assertTrue(taken.stream().noneMatch(x -> x == threads(salted).salt), "salts are unique");
+            saltless = build(mode);
+        } finally {
+            dev.nalloc.core.heap.FastSlotSalts.releaseAll(taken);
+        }
+        try {
+            assertEquals(FastSlots.NO_SALT, threads(saltless).salt);
+            assertTrue(!threads(saltless).fast);
+            int n = 4;
+            List<Thread> workers = new ArrayList<>();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            CountDownLatch go = new CountDownLatch(1);
+            for (int w = 0; w < n; w++) {
+                long seed = 77 + w;
+                workers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        go.await();
+                        for (int round = 0; round < 20; round++) {
+                            churn(salted, 500, seed);
+                            churn(saltless, 500, seed + 1000);
+                        }
+                        Thread me = Thread.currentThread();
+                        assertTrue(onFastEntry(salted, me), "the salted instance's thread is on its entry");
+                        assertTrue(!onFastEntry(saltless, me), "no entry matches at NO_SALT");
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }));
+            }
+            go.countDown();
+            for (Thread t : workers) {
+                t.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+        } finally {
+            saltless.close();
+            salted.close();
+        }
+    }
+
+    /**
      * A platform thread whose id gives the same entry as {@code t}'s (a multiple of the table size apart).
      * Plain threads, not {@code TestThreads}: a thread's id is fixed when it is made, so the search
      * makes them unstarted, which a runner that starts what it makes cannot do; the caller collects
