@@ -314,14 +314,15 @@ final class CheckedAllocator extends ModeAllocator {
         // several blocks, freed at its address, with its canary intact. Everything else (and every
         // misuse) goes through freeChecked, which reports. The page: from the slot's cache of the
         // segment of this thread's last free, else through the segment map.
-        Page page = lastFreePage(address);
+        Page page = lastFreePage(address); // the cached segment's page at the address's slice, in any segment
         if (page == null || !page.holds(address)) {
             Segment seg = SegmentMap.lookup(address);
-            if (seg != null && seg.allocator == engine) {
-                page = Page.of(seg, address);
+            page = seg != null && seg.allocator == engine ? Page.of(seg, address) : null;
+            if (page != null && !page.holds(address)) {
+                page = null;
             }
         }
-        if (page != null && page.inUse() && page.reserved() > 1 && page.holds(address)) {
+        if (page != null && page.inUse() && page.reserved() > 1) {
             int index = (int) page.blockIndexOf(address);
             long block = page.start + index * page.blockSize;
             BlockShadow shadow = BlockShadow.peek(page);
