@@ -198,12 +198,15 @@ final class SecureAllocator extends ModeAllocator {
      */
     @Override
     public void free(long address) {
-        EncodedPage page = (EncodedPage) lastFreePage(address); // every page of a SECURE instance is encoded
-        // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
-        if (page != null && page.isBlockStart(address) && page.reserved() > 1 && !page.mayBeFree(address)
-                && (sampler == null || !page.mode().hasGuarded)) {
-            BlockFree.localEncodedNotFull(page, address);
-            return;
+        Page span = lastFreePage(address);
+        // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit);
+        // false for the empty cache's Page.EMPTY, the one span here that is not encoded
+        if (span != null && span.isBlockStart(address)) {
+            EncodedPage page = (EncodedPage) span; // every page of a SECURE instance is encoded
+            if (page.reserved() > 1 && !page.mayBeFree(address) && (sampler == null || !page.mode().hasGuarded)) {
+                BlockFree.localEncodedNotFull(page, address);
+                return;
+            }
         }
         freeSlow(address);
     }
