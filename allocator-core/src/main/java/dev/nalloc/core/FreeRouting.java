@@ -41,8 +41,20 @@ final class FreeRouting {
             engine.reporter.flush(); // the reclaim's purges: the free is complete
         } else if (page.kind == PageKind.HUGE) {
             freeHuge(page);
-        } else if (BlockFree.remote(page, block)) {
-            countRemoteFree(page, s);
+        } else {
+            freeRemote(page, block, s);
+        }
+    }
+
+    /**
+     * Pushes {@code block} on its page's thread-free list and counts the free. The page's bin is read
+     * before the push: once the block is on the list, the owner may collect it, empty the page and
+     * make it a page of another size class, and the free would be counted in that class.
+     */
+    private void freeRemote(Page page, long block, HeapSlot s) {
+        int bin = page.bin;
+        if (BlockFree.remote(page, block)) {
+            countRemoteFree(bin, s);
         } else {
             freeIntoDestroyedHeap(block);
         }
@@ -74,9 +86,10 @@ final class FreeRouting {
             BlockFree.localEncoded(page, block);
             return true;
         }
+        int bin = page.bin; // before the push: see freeRemote
         int pushed = BlockFree.remoteEncoded(page, block);
         if (pushed == EncodedPage.PUSHED) {
-            countRemoteFree(page, s);
+            countRemoteFree(bin, s);
         } else if (pushed == EncodedPage.REFUSED) {
             freeIntoDestroyedHeap(block);
         } else {
@@ -126,11 +139,11 @@ final class FreeRouting {
      * own data or its lease), or, for a thread that holds none (a free-only thread), in the
      * instance's shared adjustments: no thread data is made for it.
      */
-    void countRemoteFree(Page page, HeapSlot s) {
+    void countRemoteFree(int bin, HeapSlot s) {
         if (s != null) {
-            s.heap.tld.counters.countRemoteFree(page.bin);
+            s.heap.tld.counters.countRemoteFree(bin);
         } else {
-            engine.registry.countSharedRemoteFree(page.bin);
+            engine.registry.countSharedRemoteFree(bin);
         }
     }
 }

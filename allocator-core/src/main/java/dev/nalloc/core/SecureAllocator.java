@@ -277,9 +277,10 @@ final class SecureAllocator extends ModeAllocator {
                 s.cacheFreeSegment(page.segment);
                 BlockFree.localEncoded(page, block);
             } else {
+                int bin = page.bin; // before the push: see FreeRouting.freeRemote
                 int pushed = BlockFree.remoteEncoded(page, block);
                 if (pushed == EncodedPage.PUSHED) {
-                    frees.countRemoteFree(page, s);
+                    frees.countRemoteFree(bin, s);
                 } else if (pushed == EncodedPage.REFUSED) { // its heap was destroyed meanwhile: see Page.seal
                     frees.freeIntoDestroyedHeap(block);
                     return 0;
