@@ -11,6 +11,7 @@ import java.lang.classfile.MethodModel;
 import java.lang.classfile.attribute.CodeAttribute;
 import java.lang.classfile.instruction.InvokeInstruction;
 
+import static dev.nalloc.core.BytecodeSizes.FREQ_INLINE_SIZE;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,7 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ArenaInliningTest {
 
-    private static final int FREQ_INLINE_SIZE = 325;
 
     private static CodeAttribute code(Class<?> type, String method) throws IOException {
         ClassModel model;

@@ -3,14 +3,9 @@ package dev.nalloc.core;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.lang.classfile.Attributes;
-import java.lang.classfile.ClassFile;
-import java.lang.classfile.ClassModel;
-import java.lang.classfile.MethodModel;
-import java.util.HashMap;
 import java.util.Map;
 
+import static dev.nalloc.core.BytecodeSizes.FREQ_INLINE_SIZE;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -23,24 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SecureInliningTest {
 
-    private static final int FREQ_INLINE_SIZE = 325;
-
-    private static Map<String, Integer> codeSizes(Class<?> type) throws IOException {
-        ClassModel model;
-        try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
-            model = ClassFile.of().parse(in.readAllBytes());
-        }
-        Map<String, Integer> sizes = new HashMap<>();
-        for (MethodModel m : model.methods()) {
-            m.findAttribute(Attributes.code()).ifPresent(code -> sizes.merge(m.methodName().stringValue(),
-                    code.codeLength(), Math::max));
-        }
-        return sizes;
-    }
-
     @Test
     void slowPathsAreTooBigToInlineAndFastPathsAreSmall() throws IOException {
-        Map<String, Integer> sizes = codeSizes(SecureAllocator.class);
+        Map<String, Integer> sizes = BytecodeSizes.of(SecureAllocator.class);
         for (String slow : new String[]{"allocate", "resolve"}) {
             assertTrue(sizes.get(slow) > FREQ_INLINE_SIZE, slow + " must stay over " + FREQ_INLINE_SIZE + " bytes: " + sizes);
         }

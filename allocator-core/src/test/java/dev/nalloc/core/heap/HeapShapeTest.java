@@ -1,17 +1,12 @@
 package dev.nalloc.core.heap;
 
+import dev.nalloc.core.BytecodeSizes;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.lang.classfile.Attributes;
-import java.lang.classfile.ClassFile;
-import java.lang.classfile.ClassModel;
-import java.lang.classfile.MethodModel;
-import java.util.HashMap;
 import java.util.Map;
 
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static dev.nalloc.core.BytecodeSizes.FREQ_INLINE_SIZE;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -30,30 +25,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HeapShapeTest {
 
-    private static final int FREQ_INLINE_SIZE = 325;
-
-    private static Map<String, Integer> codeSizes(Class<?> type) throws IOException {
-        ClassModel model;
-        try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
-            assertNotNull(in, type.getName());
-            model = ClassFile.of().parse(in.readAllBytes());
-        }
-        Map<String, Integer> sizes = new HashMap<>();
-        for (MethodModel m : model.methods()) {
-            m.findAttribute(Attributes.code()).ifPresent(code -> sizes.merge(m.methodName().stringValue(),
-                    code.codeLength(), Math::max));
-        }
-        return sizes;
-    }
-
     @Test
     void fastPathIsSmallAndSlowPathsTooBigToInline() throws IOException {
-        Map<String, Integer> heap = codeSizes(LocalHeap.class);
+        Map<String, Integer> heap = BytecodeSizes.of(LocalHeap.class);
         assertTrue(heap.get("mallocSmall") < FREQ_INLINE_SIZE / 4, "LocalHeap.mallocSmall must stay small: " + heap);
         assertTrue(heap.get("destroy") < 35, "LocalHeap.destroy must only call HeapDestroy.destroy (-XX:MaxInlineSize): " + heap);
-        int generic = codeSizes(PageSearch.class).get("mallocGeneric");
+        int generic = BytecodeSizes.of(PageSearch.class).get("mallocGeneric");
         assertTrue(generic > FREQ_INLINE_SIZE, "PageSearch.mallocGeneric must stay over " + FREQ_INLINE_SIZE + " bytes: " + generic);
-        int destroy = codeSizes(HeapDestroy.class).get("destroy");
+        int destroy = BytecodeSizes.of(HeapDestroy.class).get("destroy");
         assertTrue(destroy > FREQ_INLINE_SIZE, "HeapDestroy.destroy must stay over " + FREQ_INLINE_SIZE + " bytes: " + destroy);
     }
 }

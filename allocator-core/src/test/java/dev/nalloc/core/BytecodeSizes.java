@@ -1,0 +1,40 @@
+package dev.nalloc.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.classfile.Attributes;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.MethodModel;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * Bytecode sizes of methods, for the tests that guard the shapes C2's inlining depends on
+ * ({@link SecureInliningTest}, {@link ArenaInliningTest}, {@code heap.HeapShapeTest}).
+ */
+public final class BytecodeSizes {
+
+    /** C2 does not inline a hot method of more bytecode bytes than this ({@code -XX:FreqInlineSize}). */
+    public static final int FREQ_INLINE_SIZE = 325;
+
+    private BytecodeSizes() {
+    }
+
+    /** The bytecode length of every method of {@code type} by name (the largest of overloads). */
+    public static Map<String, Integer> of(Class<?> type) throws IOException {
+        ClassModel model;
+        try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
+            assertNotNull(in, type.getName());
+            model = ClassFile.of().parse(in.readAllBytes());
+        }
+        Map<String, Integer> sizes = new HashMap<>();
+        for (MethodModel m : model.methods()) {
+            m.findAttribute(Attributes.code()).ifPresent(code -> sizes.merge(m.methodName().stringValue(),
+                    code.codeLength(), Math::max));
+        }
+        return sizes;
+    }
+}
