@@ -190,14 +190,22 @@ public final class ThreadHeaps {
     /** The calling thread's slot if it holds one now, else null (nothing is made or taken). */
     public HeapSlot held() {
         Thread t = Thread.currentThread();
+        HeapSlot s = slotInTables(t);
+        return s != null ? s : heldElsewhere(t);
+    }
+
+    /** The slot of {@code t} in {@link FastSlots} or in this instance's table, else null. */
+    private HeapSlot slotInTables(Thread t) {
         HeapSlot s = fastSlot(t);
         if (s != null) {
             return s;
         }
         s = slotOf(table, t);
-        if (s.getVolatileOwner() == t) {
-            return s;
-        }
+        return s.getVolatileOwner() == t ? s : null;
+    }
+
+    /** The rest of {@link #held}'s search: the own heap's slot or a lease (no table holds it). */
+    private HeapSlot heldElsewhere(Thread t) {
         if (getVolatileClosed()) {
             return null;
         }
@@ -224,15 +232,11 @@ public final class ThreadHeaps {
      */
     public HeapSlot heldForFree(Segment seg) {
         Thread t = Thread.currentThread();
-        HeapSlot s = fastSlot(t);
+        HeapSlot s = slotInTables(t);
         if (s != null) {
             return s;
         }
-        s = slotOf(table, t);
-        if (s.getVolatileOwner() == t) {
-            return s;
-        }
-        return seg.ownerThread == t ? held() : null;
+        return seg.ownerThread == t ? heldElsewhere(t) : null;
     }
 
     /** The slow path of the lookup: the thread's own slot, or a lease; entered in the table. */
