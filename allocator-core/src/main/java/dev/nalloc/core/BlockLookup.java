@@ -65,13 +65,13 @@ final class BlockLookup {
      */
     long blockAt(Page page, long address) {
         long index = page.blockIndexOf(address);
-        long block = page.start + index * page.blockSize;
+        long block = page.areaStart() + index * page.blockSize();
         return block == address && index < page.reserved() ? block : interiorBlock(page, address, index, block);
     }
 
     /** The block of an interior address (aligned blocks), or 0 after reporting the misuse. */
     private long interiorBlock(Page page, long address, long index, long block) {
-        if (index >= page.reserved() || address < page.start) {
+        if (index >= page.reserved() || address < page.areaStart()) {
             invalid(address, "lies outside the blocks of its page");
             return 0;
         }

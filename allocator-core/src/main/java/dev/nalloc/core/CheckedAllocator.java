@@ -69,10 +69,10 @@ final class CheckedAllocator extends ModeAllocator {
             Page page;
             if (plain && request <= SizeClasses.SMALL_SIZE_MAX) {
                 page = heap.directPage(request);
-                address = page.free;
+                address = page.freeHead();
                 if (address != 0) {
-                    page.free = page.popNext(address);
-                    page.used++;
+                    page.setFreeHead(page.popNext(address));
+                    page.incrementUsed();
                 } else {
                     address = heap.mallocEncoded(request, false);
                     if (address == 0) {
@@ -89,7 +89,7 @@ final class CheckedAllocator extends ModeAllocator {
             }
             long block = page.blockStartOf(address);
             try {
-                if (claim(page, block, address, size, page.start + page.areaSize(), false, zero)) {
+                if (claim(page, block, address, size, page.areaStart() + page.areaSize(), false, zero)) {
                     return address;
                 }
             } catch (BlockShadow.NoJavaHeap e) {
@@ -124,15 +124,15 @@ final class CheckedAllocator extends ModeAllocator {
                 return false;
             }
         } else if (BlockShadow.isFreed(state)) {
-            long bad = Patterns.checkFreedAndFillFresh(block, page.blockSize); // fills it fresh when intact
+            long bad = Patterns.checkFreedAndFillFresh(block, page.blockSize()); // fills it fresh when intact
             if (bad >= 0) {
                 return refuse(page, block, index, shadow, state, bad);
             }
         } else {
-            Patterns.fillFresh(block, page.blockSize);
+            Patterns.fillFresh(block, page.blockSize());
         }
         shadow.markLiveIn(entries, index, address - block, address + size - block, guarded);
-        patterns.writeCanary(address + size, Math.min(canaryLimit, block + page.blockSize));
+        patterns.writeCanary(address + size, Math.min(canaryLimit, block + page.blockSize()));
         if (page.reserved() == 1) {
             recentFrees.remove(address);
         }
@@ -145,7 +145,7 @@ final class CheckedAllocator extends ModeAllocator {
      * and the allocation fails, reported as out of memory naming the Java heap.
      */
     private long noJavaHeap(Page page, long block) {
-        if (page.kind == PageKind.HUGE) {
+        if (page.kind() == PageKind.HUGE) {
             frees.freeHuge(page);
         } else {
             BlockFree.localEncoded(page, block);
@@ -162,16 +162,16 @@ final class CheckedAllocator extends ModeAllocator {
     /**
      * {@link #claim} of a zeroed block: the freed fill of a block freed before is checked (then its
      * requested bytes are zeroed); a block never handed out is zeroed unless the page's free blocks
-     * are known to read as zero ({@link Page#freeIsZero}, read after the pop: the list the block
+     * are known to read as zero ({@link Page#freeIsZero()}, read after the pop: the list the block
      * came from). False after reporting a broken freed fill.
      */
     private boolean claimZeroed(Page page, long block, long address, long size, int index, BlockShadow shadow, long state) {
         if (BlockShadow.isFreed(state)) {
-            long bad = Patterns.firstNotFreed(block, page.blockSize);
+            long bad = Patterns.firstNotFreed(block, page.blockSize());
             if (bad >= 0) {
                 return refuse(page, block, index, shadow, state, bad);
             }
-        } else if (page.freeIsZero) {
+        } else if (page.freeIsZero()) {
             return true;
         }
         Mem.zero(address, size);
@@ -187,15 +187,15 @@ final class CheckedAllocator extends ModeAllocator {
         String problem;
         PageMode mode = page.mode();
         if (mode.brokenLink != 0) {
-            problem = brokenLinkProblem(mode.brokenLink, page.blockSize);
+            problem = brokenLinkProblem(mode.brokenLink, page.blockSize());
             mode.brokenLink = 0;
         } else if (BlockShadow.isLive(state)) {
-            problem = "the free list handed out the block at " + Reporter.hex(block) + " (" + page.blockSize
+            problem = "the free list handed out the block at " + Reporter.hex(block) + " (" + page.blockSize()
                     + " bytes), which is live";
         } else if (state == BlockShadow.QUARANTINED) {
             problem = "the free list handed out the quarantined block at " + Reporter.hex(block);
         } else {
-            problem = "the block at " + Reporter.hex(block) + " (" + page.blockSize + " bytes) was written at offset "
+            problem = "the block at " + Reporter.hex(block) + " (" + page.blockSize() + " bytes) was written at offset "
                     + badFill + " after it was freed (use after free)";
         }
         if (!BlockShadow.isLive(state)) {
@@ -220,7 +220,7 @@ final class CheckedAllocator extends ModeAllocator {
         int index = (int) page.blockIndexOf(block);
         BlockShadow.of(page).markLive(index, address - block, address + size - block, false);
         // The canary stopped at the guard's place; an unguarded block's free checks it up to the block's end.
-        patterns.writeCanary(address + size, block + page.blockSize);
+        patterns.writeCanary(address + size, block + page.blockSize());
     }
 
     @Override
@@ -271,9 +271,9 @@ final class CheckedAllocator extends ModeAllocator {
             return null;
         }
         long index = page.blockIndexOf(address);
-        long block = page.start + index * page.blockSize;
+        long block = page.areaStart() + index * page.blockSize();
         BlockShadow shadow = BlockShadow.peek(page);
-        long state = shadow == null || index >= page.capacity ? BlockShadow.NEVER : shadow.settledState((int) index);
+        long state = shadow == null || index >= page.capacity() ? BlockShadow.NEVER : shadow.settledState((int) index);
         if (BlockShadow.isLive(state)) {
             long user = block + shadow.adjust(state);
             if (user == address) {
@@ -324,13 +324,13 @@ final class CheckedAllocator extends ModeAllocator {
         }
         if (page != null && page.inUse() && page.reserved() > 1) {
             int index = (int) page.blockIndexOf(address);
-            long block = page.start + index * page.blockSize;
+            long block = page.areaStart() + index * page.blockSize();
             BlockShadow shadow = BlockShadow.peek(page);
             if (block == address && shadow != null) {
                 long[] entries = shadow.entries();
                 long state = BlockShadow.stateIn(entries, index);
                 if (BlockShadow.isLive(state) && !BlockShadow.isGuarded(state) && shadow.adjust(state) == 0
-                        && patterns.firstBadCanary(address + shadow.size(state), block + page.blockSize) < 0
+                        && patterns.firstBadCanary(address + shadow.size(state), block + page.blockSize()) < 0
                         && shadow.markFreedIn(entries, index, state)) {
                     push(page, block);
                     return;
@@ -366,7 +366,7 @@ final class CheckedAllocator extends ModeAllocator {
         if (page.reserved() == 1) {
             recentFrees.add(address);
         }
-        if (page.kind == PageKind.HUGE) {
+        if (page.kind() == PageKind.HUGE) {
             frees.freeHuge(page);
             return;
         }
@@ -380,7 +380,7 @@ final class CheckedAllocator extends ModeAllocator {
             frees.freeIntoDestroyedHeap(block);
             return;
         }
-        Patterns.fillFreed(block, page.blockSize);
+        Patterns.fillFreed(block, page.blockSize());
         pushFreed(page, block); // false only for a block pushed twice, which the shadow rules out
     }
 
@@ -427,14 +427,14 @@ final class CheckedAllocator extends ModeAllocator {
         }
         canaryIntact(b, address);
         long size = b.size();
-        long room = b.block + b.page.blockSize - address - PAD;
+        long room = b.block + b.page.blockSize() - address - PAD;
         if (!b.guarded() && Reallocs.fitsInPlace(address, room, newSize, alignment, offset)
                 && isLocal(b.page.segment)) {
             if (zero && newSize > size) {
                 Mem.zero(address + size, newSize - size);
             }
             b.shadow.resize(b.index, b.state, address + newSize - b.block);
-            patterns.writeCanary(address + newSize, b.block + b.page.blockSize);
+            patterns.writeCanary(address + newSize, b.block + b.page.blockSize());
             return Reallocs.IN_PLACE;
         }
         return size;
@@ -464,7 +464,7 @@ final class CheckedAllocator extends ModeAllocator {
                 return;
             }
             shadow.forEachLive((index, state) -> {
-                long block = page.start + index * page.blockSize;
+                long block = page.areaStart() + index * page.blockSize();
                 long address = block + shadow.adjust(state);
                 Live b = new Live(page, block, index, state, shadow);
                 if (b.guarded()) {
@@ -487,12 +487,12 @@ final class CheckedAllocator extends ModeAllocator {
     }
 
     private long canaryLimit(Live b, long address) {
-        return b.guarded() ? address + (sampler != null ? sampler.span(b.size()) : b.size()) : b.block + b.page.blockSize;
+        return b.guarded() ? address + (sampler != null ? sampler.span(b.size()) : b.size()) : b.block + b.page.blockSize();
     }
 
     @Override
     void freeWithheld(Page page, long block) {
-        if (page.kind == PageKind.HUGE) {
+        if (page.kind() == PageKind.HUGE) {
             frees.freeHuge(page);
         } else {
             push(page, block);
@@ -518,18 +518,18 @@ final class CheckedAllocator extends ModeAllocator {
      * page), and no block on them is live in the shadow. A failure is reported as {@code ASSERTION}.
      */
     private void assertPage(Page page) {
-        if (page.kind == PageKind.HUGE && page.isHugeReleased()) {
+        if (page.kind() == PageKind.HUGE && page.isHugeReleased()) {
             return;
         }
         String problem = null;
         try {
-            int lists = page.listLength(page.free) + page.listLength(page.localFree);
-            if (lists != page.capacity - page.used) {
-                problem = "the free lists of the page at " + Reporter.hex(page.start) + " hold " + lists
-                        + " blocks, expected capacity " + page.capacity + " - used " + page.used;
+            int lists = page.listLength(page.freeHead()) + page.listLength(page.localFreeHead());
+            if (lists != page.capacity() - page.used()) {
+                problem = "the free lists of the page at " + Reporter.hex(page.areaStart()) + " hold " + lists
+                        + " blocks, expected capacity " + page.capacity() + " - used " + page.used();
             } else {
                 BlockShadow shadow = BlockShadow.peek(page);
-                for (long head : new long[]{page.free, page.localFree}) {
+                for (long head : new long[]{page.freeHead(), page.localFreeHead()}) {
                     for (long b = head; b != 0 && shadow != null && problem == null; b = page.nextFree(b)) {
                         if (BlockShadow.isLive(shadow.state((int) page.blockIndexOf(b)))) {
                             problem = "the live block at " + Reporter.hex(b) + " is on a free list of its page";
@@ -541,7 +541,7 @@ final class CheckedAllocator extends ModeAllocator {
             problem = e.getMessage();
         }
         if (problem != null) {
-            reporter.report(ErrorKind.ASSERTION, page.start, problem);
+            reporter.report(ErrorKind.ASSERTION, page.areaStart(), problem);
         }
     }
 

@@ -382,8 +382,8 @@ final class Engine implements StatsSource {
             if (stop[0] || p.isHugeReleased()) {
                 return;
             }
-            long bs = p.blockSize;
-            HeapArea area = new HeapArea(p.start, p.areaSize(), (long) p.capacity * bs, p.used, bs, bs, p.tag);
+            long bs = p.blockSize();
+            HeapArea area = new HeapArea(p.areaStart(), p.areaSize(), (long) p.capacity() * bs, p.used(), bs, bs, p.tag());
             if (!visitor.visit(area, 0, bs)) {
                 stop[0] = true;
             }

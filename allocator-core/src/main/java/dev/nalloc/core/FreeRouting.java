@@ -39,7 +39,7 @@ final class FreeRouting {
         } else if (engine.reclaimOnFree && seg.abandoned && reclaimOnFree(seg)) {
             BlockFree.local(page, block); // the segment is ours now
             engine.reporter.flush(); // the reclaim's purges: the free is complete
-        } else if (page.kind == PageKind.HUGE) {
+        } else if (page.kind() == PageKind.HUGE) {
             freeHuge(page);
         } else {
             freeRemote(page, block, s);
@@ -52,7 +52,7 @@ final class FreeRouting {
      * make it a page of another size class, and the free would be counted in that class.
      */
     private void freeRemote(Page page, long block, HeapSlot s) {
-        int bin = page.bin;
+        int bin = page.bin();
         if (BlockFree.remote(page, block)) {
             countRemoteFree(bin, s);
         } else {
@@ -86,7 +86,7 @@ final class FreeRouting {
             BlockFree.localEncoded(page, block);
             return true;
         }
-        int bin = page.bin; // before the push: see freeRemote
+        int bin = page.bin(); // before the push: see freeRemote
         int pushed = BlockFree.remoteEncoded(page, block);
         if (pushed == EncodedPage.PUSHED) {
             countRemoteFree(bin, s);

@@ -87,7 +87,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
     /**
      * Guarded sampling: takes the block just placed at {@code address} (in the block at {@code block})
      * for {@code size} bytes, guarded by the page at {@code guard}, zeroed when {@code zero} (only
-     * where it is not known to be zero: see {@link Page#freeIsZero}): 1 when handed out, 0 (after
+     * where it is not known to be zero: see {@link Page#freeIsZero()}): 1 when handed out, 0 (after
      * reporting) when the block was found corrupted and must not be handed out, -1 (after
      * reporting, the block given back) when the allocation fails.
      */
@@ -168,7 +168,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
             if (w == null) {
                 return;
             }
-            if (w.page.heap() == null && w.page.kind == null) {
+            if (w.page.heap() == null && w.page.kind() == null) {
                 continue; // its page went with a destroyed heap (see withholdPages)
             }
             if (engine.os.unprotectQuietly(w.guard, osPageSize) == null) {

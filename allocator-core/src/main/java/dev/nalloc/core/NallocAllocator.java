@@ -54,10 +54,10 @@ final class NallocAllocator extends AbstractAllocator {
         }
         if (Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0) {
             Page page = direct[(int) ((size + 7) >>> 3)];
-            long block = page.free;
+            long block = page.freeHead();
             if (block != 0) {
-                page.free = Mem.load(block);
-                page.used++;
+                page.setFreeHead(Mem.load(block));
+                page.incrementUsed();
                 return block;
             }
         }
@@ -212,7 +212,7 @@ final class NallocAllocator extends AbstractAllocator {
         }
         Page page = blocks.pageOfBlock(address);
         long block = page == null ? 0 : blocks.blockAt(page, address);
-        return block == 0 ? 0 : block + page.blockSize - address;
+        return block == 0 ? 0 : block + page.blockSize() - address;
     }
 
     @Override

@@ -23,14 +23,14 @@ final class PageCensus implements Consumer<Page> {
 
     @Override
     public void accept(Page p) {
-        int bin = p.bin;
-        long u = p.used;
-        if (p.kind == PageKind.HUGE || bin < 0 || bin >= SizeClasses.BIN_HUGE) {
+        int bin = p.bin();
+        long u = p.used();
+        if (p.kind() == PageKind.HUGE || bin < 0 || bin >= SizeClasses.BIN_HUGE) {
             if (!p.isHugeReleased()) {
                 pages[SizeClasses.BIN_HUGE]++;
                 used[SizeClasses.BIN_HUGE] += u;
                 hugeBlocks += u;
-                hugeBytes += u * p.blockSize;
+                hugeBytes += u * p.blockSize();
             }
             return;
         }

@@ -68,11 +68,11 @@ final class SecureAllocator extends ModeAllocator {
         if (Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0 && sampler == null
                 && (direct = directPages(Thread.currentThread())) != null) {
             Page page = direct[(int) ((size + 7) >>> 3)];
-            long block = page.free;
+            long block = page.freeHead();
             if (block != 0) {
                 long next = ((EncodedPage) page).popEncoded(block);
-                page.free = next;
-                page.used++;
+                page.setFreeHead(next);
+                page.incrementUsed();
                 if (next != 0 || page.mode().brokenLink == 0) {
                     return block; // its link word is cleared (see EncodedPage.popEncoded)
                 }
@@ -119,14 +119,14 @@ final class SecureAllocator extends ModeAllocator {
         while (true) {
             if (small) { // malloc's fast path again (kept as a copy: a shared helper shrinks this method under C2's limit), for heaps and zalloc
                 Page page = heap.directPage(size);
-                long block = page.free;
+                long block = page.freeHead();
                 if (block != 0) {
                     long next = ((EncodedPage) page).popEncoded(block);
-                    page.free = next;
-                    page.used++;
+                    page.setFreeHead(next);
+                    page.incrementUsed();
                     if (next != 0 || page.mode().brokenLink == 0) {
-                        if (zero && !page.freeIsZero) { // (a block of a page that reads as zero needs nothing: its link word is cleared)
-                            Mem.zero(block, page.blockSize);
+                        if (zero && !page.freeIsZero()) { // (a block of a page that reads as zero needs nothing: its link word is cleared)
+                            Mem.zero(block, page.blockSize());
                         }
                         return block;
                     }
@@ -150,8 +150,8 @@ final class SecureAllocator extends ModeAllocator {
             }
             if (zero && !small) {
                 Page page = pageOf(address);
-                if (!page.freeIsZero) { // else fresh or purged OS memory, which reads as zero (the pop cleared the link word)
-                    Mem.zero(address, page.blockStartOf(address) + page.blockSize - address);
+                if (!page.freeIsZero()) { // else fresh or purged OS memory, which reads as zero (the pop cleared the link word)
+                    Mem.zero(address, page.blockStartOf(address) + page.blockSize() - address);
                 }
             }
             return address;
@@ -163,7 +163,7 @@ final class SecureAllocator extends ModeAllocator {
         PageMode mode = page.mode();
         long block = mode.brokenLink;
         mode.brokenLink = 0;
-        reportCorrupted(block, brokenLinkProblem(block, page.blockSize));
+        reportCorrupted(block, brokenLinkProblem(block, page.blockSize()));
     }
 
     @Override
@@ -172,7 +172,7 @@ final class SecureAllocator extends ModeAllocator {
             reportBroken(page);
             return 0;
         }
-        if (zero && !page.freeIsZero) { // a block of a list known to read as zero (fresh or purged OS memory) needs nothing
+        if (zero && !page.freeIsZero()) { // a block of a list known to read as zero (fresh or purged OS memory) needs nothing
             Mem.zero(address, guard - address);
         }
         page.mode().hasGuarded = true; // before the block is out: its frees must take the slow path
@@ -235,8 +235,8 @@ final class SecureAllocator extends ModeAllocator {
             return 0;
         }
         long index = page.blockIndexOf(address);
-        long block = page.start + index * page.blockSize;
-        if (index >= page.capacity) {
+        long block = page.areaStart() + index * page.blockSize();
+        if (index >= page.capacity()) {
             reporter.report(ErrorKind.INVALID_FREE, address, Reporter.hex(address) + " lies in a block that was never allocated ("
                     + op + ")");
             return 0;
@@ -248,7 +248,7 @@ final class SecureAllocator extends ModeAllocator {
             return 0;
         }
         if (g != null ? g.address != address : block != address && !page.hasAligned()) {
-            reportUnaligned(address, g != null ? g.address : block, g != null ? g.guard - g.address : page.blockSize, op);
+            reportUnaligned(address, g != null ? g.address : block, g != null ? g.guard - g.address : page.blockSize(), op);
             return 0;
         }
         if (!free) {
@@ -269,7 +269,7 @@ final class SecureAllocator extends ModeAllocator {
         }
         // The owner's or another thread's push, as CheckedAllocator.push without the fill (kept as a
         // copy: a shared helper shrinks this method under C2's limit).
-        if (page.kind == PageKind.HUGE) {
+        if (page.kind() == PageKind.HUGE) {
             frees.freeHuge(page);
         } else {
             HeapSlot s = threads.heldForFree(page.segment);
@@ -277,7 +277,7 @@ final class SecureAllocator extends ModeAllocator {
                 s.cacheFreeSegment(page.segment);
                 BlockFree.localEncoded(page, block);
             } else {
-                int bin = page.bin; // before the push: see FreeRouting.freeRemote
+                int bin = page.bin(); // before the push: see FreeRouting.freeRemote
                 int pushed = BlockFree.remoteEncoded(page, block);
                 if (pushed == EncodedPage.PUSHED) {
                     frees.countRemoteFree(bin, s);
@@ -314,7 +314,7 @@ final class SecureAllocator extends ModeAllocator {
     /** Bytes from {@code address} to the end of its block (or to its guard page). */
     private long room(Page page, long block, long address) {
         Guarded g = guardedAt(page, block);
-        return g != null ? g.guard - address : block + page.blockSize - address;
+        return g != null ? g.guard - address : block + page.blockSize() - address;
     }
 
     @Override
@@ -388,7 +388,7 @@ final class SecureAllocator extends ModeAllocator {
     @Override
     void freeWithheld(Page page, long block) {
         guarded.remove(block);
-        if (page.kind == PageKind.HUGE) {
+        if (page.kind() == PageKind.HUGE) {
             frees.freeHuge(page);
         } else {
             pushFreed(page, block);

@@ -128,16 +128,16 @@ class ModeCorruptionTest {
             a.collect(false);
             assertEquals(List.of(), h.reports(), "a sound page passes");
             Page page = Page.of(SegmentMap.lookup(b[5]), b[5]);
-            page.used--; // an engine bug: a block counted free that is on no list
+            page.decrementUsed(); // an engine bug: a block counted free that is on no list
             a.collect(false);
             assertEquals(ErrorKind.ASSERTION, h.last().kind());
             assertTrue(h.last().message().startsWith("nalloc: assertion failed: the free lists of the page at 0x"),
                     h.last().message());
-            page.used++;
+            page.incrementUsed();
             // A live block linked onto the local free list behind the allocator's back.
-            Mem.store(b[6], ((EncodedPage) page).encodeLink(b[6], page.localFree));
-            page.localFree = b[6];
-            page.used--;
+            Mem.store(b[6], ((EncodedPage) page).encodeLink(b[6], page.localFreeHead()));
+            page.setLocalFreeHead(b[6]);
+            page.decrementUsed();
             h.clear();
             a.collect(false);
             assertEquals(ErrorKind.ASSERTION, h.last().kind());
@@ -204,7 +204,7 @@ class ModeCorruptionTest {
                         case 1 -> p -> round;
                         default -> p -> {
                             Page page = Page.of(SegmentMap.lookup(p), p);
-                            return page.start + rnd.nextInt(page.capacity) * page.blockSize;
+                            return page.areaStart() + rnd.nextInt(page.capacity()) * page.blockSize();
                         };
                     };
                     if (round(a, h, 1024, corrupt)) {

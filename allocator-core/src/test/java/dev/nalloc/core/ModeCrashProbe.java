@@ -56,12 +56,12 @@ public final class ModeCrashProbe {
             }
             case "page-guard" -> {
                 Page page = Page.of(SegmentMap.lookup(p), p);
-                long last = page.start + (long) (page.reserved() - 1) * page.blockSize;
+                long last = page.areaStart() + (long) (page.reserved() - 1) * page.blockSize();
                 // The last block, then the slack up to the guard (less than a block) are writable.
                 for (long x = last; x < page.mode().guard(); x++) {
                     Mem.storeByte(x, (byte) 1);
                 }
-                if (page.mode().guard() == 0 || page.mode().guard() - (last + page.blockSize) >= page.blockSize) {
+                if (page.mode().guard() == 0 || page.mode().guard() - (last + page.blockSize()) >= page.blockSize()) {
                     System.out.println("probe: no guard within a block after the last block");
                     System.exit(5);
                 }

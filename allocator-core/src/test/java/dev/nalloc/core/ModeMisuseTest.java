@@ -174,20 +174,20 @@ class ModeMisuseTest {
             long p = a.malloc(kind.size);
             Page page = Page.of(SegmentMap.lookup(p), p);
             if (page.reserved() > 1 && mode == Mode.CHECKED) { // a slot of the same page never handed out (small and medium pages)
-                long other = page.start + (page.blockStartOf(p) == page.start ? page.reserved() - 1 : 0) * page.blockSize;
+                long other = page.areaStart() + (page.blockStartOf(p) == page.areaStart() ? page.reserved() - 1 : 0) * page.blockSize();
                 AllocatorMisuseException e = misuse(ErrorKind.INVALID_FREE, () -> a.free(other));
                 assertEquals("nalloc: invalid free: " + hex(other) + " lies in a block that was never allocated (free)",
                         e.getMessage());
             }
             if (page.reserved() > 1 && mode == Mode.SECURE) {
                 // SECURE: a block never carved is invalid; one carved onto the free list but never handed out is free.
-                if (page.capacity < page.reserved()) {
-                    long uncarved = page.start + (long) page.capacity * page.blockSize;
+                if (page.capacity() < page.reserved()) {
+                    long uncarved = page.areaStart() + (long) page.capacity() * page.blockSize();
                     AllocatorMisuseException e = misuse(ErrorKind.INVALID_FREE, () -> a.free(uncarved));
                     assertEquals("nalloc: invalid free: " + hex(uncarved) + " lies in a block that was never allocated (free)",
                             e.getMessage());
                 }
-                long carved = page.free;
+                long carved = page.freeHead();
                 if (carved != 0) {
                     AllocatorMisuseException e = misuse(ErrorKind.DOUBLE_FREE, () -> a.free(carved));
                     assertEquals("nalloc: double free: the block at " + hex(carved)
@@ -195,7 +195,7 @@ class ModeMisuseTest {
                 }
             }
             // Past the blocks of a huge or large page, or in memory never handed out: free memory.
-            long outside = page.start + page.areaSize() + 16;
+            long outside = page.areaStart() + page.areaSize() + 16;
             misuse(ErrorKind.INVALID_FREE, () -> a.free(outside));
             misuse(ErrorKind.INVALID_FREE, () -> a.free(0x10_0000L));
             assertEquals(1, a.stats().allocationCount(), "nothing changed");

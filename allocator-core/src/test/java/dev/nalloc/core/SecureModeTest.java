@@ -92,12 +92,12 @@ class SecureModeTest {
         try (Allocator a = TestAllocators.builder().mode(Mode.SECURE).build()) {
             long first = a.malloc(64);
             Page page = pageOf(first);
-            assertEquals(64, page.capacity, "the first extension: 4 KiB of 64-byte blocks");
+            assertEquals(64, page.capacity(), "the first extension: 4 KiB of 64-byte blocks");
             List<Long> blocks = new ArrayList<>();
             for (int i = 1; i < 64; i++) {
                 blocks.add(a.malloc(64));
             }
-            long from = page.start + 64 * 64;
+            long from = page.areaStart() + 64 * 64;
             List<Integer> runOrder = new ArrayList<>();
             long[] lastInRun = new long[8];
             for (int i = 0; i < 8 * 64; i++) {
@@ -109,7 +109,7 @@ class SecureModeTest {
                 lastInRun[run] = p;
                 runOrder.add(run);
             }
-            assertEquals(64 + 8 * 64, page.capacity, "the second extension: 8 runs of 4 KiB");
+            assertEquals(64 + 8 * 64, page.capacity(), "the second extension: 8 runs of 4 KiB");
             assertFalse(runOrder.subList(0, 64).stream().allMatch(r -> r.equals(runOrder.get(0))), "runs interleaved");
             for (int r = 0; r < 8; r++) {
                 assertEquals(64, java.util.Collections.frequency(runOrder, r), "run " + r);
@@ -124,7 +124,7 @@ class SecureModeTest {
                 long p = a.malloc(size);
                 Page page = pageOf(p);
                 long span = (long) page.sliceCount() << Layout.SLICE_SHIFT;
-                assertEquals(page.start + span - 4096, page.mode().guard(), "size " + size);
+                assertEquals(page.areaStart() + span - 4096, page.mode().guard(), "size " + size);
                 assertTrue(page.areaSize() <= span - 4096, "blocks end before the guard");
                 a.free(p);
                 a.collect(true); // the page goes, its span is freed: the guard must be lifted
@@ -194,7 +194,7 @@ class SecureModeTest {
                 .option(Option.PURGE_DELAY, 60_000).build()) {
             List<Long> blocks = twoPages(a, 64);
             Page page = pageOf(blocks.get(0));
-            long start = page.start;
+            long start = page.areaStart();
             long guard = page.mode().guard();
             assertNotEquals(0, guard);
             for (long b : blocks) {
@@ -212,7 +212,7 @@ class SecureModeTest {
             for (int i = 0; i < 100_000 && reused == null; i++) {
                 long q = a.malloc(128); // another bin, pages of the same single slice
                 others.add(q);
-                if (pageOf(q).start == start) {
+                if (pageOf(q).areaStart() == start) {
                     reused = pageOf(q);
                 }
             }
@@ -221,7 +221,7 @@ class SecureModeTest {
             assertEquals(protects, os.protects.get(), "no mprotect for the kept guard");
             assertEquals(lifts, os.lifts.get());
             assertEquals(0, page.segment.space.guardedSpans());
-            assertTrue(reused.start + reused.areaSize() <= guard, "the blocks end before the guard");
+            assertTrue(reused.areaStart() + reused.areaSize() <= guard, "the blocks end before the guard");
             for (long q : others) {
                 TestAllocators.fill(q, 128, q); // every byte: a misplaced guard faults
             }
@@ -363,8 +363,8 @@ class SecureModeTest {
         try (Allocator a = TestAllocators.builder().mode(Mode.SECURE).build()) {
             long p = a.malloc(4L << 20); // 4 MiB: a large page of exactly 64 slices
             Page page = pageOf(p);
-            assertEquals(PageKind.LARGE, page.kind);
-            if ((long) page.sliceCount() << Layout.SLICE_SHIFT == page.blockSize) {
+            assertEquals(PageKind.LARGE, page.kind());
+            if ((long) page.sliceCount() << Layout.SLICE_SHIFT == page.blockSize()) {
                 assertEquals(0, page.mode().guard());
             }
             TestAllocators.fill(p, 4L << 20, 1);

@@ -69,7 +69,7 @@ public final class BlockShadow {
     private long wideEnd;
 
     private BlockShadow(Page page) {
-        this.wide = page.kind == PageKind.HUGE;
+        this.wide = page.kind() == PageKind.HUGE;
         this.limit = wide ? 1 : page.reserved();
         this.entries = new long[Math.min(limit, MIN_ENTRIES)];
     }

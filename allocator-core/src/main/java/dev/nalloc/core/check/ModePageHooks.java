@@ -40,10 +40,10 @@ public final class ModePageHooks implements PageHooks {
     @Override
     public void pageCreated(Page page, long keptGuard) {
         long n = pages.incrementAndGet();
-        long key0 = Keys.mix(secret ^ page.start ^ (n * 0x9E3779B97F4A7C15L));
+        long key0 = Keys.mix(secret ^ page.areaStart() ^ (n * 0x9E3779B97F4A7C15L));
         long key1 = Keys.mix(key0 + secret);
         ((EncodedPage) page).encodeLinks(codec, codec == KeyedEncoding.INSTANCE, key0, key1, shuffle ? Keys.mix(key1) | 1 : 0);
-        if (guards != null && page.kind != PageKind.HUGE) {
+        if (guards != null && page.kind() != PageKind.HUGE) {
             addGuard(page, keptGuard);
         }
     }
@@ -63,11 +63,11 @@ public final class ModePageHooks implements PageHooks {
     private void addGuard(Page page, long kept) {
         long pageSize = guards.pageSize();
         long span = (long) page.sliceCount() << Layout.SLICE_SHIFT;
-        long blocks = (span - pageSize) / page.blockSize;
-        long guard = page.start + span - pageSize;
+        long blocks = (span - pageSize) / page.blockSize();
+        long guard = page.areaStart() + span - pageSize;
         if (kept != 0 && (kept != guard || blocks < 1)) {
             throw new IllegalStateException("nalloc: internal error: a span kept its guard page at "
-                    + Long.toHexString(kept) + ", not at the end of the page at " + Long.toHexString(page.start));
+                    + Long.toHexString(kept) + ", not at the end of the page at " + Long.toHexString(page.areaStart()));
         }
         if (blocks < 1) {
             return; // a large block that fills its span: no room for a guard

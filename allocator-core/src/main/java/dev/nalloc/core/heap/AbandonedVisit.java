@@ -27,7 +27,7 @@ final class AbandonedVisit {
         int i = 0;
         while (i < seg.sliceCount) {
             Page p = Page.atSlice(seg, i);
-            if (p.inUse() && (tag < 0 || p.tag == tag) && !visitPage(heap, p, all, visitor, address)) {
+            if (p.inUse() && (tag < 0 || p.tag() == tag) && !visitPage(heap, p, all, visitor, address)) {
                 return false;
             }
             i = p.sliceIndex + p.sliceCount();
@@ -41,29 +41,29 @@ final class AbandonedVisit {
      * gives (0: not handed out, skipped).
      */
     static boolean visitPage(LocalHeap heap, Page p, boolean all, HeapVisitor visitor, BlockAddress address) {
-        long bs = p.blockSize;
-        HeapArea area = new HeapArea(p.start, p.areaSize(), (long) p.capacity * bs, p.used, bs, bs, p.tag);
+        long bs = p.blockSize();
+        HeapArea area = new HeapArea(p.areaStart(), p.areaSize(), (long) p.capacity() * bs, p.used(), bs, bs, p.tag());
         if (!call(heap, visitor, area, 0, bs)) {
             return false;
         }
-        if (!all || p.used == 0) {
+        if (!all || p.used() == 0) {
             return true;
         }
-        long[] free = new long[(p.capacity + 63) >>> 6];
+        long[] free = new long[(p.capacity() + 63) >>> 6];
         try {
-            for (long head : new long[]{p.free, p.localFree}) {
+            for (long head : new long[]{p.freeHead(), p.localFreeHead()}) {
                 for (long b = head; b != 0; b = p.nextFree(b)) {
                     int i = (int) p.blockIndexOf(b);
                     free[i >>> 6] |= 1L << (i & 63);
                 }
             }
         } catch (FreeListCorruption e) { // which blocks are live is unknown: skip them
-            heap.tld.context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, p.start, e.getMessage());
+            heap.tld.context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, p.areaStart(), e.getMessage());
             return true;
         }
-        for (int i = 0; i < p.capacity; i++) {
+        for (int i = 0; i < p.capacity(); i++) {
             if ((free[i >>> 6] & (1L << (i & 63))) == 0) {
-                long a = address.of(p, p.start + i * bs);
+                long a = address.of(p, p.areaStart() + i * bs);
                 if (a != 0 && !call(heap, visitor, area, a, bs)) {
                     return false;
                 }

@@ -72,8 +72,8 @@ public final class BlockFree {
             }
             page.useDelayedFree(Page.NO_DELAYED_FREE, false);
             PageCollect.collect(heap, page, false);
-            heap.counters.countCollected(1, page.bin); // the freeing thread already subtracted it
-            page.seen--; // from the gauges too
+            heap.counters.countCollected(1, page.bin()); // the freeing thread already subtracted it
+            page.dropSeen(1); // from the gauges too
             delayedBlock(heap, page, block);
             block = next;
         }
@@ -84,10 +84,10 @@ public final class BlockFree {
      * freeing a page is reported by the caller's flush, once the whole list is freed.
      */
     private static void delayedBlock(LocalHeap heap, Page page, long block) {
-        Mem.store(block, page instanceof EncodedPage e ? e.encodeLink(block, page.localFree) : page.localFree);
-        page.localFree = block;
-        if (--page.used == 0) {
-            if (page.retireExpire == 0) {
+        Mem.store(block, page instanceof EncodedPage e ? e.encodeLink(block, page.localFreeHead()) : page.localFreeHead());
+        page.setLocalFreeHead(block);
+        if (page.decrementUsed() == 0) {
+            if (page.retireExpire() == 0) {
                 PageRetire.retireQuietly(heap, page);
             }
         } else if (page.inFull()) {
@@ -99,10 +99,10 @@ public final class BlockFree {
 
     /** Frees a block of a page of this thread (no statistics: snapshots sum the pages' {@code used}). */
     public static void local(Page page, long block) {
-        Mem.store(block, page.localFree);
-        page.localFree = block;
-        if (--page.used == 0) {
-            if (page.retireExpire == 0) { // already retired: nothing to do
+        Mem.store(block, page.localFreeHead());
+        page.setLocalFreeHead(block);
+        if (page.decrementUsed() == 0) {
+            if (page.retireExpire() == 0) { // already retired: nothing to do
                 PageRetire.retire(owner(page), page);
             }
         } else if (page.inFull()) {
@@ -112,10 +112,10 @@ public final class BlockFree {
 
     /** {@link #local} for a page with encoded links (CHECKED and SECURE instances). */
     public static void localEncoded(Page page, long block) {
-        Mem.store(block, ((EncodedPage) page).encodeLink(block, page.localFree));
-        page.localFree = block;
-        if (--page.used == 0) {
-            if (page.retireExpire == 0) {
+        Mem.store(block, ((EncodedPage) page).encodeLink(block, page.localFreeHead()));
+        page.setLocalFreeHead(block);
+        if (page.decrementUsed() == 0) {
+            if (page.retireExpire() == 0) {
                 PageRetire.retire(owner(page), page);
             }
         } else if (page.inFull()) {
@@ -128,18 +128,18 @@ public final class BlockFree {
      * queue (a full page fails {@link Page#isBlockStart}, so its frees come through the slow path).
      */
     public static void localNotFull(Page page, long block) {
-        Mem.store(block, page.localFree);
-        page.localFree = block;
-        if (--page.used == 0 && page.retireExpire == 0) { // retireExpire != 0: already retired
+        Mem.store(block, page.localFreeHead());
+        page.setLocalFreeHead(block);
+        if (page.decrementUsed() == 0 && page.retireExpire() == 0) { // retireExpire != 0: already retired
             PageRetire.retire(owner(page), page);
         }
     }
 
     /** {@link #localEncoded} for a page known not to be in the full queue (SECURE's free fast path). */
     public static void localEncodedNotFull(Page page, long block) {
-        Mem.store(block, ((EncodedPage) page).encodeLink(block, page.localFree));
-        page.localFree = block;
-        if (--page.used == 0 && page.retireExpire == 0) {
+        Mem.store(block, ((EncodedPage) page).encodeLink(block, page.localFreeHead()));
+        page.setLocalFreeHead(block);
+        if (page.decrementUsed() == 0 && page.retireExpire() == 0) {
             PageRetire.retire(owner(page), page);
         }
     }

@@ -17,10 +17,10 @@ final class FullQueue {
 
     /** Moves a page without a free block to the full queue (the caller settles the gauges). */
     static void toFull(LocalHeap heap, Page page) {
-        if (page.inFull() || page.kind == PageKind.HUGE) {
+        if (page.inFull() || page.kind() == PageKind.HUGE) {
             return;
         }
-        heap.queues.move(page.bin, SizeClasses.BIN_FULL, page);
+        heap.queues.move(page.bin(), SizeClasses.BIN_FULL, page);
         page.setInFull(true);
         page.useDelayedFree(Page.USE_DELAYED_FREE, false);
         PageCollect.collect(heap, page, false); // frees that came before the delayed state was visible
@@ -36,14 +36,14 @@ final class FullQueue {
         HeapGauges.account(heap, page);
         heap.counters.settle();
         page.useDelayedFree(Page.NO_DELAYED_FREE, false);
-        heap.queues.move(SizeClasses.BIN_FULL, page.bin, page);
+        heap.queues.move(SizeClasses.BIN_FULL, page.bin(), page);
         page.setInFull(false);
     }
 
     /** The first page of the full queue that is not huge, or null (option target_segments_per_thread). */
     static Page firstNotHuge(LocalHeap heap) {
-        for (Page p = heap.queues.first[SizeClasses.BIN_FULL]; p != null; p = p.next) {
-            if (p.kind != PageKind.HUGE) {
+        for (Page p = heap.queues.first[SizeClasses.BIN_FULL]; p != null; p = p.next()) {
+            if (p.kind() != PageKind.HUGE) {
                 return p;
             }
         }

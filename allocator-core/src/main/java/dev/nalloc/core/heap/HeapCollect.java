@@ -29,12 +29,12 @@ final class HeapCollect {
         for (int q = heap.queues.nextQueue(1); q >= 0; q = heap.queues.nextQueue(q + 1)) {
             Page page = heap.queues.first[q];
             while (page != null) {
-                Page next = page.next;
+                Page next = page.next();
                 if (!page.isHugeReleased()) {
                     PageCollect.collect(heap, page, force);
                     if (page.allFree()) {
                         PageRetire.freePage(heap, page);
-                    } else if (page.kind != PageKind.HUGE) {
+                    } else if (page.kind() != PageKind.HUGE) {
                         HeapGauges.account(heap, page);
                     }
                 }
@@ -68,7 +68,7 @@ final class HeapCollect {
      */
     static int abandon(LocalHeap heap) {
         for (int q = heap.queues.nextQueue(1); q >= 0; q = heap.queues.nextQueue(q + 1)) {
-            for (Page p = heap.queues.first[q]; p != null; p = p.next) {
+            for (Page p = heap.queues.first[q]; p != null; p = p.next()) {
                 p.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
             }
         }
@@ -77,7 +77,7 @@ final class HeapCollect {
         for (int q = heap.queues.nextQueue(1); q >= 0; q = heap.queues.nextQueue(q + 1)) {
             Page page;
             while ((page = heap.queues.first[q]) != null) {
-                if (page.kind == PageKind.HUGE) {
+                if (page.kind() == PageKind.HUGE) {
                     heap.queues.remove(q, page);
                     heap.counters.pages--;
                     page.setHeap(null);

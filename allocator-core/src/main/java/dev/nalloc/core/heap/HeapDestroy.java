@@ -41,7 +41,7 @@ final class HeapDestroy {
         HeapContext context = heap.context;
         ThreadData tld = heap.tld;
         // Only full pages send remote frees to the delayed list; stop that before dropping the list.
-        for (Page p = queues.first[SizeClasses.BIN_FULL]; p != null; p = p.next) {
+        for (Page p = queues.first[SizeClasses.BIN_FULL]; p != null; p = p.next()) {
             p.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
         }
         // The blocks other threads freed into full pages wait on the delayed list, subtracted from
@@ -64,8 +64,8 @@ final class HeapDestroy {
                 int q = (w << 6) + Long.numberOfTrailingZeros(bits);
                 Page page = queues.first[q];
                 while (page != null) {
-                    Page next = page.next;
-                    if (page.kind == PageKind.HUGE) {
+                    Page next = page.next();
+                    if (page.kind() == PageKind.HUGE) {
                         queues.remove(q, page);
                         counters.pages--;
                         if (page.claimHugeRelease()) {
@@ -81,24 +81,24 @@ final class HeapDestroy {
                         // subtracted the blocks taken.
                         int remote = page.seal();
                         if (remote != 0) {
-                            counters.countCollected(remote, page.bin);
-                            page.seen -= remote;
+                            counters.countCollected(remote, page.bin());
+                            page.dropSeen(remote);
                         }
                     } catch (FreeListCorruption e) {
                         // reported at the end: a handler that throws must not leave the heap half destroyed
-                        context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+                        context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.areaStart(), e.getMessage());
                         gaveBack = true;
                     }
-                    if (pool && page.kind != PageKind.LARGE) {
+                    if (pool && page.kind() != PageKind.LARGE) {
                         if (page.inFull()) {
-                            queues.move(SizeClasses.BIN_FULL, page.bin, page);
+                            queues.move(SizeClasses.BIN_FULL, page.bin(), page);
                             page.setInFull(false);
                         }
                         int a = page.accountedBlocks(); // every block goes at once
-                        gone += (long) a * page.blockSize;
+                        gone += (long) a * page.blockSize();
                         goneBlocks += a;
                         HeapGauges.forget(heap, page);
-                        int live = page.used;
+                        int live = page.used();
                         if (live != 0) { // else all free already: the lists are fine as they are
                             if (!page.rewind()) { // a rewind keeps its count on the page (no counter work here)
                                 HeapGauges.pageEnded(heap, page);
@@ -112,7 +112,7 @@ final class HeapDestroy {
                         counters.pages--;
                         HeapGauges.pageEnded(heap, page);
                         int a = page.accountedBlocks();
-                        gone += (long) a * page.blockSize;
+                        gone += (long) a * page.blockSize();
                         goneBlocks += a;
                         HeapGauges.forget(heap, page);
                         page.segment.space.freeSpan(page);
@@ -148,7 +148,7 @@ final class HeapDestroy {
         PageQueues queues = heap.queues;
         for (int w = 0; w < PageQueues.OCCUPIED_WORDS; w++) {
             for (long bits = queues.occupiedWord(w); bits != 0; bits &= bits - 1) {
-                for (Page p = queues.first[(w << 6) + Long.numberOfTrailingZeros(bits)]; p != null; p = p.next) {
+                for (Page p = queues.first[(w << 6) + Long.numberOfTrailingZeros(bits)]; p != null; p = p.next()) {
                     p.unseal();
                 }
             }
@@ -183,7 +183,7 @@ final class HeapDestroy {
         heap.queues.remove(PageQueues.queueOf(page), page);
         page.setInFull(false);
         counters.pages--;
-        if (page.kind == PageKind.HUGE) {
+        if (page.kind() == PageKind.HUGE) {
             page.claimHugeRelease(); // nobody releases the segment now: it goes with the instance
             page.setHeap(null);
             os.reportUnprotect(guard, os.pageSize(), failure);
@@ -191,10 +191,10 @@ final class HeapDestroy {
         }
         try {
             int remote = page.seal(); // frees that came before are counted; later ones are refused
-            counters.countCollected(remote, page.bin);
-            page.seen -= remote;
+            counters.countCollected(remote, page.bin());
+            page.dropSeen(remote);
         } catch (FreeListCorruption e) {
-            heap.context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+            heap.context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.areaStart(), e.getMessage());
         }
         HeapGauges.pageEnded(heap, page);
         ((EncodedPage) page).addStuckGuard(guard, os); // a page with guards: encoded

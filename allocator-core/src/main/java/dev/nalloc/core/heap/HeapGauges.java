@@ -26,28 +26,28 @@ final class HeapGauges {
 
     /** Brings the page's contribution to the gauges up to date. */
     static void account(LocalHeap heap, Page page) {
-        if (page.kind == PageKind.HUGE) {
+        if (page.kind() == PageKind.HUGE) {
             return; // huge blocks are counted when their segment is made and released
         }
         int a = page.accountedBlocks();
-        int d = a - page.seen;
+        int d = a - page.seen();
         if (d != 0) {
-            page.seen = a;
-            heap.counters.blocksChanged(page.blockSize, d);
+            page.setSeen(a);
+            heap.counters.blocksChanged(page.blockSize(), d);
         }
     }
 
     /** The page ends (freed, or emptied for reuse): its allocated blocks are settled as freed. */
     static void pageEnded(LocalHeap heap, Page page) {
-        heap.counters.pageEnded(page.bin, FreeLists.takeEnded(page));
+        heap.counters.pageEnded(page.bin(), FreeLists.takeEnded(page));
     }
 
     /** The page's blocks all go at once (destroy, page freed): out of the gauges. */
     static void forget(LocalHeap heap, Page page) {
-        int d = page.seen;
+        int d = page.seen();
         if (d != 0) {
-            page.seen = 0;
-            heap.counters.blocksChanged(page.blockSize, -d);
+            page.setSeen(0);
+            heap.counters.blocksChanged(page.blockSize(), -d);
         }
     }
 
@@ -56,8 +56,8 @@ final class HeapGauges {
      * carved-ahead ones); from now on only frees change it, and the freeing threads count those.
      */
     static void leaveExact(LocalHeap heap, Page page) {
-        heap.counters.blocksChanged(page.blockSize, page.used - page.seen);
-        page.seen = page.used;
+        heap.counters.blocksChanged(page.blockSize(), page.used() - page.seen());
+        page.setSeen(page.used());
     }
 
     /**
@@ -142,7 +142,7 @@ final class HeapGauges {
     /** Accounts the first page of every bin queue of {@code heap}, with {@code all} every page of them. */
     private static void accountQueuedPages(LocalHeap heap, boolean all) {
         for (int q = heap.queues.nextQueue(1); q >= 0 && q < SizeClasses.BIN_HUGE; q = heap.queues.nextQueue(q + 1)) {
-            for (Page p = heap.queues.first[q]; p != null; p = all ? p.next : null) {
+            for (Page p = heap.queues.first[q]; p != null; p = all ? p.next() : null) {
                 account(heap, p);
             }
         }

@@ -15,8 +15,8 @@ final class HeapInvariants {
         PageQueues queues = heap.queues;
         for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             Page prev = null;
-            for (Page page = queues.first[q]; page != null; page = page.next) {
-                if (page.prev != prev) {
+            for (Page page = queues.first[q]; page != null; page = page.next()) {
+                if (page.prev() != prev) {
                     throw new IllegalStateException("queue " + q + " has a broken back link at " + page);
                 }
                 if (page.heap() != heap) {

@@ -44,14 +44,14 @@ final class HeapVisit {
 
     private static boolean visitPage(LocalHeap heap, Page page, boolean all, HeapVisitor visitor) {
         PageCollect.collect(heap, page, true); // forced: every free block is on the free list
-        long bs = page.blockSize;
-        HeapArea area = new HeapArea(page.start, page.areaSize(), (long) page.capacity * bs, page.used, bs, bs, page.tag);
+        long bs = page.blockSize();
+        HeapArea area = new HeapArea(page.areaStart(), page.areaSize(), (long) page.capacity() * bs, page.used(), bs, bs, page.tag());
         boolean go = visitor.visit(area, 0, bs);
         afterVisitor(heap);
         if (!go) {
             return false;
         }
-        if (!all || page.used == 0 || !page.inUse() || page.heap() != heap || page.isHugeReleased()) {
+        if (!all || page.used() == 0 || !page.inUse() || page.heap() != heap || page.isHugeReleased()) {
             return true;
         }
         return new PageVisit(heap, page, area).run(visitor);

@@ -173,7 +173,7 @@ public final class LocalHeap extends PageOwner {
     public void configure(int tag, boolean allowDestroy) {
         this.tag = tag;
         this.allowDestroy = allowDestroy;
-        forEachPage(p -> p.tag = tag);
+        forEachPage(p -> p.setTag(tag));
     }
 
     /**
@@ -222,10 +222,10 @@ public final class LocalHeap extends PageOwner {
      */
     public long mallocSmall(long size) {
         Page page = direct[(int) ((size + 7) >>> 3)];
-        long block = page.free;
+        long block = page.freeHead();
         if (block != 0) {
-            page.free = Mem.load(block);
-            page.used++;
+            page.setFreeHead(Mem.load(block));
+            page.incrementUsed();
             return block;
         }
         return PageSearch.mallocGeneric(this, size, false);
@@ -246,10 +246,10 @@ public final class LocalHeap extends PageOwner {
         }
         if (size <= SizeClasses.SMALL_SIZE_MAX) {
             Page page = direct[(int) ((size + 7) >>> 3)];
-            long block = page.free;
+            long block = page.freeHead();
             if (block != 0) {
-                page.free = Mem.load(block);
-                page.used++;
+                page.setFreeHead(Mem.load(block));
+                page.incrementUsed();
                 zeroBlock(page, block);
                 return block;
             }
@@ -264,10 +264,10 @@ public final class LocalHeap extends PageOwner {
     public long mallocEncoded(long size, boolean zero) {
         if (size <= SizeClasses.SMALL_SIZE_MAX) {
             Page page = direct[(int) ((size + 7) >>> 3)];
-            long block = page.free;
+            long block = page.freeHead();
             if (block != 0) {
-                page.free = page.popNext(block);
-                page.used++;
+                page.setFreeHead(page.popNext(block));
+                page.incrementUsed();
                 if (zero) {
                     zeroBlock(page, block);
                 }
@@ -283,10 +283,10 @@ public final class LocalHeap extends PageOwner {
     }
 
     static void zeroBlock(Page page, long block) {
-        if (page.freeIsZero) {
+        if (page.freeIsZero()) {
             Mem.store(block, 0);
         } else {
-            Mem.zero(block, page.blockSize);
+            Mem.zero(block, page.blockSize());
         }
     }
 
@@ -300,9 +300,9 @@ public final class LocalHeap extends PageOwner {
 
     /** Pops the one block of a fresh huge page (aligned allocation path). */
     public long takeHugeBlock(Page page, boolean zero) {
-        long block = page.free;
-        page.free = page.popNext(block);
-        page.used++;
+        long block = page.freeHead();
+        page.setFreeHead(page.popNext(block));
+        page.incrementUsed();
         if (zero) {
             zeroBlock(page, block);
         }
@@ -424,7 +424,7 @@ public final class LocalHeap extends PageOwner {
     /** Calls {@code action} on every page of this heap (owner thread). */
     public void forEachPage(java.util.function.Consumer<Page> action) {
         for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
-            for (Page page = queues.first[q]; page != null; page = page.next) {
+            for (Page page = queues.first[q]; page != null; page = page.next()) {
                 action.accept(page);
             }
         }

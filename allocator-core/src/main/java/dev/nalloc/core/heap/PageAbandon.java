@@ -23,7 +23,7 @@ final class PageAbandon {
         HeapGauges.leaveExact(heap, page);
         page.setHeap(null);
         page.setInFull(false);
-        page.retireExpire = 0;
+        page.setRetireExpire(0);
     }
 
     /**
@@ -35,8 +35,8 @@ final class PageAbandon {
         page.setHeap(heap);
         page.useDelayedFree(Page.NO_DELAYED_FREE, true);
         page.setInFull(false);
-        page.retireExpire = 0;
-        heap.queues.pushBack(page.bin, page);
+        page.setRetireExpire(0);
+        heap.queues.pushBack(page.bin(), page);
         heap.counters.pages++;
     }
 }

@@ -26,16 +26,16 @@ final class PageCollect {
     static void collect(LocalHeap heap, Page page, boolean force) {
         ThreadCounters counters = heap.counters;
         try {
-            boolean wasEmpty = page.free == 0;
-            long local = page.localFree;
-            long before = wasEmpty || !force || page.kind == PageKind.HUGE ? 0 : FreeLists.length(page, page.free);
+            boolean wasEmpty = page.freeHead() == 0;
+            long local = page.localFreeHead();
+            long before = wasEmpty || !force || page.kind() == PageKind.HUGE ? 0 : FreeLists.length(page, page.freeHead());
             int remote = page.collect(force);
             if (remote != 0) {
-                counters.countCollected(remote, page.bin); // the freeing threads already subtracted them
-                page.seen -= remote; // from the gauges too
+                counters.countCollected(remote, page.bin()); // the freeing threads already subtracted them
+                page.dropSeen(remote); // from the gauges too
             }
-            if ((local != 0 || remote != 0) && (wasEmpty || force) && page.localFree == 0 && page.kind != PageKind.HUGE) {
-                counters.settled(page.bin, page.capacity - page.used - before);
+            if ((local != 0 || remote != 0) && (wasEmpty || force) && page.localFreeHead() == 0 && page.kind() != PageKind.HUGE) {
+                counters.settled(page.bin(), page.capacity() - page.used() - before);
             }
         } catch (FreeListCorruption e) {
             reportCorruption(heap, page, e);
@@ -50,8 +50,8 @@ final class PageCollect {
         try {
             int remote = page.collectThreadFree();
             if (remote != 0) {
-                heap.counters.countCollected(remote, page.bin);
-                page.seen -= remote;
+                heap.counters.countCollected(remote, page.bin());
+                page.dropSeen(remote);
             }
         } catch (FreeListCorruption e) {
             reportCorruption(heap, page, e);
@@ -60,6 +60,6 @@ final class PageCollect {
 
     /** Reports a broken list of {@code page} now. */
     static void reportCorruption(LocalHeap heap, Page page, FreeListCorruption e) {
-        heap.context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.start, e.getMessage());
+        heap.context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, page.areaStart(), e.getMessage());
     }
 }

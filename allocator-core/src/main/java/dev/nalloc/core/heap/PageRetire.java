@@ -44,7 +44,7 @@ final class PageRetire {
         int q = PageQueues.queueOf(page);
         PageQueues queues = heap.queues;
         if (q < SizeClasses.BIN_HUGE && queues.first[q] == page && queues.last[q] == page) {
-            page.retireExpire = page.blockSize <= Layout.SMALL_OBJ_SIZE_MAX ? RETIRE_CYCLES : RETIRE_CYCLES / 4;
+            page.setRetireExpire(page.blockSize() <= Layout.SMALL_OBJ_SIZE_MAX ? RETIRE_CYCLES : RETIRE_CYCLES / 4);
             heap.retiredMin = Math.min(heap.retiredMin, q);
             heap.retiredMax = Math.max(heap.retiredMax, q);
             return;
@@ -61,17 +61,17 @@ final class PageRetire {
         int max = 0;
         for (int q = heap.retiredMin; q <= heap.retiredMax; q++) {
             Page page = heap.queues.first[q];
-            if (page != null && page.retireExpire != 0) {
+            if (page != null && page.retireExpire() != 0) {
                 if (page.allFree()) {
-                    page.retireExpire--;
-                    if (force || page.retireExpire == 0) {
+                    page.decrementRetireExpire();
+                    if (force || page.retireExpire() == 0) {
                         freePage(heap, page);
                     } else {
                         min = Math.min(min, q);
                         max = Math.max(max, q);
                     }
                 } else {
-                    page.retireExpire = 0;
+                    page.setRetireExpire(0);
                 }
             }
         }
@@ -90,7 +90,7 @@ final class PageRetire {
         heap.queues.remove(PageQueues.queueOf(page), page);
         page.setInFull(false);
         heap.counters.pages--;
-        if (page.kind == PageKind.HUGE) {
+        if (page.kind() == PageKind.HUGE) {
             if (page.claimHugeRelease()) {
                 heap.context.segments().release(page.segment);
             }

@@ -58,18 +58,18 @@ final class PageSearch {
         // OS trouble met on the way (a purge, a guard page) is reported now, before the block is
         // taken: if the handler throws, this malloc has changed nothing the program can see.
         context.reporter().flush();
-        long block = page.free;
-        page.free = page.popNext(block);
-        page.used++;
+        long block = page.freeHead();
+        page.setFreeHead(page.popNext(block));
+        page.incrementUsed();
         if (page == heap.extendedPage) { // carved just now (a batch of fresh blocks): the gauges look at it
             heap.extendedPage = null;
             int accounted = page.accountedBlocks();
-            if (accounted != page.seen) {
-                heap.counters.blocksChanged(page.blockSize, accounted - page.seen);
-                page.seen = accounted;
-                if (accounted == page.used && page.blockSize <= SizeClasses.SMALL_SIZE_MAX) {
+            if (accounted != page.seen()) {
+                heap.counters.blocksChanged(page.blockSize(), accounted - page.seen());
+                page.setSeen(accounted);
+                if (accounted == page.used() && page.blockSize() <= SizeClasses.SMALL_SIZE_MAX) {
                     // the fast path takes the rest of this free list unseen
-                    heap.counters.exposed += (long) (page.capacity - page.used) * page.blockSize;
+                    heap.counters.exposed += (long) (page.capacity() - page.used()) * page.blockSize();
                 }
                 HeapGauges.settle(heap);
             }
@@ -101,13 +101,13 @@ final class PageSearch {
     private static Page pageWithFree(LocalHeap heap, int bin) {
         Page page = heap.queues.first[bin];
         while (page != null) {
-            Page next = page.next;
+            Page next = page.next();
             PageCollect.collect(heap, page, false);
-            if (page.free == 0 && page.canExtend()) {
+            if (page.freeHead() == 0 && page.canExtend()) {
                 extend(heap, page);
             }
-            if (page.free != 0) {
-                page.retireExpire = 0;
+            if (page.freeHead() != 0) {
+                page.setRetireExpire(0);
                 return page;
             }
             FullQueue.toFull(heap, page);
@@ -188,7 +188,7 @@ final class PageSearch {
     static void sweepReleasedHuge(LocalHeap heap) {
         Page p = heap.queues.first[SizeClasses.BIN_HUGE];
         while (p != null) {
-            Page next = p.next;
+            Page next = p.next();
             if (p.isHugeReleased()) {
                 heap.queues.remove(SizeClasses.BIN_HUGE, p);
                 heap.counters.pages--;

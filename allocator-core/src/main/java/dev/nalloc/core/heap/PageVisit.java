@@ -34,8 +34,8 @@ final class PageVisit {
     PageVisit(LocalHeap heap, Page page, HeapArea area) {
         this.heap = heap;
         this.page = page;
-        this.start = page.start;
-        this.blockSize = page.blockSize;
+        this.start = page.areaStart();
+        this.blockSize = page.blockSize();
         this.area = area;
     }
 
@@ -57,7 +57,7 @@ final class PageVisit {
             if (!go) {
                 return false;
             }
-            if (page.used != used || page.free != freeHead || page.localFree != localHead || page.capacity != capacity) {
+            if (page.used() != used || page.freeHead() != freeHead || page.localFreeHead() != localHead || page.capacity() != capacity) {
                 if (!stillThisPage() || (!takeLocalFrees() && !remap())) {
                     return true; // the page left the heap (all its blocks were freed), or its lists broke
                 }
@@ -68,8 +68,8 @@ final class PageVisit {
 
     /** True while the page is the one the visit began with: in use by the heap, same blocks. */
     private boolean stillThisPage() {
-        return page.inUse() && page.heap() == heap && !page.isHugeReleased() && page.start == start
-                && page.blockSize == blockSize;
+        return page.inUse() && page.heap() == heap && !page.isHugeReleased() && page.areaStart() == start
+                && page.blockSize() == blockSize;
     }
 
     /**
@@ -79,14 +79,14 @@ final class PageVisit {
      */
     private boolean remap() {
         PageCollect.collect(heap, page, true); // forced: every free block is on the free list
-        int cap = page.capacity;
+        int cap = page.capacity();
         long[] map = new long[(cap + 63) >>> 6];
         try {
-            for (long b = page.free; b != 0; b = page.nextFree(b)) {
+            for (long b = page.freeHead(); b != 0; b = page.nextFree(b)) {
                 int i = (int) page.blockIndexOf(b);
                 map[i >>> 6] |= 1L << (i & 63);
             }
-            for (long b = page.localFree; b != 0; b = page.nextFree(b)) { // empty unless the collect left it (never, forced)
+            for (long b = page.localFreeHead(); b != 0; b = page.nextFree(b)) { // empty unless the collect left it (never, forced)
                 int i = (int) page.blockIndexOf(b);
                 map[i >>> 6] |= 1L << (i & 63);
             }
@@ -107,11 +107,11 @@ final class PageVisit {
      * @return false when something else changed (the caller makes a new map)
      */
     private boolean takeLocalFrees() {
-        int freed = used - page.used;
-        if (freed <= 0 || page.free != freeHead || page.capacity != capacity) {
+        int freed = used - page.used();
+        if (freed <= 0 || page.freeHead() != freeHead || page.capacity() != capacity) {
             return false;
         }
-        long b = page.localFree;
+        long b = page.localFreeHead();
         try {
             for (int n = 0; n < freed; n++) {
                 if (b == 0 || !page.isCarvedBlock(b)) {
@@ -125,7 +125,7 @@ final class PageVisit {
         if (b != localHead) {
             return false;
         }
-        b = page.localFree;
+        b = page.localFreeHead();
         for (int n = 0; n < freed; n++) {
             int i = (int) page.blockIndexOf(b);
             free[i >>> 6] |= 1L << (i & 63);
@@ -136,8 +136,8 @@ final class PageVisit {
     }
 
     private void note() {
-        used = page.used;
-        freeHead = page.free;
-        localHead = page.localFree;
+        used = page.used();
+        freeHead = page.freeHead();
+        localHead = page.localFreeHead();
     }
 }

@@ -194,8 +194,8 @@ public final class SegmentReclaim {
         java.util.List<Page> orphans = new java.util.ArrayList<>();
         heap.tld.context.segments().forEachPageSpan(s -> {
             Page p = (Page) s;
-            if (p.kind == dev.nalloc.core.page.PageKind.HUGE && p.inUse() && p.heap() == null && !p.isHugeReleased()
-                    && (tag < 0 || p.tag == tag)) {
+            if (p.kind() == dev.nalloc.core.page.PageKind.HUGE && p.inUse() && p.heap() == null && !p.isHugeReleased()
+                    && (tag < 0 || p.tag() == tag)) {
                 orphans.add(p);
             }
         });
@@ -229,8 +229,8 @@ public final class SegmentReclaim {
                         cleared++;
                     }
                     p = (Page) SegmentSpace.clearDetachedPage(p);
-                } else if (slices > 0 && p.blockSize == blockSize
-                        && (p.free != 0 || p.localFree != 0 || p.canExtend())) {
+                } else if (slices > 0 && p.blockSize() == blockSize
+                        && (p.freeHead() != 0 || p.localFreeHead() != 0 || p.canExtend())) {
                     hasRoom = true;
                 }
             }
@@ -256,7 +256,7 @@ public final class SegmentReclaim {
             Page p = Page.atSlice(seg, i);
             if (p.inUse() && !p.isStuck()) { // stuck spans stay out of every heap (the space tries them again)
                 // A tagged page goes to a heap of its tag that takes reclaimed pages (mi_heap_new_ex), if any.
-                PageAbandon.adopt(p.tag == 0 ? heap : LocalHeap.heapForTag(heap.tld, p.tag, null), p);
+                PageAbandon.adopt(p.tag() == 0 ? heap : LocalHeap.heapForTag(heap.tld, p.tag(), null), p);
                 pages++;
             }
             i = p.sliceIndex + p.sliceCount();

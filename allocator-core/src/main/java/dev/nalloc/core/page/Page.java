@@ -81,9 +81,9 @@ public sealed class Page extends Span permits EncodedPage {
     };
 
     // ---- block area
-    public PageKind kind;
-    public long start;
-    public long blockSize;
+    PageKind kind;
+    long start;
+    long blockSize;
     /** {@code ceil(2^40 / blockSize)}: block index of an offset without a division (offsets < 2^19). */
     private long blockInverse;
     /** The inverse modulo 2^64 of the odd part of {@code blockSize} (see {@link #isBlockStart}). */
@@ -98,19 +98,19 @@ public sealed class Page extends Span permits EncodedPage {
     int blockLimit;
     /** The blocks the page's area holds (a guard page may take the end of it: {@link #limitBlocks}). */
     int reserved;
-    public int capacity;
-    public int used;
-    public long free;
-    public long localFree;
+    int capacity;
+    int used;
+    long free;
+    long localFree;
     @SuppressWarnings("unused") // accessed through THREAD_FREE
     private volatile long threadFree;
     /** The blocks on {@code free} read as zero apart from their link word. */
-    public boolean freeIsZero;
+    boolean freeIsZero;
     /** Some block was handed out at an interior (aligned) address: interior frees are allowed. */
     private boolean hasAligned;
     /** The page is in its heap's full queue (see {@link #setInFull}). */
     private boolean inFull;
-    public int retireExpire;
+    int retireExpire;
     /** The next extension carves only a few blocks: the page was just emptied for a pooled heap. */
     boolean extendSmall;
     /**
@@ -130,7 +130,7 @@ public sealed class Page extends Span permits EncodedPage {
      * The blocks this page contributes to its owner's gauges (see {@link #accountedBlocks}) as of
      * the owner's last slow-path look at it; owner thread only (statistics' peaks).
      */
-    public int seen;
+    int seen;
     /**
      * The carved blocks not handed out yet count as live ({@link #accountedBlocks}): true on a page
      * made fresh, false once it was emptied in place (its carved blocks are then left from an earlier
@@ -138,19 +138,143 @@ public sealed class Page extends Span permits EncodedPage {
      */
     boolean countCarved;
     /** The bin (heap queue index) of a page, or the span-queue bin of a free span. */
-    public int bin;
+    int bin;
     /** The tag of the heap that made the page (mimalloc's {@code page->heap_tag}; 0 for untagged heaps). */
-    public int tag;
+    int tag;
     private volatile PageOwner heap;
     @SuppressWarnings("unused") // accessed through HUGE_RELEASED
     private volatile int hugeReleased;
 
     /** Links in a heap's page queue, or in a span queue for a free span. */
-    public Page next;
-    public Page prev;
+    Page next;
+    Page prev;
 
     Page(Segment segment, int sliceIndex) {
         super(segment, sliceIndex);
+    }
+
+    // ------------------------------------------------------------------ fields (the page package uses them directly)
+
+    /** The page's kind (small, medium, large, huge), or null for a free span or a stuck one. */
+    public PageKind kind() {
+        return kind;
+    }
+
+    /** The address of the page's first block (the start of its block area). */
+    public long areaStart() {
+        return start;
+    }
+
+    /** The size of the page's blocks. */
+    public long blockSize() {
+        return blockSize;
+    }
+
+    /** The blocks carved so far: {@code [0, capacity)} are live or on a free list. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The bin (heap queue index) of a page, or the span-queue bin of a free span. */
+    public int bin() {
+        return bin;
+    }
+
+    /** The tag of the heap that made the page (0 for untagged heaps). */
+    public int tag() {
+        return tag;
+    }
+
+    /** The page is now its heap's, whose tag is {@code tag} (a heap's tag was set; owner thread). */
+    public void setTag(int tag) {
+        this.tag = tag;
+    }
+
+    /** The next page in its heap's page queue (or the next span in a span queue), or null. */
+    public Page next() {
+        return next;
+    }
+
+    /** The previous page in its heap's page queue (or the previous span in a span queue), or null. */
+    public Page prev() {
+        return prev;
+    }
+
+    /** The blocks handed out and not freed by the owner; remote frees count until they are collected. */
+    public int used() {
+        return used;
+    }
+
+    /** A block was handed out (owner thread). */
+    public void incrementUsed() {
+        used++;
+    }
+
+    /**
+     * A block was freed onto localFree (owner thread).
+     *
+     * @return the blocks still in use
+     */
+    public int decrementUsed() {
+        return --used;
+    }
+
+    /** The head of the free list (allocation pops here), 0 when empty; encoded on encoded pages. */
+    public long freeHead() {
+        return free;
+    }
+
+    /** Sets the head of the free list (after popping its first block; owner thread). */
+    public void setFreeHead(long block) {
+        free = block;
+    }
+
+    /** The head of the localFree list (the owner frees here), 0 when empty. */
+    public long localFreeHead() {
+        return localFree;
+    }
+
+    /** Sets the head of the localFree list (after pushing a block linked to the old head; owner thread). */
+    public void setLocalFreeHead(long block) {
+        localFree = block;
+    }
+
+    /** The blocks on the free list read as zero apart from their link word. */
+    public boolean freeIsZero() {
+        return freeIsZero;
+    }
+
+    /** The heap collections left before this retired (all-free) page is freed; 0 when it is not retired. */
+    public int retireExpire() {
+        return retireExpire;
+    }
+
+    /** Retires the page for {@code cycles} collections, or (0) takes it out of retirement (owner thread). */
+    public void setRetireExpire(int cycles) {
+        retireExpire = cycles;
+    }
+
+    /** One collection of a retired page's grace has passed (owner thread). */
+    public void decrementRetireExpire() {
+        retireExpire--;
+    }
+
+    /**
+     * The blocks this page contributes to its owner's gauges as of the owner's last slow-path look
+     * at it (statistics' peaks; owner thread).
+     */
+    public int seen() {
+        return seen;
+    }
+
+    /** Records the blocks the owner's gauges now count for this page (owner thread). */
+    public void setSeen(int blocks) {
+        seen = blocks;
+    }
+
+    /** {@code blocks} freed blocks were taken off the owner's gauges (owner thread). */
+    public void dropSeen(int blocks) {
+        seen -= blocks;
     }
 
     // ------------------------------------------------------------------ lookups (the page layer's view of a segment)

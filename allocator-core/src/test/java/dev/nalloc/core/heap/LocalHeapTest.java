@@ -64,8 +64,8 @@ class LocalHeapTest {
         assertSame(own, page.heap());
         assertEquals(pages + 1, own.pageCount());
         BlockFree.local(page, p);
-        assertEquals(0, page.used);
-        assertNotEquals(0, page.retireExpire, "the only page of its bin is kept a while");
+        assertEquals(0, page.used());
+        assertNotEquals(0, page.retireExpire(), "the only page of its bin is kept a while");
         assertEquals(pages + 1, own.pageCount());
         assertTrue(own.contains(p));
         own.collect(false);
@@ -81,7 +81,7 @@ class LocalHeapTest {
         assertEquals(SizeClasses.BIN_FULL, PageQueues.queueOf(full));
         BlockFree.local(full, blocks.get(0));
         assertFalse(full.inFull());
-        assertEquals(full.bin, PageQueues.queueOf(full));
+        assertEquals(full.bin(), PageQueues.queueOf(full));
         assertEquals(Page.NO_DELAYED_FREE, full.delayedState(), "out of the full queue: remote frees go to the page again");
         own.checkInvariants();
         for (int i = 1; i < blocks.size(); i++) {
@@ -97,18 +97,18 @@ class LocalHeapTest {
         List<Long> blocks = fillFirstPage(own, 256);
         Page full = pageOf(blocks.get(0));
         assertEquals(Page.USE_DELAYED_FREE, full.delayedState());
-        int used = full.used;
+        int used = full.used();
         TestThreads.runOnNewThread(() -> a.free(blocks.get(0)));
         assertTrue(full.inFull(), "the owner has not seen the free yet");
-        assertEquals(used, full.used);
+        assertEquals(used, full.used());
         assertEquals(0, full.threadFreeHead(), "the free went to the heap's delayed list, not the page");
         assertEquals(Page.NO_DELAYED_FREE, full.delayedState(), "one delayed free is enough to wake the owner");
         TestThreads.runOnNewThread(() -> a.free(blocks.get(1)));
         assertEquals(blocks.get(1), full.threadFreeHead(), "the next one goes to the page's thread-free list");
-        assertEquals(used, full.used);
+        assertEquals(used, full.used());
         own.collect(false);
         assertFalse(full.inFull(), "the delayed free took the page out of the full queue");
-        assertEquals(used - 2, full.used);
+        assertEquals(used - 2, full.used());
         full.checkInvariants();
         own.checkInvariants();
         for (int i = 2; i < blocks.size(); i++) {
@@ -124,7 +124,7 @@ class LocalHeapTest {
         assertFalse(own.contains(blocks[0]));
         h.destroy();
         assertTrue(h.isDead());
-        h.forEachPage(p -> assertEquals(0, p.used, "emptied in place"));
+        h.forEachPage(p -> assertEquals(0, p.used(), "emptied in place"));
         assertSame(h, LocalHeap.newHeap(own.tld), "a pooled heap is handed out again");
         assertFalse(h.isDead());
         long again = h.malloc(64);

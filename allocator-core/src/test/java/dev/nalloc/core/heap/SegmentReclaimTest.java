@@ -66,11 +66,11 @@ class SegmentReclaimTest {
             a.free(blocks[i]); // a remote free into an abandoned segment (no reclaim on free)
         }
         assertNotEquals(0, page.threadFreeHead(), "the frees wait on the page's thread-free list");
-        assertEquals(BLOCKS, page.used, "and stay counted as used until collected");
+        assertEquals(BLOCKS, page.used(), "and stay counted as used until collected");
         LocalHeap heap = TestEngines.ownHeap(a);
         SegmentReclaim.collectAbandoned(heap, false);
         assertEquals(0, page.threadFreeHead());
-        assertEquals(BLOCKS / 2, page.used);
+        assertEquals(BLOCKS / 2, page.used());
         page.checkInvariants();
         Segment seg = SegmentMap.lookup(blocks[0]);
         assertTrue(seg.abandoned, "a segment in use stays abandoned");
@@ -99,7 +99,7 @@ class SegmentReclaimTest {
         assertEquals(1, abandoned.reclaimedEver());
         assertTrue(heap.contains(blocks[0]), "the page joined the reclaiming thread's heap");
         Page page = pageOf(blocks[0]);
-        assertEquals(BLOCKS - 1, page.used, "the remote free was collected on the way");
+        assertEquals(BLOCKS - 1, page.used(), "the remote free was collected on the way");
         assertSame(heap, page.heap());
         heap.checkInvariants();
         long p = a.malloc(64);
