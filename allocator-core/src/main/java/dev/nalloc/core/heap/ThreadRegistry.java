@@ -1,11 +1,11 @@
 package dev.nalloc.core.heap;
 
-import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.stats.Gauges;
 import dev.nalloc.core.stats.ThreadCounters;
+import dev.nalloc.core.stats.UnownedFrees;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -22,16 +22,6 @@ public final class ThreadRegistry {
 
     private final Set<ThreadData> live = ConcurrentHashMap.newKeySet();
     private final LongAdder retiredCount = new LongAdder();
-    /**
-     * Stripes of one count per bin: remote frees by threads without thread data of their own
-     * (free-only threads). A thread counts in the stripe of its id, so two such threads rarely
-     * write one cache line (a single array of bins was a line every free-only thread fought over);
-     * stripes are {@link #STRIDE} longs apart, more than a cache line beyond the bins.
-     */
-    private final AtomicLongArray sharedAdjust = new AtomicLongArray(STRIPES * STRIDE);
-    private static final int STRIPES = 16;
-    private static final int STRIDE = SizeClasses.BIN_COUNT + 16;
-
     /** Registers the data of a thread that just started using the instance. */
     public void add(ThreadData tld) {
         live.add(tld);
@@ -82,21 +72,24 @@ public final class ThreadRegistry {
         tld.retireWhenArenasClose();
     }
 
-    /** The gauges the frees of threads without data of their own go to (see {@link #countSharedRemoteFree}). */
-    private volatile dev.nalloc.core.stats.Gauges gauges;
+    /**
+     * Where the remote frees of threads without data of their own are counted: the instance's
+     * gauges' counts once attached (the live gauges derive their part from them), until then counts
+     * of their own (see {@link #countSharedRemoteFree}).
+     */
+    private volatile UnownedFrees unowned = new UnownedFrees();
 
-    /** Sends the frees of threads without data of their own to {@code gauges}. */
-    public void attachGauges(dev.nalloc.core.stats.Gauges gauges) {
-        this.gauges = gauges;
+    /** Counts the frees of threads without data of their own in {@code gauges}' counts. */
+    public void attachGauges(Gauges gauges) {
+        this.unowned = gauges.unowned;
     }
 
-    /** A thread without data of its own freed a block of {@code bin} that a page still counts as used. */
+    /**
+     * A thread without data of its own freed a block of {@code bin} that a page still counts as used:
+     * one atomic add, which the statistics and the live gauges both read.
+     */
     public void countSharedRemoteFree(int bin) {
-        sharedAdjust.getAndAdd((int) (Thread.currentThread().threadId() & (STRIPES - 1)) * STRIDE + bin, -1);
-        dev.nalloc.core.stats.Gauges g = gauges;
-        if (g != null) {
-            g.unownedFree(SizeClasses.binSize(bin));
-        }
+        unowned.count(bin);
     }
 
     /** Threads registered now. */
@@ -120,11 +113,7 @@ public final class ThreadRegistry {
      */
     public ThreadCounters unownedTotals(long abandonedPages) {
         ThreadCounters t = new ThreadCounters();
-        for (int stripe = 0; stripe < STRIPES; stripe++) {
-            for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
-                t.adjust[b] += sharedAdjust.get(stripe * STRIDE + b);
-            }
-        }
+        unowned.addTo(t.adjust);
         t.pages += abandonedPages;
         return t;
     }
@@ -134,8 +123,6 @@ public final class ThreadRegistry {
         for (ThreadData t : live) {
             t.counters.clear();
         }
-        for (int i = 0; i < sharedAdjust.length(); i++) {
-            sharedAdjust.set(i, 0);
-        }
+        unowned.clear();
     }
 }

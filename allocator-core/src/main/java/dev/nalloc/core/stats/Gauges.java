@@ -1,7 +1,6 @@
 package dev.nalloc.core.stats;
 
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The instance-wide gauges whose peaks are tracked rather than sampled: live bytes, live blocks and
@@ -10,7 +9,8 @@ import java.util.concurrent.atomic.LongAdder;
  * change pending and publish it here when it could make a new peak (raising the peak once the thread
  * looked at its pages) or when it grows beyond {@link #BATCH_BYTES}: the malloc and free fast paths
  * never touch a gauge. Huge blocks are published at once; frees by threads without data of their own
- * go to striped adders. See docs/statistics.md for what this makes exact.
+ * are counted per bin in {@link UnownedFrees}, whose sums the bytes and blocks slots add when read.
+ * See docs/statistics.md for what this makes exact.
  */
 public final class Gauges {
 
@@ -29,9 +29,8 @@ public final class Gauges {
 
     private final AtomicLongArray current = new AtomicLongArray(SLOTS);
     private final AtomicLongArray peak = new AtomicLongArray(SLOTS);
-    /** Frees by threads without data of their own (free-only, virtual): bytes and blocks, striped. */
-    private final LongAdder unownedBytes = new LongAdder();
-    private final LongAdder unownedBlocks = new LongAdder();
+    /** Frees by threads without data of their own (free-only threads): counts per bin, striped. */
+    public final UnownedFrees unowned = new UnownedFrees();
     /** Bumped by {@link #resetPeaks}: threads' cached headrooms under the old peaks are void then. */
     private volatile int epoch;
 
@@ -44,9 +43,9 @@ public final class Gauges {
     long current(int slot) {
         long v = current.get(slot);
         if (slot == BYTES) {
-            v += unownedBytes.sum();
+            v += unowned.bytes();
         } else if (slot == BLOCKS) {
-            v += unownedBlocks.sum();
+            v += unowned.blocks();
         }
         return v;
     }
@@ -103,12 +102,6 @@ public final class Gauges {
         }
     }
 
-    /** A thread without data of its own freed a block of {@code blockSize} bytes. */
-    public void unownedFree(long blockSize) {
-        unownedBytes.add(-blockSize);
-        unownedBlocks.decrement();
-    }
-
     /**
      * Every peak becomes the slot's current value (mimalloc's {@code mi_stats_reset} for peaks); the
      * bytes and blocks slots take the exact live figures of a snapshot ({@code bytesNow},
@@ -127,7 +120,6 @@ public final class Gauges {
         for (int s = 0; s < SLOTS; s++) {
             current.set(s, 0);
         }
-        unownedBytes.reset();
-        unownedBlocks.reset();
+        unowned.clear();
     }
 }

@@ -1,0 +1,88 @@
+package dev.nalloc.core.stats;
+
+import dev.nalloc.core.memory.SizeClasses;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongBinaryOperator;
+
+/**
+ * Remote frees by threads without thread data of their own (free-only threads, threads whose
+ * lease another thread holds): one count per bin, in stripes. Such a free costs one atomic add
+ * here and nothing else: the live bytes and blocks these frees take out of the gauges are derived
+ * from the same counts when a gauge is read ({@link #bytes}, {@link #blocks}), not kept in adders
+ * of their own (two more read-modify-writes per free, each a full fence on the free path, were
+ * the bulk of a free-only thread's cost).
+ *
+ * <p>A thread counts in the stripe of its id, so two such threads rarely write one cache line;
+ * stripes are {@link #STRIDE} longs apart, more than a cache line beyond the bins. Reads sum the
+ * stripes without a lock: exact when the freeing threads are quiescent, as every statistic is.
+ */
+public final class UnownedFrees {
+
+    static final int STRIPES = 16;
+    /** Words of a stripe's mask of counted bins. */
+    private static final int MASK_WORDS = (SizeClasses.BIN_COUNT + 63) >>> 6;
+    static final int STRIDE = SizeClasses.BIN_COUNT + MASK_WORDS + 16;
+
+    /**
+     * Per stripe: minus the blocks freed per bin (the owner adds them back in its own counters when
+     * it collects them), then a mask of the bins ever counted in the stripe, so that the sums read
+     * only those (a gauge is read at every peak check of an allocating thread: a walk of every
+     * stripe's every bin there was a slow path's main cost while a heap grew).
+     */
+    private final AtomicLongArray counts = new AtomicLongArray(STRIPES * STRIDE);
+    private static final LongBinaryOperator OR = (a, b) -> a | b;
+
+    /** The calling thread freed a block of {@code bin} that a page of another thread still counts as used. */
+    public void count(int bin) {
+        int base = (int) (Thread.currentThread().threadId() & (STRIPES - 1)) * STRIDE;
+        counts.getAndAdd(base + bin, -1);
+        int m = base + SizeClasses.BIN_COUNT + (bin >>> 6);
+        long bit = 1L << bin;
+        if ((counts.getPlain(m) & bit) == 0) { // once per stripe and bin
+            counts.accumulateAndGet(m, bit, OR);
+        }
+    }
+
+    /** Adds the counts per bin to {@code adjust} (a snapshot's sums). */
+    public void addTo(long[] adjust) {
+        for (int stripe = 0; stripe < STRIPES; stripe++) {
+            for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
+                adjust[b] += counts.getOpaque(stripe * STRIDE + b);
+            }
+        }
+    }
+
+    /** The change of the live bytes these frees make (zero or negative). */
+    long bytes() {
+        return sum(true);
+    }
+
+    /** The change of the live blocks these frees make (zero or negative). */
+    long blocks() {
+        return sum(false);
+    }
+
+    /** The sum of the counts of the bins ever counted, in bytes or in blocks. */
+    private long sum(boolean bytes) {
+        long sum = 0;
+        for (int stripe = 0; stripe < STRIPES; stripe++) {
+            int base = stripe * STRIDE;
+            for (int w = 0; w < MASK_WORDS; w++) {
+                for (long mask = counts.getOpaque(base + SizeClasses.BIN_COUNT + w); mask != 0; mask &= mask - 1) {
+                    int bin = (w << 6) + Long.numberOfTrailingZeros(mask);
+                    long n = counts.getOpaque(base + bin);
+                    sum += bytes ? n * SizeClasses.binSize(bin) : n;
+                }
+            }
+        }
+        return sum;
+    }
+
+    /** The instance closed: every block is gone. */
+    public void clear() {
+        for (int i = 0; i < counts.length(); i++) {
+            counts.set(i, 0);
+        }
+    }
+}
