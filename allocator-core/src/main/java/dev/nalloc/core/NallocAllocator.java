@@ -60,8 +60,15 @@ final class NallocAllocator extends AbstractAllocator {
                 page.incrementUsed();
                 return block;
             }
+            return mallocRefill(page, size);
         }
         return mallocSlow(size);
+    }
+
+    /** The direct page's free list is empty: its local frees refill it, else the slow path (see {@link LocalHeap#popLocalFree}). */
+    private long mallocRefill(Page page, long size) {
+        long block = LocalHeap.popLocalFree(page);
+        return block != 0 ? block : mallocSlow(size);
     }
 
     private long mallocSlow(long size) {

@@ -685,6 +685,19 @@ public sealed class Page extends Span permits EncodedPage {
     }
 
     /**
+     * The owner's frees become the free list of a page whose free list ran dry: the step of
+     * {@link #collect} for an empty {@code free}, alone (no thread-free list is looked at). Plain
+     * and encoded links alike: the list moves as it is. Owner thread; the caller checked that
+     * {@code free} is empty and {@code localFree} is not.
+     */
+    public void takeLocalFree() {
+        free = localFree;
+        localFree = 0;
+        freeIsZero = false;
+        pristine = false;
+    }
+
+    /**
      * Takes the threadFree list onto localFree; {@code used} drops by its length.
      *
      * @return the number of blocks taken (the freeing threads already counted them as freed)
