@@ -30,18 +30,17 @@ final class HeapDestroy {
      * <p>C2 shape: one method on purpose (no per-page method): it is then too large to be inlined,
      * so {@link LocalHeap#destroy} (which only calls it) and its callers such as
      * {@code NallocArena.close} stay small enough to be inlined themselves and escape analysis
-     * removes the arena objects (no garbage per arena). HeapShapeTest guards the size.
+     * removes the arena objects (no garbage per arena). HeapShapeTest guards the size. The heap's
+     * queues, counters, context and thread data are read from the heap where used, not held in
+     * locals: held across the page loop they took registers, and C2 kept the page in a vector
+     * register instead (an arena's close measured slower so; docs/performance.md).
      */
     static void destroy(LocalHeap heap) {
         if (heap.isVisited()) {
             heap.checkNotVisited("destroy");
         }
-        PageQueues queues = heap.queues;
-        ThreadCounters counters = heap.counters;
-        HeapContext context = heap.context;
-        ThreadData tld = heap.tld;
         // Only full pages send remote frees to the delayed list; stop that before dropping the list.
-        for (Page p = queues.first[SizeClasses.BIN_FULL]; p != null; p = p.next()) {
+        for (Page p = heap.queues.first[SizeClasses.BIN_FULL]; p != null; p = p.next()) {
             p.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
         }
         // The blocks other threads freed into full pages wait on the delayed list, subtracted from
@@ -53,23 +52,23 @@ final class HeapDestroy {
             BlockFree.freeDelayed(heap);
             gaveBack = true;
         }
-        boolean pool = heap.pageCount() <= POOLED_PAGES_MAX && heap.space == tld.space && heap.tag == 0 && tld.poolHasRoom(heap);
+        boolean pool = heap.pageCount() <= POOLED_PAGES_MAX && heap.space == heap.tld.space && heap.tag == 0 && heap.tld.poolHasRoom(heap);
         long gone = 0; // bytes and blocks going at once (a peak may have been reached just before)
         long goneBlocks = 0;
 
         // Each word of the occupied bitmap is read once: pages moved out of the full queue (the
         // last one) go to lower queues that were already walked, and removals only clear bits.
         for (int w = 0; w < PageQueues.OCCUPIED_WORDS; w++) {
-            for (long bits = queues.occupiedWord(w) & (w == 0 ? ~1L : -1L); bits != 0; bits &= bits - 1) {
+            for (long bits = heap.queues.occupiedWord(w) & (w == 0 ? ~1L : -1L); bits != 0; bits &= bits - 1) {
                 int q = (w << 6) + Long.numberOfTrailingZeros(bits);
-                Page page = queues.first[q];
+                Page page = heap.queues.first[q];
                 while (page != null) {
                     Page next = page.next();
                     if (page.kind() == PageKind.HUGE) {
-                        queues.remove(q, page);
-                        counters.pages--;
+                        heap.queues.remove(q, page);
+                        heap.counters.pages--;
                         if (page.claimHugeRelease()) {
-                            context.segments().release(page.segment); // its block leaves the page sums with the segment
+                            heap.context.segments().release(page.segment); // its block leaves the page sums with the segment
                             gaveBack = true;
                         }
                         page = next;
@@ -81,17 +80,17 @@ final class HeapDestroy {
                         // subtracted the blocks taken.
                         int remote = page.seal();
                         if (remote != 0) {
-                            counters.countCollected(remote, page.bin());
+                            heap.counters.countCollected(remote, page.bin());
                             page.dropSeen(remote);
                         }
                     } catch (FreeListCorruption e) {
                         // reported at the end: a handler that throws must not leave the heap half destroyed
-                        context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.areaStart(), e.getMessage());
+                        heap.context.reporter().reportLater(ErrorKind.FREE_LIST_CORRUPTION, page.areaStart(), e.getMessage());
                         gaveBack = true;
                     }
                     if (pool && page.kind() != PageKind.LARGE) {
                         if (page.inFull()) {
-                            queues.move(SizeClasses.BIN_FULL, page.bin(), page);
+                            heap.queues.move(SizeClasses.BIN_FULL, page.bin(), page);
                             page.setInFull(false);
                         }
                         int a = page.accountedBlocks(); // every block goes at once
@@ -107,9 +106,9 @@ final class HeapDestroy {
                             }
                         }
                     } else {
-                        queues.remove(q, page);
+                        heap.queues.remove(q, page);
                         page.setInFull(false);
-                        counters.pages--;
+                        heap.counters.pages--;
                         HeapGauges.pageEnded(heap, page);
                         int a = page.accountedBlocks();
                         gone += (long) a * page.blockSize();
@@ -127,19 +126,19 @@ final class HeapDestroy {
         if (pool) {
             heap.dead = true;
             PageRetire.forgetRetired(heap);
-            tld.poolHeap(heap);
+            heap.tld.poolHeap(heap);
             heap.leaveDefault();
         } else {
             heap.end();
             gaveBack = true;
         }
-        if (heap.servesArena && tld.waitsForArenas()) {
-            context.arenaClosedAfterThreadDone(tld); // the last such arena retires the thread's data
+        if (heap.servesArena && heap.tld.waitsForArenas()) {
+            heap.context.arenaClosedAfterThreadDone(heap.tld); // the last such arena retires the thread's data
         }
         if (gaveBack) {
             // OS trouble of freeing the pages, a corrupted list met on the way: the heap (and the
             // thread's data an arena held) is gone by now, whatever the handler does
-            context.reporter().flush();
+            heap.context.reporter().flush();
         }
     }
 
