@@ -5,6 +5,7 @@ import dev.nalloc.api.Heap;
 import dev.nalloc.api.Option;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.core.heap.HeapProbes;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -72,7 +73,7 @@ class CrossThreadStressTest {
             assertEquals(0, a.stats().allocationCount(), "live blocks after freeing everything");
             assertEquals(0, a.stats().allocated(), "live bytes after freeing everything");
             a.collect(true);
-            ((NallocHeap) a.heap()).localHeap().checkInvariants();
+            HeapProbes.checkInvariants(((NallocHeap) a.heap()).localHeap());
         } finally {
             a.close();
         }

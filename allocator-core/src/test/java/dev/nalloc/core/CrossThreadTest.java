@@ -6,6 +6,8 @@ import dev.nalloc.core.heap.FastSlots;
 import dev.nalloc.core.heap.ThreadHeaps;
 import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.memory.SizeClasses;
+import dev.nalloc.core.heap.HeapProbes;
+import dev.nalloc.core.stats.StatsProbes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -51,7 +53,7 @@ class CrossThreadTest {
         TestAllocators.fill(alignedHuge, 100, 1);
         long liveBefore = a.stats().allocationCount();
         assertEquals(blocks.size(), liveBefore);
-        long hugeSegments = ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).hugeSegments();
+        long hugeSegments = StatsProbes.hugeSegments((dev.nalloc.core.stats.StatsSnapshot) a.stats());
         assertEquals(2, hugeSegments);
         run(() -> {
             for (long[] b : blocks) {
@@ -60,10 +62,10 @@ class CrossThreadTest {
             }
         });
         assertEquals(0, a.stats().allocationCount());
-        assertEquals(0, ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).hugeSegments(), "huge segments freed remotely");
+        assertEquals(0, StatsProbes.hugeSegments((dev.nalloc.core.stats.StatsSnapshot) a.stats()), "huge segments freed remotely");
         a.collect(true);
-        ((NallocHeap) a.heap()).localHeap().checkInvariants();
-        assertEquals(0, ((NallocHeap) a.heap()).localHeap().pageCount(), "remote frees collected, pages freed");
+        HeapProbes.checkInvariants(((NallocHeap) a.heap()).localHeap());
+        assertEquals(0, HeapProbes.pageCount(((NallocHeap) a.heap()).localHeap()), "remote frees collected, pages freed");
     }
 
     @Test
@@ -79,12 +81,12 @@ class CrossThreadTest {
             }
         });
         // The owner finds the freed blocks again: allocating does not need new pages.
-        long segments = ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).segments();
+        long segments = StatsProbes.segments((dev.nalloc.core.stats.StatsSnapshot) a.stats());
         for (int i = 0; i < n; i += 2) {
             ps[i] = a.malloc(48);
         }
-        assertEquals(segments, ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).segments());
-        ((NallocHeap) a.heap()).localHeap().checkInvariants();
+        assertEquals(segments, StatsProbes.segments((dev.nalloc.core.stats.StatsSnapshot) a.stats()));
+        HeapProbes.checkInvariants(((NallocHeap) a.heap()).localHeap());
         for (long p : ps) {
             a.free(p);
         }
@@ -188,7 +190,7 @@ class CrossThreadTest {
         }
         freer.join();
         h.collect(true);
-        ((NallocHeap) h).localHeap().checkInvariants();
+        HeapProbes.checkInvariants(((NallocHeap) h).localHeap());
         assertEquals(0, a.stats().allocationCount());
     }
 
@@ -247,7 +249,7 @@ class CrossThreadTest {
         assertEquals(0, a.stats().allocationCount());
         assertEquals(0, a.stats().allocated());
         a.collect(true);
-        ((NallocHeap) a.heap()).localHeap().checkInvariants();
+        HeapProbes.checkInvariants(((NallocHeap) a.heap()).localHeap());
     }
 
     @Test
@@ -272,6 +274,6 @@ class CrossThreadTest {
         assertNull(q.poll());
         assertEquals(0, a.stats().allocationCount());
         a.collect(true);
-        ((NallocHeap) a.heap()).localHeap().checkInvariants();
+        HeapProbes.checkInvariants(((NallocHeap) a.heap()).localHeap());
     }
 }

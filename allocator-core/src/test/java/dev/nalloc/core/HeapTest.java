@@ -4,6 +4,8 @@ import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Heap;
 import dev.nalloc.api.HeapArea;
 import dev.nalloc.core.heap.LocalHeap;
+import dev.nalloc.core.heap.HeapProbes;
+import dev.nalloc.core.stats.StatsProbes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -52,7 +54,7 @@ class HeapTest {
             assertTrue(h.contains(b));
             a.free(b);
         }
-        local(h).checkInvariants();
+        HeapProbes.checkInvariants(local(h));
     }
 
     @Test
@@ -84,12 +86,12 @@ class HeapTest {
         h.malloc(200_000);
         h.malloc(30L << 20);
         assertEquals(before + 5002, a.stats().allocationCount());
-        long pagesBefore = ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).pages();
+        long pagesBefore = StatsProbes.pages((dev.nalloc.core.stats.StatsSnapshot) a.stats());
         h.destroy();
         assertEquals(before, a.stats().allocationCount());
         assertEquals(0, a.stats().allocated());
-        assertTrue(((dev.nalloc.core.stats.StatsSnapshot) a.stats()).pages() < pagesBefore);
-        assertEquals(0, ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).hugeSegments());
+        assertTrue(StatsProbes.pages((dev.nalloc.core.stats.StatsSnapshot) a.stats()) < pagesBefore);
+        assertEquals(0, StatsProbes.hugeSegments((dev.nalloc.core.stats.StatsSnapshot) a.stats()));
         assertThrows(IllegalStateException.class, () -> h.malloc(8));
         assertThrows(IllegalStateException.class, () -> h.collect(false));
         assertThrows(IllegalStateException.class, h::destroy);
@@ -126,37 +128,37 @@ class HeapTest {
             hs[i].destroy();
         }
         dev.nalloc.core.heap.ThreadData tld = locals[0].tld;
-        assertEquals(4, tld.pooledHeaps(), "four slots");
+        assertEquals(4, HeapProbes.pooledHeaps(tld), "four slots");
         // Taking and returning one heap many times reuses it; it keeps its slot while in use.
         Heap again = a.newHeap();
         LocalHeap reused = local(again);
-        assertEquals(3, tld.pooledHeaps());
+        assertEquals(3, HeapProbes.pooledHeaps(tld));
         again.destroy();
-        assertEquals(4, tld.pooledHeaps());
+        assertEquals(4, HeapProbes.pooledHeaps(tld));
         for (int i = 0; i < 100; i++) {
             Heap h = a.newHeap();
             assertSame(reused, local(h), "the same pooled heap comes back");
             h.malloc(64);
             h.destroy();
         }
-        assertEquals(4, tld.pooledHeaps());
+        assertEquals(4, HeapProbes.pooledHeaps(tld));
         // A taken heap that goes away for good (delete) frees its slot for another heap.
         Heap taken = a.newHeap();
         taken.close();
-        assertEquals(3, tld.pooledHeaps());
+        assertEquals(3, HeapProbes.pooledHeaps(tld));
         Heap fresh = a.newHeap(); // from the pool
         Heap fresh2 = a.newHeap();
         Heap fresh3 = a.newHeap();
         Heap fresh4 = a.newHeap(); // the pool is empty now: a new heap
-        assertEquals(0, tld.pooledHeaps());
+        assertEquals(0, HeapProbes.pooledHeaps(tld));
         fresh4.destroy(); // takes the free slot
-        assertEquals(1, tld.pooledHeaps());
+        assertEquals(1, HeapProbes.pooledHeaps(tld));
         fresh.destroy();
         fresh2.destroy();
         fresh3.destroy();
-        assertEquals(4, tld.pooledHeaps());
+        assertEquals(4, HeapProbes.pooledHeaps(tld));
         a.collect(true); // drains the pool
-        assertEquals(0, tld.pooledHeaps());
+        assertEquals(0, HeapProbes.pooledHeaps(tld));
         Heap after = a.newHeap();
         for (LocalHeap l : locals) {
             assertNotSame(l, local(after), "drained heaps are not reused");
@@ -179,11 +181,11 @@ class HeapTest {
             assertTrue(def.contains(ps[i]), "block moved to the default heap");
             assertTrue(TestAllocators.check(ps[i], 8 + (i % 50) * 8, i));
         }
-        local(def).checkInvariants();
+        HeapProbes.checkInvariants(local(def));
         for (long p : ps) {
             a.free(p);
         }
-        local(def).checkInvariants();
+        HeapProbes.checkInvariants(local(def));
         assertEquals(0, a.stats().allocationCount());
     }
 
@@ -253,7 +255,7 @@ class HeapTest {
             return true;
         });
         assertEquals(50, n[0]);
-        local(h).checkInvariants();
+        HeapProbes.checkInvariants(local(h));
         h.destroy();
     }
 
@@ -268,7 +270,7 @@ class HeapTest {
         });
         assertTrue(a.heap() != h);
         h.collect(true);
-        local(h).checkInvariants();
+        HeapProbes.checkInvariants(local(h));
         h.destroy();
     }
 
@@ -282,16 +284,16 @@ class HeapTest {
         for (int i = 0; i < ps.length; i += 2) {
             a.free(ps[i]);
         }
-        local(h).checkInvariants();
-        int pages = local(h).pageCount();
+        HeapProbes.checkInvariants(local(h));
+        int pages = HeapProbes.pageCount(local(h));
         for (int i = 1; i < ps.length; i += 2) {
             a.free(ps[i]);
         }
         h.collect(false);
-        assertTrue(local(h).pageCount() < pages, "empty pages were freed");
-        local(h).checkInvariants();
+        assertTrue(HeapProbes.pageCount(local(h)) < pages, "empty pages were freed");
+        HeapProbes.checkInvariants(local(h));
         h.collect(true);
-        assertEquals(0, local(h).pageCount());
+        assertEquals(0, HeapProbes.pageCount(local(h)));
         h.destroy();
     }
 }

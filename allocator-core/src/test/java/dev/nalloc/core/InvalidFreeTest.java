@@ -5,6 +5,7 @@ import dev.nalloc.api.AllocatorMisuseException;
 import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.core.heap.HeapProbes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -148,7 +149,7 @@ class InvalidFreeTest {
         assertEquals(ErrorKind.FREE_LIST_CORRUPTION, captured.last().kind());
         assertTrue(captured.last().message().startsWith("nalloc: free list corrupted"), captured.last().message());
         assertStillWorks();
-        ((NallocHeap) a.heap()).localHeap().checkInvariants();
+        HeapProbes.checkInvariants(((NallocHeap) a.heap()).localHeap());
         for (int i = 0; i < ps.length; i++) {
             if (i != 3 && i != 4) {
                 a.free(ps[i]);

@@ -4,6 +4,7 @@ import dev.nalloc.api.Allocator;
 import dev.nalloc.api.AllocatorStats;
 import dev.nalloc.api.Mode;
 import dev.nalloc.api.Option;
+import dev.nalloc.core.stats.StatsProbes;
 import dev.nalloc.spi.AllocatorProvider;
 import org.junit.jupiter.api.Test;
 
@@ -78,7 +79,7 @@ class LifecycleTest {
             long huge = a.malloc(40L << 20);
             assertNotEquals(0, p);
             assertNotEquals(0, huge);
-            assertEquals(0, ((dev.nalloc.core.stats.StatsSnapshot) a.stats()).count("arenas").current(), a.stats().toJson());
+            assertEquals(0, StatsProbes.count((dev.nalloc.core.stats.StatsSnapshot) a.stats(), "arenas").current(), a.stats().toJson());
             a.free(p);
             a.free(huge);
         }

@@ -8,6 +8,7 @@ import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.core.heap.HeapProbes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -211,7 +212,7 @@ class ModeCorruptionTest {
                         detected++;
                     }
                 }
-                ((ModeAllocator) a).defaultLocalHeap().checkInvariants();
+                HeapProbes.checkInvariants(((ModeAllocator) a).defaultLocalHeap());
             }
             // A decoded value is accepted only when it is one of the <= 64 carved block starts of the
             // page (or 0): for any fixed write, the random page keys make that a 65 / 2^64 chance, so
@@ -249,7 +250,7 @@ class ModeCorruptionTest {
                         assertFalse(handedOut.contains(p), "the corrupted block was handed out");
                     }
                 }
-                ((ModeAllocator) a).defaultLocalHeap().checkInvariants();
+                HeapProbes.checkInvariants(((ModeAllocator) a).defaultLocalHeap());
             });
             assertEquals(256, detected[0]);
         }

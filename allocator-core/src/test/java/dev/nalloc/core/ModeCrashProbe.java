@@ -8,6 +8,7 @@ import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.ErrorHandler;
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.core.page.PageProbes;
 
 /**
  * The child-JVM half of {@link ModeCrashTest}: each scenario makes a write that must kill the
@@ -58,14 +59,14 @@ public final class ModeCrashProbe {
                 Page page = Page.of(SegmentMap.lookup(p), p);
                 long last = page.areaStart() + (long) (page.reserved() - 1) * page.blockSize();
                 // The last block, then the slack up to the guard (less than a block) are writable.
-                for (long x = last; x < page.mode().guard(); x++) {
+                for (long x = last; x < PageProbes.guard(page.mode()); x++) {
                     Mem.storeByte(x, (byte) 1);
                 }
-                if (page.mode().guard() == 0 || page.mode().guard() - (last + page.blockSize()) >= page.blockSize()) {
+                if (PageProbes.guard(page.mode()) == 0 || PageProbes.guard(page.mode()) - (last + page.blockSize()) >= page.blockSize()) {
                     System.out.println("probe: no guard within a block after the last block");
                     System.exit(5);
                 }
-                target = page.mode().guard();
+                target = PageProbes.guard(page.mode());
             }
             default -> {
                 a.free(p);

@@ -9,6 +9,7 @@ import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.core.heap.HeapProbes;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -85,7 +86,7 @@ class ModeMisuseTest {
 
     /** The allocator is still sound: the default heap's lists add up, and it allocates and frees. */
     static void assertUsable(Allocator a, long size) {
-        ((ModeAllocator) a).defaultLocalHeap().checkInvariants();
+        HeapProbes.checkInvariants(((ModeAllocator) a).defaultLocalHeap());
         long p = a.malloc(size);
         assertNotEquals(0, p);
         TestAllocators.fill(p, Math.min(size, 4096), 1);

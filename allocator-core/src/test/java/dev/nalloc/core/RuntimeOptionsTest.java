@@ -8,6 +8,7 @@ import dev.nalloc.api.Option;
 import dev.nalloc.api.OptionValues;
 import dev.nalloc.core.arena.Arenas;
 import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.core.segment.SegmentProbes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -154,12 +155,12 @@ class RuntimeOptionsTest {
             }
             assertEquals(1, engine.abandoned.count(), "max_segment_reclaim 100: an abandoned segment was taken over");
             a.setOption(Option.ABANDONED_RECLAIM_ON_FREE, 1);
-            long reclaimed = engine.abandoned.reclaimedEver();
+            long reclaimed = SegmentProbes.reclaimedEver(engine.abandoned);
             for (long p : left) {
                 a.free(p);
             }
             assertEquals(0, engine.abandoned.count());
-            assertTrue(engine.abandoned.reclaimedEver() > reclaimed, "the free took the abandoned segment over");
+            assertTrue(SegmentProbes.reclaimedEver(engine.abandoned) > reclaimed, "the free took the abandoned segment over");
             a.free(first);
             large.forEach(a::free);
         }

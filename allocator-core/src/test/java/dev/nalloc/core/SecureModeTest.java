@@ -9,6 +9,8 @@ import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.core.page.PageProbes;
+import dev.nalloc.core.segment.SegmentProbes;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -124,12 +126,12 @@ class SecureModeTest {
                 long p = a.malloc(size);
                 Page page = pageOf(p);
                 long span = (long) page.sliceCount() << Layout.SLICE_SHIFT;
-                assertEquals(page.areaStart() + span - 4096, page.mode().guard(), "size " + size);
+                assertEquals(page.areaStart() + span - 4096, PageProbes.guard(page.mode()), "size " + size);
                 assertTrue(page.areaSize() <= span - 4096, "blocks end before the guard");
                 a.free(p);
                 a.collect(true); // the page goes, its span is freed: the guard must be lifted
                 assertFalse(page.inUse());
-                assertTrue(page.mode() == null || page.mode().guard() == 0);
+                assertTrue(page.mode() == null || PageProbes.guard(page.mode()) == 0);
             }
             // The memory of lifted guards is ordinary again: fill every block of fresh pages.
             List<Long> blocks = new ArrayList<>();
@@ -145,7 +147,7 @@ class SecureModeTest {
         }
         try (Allocator c = TestAllocators.builder().mode(Mode.CHECKED).build()) {
             long p = c.malloc(64);
-            assertEquals(0, pageOf(p).mode().guard(), "CHECKED has no guard pages between pages");
+            assertEquals(0, PageProbes.guard(pageOf(p).mode()), "CHECKED has no guard pages between pages");
             c.free(p);
         }
     }
@@ -195,7 +197,7 @@ class SecureModeTest {
             List<Long> blocks = twoPages(a, 64);
             Page page = pageOf(blocks.get(0));
             long start = page.areaStart();
-            long guard = page.mode().guard();
+            long guard = PageProbes.guard(page.mode());
             assertNotEquals(0, guard);
             for (long b : blocks) {
                 if (pageOf(b) == page) {
@@ -204,7 +206,7 @@ class SecureModeTest {
             }
             assertFalse(page.inUse(), "the emptied page was freed");
             assertEquals(guard, page.guardPage(), "its span keeps the guard");
-            assertEquals(1, page.segment.space.guardedSpans());
+            assertEquals(1, SegmentProbes.guardedSpans(page.segment.space));
             int protects = os.protects.get();
             int lifts = os.lifts.get();
             Page reused = null;
@@ -217,10 +219,10 @@ class SecureModeTest {
                 }
             }
             assertTrue(reused != null, "a new page took the kept span");
-            assertEquals(guard, reused.mode().guard());
+            assertEquals(guard, PageProbes.guard(reused.mode()));
             assertEquals(protects, os.protects.get(), "no mprotect for the kept guard");
             assertEquals(lifts, os.lifts.get());
-            assertEquals(0, page.segment.space.guardedSpans());
+            assertEquals(0, SegmentProbes.guardedSpans(page.segment.space));
             assertTrue(reused.areaStart() + reused.areaSize() <= guard, "the blocks end before the guard");
             for (long q : others) {
                 TestAllocators.fill(q, 128, q); // every byte: a misplaced guard faults
@@ -237,9 +239,9 @@ class SecureModeTest {
             }
             a.collect(false);
             assertEquals(guard, page.guardPage(), "kept until due");
-            assertTrue(page.segment.space.guardedSpans() >= 1);
+            assertTrue(SegmentProbes.guardedSpans(page.segment.space) >= 1);
             a.collect(true);
-            assertEquals(0, page.segment.space.guardedSpans());
+            assertEquals(0, SegmentProbes.guardedSpans(page.segment.space));
             assertEquals(0, page.guardPage());
             assertEquals(0, a.stats().allocationCount());
         }
@@ -252,9 +254,9 @@ class SecureModeTest {
             List<Long> blocks = twoPages(a, 64);
             Page page = pageOf(blocks.get(0));
             blocks.stream().filter(b -> pageOf(b) == page).forEach(a::free);
-            assertEquals(1, page.segment.space.guardedSpans());
+            assertEquals(1, SegmentProbes.guardedSpans(page.segment.space));
             a.collect(false);
-            assertEquals(0, page.segment.space.guardedSpans());
+            assertEquals(0, SegmentProbes.guardedSpans(page.segment.space));
             assertEquals(0, page.guardPage());
             blocks.stream().filter(b -> pageOf(b) != page).forEach(a::free);
         }
@@ -279,11 +281,11 @@ class SecureModeTest {
             int lifts = os.lifts.get();
             blocks.forEach(a::free); // every page but the bin's last one is freed at once
             Page any = pages.iterator().next();
-            assertEquals(256, any.segment.space.guardedSpans());
+            assertEquals(256, SegmentProbes.guardedSpans(any.segment.space));
             assertEquals(300 - 256, os.lifts.get() - lifts, "the oldest spans went back, guards lifted");
             assertEquals(0, any.guardPage(), "the first page freed went back");
             a.collect(true);
-            assertEquals(0, any.segment.space.guardedSpans());
+            assertEquals(0, SegmentProbes.guardedSpans(any.segment.space));
         }
     }
 
@@ -365,7 +367,7 @@ class SecureModeTest {
             Page page = pageOf(p);
             assertEquals(PageKind.LARGE, page.kind());
             if ((long) page.sliceCount() << Layout.SLICE_SHIFT == page.blockSize()) {
-                assertEquals(0, page.mode().guard());
+                assertEquals(0, PageProbes.guard(page.mode()));
             }
             TestAllocators.fill(p, 4L << 20, 1);
             a.free(p);

@@ -11,6 +11,7 @@ import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.SegmentMemory;
 import dev.nalloc.core.stats.EngineStats;
 import dev.nalloc.core.stats.StatsSnapshot;
+import dev.nalloc.core.heap.HeapProbes;
 
 /**
  * The engine behind a test's allocator, for the tests of engine classes in their own packages
@@ -39,7 +40,7 @@ public final class TestEngines {
 
     /** How many shared heaps (leases) {@code a}'s engine has now: it adds some when virtual threads hold all. */
     public static int leaseCount(Allocator a) {
-        return ((AbstractAllocator) a).threads.leaseCount();
+        return HeapProbes.leaseCount(((AbstractAllocator) a).threads);
     }
 
     /** The thread that holds {@code a}'s claimed heap slot now (every mode has one), or null. */

@@ -4,6 +4,9 @@ import dev.nalloc.api.Allocator;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.stats.StatsSnapshot;
 import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.core.heap.HeapProbes;
+import dev.nalloc.core.segment.SegmentProbes;
+import dev.nalloc.core.stats.StatsProbes;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -143,7 +146,7 @@ class TestStressPortTest {
                     }
                 }));
                 StatsSnapshot s = (StatsSnapshot) a.stats();
-                peakSegments = Math.max(peakSegments, s.segments() - s.hugeSegments());
+                peakSegments = Math.max(peakSegments, StatsProbes.segments(s) - StatsProbes.hugeSegments(s));
             }
             for (int i = 0; i < TRANSFERS; i++) {
                 freeItems(a, transfer.getAndSet(i, 0));
@@ -151,20 +154,20 @@ class TestStressPortTest {
             a.collect(true);
             StatsSnapshot s = (StatsSnapshot) a.stats();
             System.out.printf("test-stress port (%s): %d rounds x %d threads, peak segments %d, abandoned %d, reclaimed %d, freed %d%n",
-                    virtual ? "virtual" : "platform", ITER, THREADS, peakSegments, e.abandoned.abandonedEver(),
-                    e.abandoned.reclaimedEver(), e.abandoned.freedEver());
+                    virtual ? "virtual" : "platform", ITER, THREADS, peakSegments, SegmentProbes.abandonedEver(e.abandoned),
+                    SegmentProbes.reclaimedEver(e.abandoned), SegmentProbes.freedEver(e.abandoned));
             assertTrue(errors.reports().isEmpty(), () -> "engine reported: " + errors.reports());
             assertEquals(0, s.allocationCount());
             assertEquals(0, s.allocated());
-            assertEquals(0, s.segments(), "every segment emptied and given back");
+            assertEquals(0, StatsProbes.segments(s), "every segment emptied and given back");
             assertEquals(0, e.abandoned.count());
             if (!virtual) {
-                assertTrue(e.abandoned.abandonedEver() > 0, "threads that ended abandoned segments");
+                assertTrue(SegmentProbes.abandonedEver(e.abandoned) > 0, "threads that ended abandoned segments");
                 // Each round's threads reclaim the previous rounds' segments instead of mapping new ones.
                 assertTrue(peakSegments <= 3L * THREADS, "peak segments " + peakSegments);
             } else {
-                assertEquals(0, e.abandoned.abandonedEver(), "virtual threads use the shared heaps");
-                assertTrue(peakSegments <= e.threads.leaseCount() * 2L, "peak segments " + peakSegments);
+                assertEquals(0, SegmentProbes.abandonedEver(e.abandoned), "virtual threads use the shared heaps");
+                assertTrue(peakSegments <= HeapProbes.leaseCount(e.threads) * 2L, "peak segments " + peakSegments);
             }
         }
     }

@@ -452,7 +452,7 @@ public final class MemoryArena {
     }
 
     /** Bytes committed in this arena as the committed bitmap says. */
-    public long committedBytes() {
+    long committedBytes() {
         return committed.count() * BLOCK_SIZE;
     }
 

@@ -471,12 +471,12 @@ public final class LocalHeap extends PageOwner {
     }
 
     /** Pages in the heap's queues. */
-    public int pageCount() {
+    int pageCount() {
         return queues.pages();
     }
 
     /** Verifies every page's free-list invariant and the queue/direct-table consistency (see {@link HeapInvariants}). */
-    public void checkInvariants() {
+    void checkInvariants() {
         HeapInvariants.check(this);
     }
 }

@@ -194,7 +194,7 @@ public final class ThreadData {
     }
 
     /** Heaps waiting in the pool. */
-    public int pooledHeaps() {
+    int pooledHeaps() {
         return Integer.bitCount(pooledMask);
     }
 

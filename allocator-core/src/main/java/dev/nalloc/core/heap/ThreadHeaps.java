@@ -680,7 +680,7 @@ public final class ThreadHeaps {
     }
 
     /** The number of shared heaps now. */
-    public int leaseCount() {
+    int leaseCount() {
         return getVolatileLeases().length;
     }
 

@@ -93,12 +93,12 @@ public final class ThreadRegistry {
     }
 
     /** Threads registered now. */
-    public int size() {
+    int size() {
         return live.size();
     }
 
     /** Thread data retired so far (threadDone or dead). */
-    public long retired() {
+    long retired() {
         return retiredCount.sum();
     }
 

@@ -47,7 +47,7 @@ public final class OsMemory {
     private volatile boolean closed;
     private final RetiredMemory retired;
 
-    public OsMemory(OsPrimitives os, Reporter reporter) {
+    OsMemory(OsPrimitives os, Reporter reporter) {
         this(os, reporter, 0);
     }
 
@@ -99,7 +99,7 @@ public final class OsMemory {
      * Registers the instance: once it is unreachable (no thread can be inside one of its calls),
      * the reservations retired at and after {@link #close} are freed. Until close, nothing is.
      */
-    public void freeRetiredWhenUnreachable(Object instance) {
+    void freeRetiredWhenUnreachable(Object instance) {
         freeRetiredWhenUnreachable(instance, () -> { });
     }
 
@@ -656,12 +656,12 @@ public final class OsMemory {
         stats.osCommitted.increase(bytes);
     }
 
-    public long reserved() {
+    long reserved() {
         return stats.reserved.current();
     }
 
     /** Bytes in use: made usable and not purged since (the statistics' {@code committed}). */
-    public long committed() {
+    long committed() {
         return stats.committed.current();
     }
 

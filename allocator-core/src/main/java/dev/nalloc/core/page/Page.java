@@ -864,7 +864,7 @@ public sealed class Page extends Span permits EncodedPage {
     }
 
     /** The current delayed-free state. */
-    public int delayedState() {
+    int delayedState() {
         return (int) (getAcquireThreadFree() & STATE_MASK);
     }
 

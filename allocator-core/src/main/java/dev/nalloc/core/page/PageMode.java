@@ -37,7 +37,7 @@ public final class PageMode {
     private OsMemory guardOs;
 
     /** The guard page's address, or 0. */
-    public long guard() {
+    long guard() {
         return guard;
     }
 

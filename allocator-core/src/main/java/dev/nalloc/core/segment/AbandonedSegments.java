@@ -185,7 +185,7 @@ public final class AbandonedSegments {
     }
 
     /** {@link #reclaimTries(long)} with {@code total} segments abandoned. */
-    public static int reclaimTries(long percent, int total) {
+    static int reclaimTries(long percent, int total) {
         long p = Math.max(0, Math.min(100, percent));
         if (p == 0 || total <= 0) {
             return 0;
@@ -222,17 +222,17 @@ public final class AbandonedSegments {
     }
 
     /** Segments ever abandoned. */
-    public long abandonedEver() {
+    long abandonedEver() {
         return abandonedEver.get();
     }
 
     /** Abandoned segments ever reclaimed by a thread. */
-    public long reclaimedEver() {
+    long reclaimedEver() {
         return reclaimedEver.get();
     }
 
     /** Abandoned segments ever given back because they became empty. */
-    public long freedEver() {
+    long freedEver() {
         return freedEver.get();
     }
 

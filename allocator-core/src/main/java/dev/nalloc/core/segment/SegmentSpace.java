@@ -227,7 +227,7 @@ public final class SegmentSpace {
     }
 
     /** Spans kept with their guard page now. */
-    public int guardedSpans() {
+    int guardedSpans() {
         return guarded.count();
     }
 

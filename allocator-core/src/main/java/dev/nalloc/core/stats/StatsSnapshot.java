@@ -108,17 +108,17 @@ public final class StatsSnapshot implements AllocatorStats {
     }
 
     /** Segments mapped now (huge ones included). */
-    public long segments() {
+    long segments() {
         return count("segments").current();
     }
 
     /** Huge segments mapped now. */
-    public long hugeSegments() {
+    long hugeSegments() {
         return count("huge_segments").current();
     }
 
     /** Pages held by heaps now. */
-    public long pages() {
+    long pages() {
         return count("pages").current();
     }
 
@@ -143,7 +143,7 @@ public final class StatsSnapshot implements AllocatorStats {
     }
 
     /** Threads that use the instance now. */
-    public long threads() {
+    long threads() {
         return count("threads").current();
     }
 
@@ -153,12 +153,12 @@ public final class StatsSnapshot implements AllocatorStats {
     }
 
     /** Reservations asked of the OS (mmap calls), in total. */
-    public long osAllocations() {
+    long osAllocations() {
         return counter("mmap_calls");
     }
 
     /** A named count, or {@link Count#ZERO} when there is none of that name. */
-    public Count count(String key) {
+    Count count(String key) {
         return counts.getOrDefault(key, Count.ZERO);
     }
 

@@ -8,6 +8,8 @@ import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.core.segment.SegmentProbes;
+import dev.nalloc.core.stats.StatsProbes;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -68,7 +70,7 @@ class AbandonReclaimTest {
             });
             assertEquals(1, ab.count());
             assertEquals(1, ab.pages(), "the one 64-byte page with live blocks");
-            assertEquals(1, st(a).segments());
+            assertEquals(1, StatsProbes.segments(st(a)));
             assertEquals(BLOCKS, a.stats().allocationCount(), "the blocks stay live");
             long[] taker = new long[1];
             Thread[] u = new Thread[1];
@@ -77,8 +79,8 @@ class AbandonReclaimTest {
                 taker[0] = a.malloc(64); // no span of its own: reclaims the abandoned segment
             });
             assertEquals(0, ab.count());
-            assertEquals(1, ab.reclaimedEver());
-            assertEquals(1, st(a).segments(), "no new segment was mapped");
+            assertEquals(1, SegmentProbes.reclaimedEver(ab));
+            assertEquals(1, StatsProbes.segments(st(a)), "no new segment was mapped");
             assertSame(SegmentMap.lookup(blocks[0][0]), SegmentMap.lookup(taker[0]), "the block came from the reclaimed segment");
             assertSame(u[0], SegmentMap.lookup(taker[0]).ownerThread);
             checkAndFree(a, blocks[0]);
@@ -101,12 +103,12 @@ class AbandonReclaimTest {
             assertEquals(BLOCKS, a.stats().allocationCount());
             checkAndFree(a, blocks[0]); // remote frees into the abandoned page
             assertEquals(0, a.stats().allocationCount());
-            assertEquals(1, st(a).segments(), "still mapped until someone looks at it");
+            assertEquals(1, StatsProbes.segments(st(a)), "still mapped until someone looks at it");
             a.collect(false);
             assertEquals(0, e.abandoned.count());
-            assertEquals(1, e.abandoned.freedEver());
-            assertEquals(0, st(a).segments(), "an empty abandoned segment is given back, not kept");
-            assertEquals(0, st(a).pages());
+            assertEquals(1, SegmentProbes.freedEver(e.abandoned));
+            assertEquals(0, StatsProbes.segments(st(a)), "an empty abandoned segment is given back, not kept");
+            assertEquals(0, StatsProbes.pages(st(a)));
         }
     }
 
@@ -120,9 +122,9 @@ class AbandonReclaimTest {
                 a.threadDone();
             });
             assertEquals(0, engine(a).abandoned.count());
-            assertEquals(0, engine(a).abandoned.abandonedEver());
-            assertEquals(0, st(a).segments(), "the spare segment went back too");
-            assertEquals(0, st(a).threads());
+            assertEquals(0, SegmentProbes.abandonedEver(engine(a).abandoned));
+            assertEquals(0, StatsProbes.segments(st(a)), "the spare segment went back too");
+            assertEquals(0, StatsProbes.threads(st(a)));
         }
     }
 
@@ -136,14 +138,14 @@ class AbandonReclaimTest {
                 TestAllocators.fill(huge[0], 4096, 7);
             });
             a.collect(false); // the owner is found dead: the huge page leaves its heap
-            assertEquals(1, st(a).hugeSegments());
+            assertEquals(1, StatsProbes.hugeSegments(st(a)));
             long reserved = a.stats().reserved();
             assertTrue(TestAllocators.check(huge[0], 4096, 7));
             a.free(huge[0]);
-            assertEquals(0, st(a).hugeSegments());
+            assertEquals(0, StatsProbes.hugeSegments(st(a)));
             assertTrue(a.stats().reserved() <= reserved - size, "the huge segment went back to the OS");
             assertEquals(0, a.stats().allocationCount());
-            assertEquals(0, st(a).pages());
+            assertEquals(0, StatsProbes.pages(st(a)));
         }
     }
 
@@ -156,7 +158,7 @@ class AbandonReclaimTest {
                 a.threadDone();
             });
             run(() -> a.free(huge[0]));
-            assertEquals(0, st(a).hugeSegments());
+            assertEquals(0, StatsProbes.hugeSegments(st(a)));
         }
     }
 
@@ -174,7 +176,7 @@ class AbandonReclaimTest {
                 Segment seg = SegmentMap.lookup(blocks[0][0]);
                 a.free(blocks[0][0]);
                 assertEquals(0, ab.count());
-                assertEquals(1, ab.reclaimedEver());
+                assertEquals(1, SegmentProbes.reclaimedEver(ab));
                 assertSame(Thread.currentThread(), seg.ownerThread);
                 assertFalse(seg.abandoned);
                 for (int i = 1; i < BLOCKS; i++) {
@@ -185,7 +187,7 @@ class AbandonReclaimTest {
                 a.threadDone();
             });
             assertEquals(0, ab.count());
-            assertEquals(0, st(a).segments());
+            assertEquals(0, StatsProbes.segments(st(a)));
         }
     }
 
@@ -199,7 +201,7 @@ class AbandonReclaimTest {
             });
             run(() -> a.free(blocks[0][0]));
             assertEquals(1, engine(a).abandoned.count());
-            assertEquals(0, engine(a).abandoned.reclaimedEver());
+            assertEquals(0, SegmentProbes.reclaimedEver(engine(a).abandoned));
             for (int i = 1; i < BLOCKS; i++) {
                 assertTrue(TestAllocators.check(blocks[0][i], 64, i));
                 a.free(blocks[0][i]);
@@ -219,24 +221,12 @@ class AbandonReclaimTest {
             });
             run(() -> a.free(a.malloc(64)));
             assertEquals(1, ab.count(), "no reclaim search with max_segment_reclaim=0");
-            assertEquals(0, ab.reclaimedEver());
-            assertEquals(2, st(a).segments() + engine(a).abandoned.freedEver());
+            assertEquals(0, SegmentProbes.reclaimedEver(ab));
+            assertEquals(2, StatsProbes.segments(st(a)) + SegmentProbes.freedEver(engine(a).abandoned));
             checkAndFree(a, blocks[0]);
             a.collect(true);
             assertEquals(0, ab.count(), "a collection still gives the emptied segment back");
         }
-    }
-
-    @Test
-    void reclaimTriesArePercentOfTheAbandonedAtLeast8AtMost1024() {
-        assertEquals(0, AbandonedSegments.reclaimTries(10, 0), "nothing abandoned");
-        assertEquals(0, AbandonedSegments.reclaimTries(0, 500), "max_segment_reclaim=0");
-        assertEquals(3, AbandonedSegments.reclaimTries(10, 3), "few: all of them");
-        assertEquals(8, AbandonedSegments.reclaimTries(10, 50), "at least 8");
-        assertEquals(10, AbandonedSegments.reclaimTries(10, 100));
-        assertEquals(20, AbandonedSegments.reclaimTries(100, 20));
-        assertEquals(20, AbandonedSegments.reclaimTries(250, 20), "percent clamped to 100");
-        assertEquals(1024, AbandonedSegments.reclaimTries(10, 100_000), "at most 1024");
     }
 
     @Test
@@ -261,7 +251,7 @@ class AbandonReclaimTest {
             a.free(p[0]);
             a.free(p[1]);
             a.collect(true);
-            assertEquals(0, st(a).segments());
+            assertEquals(0, StatsProbes.segments(st(a)));
             assertEquals(0, a.stats().allocationCount());
         }
     }
@@ -323,7 +313,7 @@ class AbandonReclaimTest {
             a.collect(false);
             assertFalse(arenaSeg.abandoned);
             assertNull(SegmentMap.lookup(inArena[0]), "emptied, it went back to its arena");
-            assertEquals(1, ab.freedEver());
+            assertEquals(1, SegmentProbes.freedEver(ab));
             // The ordinary segment is abandoned again: its reclaimer ended (found by the same collect).
             assertEquals(1, ab.count());
             assertTrue(plainSeg.abandoned);

@@ -9,6 +9,7 @@ import dev.nalloc.core.memory.SizeClasses;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageQueues;
 import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.core.page.PageProbes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -82,7 +83,7 @@ class LocalHeapTest {
         BlockFree.local(full, blocks.get(0));
         assertFalse(full.inFull());
         assertEquals(full.bin(), PageQueues.queueOf(full));
-        assertEquals(Page.NO_DELAYED_FREE, full.delayedState(), "out of the full queue: remote frees go to the page again");
+        assertEquals(Page.NO_DELAYED_FREE, PageProbes.delayedState(full), "out of the full queue: remote frees go to the page again");
         own.checkInvariants();
         for (int i = 1; i < blocks.size(); i++) {
             long b = blocks.get(i);
@@ -96,13 +97,13 @@ class LocalHeapTest {
     void remoteFreesIntoAFullPageWaitOnTheDelayedListUntilACollect() throws Exception {
         List<Long> blocks = fillFirstPage(own, 256);
         Page full = pageOf(blocks.get(0));
-        assertEquals(Page.USE_DELAYED_FREE, full.delayedState());
+        assertEquals(Page.USE_DELAYED_FREE, PageProbes.delayedState(full));
         int used = full.used();
         TestThreads.runOnNewThread(() -> a.free(blocks.get(0)));
         assertTrue(full.inFull(), "the owner has not seen the free yet");
         assertEquals(used, full.used());
         assertEquals(0, full.threadFreeHead(), "the free went to the heap's delayed list, not the page");
-        assertEquals(Page.NO_DELAYED_FREE, full.delayedState(), "one delayed free is enough to wake the owner");
+        assertEquals(Page.NO_DELAYED_FREE, PageProbes.delayedState(full), "one delayed free is enough to wake the owner");
         TestThreads.runOnNewThread(() -> a.free(blocks.get(1)));
         assertEquals(blocks.get(1), full.threadFreeHead(), "the next one goes to the page's thread-free list");
         assertEquals(used, full.used());

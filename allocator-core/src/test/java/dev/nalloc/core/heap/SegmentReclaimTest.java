@@ -9,6 +9,7 @@ import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.AbandonedSegments;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.core.segment.SegmentProbes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -75,14 +76,14 @@ class SegmentReclaimTest {
         Segment seg = SegmentMap.lookup(blocks[0]);
         assertTrue(seg.abandoned, "a segment in use stays abandoned");
         assertEquals(1, abandoned.count());
-        assertEquals(0, abandoned.reclaimedEver());
+        assertEquals(0, SegmentProbes.reclaimedEver(abandoned));
         assertFalse(heap.contains(blocks[BLOCKS - 1]), "its pages joined no heap");
         for (int i = BLOCKS / 2; i < BLOCKS; i++) {
             a.free(blocks[i]);
         }
         SegmentReclaim.collectAbandoned(heap, false);
         assertEquals(0, abandoned.count(), "emptied: given back");
-        assertEquals(1, abandoned.freedEver());
+        assertEquals(1, SegmentProbes.freedEver(abandoned));
         assertEquals(0, abandoned.pages());
     }
 
@@ -96,7 +97,7 @@ class SegmentReclaimTest {
         assertFalse(seg.abandoned);
         assertSame(Thread.currentThread(), seg.ownerThread);
         assertEquals(0, abandoned.count());
-        assertEquals(1, abandoned.reclaimedEver());
+        assertEquals(1, SegmentProbes.reclaimedEver(abandoned));
         assertTrue(heap.contains(blocks[0]), "the page joined the reclaiming thread's heap");
         Page page = pageOf(blocks[0]);
         assertEquals(BLOCKS - 1, page.used(), "the remote free was collected on the way");
@@ -144,8 +145,8 @@ class SegmentReclaimTest {
         LocalHeap heap = TestEngines.ownHeap(a);
         assertFalse(SegmentReclaim.reclaimForPage(heap, 1, 64), "nothing taken over");
         assertEquals(0, abandoned.count());
-        assertEquals(1, abandoned.freedEver());
-        assertEquals(0, abandoned.reclaimedEver());
+        assertEquals(1, SegmentProbes.freedEver(abandoned));
+        assertEquals(0, SegmentProbes.reclaimedEver(abandoned));
         assertEquals(0, heap.pageCount());
     }
 }

@@ -7,6 +7,7 @@ import dev.nalloc.core.TestAllocators;
 import dev.nalloc.core.TestEngines;
 import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.segment.AbandonedSegments;
+import dev.nalloc.core.segment.SegmentProbes;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -129,7 +130,7 @@ class TargetSegmentsTest {
                 assertTrue(TestAllocators.check(q, 64, q));
                 a.free(q);
             }
-            assertTrue(engine.abandoned.abandonedEver() > 0, "segments were abandoned while the other thread freed");
+            assertTrue(SegmentProbes.abandonedEver(engine.abandoned) > 0, "segments were abandoned while the other thread freed");
             engine.ownHeap().checkInvariants();
             a.collect(true);
             assertEquals(0, a.stats().allocationCount());

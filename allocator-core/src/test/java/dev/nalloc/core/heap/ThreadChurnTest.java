@@ -9,6 +9,8 @@ import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.stats.StatsSnapshot;
 import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.core.segment.SegmentProbes;
+import dev.nalloc.core.stats.StatsProbes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -83,27 +85,27 @@ class ThreadChurnTest {
                     }
                 });
                 StatsSnapshot s = st(a);
-                peakSegments = Math.max(peakSegments, s.segments() - s.hugeSegments());
+                peakSegments = Math.max(peakSegments, StatsProbes.segments(s) - StatsProbes.hugeSegments(s));
                 peakCommitted = Math.max(peakCommitted, s.committed());
             }
             // Every thread that needs a segment first abandons the dead threads' segments and then
             // reclaims one: the segments mapped stay around the threads alive at once (4), plus
             // abandoned ones the bounded search passed over, instead of growing with the 2000 started.
             System.out.printf("churn: %d threads, peak segments %d, peak committed %d MiB, abandoned %d, reclaimed %d, freed %d%n",
-                    TOTAL, peakSegments, peakCommitted >> 20, e.abandoned.abandonedEver(), e.abandoned.reclaimedEver(),
-                    e.abandoned.freedEver());
+                    TOTAL, peakSegments, peakCommitted >> 20, SegmentProbes.abandonedEver(e.abandoned), SegmentProbes.reclaimedEver(e.abandoned),
+                    SegmentProbes.freedEver(e.abandoned));
             assertTrue(peakSegments <= 2 * AT_ONCE + 2, "peak segments " + peakSegments);
             assertTrue(peakCommitted <= (2 * AT_ONCE + 2) * Layout.SEGMENT_SIZE, "peak committed " + peakCommitted);
-            assertTrue(e.abandoned.reclaimedEver() > TOTAL / 4, "segments were reclaimed: " + e.abandoned.reclaimedEver());
+            assertTrue(SegmentProbes.reclaimedEver(e.abandoned) > TOTAL / 4, "segments were reclaimed: " + SegmentProbes.reclaimedEver(e.abandoned));
             assertTrue(e.registry.size() <= AT_ONCE + 1, "dead threads are forgotten: " + e.registry.size());
             for (int i = 0; i < transfer.length(); i++) {
                 freeChecked(a, transfer.getAndSet(i, 0));
             }
             a.collect(true);
             assertEquals(0, a.stats().allocationCount());
-            assertEquals(0, st(a).segments(), "all abandoned segments emptied and given back");
+            assertEquals(0, StatsProbes.segments(st(a)), "all abandoned segments emptied and given back");
             assertEquals(0, e.abandoned.count());
-            assertEquals(0, st(a).pages());
+            assertEquals(0, StatsProbes.pages(st(a)));
             assertTrue(errors.reports().isEmpty(), errors.reports().toString());
         }
     }
@@ -146,12 +148,12 @@ class ThreadChurnTest {
                     }
                 });
                 StatsSnapshot s = st(a);
-                peakSegments = Math.max(peakSegments, s.segments());
+                peakSegments = Math.max(peakSegments, StatsProbes.segments(s));
             }
             queue.put(0L);
             consumer.join();
             System.out.printf("producer/consumer (reclaim on free %d): %d rounds, peak segments %d, reclaimed %d, freed %d%n",
-                    reclaimOnFree, ROUNDS, peakSegments, e.abandoned.reclaimedEver(), e.abandoned.freedEver());
+                    reclaimOnFree, ROUNDS, peakSegments, SegmentProbes.reclaimedEver(e.abandoned), SegmentProbes.freedEver(e.abandoned));
             // Blocks still queued come from at most the last capacity / perProducer + 1 producers, each
             // of whose segments may still be mapped (owned by the consumer when it reclaims on free),
             // plus one spare segment for the consumer: the bound does not depend on the rounds run.
@@ -161,11 +163,11 @@ class ThreadChurnTest {
                 assertEquals(0, e.registry.retired() - ROUNDS + e.registry.size(),
                         "only the producers ever had thread data, never the free-only consumer");
             } else {
-                assertTrue(e.abandoned.reclaimedEver() > 0);
+                assertTrue(SegmentProbes.reclaimedEver(e.abandoned) > 0);
             }
             a.collect(true);
             assertEquals(0, a.stats().allocationCount());
-            assertEquals(0, st(a).segments());
+            assertEquals(0, StatsProbes.segments(st(a)));
             assertTrue(errors.reports().isEmpty(), errors.reports().toString());
         }
     }

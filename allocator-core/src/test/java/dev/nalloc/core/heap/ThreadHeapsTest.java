@@ -12,6 +12,7 @@ import dev.nalloc.spi.ErrorHandler;
 import dev.nalloc.spi.ForwardingOsPrimitives;
 import dev.nalloc.spi.HeapSelectionPolicy;
 import dev.nalloc.spi.OsPrimitives;
+import dev.nalloc.core.stats.StatsProbes;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -209,7 +210,7 @@ class ThreadHeapsTest {
                 long round = r;
                 TestThreads.runAll(Thread.ofPlatform(), perRound, i -> churn(a, 300, round * 100L + i));
                 peakEntries = Math.max(peakEntries, threads(a).fastEntries());
-                peakSegments = Math.max(peakSegments, ((StatsSnapshot) a.stats()).segments());
+                peakSegments = Math.max(peakSegments, StatsProbes.segments((StatsSnapshot) a.stats()));
             }
             a.collect(true); // finds the dead threads: their data retired, entries freed
             assertEquals(0, a.stats().allocationCount());
@@ -306,7 +307,7 @@ class ThreadHeapsTest {
             assertTrue(th.leaseCount() <= th.maxLeases(), "leases " + th.leaseCount());
             assertEquals(0, engine(a).registry.size(), "no virtual thread got data of its own");
             a.collect(true);
-            assertEquals(0, ((StatsSnapshot) a.stats()).segments(), "every lease's pages emptied and given back");
+            assertEquals(0, StatsProbes.segments((StatsSnapshot) a.stats()), "every lease's pages emptied and given back");
         }
     }
 

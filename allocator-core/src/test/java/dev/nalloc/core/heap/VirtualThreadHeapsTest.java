@@ -13,6 +13,7 @@ import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.core.stats.StatsSnapshot;
 import dev.nalloc.spi.ErrorHandler;
 import dev.nalloc.spi.HeapSelectionPolicy;
+import dev.nalloc.core.stats.StatsProbes;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -70,10 +71,10 @@ class VirtualThreadHeapsTest {
             TestThreads.runAll(Thread.ofVirtual(), VTHREADS, id -> {
                 smallWork(a, id);
                 if (id % 1000 == 0) {
-                    peakSegments.accumulateAndGet(st(a).segments(), Math::max);
+                    peakSegments.accumulateAndGet(StatsProbes.segments(st(a)), Math::max);
                 }
             });
-            long segmentsAfterRun = st(a).segments();
+            long segmentsAfterRun = StatsProbes.segments(st(a));
             int shared = e.threads.leaseCount();
             int registered = e.registry.size();
             long committedAfterRun = a.stats().committed();
@@ -93,7 +94,7 @@ class VirtualThreadHeapsTest {
             // All blocks are free: collect(true) empties every shared heap's pages, gives their
             // segments back and purges them, so nothing is left committed beyond what was before.
             assertEquals(0, a.stats().allocationCount());
-            assertEquals(0, st(a).segments());
+            assertEquals(0, StatsProbes.segments(st(a)));
             assertTrue(committedAfterCollect <= committedBefore,
                     "committed " + committedAfterCollect + " > " + committedBefore + " before the run");
             assertTrue(errors.reports().isEmpty(), errors.reports().toString());
@@ -193,7 +194,7 @@ class VirtualThreadHeapsTest {
             a.free(p[0]);
             a.free(p[1]);
             a.collect(true);
-            assertEquals(0, st(a).segments());
+            assertEquals(0, StatsProbes.segments(st(a)));
         }
     }
 
@@ -210,7 +211,7 @@ class VirtualThreadHeapsTest {
             });
             assertEquals(0, a.stats().allocationCount());
             assertEquals(0, engine(a).registry.size());
-            assertTrue(st(a).segments() <= 1, "one shared heap, one segment");
+            assertTrue(StatsProbes.segments(st(a)) <= 1, "one shared heap, one segment");
             assertTrue(errors.reports().isEmpty(), errors.reports().toString());
         }
     }

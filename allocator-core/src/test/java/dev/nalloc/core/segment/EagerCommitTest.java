@@ -7,6 +7,7 @@ import dev.nalloc.core.TestAllocators;
 import dev.nalloc.core.TestEngines;
 import dev.nalloc.core.arena.MemoryArena;
 import dev.nalloc.core.memory.Layout;
+import dev.nalloc.core.arena.ArenaProbes;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ class EagerCommitTest {
         try (Allocator a = TestAllocators.builder().os(os).option(Option.ARENA_EAGER_COMMIT, arenaEagerCommit).build()) {
             long p = a.malloc(100);
             MemoryArena arena = TestEngines.of(a).arenas.get(0);
-            boolean committed = arena.committedBytes() == arena.size();
+            boolean committed = ArenaProbes.committedBytes(arena) == arena.size();
             assertEquals(committed, os.reserveCommits.get(0), "the reservation's commit flag");
             a.free(p);
             return committed;

@@ -9,6 +9,7 @@ import dev.nalloc.core.page.Page;
 import dev.nalloc.spi.ErrorHandler;
 import dev.nalloc.spi.OsPrimitives;
 import dev.nalloc.spi.PurgePolicy;
+import dev.nalloc.core.os.OsProbes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class SegmentSpaceTest {
 
     @BeforeEach
     void setUp() {
-        os = new OsMemory(OsPrimitives.best(), new Reporter(ErrorHandler.throwing()));
+        os = OsProbes.newOsMemory(OsPrimitives.best(), new Reporter(ErrorHandler.throwing()));
         PurgePolicy never = new PurgePolicy() {
             @Override
             public long deadline(long now, long currentDeadline, boolean arena) {
@@ -41,7 +42,7 @@ class SegmentSpaceTest {
             }
         };
         memory = new SegmentMemory(this, Page.SPANS, os, new Arenas(os, 1L << 30, 0, never, false), false, true);
-        os.freeRetiredWhenUnreachable(memory); // as an instance does: what tearDown retires goes with the test's objects
+        OsProbes.freeRetiredWhenUnreachable(os, memory); // as an instance does: what tearDown retires goes with the test's objects
         space = new SegmentSpace(Thread.currentThread(), memory, false, 0, never);
     }
 
@@ -49,8 +50,8 @@ class SegmentSpaceTest {
     void tearDown() {
         os.close();
         memory.retireAll();
-        assertEquals(0, os.reserved());
-        assertEquals(0, os.committed());
+        assertEquals(0, OsProbes.reserved(os));
+        assertEquals(0, OsProbes.committed(os));
     }
 
     @Test
@@ -117,7 +118,7 @@ class SegmentSpaceTest {
         space.freeSpan(a);
         space.collect(true);
         assertEquals(4 * Layout.SLICE_SIZE, seg.committedBytes(), "the freed span was decommitted");
-        assertEquals(4 * Layout.SLICE_SIZE, os.committed());
+        assertEquals(4 * Layout.SLICE_SIZE, OsProbes.committed(os));
         space.freeSpan(b);
     }
 }
