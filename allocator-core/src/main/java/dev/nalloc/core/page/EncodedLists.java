@@ -185,9 +185,7 @@ final class EncodedLists {
         int remote = force || page.free == 0 ? collectThreadFree(page) : 0;
         if (page.localFree != 0) {
             if (page.free == 0) {
-                page.free = page.localFree;
-                page.localFree = 0;
-                page.freeIsZero = false;
+                page.takeLocalFree();
             } else if (force) {
                 long tail = page.free;
                 long next;
@@ -201,10 +199,8 @@ final class EncodedLists {
                         tail = next;
                     }
                 } catch (FreeListCorruption e) {
-                    dropFree(page);
-                    page.free = page.localFree;
-                    page.localFree = 0;
-                    page.freeIsZero = false;
+                    dropFree(page); // free is empty now, and so is localFree if it was broken too
+                    page.takeLocalFree();
                     throw e;
                 }
                 store(page, tail, page.localFree);

@@ -665,10 +665,7 @@ public sealed class Page extends Span permits EncodedPage {
         int remote = force || free == 0 ? collectThreadFree() : 0;
         if (localFree != 0) {
             if (free == 0) {
-                free = localFree;
-                localFree = 0;
-                freeIsZero = false;
-                pristine = false;
+                takeLocalFree();
             } else if (force) {
                 long tail = free;
                 long next;
@@ -685,10 +682,10 @@ public sealed class Page extends Span permits EncodedPage {
     }
 
     /**
-     * The owner's frees become the free list of a page whose free list ran dry: the step of
-     * {@link #collect} for an empty {@code free}, alone (no thread-free list is looked at). Plain
-     * and encoded links alike: the list moves as it is. Owner thread; the caller checked that
-     * {@code free} is empty and {@code localFree} is not.
+     * The owner's frees become the free list of a page whose free list ran dry: {@link #collect}'s
+     * step for an empty {@code free}, and on its own the heap's refill (no thread-free list is
+     * looked at). Plain and encoded links alike: the list moves as it is. Owner thread; the caller
+     * checked that {@code free} is empty.
      */
     public void takeLocalFree() {
         free = localFree;
