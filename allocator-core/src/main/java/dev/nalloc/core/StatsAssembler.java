@@ -138,7 +138,7 @@ final class StatsAssembler {
     }
 
     /** The sampled peaks start afresh (see {@code Allocator.resetPeaks}). */
-    public synchronized void resetPeaks() {
+    synchronized void resetPeaks() {
         peaks.clear();
         java.util.Arrays.fill(binPeaks, 0);
     }

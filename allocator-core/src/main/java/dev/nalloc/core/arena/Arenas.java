@@ -85,7 +85,7 @@ public final class Arenas {
     }
 
     /** As {@link #allocate(int, boolean, boolean, int)} with no NUMA preference. */
-    public MemoryBlock allocate(int blocks, boolean commit, boolean mayReserve) {
+    MemoryBlock allocate(int blocks, boolean commit, boolean mayReserve) {
         return allocate(blocks, commit, mayReserve, -1);
     }
 

@@ -13,7 +13,7 @@ final class Bitmap {
     private final AtomicLongArray words;
     private final int bits;
 
-    public Bitmap(int bits) {
+    Bitmap(int bits) {
         if (bits <= 0) {
             throw new IllegalArgumentException("bits must be positive: " + bits);
         }
@@ -21,7 +21,7 @@ final class Bitmap {
         this.words = new AtomicLongArray((bits + 63) >>> 6);
     }
 
-    public int bits() {
+    int bits() {
         return bits;
     }
 
@@ -29,7 +29,7 @@ final class Bitmap {
      * Claims {@code n} consecutive clear bits (sets them) and returns the index of the first, or -1
      * when no such run is free right now.
      */
-    public int claim(int n) {
+    int claim(int n) {
         checkCount(n);
         int from = 0;
         while (from + n <= bits) {
@@ -49,7 +49,7 @@ final class Bitmap {
      * Claims {@code n} consecutive clear bits searching from {@code start} to the end first, then
      * from the beginning; the index of the first, or -1.
      */
-    public int claimFrom(int n, int start) {
+    int claimFrom(int n, int start) {
         checkCount(n);
         int from = Math.max(0, Math.min(start, bits - n));
         while (from + n <= bits) {
@@ -66,7 +66,7 @@ final class Bitmap {
     }
 
     /** Claims exactly bits {@code [index, index + n)}: true when all were clear and are now set by us. */
-    public boolean tryClaim(int index, int n) {
+    boolean tryClaim(int index, int n) {
         checkRange(index, n);
         int end = index + n;
         int firstWord = index >>> 6;
@@ -90,7 +90,7 @@ final class Bitmap {
     }
 
     /** Clears bits {@code [index, index + n)}; true when all of them were set. */
-    public boolean clear(int index, int n) {
+    boolean clear(int index, int n) {
         checkRange(index, n);
         int end = index + n;
         boolean allWereSet = true;
@@ -103,7 +103,7 @@ final class Bitmap {
     }
 
     /** Sets bits {@code [index, index + n)}; true when all of them were clear. */
-    public boolean set(int index, int n) {
+    boolean set(int index, int n) {
         checkRange(index, n);
         int end = index + n;
         boolean allWereClear = true;
@@ -116,7 +116,7 @@ final class Bitmap {
     }
 
     /** True when every bit of {@code [index, index + n)} is set. */
-    public boolean isAllSet(int index, int n) {
+    boolean isAllSet(int index, int n) {
         checkRange(index, n);
         int end = index + n;
         for (int w = index >>> 6; w <= (end - 1) >>> 6; w++) {
@@ -129,7 +129,7 @@ final class Bitmap {
     }
 
     /** True when some bit of {@code [index, index + n)} is set. */
-    public boolean isAnySet(int index, int n) {
+    boolean isAnySet(int index, int n) {
         checkRange(index, n);
         int end = index + n;
         for (int w = index >>> 6; w <= (end - 1) >>> 6; w++) {
@@ -140,7 +140,7 @@ final class Bitmap {
         return false;
     }
 
-    public boolean get(int index) {
+    boolean get(int index) {
         checkRange(index, 1);
         return (words.get(index >>> 6) & (1L << (index & 63))) != 0;
     }
@@ -149,14 +149,14 @@ final class Bitmap {
      * Clears bit {@code index} if it is set: true for exactly one of several racing callers (the
      * one whose atomic update cleared it).
      */
-    public boolean tryClearOne(int index) {
+    boolean tryClearOne(int index) {
         checkRange(index, 1);
         long bit = 1L << (index & 63);
         return (clearMask(index >>> 6, bit) & bit) != 0;
     }
 
     /** The first set bit at or after {@code from}, or -1 (a racy scan: bits may change meanwhile). */
-    public int nextSet(int from) {
+    int nextSet(int from) {
         if (from < 0 || from >= bits) {
             return -1;
         }
@@ -175,7 +175,7 @@ final class Bitmap {
     }
 
     /** The number of set bits. */
-    public int count() {
+    int count() {
         int c = 0;
         for (int w = 0; w < words.length(); w++) {
             c += Long.bitCount(words.get(w));

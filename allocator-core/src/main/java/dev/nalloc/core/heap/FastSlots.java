@@ -57,7 +57,7 @@ public final class FastSlots {
     /** The salt number never handed out; its salt is {@link #NO_SALT}. */
     private static final int RESERVED = MASK;
     /** The salt of instances that enter no entries (every other salt held): no entry is ever theirs. */
-    public static final int NO_SALT = (RESERVED * SALT_STRIDE) & MASK;
+    static final int NO_SALT = (RESERVED * SALT_STRIDE) & MASK;
 
     static {
         java.util.Arrays.fill(FREE_COVERS, HeapSlot.NO_COVER);

@@ -102,7 +102,7 @@ public final class HeapSlot {
     }
 
     /** The empty free-path cache: a cover of a segment's length whose every entry is {@link Page#EMPTY} (no block starts). */
-    public static final Page[] NO_COVER = new Page[Layout.SLICES_PER_SEGMENT];
+    static final Page[] NO_COVER = new Page[Layout.SLICES_PER_SEGMENT];
 
     static {
         java.util.Arrays.fill(NO_COVER, Page.EMPTY);

@@ -36,7 +36,7 @@ public final class ThreadData {
     }
 
     /** Points where the deferred free function is called (mimalloc's {@code tld->heartbeat}; owner thread). */
-    public long heartbeat;
+    long heartbeat;
 
     /**
      * {@code threadDone} came while arenas of the thread were open: the data stays (their heaps and
@@ -59,7 +59,7 @@ public final class ThreadData {
      * An arena of this thread closed (owner thread): true when {@code threadDone} came while it was
      * open and it was the last open one, so that the caller must retire this data now.
      */
-    public boolean retireAfterArenaClose() {
+    boolean retireAfterArenaClose() {
         return retireWhenArenasClose && !hasOpenArenas();
     }
 

@@ -83,7 +83,7 @@ public final class ThreadHeaps {
     /** This instance's salt in {@link FastSlots}, or {@link FastSlots#NO_SALT} when it has none ({@link #fast} false). */
     public final int salt;
     /** Whether own slots of this instance enter {@link FastSlots} (there was a free salt). */
-    public final boolean fast;
+    final boolean fast;
     /** The shared heaps' slots; replaced by a longer copy when one is added. */
     private volatile HeapSlot[] leases; // through getVolatileLeases / setVolatileLeases
     private final int maxLeases;

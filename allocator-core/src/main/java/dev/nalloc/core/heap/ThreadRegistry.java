@@ -32,7 +32,7 @@ public final class ThreadRegistry {
      *
      * @return how many were retired by this call
      */
-    public int reapDead() {
+    int reapDead() {
         int n = 0;
         for (ThreadData t : live) {
             if (!t.thread.isAlive() && retire(t)) {

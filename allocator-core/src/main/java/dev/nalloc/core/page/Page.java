@@ -878,7 +878,7 @@ public sealed class Page extends Span permits EncodedPage {
     }
 
     /** True when the links of this page are encoded (a page of a CHECKED or SECURE instance). */
-    public boolean isEncoded() {
+    boolean isEncoded() {
         return this instanceof EncodedPage;
     }
 

@@ -35,7 +35,7 @@ public final class AbandonedSegments {
      */
     private final ReentrantReadWriteLock visits;
 
-    public AbandonedSegments(Arenas arenas) {
+    AbandonedSegments(Arenas arenas) {
         this(arenas, false);
     }
 

@@ -115,7 +115,7 @@ public final class Segment {
     }
 
     /** The reusable span object for a span starting at {@code slice}. */
-    public Span spanObjectAt(int slice) {
+    Span spanObjectAt(int slice) {
         Span s = spanObjects[slice];
         if (s == null) {
             s = spanFactory.newSpan(this, slice);
@@ -134,7 +134,7 @@ public final class Segment {
     }
 
     /** Points slices {@code [from, from + n)} at {@code span}. */
-    public void setCover(Span span, int from, int n) {
+    void setCover(Span span, int from, int n) {
         for (int i = from; i < from + n; i++) {
             cover[i] = span;
         }

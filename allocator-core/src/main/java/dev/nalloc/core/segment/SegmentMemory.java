@@ -32,8 +32,8 @@ public final class SegmentMemory {
     /** Set by {@link #retireAll}: segments published after it are given back at once. */
     private volatile boolean closed;
 
-    public SegmentMemory(Object allocator, SpanFactory spans, OsMemory os, Arenas arenas, boolean allowArena,
-                         boolean allowOs) {
+    SegmentMemory(Object allocator, SpanFactory spans, OsMemory os, Arenas arenas, boolean allowArena,
+                  boolean allowOs) {
         this(allocator, spans, os, arenas, allowArena, allowOs, null);
     }
 
@@ -90,7 +90,7 @@ public final class SegmentMemory {
      * A huge segment of at least {@code size} bytes aligned to {@code alignment} (at least the segment
      * alignment), committed, owned by {@code owner}; null when out of memory.
      */
-    public Segment allocateHuge(Thread owner, long size, long alignment) {
+    Segment allocateHuge(Thread owner, long size, long alignment) {
         return allocateHuge(owner, size, alignment, null);
     }
 

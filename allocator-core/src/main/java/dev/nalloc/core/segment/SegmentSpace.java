@@ -91,7 +91,7 @@ public final class SegmentSpace {
      * A span of {@code slices} committed slices marked in use; {@link Span#isZeroInit} tells whether
      * it reads as zero. Null when out of memory.
      */
-    public Span allocateSpan(int slices) {
+    Span allocateSpan(int slices) {
         return allocateSpan(slices, true);
     }
 
@@ -99,7 +99,7 @@ public final class SegmentSpace {
      * As {@link #allocateSpan(int)}; with {@code mayGrow} false only the free spans and the spare
      * segment are used, never a new segment (the caller first looks at abandoned segments).
      */
-    public Span allocateSpan(int slices, boolean mayGrow) {
+    Span allocateSpan(int slices, boolean mayGrow) {
         return allocateSpan(slices, mayGrow, true);
     }
 
@@ -108,7 +108,7 @@ public final class SegmentSpace {
      * only the free spans are used (a thread with a target number of segments looks at its
      * segments before it takes one more, even the spare).
      */
-    public Span allocateSpan(int slices, boolean mayGrow, boolean useSpare) {
+    Span allocateSpan(int slices, boolean mayGrow, boolean useSpare) {
         return allocateSpan(slices, mayGrow, useSpare, true);
     }
 

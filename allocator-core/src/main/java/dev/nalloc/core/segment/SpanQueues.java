@@ -23,7 +23,7 @@ final class SpanQueues {
     }
 
     /** Adds a free span. */
-    public void push(Span span) {
+    void push(Span span) {
         int b = bin(span.sliceCount);
         span.spanBin = b;
         span.prevSpan = null;
@@ -35,7 +35,7 @@ final class SpanQueues {
     }
 
     /** Removes a free span that is in a queue. */
-    public void remove(Span span) {
+    void remove(Span span) {
         if (span.prevSpan != null) {
             span.prevSpan.nextSpan = span.nextSpan;
         } else {
@@ -49,7 +49,7 @@ final class SpanQueues {
     }
 
     /** Takes a free span of at least {@code slices} slices out of the queues, or returns null. */
-    public Span take(int slices) {
+    Span take(int slices) {
         for (int b = bin(slices); b < BINS; b++) {
             for (Span s = first[b]; s != null; s = s.nextSpan) {
                 if (s.sliceCount >= slices) {
@@ -62,7 +62,7 @@ final class SpanQueues {
     }
 
     /** Calls {@code action} for each free span (it must not change the queues). */
-    public void forEach(java.util.function.Consumer<Span> action) {
+    void forEach(java.util.function.Consumer<Span> action) {
         for (Span head : first) {
             for (Span s = head; s != null; s = s.nextSpan) {
                 action.accept(s);
@@ -71,7 +71,7 @@ final class SpanQueues {
     }
 
     /** Removes every span of {@code segment}. */
-    public void removeAll(Segment segment) {
+    void removeAll(Segment segment) {
         for (int b = 0; b < BINS; b++) {
             Span s = first[b];
             while (s != null) {
@@ -85,7 +85,7 @@ final class SpanQueues {
     }
 
     /** Free spans in all queues. */
-    public int count() {
+    int count() {
         int n = 0;
         for (Span head : first) {
             for (Span s = head; s != null; s = s.nextSpan) {

@@ -80,7 +80,7 @@ public final class EngineStats {
         return name;
     }
 
-    public boolean verbose() {
+    boolean verbose() {
         return verbose;
     }
 
@@ -251,7 +251,7 @@ public final class EngineStats {
     }
 
     /** The thread of {@code counters} is gone or done; counts each thread once. */
-    public synchronized void threadEnded(ThreadCounters counters) {
+    synchronized void threadEnded(ThreadCounters counters) {
         if (!counters.ended) {
             counters.ended = true;
             threads.decrease(1);

@@ -10,6 +10,10 @@ public final class EventCounter {
 
     private final LongAdder total = new LongAdder();
 
+    /** Made by the instance's statistics ({@link EngineStats}). */
+    EventCounter() {
+    }
+
     void add(long n) {
         total.add(n);
     }

@@ -34,6 +34,10 @@ public final class Gauges {
     /** Bumped by {@link #resetPeaks}: threads' cached headrooms under the old peaks are void then. */
     private volatile int epoch;
 
+    /** Made by the instance's statistics ({@link EngineStats}). */
+    Gauges() {
+    }
+
     /** See {@link #epoch}. */
     int epoch() {
         return epoch;

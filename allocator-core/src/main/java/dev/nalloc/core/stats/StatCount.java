@@ -19,6 +19,10 @@ public final class StatCount {
     /** Set when the instance closed: the count stays at zero (see {@link #closeAtZero}). */
     private volatile boolean closed;
 
+    /** Made by the instance's statistics ({@link EngineStats}). */
+    StatCount() {
+    }
+
     /**
      * The instance closed and holds nothing of this any more: the count is zero from now on, whatever
      * calls that raced with the close still add or take away (their memory went with the close).

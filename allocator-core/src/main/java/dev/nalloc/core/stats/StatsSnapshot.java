@@ -36,8 +36,8 @@ public final class StatsSnapshot implements AllocatorStats {
      * @param counters named counters in their stable order
      * @param os       where process information is read on first use, or null
      */
-    public StatsSnapshot(String name, long allocated, long allocatedPeak, long allocationCount,
-                         Map<String, Count> counts, Map<String, Long> counters, List<Bin> bins, OsPrimitives os) {
+    StatsSnapshot(String name, long allocated, long allocatedPeak, long allocationCount,
+                  Map<String, Count> counts, Map<String, Long> counters, List<Bin> bins, OsPrimitives os) {
         this(name, allocated, allocatedPeak, allocationCount, counts, counters, bins, os, () -> -1);
     }
 

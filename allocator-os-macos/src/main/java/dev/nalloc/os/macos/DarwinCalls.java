@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>{@link NativeDarwinCalls} calls the real functions; tests use a simulated kernel.
  */
-public interface DarwinCalls {
+interface DarwinCalls {
 
     /** The {@code errno} of the calling thread's last call through this interface. */
     int errno();

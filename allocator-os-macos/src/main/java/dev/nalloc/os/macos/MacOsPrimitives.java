@@ -25,7 +25,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class MacOsPrimitives extends PlatformOsPrimitives {
 
     /** The priority every built-in OS layer uses; only one of them is supported on a given OS. */
-    public static final int PRIORITY = 100;
+    private static final int PRIORITY = 100;
 
     static final long MiB = 1L << 20;
     static final long GiB = 1L << 30;

@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>{@link NativeKernel32Calls} calls the real functions; tests use a simulated kernel.
  */
-public interface Kernel32Calls {
+interface Kernel32Calls {
 
     /** {@code DWORD GetLastError(void)} as captured right after the calling thread's last call. */
     int getLastError();

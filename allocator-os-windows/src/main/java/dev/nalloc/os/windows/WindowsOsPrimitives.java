@@ -34,7 +34,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class WindowsOsPrimitives extends PlatformOsPrimitives {
 
     /** The priority every built-in OS layer uses; only one of them is supported on a given OS. */
-    public static final int PRIORITY = 100;
+    private static final int PRIORITY = 100;
 
     static final long KiB = 1L << 10;
     static final long GiB = 1L << 30;
