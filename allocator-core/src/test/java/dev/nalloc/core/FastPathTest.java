@@ -78,13 +78,11 @@ class FastPathTest {
         try (Allocator a = TestAllocators.create()) {
             long mine = warm(a);
             long[] theirs = new long[16];
-            Thread t = new Thread(() -> {
+            TestThreads.runOnNewThread(() -> {
                 for (int i = 0; i < theirs.length; i++) {
                     theirs[i] = a.malloc(64);
                 }
             });
-            t.start();
-            t.join();
             long other = 0;
             for (long q : theirs) {
                 if ((q & (segment - 1)) == (mine & (segment - 1))) {

@@ -8,15 +8,13 @@ import dev.nalloc.spi.ErrorHandler;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -56,60 +54,48 @@ class ModeStressTest {
             for (int i = 0; i < SLOTS; i++) {
                 locks[i] = new Object();
             }
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            List<Thread> threads = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                final int id = t;
-                threads.add(Thread.ofPlatform().daemon().start(() -> {
-                    SplittableRandom r = new SplittableRandom(1234 + id);
-                    try {
-                        for (int op = 0; op < OPS; op++) {
-                            int slot = r.nextInt(SLOTS);
-                            synchronized (locks[slot]) {
-                                long p = addr.get(slot);
-                                if (p != 0) {
-                                    long n = sizes.get(slot);
-                                    if (!TestAllocators.check(p, Math.min(n, 256), seeds.get(slot))) {
-                                        throw new AssertionError("block " + p + " lost its contents");
-                                    }
-                                    if (r.nextInt(4) == 0) {
-                                        long m = size(r);
-                                        long q = a.realloc(p, m);
-                                        if (q == 0) { // never write at 0: report what the allocator saw instead
-                                            throw new AssertionError("realloc failed: " + h.reports());
-                                        }
-                                        TestAllocators.fill(q, Math.min(m, 256), q);
-                                        addr.set(slot, q);
-                                        sizes.set(slot, m);
-                                        seeds.set(slot, q);
-                                        continue;
-                                    }
-                                    a.free(p); // usually another thread's block: a remote free
-                                    addr.set(slot, 0);
-                                } else {
-                                    long n = size(r);
-                                    long q = r.nextBoolean() ? a.malloc(n) : a.mallocAligned(n, 64);
-                                    if (q == 0) {
-                                        throw new AssertionError("allocation failed: " + h.reports());
-                                    }
-                                    TestAllocators.fill(q, Math.min(n, 256), q);
-                                    addr.set(slot, q);
-                                    sizes.set(slot, n);
-                                    seeds.set(slot, q);
-                                }
+            TestThreads.Running[] threads = TestThreads.startAll(Thread.ofPlatform().daemon(), THREADS, id -> {
+                SplittableRandom r = new SplittableRandom(1234 + id);
+                for (int op = 0; op < OPS; op++) {
+                    int slot = r.nextInt(SLOTS);
+                    synchronized (locks[slot]) {
+                        long p = addr.get(slot);
+                        if (p != 0) {
+                            long n = sizes.get(slot);
+                            if (!TestAllocators.check(p, Math.min(n, 256), seeds.get(slot))) {
+                                throw new AssertionError("block " + p + " lost its contents");
                             }
+                            if (r.nextInt(4) == 0) {
+                                long m = size(r);
+                                long q = a.realloc(p, m);
+                                if (q == 0) { // never write at 0: report what the allocator saw instead
+                                    throw new AssertionError("realloc failed: " + h.reports());
+                                }
+                                TestAllocators.fill(q, Math.min(m, 256), q);
+                                addr.set(slot, q);
+                                sizes.set(slot, m);
+                                seeds.set(slot, q);
+                                continue;
+                            }
+                            a.free(p); // usually another thread's block: a remote free
+                            addr.set(slot, 0);
+                        } else {
+                            long n = size(r);
+                            long q = r.nextBoolean() ? a.malloc(n) : a.mallocAligned(n, 64);
+                            if (q == 0) {
+                                throw new AssertionError("allocation failed: " + h.reports());
+                            }
+                            TestAllocators.fill(q, Math.min(n, 256), q);
+                            addr.set(slot, q);
+                            sizes.set(slot, n);
+                            seeds.set(slot, q);
                         }
-                        a.threadDone();
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
                     }
-                }));
-            }
-            for (Thread t : threads) {
-                t.join(120_000);
-                assertTrue(!t.isAlive(), "a worker is stuck");
-            }
-            assertNull(failure.get());
+                }
+                a.threadDone();
+            });
+            // fails on what a worker threw, or on a worker still running (stuck) after the deadline
+            TestThreads.joinAll(Duration.ofSeconds(120), threads);
             for (int i = 0; i < SLOTS; i++) {
                 if (addr.get(i) != 0) {
                     a.free(addr.get(i));

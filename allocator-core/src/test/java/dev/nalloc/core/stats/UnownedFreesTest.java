@@ -1,10 +1,8 @@
 package dev.nalloc.core.stats;
 
+import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.memory.SizeClasses;
 import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,20 +21,17 @@ class UnownedFreesTest {
         int perThread = 20_000;
         long[] expected = new long[SizeClasses.BIN_COUNT];
         long expectedBytes = 0;
-        List<Thread> started = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            int bin = 1 + t % (SizeClasses.BIN_COUNT - 2);
+            int bin = binOf(t);
             expected[bin] -= perThread;
             expectedBytes -= perThread * SizeClasses.binSize(bin);
-            started.add(Thread.ofPlatform().start(() -> {
-                for (int i = 0; i < perThread; i++) {
-                    u.count(bin);
-                }
-            }));
         }
-        for (Thread t : started) {
-            t.join();
-        }
+        TestThreads.runAll(Thread.ofPlatform(), threads, t -> {
+            int bin = binOf(t);
+            for (int i = 0; i < perThread; i++) {
+                u.count(bin);
+            }
+        });
         long[] adjust = new long[SizeClasses.BIN_COUNT];
         u.addTo(adjust);
         assertArrayEquals(expected, adjust);
@@ -51,5 +46,10 @@ class UnownedFreesTest {
         long[] none = new long[SizeClasses.BIN_COUNT];
         u.addTo(none);
         assertArrayEquals(new long[SizeClasses.BIN_COUNT], none);
+    }
+
+    /** The bin thread {@code t} counts in (threads beyond the bins wrap around). */
+    private static int binOf(int t) {
+        return 1 + t % (SizeClasses.BIN_COUNT - 2);
     }
 }

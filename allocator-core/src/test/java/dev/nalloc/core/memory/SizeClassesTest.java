@@ -1,8 +1,5 @@
-package dev.nalloc.core.page;
+package dev.nalloc.core.memory;
 
-import dev.nalloc.core.memory.SizeClasses;
-
-import dev.nalloc.core.memory.Layout;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,12 +53,7 @@ class SizeClassesTest {
     }
 
     @Test
-    void pageKindsFollowBlockSizes() {
-        assertEquals(PageKind.SMALL, PageKind.of(8 << 10));
-        assertEquals(PageKind.MEDIUM, PageKind.of((8 << 10) + 8));
-        assertEquals(PageKind.MEDIUM, PageKind.of(64 << 10));
-        assertEquals(PageKind.LARGE, PageKind.of((64 << 10) + 8));
-        assertEquals(PageKind.HUGE, PageKind.of(Layout.LARGE_OBJ_SIZE_MAX + 8));
+    void pageSlicesFollowBlockSizes() {
         assertEquals(1, SizeClasses.pageSlices(64));
         assertEquals(8, SizeClasses.pageSlices(40 << 10));
         assertEquals(16, SizeClasses.pageSlices(1 << 20));
