@@ -426,19 +426,21 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
 
     /**
      * The calling thread's direct page table when it is on a fast path (the claimed slot or its
-     * {@link FastSlots} entry, else the lookup's second level), or null.
+     * {@link FastSlots} entry, else the lookup's second level), or null. Typed: the pages of these
+     * modes are all {@link EncodedPage}s, and the table an {@code EncodedPage[]} read from fields
+     * of that type, so the caller's page needs no class check (SecureTypedTablesTest).
      */
-    final Page[] directPages(Thread t) {
+    final EncodedPage[] directPages(Thread t) {
         HeapSlot c = claimed;
         if (c.getPlainOwner() == t) {
-            return c.direct;
+            return c.encodedDirect;
         }
         int i = FastSlots.index(t, salt);
         if (FastSlots.getPlainOwner(i) == t) {
-            return FastSlots.DIRECTS[i];
+            return FastSlots.ENCODED_DIRECTS[i];
         }
         HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
-        return s.getPlainOwner() == t ? s.direct : null;
+        return s.getPlainOwner() == t ? s.encodedDirect : null;
     }
 
     /**
@@ -448,21 +450,21 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
      * in the page ({@link Page#isBlockStart} or {@link Page#holds}, exact). The free fast paths of
      * both modes.
      */
-    final Page lastFreePage(long address) {
+    final EncodedPage lastFreePage(long address) {
         Thread t = Thread.currentThread();
         HeapSlot c = claimed;
-        Page[] cover;
+        EncodedPage[] cover;
         int i;
         if (c.getPlainOwner() == t) {
-            cover = c.lastFreeCover;
+            cover = c.encodedFreeCover;
         } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t) {
-            cover = FastSlots.FREE_COVERS[i];
+            cover = FastSlots.ENCODED_FREE_COVERS[i];
         } else {
             HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
             if (s.getPlainOwner() != t) {
                 return null;
             }
-            cover = s.lastFreeCover;
+            cover = s.encodedFreeCover;
         }
         return cover[HeapSlot.coverIndex(address)];
     }

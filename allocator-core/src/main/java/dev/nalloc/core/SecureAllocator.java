@@ -64,13 +64,13 @@ final class SecureAllocator extends ModeAllocator {
     /** FAST's malloc fast path with the link decoded and verified; small, so that it inlines. */
     @Override
     public long malloc(long size) {
-        Page[] direct;
+        EncodedPage[] direct;
         if (Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0 && sampler == null
                 && (direct = directPages(Thread.currentThread())) != null) {
-            Page page = direct[(int) ((size + 7) >>> 3)];
+            EncodedPage page = direct[(int) ((size + 7) >>> 3)]; // typed: no class check (see directPages)
             long block = page.freeHead();
             if (block != 0) {
-                long next = ((EncodedPage) page).popEncoded(block);
+                long next = page.popEncoded(block);
                 page.setFreeHead(next);
                 page.incrementUsed();
                 if (next != 0 || page.mode().brokenLink == 0) {
@@ -198,15 +198,12 @@ final class SecureAllocator extends ModeAllocator {
      */
     @Override
     public void free(long address) {
-        Page span = lastFreePage(address);
-        // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit);
-        // false for the empty cache's Page.EMPTY, the one span here that is not encoded
-        if (span != null && span.isBlockStart(address)) {
-            EncodedPage page = (EncodedPage) span; // every page of a SECURE instance is encoded
-            if (page.reserved() > 1 && !page.mayBeFree(address) && (sampler == null || !page.mode().hasGuarded)) {
-                BlockFree.localEncodedNotFull(page, address);
-                return;
-            }
+        EncodedPage page = lastFreePage(address); // typed: no class check (see lastFreePage)
+        // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
+        if (page != null && page.isBlockStart(address) && page.reserved() > 1 && !page.mayBeFree(address)
+                && (sampler == null || !page.mode().hasGuarded)) {
+            BlockFree.localEncodedNotFull(page, address);
+            return;
         }
         freeSlow(address);
     }

@@ -1,5 +1,6 @@
 package dev.nalloc.core.heap;
 
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 
 import java.lang.invoke.MethodHandles;
@@ -48,6 +49,14 @@ public final class FastSlots {
     public static final Page[][] DIRECTS = new Page[SIZE][];
     /** The thread's free-path cache: the cover array of the segment of its last local free (see {@link HeapSlot#lastFreeCover}). */
     public static final Page[][] FREE_COVERS = new Page[SIZE][];
+    /**
+     * {@link #DIRECTS} typed for encoded heaps ({@link HeapSlot#encodedDirect}; null for FAST's):
+     * an element of a {@code static final EncodedPage[][]} is known to be an {@code EncodedPage[]},
+     * so SECURE's malloc fast path gets its page typed, with no class check (SecureTypedTablesTest).
+     */
+    public static final EncodedPage[][] ENCODED_DIRECTS = new EncodedPage[SIZE][];
+    /** {@link #FREE_COVERS} typed for encoded heaps ({@link HeapSlot#encodedFreeCover}): SECURE's free fast path. */
+    public static final EncodedPage[][] ENCODED_FREE_COVERS = new EncodedPage[SIZE][];
     /** The slot of each entry (slow paths). */
     private static final HeapSlot[] SLOTS = new HeapSlot[SIZE];
     private static final VarHandle OWNER = MethodHandles.arrayElementVarHandle(Thread[].class);
@@ -61,6 +70,7 @@ public final class FastSlots {
 
     static {
         java.util.Arrays.fill(FREE_COVERS, HeapSlot.NO_COVER);
+        java.util.Arrays.fill(ENCODED_FREE_COVERS, EncodedPage.NO_COVER);
     }
 
     private FastSlots() {
@@ -171,6 +181,8 @@ public final class FastSlots {
         SLOTS[i] = slot;
         DIRECTS[i] = slot.direct;
         FREE_COVERS[i] = slot.lastFreeCover;
+        ENCODED_DIRECTS[i] = slot.encodedDirect;
+        ENCODED_FREE_COVERS[i] = slot.encodedFreeCover;
         slot.fastIndex = i;
         setReleaseOwner(i, t);
         return true;
@@ -187,6 +199,7 @@ public final class FastSlots {
         if (i >= 0 && SLOTS[i] == slot && getPlainOwner(i) == t && casOwner(i, t, ThreadHeaps.CLAIMING)) {
             if (SLOTS[i] == slot) {
                 FREE_COVERS[i] = slot.lastFreeCover;
+                ENCODED_FREE_COVERS[i] = slot.encodedFreeCover;
             }
             setVolatileOwner(i, t);
         }
@@ -228,6 +241,8 @@ public final class FastSlots {
         SLOTS[i] = null;
         DIRECTS[i] = null;
         FREE_COVERS[i] = HeapSlot.NO_COVER;
+        ENCODED_DIRECTS[i] = null;
+        ENCODED_FREE_COVERS[i] = EncodedPage.NO_COVER;
         setVolatileOwner(i, null);
     }
 

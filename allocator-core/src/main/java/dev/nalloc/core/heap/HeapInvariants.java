@@ -37,7 +37,7 @@ final class HeapInvariants {
         Page[] direct = heap.directPages();
         for (int w = 0; w <= SizeClasses.SMALL_WSIZE_MAX; w++) {
             int bin = SizeClasses.bin((long) w * SizeClasses.WORD);
-            Page expected = queues.first[bin] == null ? Page.EMPTY : queues.first[bin];
+            Page expected = queues.first[bin] == null ? PageQueues.emptyOf(direct) : queues.first[bin];
             if (direct[w] != expected) {
                 throw new IllegalStateException("direct[" + w + "] is not the first page of bin " + bin);
             }

@@ -1,6 +1,7 @@
 package dev.nalloc.core.heap;
 
 import dev.nalloc.core.memory.Layout;
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentSpace;
@@ -50,6 +51,12 @@ public final class HeapSlot {
     public final LocalHeap heap;
     /** The heap's direct page table ({@code direct[wsize]}), never replaced. */
     public final Page[] direct;
+    /**
+     * {@link #direct} typed, when the heap's pages are encoded (CHECKED and SECURE: the table is an
+     * {@code EncodedPage[]}), else null: SECURE's malloc fast path reads its page from it with no
+     * class check (see {@link FastSlots#ENCODED_DIRECTS}).
+     */
+    public final EncodedPage[] encodedDirect;
     /** True for a shared heap's slot (a lease), false for a thread's own. */
     public final boolean lease;
     /** The space of the heap's thread data: a lease's segments are local to its owner through it. */
@@ -70,6 +77,12 @@ public final class HeapSlot {
      * which fail {@code isBlockStart} too.
      */
     public Page[] lastFreeCover = NO_COVER;
+    /**
+     * {@link #lastFreeCover} typed when it is an encoded segment's ({@code EncodedPage[]}), else
+     * {@link EncodedPage#NO_COVER}: SECURE's free fast path reads its page from it with no class
+     * check. Written with it, by the owner.
+     */
+    public EncodedPage[] encodedFreeCover = EncodedPage.NO_COVER;
     /** Slow-path calls since this own slot last tried to enter the table (a colliding thread). */
     int misses;
     /** Slow-path calls since this own slot last tried to enter {@link FastSlots} (its entry taken). */
@@ -85,6 +98,7 @@ public final class HeapSlot {
         this.owner = owner; // plain: published with the slot (by a release fence or a volatile write of whoever hands it on)
         this.heap = heap;
         this.direct = heap != null ? heap.directPages() : new Page[0];
+        this.encodedDirect = direct instanceof EncodedPage[] e ? e : null;
         this.lease = lease;
         this.space = heap != null ? heap.tld.space : null;
     }
@@ -95,7 +109,7 @@ public final class HeapSlot {
      * meanwhile), and so do its table counters; then the owner, last, with volatile semantics.
      */
     void reown(Thread t) {
-        lastFreeCover = NO_COVER;
+        setFreeCover(NO_COVER);
         misses = 0;
         fastTries = 0;
         setVolatileOwner(t);
@@ -149,11 +163,17 @@ public final class HeapSlot {
     public void cacheFreeSegment(Segment seg) {
         Page[] cover = Page.cover(seg);
         if (lastFreeCover != cover) {
-            lastFreeCover = cover;
+            setFreeCover(cover);
             if (fastIndex >= 0) {
                 FastSlots.cacheChanged(this, Thread.currentThread());
             }
         }
+    }
+
+    /** Sets the free-path cache, both its views. */
+    private void setFreeCover(Page[] cover) {
+        lastFreeCover = cover;
+        encodedFreeCover = cover instanceof EncodedPage[] e ? e : EncodedPage.NO_COVER;
     }
 
     /**
@@ -163,7 +183,7 @@ public final class HeapSlot {
      */
     void forgetFreeSegment(Segment seg) {
         if (lastFreeCover == Page.cover(seg)) {
-            lastFreeCover = NO_COVER;
+            setFreeCover(NO_COVER);
             if (fastIndex >= 0) {
                 FastSlots.cacheChanged(this, Thread.currentThread());
             }

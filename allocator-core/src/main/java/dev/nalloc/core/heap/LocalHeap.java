@@ -5,6 +5,7 @@ import dev.nalloc.api.HeapVisitor;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.memory.SizeClasses;
 import dev.nalloc.core.os.OsMemory;
+import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageHooks;
 import dev.nalloc.core.page.PageOwner;
@@ -37,9 +38,13 @@ import dev.nalloc.core.stats.ThreadCounters;
  */
 public final class LocalHeap extends PageOwner {
 
-    /** {@code direct[wsize]}: the page for requests of {@code wsize} words (up to 128). */
-    private final Page[] direct = new Page[SizeClasses.SMALL_WSIZE_MAX + 1];
-    final PageQueues queues = new PageQueues(direct);
+    /**
+     * {@code direct[wsize]}: the page for requests of {@code wsize} words (up to 128). An
+     * {@code EncodedPage[]} in CHECKED and SECURE instances (their pages are all encoded): SECURE's
+     * fast path reads it typed ({@link HeapSlot#encodedDirect}), with no class check of the page.
+     */
+    private final Page[] direct;
+    final PageQueues queues;
     public final ThreadData tld;
     /** Where this heap's pages come from: the thread's space, or one bound to an arena. */
     final SegmentSpace space;
@@ -93,6 +98,8 @@ public final class LocalHeap extends PageOwner {
         this.context = tld.context;
         this.isDefault = isDefault;
         this.hooks = context.pageHooks();
+        this.direct = hooks != null ? new EncodedPage[SizeClasses.SMALL_WSIZE_MAX + 1] : new Page[SizeClasses.SMALL_WSIZE_MAX + 1];
+        this.queues = new PageQueues(direct);
     }
 
     /** Makes the default heap of a thread. */

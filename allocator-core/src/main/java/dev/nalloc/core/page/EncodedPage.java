@@ -1,5 +1,6 @@
 package dev.nalloc.core.page;
 
+import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.os.OsMemory;
 import dev.nalloc.core.segment.Segment;
@@ -25,9 +26,24 @@ public final class EncodedPage extends Page {
 
         @Override
         public Span[] newCover(int slices) {
-            return new Page[slices];
+            return new EncodedPage[slices];
         }
     };
+
+    /**
+     * The empty page of unused entries of an encoded heap's direct page table, as {@link Page#EMPTY}
+     * is FAST's: it never has a free block. Encoded heaps' tables and their segments' cover arrays
+     * are {@code EncodedPage[]}, so that SECURE's fast paths read their pages typed from them (see
+     * {@link dev.nalloc.core.heap.FastSlots#ENCODED_DIRECTS}): no class check of the page.
+     */
+    public static final EncodedPage EMPTY = new EncodedPage(null, 0);
+
+    /** The empty free-path cache of encoded slots: {@link dev.nalloc.core.heap.HeapSlot#NO_COVER} typed. */
+    public static final EncodedPage[] NO_COVER = new EncodedPage[Layout.SLICES_PER_SEGMENT];
+
+    static {
+        java.util.Arrays.fill(NO_COVER, EMPTY);
+    }
 
     /** {@link #freeRemoteEncoded}: the block was pushed. */
     public static final int PUSHED = 0;

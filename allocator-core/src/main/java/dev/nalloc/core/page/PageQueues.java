@@ -5,7 +5,8 @@ import dev.nalloc.core.memory.SizeClasses;
 /**
  * A heap's page queues, one per bin plus the huge and full queues (mimalloc's
  * {@code page-queue.c}), and the direct page table for small sizes: {@code direct[wsize]} is the
- * first page of the bin of {@code wsize} words (or {@link Page#EMPTY}), so a small malloc finds its
+ * first page of the bin of {@code wsize} words (or the empty page: {@link Page#EMPTY}, or {@link EncodedPage#EMPTY} in
+ * an encoded heap's {@code EncodedPage[]} table), so a small malloc finds its
  * page with one array load. Owner thread only.
  */
 public final class PageQueues {
@@ -25,6 +26,8 @@ public final class PageQueues {
     public final Page[] first = new Page[SizeClasses.BIN_COUNT];
     public final Page[] last = new Page[SizeClasses.BIN_COUNT];
     private final Page[] direct;
+    /** What empty bins' entries point at: {@link EncodedPage#EMPTY} in an {@code EncodedPage[]} table, else {@link Page#EMPTY}. */
+    private final Page empty;
     /** Bit q set when queue q is not empty: walks over all queues skip the empty ones. */
     private final long[] occupied = new long[OCCUPIED_WORDS];
     private int pages;
@@ -33,7 +36,13 @@ public final class PageQueues {
 
     public PageQueues(Page[] direct) {
         this.direct = direct;
-        java.util.Arrays.fill(direct, Page.EMPTY);
+        this.empty = emptyOf(direct);
+        java.util.Arrays.fill(direct, empty);
+    }
+
+    /** The empty page of a direct page table: {@link EncodedPage#EMPTY} when it is an {@code EncodedPage[]}. */
+    public static Page emptyOf(Page[] direct) {
+        return direct instanceof EncodedPage[] ? EncodedPage.EMPTY : Page.EMPTY;
     }
 
     /** The queue a page is in: its bin, or the full queue. */
@@ -113,7 +122,7 @@ public final class PageQueues {
         if (to == 0 || q >= SizeClasses.BIN_HUGE) {
             return;
         }
-        Page target = first[q] == null ? Page.EMPTY : first[q];
+        Page target = first[q] == null ? empty : first[q];
         for (int w = DIRECT_FROM[q]; w <= to; w++) {
             direct[w] = target;
         }
@@ -123,7 +132,7 @@ public final class PageQueues {
     public void clear() {
         java.util.Arrays.fill(first, null);
         java.util.Arrays.fill(last, null);
-        java.util.Arrays.fill(direct, Page.EMPTY);
+        java.util.Arrays.fill(direct, empty);
         java.util.Arrays.fill(occupied, 0);
         pages = 0;
         binPages = 0;
