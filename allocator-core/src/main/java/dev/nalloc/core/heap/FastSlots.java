@@ -175,9 +175,15 @@ public final class FastSlots {
         } else if (!casOwner(i, cur, ThreadHeaps.CLAIMING)) {
             return false;
         }
-        if (curSlot != null && curSlot.fastIndex == i) {
-            curSlot.fastIndex = -1;
+        // The seizing compare-and-set, then this volatile read: paired with close's volatile write
+        // of closed and its scan (which waits out a seized entry), either the scan finds this entry
+        // or this thread finds the instance closed (no full fence needed on either side).
+        if (slot.home != null && slot.home.getVolatileClosed()) {
+            setVolatileOwner(i, cur);
+            return false;
         }
+        // The evicted slot's fastIndex is left as it is: it belongs to that slot's holder (or a
+        // thread taking it over), and every reader of a fastIndex checks SLOTS[i] first.
         SLOTS[i] = slot;
         DIRECTS[i] = slot.direct;
         FREE_COVERS[i] = slot.lastFreeCover;
@@ -243,7 +249,7 @@ public final class FastSlots {
         FREE_COVERS[i] = HeapSlot.NO_COVER;
         ENCODED_DIRECTS[i] = null;
         ENCODED_FREE_COVERS[i] = EncodedPage.NO_COVER;
-        setVolatileOwner(i, null);
+        setReleaseOwner(i, null); // whoever seizes it next (a CAS, acquiring) sees it whole
     }
 
     /** The slot's thread ({@code holder}) no longer uses it (retired data, a lease given back): its entry goes. */
@@ -257,10 +263,20 @@ public final class FastSlots {
     /** Clears every entry of the instance {@code home}, then frees its salt (close). */
     static void closeInstance(ThreadHeaps home, int salt) {
         for (int i = 0; i < SIZE; i++) {
-            HeapSlot s = SLOTS[i];
-            while (s != null && s.home == home) {
+            // Every entry's owner is read (volatile) and a seized one waited out, whatever slot it
+            // holds now: an install seizes its entry before it writes the slot, then reads whether
+            // the instance is closed (see install).
+            while (true) {
                 Thread cur = getVolatileOwner(i);
-                if (cur != ThreadHeaps.CLAIMING && casOwner(i, cur, ThreadHeaps.CLAIMING)) {
+                if (cur == ThreadHeaps.CLAIMING) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                HeapSlot s = SLOTS[i];
+                if (s == null || s.home != home) {
+                    break;
+                }
+                if (casOwner(i, cur, ThreadHeaps.CLAIMING)) {
                     if (SLOTS[i] == s) {
                         clear(i);
                     } else {
@@ -268,8 +284,6 @@ public final class FastSlots {
                     }
                     break;
                 }
-                Thread.onSpinWait();
-                s = SLOTS[i];
             }
         }
         if (salt >= 0) {

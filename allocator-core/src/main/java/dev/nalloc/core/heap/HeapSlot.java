@@ -152,6 +152,16 @@ public final class HeapSlot {
     }
 
     /**
+     * Names the taker of a lease as its owner with a release store, after the taker swapped the
+     * owner to {@link ThreadHeaps#CLAIMING} (a compare-and-set): the old holder's next call already
+     * sees the marker or this, never itself, and any thread that reads this owner with acquire or
+     * volatile semantics sees the hand-over's writes before it.
+     */
+    void setReleaseOwner(Thread t) {
+        OWNER.setRelease(this, t);
+    }
+
+    /**
      * Compare-and-set of the owner (volatile semantics): the one atomic step of taking a lease
      * over, from null or from an idle holder to {@link ThreadHeaps#CLAIMING} or the taker.
      */

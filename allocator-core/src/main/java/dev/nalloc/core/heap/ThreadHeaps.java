@@ -54,6 +54,9 @@ import java.util.function.Supplier;
  * synchronization order; its volatile read of the owner then sees the taker (or the marker) and it
  * takes the slow path.</li>
  * </ol>
+ * A holder that has ended is taken over with a single compare-and-set from it to the taker
+ * ({@code takeFromEnded}): it never runs again, and its end happens-before the {@code isAlive()}
+ * that saw it, so neither the marker nor the second look is needed.
  * A virtual thread that runs a task without blocking keeps its lease for the whole task. Leases
  * whose holders stay runnable cannot be taken over; when every lease is held that way, another one
  * is added (up to {@link HeapSelectionPolicy#maxSharedHeapCount()}), and beyond that a caller
@@ -283,11 +286,12 @@ public final class ThreadHeaps {
     }
 
     /**
-     * Whether the instance is closed, read with volatile semantics: paired with the full fences of
-     * {@link #installFast} and {@link #close}, either a closing scan finds a new entry or its
-     * thread finds the instance closed.
+     * Whether the instance is closed, read with volatile semantics: read by {@link FastSlots#install}
+     * after the compare-and-set that seizes an entry, and written by {@link #close} before its scan
+     * of every entry, so either the closing scan finds a new entry or its thread finds the instance
+     * closed (a Dekker pair of volatile accesses; no full fence on the entering side).
      */
-    private boolean getVolatileClosed() {
+    boolean getVolatileClosed() {
         return closed;
     }
 
@@ -426,22 +430,14 @@ public final class ThreadHeaps {
     }
 
     /**
-     * Enters {@code s} for {@code t} in {@link FastSlots}, unless the instance is closed. An entry
-     * made while {@link #close} runs is taken out again: the process-wide table would otherwise keep
+     * Enters {@code s} for {@code t} in {@link FastSlots}, unless the instance is closed. No entry
+     * may be made once {@link #close} scanned the table: the process-wide table would otherwise keep
      * the closed instance reachable after its thread ended, and the instance's address space is
-     * freed only once it is unreachable. The fences here and in {@code close} make sure that either
-     * the closing scan finds the entry or this thread finds the instance closed.
+     * freed only once it is unreachable. {@link FastSlots#install} reads {@code closed} after it
+     * seized the entry, and the close's scan waits out seized entries (see {@link #getVolatileClosed}).
      */
     private boolean installFast(HeapSlot s, Thread t) {
-        if (getVolatileClosed() || !FastSlots.install(s, t, salt)) {
-            return false;
-        }
-        java.lang.invoke.VarHandle.fullFence();
-        if (getVolatileClosed()) {
-            FastSlots.remove(s, t);
-            return false;
-        }
-        return true;
+        return !getVolatileClosed() && FastSlots.install(s, t, salt);
     }
 
     /** An entry a thread may replace: empty, a lease, or the slot of data that was retired or whose thread ended. */
@@ -573,7 +569,13 @@ public final class ThreadHeaps {
             }
             return false;
         }
-        if (old == CLAIMING || !idle(old) || !s.casOwner(old, CLAIMING)) {
+        if (old == CLAIMING) {
+            return false;
+        }
+        if (!old.isAlive()) {
+            return takeFromEnded(s, old, t);
+        }
+        if (!idle(old) || !s.casOwner(old, CLAIMING)) {
             return false;
         }
         int entry = FastSlots.seize(s, old); // its fast entry too, before the state is read again
@@ -584,7 +586,7 @@ public final class ThreadHeaps {
                 FastSlots.clear(entry);
             }
             s.stamp = ++epoch;
-            s.setVolatileOwner(t);
+            s.setReleaseOwner(t);
             return true;
         }
         if (entry >= 0) {
@@ -592,6 +594,25 @@ public final class ThreadHeaps {
         }
         s.setVolatileOwner(old);
         return false;
+    }
+
+    /**
+     * Takes lease {@code s} from {@code old}, a holder that has ended: one compare-and-set from it
+     * to the taker, no marker and no second look. An ended thread never runs again, so nothing
+     * can start using the heap between the check and the swap, and its end happens-before the
+     * {@code isAlive()} that saw it (JLS 17.4.4), so the taker sees every write of its last call
+     * (its busy count included: a holder that ended inside a slow path, which only an error in a
+     * finally block could do, keeps its lease, as before). Its {@link FastSlots} entry is emptied
+     * with one more compare-and-set (it is read by no thread but the dead one; emptied so that the
+     * process-wide table keeps no dead thread and no stale copy of the lease).
+     */
+    private static boolean takeFromEnded(HeapSlot s, Thread old, Thread t) {
+        if (s.busy != 0 || !s.casOwner(old, t)) {
+            return false;
+        }
+        FastSlots.remove(s, old);
+        s.stamp = ++epoch;
+        return true;
     }
 
     /** Waiting, blocked or ended: not inside a fast path, and not running again before it reads a new owner. */
@@ -716,7 +737,7 @@ public final class ThreadHeaps {
      */
     public synchronized void close() {
         setVolatileClosed();
-        java.lang.invoke.VarHandle.fullFence(); // see installFast
+        java.lang.invoke.VarHandle.fullFence(); // see getVolatileClosed
         FastSlots.closeInstance(this, -1); // the salt stays taken: see saltRelease
         setReleaseTable(emptyTable(table.length));
     }

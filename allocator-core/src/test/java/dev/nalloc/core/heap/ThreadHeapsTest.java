@@ -348,6 +348,143 @@ class ThreadHeapsTest {
         }
     }
 
+    /**
+     * A lease whose holder has ended is taken in one step (no marker, no second look): the next
+     * thread gets it, the ended holder's {@link FastSlots} entry is emptied, and the blocks the ended
+     * holder left in the heap are intact and freed by the new holder.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aLeaseOfAnEndedHolderIsTakenInOneStepAndItsEntryEmptied(Mode mode) throws Exception {
+        var policy = TestPolicies.sharedOnly(1, 1); // one lease: every thread takes the last one's
+        try (Allocator a = TestAllocators.builder().mode(mode).heapSelectionPolicy(policy).build()) {
+            HeapSlot[] lease = new HeapSlot[2];
+            long[] left = new long[40];
+            Thread first = Thread.ofVirtual().start(() -> {
+                for (int k = 0; k < left.length; k++) {
+                    long size = 16 + 24L * k;
+                    left[k] = a.malloc(size);
+                    TestAllocators.fill(left[k], size, 300 + k);
+                }
+                lease[0] = threads(a).held();
+            });
+            first.join();
+            assertTrue(onFastEntry(a, first), "an ended holder keeps its entry until its lease is taken");
+            TestThreads.runOn(Thread.ofVirtual(), () -> {
+                long p = a.malloc(64); // the first call takes the lease over
+                lease[1] = threads(a).held();
+                assertTrue(onFastEntry(a, Thread.currentThread()), "the new holder is on its entry");
+                for (int k = 0; k < left.length; k++) {
+                    long size = 16 + 24L * k;
+                    assertTrue(TestAllocators.check(left[k], size, 300 + k), "a block of the ended holder changed");
+                    a.free(left[k]);
+                }
+                a.free(p);
+            });
+            assertSame(lease[0], lease[1], "the ended holder's lease was taken over");
+            assertTrue(!onFastEntry(a, first), "the ended holder's entry was emptied");
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    /**
+     * Short virtual threads on few leases, so that nearly every lease is taken from a holder that
+     * just ended (or, with the yields, from a parked one): blocks handed between the threads with
+     * checkable contents, freed on other virtual threads and at the end on a platform thread; and
+     * then, on a fresh instance, a close at a random moment while such threads run: every call
+     * completes or throws {@code IllegalStateException}, contents change only once the close began,
+     * and no entry of the closed instance is left in the process-wide table.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void shortVirtualThreadsOnFewLeasesAndACloseRacingThem(Mode mode) throws Exception {
+        int vthreads = Integer.getInteger("nalloc.vthreads", 100_000) / 5;
+        var policy = TestPolicies.sharedOnly(2, 3);
+        try (Allocator a = TestAllocators.builder().mode(mode).heapSelectionPolicy(policy).build()) {
+            ConcurrentLinkedQueue<long[]> handed = new ConcurrentLinkedQueue<>();
+            AtomicInteger freedElsewhere = new AtomicInteger();
+            TestThreads.runAll(Thread.ofVirtual(), vthreads, i -> {
+                handOn(a, handed, i, freedElsewhere, null);
+            });
+            for (long[] rest : handed) {
+                assertTrue(checkHanded(rest));
+                for (int k = 0; k < 3; k++) {
+                    a.free(rest[k + 1]);
+                }
+            }
+            assertTrue(freedElsewhere.get() > 0);
+            assertEquals(0, a.stats().allocationCount());
+            assertTrue(threads(a).leaseCount() <= 3);
+            assertEquals(0, engine(a).registry.size(), "no virtual thread got data of its own");
+        }
+        java.util.Random random = new java.util.Random(15);
+        for (int round = 0; round < 20; round++) {
+            Allocator a = TestAllocators.builder().mode(mode).heapSelectionPolicy(policy).build();
+            AtomicInteger closing = new AtomicInteger();
+            ConcurrentLinkedQueue<long[]> handed = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            int n = 400;
+            TestThreads.Running[] running = TestThreads.startAll(Thread.ofVirtual(), n, i -> {
+                try {
+                    handOn(a, handed, i, new AtomicInteger(), closing);
+                } catch (IllegalStateException e) {
+                    // the close won the race with this call
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            Thread.sleep(random.nextInt(3));
+            closing.set(1);
+            a.close();
+            TestThreads.joinAll(running);
+            if (!failures.isEmpty()) {
+                throw new AssertionError("round " + round, failures.peek());
+            }
+            assertEquals(0, threads(a).fastEntries(), "no entry of the closed instance is left");
+            Thread after = Thread.ofVirtual().start(() -> assertThrows(IllegalStateException.class, () -> a.malloc(64)));
+            after.join();
+        }
+    }
+
+    /** One short task of {@link #shortVirtualThreadsOnFewLeasesAndACloseRacingThem}; contents may change only once {@code closing} is set. */
+    private static void handOn(Allocator a, ConcurrentLinkedQueue<long[]> handed, long seed, AtomicInteger freedElsewhere,
+                               AtomicInteger closing) {
+        long[] mine = new long[6];
+        for (int k = 0; k < mine.length; k++) {
+            mine[k] = a.malloc(16 + 40L * k);
+            TestAllocators.fill(mine[k], 16 + 40L * k, seed * 8 + k);
+        }
+        if ((seed & 15) == 0) {
+            Thread.yield(); // unmounted with live blocks: its lease may be taken from it while it is parked
+        }
+        long[] other = handed.poll();
+        if (other != null) {
+            if (!checkHanded(other) && (closing == null || closing.get() == 0)) {
+                throw new AssertionError("a handed block changed");
+            }
+            for (int k = 0; k < 3; k++) {
+                a.free(other[k + 1]);
+                freedElsewhere.incrementAndGet();
+            }
+        }
+        handed.add(new long[]{seed, mine[0], mine[1], mine[2]});
+        for (int k = 3; k < mine.length; k++) {
+            if (!TestAllocators.check(mine[k], 16 + 40L * k, seed * 8 + k) && (closing == null || closing.get() == 0)) {
+                throw new AssertionError("a block changed under its owner");
+            }
+            a.free(mine[k]);
+        }
+    }
+
+    private static boolean checkHanded(long[] h) {
+        for (int k = 0; k < 3; k++) {
+            if (!TestAllocators.check(h[k + 1], 16 + 40L * k, h[0] * 8 + k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Two shared heaps, virtual threads named "B" start looking at the second; nobody owns a heap. */
     private static final HeapSelectionPolicy TWO_LEASES = TestPolicies.of(t -> false, 2, 16, t -> "B".equals(t.getName()) ? 1 : 0);
 
