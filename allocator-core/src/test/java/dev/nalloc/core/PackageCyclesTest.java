@@ -239,6 +239,43 @@ class PackageCyclesTest {
         }
     }
 
+    /**
+     * The layers as docs/design-core.md draws them, from the top: a package names only packages of
+     * the layers below its own (check and leak share a layer and name neither each other).
+     */
+    private static final List<Set<String>> LAYERS = List.of(
+            Set.of(""), Set.of("check", "leak"), Set.of("heap"), Set.of("page"), Set.of("segment"), Set.of("arena"),
+            Set.of("os"), Set.of("error"), Set.of("stats"), Set.of("jfr"), Set.of("memory"));
+
+    private static int layerOf(String pkg) {
+        for (int i = 0; i < LAYERS.size(); i++) {
+            if (LAYERS.get(i).contains(pkg)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void packagesUseOnlyTheLayersBelow() throws Exception {
+        Map<String, Map<String, Set<String>>> graph = packageGraph(classDependencies());
+        StringBuilder failures = new StringBuilder();
+        graph.forEach((from, tos) -> {
+            if (layerOf(from) < 0) {
+                failures.append("\npackage ").append(from).append(" is in no layer: place it in LAYERS and in docs/design-core.md");
+                return;
+            }
+            tos.forEach((to, because) -> {
+                if (layerOf(to) <= layerOf(from)) {
+                    failures.append("\n").append(edge(from, to)).append(" goes up or sideways: ").append(because);
+                }
+            });
+        });
+        if (!failures.isEmpty()) {
+            fail("allocator-core's packages must use only the layers below them (see docs/design-core.md):" + failures);
+        }
+    }
+
     @Test
     void findsTheLayers() throws Exception {
         // The allocator sits on the heaps and the heaps on the pages: the reader must see both edges.

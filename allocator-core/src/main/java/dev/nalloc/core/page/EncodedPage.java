@@ -74,7 +74,7 @@ public final class EncodedPage extends Page {
      */
     private Object shadow;
 
-    public EncodedPage(Segment segment, int sliceIndex) {
+    EncodedPage(Segment segment, int sliceIndex) {
         super(segment, sliceIndex);
     }
 

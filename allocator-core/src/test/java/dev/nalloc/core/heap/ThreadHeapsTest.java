@@ -103,33 +103,20 @@ class ThreadHeapsTest {
             assertEquals(FastSlots.NO_SALT, threads(saltless).salt);
             assertTrue(!threads(saltless).fast);
             int n = 4;
-            List<Thread> workers = new ArrayList<>();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
             CountDownLatch go = new CountDownLatch(1);
-            for (int w = 0; w < n; w++) {
+            TestThreads.Running[] workers = TestThreads.startAll(Thread.ofPlatform(), n, w -> {
                 long seed = 77 + w;
-                workers.add(Thread.ofPlatform().start(() -> {
-                    try {
-                        go.await();
-                        for (int round = 0; round < 20; round++) {
-                            churn(salted, 500, seed);
-                            churn(saltless, 500, seed + 1000);
-                        }
-                        Thread me = Thread.currentThread();
-                        assertTrue(onFastEntry(salted, me), "the salted instance's thread is on its entry");
-                        assertTrue(!onFastEntry(saltless, me), "no entry matches at NO_SALT");
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
-                    }
-                }));
-            }
+                go.await();
+                for (int round = 0; round < 20; round++) {
+                    churn(salted, 500, seed);
+                    churn(saltless, 500, seed + 1000);
+                }
+                Thread me = Thread.currentThread();
+                assertTrue(onFastEntry(salted, me), "the salted instance's thread is on its entry");
+                assertTrue(!onFastEntry(saltless, me), "no entry matches at NO_SALT");
+            });
             go.countDown();
-            for (Thread t : workers) {
-                t.join();
-            }
-            if (failure.get() != null) {
-                throw new AssertionError(failure.get());
-            }
+            TestThreads.joinAll(workers);
         } finally {
             saltless.close();
             salted.close();
@@ -638,10 +625,10 @@ class ThreadHeapsTest {
         CountDownLatch ready = new CountDownLatch(n);
         CountDownLatch closed = new CountDownLatch(1);
         ConcurrentLinkedQueue<Throwable> outcomes = new ConcurrentLinkedQueue<>();
-        List<Thread> ts = new ArrayList<>();
+        TestThreads.Running[] ts = new TestThreads.Running[n];
         for (int i = 0; i < n; i++) {
             Thread.Builder b = i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual();
-            ts.add(b.start(() -> {
+            ts[i] = TestThreads.start(b, () -> {
                 a.free(a.malloc(64)); // on its fast path: an entry, or a lease
                 ready.countDown();
                 try {
@@ -651,14 +638,12 @@ class ThreadHeapsTest {
                 } catch (Throwable e) {
                     outcomes.add(e);
                 }
-            }));
+            });
         }
         ready.await();
         a.close();
         closed.countDown();
-        for (Thread t : ts) {
-            t.join();
-        }
+        TestThreads.joinAll(ts);
         assertEquals(n, outcomes.size());
         for (Throwable e : outcomes) {
             assertTrue(e instanceof IllegalStateException, String.valueOf(e));
