@@ -3,6 +3,7 @@ package dev.nalloc.core;
 import dev.nalloc.api.Allocator;
 import dev.nalloc.api.Mode;
 import dev.nalloc.core.page.EncodedPage;
+import dev.nalloc.core.page.PageProbes;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -48,11 +49,11 @@ class SecureTypedTablesTest {
             long p = a.malloc(64);
             EncodedPage[] direct = m.directPages(t);
             assertNotNull(direct, "a thread that allocated is on the fast path with a typed direct table");
-            assertSame(EncodedPage.EMPTY, direct[1], "empty bins point at the encoded empty page");
+            assertSame(PageProbes.encodedEmpty(), direct[1], "empty bins point at the encoded empty page");
             a.free(p); // the slow path: caches the segment for the fast one
             long q = a.malloc(64);
             EncodedPage page = m.lastFreePage(q);
-            assertNotSame(EncodedPage.EMPTY, page, "the free-path cache names the block's segment");
+            assertNotSame(PageProbes.encodedEmpty(), page, "the free-path cache names the block's segment");
             assertTrue(page.isBlockStart(q), "its page is the block's");
             assertSame(page, direct[(int) ((64 + 7) >>> 3)], "the same page as malloc's");
             a.free(q);

@@ -36,7 +36,7 @@ public final class EncodedPage extends Page {
      * are {@code EncodedPage[]}, so that SECURE's fast paths read their pages typed from them (see
      * {@link dev.nalloc.core.heap.FastSlots#ENCODED_DIRECTS}): no class check of the page.
      */
-    public static final EncodedPage EMPTY = new EncodedPage(null, 0);
+    static final EncodedPage EMPTY = new EncodedPage(null, 0);
 
     /** The empty free-path cache of encoded slots: {@link dev.nalloc.core.heap.HeapSlot#NO_COVER} typed. */
     public static final EncodedPage[] NO_COVER = new EncodedPage[Layout.SLICES_PER_SEGMENT];

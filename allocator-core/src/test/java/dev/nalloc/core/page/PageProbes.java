@@ -18,4 +18,9 @@ public final class PageProbes {
     public static long guard(PageMode mode) {
         return mode.guard();
     }
+
+    /** {@link EncodedPage#EMPTY}. */
+    public static EncodedPage encodedEmpty() {
+        return EncodedPage.EMPTY;
+    }
 }
