@@ -32,7 +32,22 @@ final class FreeRouting {
     /** Frees {@code block} of {@code page} (plain links: FAST). */
     void free(Page page, long block) {
         Segment seg = page.segment;
-        HeapSlot s = seg.huge ? null : threads.heldForFree(seg);
+        free(page, block, seg, seg.huge ? null : threads.heldForFree(seg));
+    }
+
+    /**
+     * {@link #free} for a caller the free fast path's lookups just missed (no entry of the calling
+     * thread in the claimed slot, {@link dev.nalloc.core.heap.FastSlots} or the second-level table):
+     * those lookups are not repeated ({@link ThreadHeaps#heldForFreeUnlisted}). This is the path of
+     * every free by a free-only thread.
+     */
+    void freeUnlisted(Page page, long block) {
+        Segment seg = page.segment;
+        free(page, block, seg, seg.huge ? null : threads.heldForFreeUnlisted(seg));
+    }
+
+    /** {@link #free} with the caller's slot ({@code s}, null for none) found. */
+    private void free(Page page, long block, Segment seg, HeapSlot s) {
         if (s != null && s.isLocal(seg, Thread.currentThread())) {
             s.cacheFreeSegment(seg); // local to this thread's slot, never huge
             BlockFree.local(page, block);

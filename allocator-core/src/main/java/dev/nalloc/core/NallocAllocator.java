@@ -186,7 +186,7 @@ final class NallocAllocator extends AbstractAllocator {
         } else {
             HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
             if (s.getPlainOwner() != t) {
-                freeSlow(address);
+                freeUnlisted(address);
                 return;
             }
             cover = s.lastFreeCover;
@@ -208,6 +208,22 @@ final class NallocAllocator extends AbstractAllocator {
         long block = page == null ? 0 : blocks.blockAt(page, address);
         if (block != 0) {
             frees.free(page, block);
+        }
+    }
+
+    /**
+     * {@link #freeSlow} of a thread without an entry in any of the fast path's lookups (a free-only
+     * thread, or one whose heap is not entered yet): the routing does not look them up again.
+     */
+    private void freeUnlisted(long address) {
+        if (address == 0) {
+            checkOpen();
+            return;
+        }
+        Page page = blocks.pageOfBlock(address);
+        long block = page == null ? 0 : blocks.blockAt(page, address);
+        if (block != 0) {
+            frees.freeUnlisted(page, block);
         }
     }
 

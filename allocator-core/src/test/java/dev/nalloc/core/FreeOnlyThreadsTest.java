@@ -94,6 +94,41 @@ class FreeOnlyThreadsTest {
         }
     }
 
+    /**
+     * Thousands of short-lived free-only threads, one after another, each freeing a batch another
+     * thread allocated: every such thread counts its frees in a stripe it takes over from an ended
+     * one ({@code stats.UnownedFrees}), and the counts stay exact after each of them.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"FAST", "CHECKED", "SECURE"})
+    void shortLivedFreeOnlyThreadsKeepTheCountsExact(Mode mode) throws Exception {
+        ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
+        try (Allocator a = TestAllocators.builder().mode(mode).errorHandler(errors).build()) {
+            Engine e = ((AbstractAllocator) a).engine();
+            SplittableRandom r = new SplittableRandom(15);
+            for (int round = 0; round < 1_500; round++) {
+                long[] batch = new long[20];
+                for (int i = 0; i < batch.length; i++) {
+                    long size = 8 + r.nextInt(r.nextInt(16) == 0 ? 4000 : 120);
+                    batch[i] = a.malloc(size);
+                    stamp(batch[i], size);
+                }
+                assertEquals(batch.length, a.stats().allocationCount());
+                TestThreads.joinAll(TestThreads.startAll(Thread.ofPlatform().name("free-only-", round), 1, c -> {
+                    for (long block : batch) {
+                        check(block);
+                        a.free(block);
+                    }
+                }));
+                assertEquals(0, a.stats().allocationCount(), "round " + round);
+                assertEquals(0, a.stats().allocated(), "round " + round);
+            }
+            assertTrue(errors.reports().isEmpty(), errors.reports().toString());
+            assertEquals(1, HeapProbes.retired(e.registry) + HeapProbes.registered(e.registry),
+                    "only the allocating thread ever had thread data");
+        }
+    }
+
     /** Size in word 0, a pattern of address and size in the next words (up to 64 bytes). */
     private static void stamp(long block, long size) {
         Mem.store(block, size);

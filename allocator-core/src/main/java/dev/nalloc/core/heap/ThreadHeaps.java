@@ -242,6 +242,17 @@ public final class ThreadHeaps {
         return seg.ownerThread == t ? heldElsewhere(t) : null;
     }
 
+    /**
+     * {@link #heldForFree} for a thread that the free fast path's lookups just missed: it has no
+     * entry in {@link FastSlots} or in the table (only a thread enters itself there, so its own
+     * plain reads were exact), which leaves its own heap's slot or a lease, and only for a segment
+     * of its own. A free-only thread's free makes no second lookup of the tables this way.
+     */
+    public HeapSlot heldForFreeUnlisted(Segment seg) {
+        Thread t = Thread.currentThread();
+        return seg.ownerThread == t ? heldElsewhere(t) : null;
+    }
+
     /** The slow path of the lookup: the thread's own slot, or a lease; entered in the table. */
     private HeapSlot acquire(Thread t, Runnable checkOpen) {
         checkOpen.run();

@@ -3,26 +3,33 @@ package dev.nalloc.core.stats;
 import dev.nalloc.core.memory.SizeClasses;
 
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongBinaryOperator;
 
 /**
  * Remote frees by threads without thread data of their own (free-only threads, threads whose
- * lease another thread holds): one count per bin, in stripes. Such a free costs one atomic add
- * here and nothing else: the live bytes and blocks these frees take out of the gauges are derived
- * from the same counts when a gauge is read ({@link #bytes}, {@link #blocks}), not kept in adders
- * of their own (two more read-modify-writes per free, each a full fence on the free path, were
- * the bulk of a free-only thread's cost).
+ * lease another thread holds): one count per bin, in stripes. The live bytes and blocks these
+ * frees take out of the gauges are derived from the same counts when a gauge is read
+ * ({@link #bytes}, {@link #blocks}), not kept in adders of their own.
  *
- * <p>A thread counts in the stripe of its id, so two such threads rarely write one cache line;
- * stripes are {@link #STRIDE} longs apart, more than a cache line beyond the bins. Reads sum the
- * stripes without a lock: exact when the freeing threads are quiescent, as every statistic is.
+ * <p>A thread counts in the stripe of its id. The first thread to count there claims the stripe
+ * (one compare-and-set, once) and from then on counts with plain stores: no atomic operation on its
+ * free path (a read-modify-write there is a full fence per free). A stripe whose claimant has ended
+ * is taken over by the next thread that maps to it: the ended thread's counts stay (they are sums),
+ * and seeing it ended ({@link Thread#isAlive}) orders its last stores before the new claimant's.
+ * A thread whose stripe a live thread holds counts in the shared stripe with atomic adds. Stripes
+ * are {@link #STRIDE} longs apart, more than a cache line beyond the bins. Reads sum the stripes
+ * without a lock: exact when the freeing threads are quiescent, as every statistic is.
  */
 public final class UnownedFrees {
 
+    /** Stripes with one writer each (claimed); the shared stripe comes after them. */
     static final int STRIPES = 16;
     /** Words of a stripe's mask of counted bins. */
     private static final int MASK_WORDS = (SizeClasses.BIN_COUNT + 63) >>> 6;
     static final int STRIDE = SizeClasses.BIN_COUNT + MASK_WORDS + 16;
+    /** The stripe of threads whose own stripe a live thread holds: atomic adds. */
+    private static final int SHARED = STRIPES;
 
     /**
      * Per stripe: minus the blocks freed per bin (the owner adds them back in its own counters when
@@ -30,23 +37,54 @@ public final class UnownedFrees {
      * only those (a gauge is read at every peak check of an allocating thread: a walk of every
      * stripe's every bin there was a slow path's main cost while a heap grew).
      */
-    private final AtomicLongArray counts = new AtomicLongArray(STRIPES * STRIDE);
+    private final AtomicLongArray counts = new AtomicLongArray((STRIPES + 1) * STRIDE);
+    /** The thread that writes each claimed stripe (null: not claimed yet). */
+    private final AtomicReferenceArray<Thread> claimants = new AtomicReferenceArray<>(STRIPES);
     private static final LongBinaryOperator OR = (a, b) -> a | b;
 
     /** The calling thread freed a block of {@code bin} that a page of another thread still counts as used. */
     public void count(int bin) {
-        int base = (int) (Thread.currentThread().threadId() & (STRIPES - 1)) * STRIDE;
+        Thread t = Thread.currentThread();
+        int stripe = (int) (t.threadId() & (STRIPES - 1));
+        if (claimants.getPlain(stripe) == t) { // only t writes this stripe: plain stores
+            int base = stripe * STRIDE;
+            counts.setOpaque(base + bin, counts.getPlain(base + bin) - 1);
+            int m = base + SizeClasses.BIN_COUNT + (bin >>> 6);
+            long bit = 1L << bin;
+            long mask = counts.getPlain(m);
+            if ((mask & bit) == 0) {
+                counts.setOpaque(m, mask | bit);
+            }
+        } else {
+            countUnclaimed(t, stripe, bin);
+        }
+    }
+
+    /** {@link #count} of a thread that has not claimed its stripe: claims it if free, else counts in the shared stripe. */
+    private void countUnclaimed(Thread t, int stripe, int bin) {
+        Thread holder = claimants.get(stripe);
+        if ((holder == null || !holder.isAlive()) && claimants.compareAndSet(stripe, holder, t)) {
+            count(bin); // claimed: counts plainly from now on
+            return;
+        }
+        int base = SHARED * STRIDE;
         counts.getAndAdd(base + bin, -1);
         int m = base + SizeClasses.BIN_COUNT + (bin >>> 6);
         long bit = 1L << bin;
-        if ((counts.getPlain(m) & bit) == 0) { // once per stripe and bin
+        if ((counts.getPlain(m) & bit) == 0) { // once per bin
             counts.accumulateAndGet(m, bit, OR);
         }
     }
 
+    /** Whether the calling thread counts in a stripe of its own (tests). */
+    boolean claimedByCaller() {
+        Thread t = Thread.currentThread();
+        return claimants.get((int) (t.threadId() & (STRIPES - 1))) == t;
+    }
+
     /** Adds the counts per bin to {@code adjust} (a snapshot's sums). */
     public void addTo(long[] adjust) {
-        for (int stripe = 0; stripe < STRIPES; stripe++) {
+        for (int stripe = 0; stripe <= SHARED; stripe++) {
             for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
                 adjust[b] += counts.getOpaque(stripe * STRIDE + b);
             }
@@ -66,7 +104,7 @@ public final class UnownedFrees {
     /** The sum of the counts of the bins ever counted, in bytes or in blocks. */
     private long sum(boolean bytes) {
         long sum = 0;
-        for (int stripe = 0; stripe < STRIPES; stripe++) {
+        for (int stripe = 0; stripe <= SHARED; stripe++) {
             int base = stripe * STRIDE;
             for (int w = 0; w < MASK_WORDS; w++) {
                 for (long mask = counts.getOpaque(base + SizeClasses.BIN_COUNT + w); mask != 0; mask &= mask - 1) {

@@ -4,8 +4,14 @@ import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.memory.SizeClasses;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The counts of remote frees by threads without data of their own: one count per bin and free,
@@ -51,5 +57,86 @@ class UnownedFreesTest {
     /** The bin thread {@code t} counts in (threads beyond the bins wrap around). */
     private static int binOf(int t) {
         return 1 + t % (SizeClasses.BIN_COUNT - 2);
+    }
+
+    /**
+     * More live threads than stripes: at most one per stripe claims it (plain counting), the rest
+     * count in the shared stripe with atomic adds, and every count is kept exactly. All threads are
+     * alive at once (barriers), so the claims cannot all succeed.
+     */
+    @Test
+    void liveThreadsBeyondTheStripesShareTheAtomicStripeExactly() throws Exception {
+        UnownedFrees u = new UnownedFrees();
+        int threads = UnownedFrees.STRIPES + 5;
+        int perThread = 30_000;
+        CyclicBarrier allAlive = new CyclicBarrier(threads);
+        CyclicBarrier done = new CyclicBarrier(threads);
+        AtomicInteger claimed = new AtomicInteger();
+        long[] expected = new long[SizeClasses.BIN_COUNT];
+        List<Thread> started = new ArrayList<>();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int bin = 1 + (t * 7) % (SizeClasses.BIN_COUNT - 2);
+            expected[bin] -= perThread;
+            started.add(Thread.ofPlatform().start(() -> {
+                try {
+                    allAlive.await();
+                    for (int i = 0; i < perThread; i++) {
+                        u.count(bin);
+                    }
+                    if (u.claimedByCaller()) {
+                        claimed.incrementAndGet();
+                    }
+                    done.await(); // nobody ends before every thread looked at its claim
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        for (Thread t : started) {
+            t.join();
+        }
+        assertTrue(failures.isEmpty(), failures::toString);
+        assertTrue(claimed.get() <= UnownedFrees.STRIPES, "one claimant per stripe: " + claimed.get());
+        assertTrue(claimed.get() >= 1, "the first thread of a free stripe claims it");
+        long[] adjust = new long[SizeClasses.BIN_COUNT];
+        u.addTo(adjust);
+        assertArrayEquals(expected, adjust);
+        assertEquals((long) -threads * perThread, u.blocks());
+    }
+
+    /**
+     * Short-lived threads one after another (thousands, more than the stripes many times over): a
+     * stripe whose claimant ended is taken over by the next thread that maps to it, the ended
+     * thread's counts stay, and the new claimant counts plainly on top of them.
+     */
+    @Test
+    void endedClaimantsStripesAreTakenOverWithTheirCountsKept() throws Exception {
+        UnownedFrees u = new UnownedFrees();
+        int threads = 2_000;
+        int perThread = 50;
+        long[] expected = new long[SizeClasses.BIN_COUNT];
+        long expectedBytes = 0;
+        AtomicInteger claimed = new AtomicInteger();
+        for (int t = 0; t < threads; t++) {
+            int bin = 1 + (t * 13) % (SizeClasses.BIN_COUNT - 2);
+            expected[bin] -= perThread;
+            expectedBytes -= perThread * SizeClasses.binSize(bin);
+            Thread th = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    u.count(bin);
+                }
+                if (u.claimedByCaller()) {
+                    claimed.incrementAndGet();
+                }
+            });
+            th.join(); // ended before the next starts: its stripe is free to take over
+        }
+        assertEquals(threads, claimed.get(), "every thread found its stripe's claimant ended and took it over");
+        long[] adjust = new long[SizeClasses.BIN_COUNT];
+        u.addTo(adjust);
+        assertArrayEquals(expected, adjust);
+        assertEquals(expectedBytes, u.bytes());
+        assertEquals((long) -threads * perThread, u.blocks());
     }
 }
