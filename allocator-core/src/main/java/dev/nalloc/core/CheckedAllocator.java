@@ -115,7 +115,7 @@ final class CheckedAllocator extends ModeAllocator {
         int index = (int) page.blockIndexOf(block);
         BlockShadow shadow = BlockShadow.of(page);
         long[] entries = shadow.covering(index);
-        long state = BlockShadow.coveredState(entries, index);
+        long state = BlockShadow.getAcquireCoveredState(entries, index);
         if (page.mode().brokenLink != 0 || BlockShadow.isLive(state) || state == BlockShadow.QUARANTINED) {
             return refuse(page, block, index, shadow, state, -1);
         }
@@ -131,7 +131,7 @@ final class CheckedAllocator extends ModeAllocator {
         } else {
             Patterns.fillFresh(block, page.blockSize());
         }
-        shadow.markLiveIn(entries, index, address - block, address + size - block, guarded);
+        shadow.setReleaseLiveIn(entries, index, address - block, address + size - block, guarded);
         patterns.writeCanary(address + size, Math.min(canaryLimit, block + page.blockSize()));
         if (page.reserved() == 1) {
             recentFrees.remove(address);
@@ -199,7 +199,7 @@ final class CheckedAllocator extends ModeAllocator {
                     + badFill + " after it was freed (use after free)";
         }
         if (!BlockShadow.isLive(state)) {
-            shadow.quarantine(index); // stays counted as used: never handed out again
+            shadow.setReleaseQuarantined(index); // stays counted as used: never handed out again
         }
         reportCorrupted(block, problem);
         return false;
@@ -218,7 +218,7 @@ final class CheckedAllocator extends ModeAllocator {
     @Override
     void guardFailed(Page page, long block, long address, long size, long guard) {
         int index = (int) page.blockIndexOf(block);
-        BlockShadow.of(page).markLive(index, address - block, address + size - block, false);
+        BlockShadow.of(page).setReleaseLive(index, address - block, address + size - block, false);
         // The canary stopped at the guard's place; an unguarded block's free checks it up to the block's end.
         patterns.writeCanary(address + size, block + page.blockSize());
     }
@@ -231,14 +231,14 @@ final class CheckedAllocator extends ModeAllocator {
     @Override
     long visitedAddress(Page page, long block) {
         BlockShadow shadow = BlockShadow.peek(page);
-        long state = shadow == null ? BlockShadow.NEVER : shadow.state((int) page.blockIndexOf(block));
+        long state = shadow == null ? BlockShadow.NEVER : shadow.getAcquireState((int) page.blockIndexOf(block));
         return BlockShadow.isLive(state) ? block + shadow.adjust(state) : 0; // quarantined, or dropped with a broken list
     }
 
     @Override
     boolean isGuarded(long address) {
         Page page = pageOf(address);
-        return BlockShadow.isGuarded(BlockShadow.peek(page).settledState((int) page.blockIndexOf(address)));
+        return BlockShadow.isGuarded(BlockShadow.peek(page).getAcquireSettledState((int) page.blockIndexOf(address)));
     }
 
     // ================================================================== locating blocks
@@ -273,7 +273,7 @@ final class CheckedAllocator extends ModeAllocator {
         long index = page.blockIndexOf(address);
         long block = page.areaStart() + index * page.blockSize();
         BlockShadow shadow = BlockShadow.peek(page);
-        long state = shadow == null || index >= page.capacity() ? BlockShadow.NEVER : shadow.settledState((int) index);
+        long state = shadow == null || index >= page.capacity() ? BlockShadow.NEVER : shadow.getAcquireSettledState((int) index);
         if (BlockShadow.isLive(state)) {
             long user = block + shadow.adjust(state);
             if (user == address) {
@@ -327,11 +327,11 @@ final class CheckedAllocator extends ModeAllocator {
             long block = page.areaStart() + index * page.blockSize();
             BlockShadow shadow = BlockShadow.peek(page);
             if (block == address && shadow != null) {
-                long[] entries = shadow.entries();
-                long state = BlockShadow.stateIn(entries, index);
+                long[] entries = shadow.getPlainEntries();
+                long state = BlockShadow.getAcquireStateIn(entries, index);
                 if (BlockShadow.isLive(state) && !BlockShadow.isGuarded(state) && shadow.adjust(state) == 0
                         && patterns.firstBadCanary(address + shadow.size(state), block + page.blockSize()) < 0
-                        && shadow.markFreedIn(entries, index, state)) {
+                        && shadow.casFreedIn(entries, index, state)) {
                     push(page, block);
                     return;
                 }
@@ -355,7 +355,7 @@ final class CheckedAllocator extends ModeAllocator {
     /** Frees a live block that passed the checks. */
     private void release(Live b, long address) {
         Page page = b.page;
-        if (!b.shadow.markFreed(b.index, b.state)) {
+        if (!b.shadow.casFreed(b.index, b.state)) {
             reporter.report(ErrorKind.DOUBLE_FREE, address, "the block at " + Reporter.hex(address)
                     + " was freed already (by another thread at the same time)");
             return;
@@ -518,7 +518,7 @@ final class CheckedAllocator extends ModeAllocator {
      * page), and no block on them is live in the shadow. A failure is reported as {@code ASSERTION}.
      */
     private void assertPage(Page page) {
-        if (page.kind() == PageKind.HUGE && page.isHugeReleased()) {
+        if (page.kind() == PageKind.HUGE && page.getAcquireHugeReleased()) {
             return;
         }
         String problem = null;
@@ -531,7 +531,7 @@ final class CheckedAllocator extends ModeAllocator {
                 BlockShadow shadow = BlockShadow.peek(page);
                 for (long head : new long[]{page.freeHead(), page.localFreeHead()}) {
                     for (long b = head; b != 0 && shadow != null && problem == null; b = page.nextFree(b)) {
-                        if (BlockShadow.isLive(shadow.state((int) page.blockIndexOf(b)))) {
+                        if (BlockShadow.isLive(shadow.getAcquireState((int) page.blockIndexOf(b)))) {
                             problem = "the live block at " + Reporter.hex(b) + " is on a free list of its page";
                         }
                     }

@@ -379,7 +379,7 @@ final class Engine implements StatsSource {
         boolean[] stop = {false};
         segments.forEachPageSpan(s -> {
             Page p = (Page) s;
-            if (stop[0] || p.isHugeReleased()) {
+            if (stop[0] || p.getAcquireHugeReleased()) {
                 return;
             }
             long bs = p.blockSize();

@@ -51,7 +51,7 @@ final class FreeRouting {
         if (s != null && s.isLocal(seg, Thread.currentThread())) {
             s.cacheFreeSegment(seg); // local to this thread's slot, never huge
             BlockFree.local(page, block);
-        } else if (engine.reclaimOnFree && seg.abandoned && reclaimOnFree(seg)) {
+        } else if (engine.reclaimOnFree && seg.getVolatileAbandoned() && reclaimOnFree(seg)) {
             BlockFree.local(page, block); // the segment is ours now
             engine.reporter.flush(); // the reclaim's purges: the free is complete
         } else if (page.kind() == PageKind.HUGE) {
@@ -140,10 +140,10 @@ final class FreeRouting {
      * segment is released.
      */
     void freeHuge(Page page) {
-        LocalHeap owner = (LocalHeap) page.heap();
+        LocalHeap owner = (LocalHeap) page.getVolatileHeap();
         if (owner != null && owner.owner() != null && owner.owner() == Thread.currentThread()) {
             owner.freeHugeLocal(page);
-        } else if (page.claimHugeRelease()) {
+        } else if (page.casHugeReleased()) {
             engine.segments.release(page.segment);
         }
         engine.reporter.flush(); // OS trouble of giving the segment back: the free is complete

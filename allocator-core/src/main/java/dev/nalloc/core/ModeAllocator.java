@@ -168,7 +168,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
             if (w == null) {
                 return;
             }
-            if (w.page.heap() == null && w.page.kind() == null) {
+            if (w.page.getVolatileHeap() == null && w.page.kind() == null) {
                 continue; // its page went with a destroyed heap (see withholdPages)
             }
             if (engine.os.unprotectQuietly(w.guard, osPageSize) == null) {
@@ -188,7 +188,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         java.util.List<Withheld> mine = new java.util.ArrayList<>();
         for (java.util.Iterator<Withheld> it = withheld.iterator(); it.hasNext(); ) {
             Withheld w = it.next();
-            if (w.page.heap() == heap) {
+            if (w.page.getVolatileHeap() == heap) {
                 it.remove();
                 mine.add(w);
             }

@@ -26,7 +26,7 @@ final class PageCensus implements Consumer<Page> {
         int bin = p.bin();
         long u = p.used();
         if (p.kind() == PageKind.HUGE || bin < 0 || bin >= SizeClasses.BIN_HUGE) {
-            if (!p.isHugeReleased()) {
+            if (!p.getAcquireHugeReleased()) {
                 pages[SizeClasses.BIN_HUGE]++;
                 used[SizeClasses.BIN_HUGE] += u;
                 hugeBlocks += u;

@@ -371,7 +371,7 @@ final class SecureAllocator extends ModeAllocator {
         guarded.forEach((block, g) -> {
             Segment seg = SegmentMap.lookup(block);
             Page page = seg == null ? null : Page.of(seg, block);
-            if (page != null && page.heap() == heap && guarded.remove(block, g) && !g.unprotected) {
+            if (page != null && page.getVolatileHeap() == heap && guarded.remove(block, g) && !g.unprotected) {
                 lift.add(new Object[]{page, g.guard});
             }
         });

@@ -320,7 +320,7 @@ class ModeMisuseTest {
             Page page = Page.of(SegmentMap.lookup(p), p);
             BlockShadow shadow = BlockShadow.peek(page);
             int index = (int) page.blockIndexOf(p);
-            long state = shadow.state(index);
+            long state = shadow.getAcquireState(index);
             assertTrue(BlockShadow.isLive(state));
             assertEquals(kind.size, shadow.size(state));
             assertEquals(0, shadow.adjust(state));
@@ -329,7 +329,7 @@ class ModeMisuseTest {
                 assertNull(SegmentMap.lookup(p), "a huge block's segment goes at once");
             } else {
                 a.free(p);
-                assertTrue(BlockShadow.isFreed(shadow.state(index)));
+                assertTrue(BlockShadow.isFreed(shadow.getAcquireState(index)));
             }
         }
     }

@@ -116,14 +116,14 @@ public final class BlockShadow {
         return (BlockShadow) ((EncodedPage) page).shadow();
     }
 
-    /** The raw state of block {@code index} (owner thread; other threads: {@link #settledState}). */
-    public long state(int index) {
+    /** The raw state of block {@code index} (owner thread; other threads: {@link #getAcquireSettledState}). */
+    public long getAcquireState(int index) {
         long[] e = entries;
         return index < e.length ? (long) ENTRY.getAcquire(e, index) : NEVER;
     }
 
-    /** The state of block {@code index} on any thread: as {@link #state}, waiting out a growth. */
-    public long settledState(int index) {
+    /** The state of block {@code index} on any thread: as {@link #getAcquireState}, waiting out a growth. */
+    public long getAcquireSettledState(int index) {
         long[] e = published();
         while (true) {
             if (index >= e.length) {
@@ -148,7 +148,7 @@ public final class BlockShadow {
 
     /**
      * The entries, covering block {@code index} (owner thread, before a block is handed out: grown
-     * if they did not), for {@link #stateIn} and {@link #markLiveIn}.
+     * if they did not), for {@link #getAcquireStateIn} and {@link #setReleaseLiveIn}.
      *
      * @throws NoJavaHeap when the Java heap has no room for the larger array (nothing changed)
      */
@@ -181,24 +181,24 @@ public final class BlockShadow {
      * The entries for the free fast path, on any thread: read plainly, as the entries were when the
      * shadow could not grow (a final field). A thread may then see a stale array, or a new one
      * before its copied words: it reads a sealed entry or no live block and takes the slow path,
-     * which waits for the growth ({@link #settledState}); and a state it acts on is confirmed by the
-     * compare-and-set of {@link #markFreedIn}, which fails on anything but the current word.
+     * which waits for the growth ({@link #getAcquireSettledState}); and a state it acts on is confirmed by the
+     * compare-and-set of {@link #casFreedIn}, which fails on anything but the current word.
      */
-    public long[] entries() {
+    public long[] getPlainEntries() {
         return entries;
     }
 
     /**
-     * The state of block {@code index} in {@code e} (from {@link #entries} or {@link #covering}); a
+     * The state of block {@code index} in {@code e} (from {@link #getPlainEntries} or {@link #covering}); a
      * block beyond them was never handed out; a sealed entry (a growth under way, other threads
      * only) reads as no live block.
      */
-    public static long stateIn(long[] e, int index) {
+    public static long getAcquireStateIn(long[] e, int index) {
         return index < e.length ? (long) ENTRY.getAcquire(e, index) : NEVER;
     }
 
-    /** {@link #stateIn} of a block the entries cover ({@link #covering} said so: owner thread). */
-    public static long coveredState(long[] e, int index) {
+    /** {@link #getAcquireStateIn} of a block the entries cover ({@link #covering} said so: owner thread). */
+    public static long getAcquireCoveredState(long[] e, int index) {
         return (long) ENTRY.getAcquire(e, index);
     }
 
@@ -239,16 +239,16 @@ public final class BlockShadow {
         return -state - 1;
     }
 
-    /** Records block {@code index} as handed out (owner thread; see {@link #markLiveIn}). */
-    public void markLive(int index, long adjust, long end, boolean guarded) {
-        markLiveIn(entries, index, adjust, end, guarded);
+    /** Records block {@code index} as handed out (owner thread; see {@link #setReleaseLiveIn}). */
+    public void setReleaseLive(int index, long adjust, long end, boolean guarded) {
+        setReleaseLiveIn(entries, index, adjust, end, guarded);
     }
 
     /**
      * Records block {@code index} as handed out at {@code adjust} with {@code end - adjust} bytes,
      * in the entries {@link #covering} returned (owner thread).
      */
-    public void markLiveIn(long[] e, int index, long adjust, long end, boolean guarded) {
+    public void setReleaseLiveIn(long[] e, int index, long adjust, long end, boolean guarded) {
         long s;
         if (wide || adjust >= ADJUST_LIMIT || end + 1 >= END_LIMIT) {
             wideAdjust = adjust;
@@ -262,22 +262,22 @@ public final class BlockShadow {
 
     /** Changes the requested end of a live block (realloc and expand in place; owner of the block). */
     public void resize(int index, long state, long end) {
-        markLive(index, adjust(state), end, isGuarded(state));
+        setReleaseLive(index, adjust(state), end, isGuarded(state));
     }
 
     /** Marks a live block freed (any thread); false when another free got there first. */
-    public boolean markFreed(int index, long live) {
-        return markFreedIn(published(), index, live);
+    public boolean casFreed(int index, long live) {
+        return casFreedIn(published(), index, live);
     }
 
-    /** {@link #markFreed} in the entries {@code live} was read from ({@link #entries}). */
-    public boolean markFreedIn(long[] e, int index, long live) {
+    /** {@link #casFreed} in the entries {@code live} was read from ({@link #getPlainEntries}). */
+    public boolean casFreedIn(long[] e, int index, long live) {
         long freed = -(adjust(live) + 1);
-        return ENTRY.compareAndSet(e, index, live, freed) || markFreedMoved(e, index, live, freed);
+        return ENTRY.compareAndSet(e, index, live, freed) || casFreedMoved(e, index, live, freed);
     }
 
-    /** {@link #markFreed} after a failed compare-and-set: retried in the new array if the entry was sealed. */
-    private boolean markFreedMoved(long[] e, int index, long live, long freed) {
+    /** {@link #casFreed} after a failed compare-and-set: retried in the new array if the entry was sealed. */
+    private boolean casFreedMoved(long[] e, int index, long live, long freed) {
         while ((long) ENTRY.getVolatile(e, index) == SEALED) {
             e = newerThan(e);
             if (ENTRY.compareAndSet(e, index, live, freed)) {
@@ -288,7 +288,7 @@ public final class BlockShadow {
     }
 
     /** Withholds block {@code index} for good (owner thread, after {@link #covering}). */
-    public void quarantine(int index) {
+    public void setReleaseQuarantined(int index) {
         ENTRY.setRelease(entries, index, QUARANTINED);
     }
 

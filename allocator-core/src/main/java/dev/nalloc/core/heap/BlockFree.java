@@ -15,7 +15,7 @@ import dev.nalloc.core.segment.SegmentMap;
  *       the first one back into a full page moves it out of the full queue.</li>
  *   <li>By another thread ({@link #remote}): the block goes on the page's {@code threadFree} list
  *       with one CAS ({@link Page#freeRemote}), or, while the page is in its heap's full queue, on
- *       the heap's delayed list ({@link dev.nalloc.core.page.PageOwner#pushDelayedFree}), so that
+ *       the heap's delayed list ({@link dev.nalloc.core.page.PageOwner#casPushDelayedFree}), so that
  *       the owner learns that the page has room again.</li>
  *   <li>Delayed frees ({@link #freeDelayed}): the owner takes its delayed list on its next slow
  *       path and frees each block as its own.</li>
@@ -59,12 +59,12 @@ public final class BlockFree {
         if (!heap.hasDelayedFreeAcquire()) {
             return;
         }
-        long block = heap.takeDelayedFree();
+        long block = heap.getAndClearDelayedFree();
         while (block != 0) {
             long next = Mem.load(block);
             Segment seg = SegmentMap.lookup(block);
             Page page = seg == null || seg.allocator != heap.context.allocatorIdentity() ? null : Page.of(seg, block);
-            if (page == null || !page.inUse() || page.heap() != heap || !page.isCarvedBlock(block)) {
+            if (page == null || !page.inUse() || page.getVolatileHeap() != heap || !page.isCarvedBlock(block)) {
                 // A link overwritten after the free: the rest of the list is lost (its blocks stay used).
                 heap.context.reporter().report(ErrorKind.FREE_LIST_CORRUPTION, block, "the delayed-free list of a heap links to "
                         + "0x" + Long.toHexString(block) + ", not a block of the heap's pages");
@@ -146,6 +146,6 @@ public final class BlockFree {
 
     /** The heap of a page of this thread (owner thread: its heap is set). */
     private static LocalHeap owner(Page page) {
-        return (LocalHeap) page.heap();
+        return (LocalHeap) page.getVolatileHeap();
     }
 }

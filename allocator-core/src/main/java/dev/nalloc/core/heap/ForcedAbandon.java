@@ -67,8 +67,8 @@ final class ForcedAbandon {
         int i = 0;
         while (i < seg.sliceCount && seg.usedPages > 0 && seg.space == tld.space) {
             Page p = Page.atSlice(seg, i);
-            if (p.inUse() && p.heap() != null) {
-                abandonPage((LocalHeap) p.heap(), p);
+            if (p.inUse() && p.getVolatileHeap() != null) {
+                abandonPage((LocalHeap) p.getVolatileHeap(), p);
                 p = Page.atSlice(seg, i); // freed pages merge with free neighbours: go on after the span now there
             }
             i = p.sliceIndex + p.sliceCount();
@@ -90,7 +90,7 @@ final class ForcedAbandon {
     private static void abandonPage(LocalHeap heap, Page page) {
         page.useDelayedFree(Page.NEVER_DELAYED_FREE, false);
         BlockFree.freeDelayed(heap);
-        if (!page.inUse() || page.heap() != heap) {
+        if (!page.inUse() || page.getVolatileHeap() != heap) {
             return; // freed by the delayed frees
         }
         PageCollect.collect(heap, page, true);

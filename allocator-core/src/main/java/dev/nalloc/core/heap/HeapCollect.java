@@ -30,7 +30,7 @@ final class HeapCollect {
             Page page = heap.queues.first[q];
             while (page != null) {
                 Page next = page.next();
-                if (!page.isHugeReleased()) {
+                if (!page.getAcquireHugeReleased()) {
                     PageCollect.collect(heap, page, force);
                     if (page.allFree()) {
                         PageRetire.freePage(heap, page);
@@ -80,7 +80,7 @@ final class HeapCollect {
                 if (page.kind() == PageKind.HUGE) {
                     heap.queues.remove(q, page);
                     heap.counters.pages--;
-                    page.setHeap(null);
+                    page.setVolatileHeap(null);
                     continue;
                 }
                 PageCollect.collect(heap, page, true);

@@ -23,20 +23,20 @@ final class HeapDelete {
             Page page;
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
-                page.setHeap(target);
+                page.setVolatileHeap(target);
                 page.useDelayedFree(page.inFull() ? Page.USE_DELAYED_FREE : Page.NO_DELAYED_FREE, false);
                 target.queues.pushBack(q, page);
             }
         }
         // Remote frees that saw this heap before the pages moved are on its list: the target frees them now.
-        adoptDelayed(target, heap.takeDelayedFree());
+        adoptDelayed(target, heap.getAndClearDelayedFree());
         heap.end();
     }
 
     private static void adoptDelayed(LocalHeap target, long list) {
         while (list != 0) {
             long next = Mem.load(list);
-            target.pushDelayedFree(list);
+            target.casPushDelayedFree(list);
             list = next;
         }
         BlockFree.freeDelayed(target);

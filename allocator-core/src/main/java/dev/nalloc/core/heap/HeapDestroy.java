@@ -67,7 +67,7 @@ final class HeapDestroy {
                     if (page.kind() == PageKind.HUGE) {
                         heap.queues.remove(q, page);
                         heap.counters.pages--;
-                        if (page.claimHugeRelease()) {
+                        if (page.casHugeReleased()) {
                             heap.context.segments().release(page.segment); // its block leaves the page sums with the segment
                             gaveBack = true;
                         }
@@ -183,8 +183,8 @@ final class HeapDestroy {
         page.setInFull(false);
         counters.pages--;
         if (page.kind() == PageKind.HUGE) {
-            page.claimHugeRelease(); // nobody releases the segment now: it goes with the instance
-            page.setHeap(null);
+            page.casHugeReleased(); // nobody releases the segment now: it goes with the instance
+            page.setVolatileHeap(null);
             os.reportUnprotect(guard, os.pageSize(), failure);
             return;
         }

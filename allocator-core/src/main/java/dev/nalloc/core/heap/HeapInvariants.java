@@ -19,13 +19,13 @@ final class HeapInvariants {
                 if (page.prev() != prev) {
                     throw new IllegalStateException("queue " + q + " has a broken back link at " + page);
                 }
-                if (page.heap() != heap) {
+                if (page.getVolatileHeap() != heap) {
                     throw new IllegalStateException(page + " in queue " + q + " belongs to another heap");
                 }
                 if (PageQueues.queueOf(page) != q) {
                     throw new IllegalStateException(page + " is in queue " + q + " but belongs in " + PageQueues.queueOf(page));
                 }
-                if (!page.isHugeReleased()) {
+                if (!page.getAcquireHugeReleased()) {
                     page.checkInvariants();
                 }
                 prev = page;

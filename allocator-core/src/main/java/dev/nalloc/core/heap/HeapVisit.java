@@ -33,7 +33,7 @@ final class HeapVisit {
         heap.visiting++;
         try {
             for (Page page : pages) {
-                if (page.inUse() && page.heap() == heap && !page.isHugeReleased() && !visitPage(heap, page, all, visitor)) {
+                if (page.inUse() && page.getVolatileHeap() == heap && !page.getAcquireHugeReleased() && !visitPage(heap, page, all, visitor)) {
                     return;
                 }
             }
@@ -51,7 +51,7 @@ final class HeapVisit {
         if (!go) {
             return false;
         }
-        if (!all || page.used() == 0 || !page.inUse() || page.heap() != heap || page.isHugeReleased()) {
+        if (!all || page.used() == 0 || !page.inUse() || page.getVolatileHeap() != heap || page.getAcquireHugeReleased()) {
             return true;
         }
         return new PageVisit(heap, page, area).run(visitor);

@@ -18,7 +18,7 @@ import dev.nalloc.core.stats.ThreadCounters;
 /**
  * A thread-local heap (mimalloc's {@code mi_heap_t}): page queues per size bin, the direct page
  * table for small sizes, and the list of blocks freed by other threads into full pages
- * ({@code threadDelayedFree}). Everything but {@link #pushDelayedFree} (see {@link BlockFree}) runs
+ * ({@code threadDelayedFree}). Everything but {@link #casPushDelayedFree} (see {@link BlockFree}) runs
  * on the owner thread.
  *
  * <p>This class is the heap's state, its making ({@code mi_heap_new}), its allocation fast paths
@@ -258,7 +258,7 @@ public final class LocalHeap extends PageOwner {
         if (block == 0 || page.threadFreeHead() != 0) {
             return 0;
         }
-        ((LocalHeap) page.heap()).counters.settled(page.bin(), page.capacity() - page.used());
+        ((LocalHeap) page.getVolatileHeap()).counters.settled(page.bin(), page.capacity() - page.used());
         page.takeLocalFree();
         page.setRetireExpire(0);
         page.setFreeHead(page.popNext(block));
@@ -444,7 +444,7 @@ public final class LocalHeap extends PageOwner {
             return false;
         }
         Page page = Page.of(seg, address);
-        return page != null && page.inUse() && page.heap() == this && page.holds(address) && !page.isHugeReleased();
+        return page != null && page.inUse() && page.getVolatileHeap() == this && page.holds(address) && !page.getAcquireHugeReleased();
     }
 
     /** mimalloc's {@code mi_heap_visit_blocks}: areas, and with {@code all} every live block (see {@link HeapVisit}). */

@@ -21,7 +21,7 @@ final class PageAbandon {
         heap.queues.remove(q, page);
         heap.counters.pages--;
         HeapGauges.leaveExact(heap, page);
-        page.setHeap(null);
+        page.setVolatileHeap(null);
         page.setInFull(false);
         page.setRetireExpire(0);
     }
@@ -32,7 +32,7 @@ final class PageAbandon {
      * the full queue on the next search of that bin).
      */
     static void adopt(LocalHeap heap, Page page) {
-        page.setHeap(heap);
+        page.setVolatileHeap(heap);
         page.useDelayedFree(Page.NO_DELAYED_FREE, true);
         page.setInFull(false);
         page.setRetireExpire(0);

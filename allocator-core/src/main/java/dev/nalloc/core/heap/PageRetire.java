@@ -91,7 +91,7 @@ final class PageRetire {
         page.setInFull(false);
         heap.counters.pages--;
         if (page.kind() == PageKind.HUGE) {
-            if (page.claimHugeRelease()) {
+            if (page.casHugeReleased()) {
                 heap.context.segments().release(page.segment);
             }
             return;
@@ -103,7 +103,7 @@ final class PageRetire {
 
     /** Frees a huge block on the owner thread: its queue entry goes at once. */
     static void freeHugeLocal(LocalHeap heap, Page page) {
-        if (page.claimHugeRelease()) {
+        if (page.casHugeReleased()) {
             heap.queues.remove(SizeClasses.BIN_HUGE, page);
             heap.counters.pages--;
             heap.context.segments().release(page.segment);

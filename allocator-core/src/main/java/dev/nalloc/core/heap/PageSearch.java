@@ -189,7 +189,7 @@ final class PageSearch {
         Page p = heap.queues.first[SizeClasses.BIN_HUGE];
         while (p != null) {
             Page next = p.next();
-            if (p.isHugeReleased()) {
+            if (p.getAcquireHugeReleased()) {
                 heap.queues.remove(SizeClasses.BIN_HUGE, p);
                 heap.counters.pages--;
             }

@@ -68,7 +68,7 @@ final class PageVisit {
 
     /** True while the page is the one the visit began with: in use by the heap, same blocks. */
     private boolean stillThisPage() {
-        return page.inUse() && page.heap() == heap && !page.isHugeReleased() && page.areaStart() == start
+        return page.inUse() && page.getVolatileHeap() == heap && !page.getAcquireHugeReleased() && page.areaStart() == start
                 && page.blockSize() == blockSize;
     }
 

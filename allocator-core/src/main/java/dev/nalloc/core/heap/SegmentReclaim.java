@@ -194,13 +194,13 @@ public final class SegmentReclaim {
         java.util.List<Page> orphans = new java.util.ArrayList<>();
         heap.tld.context.segments().forEachPageSpan(s -> {
             Page p = (Page) s;
-            if (p.kind() == dev.nalloc.core.page.PageKind.HUGE && p.inUse() && p.heap() == null && !p.isHugeReleased()
+            if (p.kind() == dev.nalloc.core.page.PageKind.HUGE && p.inUse() && p.getVolatileHeap() == null && !p.getAcquireHugeReleased()
                     && (tag < 0 || p.tag() == tag)) {
                 orphans.add(p);
             }
         });
         for (Page p : orphans) {
-            if (!p.isHugeReleased() && !AbandonedVisit.visitPage(heap, p, all, visitor, address)) {
+            if (!p.getAcquireHugeReleased() && !AbandonedVisit.visitPage(heap, p, all, visitor, address)) {
                 return false;
             }
         }

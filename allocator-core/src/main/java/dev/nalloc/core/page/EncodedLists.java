@@ -54,7 +54,7 @@ final class EncodedLists {
         }
         page.used += page.capacity - page.used - localFree - 1;
         page.mode.brokenLink = block;
-        PageOwner heap = page.heap();
+        PageOwner heap = page.getVolatileHeap();
         if (heap != null) {
             heap.brokenLinks++;
         }
@@ -299,9 +299,9 @@ final class EncodedLists {
             }
         } while (!page.casThreadFree(tf, next));
         if (useDelayed) {
-            PageOwner owner = page.heap();
+            PageOwner owner = page.getVolatileHeap();
             if (owner != null) {
-                owner.pushDelayedFree(block);
+                owner.casPushDelayedFree(block);
             }
             do {
                 tf = page.getVolatileThreadFree();

@@ -334,7 +334,7 @@ public sealed class Page extends Span permits EncodedPage {
         this.next = null;
         this.prev = null;
         this.inUse = true;
-        setHeap(heap);
+        setVolatileHeap(heap);
     }
 
     /**
@@ -418,12 +418,13 @@ public sealed class Page extends Span permits EncodedPage {
         return n;
     }
 
-    /** The heap that owns the page (the heap package's {@code LocalHeap}), or null (abandoned, stuck). */
-    public PageOwner heap() {
+    /** The heap that owns the page (the heap package's {@code LocalHeap}), or null (abandoned, stuck); a volatile read. */
+    public PageOwner getVolatileHeap() {
         return heap;
     }
 
-    public void setHeap(PageOwner heap) {
+    /** Sets the owning heap with volatile semantics (a page taken, abandoned, reclaimed or freed). */
+    public void setVolatileHeap(PageOwner heap) {
         this.heap = heap;
     }
 
@@ -517,7 +518,7 @@ public sealed class Page extends Span permits EncodedPage {
         blockLimit = 0;
         dropShadow();
         kind = null;
-        setHeap(null);
+        setVolatileHeap(null);
     }
 
     /** A SECURE page's span (not a huge one: its segment goes back whole) is kept with its guard when freed. */
@@ -537,7 +538,7 @@ public sealed class Page extends Span permits EncodedPage {
         blockLimit = 0;
         dropShadow();
         kind = null;
-        setHeap(null);
+        setVolatileHeap(null);
     }
 
     /**
@@ -561,7 +562,7 @@ public sealed class Page extends Span permits EncodedPage {
     public void makeStuck(String failure) {
         inUse = true;
         kind = null;
-        setHeap(null);
+        setVolatileHeap(null);
         used = 0;
         capacity = 0;
         reserved = 0;
@@ -766,7 +767,7 @@ public sealed class Page extends Span permits EncodedPage {
         if (useDelayed) {
             PageOwner owner = heap;
             if (owner != null) {
-                owner.pushDelayedFree(block);
+                owner.casPushDelayedFree(block);
             }
             do {
                 tf = getVolatileThreadFree();
@@ -929,11 +930,11 @@ public sealed class Page extends Span permits EncodedPage {
     // ------------------------------------------------------------------ huge pages
 
     /** Claims the right to release a huge page's segment; true for exactly one caller. */
-    public boolean claimHugeRelease() {
+    public boolean casHugeReleased() {
         return HUGE_RELEASED.compareAndSet(this, 0, 1); // volatile CAS: exactly one winner
     }
 
-    public boolean isHugeReleased() {
+    public boolean getAcquireHugeReleased() {
         return (int) HUGE_RELEASED.getAcquire(this) != 0;
     }
 

@@ -38,7 +38,7 @@ public abstract class PageOwner {
     public abstract int tag();
 
     /** Pushes a block freed by another thread into a full page of this heap (any thread; CAS). */
-    public final void pushDelayedFree(long block) {
+    public final void casPushDelayedFree(long block) {
         long head;
         do {
             head = (long) DELAYED_FREE.getVolatile(this);
@@ -52,7 +52,7 @@ public abstract class PageOwner {
     }
 
     /** Takes the whole delayed-free list (atomic swap with 0); 0 when empty. */
-    public final long takeDelayedFree() {
+    public final long getAndClearDelayedFree() {
         return (long) DELAYED_FREE.getAndSet(this, 0L);
     }
 }

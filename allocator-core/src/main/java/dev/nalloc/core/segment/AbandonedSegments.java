@@ -92,7 +92,7 @@ public final class AbandonedSegments {
     }
 
     private void mark(Segment seg) {
-        seg.abandoned = true;
+        seg.setVolatileAbandoned(true);
         count.incrementAndGet();
         if (seg.memory.fromArena()) {
             seg.memory.arena().markAbandoned(seg.memory.blockIndex());
@@ -103,7 +103,7 @@ public final class AbandonedSegments {
 
     /** Claims {@code seg} if it is still abandoned: true for exactly one caller. */
     public boolean claim(Segment seg) {
-        if (!seg.abandoned) {
+        if (!seg.getVolatileAbandoned()) {
             return false;
         }
         boolean got = seg.memory.fromArena()
@@ -116,7 +116,7 @@ public final class AbandonedSegments {
     }
 
     private void claimed(Segment seg) {
-        seg.abandoned = false;
+        seg.setVolatileAbandoned(false);
         count.decrementAndGet();
     }
 

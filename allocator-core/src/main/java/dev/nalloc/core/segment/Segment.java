@@ -28,7 +28,7 @@ public final class Segment {
     /** The segment space holding this segment, or null (huge, or abandoned). */
     public SegmentSpace space;
     /** True while the segment is abandoned: no thread owns it, its blocks are freed remotely. */
-    public volatile boolean abandoned;
+    private volatile boolean abandoned;
     /** Reclaim searches that looked at this segment and left it abandoned (mimalloc's {@code abandoned_visits}). */
     public int abandonedVisits;
     /** Links in the owning space's list of segments. */
@@ -95,6 +95,16 @@ public final class Segment {
         if (memory.zero()) {
             setBits(zeroMask, 0, sliceCount, true);
         }
+    }
+
+    /** Whether the segment is abandoned, read with volatile semantics (any thread). */
+    public boolean getVolatileAbandoned() {
+        return abandoned;
+    }
+
+    /** Marks the segment abandoned or taken, with volatile semantics (the abandoned set's side). */
+    void setVolatileAbandoned(boolean value) {
+        abandoned = value;
     }
 
     /** The span covering {@code address} (which lies in this segment). */

@@ -65,7 +65,7 @@ class AbandonReclaimTest {
                 blocks[0] = fillBlocks(a);
                 a.threadDone();
                 Segment seg = SegmentMap.lookup(blocks[0][0]);
-                assertTrue(seg.abandoned);
+                assertTrue(seg.getVolatileAbandoned());
                 assertNull(seg.ownerThread, "an abandoned segment has no owner");
             });
             assertEquals(1, ab.count());
@@ -178,7 +178,7 @@ class AbandonReclaimTest {
                 assertEquals(0, ab.count());
                 assertEquals(1, SegmentProbes.reclaimedEver(ab));
                 assertSame(Thread.currentThread(), seg.ownerThread);
-                assertFalse(seg.abandoned);
+                assertFalse(seg.getVolatileAbandoned());
                 for (int i = 1; i < BLOCKS; i++) {
                     assertTrue(TestAllocators.check(blocks[0][i], 64, i));
                     a.free(blocks[0][i]); // local frees now: the page empties and goes
@@ -304,19 +304,19 @@ class AbandonReclaimTest {
             long[] taken = new long[1];
             run(() -> taken[0] = a.malloc(64));
             assertSame(plainSeg, SegmentMap.lookup(taken[0]), "the ordinary segment was reclaimed");
-            assertTrue(arenaSeg.abandoned, "a segment of an exclusive arena is not taken by an ordinary heap");
+            assertTrue(arenaSeg.getVolatileAbandoned(), "a segment of an exclusive arena is not taken by an ordinary heap");
             assertNull(arenaSeg.ownerThread);
             for (int i = 0; i < inArena.length; i++) {
                 assertTrue(TestAllocators.check(inArena[i], 64, 1000 + i));
                 a.free(inArena[i]);
             }
             a.collect(false);
-            assertFalse(arenaSeg.abandoned);
+            assertFalse(arenaSeg.getVolatileAbandoned());
             assertNull(SegmentMap.lookup(inArena[0]), "emptied, it went back to its arena");
             assertEquals(1, SegmentProbes.freedEver(ab));
             // The ordinary segment is abandoned again: its reclaimer ended (found by the same collect).
             assertEquals(1, ab.count());
-            assertTrue(plainSeg.abandoned);
+            assertTrue(plainSeg.getVolatileAbandoned());
             checkAndFree(a, plain[0]);
             a.free(taken[0]);
             a.collect(false);

@@ -150,7 +150,7 @@ class LocalFreeRefillTest {
             long[] blocks = drain(a, a.malloc(64));
             LocalHeap own = TestEngines.ownHeap(a);
             Page page = pageOf(blocks[0]);
-            assertSame(own, page.heap());
+            assertSame(own, page.getVolatileHeap());
             assertTrue(blocks.length >= 4);
             long local = blocks[1];
             long remote = blocks[2];

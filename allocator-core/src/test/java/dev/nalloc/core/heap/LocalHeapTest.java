@@ -62,7 +62,7 @@ class LocalHeapTest {
         int pages = own.pageCount();
         long p = own.malloc(64);
         Page page = pageOf(p);
-        assertSame(own, page.heap());
+        assertSame(own, page.getVolatileHeap());
         assertEquals(pages + 1, own.pageCount());
         BlockFree.local(page, p);
         assertEquals(0, page.used());
@@ -166,7 +166,7 @@ class LocalHeapTest {
         assertEquals(before + moved, own.pageCount());
         for (int i = 0; i < blocks.length; i++) {
             assertTrue(own.contains(blocks[i]));
-            assertSame(own, pageOf(blocks[i]).heap());
+            assertSame(own, pageOf(blocks[i]).getVolatileHeap());
             assertTrue(TestAllocators.check(blocks[i], 48, i), "block " + i + " intact");
         }
         own.checkInvariants();

@@ -51,7 +51,7 @@ class SegmentReclaimTest {
             a.threadDone();
         });
         assertEquals(1, abandoned.count());
-        assertTrue(SegmentMap.lookup(blocks[0]).abandoned);
+        assertTrue(SegmentMap.lookup(blocks[0]).getVolatileAbandoned());
         return blocks;
     }
 
@@ -74,7 +74,7 @@ class SegmentReclaimTest {
         assertEquals(BLOCKS / 2, page.used());
         page.checkInvariants();
         Segment seg = SegmentMap.lookup(blocks[0]);
-        assertTrue(seg.abandoned, "a segment in use stays abandoned");
+        assertTrue(seg.getVolatileAbandoned(), "a segment in use stays abandoned");
         assertEquals(1, abandoned.count());
         assertEquals(0, SegmentProbes.reclaimedEver(abandoned));
         assertFalse(heap.contains(blocks[BLOCKS - 1]), "its pages joined no heap");
@@ -94,14 +94,14 @@ class SegmentReclaimTest {
         LocalHeap heap = TestEngines.ownHeap(a);
         assertTrue(SegmentReclaim.reclaimForPage(heap, 1, 64));
         Segment seg = SegmentMap.lookup(blocks[0]);
-        assertFalse(seg.abandoned);
+        assertFalse(seg.getVolatileAbandoned());
         assertSame(Thread.currentThread(), seg.ownerThread);
         assertEquals(0, abandoned.count());
         assertEquals(1, SegmentProbes.reclaimedEver(abandoned));
         assertTrue(heap.contains(blocks[0]), "the page joined the reclaiming thread's heap");
         Page page = pageOf(blocks[0]);
         assertEquals(BLOCKS - 1, page.used(), "the remote free was collected on the way");
-        assertSame(heap, page.heap());
+        assertSame(heap, page.getVolatileHeap());
         heap.checkInvariants();
         long p = a.malloc(64);
         assertSame(seg, SegmentMap.lookup(p), "the next block comes from the reclaimed segment");
@@ -121,12 +121,12 @@ class SegmentReclaimTest {
         int tooMany = Layout.SLICES_PER_SEGMENT; // no free span of a whole segment: the page takes one
         for (int visit = 1; visit <= 3; visit++) {
             assertFalse(SegmentReclaim.reclaimForPage(heap, tooMany, 1024), "visit " + visit);
-            assertTrue(seg.abandoned);
+            assertTrue(seg.getVolatileAbandoned());
             assertEquals(visit, seg.abandonedVisits);
             assertEquals(1, abandoned.count());
         }
         assertTrue(SegmentReclaim.reclaimForPage(heap, tooMany, 1024), "the fourth visit takes it over");
-        assertFalse(seg.abandoned);
+        assertFalse(seg.getVolatileAbandoned());
         assertEquals(0, seg.abandonedVisits, "the count starts again for its next abandonment");
         assertEquals(0, abandoned.count());
         assertTrue(heap.contains(blocks[0]));
