@@ -200,15 +200,7 @@ final class NallocAllocator extends AbstractAllocator {
     }
 
     private void freeSlow(long address) {
-        if (address == 0) {
-            checkOpen();
-            return;
-        }
-        Page page = blocks.pageOfBlock(address);
-        long block = page == null ? 0 : blocks.blockAt(page, address);
-        if (block != 0) {
-            frees.free(page, block);
-        }
+        route(address, false);
     }
 
     /**
@@ -216,14 +208,23 @@ final class NallocAllocator extends AbstractAllocator {
      * thread, or one whose heap is not entered yet): the routing does not look them up again.
      */
     private void freeUnlisted(long address) {
+        route(address, true);
+    }
+
+    private void route(long address, boolean unlisted) {
         if (address == 0) {
             checkOpen();
             return;
         }
         Page page = blocks.pageOfBlock(address);
         long block = page == null ? 0 : blocks.blockAt(page, address);
-        if (block != 0) {
+        if (block == 0) {
+            return;
+        }
+        if (unlisted) {
             frees.freeUnlisted(page, block);
+        } else {
+            frees.free(page, block);
         }
     }
 
