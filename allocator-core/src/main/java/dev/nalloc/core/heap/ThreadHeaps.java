@@ -236,10 +236,7 @@ public final class ThreadHeaps {
     public HeapSlot heldForFree(Segment seg) {
         Thread t = Thread.currentThread();
         HeapSlot s = slotInTables(t);
-        if (s != null) {
-            return s;
-        }
-        return seg.ownerThread == t ? heldElsewhere(t) : null;
+        return s != null ? s : heldForOwnSegment(seg, t);
     }
 
     /**
@@ -249,7 +246,11 @@ public final class ThreadHeaps {
      * of its own. A free-only thread's free makes no second lookup of the tables this way.
      */
     public HeapSlot heldForFreeUnlisted(Segment seg) {
-        Thread t = Thread.currentThread();
+        return heldForOwnSegment(seg, Thread.currentThread());
+    }
+
+    /** {@code t}'s own heap's slot or lease ({@link #heldElsewhere}), looked for only when {@code seg} is {@code t}'s own. */
+    private HeapSlot heldForOwnSegment(Segment seg, Thread t) {
         return seg.ownerThread == t ? heldElsewhere(t) : null;
     }
 
