@@ -206,7 +206,7 @@ class SecureModeTest {
             }
             assertFalse(page.inUse(), "the emptied page was freed");
             assertEquals(guard, page.guardPage(), "its span keeps the guard");
-            assertEquals(1, SegmentProbes.guardedSpans(page.segment.space));
+            assertEquals(1, SegmentProbes.guardedSpans(page.segment.space()));
             int protects = os.protects.get();
             int lifts = os.lifts.get();
             Page reused = null;
@@ -222,7 +222,7 @@ class SecureModeTest {
             assertEquals(guard, PageProbes.guard(reused.mode()));
             assertEquals(protects, os.protects.get(), "no mprotect for the kept guard");
             assertEquals(lifts, os.lifts.get());
-            assertEquals(0, SegmentProbes.guardedSpans(page.segment.space));
+            assertEquals(0, SegmentProbes.guardedSpans(page.segment.space()));
             assertTrue(reused.areaStart() + reused.areaSize() <= guard, "the blocks end before the guard");
             for (long q : others) {
                 TestAllocators.fill(q, 128, q); // every byte: a misplaced guard faults
@@ -239,9 +239,9 @@ class SecureModeTest {
             }
             a.collect(false);
             assertEquals(guard, page.guardPage(), "kept until due");
-            assertTrue(SegmentProbes.guardedSpans(page.segment.space) >= 1);
+            assertTrue(SegmentProbes.guardedSpans(page.segment.space()) >= 1);
             a.collect(true);
-            assertEquals(0, SegmentProbes.guardedSpans(page.segment.space));
+            assertEquals(0, SegmentProbes.guardedSpans(page.segment.space()));
             assertEquals(0, page.guardPage());
             assertEquals(0, a.stats().allocationCount());
         }
@@ -254,9 +254,9 @@ class SecureModeTest {
             List<Long> blocks = twoPages(a, 64);
             Page page = pageOf(blocks.get(0));
             blocks.stream().filter(b -> pageOf(b) == page).forEach(a::free);
-            assertEquals(1, SegmentProbes.guardedSpans(page.segment.space));
+            assertEquals(1, SegmentProbes.guardedSpans(page.segment.space()));
             a.collect(false);
-            assertEquals(0, SegmentProbes.guardedSpans(page.segment.space));
+            assertEquals(0, SegmentProbes.guardedSpans(page.segment.space()));
             assertEquals(0, page.guardPage());
             blocks.stream().filter(b -> pageOf(b) != page).forEach(a::free);
         }
@@ -281,11 +281,11 @@ class SecureModeTest {
             int lifts = os.lifts.get();
             blocks.forEach(a::free); // every page but the bin's last one is freed at once
             Page any = pages.iterator().next();
-            assertEquals(256, SegmentProbes.guardedSpans(any.segment.space));
+            assertEquals(256, SegmentProbes.guardedSpans(any.segment.space()));
             assertEquals(300 - 256, os.lifts.get() - lifts, "the oldest spans went back, guards lifted");
             assertEquals(0, any.guardPage(), "the first page freed went back");
             a.collect(true);
-            assertEquals(0, SegmentProbes.guardedSpans(any.segment.space));
+            assertEquals(0, SegmentProbes.guardedSpans(any.segment.space()));
         }
     }
 

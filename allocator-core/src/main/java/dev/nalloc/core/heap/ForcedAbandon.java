@@ -65,7 +65,7 @@ final class ForcedAbandon {
     static void abandon(ThreadData tld, Segment seg) {
         tld.slot().forgetFreeSegment(seg);
         int i = 0;
-        while (i < seg.sliceCount && seg.usedPages > 0 && seg.space == tld.space) {
+        while (i < seg.sliceCount && seg.usedPages() > 0 && seg.space() == tld.space) {
             Page p = Page.atSlice(seg, i);
             if (p.inUse() && p.getVolatileHeap() != null) {
                 abandonPage((LocalHeap) p.getVolatileHeap(), p);
@@ -75,8 +75,8 @@ final class ForcedAbandon {
         }
         SegmentSpace space = tld.space;
         HeapContext context = tld.context;
-        if (seg.space == space && seg.usedPages > 0 && space.detach(seg, context.abandonedPagePurge())) {
-            context.abandoned().add(seg, seg.usedPages);
+        if (seg.space() == space && seg.usedPages() > 0 && space.detach(seg, context.abandonedPagePurge())) {
+            context.abandoned().add(seg, seg.usedPages());
             context.segmentAbandoned();
         }
     }

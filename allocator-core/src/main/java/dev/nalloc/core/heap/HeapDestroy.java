@@ -114,7 +114,7 @@ final class HeapDestroy {
                         gone += (long) a * page.blockSize();
                         goneBlocks += a;
                         HeapGauges.forget(heap, page);
-                        page.segment.space.freeSpan(page);
+                        page.segment.space().freeSpan(page);
                         gaveBack = true;
                     }
                     page = next;
@@ -165,7 +165,7 @@ final class HeapDestroy {
                 heap.counters.pages--;
                 HeapGauges.pageEnded(heap, page);
                 HeapGauges.forget(heap, page);
-                page.segment.space.freeSpan(page);
+                page.segment.space().freeSpan(page);
             }
         }
         queues.clear();
@@ -197,7 +197,7 @@ final class HeapDestroy {
         }
         HeapGauges.pageEnded(heap, page);
         ((EncodedPage) page).addStuckGuard(guard, os); // a page with guards: encoded
-        page.segment.space.addStuck(page);
+        page.segment.space().addStuck(page);
         page.makeStuck(failure);
     }
 }

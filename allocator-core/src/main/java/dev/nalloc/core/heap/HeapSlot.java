@@ -205,7 +205,7 @@ public final class HeapSlot {
      * the segment belongs to the owner's own data (any of its spaces), or to the lease's heap.
      */
     public boolean isLocal(Segment seg, Thread current) {
-        return seg.ownerThread == current || (lease && seg.space == space);
+        return seg.ownerThread() == current || (lease && seg.space() == space);
     }
 
     /** The owner enters a call beyond the fast paths (see {@link #busy}). */

@@ -98,7 +98,7 @@ final class PageRetire {
         }
         HeapGauges.pageEnded(heap, page);
         HeapGauges.forget(heap, page);
-        page.segment.space.freeSpan(page);
+        page.segment.space().freeSpan(page);
     }
 
     /** Frees a huge block on the owner thread: its queue entry goes at once. */

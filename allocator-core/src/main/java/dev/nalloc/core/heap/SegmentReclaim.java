@@ -66,14 +66,14 @@ public final class SegmentReclaim {
                 tries++;
                 continue;
             }
-            seg.abandonedVisits++;
+            seg.countAbandonedVisit();
             boolean hasRoom = collectFree(heap, seg, slices, blockSize);
-            if (seg.usedPages == 0) {
+            if (seg.usedPages() == 0) {
                 release(context, seg);
             } else if (hasRoom) {
                 adopt(heap.tld.defaultHeap(), seg);
                 return true;
-            } else if (seg.abandonedVisits > VISITS_BEFORE_FORCED_RECLAIM) {
+            } else if (seg.abandonedVisits() > VISITS_BEFORE_FORCED_RECLAIM) {
                 adopt(heap.tld.defaultHeap(), seg); // keeps the number of abandoned segments down
                 took = true;
             } else {
@@ -124,7 +124,7 @@ public final class SegmentReclaim {
             Segment seg;
             while (tries-- > 0 && (seg = cursor.next()) != null) {
                 collectFree(heap, seg, 0, 0);
-                if (seg.usedPages == 0) {
+                if (seg.usedPages() == 0) {
                     release(context, seg);
                 } else {
                     if (force) {
@@ -163,7 +163,7 @@ public final class SegmentReclaim {
                 boolean back = true;
                 try {
                     collectFree(heap, seg, 0, 0);
-                    if (seg.usedPages == 0) {
+                    if (seg.usedPages() == 0) {
                         back = false;
                         release(context, seg);
                     } else {
@@ -265,7 +265,7 @@ public final class SegmentReclaim {
         abandoned.pagesLeft(pages);
         abandoned.countReclaimed();
         heap.tld.context.segmentReclaimed();
-        seg.abandonedVisits = 0;
+        seg.clearAbandonedVisits();
         heap.tld.space.attach(seg);
     }
 

@@ -77,7 +77,7 @@ final class ThreadAbandon {
         HeapContext context = tld.context;
         AbandonedSegments abandoned = context.abandoned();
         for (Segment seg : space.detachAll(context.abandonedPagePurge())) {
-            abandoned.add(seg, seg.usedPages);
+            abandoned.add(seg, seg.usedPages());
             context.segmentAbandoned();
         }
     }

@@ -251,7 +251,7 @@ public final class ThreadHeaps {
 
     /** {@code t}'s own heap's slot or lease ({@link #heldElsewhere}), looked for only when {@code seg} is {@code t}'s own. */
     private HeapSlot heldForOwnSegment(Segment seg, Thread t) {
-        return seg.ownerThread == t ? heldElsewhere(t) : null;
+        return seg.ownerThread() == t ? heldElsewhere(t) : null;
     }
 
     /** The slow path of the lookup: the thread's own slot, or a lease; entered in the table. */

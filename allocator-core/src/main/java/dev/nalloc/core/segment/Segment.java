@@ -22,15 +22,15 @@ public final class Segment {
      * them takes the remote path). Written by the owning side only: the thread itself, or the one
      * thread that abandoned (for a dead thread) or reclaimed it; the hand-over is published by the
      * abandoned mark's atomic update. A racing reader on another thread sees either value, and
-     * neither is its own thread, so it frees remotely either way.
+     * neither is its own thread, so it frees remotely either way. Plain field: {@link #ownerThread()}.
      */
-    public Thread ownerThread;
-    /** The segment space holding this segment, or null (huge, or abandoned). */
-    public SegmentSpace space;
+    Thread ownerThread;
+    /** The segment space holding this segment, or null (huge, or abandoned). Owning side only, like {@link #ownerThread}. */
+    SegmentSpace space;
     /** True while the segment is abandoned: no thread owns it, its blocks are freed remotely. */
     private volatile boolean abandoned;
     /** Reclaim searches that looked at this segment and left it abandoned (mimalloc's {@code abandoned_visits}). */
-    public int abandonedVisits;
+    private int abandonedVisits;
     /** Links in the owning space's list of segments. */
     Segment nextInSpace;
     Segment prevInSpace;
@@ -49,8 +49,8 @@ public final class Segment {
     /** Span objects by start slice, made on first use and reused (no garbage in steady state). */
     private final Span[] spanObjects;
     private final SpanFactory spanFactory;
-    /** Pages in use. */
-    public int usedPages;
+    /** Pages in use (the owning side; or the one thread that claimed the abandoned segment). */
+    int usedPages;
     private final long[] committedMask;
     private final long[] zeroMask;
     /** Free slices waiting for their purge (committed when marked; cleared when reused). */
@@ -95,6 +95,39 @@ public final class Segment {
         if (memory.zero()) {
             setBits(zeroMask, 0, sliceCount, true);
         }
+    }
+
+    /**
+     * The thread whose heaps allocate from this segment, or null (see the field), read plainly: on
+     * the owning side it is its own last write; another thread sees either value, neither its own.
+     */
+    public Thread ownerThread() {
+        return ownerThread;
+    }
+
+    /** The segment space holding this segment, or null (huge, or abandoned); a plain read by the owning side. */
+    public SegmentSpace space() {
+        return space;
+    }
+
+    /** Pages in use; a plain read by the owning side (or the thread that claimed the abandoned segment). */
+    public int usedPages() {
+        return usedPages;
+    }
+
+    /** Reclaim searches that looked at this segment and left it abandoned (plain; the claiming thread). */
+    public int abandonedVisits() {
+        return abandonedVisits;
+    }
+
+    /** One more reclaim search looks at this abandoned segment (plain; the thread that claimed it from the abandoned set). */
+    public void countAbandonedVisit() {
+        abandonedVisits++;
+    }
+
+    /** The segment is reclaimed: its visits count starts again for its next abandonment (plain; the reclaiming thread). */
+    public void clearAbandonedVisits() {
+        abandonedVisits = 0;
     }
 
     /** Whether the segment is abandoned, read with volatile semantics (any thread). */

@@ -66,7 +66,7 @@ class AbandonReclaimTest {
                 a.threadDone();
                 Segment seg = SegmentMap.lookup(blocks[0][0]);
                 assertTrue(seg.getVolatileAbandoned());
-                assertNull(seg.ownerThread, "an abandoned segment has no owner");
+                assertNull(seg.ownerThread(), "an abandoned segment has no owner");
             });
             assertEquals(1, ab.count());
             assertEquals(1, ab.pages(), "the one 64-byte page with live blocks");
@@ -82,7 +82,7 @@ class AbandonReclaimTest {
             assertEquals(1, SegmentProbes.reclaimedEver(ab));
             assertEquals(1, StatsProbes.segments(st(a)), "no new segment was mapped");
             assertSame(SegmentMap.lookup(blocks[0][0]), SegmentMap.lookup(taker[0]), "the block came from the reclaimed segment");
-            assertSame(u[0], SegmentMap.lookup(taker[0]).ownerThread);
+            assertSame(u[0], SegmentMap.lookup(taker[0]).ownerThread());
             checkAndFree(a, blocks[0]);
             a.free(taker[0]);
             assertEquals(0, a.stats().allocationCount());
@@ -177,7 +177,7 @@ class AbandonReclaimTest {
                 a.free(blocks[0][0]);
                 assertEquals(0, ab.count());
                 assertEquals(1, SegmentProbes.reclaimedEver(ab));
-                assertSame(Thread.currentThread(), seg.ownerThread);
+                assertSame(Thread.currentThread(), seg.ownerThread());
                 assertFalse(seg.getVolatileAbandoned());
                 for (int i = 1; i < BLOCKS; i++) {
                     assertTrue(TestAllocators.check(blocks[0][i], 64, i));
@@ -305,7 +305,7 @@ class AbandonReclaimTest {
             run(() -> taken[0] = a.malloc(64));
             assertSame(plainSeg, SegmentMap.lookup(taken[0]), "the ordinary segment was reclaimed");
             assertTrue(arenaSeg.getVolatileAbandoned(), "a segment of an exclusive arena is not taken by an ordinary heap");
-            assertNull(arenaSeg.ownerThread);
+            assertNull(arenaSeg.ownerThread());
             for (int i = 0; i < inArena.length; i++) {
                 assertTrue(TestAllocators.check(inArena[i], 64, 1000 + i));
                 a.free(inArena[i]);

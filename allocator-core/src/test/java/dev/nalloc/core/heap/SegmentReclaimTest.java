@@ -95,7 +95,7 @@ class SegmentReclaimTest {
         assertTrue(SegmentReclaim.reclaimForPage(heap, 1, 64));
         Segment seg = SegmentMap.lookup(blocks[0]);
         assertFalse(seg.getVolatileAbandoned());
-        assertSame(Thread.currentThread(), seg.ownerThread);
+        assertSame(Thread.currentThread(), seg.ownerThread());
         assertEquals(0, abandoned.count());
         assertEquals(1, SegmentProbes.reclaimedEver(abandoned));
         assertTrue(heap.contains(blocks[0]), "the page joined the reclaiming thread's heap");
@@ -122,12 +122,12 @@ class SegmentReclaimTest {
         for (int visit = 1; visit <= 3; visit++) {
             assertFalse(SegmentReclaim.reclaimForPage(heap, tooMany, 1024), "visit " + visit);
             assertTrue(seg.getVolatileAbandoned());
-            assertEquals(visit, seg.abandonedVisits);
+            assertEquals(visit, seg.abandonedVisits());
             assertEquals(1, abandoned.count());
         }
         assertTrue(SegmentReclaim.reclaimForPage(heap, tooMany, 1024), "the fourth visit takes it over");
         assertFalse(seg.getVolatileAbandoned());
-        assertEquals(0, seg.abandonedVisits, "the count starts again for its next abandonment");
+        assertEquals(0, seg.abandonedVisits(), "the count starts again for its next abandonment");
         assertEquals(0, abandoned.count());
         assertTrue(heap.contains(blocks[0]));
         for (long b : blocks) {

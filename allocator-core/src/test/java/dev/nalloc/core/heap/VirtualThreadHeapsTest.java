@@ -111,7 +111,7 @@ class VirtualThreadHeapsTest {
                 p[2] = a.calloc(10, 10);
                 TestAllocators.fill(p[0], 100, 1);
             });
-            assertNull(SegmentMap.lookup(p[0]).ownerThread, "a shared heap's segment belongs to no thread");
+            assertNull(SegmentMap.lookup(p[0]).ownerThread(), "a shared heap's segment belongs to no thread");
             assertTrue(TestAllocators.check(p[0], 100, 1));
             assertTrue(TestAllocators.isZero(p[2], 100));
             assertEquals(3, a.stats().allocationCount());
@@ -185,7 +185,7 @@ class VirtualThreadHeapsTest {
                 try (Arena arena = a.newArena()) {
                     arena.allocate(1000);
                 }
-                assertSame(Thread.currentThread(), SegmentMap.lookup(p[0]).ownerThread);
+                assertSame(Thread.currentThread(), SegmentMap.lookup(p[0]).ownerThread());
             });
             assertEquals(1, engine(a).registry.size());
             a.collect(false); // the ended virtual thread is found and its segment abandoned
@@ -222,7 +222,7 @@ class VirtualThreadHeapsTest {
             long[] p = new long[1];
             TestThreads.Running vt = TestThreads.start(Thread.ofVirtual(), () -> p[0] = a.malloc(64));
             vt.join();
-            assertSame(vt.thread(), SegmentMap.lookup(p[0]).ownerThread);
+            assertSame(vt.thread(), SegmentMap.lookup(p[0]).ownerThread());
             a.free(p[0]);
         }
     }
