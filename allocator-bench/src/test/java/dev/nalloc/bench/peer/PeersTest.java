@@ -79,6 +79,30 @@ class PeersTest {
     }
 
     @Test
+    void theNallocPeerIsTheGlobalAllocatorAndClosingItLeavesItOpen() {
+        for (int round = 0; round < 2; round++) {
+            AllocatorUnderTest peer = Peers.open("nalloc");
+            assertTrue(((NallocPeer) peer).allocator() == dev.nalloc.api.Allocator.global(), "the global instance itself");
+            long p = peer.malloc(64);
+            assertTrue(peer.usableSize(p) >= 64);
+            peer.free(p);
+            peer.close(); // not owned: the global allocator stays usable for the next peer
+        }
+        dev.nalloc.api.Allocator.global().free(dev.nalloc.api.Allocator.global().malloc(8));
+    }
+
+    @Test
+    void aWrappedInstanceIsItsOwnAndClosedWithThePeerWhenOwned() {
+        dev.nalloc.api.Allocator instance = dev.nalloc.api.Allocator.builder().build();
+        NallocPeer peer = NallocPeer.wrap("nalloc-wrapped", instance, true);
+        assertTrue(peer.allocator() == instance);
+        assertEquals("nalloc-wrapped", peer.name());
+        peer.free(peer.malloc(64));
+        peer.close();
+        assertThrows(IllegalStateException.class, () -> instance.malloc(64));
+    }
+
+    @Test
     void theModePeersRunTheirMode() {
         for (String name : List.of("nalloc-secure", "nalloc-checked")) {
             assertEquals(Optional.empty(), Peers.named(name).skipLine(), name);
