@@ -89,6 +89,7 @@ final class HeapDestroy {
                         gaveBack = true;
                     }
                     if (pool && page.kind() != PageKind.LARGE) {
+                        keepSealed(heap, page);
                         if (page.inFull()) {
                             heap.queues.move(SizeClasses.BIN_FULL, page.bin(), page);
                             page.setInFull(false);
@@ -142,21 +143,39 @@ final class HeapDestroy {
         }
     }
 
-    /** A pooled heap is taken again: the pages its destroy sealed ({@link Page#seal}) take remote frees again. */
+    /**
+     * A pooled heap is taken again: the pages its destroy sealed ({@link Page#seal}) and kept take
+     * remote frees again. They are the pages of its queues (a pooled heap's pages change only when
+     * the pool is drained: {@link #discardPooled}), listed by the destroy: a counted loop over that
+     * list, not a walk of the queues' bitmap and lists, which measured several ns of an arena's
+     * open/close cycle (docs/performance.md). HeapShapeTest checks the list against the queues.
+     */
     static void unsealPages(LocalHeap heap) {
-        PageQueues queues = heap.queues;
-        for (int w = 0; w < PageQueues.OCCUPIED_WORDS; w++) {
-            for (long bits = queues.occupiedWord(w); bits != 0; bits &= bits - 1) {
-                for (Page p = queues.first[(w << 6) + Long.numberOfTrailingZeros(bits)]; p != null; p = p.next()) {
-                    p.unseal();
-                }
-            }
+        Page[] kept = heap.sealedPages;
+        int n = heap.sealedCount;
+        heap.sealedCount = 0;
+        for (int i = 0; i < n; i++) {
+            kept[i].unseal();
+            kept[i] = null; // the list holds no page beyond its heap's use of it
         }
+    }
+
+    /** Lists a page the destroy sealed and a pooled heap keeps ({@link #unsealPages}). */
+    private static void keepSealed(LocalHeap heap, Page page) {
+        Page[] kept = heap.sealedPages;
+        if (kept == null) {
+            kept = heap.sealedPages = new Page[POOLED_PAGES_MAX];
+        }
+        kept[heap.sealedCount++] = page;
     }
 
     /** Frees the (empty) pages of a pooled heap and drops it. */
     static void discardPooled(LocalHeap heap) {
         PageQueues queues = heap.queues;
+        if (heap.sealedPages != null) {
+            java.util.Arrays.fill(heap.sealedPages, null);
+        }
+        heap.sealedCount = 0;
         heap.tld.removeHeap(heap);
         for (int q = queues.nextQueue(1); q >= 0; q = queues.nextQueue(q + 1)) {
             Page page;

@@ -90,6 +90,12 @@ public final class LocalHeap extends PageOwner {
     int generation;
     /** The heap of an open {@code java.lang.foreign.Arena} (set by the arena; cleared when the heap is reused). */
     public boolean servesArena;
+    /**
+     * A pooled heap's pages, the first {@link #sealedCount}: those its destroy sealed and kept,
+     * to be unsealed when it is taken again ({@link HeapDestroy#unsealPages}); made at its first pooling.
+     */
+    Page[] sealedPages;
+    int sealedCount;
 
     private LocalHeap(ThreadData tld, boolean isDefault, SegmentSpace space) {
         this.tld = tld;

@@ -134,6 +134,54 @@ class LocalHeapTest {
         h.destroy();
     }
 
+    /**
+     * A pooled heap's destroy lists the pages it sealed and keeps (a large page is freed, not kept),
+     * and taking the heap again unseals exactly those (HeapDestroy.unsealPages walks that list, not
+     * the queues): every page of the reused heap takes remote frees again, and draining the pool
+     * drops the list.
+     */
+    @Test
+    void aPooledHeapUnsealsExactlyThePagesItsDestroySealedAndKept() throws Exception {
+        LocalHeap h = LocalHeap.newHeap(own.tld);
+        List<Long> blocks = fillFirstPage(h, 1024); // a page in the full queue
+        blocks.add(h.malloc(16));
+        blocks.add(h.malloc(64));
+        blocks.add(h.malloc(3000));
+        blocks.add(h.malloc(100 * 1024)); // a large page: freed by the destroy, not kept
+        long remote = blocks.get(1);
+        TestThreads.runOnNewThread(() -> a.free(remote)); // on the thread-free list when the destroy seals
+        int pages = h.pageCount();
+        assertTrue(pages <= 8, "small enough to be pooled: " + pages);
+        h.destroy();
+        assertTrue(h.isDead());
+        List<Page> queued = new ArrayList<>();
+        h.forEachPage(queued::add);
+        assertEquals(pages - 1, queued.size(), "the large page went");
+        assertEquals(queued.size(), h.sealedCount);
+        List<Page> listed = new ArrayList<>(java.util.Arrays.asList(h.sealedPages).subList(0, h.sealedCount));
+        for (Page p : queued) {
+            assertTrue(p.isSealed(), "sealed until the heap is taken again");
+            assertTrue(listed.remove(p), "listed once");
+        }
+        assertTrue(listed.isEmpty());
+
+        assertSame(h, LocalHeap.newHeap(own.tld), "a pooled heap is handed out again");
+        assertEquals(0, h.sealedCount);
+        assertTrue(java.util.Arrays.stream(h.sealedPages).allMatch(p -> p == null), "the list holds no page");
+        h.forEachPage(p -> assertFalse(p.isSealed(), "every page of the reused heap takes remote frees"));
+        long b = h.malloc(64);
+        Page page = pageOf(b);
+        TestThreads.runOnNewThread(() -> a.free(b));
+        assertEquals(b, page.threadFreeHead(), "a remote free into the reused heap is taken, not refused");
+        h.checkInvariants();
+
+        h.destroy();
+        assertTrue(h.sealedCount > 0);
+        own.tld.drainHeapPool();
+        assertEquals(0, h.sealedCount, "a drained pooled heap lists nothing");
+        assertTrue(java.util.Arrays.stream(h.sealedPages).allMatch(p -> p == null));
+    }
+
     @Test
     void destroyOfALargeHeapFreesEveryPage() {
         LocalHeap h = LocalHeap.newHeap(own.tld);
