@@ -9,16 +9,35 @@ public final class FreeLists {
     }
 
     /**
-     * Blocks on the page's {@code free} list, known without a walk when one of the two owner lists is
-     * empty: {@code capacity - used} are free, and {@code localFree} holds the rest. A walk stops at
-     * a link that leaves the page or at {@code capacity} blocks (a corrupt list makes the totals
-     * approximate, never fails).
+     * Blocks on the page's {@code free} list, known without a walk when {@code localFree} is empty:
+     * {@code capacity - used} are free. Otherwise the two owner lists hold those blocks between them
+     * ({@code |free| + |localFree| = capacity - used}), so walking either one to its end gives both:
+     * they are walked side by side and the walk stops at the end of the shorter one. A page that
+     * empties through a delayed free (its thread-free list collected onto {@code free}, the one
+     * delayed block on {@code localFree}) then costs two loads, not a walk of the whole page, whose
+     * blocks the freeing thread's cache holds. A walk stops at a link that leaves the page or at
+     * {@code capacity} blocks (a corrupt list makes the totals approximate, never fails).
      */
     static long freeLength(Page page) {
         if (page.localFree == 0) {
             return Math.max(0, page.capacity - page.used);
         }
-        return length(page, page.free);
+        boolean encoded = page.isEncoded();
+        int capacity = page.capacity;
+        long f = page.free;
+        long l = page.localFree;
+        long n = 0;
+        while (true) {
+            if (f == 0 || n >= capacity || !page.holds(f)) {
+                return n; // the free list ended first: its length
+            }
+            if (l == 0 || !page.holds(l)) {
+                return Math.max(0, capacity - page.used - n); // localFree ended first (n blocks)
+            }
+            n++;
+            f = encoded ? next(page, f) : Mem.load(f);
+            l = encoded ? next(page, l) : Mem.load(l);
+        }
     }
 
     /**
