@@ -12,6 +12,9 @@ import dev.nalloc.spi.PurgePolicy;
  */
 final class OptionPurgePolicy implements PurgePolicy {
 
+    /** A pending deadline of a segment's spans moves on to at most this many delays from now ({@code purge_extend_delay}). */
+    static final long EXTEND_LIMIT = 10;
+
     /** Read at every deadline and purge: the options may change at run time. */
     private final LiveOptions options;
 
@@ -26,8 +29,13 @@ final class OptionPurgePolicy implements PurgePolicy {
     /**
      * The first free sets the deadline {@code delay} from now. Later frees leave an expired deadline
      * alone (the memory is purged on the next check) and, with {@code purge_extend_delay}, move a
-     * pending one on by a tenth of the delay, but never beyond {@code delay} from now (mimalloc's
-     * {@code mi_segment_schedule_purge} and {@code mi_arena_schedule_purge}).
+     * pending one on by a tenth of the delay, up to {@link #EXTEND_LIMIT} delays from now for the
+     * spans of a segment, one delay for an arena's blocks (mimalloc's
+     * {@code mi_segment_schedule_purge} and {@code mi_arena_schedule_purge} move it without a
+     * bound). Under a steady stream of frees the deadline so runs ahead of a pause of the freeing
+     * thread (descheduled, or waiting for its consumers): a pause longer than one delay used to purge
+     * every free span of the segment, just before the thread took them again and faulted their
+     * memory back in (see docs/performance.md, producer/consumer).
      */
     @Override
     public long deadline(long now, long currentDeadline, boolean arena) {
@@ -44,7 +52,8 @@ final class OptionPurgePolicy implements PurgePolicy {
             return currentDeadline;
         }
         long extended = currentDeadline + Math.max(1, delay / 10);
-        return extended - (now + delay) > 0 ? now + delay : extended;
+        long limit = now + (arena ? delay : delay * EXTEND_LIMIT);
+        return extended - limit > 0 ? limit : extended;
     }
 
     @Override

@@ -30,12 +30,28 @@ class OptionPurgePolicyTest {
     }
 
     @Test
-    void extensionMovesAPendingDeadlineByATenthCappedAtTheFullDelay() {
+    void extensionMovesAPendingDeadlineByATenthUpToTenDelaysForSpansOneForArenas() {
         PurgePolicy p = policy(10, 1, true, true);
         long now = 100 * MS;
         assertEquals(now + 6 * MS, p.deadline(now, now + 5 * MS, false), "+1 ms");
-        assertEquals(now + 10 * MS, p.deadline(now, now + 10 * MS, false), "never beyond now + delay");
+        assertEquals(now + 11 * MS, p.deadline(now, now + 10 * MS, false), "a stream of frees runs ahead of now + delay");
+        assertEquals(now + 100 * MS, p.deadline(now, now + 100 * MS, false), "never beyond now + 10 delays");
+        assertEquals(now + 6 * MS, p.deadline(now, now + 5 * MS, true), "an arena block: +1 ms");
+        assertEquals(now + 10 * MS, p.deadline(now, now + 10 * MS, true), "an arena block: never beyond now + delay");
         assertEquals(now - MS, p.deadline(now, now - MS, false), "an expired deadline stays: purge on the next check");
+    }
+
+    @Test
+    void aSteadyStreamOfFreesKeepsTheDeadlineAheadOfAPauseLongerThanOneDelay() {
+        PurgePolicy p = policy(10, 1, true, true);
+        long now = 0;
+        long deadline = p.deadline(now, 0, false);
+        for (int i = 0; i < 1000; i++) { // a page freed every 0.1 ms for 100 ms
+            now += MS / 10;
+            deadline = p.deadline(now, deadline, false);
+        }
+        assertEquals(now + 100 * MS, deadline, "ten delays ahead of the last free");
+        assertTrue(deadline - (now + 50 * MS) > 0, "a 50 ms pause of the freeing thread purges nothing");
     }
 
     @Test
