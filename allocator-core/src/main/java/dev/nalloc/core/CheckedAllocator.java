@@ -116,7 +116,7 @@ final class CheckedAllocator extends ModeAllocator {
         BlockShadow shadow = BlockShadow.of(page);
         long[] entries = shadow.covering(index);
         long state = BlockShadow.getAcquireCoveredState(entries, index);
-        if (page.mode().brokenLink != 0 || BlockShadow.isLive(state) || state == BlockShadow.QUARANTINED) {
+        if (page.mode().brokenLink() != 0 || BlockShadow.isLive(state) || state == BlockShadow.QUARANTINED) {
             return refuse(page, block, index, shadow, state, -1);
         }
         if (zero) {
@@ -186,9 +186,8 @@ final class CheckedAllocator extends ModeAllocator {
     private boolean refuse(Page page, long block, int index, BlockShadow shadow, long state, long badFill) {
         String problem;
         PageMode mode = page.mode();
-        if (mode.brokenLink != 0) {
-            problem = brokenLinkProblem(mode.brokenLink, page.blockSize());
-            mode.brokenLink = 0;
+        if (mode.brokenLink() != 0) {
+            problem = brokenLinkProblem(mode.takeBrokenLink(), page.blockSize());
         } else if (BlockShadow.isLive(state)) {
             problem = "the free list handed out the block at " + Reporter.hex(block) + " (" + page.blockSize()
                     + " bytes), which is live";

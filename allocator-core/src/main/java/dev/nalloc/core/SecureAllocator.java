@@ -73,7 +73,7 @@ final class SecureAllocator extends ModeAllocator {
                 long next = page.popEncoded(block);
                 page.setFreeHead(next);
                 page.incrementUsed();
-                if (next != 0 || page.mode().brokenLink == 0) {
+                if (next != 0 || page.mode().brokenLink() == 0) {
                     return block; // its link word is cleared (see EncodedPage.popEncoded)
                 }
             }
@@ -91,7 +91,7 @@ final class SecureAllocator extends ModeAllocator {
         try {
             if (Long.compareUnsigned(size, SizeClasses.SMALL_SIZE_MAX) <= 0) {
                 Page page = s.heap.directPage(size);
-                if (page.mode() != null && page.mode().brokenLink != 0) {
+                if (page.mode() != null && page.mode().brokenLink() != 0) {
                     reportBroken(page);
                 }
             }
@@ -124,7 +124,7 @@ final class SecureAllocator extends ModeAllocator {
                     long next = ((EncodedPage) page).popEncoded(block);
                     page.setFreeHead(next);
                     page.incrementUsed();
-                    if (next != 0 || page.mode().brokenLink == 0) {
+                    if (next != 0 || page.mode().brokenLink() == 0) {
                         if (zero && !page.freeIsZero()) { // (a block of a page that reads as zero needs nothing: its link word is cleared)
                             Mem.zero(block, page.blockSize());
                         }
@@ -136,12 +136,12 @@ final class SecureAllocator extends ModeAllocator {
             }
             // The engine's paths: the pop cleared the block's link word, and a broken link shows in
             // the heap's count, so the page is looked up only to report or to zero.
-            long broken = heap.brokenLinks;
+            long broken = heap.brokenLinks();
             long address = small ? heap.mallocEncoded(size, zero) : allocateOther(heap, size, alignment, offset, plain);
             if (address == 0) {
                 return 0;
             }
-            if (heap.brokenLinks != broken) {
+            if (heap.brokenLinks() != broken) {
                 reportBroken(pageOf(address));
                 continue;
             }
@@ -161,21 +161,20 @@ final class SecureAllocator extends ModeAllocator {
     /** Reports the block whose link {@link Page#popNext} found broken (it is not handed out). */
     private void reportBroken(Page page) {
         PageMode mode = page.mode();
-        long block = mode.brokenLink;
-        mode.brokenLink = 0;
+        long block = mode.takeBrokenLink();
         reportCorrupted(block, brokenLinkProblem(block, page.blockSize()));
     }
 
     @Override
     int claimGuarded(Page page, long block, long address, long size, long guard, boolean zero) {
-        if (page.mode().brokenLink != 0) {
+        if (page.mode().brokenLink() != 0) {
             reportBroken(page);
             return 0;
         }
         if (zero && !page.freeIsZero()) { // a block of a list known to read as zero (fresh or purged OS memory) needs nothing
             Mem.zero(address, guard - address);
         }
-        page.mode().hasGuarded = true; // before the block is out: its frees must take the slow path
+        page.mode().markGuarded(); // before the block is out: its frees must take the slow path
         guarded.put(block, new Guarded(address, guard, false, false));
         if (page.reserved() == 1) {
             recentFrees.remove(address);
@@ -201,7 +200,7 @@ final class SecureAllocator extends ModeAllocator {
         EncodedPage page = lastFreePage(address); // typed: no class check (see lastFreePage)
         // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
         if (page != null && page.isBlockStart(address) && page.reserved() > 1 && !page.mayBeFree(address)
-                && (sampler == null || !page.mode().hasGuarded)) {
+                && (sampler == null || !page.mode().hasGuarded())) {
             BlockFree.localEncodedNotFull(page, address);
             return;
         }
@@ -296,7 +295,7 @@ final class SecureAllocator extends ModeAllocator {
 
     /** The guarded block at {@code block}, or null (always without sampling: no page object touched). */
     private Guarded guardedAt(Page page, long block) {
-        return sampler != null && page.mode().hasGuarded ? guarded.get(block) : null;
+        return sampler != null && page.mode().hasGuarded() ? guarded.get(block) : null;
     }
 
     // ================================================================== sizes and realloc

@@ -23,18 +23,46 @@ public final class PageMode {
     /** Scratch of the random carving: the next block and the blocks left of each run (null: address order). */
     final long[] runAt;
     final int[] runLeft;
-    /** A block whose link was found broken while popping it (0: none), for the mode allocator to report. */
-    public long brokenLink;
+    /**
+     * A block whose link was found broken while popping it (0: none), for the mode allocator to
+     * report. Plain, owner thread: {@link #brokenLink()}, {@link #takeBrokenLink()}.
+     */
+    long brokenLink;
     /**
      * SECURE: a block of this page was handed out with a guard page after it (guarded sampling),
      * so frees into the page take the slow path that lifts guards. Never cleared: the object goes
      * with the page.
      */
-    public boolean hasGuarded; // plain: a thread that frees the block learnt of it after the owner set this
+    private boolean hasGuarded; // plain: a thread that frees the block learnt of it after the owner set this
     /** The protected OS page at the end of the page's area (SECURE), or 0; lifted when the span is freed. */
     long guard;
     /** Who lifts the guard. */
     private OsMemory guardOs;
+
+    /** The block whose link was found broken while popping it, or 0; a plain read (owner thread). */
+    public long brokenLink() {
+        return brokenLink;
+    }
+
+    /** The block whose link was found broken, or 0, and no broken link from now on; plain (owner thread), for its report. */
+    public long takeBrokenLink() {
+        long block = brokenLink;
+        brokenLink = 0;
+        return block;
+    }
+
+    /**
+     * Whether a block of this page was handed out with a guard page after it (SECURE), a plain
+     * read: a thread that frees such a block learnt of the block after the owner set this.
+     */
+    public boolean hasGuarded() {
+        return hasGuarded;
+    }
+
+    /** A block of this page is about to be handed out with a guard page after it; a plain store (owner thread, before the block is out). */
+    public void markGuarded() {
+        hasGuarded = true;
+    }
 
     /** The guard page's address, or 0. */
     long guard() {

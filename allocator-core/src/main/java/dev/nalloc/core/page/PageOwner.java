@@ -31,8 +31,14 @@ public abstract class PageOwner {
      * Links found broken while this heap's encoded pages were popped (see
      * {@link EncodedPage#popEncoded}; owner thread). A mode allocator compares it around an
      * allocation to learn, without looking the page up, that the block it got must be reported.
+     * Plain: {@link #brokenLinks()}.
      */
-    public long brokenLinks;
+    long brokenLinks;
+
+    /** Links found broken while this heap's encoded pages were popped; a plain read (owner thread). */
+    public final long brokenLinks() {
+        return brokenLinks;
+    }
 
     /** The heap's tag (mimalloc's {@code heap->tag}): its pages carry it; 0 for untagged heaps. */
     public abstract int tag();
