@@ -302,7 +302,7 @@ final class Engine implements StatsSource {
     StatsSnapshot stats() {
         List<ThreadCounters> all = new ArrayList<>();
         for (ThreadData t : registry.threads()) {
-            int tenure = t.counters.tenure; // before the retired test: counters of retired data may serve a new thread
+            int tenure = t.counters.tenure(); // before the retired test: counters of retired data may serve a new thread
             if (!t.isRetired() && !t.thread.isAlive()) {
                 stats.threadEnded(t.counters, tenure); // dead, not yet retired
             }

@@ -42,14 +42,14 @@ final class StatsAssembler {
         stats.withRetired(r -> r.addTo(sum)); // threads whose data was dropped
         long[] adjust = sum.adjust;
         long[] settled = sum.settled;
-        long pages = sum.pages;
-        long pagesMade = sum.pagesMade;
-        long extended = sum.pagesExtended;
-        long generic = sum.genericCalls;
-        long genericBytes = sum.genericBytes;
-        long collects = sum.collects;
-        long hugeAllocated = sum.hugeAllocated;
-        long hugeBytesTotal = sum.hugeBytes;
+        long pages = sum.pages();
+        long pagesMade = sum.pagesMade();
+        long extended = sum.pagesExtended();
+        long generic = sum.genericCalls();
+        long genericBytes = sum.genericBytes();
+        long collects = sum.collects();
+        long hugeAllocated = sum.hugeAllocated();
+        long hugeBytesTotal = sum.hugeBytes();
 
         List<Bin> bins = new ArrayList<>();
         long liveBlocks = census.hugeBlocks;

@@ -23,7 +23,7 @@ final class HeapCollect {
             return; // the deferred free function destroyed or deleted this heap
         }
         ThreadCounters counters = heap.counters;
-        counters.collects++;
+        counters.heapCollected();
         BlockFree.freeDelayed(heap);
         PageSearch.sweepReleasedHuge(heap);
         for (int q = heap.queues.nextQueue(1); q >= 0; q = heap.queues.nextQueue(q + 1)) {
@@ -44,8 +44,7 @@ final class HeapCollect {
         // Every page of this heap was looked at: the thread's part is exact when it has no other heap.
         boolean only = heap.tld.firstHeap() == heap && heap.nextInThread == null;
         if (only) {
-            counters.exposed = 0;
-            counters.verifyCredit = 0;
+            counters.lookedAtAllPages();
         }
         counters.flush(only);
         PageRetire.forgetRetired(heap);
@@ -79,7 +78,7 @@ final class HeapCollect {
             while ((page = heap.queues.first[q]) != null) {
                 if (page.kind() == PageKind.HUGE) {
                     heap.queues.remove(q, page);
-                    heap.counters.pages--;
+                    heap.counters.pageRemoved();
                     page.setVolatileHeap(null);
                     continue;
                 }

@@ -66,7 +66,7 @@ final class HeapDestroy {
                     Page next = page.next();
                     if (page.kind() == PageKind.HUGE) {
                         heap.queues.remove(q, page);
-                        heap.counters.pages--;
+                        heap.counters.pageRemoved();
                         if (page.casHugeReleased()) {
                             heap.context.segments().release(page.segment); // its block leaves the page sums with the segment
                             gaveBack = true;
@@ -109,7 +109,7 @@ final class HeapDestroy {
                     } else {
                         heap.queues.remove(q, page);
                         page.setInFull(false);
-                        heap.counters.pages--;
+                        heap.counters.pageRemoved();
                         HeapGauges.pageEnded(heap, page);
                         int a = page.accountedBlocks();
                         gone += (long) a * page.blockSize();
@@ -181,7 +181,7 @@ final class HeapDestroy {
             Page page;
             while ((page = queues.first[q]) != null) {
                 queues.remove(q, page);
-                heap.counters.pages--;
+                heap.counters.pageRemoved();
                 HeapGauges.pageEnded(heap, page);
                 HeapGauges.forget(heap, page);
                 page.segment.space().freeSpan(page);
@@ -200,7 +200,7 @@ final class HeapDestroy {
         ThreadCounters counters = heap.counters;
         heap.queues.remove(PageQueues.queueOf(page), page);
         page.setInFull(false);
-        counters.pages--;
+        counters.pageRemoved();
         if (page.kind() == PageKind.HUGE) {
             page.casHugeReleased(); // nobody releases the segment now: it goes with the instance
             page.setVolatileHeap(null);

@@ -89,7 +89,7 @@ final class HeapGauges {
      */
     static void beforeDecrease(LocalHeap heap) {
         ThreadCounters counters = heap.counters;
-        if (counters.exposed > 0 && counters.mayPeak()) {
+        if (counters.exposed() > 0 && counters.mayPeak()) {
             peakCheck(heap, 0, 0);
         }
     }
@@ -122,15 +122,14 @@ final class HeapGauges {
             extra += h.queues.extraBinPages();
         }
         long due = extra * LOOK_BYTES_PER_PAGE;
-        if (counters.verifyCredit < due) {
+        if (counters.verifyCredit() < due) {
             counters.checkLater(due);
             return false;
         }
         for (LocalHeap h = tld.firstHeap(); h != null; h = h.nextInThread) {
             accountQueuedPages(h, extra != 0);
         }
-        counters.exposed = 0;
-        counters.verifyCredit = 0;
+        counters.lookedAtAllPages();
         if (counters.peakPossibleWith(goneBytes, goneBlocks)) {
             counters.flushRaising(goneBytes, goneBlocks);
             return true;

@@ -19,7 +19,7 @@ final class PageAbandon {
      */
     static void leave(LocalHeap heap, int q, Page page) {
         heap.queues.remove(q, page);
-        heap.counters.pages--;
+        heap.counters.pageRemoved();
         HeapGauges.leaveExact(heap, page);
         page.setVolatileHeap(null);
         page.setInFull(false);
@@ -37,6 +37,6 @@ final class PageAbandon {
         page.setInFull(false);
         page.setRetireExpire(0);
         heap.queues.pushBack(page.bin(), page);
-        heap.counters.pages++;
+        heap.counters.pageAdded();
     }
 }

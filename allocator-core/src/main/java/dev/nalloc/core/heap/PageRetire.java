@@ -89,7 +89,7 @@ final class PageRetire {
     static void freePage(LocalHeap heap, Page page) {
         heap.queues.remove(PageQueues.queueOf(page), page);
         page.setInFull(false);
-        heap.counters.pages--;
+        heap.counters.pageRemoved();
         if (page.kind() == PageKind.HUGE) {
             if (page.casHugeReleased()) {
                 heap.context.segments().release(page.segment);
@@ -105,7 +105,7 @@ final class PageRetire {
     static void freeHugeLocal(LocalHeap heap, Page page) {
         if (page.casHugeReleased()) {
             heap.queues.remove(SizeClasses.BIN_HUGE, page);
-            heap.counters.pages--;
+            heap.counters.pageRemoved();
             heap.context.segments().release(page.segment);
         }
     }

@@ -37,8 +37,8 @@ final class PageSearch {
         if (heap.dead) {
             throw new IllegalStateException("the heap has been destroyed or deleted");
         }
-        heap.counters.genericCalls++;
-        heap.counters.genericBytes += size;
+        heap.counters.genericCall();
+        heap.counters.addGenericBytes(size);
         if (++heap.genericCount >= context.genericCollectInterval()) {
             heap.genericCount = 0;
             HeapCollect.collect(heap, false);
@@ -69,7 +69,7 @@ final class PageSearch {
                 page.setSeen(accounted);
                 if (accounted == page.used() && page.blockSize() <= SizeClasses.SMALL_SIZE_MAX) {
                     // the fast path takes the rest of this free list unseen
-                    heap.counters.exposed += (long) (page.capacity() - page.used()) * page.blockSize();
+                    heap.counters.addExposed((long) (page.capacity() - page.used()) * page.blockSize());
                 }
                 HeapGauges.settle(heap);
             }
@@ -148,8 +148,7 @@ final class PageSearch {
         page.init(heap, PageKind.of(blockSize), page.segment.sliceAddress(page.sliceIndex),
                 (long) slices << Layout.SLICE_SHIFT, blockSize, bin, page.isZeroInit());
         heap.queues.pushFront(bin, page);
-        heap.counters.pages++;
-        heap.counters.pagesMade++;
+        heap.counters.pageMade();
         if (heap.hooks != null) {
             heap.hooks.pageCreated(page, keptGuard);
         }
@@ -171,10 +170,8 @@ final class PageSearch {
         Page page = (Page) seg.hugeSpan();
         page.init(heap, PageKind.HUGE, seg.base, blockSize, blockSize, SizeClasses.BIN_HUGE, seg.memory.zero());
         heap.queues.pushFront(SizeClasses.BIN_HUGE, page);
-        heap.counters.pages++;
-        heap.counters.pagesMade++;
-        heap.counters.hugeAllocated++; // its one block is taken at once
-        heap.counters.hugeBytes += blockSize;
+        heap.counters.pageMade();
+        heap.counters.hugeAllocated(blockSize); // its one block is taken at once
         heap.counters.hugeMade(blockSize);
         HeapGauges.settle(heap);
         if (heap.hooks != null) {
@@ -191,7 +188,7 @@ final class PageSearch {
             Page next = p.next();
             if (p.getAcquireHugeReleased()) {
                 heap.queues.remove(SizeClasses.BIN_HUGE, p);
-                heap.counters.pages--;
+                heap.counters.pageRemoved();
             }
             p = next;
         }
@@ -203,7 +200,7 @@ final class PageSearch {
      */
     static void extend(LocalHeap heap, Page page) {
         page.extend();
-        heap.counters.pagesExtended++;
+        heap.counters.pageExtended();
         heap.extendedPage = page;
     }
 }

@@ -114,7 +114,7 @@ public final class ThreadRegistry {
     public ThreadCounters unownedTotals(long abandonedPages) {
         ThreadCounters t = new ThreadCounters();
         unowned.addTo(t.adjust);
-        t.pages += abandonedPages;
+        t.addPages(abandonedPages);
         return t;
     }
 

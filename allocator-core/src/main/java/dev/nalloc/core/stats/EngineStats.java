@@ -263,7 +263,7 @@ public final class EngineStats {
      * thread since (a snapshot that found a dead thread whose data was retired and reused meanwhile).
      */
     public synchronized void threadEnded(ThreadCounters counters, int tenure) {
-        if (counters.tenure == tenure) {
+        if (counters.tenure() == tenure) {
             threadEnded(counters);
         }
     }

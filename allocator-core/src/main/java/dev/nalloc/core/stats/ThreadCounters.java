@@ -20,6 +20,9 @@ import dev.nalloc.core.memory.SizeClasses;
  * {@code free} list, or until its page ends; then it is {@link #settled}. A snapshot adds the live
  * pages' {@code used}: allocated = settled + used. Nothing is counted when blocks are carved or
  * handed out; see docs/statistics.md for what this makes exact.
+ *
+ * <p>Every field is plain and private: the heap layer changes them through the event methods below
+ * (owner thread), snapshots read them through the readers (racy, like the sums).
  */
 public final class ThreadCounters {
 
@@ -28,20 +31,20 @@ public final class ThreadCounters {
     /** Per bin: allocated blocks that no longer show in a live page's {@code used} (see class doc). */
     public final long[] settled = new long[SizeClasses.BIN_COUNT];
     /** Pages this thread's heaps hold. */
-    public long pages;
+    private long pages;
     /** Pages this thread's heaps ever made (fresh and huge pages). */
-    public long pagesMade;
+    private long pagesMade;
     /** Free-list extensions (mimalloc's {@code pages_extended}). */
-    public long pagesExtended;
+    private long pagesExtended;
     /** Calls of the generic (slow) allocation path. */
-    public long genericCalls;
+    private long genericCalls;
     /** Bytes requested through the generic path. */
-    public long genericBytes;
+    private long genericBytes;
     /** Heap collections (explicit, periodic from the generic path, and on out of memory). */
-    public long collects;
+    private long collects;
     /** Huge blocks allocated, and their bytes. */
-    public long hugeAllocated;
-    public long hugeBytes;
+    private long hugeAllocated;
+    private long hugeBytes;
     /** The thread has been counted as gone (see {@link EngineStats#threadEnded}). */
     boolean ended;
 
@@ -56,9 +59,9 @@ public final class ThreadCounters {
      * see (non-pristine small pages, see {@code Page#accountedBlocks}) since the thread last looked
      * at its pages: how far the live bytes may have risen unseen.
      */
-    public long exposed;
+    private long exposed;
     /** Bytes of increases seen since the thread last looked at all its pages (see {@code LocalHeap#peakCheck}). */
-    public long verifyCredit;
+    private long verifyCredit;
     /**
      * Pending bytes (plus {@link #exposed}) beyond which a peak may have been passed: the headroom
      * under the peak seen at the last check, so that most events compare a few fields (see {@link #mayPeak}).
@@ -73,7 +76,7 @@ public final class ThreadCounters {
      * Bumped each time these counters serve another thread (see {@link EngineStats#reuseCounters});
      * written under the instance's stats lock.
      */
-    public int tenure;
+    private int tenure;
 
     /** Counters that only hold sums (snapshots, retired threads). */
     public ThreadCounters() {
@@ -83,6 +86,123 @@ public final class ThreadCounters {
     /** A thread's counters, changing {@code gauges} (null: no peak tracking). */
     public ThreadCounters(Gauges gauges) {
         this.gauges = gauges;
+    }
+
+    // ---- events of the owner thread (plain read-modify-writes)
+
+    /** A page joins one of this thread's heaps (adopted from an abandoned segment). */
+    public void pageAdded() {
+        pages++;
+    }
+
+    /** A page leaves this thread's heaps (freed, abandoned, or its huge block released). */
+    public void pageRemoved() {
+        pages--;
+    }
+
+    /** This thread made a page (fresh or huge): one more page held, one more made. */
+    public void pageMade() {
+        pages++;
+        pagesMade++;
+    }
+
+    /** Counts {@code n} more pages held (sums: the pages of abandoned segments, which no thread holds). */
+    public void addPages(long n) {
+        pages += n;
+    }
+
+    /** A page's free list was extended. */
+    public void pageExtended() {
+        pagesExtended++;
+    }
+
+    /** A call of the generic (slow) allocation path. */
+    public void genericCall() {
+        genericCalls++;
+    }
+
+    /** {@code size} more bytes requested through the generic path (with {@link #genericCall}). */
+    public void addGenericBytes(long size) {
+        genericBytes += size;
+    }
+
+    /** A heap collection. */
+    public void heapCollected() {
+        collects++;
+    }
+
+    /** A huge block of {@code bytes} allocated (its page's one block, taken at once); the totals only, see {@link #hugeMade}. */
+    public void hugeAllocated(long bytes) {
+        hugeAllocated++;
+        hugeBytes += bytes;
+    }
+
+    /** The fast path may take {@code bytes} more of blocks unseen (see {@link #exposed()}). */
+    public void addExposed(long bytes) {
+        exposed += bytes;
+    }
+
+    /** The thread looked at all its pages: nothing is exposed, the increases seen start from 0. */
+    public void lookedAtAllPages() {
+        exposed = 0;
+        verifyCredit = 0;
+    }
+
+    // ---- readers (plain; another thread's counters are read racily, like the sums)
+
+    /** Pages this thread's heaps hold. */
+    public long pages() {
+        return pages;
+    }
+
+    /** Pages ever made. */
+    public long pagesMade() {
+        return pagesMade;
+    }
+
+    /** Free-list extensions. */
+    public long pagesExtended() {
+        return pagesExtended;
+    }
+
+    /** Generic-path calls. */
+    public long genericCalls() {
+        return genericCalls;
+    }
+
+    /** Bytes requested through the generic path. */
+    public long genericBytes() {
+        return genericBytes;
+    }
+
+    /** Heap collections. */
+    public long collects() {
+        return collects;
+    }
+
+    /** Huge blocks allocated. */
+    public long hugeAllocated() {
+        return hugeAllocated;
+    }
+
+    /** Bytes of huge blocks allocated. */
+    public long hugeBytes() {
+        return hugeBytes;
+    }
+
+    /** Bytes the fast path may have taken unseen (see the field). */
+    public long exposed() {
+        return exposed;
+    }
+
+    /** Bytes of increases seen since the thread last looked at all its pages. */
+    public long verifyCredit() {
+        return verifyCredit;
+    }
+
+    /** How many times these counters served another thread (see the field). */
+    public int tenure() {
+        return tenure;
     }
 
     /** The accounted blocks of a page of {@code blockSize} blocks changed by {@code delta}. */
@@ -119,7 +239,7 @@ public final class ThreadCounters {
     }
 
     /**
-     * Cheap test after an increase: whether the pending bytes (plus {@link #exposed}) have passed the
+     * Cheap test after an increase: whether the pending bytes (plus {@link #exposed()}) have passed the
      * headroom seen at the last check. Another thread's publication since can make it late (the
      * bound docs/statistics.md gives for several threads).
      */
@@ -133,7 +253,7 @@ public final class ThreadCounters {
                 && verifyCredit + rise >= creditDue;
     }
 
-    /** True when the live bytes may have passed their peak unseen (through {@link #exposed} blocks). */
+    /** True when the live bytes may have passed their peak unseen (through {@link #exposed()} blocks). */
     public boolean exposurePossiblyPeaked() {
         return gauges != null && exposed > 0 && gauges.couldPeak(Gauges.BYTES, pendingBytes + exposed);
     }
@@ -149,7 +269,7 @@ public final class ThreadCounters {
 
     /**
      * After a check that could not look at all its pages yet: the next one once the increases seen
-     * ({@link #verifyCredit}) reach {@code credit}.
+     * ({@link #verifyCredit()}) reach {@code credit}.
      */
     public void checkLater(long credit) {
         creditDue = credit;

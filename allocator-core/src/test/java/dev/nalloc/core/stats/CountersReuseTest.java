@@ -22,35 +22,37 @@ class CountersReuseTest {
         stats.threadStarted();
         c.adjust[3] = -5;
         c.settled[7] = 11;
-        c.pages = 2;
-        c.genericCalls = 9;
-        c.exposed = 4096;
+        c.addPages(2);
+        for (int i = 0; i < 9; i++) {
+            c.genericCall();
+        }
+        c.addExposed(4096);
         stats.retireThread(c);
         assertEquals(0, stats.threads.current());
         stats.withRetired(r -> {
             assertEquals(-5, r.adjust[3]);
             assertEquals(11, r.settled[7]);
-            assertEquals(2, r.pages);
-            assertEquals(9, r.genericCalls);
+            assertEquals(2, r.pages());
+            assertEquals(9, r.genericCalls());
         });
 
-        int oldTenure = c.tenure;
+        int oldTenure = c.tenure();
         ThreadCounters reused = stats.reuseCounters();
         assertSame(c, reused);
         assertNull(stats.reuseCounters(), "each retired counters serve one new thread");
         stats.threadStarted();
         assertEquals(0, reused.adjust[3]);
         assertEquals(0, reused.settled[7]);
-        assertEquals(0, reused.pages);
-        assertEquals(0, reused.genericCalls);
-        assertEquals(0, reused.exposed);
+        assertEquals(0, reused.pages());
+        assertEquals(0, reused.genericCalls());
+        assertEquals(0, reused.exposed());
         assertFalse(reused.ended);
 
         // a snapshot that read the counters while they served the dead thread: the new one stays counted
         stats.threadEnded(reused, oldTenure);
         assertEquals(1, stats.threads.current());
         assertFalse(reused.ended);
-        stats.threadEnded(reused, reused.tenure);
+        stats.threadEnded(reused, reused.tenure());
         assertEquals(0, stats.threads.current());
         stats.withRetired(r -> assertEquals(-5, r.adjust[3], "the retired totals keep the first thread's counts"));
     }
