@@ -8,7 +8,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The first level of the thread-to-heap lookup: one process-wide table of {@value #SIZE} entries
- * in parallel arrays, indexed by {@code (thread id + salt) & MASK}, where each allocator instance
+ * in parallel arrays, indexed by {@code (thread id * ID_SPREAD + salt) & MASK}, where each allocator instance
  * has a salt of its own. An entry names the thread that uses a heap of the instance now (the owner
  * of an own slot, or the holder of a lease: see {@link HeapSlot}) and holds what the fast paths
  * read of it: the heap's direct page table and the thread's free-path cache.
@@ -76,9 +76,25 @@ public final class FastSlots {
     private FastSlots() {
     }
 
+    /**
+     * Spreads successive thread ids over the table: entries of threads made one after another (a
+     * pool's workers, a stream of virtual-thread tasks) lie {@value} entries apart, in different
+     * cache lines, so a thread entering or leaving its entry (a task taking a lease: compare-and-sets
+     * on the owner) does not take the line of a neighbour's entry that another core reads on every
+     * call. Odd, so the index is still a bijection of the id modulo {@value #SIZE} (ids a multiple of
+     * {@value #SIZE} apart, and only those, share an entry), and a multiplication the JIT makes one
+     * shift and one add.
+     */
+    static final int ID_SPREAD = 17;
+
     /** The entry of thread {@code t} for an instance with salt {@code salt}. */
     public static int index(Thread t, long salt) {
-        return (int) ((t.threadId() + salt) & MASK);
+        return indexOf(t.threadId(), salt);
+    }
+
+    /** The entry of the thread with id {@code id} for an instance with salt {@code salt}. */
+    static int indexOf(long id, long salt) {
+        return (int) ((id * ID_SPREAD + salt) & MASK);
     }
 
     /** A salt no live instance holds, or -1 when every one is held (but {@link #NO_SALT}'s). */
