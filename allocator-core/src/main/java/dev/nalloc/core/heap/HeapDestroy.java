@@ -125,6 +125,7 @@ final class HeapDestroy {
         heap.generation++;
         HeapGauges.settleAfterDestroy(heap, gone, goneBlocks);
         if (pool) {
+            dropStaleSealed(heap);
             heap.dead = true;
             PageRetire.forgetRetired(heap);
             heap.tld.poolHeap(heap);
@@ -156,17 +157,31 @@ final class HeapDestroy {
         heap.sealedCount = 0;
         for (int i = 0; i < n; i++) {
             kept[i].unseal();
-            kept[i] = null; // the list holds no page beyond its heap's use of it
         }
     }
 
-    /** Lists a page the destroy sealed and a pooled heap keeps ({@link #unsealPages}). */
+    /**
+     * Lists a page the destroy sealed and a pooled heap keeps ({@link #unsealPages}). The entry is
+     * written only when it changes: a heap pooled again and again keeps the same pages, and a
+     * reference store into an old array costs a GC write barrier (G1's card mark with a fence).
+     */
     private static void keepSealed(LocalHeap heap, Page page) {
         Page[] kept = heap.sealedPages;
         if (kept == null) {
             kept = heap.sealedPages = new Page[POOLED_PAGES_MAX];
         }
-        kept[heap.sealedCount++] = page;
+        int i = heap.sealedCount++;
+        if (kept[i] != page) {
+            kept[i] = page;
+        }
+    }
+
+    /** After a pooled heap's destroy: entries past its list (a former, longer list) hold no page. */
+    private static void dropStaleSealed(LocalHeap heap) {
+        Page[] kept = heap.sealedPages;
+        for (int i = heap.sealedCount; kept != null && i < kept.length && kept[i] != null; i++) {
+            kept[i] = null;
+        }
     }
 
     /** Frees the (empty) pages of a pooled heap and drops it. */

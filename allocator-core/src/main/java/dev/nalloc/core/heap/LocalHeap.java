@@ -92,7 +92,9 @@ public final class LocalHeap extends PageOwner {
     public boolean servesArena;
     /**
      * A pooled heap's pages, the first {@link #sealedCount}: those its destroy sealed and kept,
-     * to be unsealed when it is taken again ({@link HeapDestroy#unsealPages}); made at its first pooling.
+     * to be unsealed when it is taken again ({@link HeapDestroy#unsealPages}); made at its first
+     * pooling. The entries stay after the unseal (count 0), so that the next destroy rewrites only
+     * those that change; the destroy clears the ones past its list.
      */
     Page[] sealedPages;
     int sealedCount;
