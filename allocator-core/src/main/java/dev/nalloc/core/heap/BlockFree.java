@@ -71,7 +71,7 @@ public final class BlockFree {
                 return;
             }
             page.useDelayedFree(Page.NO_DELAYED_FREE, false);
-            PageCollect.collect(heap, page, false);
+            PageCollect.collect(heap, page);
             heap.counters.countCollected(1, page.bin()); // the freeing thread already subtracted it
             page.dropSeen(1); // from the gauges too
             delayedBlock(heap, page, block);

@@ -93,7 +93,7 @@ final class ForcedAbandon {
         if (!page.inUse() || page.getVolatileHeap() != heap) {
             return; // freed by the delayed frees
         }
-        PageCollect.collect(heap, page, true);
+        PageCollect.collectForced(heap, page);
         if (page.allFree()) {
             PageRetire.freePage(heap, page);
             return;

@@ -23,7 +23,7 @@ final class FullQueue {
         heap.queues.move(page.bin(), SizeClasses.BIN_FULL, page);
         page.setInFull(true);
         page.useDelayedFree(Page.USE_DELAYED_FREE, false);
-        PageCollect.collect(heap, page, false); // frees that came before the delayed state was visible
+        PageCollect.collect(heap, page); // frees that came before the delayed state was visible
         HeapGauges.account(heap, page); // the fast path filled it
     }
 

@@ -82,7 +82,7 @@ final class HeapCollect {
                     page.setVolatileHeap(null);
                     continue;
                 }
-                PageCollect.collect(heap, page, true);
+                PageCollect.collectForced(heap, page);
                 if (page.allFree()) {
                     PageRetire.freePage(heap, page);
                     continue;

@@ -43,7 +43,7 @@ final class HeapVisit {
     }
 
     private static boolean visitPage(LocalHeap heap, Page page, boolean all, HeapVisitor visitor) {
-        PageCollect.collect(heap, page, true); // forced: every free block is on the free list
+        PageCollect.collectForced(heap, page); // forced: every free block is on the free list
         long bs = page.blockSize();
         HeapArea area = new HeapArea(page.areaStart(), page.areaSize(), (long) page.capacity() * bs, page.used(), bs, bs, page.tag());
         boolean go = visitor.visit(area, 0, bs);

@@ -102,7 +102,7 @@ final class PageSearch {
         Page page = heap.queues.first[bin];
         while (page != null) {
             Page next = page.next();
-            PageCollect.collect(heap, page, false);
+            PageCollect.collect(heap, page);
             if (page.freeHead() == 0 && page.canExtend()) {
                 extend(heap, page);
             }

@@ -78,7 +78,7 @@ final class PageVisit {
      * @return false when a list of the page is broken (reported; its blocks are not visited)
      */
     private boolean remap() {
-        PageCollect.collect(heap, page, true); // forced: every free block is on the free list
+        PageCollect.collectForced(heap, page); // forced: every free block is on the free list
         int cap = page.capacity();
         long[] map = new long[(cap + 63) >>> 6];
         try {

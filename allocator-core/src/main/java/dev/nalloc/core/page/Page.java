@@ -656,18 +656,50 @@ public sealed class Page extends Span permits EncodedPage {
     /**
      * Moves the frees of other threads and of the owner onto {@code free} (mimalloc's
      * {@code _mi_page_free_collect}): only when {@code free} is empty unless {@code force}.
+     * Callers pass a constant: this only picks {@link #collectEmpty} or {@link #collectForced}, so
+     * the compiled code of each keeps its own branch profile.
      *
      * @return the number of remote frees taken from threadFree (see {@link #collectThreadFree})
      */
     public int collect(boolean force) {
+        return force ? collectForced() : collectEmpty();
+    }
+
+    /**
+     * The page search's collect: when {@code free} is empty, the frees of other threads and then
+     * the owner's become the free list; otherwise nothing changes.
+     *
+     * @return the number of remote frees taken from threadFree (see {@link #collectThreadFree})
+     */
+    public int collectEmpty() {
         if (this instanceof EncodedPage e) {
-            return EncodedLists.collect(e, force);
+            return EncodedLists.collect(e, false);
         }
-        int remote = force || free == 0 ? collectThreadFree() : 0;
+        if (free != 0) {
+            return 0;
+        }
+        int remote = collectThreadFree();
+        if (localFree != 0) {
+            takeLocalFree();
+        }
+        return remote;
+    }
+
+    /**
+     * The forced collect (a heap's collection, a visit, abandoning): every frees of other threads
+     * and of the owner go onto {@code free}, appended when it is not empty.
+     *
+     * @return the number of remote frees taken from threadFree (see {@link #collectThreadFree})
+     */
+    public int collectForced() {
+        if (this instanceof EncodedPage e) {
+            return EncodedLists.collect(e, true);
+        }
+        int remote = collectThreadFree();
         if (localFree != 0) {
             if (free == 0) {
                 takeLocalFree();
-            } else if (force) {
+            } else {
                 long tail = free;
                 long next;
                 while ((next = Mem.load(tail)) != 0) {

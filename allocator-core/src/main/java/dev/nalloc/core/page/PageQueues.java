@@ -11,15 +11,23 @@ import dev.nalloc.core.memory.SizeClasses;
  */
 public final class PageQueues {
 
+    /**
+     * The direct entries of bin {@code b} are {@code DIRECT_FROM[b] <= w < DIRECT_END[b]}; empty
+     * ({@code from == end == 0}) for the bins above the small sizes, the huge and the full queue.
+     */
     private static final int[] DIRECT_FROM = new int[SizeClasses.BIN_COUNT];
-    private static final int[] DIRECT_TO = new int[SizeClasses.BIN_COUNT];
+    private static final int[] DIRECT_END = new int[SizeClasses.BIN_COUNT];
 
     static {
         for (int bin = 1; bin < SizeClasses.BIN_HUGE; bin++) {
             long words = SizeClasses.binSize(bin) / SizeClasses.WORD;
             long prevWords = bin == 1 ? -1 : SizeClasses.binSize(bin - 1) / SizeClasses.WORD;
-            DIRECT_FROM[bin] = (int) Math.min(prevWords + 1, SizeClasses.SMALL_WSIZE_MAX + 1);
-            DIRECT_TO[bin] = (int) Math.min(words, SizeClasses.SMALL_WSIZE_MAX);
+            int from = (int) (prevWords + 1);
+            int end = (int) Math.min(words, SizeClasses.SMALL_WSIZE_MAX) + 1;
+            if (from < end) {
+                DIRECT_FROM[bin] = from;
+                DIRECT_END[bin] = end;
+            }
         }
     }
 
@@ -116,14 +124,19 @@ public final class PageQueues {
         pushBack(to, page);
     }
 
-    /** Points the direct entries of bin {@code q} at the queue's first page. */
+    /**
+     * Points the direct entries of bin {@code q} at the queue's first page. C2 shape: bins without
+     * entries leave before the loop, and the loop's bound is exclusive, so the compiled loop needs
+     * no limit check that a zero-trip call could trap on (it did: {@code loop_limit_check}).
+     */
     private void updateDirect(int q) {
-        int to = DIRECT_TO[q];
-        if (to == 0 || q >= SizeClasses.BIN_HUGE) {
+        int end = DIRECT_END[q];
+        if (end == 0) {
             return;
         }
-        Page target = first[q] == null ? empty : first[q];
-        for (int w = DIRECT_FROM[q]; w <= to; w++) {
+        Page f = first[q];
+        Page target = f == null ? empty : f;
+        for (int w = DIRECT_FROM[q]; w < end; w++) {
             direct[w] = target;
         }
     }

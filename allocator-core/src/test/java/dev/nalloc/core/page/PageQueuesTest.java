@@ -149,6 +149,28 @@ class PageQueuesTest {
     }
 
     @Test
+    void everySmallBinOwnsExactlyItsWordsOfTheDirectTableAndLargerBinsNone() {
+        for (int bin = 1; bin < SizeClasses.BIN_HUGE; bin++) {
+            Page p = page(bin);
+            queues.pushFront(bin, p);
+            for (int w = 0; w <= SizeClasses.SMALL_WSIZE_MAX; w++) {
+                boolean mine = SizeClasses.bin(Math.max(1, (long) w * SizeClasses.WORD)) == bin;
+                assertSame(mine ? p : Page.EMPTY, direct[w], "bin " + bin + ", direct[" + w + "]");
+            }
+            queues.remove(bin, p);
+            for (int w = 0; w <= SizeClasses.SMALL_WSIZE_MAX; w++) {
+                assertSame(Page.EMPTY, direct[w], "bin " + bin + " emptied, direct[" + w + "]");
+            }
+        }
+        Page huge = page(SizeClasses.BIN_HUGE);
+        queues.pushFront(SizeClasses.BIN_HUGE, huge);
+        queues.move(SizeClasses.BIN_HUGE, SizeClasses.BIN_FULL, huge);
+        for (Page p : direct) {
+            assertSame(Page.EMPTY, p, "the huge and full queues have no direct entries");
+        }
+    }
+
+    @Test
     void nextQueueFindsTheOccupiedQueuesInOrder() {
         int[] bins = {SizeClasses.bin(8), SizeClasses.bin(512), SizeClasses.bin(100_000), SizeClasses.BIN_HUGE,
                 SizeClasses.BIN_FULL};

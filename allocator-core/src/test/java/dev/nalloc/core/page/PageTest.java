@@ -98,6 +98,57 @@ class PageTest {
     }
 
     @Test
+    void collectEmptyTakesRemoteAndLocalFreesOnlyOnceFreeIsEmpty() {
+        Page p = page(64);
+        p.extend();
+        long[] blocks = new long[3];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = pop(p);
+        }
+        Mem.store(blocks[0], p.localFree); // a local free
+        p.localFree = blocks[0];
+        p.used--;
+        assertTrue(p.freeRemote(blocks[1]));
+        assertEquals(0, p.collectEmpty(), "free still has blocks: nothing moves");
+        assertEquals(blocks[0], p.localFree);
+        assertEquals(2, p.used, "the remote free stays counted until collected");
+        while (p.free != 0) {
+            pop(p);
+        }
+        int used = p.used;
+        assertEquals(1, p.collectEmpty(), "free is empty: the remote free is taken");
+        assertEquals(used - 1, p.used);
+        assertEquals(0, p.localFree, "and with it the local frees");
+        long first = pop(p);
+        long second = pop(p);
+        assertTrue((first == blocks[0] && second == blocks[1]) || (first == blocks[1] && second == blocks[0]));
+        assertEquals(0, p.free);
+        p.checkInvariants();
+    }
+
+    @Test
+    void collectForcedAppendsEveryFreeToANonEmptyFreeList() {
+        Page p = page(64);
+        p.extend();
+        int carved = p.capacity;
+        long a = pop(p);
+        long b = pop(p);
+        Mem.store(a, p.localFree);
+        p.localFree = a;
+        p.used--;
+        assertTrue(p.freeRemote(b));
+        assertEquals(1, p.collectForced(), "the remote free is taken though free has blocks");
+        assertEquals(0, p.localFree);
+        assertEquals(0, p.used);
+        int length = 0;
+        for (long blk = p.free; blk != 0; blk = Mem.load(blk)) {
+            length++;
+        }
+        assertEquals(carved, length, "every carved block is on the free list again");
+        p.checkInvariants();
+    }
+
+    @Test
     void blockArithmeticHandlesInteriorAddresses() {
         Page p = page(80);
         assertEquals(p.start + 80, p.blockStartOf(p.start + 80));
