@@ -87,9 +87,7 @@ public final class BlockFree {
         Mem.store(block, page instanceof EncodedPage e ? e.encodeLink(block, page.localFreeHead()) : page.localFreeHead());
         page.setLocalFreeHead(block);
         if (page.decrementUsed() == 0) {
-            if (page.retireExpire() == 0) {
-                PageRetire.retireQuietly(heap, page);
-            }
+            PageRetire.retireQuietly(heap, page);
         } else if (page.inFull()) {
             FullQueue.unfull(heap, page);
         }
@@ -102,9 +100,7 @@ public final class BlockFree {
         Mem.store(block, page.localFreeHead());
         page.setLocalFreeHead(block);
         if (page.decrementUsed() == 0) {
-            if (page.retireExpire() == 0) { // already retired: nothing to do
-                PageRetire.retire(owner(page), page);
-            }
+            PageRetire.retire(owner(page), page);
         } else if (page.inFull()) {
             FullQueue.unfull(owner(page), page);
         }
@@ -115,9 +111,7 @@ public final class BlockFree {
         Mem.store(block, ((EncodedPage) page).encodeLink(block, page.localFreeHead()));
         page.setLocalFreeHead(block);
         if (page.decrementUsed() == 0) {
-            if (page.retireExpire() == 0) {
-                PageRetire.retire(owner(page), page);
-            }
+            PageRetire.retire(owner(page), page);
         } else if (page.inFull()) {
             FullQueue.unfull(owner(page), page);
         }
@@ -130,7 +124,7 @@ public final class BlockFree {
     public static void localNotFull(Page page, long block) {
         Mem.store(block, page.localFreeHead());
         page.setLocalFreeHead(block);
-        if (page.decrementUsed() == 0 && page.retireExpire() == 0) { // retireExpire != 0: already retired
+        if (page.decrementUsed() == 0) {
             PageRetire.retire(owner(page), page);
         }
     }
@@ -139,7 +133,7 @@ public final class BlockFree {
     public static void localEncodedNotFull(Page page, long block) {
         Mem.store(block, ((EncodedPage) page).encodeLink(block, page.localFreeHead()));
         page.setLocalFreeHead(block);
-        if (page.decrementUsed() == 0 && page.retireExpire() == 0) {
+        if (page.decrementUsed() == 0) {
             PageRetire.retire(owner(page), page);
         }
     }

@@ -1,6 +1,5 @@
 package dev.nalloc.core.heap;
 
-import dev.nalloc.core.memory.SizeClasses;
 import dev.nalloc.core.page.FreeLists;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
@@ -140,7 +139,7 @@ final class HeapGauges {
 
     /** Accounts the first page of every bin queue of {@code heap}, with {@code all} every page of them. */
     private static void accountQueuedPages(LocalHeap heap, boolean all) {
-        for (int q = heap.queues.nextQueue(1); q >= 0 && q < SizeClasses.BIN_HUGE; q = heap.queues.nextQueue(q + 1)) {
+        for (int q = heap.queues.nextBinQueue(1); q >= 0; q = heap.queues.nextBinQueue(q + 1)) {
             for (Page p = heap.queues.first[q]; p != null; p = all ? p.next() : null) {
                 account(heap, p);
             }

@@ -24,9 +24,14 @@ final class PageRetire {
      * The end of a free that left the page all free: kept or freed, then the OS trouble of freeing it
      * is reported (the free is complete by then). Freeing a page may purge (an OS call), so the
      * heap's slot is counted busy meanwhile (a lease is not taken over from a holder that blocks in
-     * there: see {@link ThreadHeaps}).
+     * there: see {@link ThreadHeaps}). A page retired already ({@code retireExpire != 0}) is left
+     * as it is: the check is here, not on the free fast paths, so theirs is one branch, taken on
+     * every page that empties, whatever the pages were when C2 compiled them.
      */
     static void retire(LocalHeap heap, Page page) {
+        if (page.retireExpire() != 0) {
+            return;
+        }
         HeapSlot slot = heap.tld.slot();
         slot.busy++;
         try {
@@ -37,8 +42,14 @@ final class PageRetire {
         heap.context.reporter().flush();
     }
 
-    /** {@link #retire} without the report (the caller flushes): keeps the page if it is its bin's only one, else frees it. */
+    /**
+     * {@link #retire} without the report (the caller flushes): keeps the page if it is its bin's only
+     * one, else frees it; a page retired already is left as it is.
+     */
     static void retireQuietly(LocalHeap heap, Page page) {
+        if (page.retireExpire() != 0) {
+            return;
+        }
         page.clearAligned();
         HeapGauges.beforeDecrease(heap); // (the page's own drop is accounted when the slow path next handles it)
         int q = PageQueues.queueOf(page);

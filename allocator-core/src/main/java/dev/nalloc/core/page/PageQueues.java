@@ -11,6 +11,9 @@ import dev.nalloc.core.memory.SizeClasses;
  */
 public final class PageQueues {
 
+    /** Words in the occupied-queue bitmap. */
+    public static final int OCCUPIED_WORDS = (SizeClasses.BIN_COUNT + 63) >>> 6;
+
     /**
      * The direct entries of bin {@code b} are {@code DIRECT_FROM[b] <= w < DIRECT_END[b]}; empty
      * ({@code from == end == 0}) for the bins above the small sizes, the huge and the full queue.
@@ -182,6 +185,31 @@ public final class PageQueues {
         return -1;
     }
 
+    /** Bit q of word q >>> 6 set for the queues of bins (not the huge and full queues). */
+    private static final long[] BIN_QUEUE_BITS = new long[OCCUPIED_WORDS];
+
+    static {
+        for (int q = 1; q < SizeClasses.BIN_HUGE; q++) {
+            BIN_QUEUE_BITS[q >>> 6] |= 1L << (q & 63);
+        }
+    }
+
+    /**
+     * The first non-empty queue of a bin (not the huge or full queue) at or after {@code from}, or
+     * -1. C2 shape: the huge and full queues are masked out, not tested for, so a walk over the bins
+     * has no exit that only a heap with a huge or full page takes (that exit trapped).
+     */
+    public int nextBinQueue(int from) {
+        for (int w = from >>> 6; w < OCCUPIED_WORDS; w++) {
+            long bits = occupied[w] & BIN_QUEUE_BITS[w] & (-1L << (from & 63));
+            if (bits != 0) {
+                return (w << 6) + Long.numberOfTrailingZeros(bits);
+            }
+            from = (w + 1) << 6;
+        }
+        return -1;
+    }
+
     /**
      * Word {@code w} of the occupied-queue bitmap (bit {@code q & 63} of word {@code q >>> 6} set when
      * queue {@code q} is not empty), for walks that take a snapshot word by word.
@@ -190,8 +218,6 @@ public final class PageQueues {
         return occupied[w];
     }
 
-    /** Words in the occupied-queue bitmap. */
-    public static final int OCCUPIED_WORDS = (SizeClasses.BIN_COUNT + 63) >>> 6;
 
     /** Pages in all queues. */
     public int pages() {

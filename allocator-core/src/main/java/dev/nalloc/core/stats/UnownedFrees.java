@@ -93,24 +93,37 @@ public final class UnownedFrees {
 
     /** The change of the live bytes these frees make (zero or negative). */
     long bytes() {
-        return sum(true);
+        return sum(BIN_BYTES);
     }
 
     /** The change of the live blocks these frees make (zero or negative). */
     long blocks() {
-        return sum(false);
+        return sum(ONE_PER_BLOCK);
     }
 
-    /** The sum of the counts of the bins ever counted, in bytes or in blocks. */
-    private long sum(boolean bytes) {
+    /** Weights of {@link #sum}: a bin's block size (bytes), or one (blocks). */
+    private static final long[] BIN_BYTES = new long[SizeClasses.BIN_COUNT];
+    private static final long[] ONE_PER_BLOCK = new long[SizeClasses.BIN_COUNT];
+
+    static {
+        for (int bin = 0; bin < SizeClasses.BIN_COUNT; bin++) {
+            BIN_BYTES[bin] = SizeClasses.binSize(bin);
+            ONE_PER_BLOCK[bin] = 1;
+        }
+    }
+
+    /**
+     * The sum of the counts of the bins ever counted, each times its {@code weight}. C2 shape: the
+     * weight is a table, not a branch on bytes or blocks (compiled for one, the other trapped).
+     */
+    private long sum(long[] weight) {
         long sum = 0;
         for (int stripe = 0; stripe <= SHARED; stripe++) {
             int base = stripe * STRIDE;
             for (int w = 0; w < MASK_WORDS; w++) {
                 for (long mask = counts.getOpaque(base + SizeClasses.BIN_COUNT + w); mask != 0; mask &= mask - 1) {
                     int bin = (w << 6) + Long.numberOfTrailingZeros(mask);
-                    long n = counts.getOpaque(base + bin);
-                    sum += bytes ? n * SizeClasses.binSize(bin) : n;
+                    sum += counts.getOpaque(base + bin) * weight[bin];
                 }
             }
         }

@@ -192,6 +192,24 @@ class PageQueuesTest {
     }
 
     @Test
+    void nextBinQueueSkipsTheHugeAndFullQueues() {
+        int last = SizeClasses.BIN_HUGE - 1;
+        int[] bins = {1, SizeClasses.bin(512), 63, 64, last};
+        for (int q : bins) {
+            queues.pushBack(q, page(q));
+        }
+        queues.pushBack(SizeClasses.BIN_HUGE, page(SizeClasses.BIN_HUGE));
+        queues.pushBack(SizeClasses.BIN_FULL, page(SizeClasses.bin(64)));
+        List<Integer> seen = new ArrayList<>();
+        for (int q = queues.nextBinQueue(1); q >= 0; q = queues.nextBinQueue(q + 1)) {
+            seen.add(q);
+        }
+        assertEquals(List.of(bins[0], bins[1], bins[2], bins[3], bins[4]), seen);
+        assertEquals(-1, queues.nextBinQueue(last + 1), "beyond the last bin: none, the huge and full queues are not bins");
+        assertEquals(64, queues.nextBinQueue(64), "a word boundary");
+    }
+
+    @Test
     void extraBinPagesCountsPagesBehindTheFirstOfEachBin() {
         int b1 = SizeClasses.bin(32);
         int b2 = SizeClasses.bin(2048);
