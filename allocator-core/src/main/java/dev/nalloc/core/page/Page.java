@@ -661,7 +661,7 @@ public sealed class Page extends Span permits EncodedPage {
      *
      * @return the number of remote frees taken from threadFree (see {@link #collectThreadFree})
      */
-    public int collect(boolean force) {
+    int collect(boolean force) {
         return force ? collectForced() : collectEmpty();
     }
 
