@@ -203,10 +203,10 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
     @Override
     public final Heap heap() {
         ThreadData tld = ownHeap().tld;
-        if (tld.handle == null) {
-            tld.handle = new NallocHeap(this, tld.defaultHeap());
+        if (tld.handle() == null) {
+            tld.setHandle(new NallocHeap(this, tld.defaultHeap()));
         }
-        return (Heap) tld.handle;
+        return (Heap) tld.handle();
     }
 
     @Override
@@ -425,7 +425,7 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
     public final dev.nalloc.api.Heap defaultHeap() {
         dev.nalloc.api.Heap own = heap(); // checks open; makes the thread's data
         LocalHeap current = ((AbstractHeap) own).localHeap().tld.slot().heap;
-        return current.defaultHandle instanceof dev.nalloc.api.Heap set ? set : own;
+        return current.defaultHandle() instanceof dev.nalloc.api.Heap set ? set : own;
     }
 
     @Override
@@ -437,7 +437,7 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
         LocalHeap local = h.use(); // the owner thread, the heap alive, the allocator open
         dev.nalloc.api.Heap previous = defaultHeap();
         LocalHeap backing = local.tld.defaultHeap();
-        local.defaultHandle = local == backing ? null : heap;
+        local.setDefaultHandle(local == backing ? null : heap);
         engine.threads.setDefault(local);
         return previous;
     }

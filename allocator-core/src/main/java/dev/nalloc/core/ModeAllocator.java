@@ -439,7 +439,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         if (FastSlots.getPlainOwner(i) == t) {
             return FastSlots.ENCODED_DIRECTS[i];
         }
-        HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
+        HeapSlot s = ThreadHeaps.slotOf(threads.getPlainTable(), t);
         return s.getPlainOwner() == t ? s.encodedDirect : null;
     }
 
@@ -456,15 +456,15 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         EncodedPage[] cover;
         int i;
         if (c.getPlainOwner() == t) {
-            cover = c.encodedFreeCover;
+            cover = c.encodedFreeCover();
         } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t) {
             cover = FastSlots.ENCODED_FREE_COVERS[i];
         } else {
-            HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
+            HeapSlot s = ThreadHeaps.slotOf(threads.getPlainTable(), t);
             if (s.getPlainOwner() != t) {
                 return null;
             }
-            cover = s.encodedFreeCover;
+            cover = s.encodedFreeCover();
         }
         return cover[HeapSlot.coverIndex(address)];
     }

@@ -46,7 +46,7 @@ final class NallocAllocator extends AbstractAllocator {
         } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t) {
             direct = FastSlots.DIRECTS[i];
         } else {
-            HeapSlot s = ThreadHeaps.slotOf(threads.table, t); // the second level: leases, colliding ids
+            HeapSlot s = ThreadHeaps.slotOf(threads.getPlainTable(), t); // the second level: leases, colliding ids
             if (s.getPlainOwner() != t) {
                 return mallocSlow(size);
             }
@@ -168,7 +168,7 @@ final class NallocAllocator extends AbstractAllocator {
      * second-level slot) is pushed on that page's local free list. The page comes from the cache, not
      * from the address through the segment map, so the loads do not wait for the address; no segment
      * bounds test either: {@link Page#isBlockStart} is exact, so an address of another segment fails
-     * it (see {@link HeapSlot#lastFreeCover}). Everything else (other segments, 0, misuse) goes to
+     * it (see {@link HeapSlot#lastFreeCover()}). Everything else (other segments, 0, misuse) goes to
      * {@link #freeSlow}. No closed check: close() empties the lookup, and after it the segment map
      * lookup fails and the slow path throws IllegalStateException.
      */
@@ -180,16 +180,16 @@ final class NallocAllocator extends AbstractAllocator {
         Page[] cover;
         int i;
         if (c.getPlainOwner() == t) {
-            cover = c.lastFreeCover;
+            cover = c.lastFreeCover();
         } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t) {
             cover = FastSlots.FREE_COVERS[i];
         } else {
-            HeapSlot s = ThreadHeaps.slotOf(threads.table, t);
+            HeapSlot s = ThreadHeaps.slotOf(threads.getPlainTable(), t);
             if (s.getPlainOwner() != t) {
                 freeUnlisted(address);
                 return;
             }
-            cover = s.lastFreeCover;
+            cover = s.lastFreeCover();
         }
         Page page = cover[HeapSlot.coverIndex(address)];
         if (page.isBlockStart(address)) { // false for a page in the full queue: see Page.setInFull

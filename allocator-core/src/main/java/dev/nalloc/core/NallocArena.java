@@ -41,7 +41,7 @@ final class NallocArena implements Arena {
         this.heap = heap;
         this.generation = heap.generation();
         this.all = scoped(MemorySegment.NULL, Long.MAX_VALUE, scope);
-        heap.servesArena = true;
+        heap.markServesArena();
     }
 
     private void checkUsable() {

@@ -67,8 +67,8 @@ class EngineVisibilityTest {
     private final Set<String> fromMain = new HashSet<>();
     private final Set<String> fromTests = new HashSet<>();
 
-    @Test
-    void engineIsPublicOnlyWhereAnotherPackageNeedsIt() throws Exception {
+    /** Reads the module's main and test classes and every reference between packages. */
+    private void load() throws Exception {
         Path main = Path.of(NallocProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         assertTrue(Files.isDirectory(main), "needs the compiled classes, not a jar: " + main);
         Path tests = main.resolveSibling("test-classes");
@@ -80,6 +80,41 @@ class EngineVisibilityTest {
         for (Cls user : classes.values()) {
             references(user);
         }
+    }
+
+    /**
+     * No field of the engine is both public and mutable (docs/concurrency.md): another package
+     * reaches a mutable field only through methods, whose names say the memory ordering of an atomic
+     * field (getAcquire..., casX, setRelease...) or that a plain one is read and written plainly.
+     * A public mutable field that another package uses is named as such; one that nothing outside
+     * uses fails {@link #engineIsPublicOnlyWhereAnotherPackageNeedsIt} as well.
+     */
+    @Test
+    void noPublicMutableField() throws Exception {
+        load();
+        Set<String> failures = new TreeSet<>();
+        for (Cls c : classes.values()) {
+            if (c.test()) {
+                continue;
+            }
+            for (FieldModel f : c.model().fields()) {
+                if (f.flags().has(AccessFlag.PUBLIC) && !f.flags().has(AccessFlag.FINAL)) {
+                    String key = c.name() + "." + f.fieldName().stringValue() + ":" + f.fieldType().stringValue();
+                    String use = fromMain.contains(key) ? " (another package's main code uses it)"
+                            : fromTests.contains(key) ? " (tests of another package use it)" : "";
+                    failures.add(key.replace('/', '.') + use);
+                }
+            }
+        }
+        if (!failures.isEmpty()) {
+            fail("engine fields public and mutable (make them private or package-private; other packages go through"
+                    + " accessors named by their ordering, see docs/concurrency.md):\n  " + String.join("\n  ", failures));
+        }
+    }
+
+    @Test
+    void engineIsPublicOnlyWhereAnotherPackageNeedsIt() throws Exception {
+        load();
         Set<String> failures = new TreeSet<>();
         for (Cls c : classes.values()) {
             if (c.test() || !isPublic(c) || c.model().flags().has(AccessFlag.SYNTHETIC)) {

@@ -67,7 +67,7 @@ class SecureTypedTablesTest {
             a.free(a.malloc(64));
             assertSame(Thread.currentThread(), n.claimed.getPlainOwner());
             assertNull(n.claimed.encodedDirect, "FAST's direct table is a Page[]");
-            assertSame(EncodedPage.NO_COVER, n.claimed.encodedFreeCover);
+            assertSame(EncodedPage.NO_COVER, n.claimed.encodedFreeCover());
         }
     }
 

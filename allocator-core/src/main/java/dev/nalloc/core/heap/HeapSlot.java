@@ -76,13 +76,13 @@ public final class HeapSlot {
      * cache stays safe after the segment goes back: a released segment's slices are all free spans,
      * which fail {@code isBlockStart} too.
      */
-    public Page[] lastFreeCover = NO_COVER;
+    Page[] lastFreeCover = NO_COVER;
     /**
      * {@link #lastFreeCover} typed when it is an encoded segment's ({@code EncodedPage[]}), else
      * {@link EncodedPage#NO_COVER}: SECURE's free fast path reads its page from it with no class
      * check. Written with it, by the owner.
      */
-    public EncodedPage[] encodedFreeCover = EncodedPage.NO_COVER;
+    EncodedPage[] encodedFreeCover = EncodedPage.NO_COVER;
     /** Slow-path calls since this own slot last tried to enter the table (a colliding thread). */
     int misses;
     /** Slow-path calls since this own slot last tried to enter {@link FastSlots} (its entry taken). */
@@ -206,6 +206,16 @@ public final class HeapSlot {
      */
     public boolean isLocal(Segment seg, Thread current) {
         return seg.ownerThread() == current || (lease && seg.space() == space);
+    }
+
+    /** The free-path cache ({@link #lastFreeCover}), a plain read: the free fast path of its owner. */
+    public Page[] lastFreeCover() {
+        return lastFreeCover;
+    }
+
+    /** The free-path cache typed ({@link #encodedFreeCover}), a plain read: SECURE's and CHECKED's free fast paths of its owner. */
+    public EncodedPage[] encodedFreeCover() {
+        return encodedFreeCover;
     }
 
     /** The owner enters a call beyond the fast paths (see {@link #busy}). */

@@ -77,8 +77,8 @@ public final class LocalHeap extends PageOwner {
     int poolSlot = -1;
     /** The heap's tag (mimalloc's {@code heap->tag}): its pages carry it; 0 for untagged heaps. */
     int tag;
-    /** The public handle this heap was last made the thread's default through (owner thread), or null. */
-    public Heap defaultHandle;
+    /** The public handle this heap was last made the thread's default through (owner thread, plain), or null. */
+    private Heap defaultHandle;
     /** The own slot that served this heap as its thread's default until a switch retired it, or null (owner thread). */
     HeapSlot defaultSlot;
     /**
@@ -88,8 +88,8 @@ public final class LocalHeap extends PageOwner {
     boolean allowDestroy = true;
     /** Bumped by destroy and delete: handles of an earlier generation see the heap as gone. */
     int generation;
-    /** The heap of an open {@code java.lang.foreign.Arena} (set by the arena; cleared when the heap is reused). */
-    public boolean servesArena;
+    /** The heap of an open {@code java.lang.foreign.Arena} (set by the arena; cleared when the heap is reused). Owner thread, plain. */
+    boolean servesArena;
     /**
      * A pooled heap's pages, the first {@link #sealedCount}: those its destroy sealed and kept,
      * to be unsealed when it is taken again ({@link HeapDestroy#unsealPages}); made at its first
@@ -98,6 +98,21 @@ public final class LocalHeap extends PageOwner {
      */
     Page[] sealedPages;
     int sealedCount;
+
+    /** The public handle this heap was last made the thread's default through, or null; a plain read (owner thread). */
+    public Heap defaultHandle() {
+        return defaultHandle;
+    }
+
+    /** Records the public handle this heap is made the thread's default through (null: none); a plain store (owner thread). */
+    public void setDefaultHandle(Heap handle) {
+        defaultHandle = handle;
+    }
+
+    /** The heap now serves an open {@code java.lang.foreign.Arena}; a plain store (owner thread). */
+    public void markServesArena() {
+        servesArena = true;
+    }
 
     private LocalHeap(ThreadData tld, boolean isDefault, SegmentSpace space) {
         this.tld = tld;

@@ -20,8 +20,18 @@ public final class ThreadData {
     final SegmentSpace space;
     final HeapContext context;
     private LocalHeap defaultHeap;
-    /** The public handle of the default heap, made on first request. */
-    public Heap handle;
+    /** The public handle of the default heap, made on first request (owner thread, plain). */
+    private Heap handle;
+
+    /** The public handle of the default heap, or null before the first request; a plain read (owner thread). */
+    public Heap handle() {
+        return handle;
+    }
+
+    /** Records the public handle of the default heap; a plain store (owner thread). */
+    public void setHandle(Heap handle) {
+        this.handle = handle;
+    }
     /** The live heaps of the thread, linked through {@link LocalHeap#nextInThread}. */
     private LocalHeap heapList;
 

@@ -80,9 +80,10 @@ public final class ThreadHeaps {
 
     /**
      * The second level: slots by thread id, for leases, for own slots whose {@link FastSlots} entry
-     * is taken, and for instances without a salt. Replaced whole when it grows or the instance closes.
+     * is taken, and for instances without a salt. Replaced whole when it grows or the instance closes
+     * ({@link #setReleaseTable}); the fast paths read it plainly ({@link #getPlainTable}).
      */
-    public HeapSlot[] table;
+    private HeapSlot[] table;
     /** This instance's salt in {@link FastSlots}, or {@link FastSlots#NO_SALT} when it has none ({@link #fast} false). */
     public final int salt;
     /** Whether own slots of this instance enter {@link FastSlots} (there was a free salt). */
@@ -275,6 +276,15 @@ public final class ThreadHeaps {
     private void setReleaseTable(HeapSlot[] tab) {
         java.lang.invoke.VarHandle.releaseFence();
         table = tab;
+    }
+
+    /**
+     * The second-level table read plainly: the fast paths' lookup ({@code slotOf(getPlainTable(), t)}).
+     * A stale table is a complete one (its entries were written before its release store), whose
+     * entries name their owners: a thread that finds itself in one reads a slot it entered itself.
+     */
+    public HeapSlot[] getPlainTable() {
+        return table;
     }
 
     /** The shared heaps' slots, read with volatile semantics (a longer copy replaces them when one is added). */
