@@ -316,7 +316,7 @@ public sealed class Page extends Span permits EncodedPage {
         this.localFree = 0;
         setReleaseThreadFree(NO_DELAYED_FREE);
         this.freeIsZero = zero;
-        this.isZeroInit = zero;
+        setZeroInit(zero);
         this.hasAligned = false;
         this.inFull = false; // blockLimit = reserved above
         this.retireExpire = 0;
@@ -333,7 +333,7 @@ public sealed class Page extends Span permits EncodedPage {
         }
         this.next = null;
         this.prev = null;
-        this.inUse = true;
+        setInUse(true);
         setVolatileHeap(heap);
     }
 
@@ -347,7 +347,7 @@ public sealed class Page extends Span permits EncodedPage {
         free = 0;
         localFree = 0; // threadFree stays sealed (see LocalHeap.destroy)
         freeIsZero = false;
-        isZeroInit = false;
+        setZeroInit(false);
         hasAligned = false;
         retireExpire = 0;
         extendSmall = true; // a short-lived arena heap often takes one block: do not carve 4 KiB for it
@@ -514,7 +514,7 @@ public sealed class Page extends Span permits EncodedPage {
      */
     @Override
     protected void markFreeKeepingGuard() {
-        inUse = false;
+        setInUse(false);
         blockLimit = 0;
         dropShadow();
         kind = null;
@@ -534,7 +534,7 @@ public sealed class Page extends Span permits EncodedPage {
      */
     @Override
     public void markFree() {
-        inUse = false;
+        setInUse(false);
         blockLimit = 0;
         dropShadow();
         kind = null;
@@ -560,7 +560,7 @@ public sealed class Page extends Span permits EncodedPage {
      */
     @Override
     public void makeStuck(String failure) {
-        inUse = true;
+        setInUse(true);
         kind = null;
         setVolatileHeap(null);
         used = 0;
@@ -589,7 +589,7 @@ public sealed class Page extends Span permits EncodedPage {
     /** A span kept out of use because its guard page could not be lifted (see {@link #makeStuck}). */
     @Override
     public boolean isStuck() {
-        return inUse && kind == null;
+        return inUse() && kind == null;
     }
 
     /** The inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct bits each round). */
@@ -646,7 +646,7 @@ public sealed class Page extends Span permits EncodedPage {
         if (free != 0) {
             pristine = false; // new blocks in front of old ones: no longer in address order
         }
-        freeIsZero = free == 0 ? isZeroInit : freeIsZero && isZeroInit;
+        freeIsZero = free == 0 ? isZeroInit() : freeIsZero && isZeroInit();
         free = first;
         capacity += extend;
     }
@@ -1009,7 +1009,7 @@ public sealed class Page extends Span permits EncodedPage {
 
     @Override
     public String toString() {
-        return inUse ? "Page[" + kind + " 0x" + Long.toHexString(start) + " bs=" + blockSize + " used=" + used
+        return inUse() ? "Page[" + kind + " 0x" + Long.toHexString(start) + " bs=" + blockSize + " used=" + used
                 + "/" + capacity + "/" + reserved + "]"
                 : "Span[slice " + sliceIndex + " +" + sliceCount() + "]";
     }

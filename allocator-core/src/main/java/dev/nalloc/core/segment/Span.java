@@ -17,9 +17,9 @@ public abstract class Span {
     /** The slices the span covers (set by the segment layer). */
     int sliceCount;
     /** True for a page of blocks (or a span kept out of use), false for a free span. */
-    protected boolean inUse;
+    boolean inUse;
     /** The span's memory read as zero when it was handed out ({@link SegmentSpace#allocateSpan}). */
-    protected boolean isZeroInit;
+    boolean isZeroInit;
 
     /** The span-queue bin and links while the span is free (see {@link SpanQueues}). */
     int spanBin;
@@ -44,6 +44,16 @@ public abstract class Span {
     /** The span's memory read as zero when it was handed out (the page layer keeps it up to date while its page lives). */
     public final boolean isZeroInit() {
         return isZeroInit;
+    }
+
+    /** Sets whether the span is in use (plain store): the page layer, as its page starts and ends. */
+    protected final void setInUse(boolean inUse) {
+        this.inUse = inUse;
+    }
+
+    /** Sets whether the span's memory reads as zero (plain store): the page layer, as it writes blocks. */
+    protected final void setZeroInit(boolean zero) {
+        this.isZeroInit = zero;
     }
 
     /**
