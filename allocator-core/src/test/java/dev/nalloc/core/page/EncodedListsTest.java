@@ -1,15 +1,11 @@
 package dev.nalloc.core.page;
 
-import dev.nalloc.core.memory.SizeClasses;
-
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.memory.Layout;
 import dev.nalloc.spi.FreeListEncoding;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,12 +29,8 @@ class EncodedListsTest {
     private static final long KEY1 = 0x13198A2E03707344L;
     private static final int BLOCK = 64;
 
-    private final Arena arena = Arena.ofConfined();
-
-    @AfterEach
-    void close() {
-        arena.close();
-    }
+    @RegisterExtension
+    final TestPages pages = new TestPages();
 
     /** A page of 64-byte blocks with links encoded by the keyed encoding, carved in address order unless {@code shuffle != 0}. */
     private EncodedPage page(long shuffle) {
@@ -46,9 +38,7 @@ class EncodedListsTest {
     }
 
     private EncodedPage page(FreeListEncoding codec, boolean keyed, long shuffle) {
-        MemorySegment m = arena.allocate(Layout.SMALL_PAGE_SIZE, Layout.SLICE_SIZE);
-        EncodedPage p = new EncodedPage(null, 0);
-        p.init(null, PageKind.of(BLOCK), m.address(), Layout.SMALL_PAGE_SIZE, BLOCK, SizeClasses.bin(BLOCK), true);
+        EncodedPage p = pages.small(new EncodedPage(null, 0), BLOCK);
         p.encodeLinks(codec, keyed, KEY0, KEY1, shuffle);
         return p;
     }

@@ -1,14 +1,9 @@
 package dev.nalloc.core.page;
 
-import dev.nalloc.core.memory.Layout;
 import dev.nalloc.core.memory.Mem;
-import dev.nalloc.core.memory.SizeClasses;
 import dev.nalloc.spi.FreeListEncoding;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -22,17 +17,11 @@ class FreeListsTest {
 
     private static final int BLOCK = 64;
 
-    private final Arena arena = Arena.ofConfined();
-
-    @AfterEach
-    void close() {
-        arena.close();
-    }
+    @RegisterExtension
+    final TestPages pages = new TestPages();
 
     private Page page(boolean encoded) {
-        MemorySegment m = arena.allocate(Layout.SMALL_PAGE_SIZE, Layout.SLICE_SIZE);
-        Page p = encoded ? new EncodedPage(null, 0) : new Page(null, 0);
-        p.init(null, PageKind.of(BLOCK), m.address(), Layout.SMALL_PAGE_SIZE, BLOCK, SizeClasses.bin(BLOCK), true);
+        Page p = pages.small(encoded ? new EncodedPage(null, 0) : new Page(null, 0), BLOCK);
         if (p instanceof EncodedPage e) {
             e.encodeLinks(FreeListEncoding.PLAIN, true, 0x243F6A8885A308D3L, 0x13198A2E03707344L, 0);
         }

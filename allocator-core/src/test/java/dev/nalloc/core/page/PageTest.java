@@ -1,14 +1,9 @@
 package dev.nalloc.core.page;
 
-import dev.nalloc.core.memory.SizeClasses;
-
 import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.memory.Layout;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,17 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Free-list mechanics of one page over plain native memory (no heap, no OS layer needed). */
 class PageTest {
 
-    private final Arena arena = Arena.ofConfined();
-
-    @AfterEach
-    void close() {
-        arena.close();
-    }
+    @RegisterExtension
+    final TestPages pages = new TestPages();
 
     private Page page(long blockSize) {
-        MemorySegment m = arena.allocate(Layout.SMALL_PAGE_SIZE, Layout.SLICE_SIZE);
-        Page p = new Page(null, 0);
-        p.init(null, PageKind.of(blockSize), m.address(), Layout.SMALL_PAGE_SIZE, blockSize, SizeClasses.bin(blockSize), true);
+        Page p = pages.small(new Page(null, 0), blockSize);
         return p;
     }
 
