@@ -11,6 +11,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import static dev.nalloc.core.page.TestPages.freeLocal;
+import static dev.nalloc.core.page.TestPages.pop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -41,21 +43,6 @@ class EncodedListsTest {
         EncodedPage p = pages.small(new EncodedPage(null, 0), BLOCK);
         p.encodeLinks(codec, keyed, KEY0, KEY1, shuffle);
         return p;
-    }
-
-    /** The owner's pop of the head of {@code free}, as the allocation path does it. */
-    private static long pop(EncodedPage p) {
-        long b = p.free;
-        p.free = p.popNext(b);
-        p.used++;
-        return b;
-    }
-
-    /** A local free by the owner: the link stored encoded. */
-    private static void freeLocal(EncodedPage p, long block) {
-        Mem.store(block, p.encodeLink(block, p.localFree));
-        p.localFree = block;
-        p.used--;
     }
 
     @Test

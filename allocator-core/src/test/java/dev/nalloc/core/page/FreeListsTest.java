@@ -5,6 +5,9 @@ import dev.nalloc.spi.FreeListEncoding;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import static dev.nalloc.core.page.TestPages.freeLocal;
+import static dev.nalloc.core.page.TestPages.pop;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -26,19 +29,6 @@ class FreeListsTest {
             e.encodeLinks(FreeListEncoding.PLAIN, true, 0x243F6A8885A308D3L, 0x13198A2E03707344L, 0);
         }
         return p;
-    }
-
-    private static long pop(Page p) {
-        long b = p.free;
-        p.free = p.popNext(b);
-        p.used++;
-        return b;
-    }
-
-    private static void freeLocal(Page p, long block) {
-        Mem.store(block, p instanceof EncodedPage e ? e.encodeLink(block, p.localFree) : p.localFree);
-        p.localFree = block;
-        p.used--;
     }
 
     /**

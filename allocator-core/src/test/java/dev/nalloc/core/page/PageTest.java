@@ -18,8 +18,7 @@ class PageTest {
     final TestPages pages = new TestPages();
 
     private Page page(long blockSize) {
-        Page p = pages.small(new Page(null, 0), blockSize);
-        return p;
+        return pages.small(new Page(null, 0), blockSize);
     }
 
     private static long pop(Page p) {

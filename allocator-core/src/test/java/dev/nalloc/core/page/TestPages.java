@@ -1,6 +1,7 @@
 package dev.nalloc.core.page;
 
 import dev.nalloc.core.memory.Layout;
+import dev.nalloc.core.memory.Mem;
 import dev.nalloc.core.memory.SizeClasses;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -23,6 +24,21 @@ final class TestPages implements AfterEachCallback {
         page.init(null, PageKind.of(blockSize), m.address(), Layout.SMALL_PAGE_SIZE, blockSize,
                 SizeClasses.bin(blockSize), true);
         return page;
+    }
+
+    /** The owner's pop of the head of {@code free}, as the allocation path does it (links decoded on an encoded page). */
+    static long pop(Page p) {
+        long b = p.free;
+        p.free = p.popNext(b);
+        p.used++;
+        return b;
+    }
+
+    /** A local free by the owner: the link stored as the page stores links (encoded on an encoded page). */
+    static void freeLocal(Page p, long block) {
+        Mem.store(block, p instanceof EncodedPage e ? e.encodeLink(block, p.localFree) : p.localFree);
+        p.localFree = block;
+        p.used--;
     }
 
     @Override
