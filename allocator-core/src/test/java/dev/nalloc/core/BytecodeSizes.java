@@ -20,6 +20,9 @@ public final class BytecodeSizes {
     /** C2 does not inline a hot method of more bytecode bytes than this ({@code -XX:FreqInlineSize}). */
     public static final int FREQ_INLINE_SIZE = 325;
 
+    /** C2 does not inline a method of more bytecode bytes than this at a cold call site ({@code -XX:MaxInlineSize}). */
+    public static final int MAX_INLINE_SIZE = 35;
+
     private BytecodeSizes() {
     }
 

@@ -27,11 +27,26 @@ final class PageRetire {
      * there: see {@link ThreadHeaps}). A page retired already ({@code retireExpire != 0}) is left
      * as it is: the check is here, not on the free fast paths, so theirs is one branch, taken on
      * every page that empties, whatever the pages were when C2 compiled them.
+     *
+     * <p>C2 shape: this is inlined into every free fast path (a loop that frees the only block of
+     * a page calls it on every free), so it is only the check and one call. The work is
+     * {@link #retireAndReport}, over C2's limit for callees at cold call sites
+     * ({@code -XX:MaxInlineSize}, 35 bytes of bytecode): a page retired for real is one free in
+     * hundreds, so that call site is cold and the work stays out of line whatever the profile said
+     * when C2 compiled the caller. Inlined, it made the compiled free (and a caller's method holding
+     * a malloc and a free) over a thousand bytes larger, over {@code -XX:InlineSmallCode} (2500
+     * bytes), and C2 then does not inline that method into its callers compiled after it: whether a
+     * loop of pairs inlined its pair depended on which of the two C2 compiled first (HeapShapeTest).
      */
     static void retire(LocalHeap heap, Page page) {
         if (page.retireExpire() != 0) {
             return;
         }
+        retireAndReport(heap, page);
+    }
+
+    /** {@link #retire} of a page not retired yet: kept or freed, then the OS trouble reported. Out of line (see there). */
+    private static void retireAndReport(LocalHeap heap, Page page) {
         HeapSlot slot = heap.tld.slot();
         slot.busy++;
         try {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.Map;
 
 import static dev.nalloc.core.BytecodeSizes.FREQ_INLINE_SIZE;
+import static dev.nalloc.core.BytecodeSizes.MAX_INLINE_SIZE;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -19,7 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       never inlined into the fast path (which would then be too big to be inlined itself);</li>
  *   <li>{@link HeapDestroy#destroy} stays in one piece above the limit and {@link LocalHeap#destroy}
  *       only calls it, so an arena's close stays small enough to be inlined and its objects are
- *       removed by escape analysis.</li>
+ *       removed by escape analysis;</li>
+ *   <li>{@link PageRetire#retire}, inlined into every free fast path, is only its check and one call,
+ *       and {@link PageRetire#retireAndReport} is over the limit for cold call sites (35 bytes,
+ *       {@code -XX:MaxInlineSize}), so the compiled free stays small whatever the profile: inlined,
+ *       it took a method holding a malloc and a free over {@code -XX:InlineSmallCode}, and C2 then
+ *       stopped inlining that method into callers compiled after it.</li>
  * </ul>
  * A split of one of these into smaller methods would silently bring a slowdown back.
  */
@@ -34,5 +40,13 @@ class HeapShapeTest {
         assertTrue(generic > FREQ_INLINE_SIZE, "PageSearch.mallocGeneric must stay over " + FREQ_INLINE_SIZE + " bytes: " + generic);
         int destroy = BytecodeSizes.of(HeapDestroy.class).get("destroy");
         assertTrue(destroy > FREQ_INLINE_SIZE, "HeapDestroy.destroy must stay over " + FREQ_INLINE_SIZE + " bytes: " + destroy);
+    }
+
+    @Test
+    void retireOnTheFreePathIsACheckAndAnOutOfLineCall() throws IOException {
+        Map<String, Integer> retire = BytecodeSizes.of(PageRetire.class);
+        assertTrue(retire.get("retire") <= 16, "PageRetire.retire must stay the retired check and one call: " + retire);
+        assertTrue(retire.get("retireAndReport") > MAX_INLINE_SIZE,
+                "PageRetire.retireAndReport must stay over " + MAX_INLINE_SIZE + " bytes (not inlined at cold call sites): " + retire);
     }
 }
