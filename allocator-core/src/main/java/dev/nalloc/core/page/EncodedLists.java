@@ -118,6 +118,7 @@ final class EncodedLists {
         }
         page.freeIsZero = page.free == 0 ? page.isZeroInit() : page.freeIsZero && page.isZeroInit();
         page.pristine = false; // never rewound: its relinking writes plain links
+        page.carveAhead = 0;
         page.free = head;
     }
 

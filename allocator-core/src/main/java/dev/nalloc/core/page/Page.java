@@ -132,11 +132,13 @@ public sealed class Page extends Span permits EncodedPage {
      */
     int seen;
     /**
-     * The carved blocks not handed out yet count as live ({@link #accountedBlocks}): true on a page
-     * made fresh, false once it was emptied in place (its carved blocks are then left from an earlier
-     * use, not a batch carved for the allocations at hand).
+     * 1 while the carved blocks not handed out yet count as live ({@link #accountedBlocks}), else 0:
+     * 1 on a small plain (not encoded) page made fresh while it stays {@link #pristine}; 0 once it
+     * was emptied in place (its carved blocks are then left from an earlier use, not a batch carved
+     * for the allocations at hand) or stops being pristine. An int, not a boolean, so that
+     * {@link #accountedBlocks} needs no branch (see there).
      */
-    boolean countCarved;
+    int carveAhead;
     /** The bin (heap queue index) of a page, or the span-queue bin of a free span. */
     int bin;
     /** The tag of the heap that made the page (mimalloc's {@code page->heap_tag}; 0 for untagged heaps). */
@@ -324,12 +326,13 @@ public sealed class Page extends Span permits EncodedPage {
         this.pristine = true;
         this.rewound = 0;
         this.seen = 0;
-        this.countCarved = true;
+        this.carveAhead = (int) ((SizeClasses.SMALL_SIZE_MAX - blockSize) >>> 63) ^ 1; // small: 1 (no branch)
         this.bin = bin;
         this.tag = heap != null ? heap.tag() : 0;
         this.hugeReleased = 0;
         if (this instanceof EncodedPage e) {
             e.clearMode(); // a span is only made a page again after it was freed (guard lifted)
+            this.carveAhead = 0; // encoded links: the carved blocks are not in address order
         }
         this.next = null;
         this.prev = null;
@@ -352,7 +355,7 @@ public sealed class Page extends Span permits EncodedPage {
         retireExpire = 0;
         extendSmall = true; // a short-lived arena heap often takes one block: do not carve 4 KiB for it
         pristine = true;
-        countCarved = false;
+        carveAhead = 0;
         if (this instanceof EncodedPage e) {
             e.emptied(); // blockLimit = capacity = 0, no block states, no broken link
         }
@@ -383,7 +386,7 @@ public sealed class Page extends Span permits EncodedPage {
         free = start;
         rewound += n;
         used = 0;
-        countCarved = false;
+        carveAhead = 0;
         freeIsZero = false;
         hasAligned = false;
         retireExpire = 0;
@@ -396,14 +399,15 @@ public sealed class Page extends Span permits EncodedPage {
      * carved blocks the fast path has not handed out yet: the fast path takes them without telling the
      * gauges, so they are counted when carved (an upper bound by less than one batch until the next
      * look, exact once they are taken).
-     * Owner thread.
+     * Owner thread. C2 shape: no branch; the carved part is weighed by 0 or 1 ({@link #carveAhead},
+     * {@code u > 0}, {@code free != 0}): tests compiled while every page was still pristine trapped
+     * (uncommon trap, back to the interpreter) at the first page that was not.
      */
     public int accountedBlocks() {
         int u = used;
-        if (u > 0 && pristine && countCarved && !(this instanceof EncodedPage) && free != 0 && blockSize <= SizeClasses.SMALL_SIZE_MAX) {
-            return u + (capacity - (int) blockIndexOf(free));
-        }
-        return u;
+        long f = free;
+        int on = carveAhead & (-u >>> 31) & (int) (-f >>> 63); // addresses are positive
+        return u + on * (capacity - (int) blockIndexOf(f)); // blockIndexOf(0) is weighed by 0
     }
 
     /** Blocks given back by rewinds so far (racy read for snapshots). */
@@ -645,6 +649,7 @@ public sealed class Page extends Span permits EncodedPage {
         Mem.store(block, free);
         if (free != 0) {
             pristine = false; // new blocks in front of old ones: no longer in address order
+            carveAhead = 0;
         }
         freeIsZero = free == 0 ? isZeroInit() : freeIsZero && isZeroInit();
         free = first;
@@ -709,6 +714,7 @@ public sealed class Page extends Span permits EncodedPage {
                 localFree = 0;
                 freeIsZero = false;
                 pristine = false;
+                carveAhead = 0;
             }
         }
         return remote;
@@ -725,6 +731,7 @@ public sealed class Page extends Span permits EncodedPage {
         localFree = 0;
         freeIsZero = false;
         pristine = false;
+        carveAhead = 0;
     }
 
     /**

@@ -114,14 +114,17 @@ public final class UnownedFrees {
 
     /**
      * The sum of the counts of the bins ever counted, each times its {@code weight}. C2 shape: the
-     * weight is a table, not a branch on bytes or blocks (compiled for one, the other trapped).
+     * weight is a table, not a branch on bytes or blocks (compiled for one, the other trapped); each
+     * mask word is walked with its lowest bit set (bin 0 is never counted; the first bin of a later
+     * word has a count of 0 until its bit is set anyway), so the walk is never empty: a loop compiled
+     * while no bin was counted anywhere trapped at the first stripe with a count.
      */
     private long sum(long[] weight) {
         long sum = 0;
         for (int stripe = 0; stripe <= SHARED; stripe++) {
             int base = stripe * STRIDE;
             for (int w = 0; w < MASK_WORDS; w++) {
-                for (long mask = counts.getOpaque(base + SizeClasses.BIN_COUNT + w); mask != 0; mask &= mask - 1) {
+                for (long mask = counts.getOpaque(base + SizeClasses.BIN_COUNT + w) | 1L; mask != 0; mask &= mask - 1) {
                     int bin = (w << 6) + Long.numberOfTrailingZeros(mask);
                     sum += counts.getOpaque(base + bin) * weight[bin];
                 }

@@ -175,6 +175,51 @@ class PageTest {
         p.checkInvariants();
     }
 
+    /**
+     * The gauges' view of a page: carved blocks not handed out count as live only on a small page
+     * made fresh that is still pristine and has blocks in use (computed without branches).
+     */
+    @Test
+    void accountedBlocksCountCarvedBlocksOnlyOnAFreshPristineSmallPage() {
+        Page p = page(64);
+        p.extend();
+        assertEquals(0, p.accountedBlocks(), "no block in use: nothing counted");
+        for (int i = 0; i < 5; i++) {
+            TestPages.pop(p);
+        }
+        assertEquals(p.capacity, p.accountedBlocks(), "5 used and the rest of the carved batch");
+        TestPages.freeLocal(p, p.start);
+        assertEquals(4 + (p.capacity - 5), p.accountedBlocks(), "a local free leaves the free list in order");
+        p.collect(true);
+        assertEquals(4, p.accountedBlocks(), "collected frees end the address order: used only");
+        p.extend();
+        assertEquals(4, p.accountedBlocks(), "and it stays so");
+
+        Page full = page(64);
+        full.extend();
+        while (full.free != 0) {
+            TestPages.pop(full);
+        }
+        assertEquals(full.capacity, full.accountedBlocks(), "an empty free list: used only");
+
+        Page rewound = page(64);
+        rewound.extend();
+        TestPages.pop(rewound);
+        TestPages.pop(rewound);
+        assertTrue(rewound.rewind());
+        TestPages.pop(rewound);
+        assertEquals(1, rewound.accountedBlocks(), "emptied in place: its carved blocks are left over, not counted");
+        rewound.reset();
+        rewound.extend();
+        TestPages.pop(rewound);
+        assertEquals(1, rewound.accountedBlocks(), "after a reset too");
+
+        Page medium = page(8192);
+        medium.extend();
+        TestPages.pop(medium);
+        assertEquals(1, medium.accountedBlocks(), "beyond the small sizes: used only");
+    }
+
     @Test
     void aCorruptListIsDetected() {
         Page p = page(64);

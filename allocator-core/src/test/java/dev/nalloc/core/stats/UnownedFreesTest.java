@@ -54,6 +54,28 @@ class UnownedFreesTest {
         assertArrayEquals(new long[SizeClasses.BIN_COUNT], none);
     }
 
+    /**
+     * The sums walk each mask word with its first bin added (never empty, see UnownedFrees.sum):
+     * that bin adds nothing while uncounted, and a counted one is added once.
+     */
+    @Test
+    void sumsAddEachCountedBinOnceAndNothingElse() {
+        UnownedFrees u = new UnownedFrees();
+        assertEquals(0, u.bytes());
+        assertEquals(0, u.blocks());
+        int last = SizeClasses.BIN_HUGE - 1;
+        u.count(1);
+        u.count(last);
+        u.count(last);
+        assertEquals(-3, u.blocks());
+        assertEquals(-SizeClasses.binSize(1) - 2 * SizeClasses.binSize(last), u.bytes());
+        if (SizeClasses.BIN_COUNT > 64) { // the first bin of the second mask word
+            u.count(64);
+            assertEquals(-4, u.blocks());
+            assertEquals(-SizeClasses.binSize(1) - 2 * SizeClasses.binSize(last) - SizeClasses.binSize(64), u.bytes());
+        }
+    }
+
     /** The bin thread {@code t} counts in (threads beyond the bins wrap around). */
     private static int binOf(int t) {
         return 1 + t % (SizeClasses.BIN_COUNT - 2);
