@@ -87,7 +87,12 @@ public final class HeapSlot {
     int misses;
     /** Slow-path calls since this own slot last tried to enter {@link FastSlots} (its entry taken). */
     int fastTries;
-    /** A lease: when it was last taken over (see {@code ThreadHeaps.recentlyFreed}). */
+    /**
+     * A lease: the id of the thread that took it over last, an order of recency (see
+     * {@code ThreadHeaps.recentlyFreed}): ids grow with the threads' creation, so in a stream of
+     * tasks the lease of the task started last has the highest. Not a shared counter: every take
+     * would write one cache line that all carriers share.
+     */
     long stamp;
     /** Its entry in {@link FastSlots}, or -1. */
     int fastIndex = -1;

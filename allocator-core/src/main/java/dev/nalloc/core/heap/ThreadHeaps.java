@@ -57,6 +57,12 @@ import java.util.function.Supplier;
  * A holder that has ended is taken over with a single compare-and-set from it to the taker
  * ({@code takeFromEnded}): it never runs again, and its end happens-before the {@code isAlive()}
  * that saw it, so neither the marker nor the second look is needed.
+ * A thread that comes to the slow path while it holds a lease (its fast entry was evicted, or
+ * collides) takes the lease last taken on its carrier first if it can, before it looks for the one
+ * it holds: it may then hold two until it is idle, when the other one can be taken over (the
+ * check first would read the owner of every lease, lines the other carriers write, on every
+ * task's first call). Its calls use the lease its entries name; frees of the other's blocks go
+ * the remote way, which is right for any page.
  * A virtual thread that runs a task without blocking keeps its lease for the whole task. Leases
  * whose holders stay runnable cannot be taken over; when every lease is held that way, another one
  * is added (up to {@link HeapSelectionPolicy#maxSharedHeapCount()}), and beyond that a caller
@@ -503,16 +509,21 @@ public final class ThreadHeaps {
 
     /** The calling thread's lease: one it still holds, else one taken over, else a new one. */
     private HeapSlot lease(Thread t) {
+        // The lease last taken on this carrier first: in a stream of short tasks its holder has
+        // just ended here, and it is taken without reading any line that the other carriers write
+        // (the scan below reads every lease's owner, among them the ones other carriers' tasks
+        // have just taken: one cache miss each). A thread that holds another lease (its fast
+        // entry was evicted) may so hold two for a while: see the class comment.
+        int carrier = carrierIndex();
+        HeapSlot last = lastOnCarrier[carrier];
+        if (last != null && (last.getVolatileOwner() == t || take(last, t))) {
+            return installLease(last, t);
+        }
         HeapSlot[] ls = getVolatileLeases();
         for (HeapSlot s : ls) {
             if (s.getVolatileOwner() == t) {
                 return installLease(s, t);
             }
-        }
-        int carrier = carrierIndex();
-        HeapSlot last = lastOnCarrier[carrier];
-        if (last != null && take(last, t)) {
-            return installLease(last, t);
         }
         HeapSlot recent = recentlyFreed(ls);
         if (recent != null && take(recent, t)) {
@@ -559,7 +570,8 @@ public final class ThreadHeaps {
     }
 
     /**
-     * The lease taken most recently whose holder has ended (or that nobody holds), or null. When
+     * The lease taken last (by the youngest thread: {@link HeapSlot#stamp}) whose holder has ended
+     * (or that nobody holds), or null. When
      * virtual threads come and go, this is usually the lease of the task that just ended on the
      * same carrier: its pages, blocks and metadata are still in that core's caches, where a lease
      * chosen by thread id would have to move them over from another core.
@@ -579,14 +591,11 @@ public final class ThreadHeaps {
      * Takes lease {@code s} for {@code t} if nobody holds it or its holder is idle (see the class
      * comment for why the order of the steps makes this safe).
      */
-    /** Orders lease take-overs (racy increments: an order of recency, not a count). */
-    private static long epoch;
-
     private static boolean take(HeapSlot s, Thread t) {
         Thread old = s.getVolatileOwner();
         if (old == null) {
             if (s.casOwner(null, t)) {
-                s.stamp = ++epoch;
+                s.stamp = t.threadId();
                 return true;
             }
             return false;
@@ -607,7 +616,7 @@ public final class ThreadHeaps {
             if (entry >= 0) {
                 FastSlots.clear(entry);
             }
-            s.stamp = ++epoch;
+            s.stamp = t.threadId();
             s.setReleaseOwner(t);
             return true;
         }
@@ -633,7 +642,7 @@ public final class ThreadHeaps {
             return false;
         }
         FastSlots.remove(s, old);
-        s.stamp = ++epoch;
+        s.stamp = t.threadId();
         return true;
     }
 

@@ -484,6 +484,14 @@ class ThreadHeapsTest {
             super(OsPrimitives.best());
         }
 
+        /** A platform thread that pretends to run on {@code carrier} (started). */
+        Thread platform(String name, long carrier, Runnable task) {
+            Thread t = Thread.ofPlatform().name(name).unstarted(task);
+            carriers.put(t, carrier);
+            t.start();
+            return t;
+        }
+
         @Override
         public long osThreadId() {
             if (failing) {
@@ -553,6 +561,70 @@ class ThreadHeapsTest {
             assertNotSame(got[0], got[1], "A and B held two leases at once");
             assertSame(got[0], got[2], "C runs on A's carrier: A's lease");
             assertSame(got[1], got[3], "D runs on B's carrier: B's lease");
+            assertEquals(0, a.stats().allocationCount());
+        }
+    }
+
+    /**
+     * A holder whose fast entry is gone (here: removed, as an eviction does) comes to the slow path
+     * and takes the lease last taken on its carrier first, when that one's holder has ended, before it
+     * looks for the lease it holds (that look reads every lease's owner: other carriers' lines). It
+     * then holds two: its calls use the new one, a block of the old one is freed the remote way and
+     * stays intact until then, and {@code threadDone} gives both back.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aHolderWithoutItsEntryTakesItsCarriersLeaseFirstAndMayHoldTwo(Mode mode) throws Exception {
+        PretendCarriers os = new PretendCarriers();
+        try (Allocator a = TestAllocators.builder().mode(mode).os(os).heapSelectionPolicy(TWO_LEASES).build()) {
+            HeapSlot[] got = new HeapSlot[3];
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            CountDownLatch aHolds = new CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicBoolean xDone = new java.util.concurrent.atomic.AtomicBoolean();
+            boolean[] bothHeld = new boolean[1];
+            boolean[] bothGiven = new boolean[1];
+            Thread ta = os.platform("A", 7, () -> {
+                try {
+                    long kept = a.malloc(64);
+                    TestAllocators.fill(kept, 64, 41);
+                    got[0] = threads(a).held();
+                    aHolds.countDown();
+                    while (!xDone.get()) {
+                        Thread.onSpinWait(); // runnable, never idle: X cannot take A's lease
+                    }
+                    FastSlots.remove(got[0], Thread.currentThread()); // as an eviction: only the full search finds it
+                    long p = a.malloc(64);
+                    got[2] = threads(a).held();
+                    bothHeld[0] = got[0].getVolatileOwner() == Thread.currentThread()
+                            && got[2].getVolatileOwner() == Thread.currentThread();
+                    assertTrue(TestAllocators.check(kept, 64, 41), "a block of the first lease changed");
+                    a.free(kept); // a block of the other lease: freed the remote way
+                    a.free(p);
+                    a.threadDone();
+                    bothGiven[0] = got[0].getVolatileOwner() == null && got[2].getVolatileOwner() == null;
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                }
+            });
+            aHolds.await();
+            Thread tx = os.platform("X", 7, () -> {
+                try {
+                    a.free(a.malloc(64)); // A's lease is held by a running thread: X takes the other one
+                    got[1] = threads(a).held();
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                }
+            });
+            tx.join();
+            xDone.set(true);
+            ta.join();
+            if (error.get() != null) {
+                throw new AssertionError(error.get());
+            }
+            assertNotSame(got[0], got[1], "X took the lease A did not hold");
+            assertSame(got[1], got[2], "A took the lease last taken on its carrier (X's, X has ended)");
+            assertTrue(bothHeld[0], "A held both leases for a while");
+            assertTrue(bothGiven[0], "threadDone gave both back");
             assertEquals(0, a.stats().allocationCount());
         }
     }
