@@ -30,7 +30,7 @@ import java.lang.invoke.VarHandle;
  * {@code capacity} (not yet carved: the free list grows lazily, a few KiB at a time). The links
  * are the first word of each free block, in native memory.
  */
-public sealed class Page extends Span permits EncodedPage {
+public sealed class Page extends PageFields.Padded permits EncodedPage {
 
     // Delayed-free states in the low two bits of threadFree (mimalloc's mi_delayed_t).
     /** A remote free pushes the block on the heap's delayed list (the page is in the full queue). */
@@ -57,8 +57,8 @@ public sealed class Page extends Span permits EncodedPage {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            THREAD_FREE = l.findVarHandle(Page.class, "threadFree", long.class);
-            HUGE_RELEASED = l.findVarHandle(Page.class, "hugeReleased", int.class);
+            THREAD_FREE = l.findVarHandle(PageFields.ThreadFreeWord.class, "threadFree", long.class);
+            HUGE_RELEASED = l.findVarHandle(PageFields.Shape.class, "hugeReleased", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -79,77 +79,6 @@ public sealed class Page extends Span permits EncodedPage {
             return new Page[slices];
         }
     };
-
-    // ---- block area
-    PageKind kind;
-    long start;
-    long blockSize;
-    /** {@code ceil(2^40 / blockSize)}: block index of an offset without a division (offsets < 2^19). */
-    private long blockInverse;
-    /** The inverse modulo 2^64 of the odd part of {@code blockSize} (see {@link #isBlockStart}). */
-    private long oddInverse;
-    /** The number of trailing zero bits of {@code blockSize}. */
-    private int sizeShift;
-    /**
-     * While this is a page of blocks outside the full queue: {@code reserved} on FAST pages,
-     * {@code capacity} on encoded ones (a block never carved is no block to free); else 0 (see
-     * {@link #isBlockStart}).
-     */
-    int blockLimit;
-    /** The blocks the page's area holds (a guard page may take the end of it: {@link #limitBlocks}). */
-    int reserved;
-    int capacity;
-    int used;
-    long free;
-    long localFree;
-    @SuppressWarnings("unused") // accessed through THREAD_FREE
-    private volatile long threadFree;
-    /** The blocks on {@code free} read as zero apart from their link word. */
-    boolean freeIsZero;
-    /** Some block was handed out at an interior (aligned) address: interior frees are allowed. */
-    private boolean hasAligned;
-    /** The page is in its heap's full queue (see {@link #setInFull}). */
-    private boolean inFull;
-    int retireExpire;
-    /** The next extension carves only a few blocks: the page was just emptied for a pooled heap. */
-    boolean extendSmall;
-    /**
-     * No block was ever freed back onto {@code free} since the page was made or emptied: the free
-     * list is then exactly the carved blocks {@code [used, capacity)} in address order, and the
-     * live blocks are {@code [0, used)} (see {@link #rewind}).
-     */
-    boolean pristine;
-    /**
-     * Blocks given back wholesale by {@link #rewind} since the page was made: part of its bin's
-     * allocated and freed totals. Kept here, not in the thread's per-bin counters, so that an arena
-     * close pays one field update (the census adds it for live pages; {@link #takeRewound} when the
-     * page ends).
-     */
-    private long rewound;
-    /**
-     * The blocks this page contributes to its owner's gauges (see {@link #accountedBlocks}) as of
-     * the owner's last slow-path look at it; owner thread only (statistics' peaks).
-     */
-    int seen;
-    /**
-     * 1 while the carved blocks not handed out yet count as live ({@link #accountedBlocks}), else 0:
-     * 1 on a small plain (not encoded) page made fresh while it stays {@link #pristine}; 0 once it
-     * was emptied in place (its carved blocks are then left from an earlier use, not a batch carved
-     * for the allocations at hand) or stops being pristine. An int, not a boolean, so that
-     * {@link #accountedBlocks} needs no branch (see there).
-     */
-    int carveAhead;
-    /** The bin (heap queue index) of a page, or the span-queue bin of a free span. */
-    int bin;
-    /** The tag of the heap that made the page (mimalloc's {@code page->heap_tag}; 0 for untagged heaps). */
-    int tag;
-    private volatile PageOwner heap;
-    @SuppressWarnings("unused") // accessed through HUGE_RELEASED
-    private volatile int hugeReleased;
-
-    /** Links in a heap's page queue, or in a span queue for a free span. */
-    Page next;
-    Page prev;
 
     Page(Segment segment, int sliceIndex) {
         super(segment, sliceIndex);

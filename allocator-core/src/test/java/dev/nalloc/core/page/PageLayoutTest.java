@@ -1,0 +1,72 @@
+package dev.nalloc.core.page;
+
+import dev.nalloc.core.segment.Span;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A page's fields come in three groups with padding between them ({@link PageFields}): the JVM
+ * lays out a superclass's fields before its subclass's, so the chain of classes is the layout.
+ * Here the chain is checked: the thread-free word alone between two paddings, the owner's hot
+ * fields after it and padded at the end, and no page class declaring fields out of its group.
+ */
+class PageLayoutTest {
+
+    private static List<Class<?>> chain() {
+        List<Class<?>> chain = new ArrayList<>();
+        for (Class<?> c = Page.class; c != Span.class; c = c.getSuperclass()) {
+            chain.addFirst(c);
+        }
+        return chain;
+    }
+
+    private static List<Field> instanceFields(Class<?> c) {
+        return Arrays.stream(c.getDeclaredFields()).filter(f -> !Modifier.isStatic(f.getModifiers())).toList();
+    }
+
+    private static Set<String> names(Class<?> c) {
+        return instanceFields(c).stream().map(Field::getName).collect(Collectors.toSet());
+    }
+
+    /** A padding class: only byte fields, at least {@link PageFields#PAD} of them. */
+    private static void assertPadding(Class<?> c) {
+        List<Field> fields = instanceFields(c);
+        assertTrue(fields.size() >= PageFields.PAD, c.getSimpleName() + " pads " + fields.size() + " bytes");
+        assertTrue(fields.stream().allMatch(f -> f.getType() == byte.class), c.getSimpleName() + " holds only bytes");
+    }
+
+    @Test
+    void theGroupsAreSeparatedByPadding() {
+        List<Class<?>> chain = chain();
+        assertEquals(List.of(PageFields.Shape.class, PageFields.PadShape.class, PageFields.ThreadFreeWord.class,
+                PageFields.PadThreadFree.class, PageFields.Owner.class, PageFields.Padded.class, Page.class), chain);
+        assertPadding(PageFields.PadShape.class);
+        assertPadding(PageFields.PadThreadFree.class);
+        assertPadding(PageFields.Padded.class);
+        assertEquals(Set.of("threadFree"), names(PageFields.ThreadFreeWord.class), "the thread-free word is alone");
+        assertEquals(Set.of(), names(Page.class), "Page declares no fields: they would follow the last padding");
+    }
+
+    @Test
+    void theOwnersHotFieldsAreNotWithTheSharedOnes() {
+        Set<String> owner = names(PageFields.Owner.class);
+        assertTrue(owner.containsAll(Set.of("free", "localFree", "used", "capacity", "next", "prev")), owner.toString());
+        Set<String> shape = names(PageFields.Shape.class);
+        // what a freeing thread of another thread reads: the block checks, the bin, the heap
+        assertTrue(shape.containsAll(Set.of("kind", "start", "blockSize", "blockInverse", "oddInverse", "sizeShift",
+                "blockLimit", "reserved", "bin", "heap")), shape.toString());
+        for (String hot : owner) {
+            assertTrue(!shape.contains(hot), hot);
+        }
+    }
+}
