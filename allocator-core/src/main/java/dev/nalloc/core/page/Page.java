@@ -328,7 +328,7 @@ public sealed class Page extends PageFields.Padded permits EncodedPage {
      * carved blocks the fast path has not handed out yet: the fast path takes them without telling the
      * gauges, so they are counted when carved (an upper bound by less than one batch until the next
      * look, exact once they are taken).
-     * Owner thread. C2 shape: no branch; the carved part is weighed by 0 or 1 ({@link #carveAhead},
+     * Owner thread. C2 shape: no branch; the carved part is weighed by 0 or 1 ({@code carveAhead},
      * {@code u > 0}, {@code free != 0}): tests compiled while every page was still pristine trapped
      * (uncommon trap, back to the interpreter) at the first page that was not.
      */
