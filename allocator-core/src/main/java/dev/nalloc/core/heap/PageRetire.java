@@ -9,8 +9,9 @@ import dev.nalloc.core.page.PageQueues;
 /**
  * Pages whose blocks are all free (mimalloc's {@code _mi_page_retire}, {@code _mi_heap_collect_retired}
  * and {@code _mi_page_free}): a bin's only page is kept for a few slow-path rounds, so a size used
- * in bursts does not make and free a page each time; any other page goes back to its segment's
- * space at once. Owner thread.
+ * in bursts does not make and free a page each time, and so is one full page that other threads
+ * emptied (kept at the end of its bin's queue, see {@link #keepsEmptiedFull}); any other page goes
+ * back to its segment's space at once. Owner thread.
  */
 final class PageRetire {
 
@@ -70,12 +71,47 @@ final class PageRetire {
         int q = PageQueues.queueOf(page);
         PageQueues queues = heap.queues;
         if (q < SizeClasses.BIN_HUGE && queues.first[q] == page && queues.last[q] == page) {
-            page.setRetireExpire(page.blockSize() <= Layout.SMALL_OBJ_SIZE_MAX ? RETIRE_CYCLES : RETIRE_CYCLES / 4);
-            heap.retiredMin = Math.min(heap.retiredMin, q);
-            heap.retiredMax = Math.max(heap.retiredMax, q);
+            keep(heap, page, q);
+            return;
+        }
+        if (q == SizeClasses.BIN_FULL && keepsEmptiedFull(heap, page)) {
             return;
         }
         freePage(heap, page);
+    }
+
+    /** Keeps an all-free page of queue {@code q} retired for a few slow-path rounds. */
+    private static void keep(LocalHeap heap, Page page, int q) {
+        page.setRetireExpire(page.blockSize() <= Layout.SMALL_OBJ_SIZE_MAX ? RETIRE_CYCLES : RETIRE_CYCLES / 4);
+        heap.retiredMin = Math.min(heap.retiredMin, q);
+        heap.retiredMax = Math.max(heap.retiredMax, q);
+    }
+
+    /**
+     * A full page whose blocks other threads freed (its last ones reached the owner through the
+     * delayed list) goes back to the end of its bin's queue, retired, instead of back to its
+     * segment, when the bin has no such page kept already: its blocks are linked on its local-free
+     * list, so the next page search of the bin takes them all at once, where a fresh page would
+     * cost a span, then carving in 4 KiB steps (a slow path each) and the first touches. A
+     * producer whose blocks its consumers free (xmalloc-test) empties pages this way as fast as it
+     * fills them; mimalloc frees such a page ({@code _mi_page_retire} of a page in the full queue)
+     * and makes a fresh one. At most one per bin, kept as a retired page is: freed when its grace
+     * runs out unused ({@link #collectRetired}, which looks at a queue's last page too) or at the
+     * next heap collection.
+     */
+    private static boolean keepsEmptiedFull(LocalHeap heap, Page page) {
+        PageKind kind = page.kind();
+        if (kind != PageKind.SMALL && kind != PageKind.MEDIUM) {
+            return false;
+        }
+        int bin = page.bin();
+        Page last = heap.queues.last[bin];
+        if (last != null && last.retireExpire() != 0) {
+            return false; // one kept at the end already
+        }
+        FullQueue.unfull(heap, page); // to the end of its bin's queue
+        keep(heap, page, bin);
+        return true;
     }
 
     /** Frees retired pages whose grace has run out, all of them with {@code force}. */
@@ -86,23 +122,41 @@ final class PageRetire {
         int min = SizeClasses.BIN_FULL;
         int max = 0;
         for (int q = heap.retiredMin; q <= heap.retiredMax; q++) {
-            Page page = heap.queues.first[q];
-            if (page != null && page.retireExpire() != 0) {
-                if (page.allFree()) {
-                    page.decrementRetireExpire();
-                    if (force || page.retireExpire() == 0) {
-                        freePage(heap, page);
-                    } else {
-                        min = Math.min(min, q);
-                        max = Math.max(max, q);
-                    }
-                } else {
-                    page.setRetireExpire(0);
-                }
+            Page first = heap.queues.first[q];
+            Page last = heap.queues.last[q];
+            if (last != first && expire(heap, last, force)) {
+                min = Math.min(min, q);
+                max = Math.max(max, q);
+            }
+            if (expire(heap, first, force)) {
+                min = Math.min(min, q);
+                max = Math.max(max, q);
             }
         }
         heap.retiredMin = min;
         heap.retiredMax = max;
+    }
+
+    /**
+     * One round of a retired page's grace (a queue's first or last page; any other page, or null, is
+     * left alone): freed when it runs out or with {@code force}, no longer retired once it is in use.
+     *
+     * @return true when the page stays retired
+     */
+    private static boolean expire(LocalHeap heap, Page page, boolean force) {
+        if (page == null || page.retireExpire() == 0) {
+            return false;
+        }
+        if (!page.allFree()) {
+            page.setRetireExpire(0);
+            return false;
+        }
+        page.decrementRetireExpire();
+        if (force || page.retireExpire() == 0) {
+            freePage(heap, page);
+            return false;
+        }
+        return true;
     }
 
     /** No page is retired any more (the heap's pages were all looked at, or left). */

@@ -117,6 +117,98 @@ class LocalHeapTest {
         }
     }
 
+    /** Frees the blocks of {@code page} among {@code blocks} on another thread (the first goes to the delayed list). */
+    private void freeRemotely(List<Long> blocks, Page page) throws Exception {
+        List<Long> mine = blocks.stream().filter(b -> pageOf(b) == page).toList();
+        TestThreads.runOnNewThread(() -> mine.forEach(a::free));
+    }
+
+    /**
+     * A full page that other threads emptied (its last frees reach the owner through the delayed
+     * list) is kept at the end of its bin's queue, retired, and the bin's next page search takes its
+     * blocks instead of making a fresh page; one such page per bin is kept, a second one is freed.
+     */
+    @Test
+    void aFullPageEmptiedByOtherThreadsIsKeptForTheNextSearchOfItsBin() throws Exception {
+        List<Long> blocks = fillFirstPage(own, 256);
+        Page kept = pageOf(blocks.get(0));
+        long current = blocks.get(blocks.size() - 1); // the first block of the bin's next page
+        Page next = pageOf(current);
+        assertNotSame(kept, next);
+        int bin = kept.bin();
+        int pages = own.pageCount();
+        freeRemotely(blocks, kept);
+        assertTrue(kept.inFull(), "the owner has not seen the frees yet");
+        BlockFree.freeDelayed(own); // the generic path's first step
+        assertFalse(kept.inFull());
+        assertEquals(0, kept.used());
+        assertNotEquals(0, kept.retireExpire(), "kept, retired");
+        assertSame(kept, own.queues.last[bin], "at the end of its bin's queue");
+        assertSame(next, own.queues.first[bin], "the page in use stays first");
+        assertEquals(pages, own.pageCount(), "not freed");
+        kept.checkInvariants();
+        own.checkInvariants();
+
+        // The page in use runs out: the search takes the kept page's blocks, no fresh page is made.
+        long b;
+        List<Long> more = new ArrayList<>();
+        while (pageOf(b = own.malloc(256)) == next) {
+            more.add(b);
+        }
+        more.add(b);
+        assertSame(kept, pageOf(b), "the kept page serves the bin again");
+        assertEquals(0, kept.retireExpire(), "in use: no longer retired");
+        assertEquals(pages, own.pageCount(), "no page made");
+        own.checkInvariants();
+
+        // Two emptied full pages of one bin: the second is freed.
+        List<Long> second = fillFirstPage(own, 1024);
+        List<Long> third = new ArrayList<>(second.subList(second.size() - 1, second.size()));
+        Page p2 = pageOf(second.get(0));
+        Page p3 = pageOf(third.get(0));
+        while (!p3.inFull()) {
+            third.add(own.malloc(1024));
+        }
+        List<Long> rest = new ArrayList<>(); // the blocks of other pages, freed at the end
+        for (long x : blocks) {
+            if (pageOf(x) != kept) {
+                rest.add(x);
+            }
+        }
+        rest.addAll(more);
+        rest.add(third.get(third.size() - 1)); // the first block of the bin's next page
+        int before = own.pageCount();
+        freeRemotely(second, p2);
+        freeRemotely(third, p3);
+        BlockFree.freeDelayed(own);
+        assertEquals(before - 1, own.pageCount(), "one kept, one freed");
+        assertTrue(own.contains(second.get(0)) != own.contains(third.get(0)), "one of the two pages is left");
+        own.checkInvariants();
+        for (long x : rest) {
+            a.free(x);
+        }
+        own.collect(true);
+        own.checkInvariants();
+    }
+
+    /** A kept emptied page that its bin does not take again is freed when its grace runs out. */
+    @Test
+    void aKeptEmptiedPageNobodyTakesIsFreedWhenItsGraceRunsOut() throws Exception {
+        List<Long> blocks = fillFirstPage(own, 512);
+        Page kept = pageOf(blocks.get(0));
+        freeRemotely(blocks, kept);
+        BlockFree.freeDelayed(own);
+        assertNotEquals(0, kept.retireExpire());
+        int pages = own.pageCount();
+        for (int i = 0; i < 64 && own.pageCount() == pages; i++) {
+            PageRetire.collectRetired(own, false); // a search of a bin with no free block, each time
+        }
+        assertEquals(pages - 1, own.pageCount(), "freed after its grace");
+        assertFalse(own.contains(blocks.get(0)));
+        own.checkInvariants();
+        a.free(blocks.get(blocks.size() - 1));
+    }
+
     @Test
     void destroyOfASmallHeapEmptiesItsPagesAndPoolsItForTheNextNewHeap() {
         LocalHeap h = LocalHeap.newHeap(own.tld);
