@@ -9,7 +9,7 @@ import dev.nalloc.core.page.PageQueues;
 /**
  * Pages whose blocks are all free (mimalloc's {@code _mi_page_retire}, {@code _mi_heap_collect_retired}
  * and {@code _mi_page_free}): a bin's only page is kept for a few slow-path rounds, so a size used
- * in bursts does not make and free a page each time, and so is one full page that other threads
+ * in bursts does not make and free a page each time, and so are a few full pages that other threads
  * emptied (kept at the end of its bin's queue, see {@link #keepsEmptiedFull}); any other page goes
  * back to its segment's space at once. Owner thread.
  */
@@ -17,6 +17,12 @@ final class PageRetire {
 
     /** Slow-path rounds a retired small page is kept (a quarter of that for larger ones). */
     private static final int RETIRE_CYCLES = 16;
+    /**
+     * The block area of emptied full pages a bin keeps at the end of its queue ({@link #keepsEmptiedFull}):
+     * eight small pages, one medium one. A producer's consumers often empty several of its pages
+     * between two of its slow paths.
+     */
+    private static final long KEEP_BYTES = 512 * 1024;
 
     private PageRetire() {
     }
@@ -95,9 +101,9 @@ final class PageRetire {
      * cost a span, then carving in 4 KiB steps (a slow path each) and the first touches. A
      * producer whose blocks its consumers free (xmalloc-test) empties pages this way as fast as it
      * fills them; mimalloc frees such a page ({@code _mi_page_retire} of a page in the full queue)
-     * and makes a fresh one. At most one per bin, kept as a retired page is: freed when its grace
-     * runs out unused ({@link #collectRetired}, which looks at a queue's last page too) or at the
-     * next heap collection.
+     * and makes a fresh one. Up to {@link #KEEP_BYTES} of them per bin, kept as a retired page is:
+     * freed when their grace runs out unused ({@link #collectRetired}, which looks at the retired
+     * pages at the end of a queue too) or at the next heap collection.
      */
     private static boolean keepsEmptiedFull(LocalHeap heap, Page page) {
         PageKind kind = page.kind();
@@ -105,9 +111,12 @@ final class PageRetire {
             return false;
         }
         int bin = page.bin();
-        Page last = heap.queues.last[bin];
-        if (last != null && last.retireExpire() != 0) {
-            return false; // one kept at the end already
+        long room = KEEP_BYTES;
+        for (Page p = heap.queues.last[bin]; p != null && p.retireExpire() != 0; p = p.prev()) {
+            room -= p.areaSize();
+        }
+        if (room < page.areaSize()) {
+            return false; // enough kept at the end already
         }
         FullQueue.unfull(heap, page); // to the end of its bin's queue
         keep(heap, page, bin);
@@ -123,12 +132,14 @@ final class PageRetire {
         int max = 0;
         for (int q = heap.retiredMin; q <= heap.retiredMax; q++) {
             Page first = heap.queues.first[q];
-            Page last = heap.queues.last[q];
-            if (last != first && expire(heap, last, force)) {
-                min = Math.min(min, q);
-                max = Math.max(max, q);
+            boolean left = false;
+            // The emptied pages kept at the end of the queue, then its first page.
+            for (Page p = heap.queues.last[q], prev; p != first && p != null && p.retireExpire() != 0; p = prev) {
+                prev = p.prev();
+                left |= expire(heap, p, force);
             }
-            if (expire(heap, first, force)) {
+            left |= expire(heap, first, force);
+            if (left) {
                 min = Math.min(min, q);
                 max = Math.max(max, q);
             }

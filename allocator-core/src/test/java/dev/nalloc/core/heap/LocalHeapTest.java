@@ -126,7 +126,8 @@ class LocalHeapTest {
     /**
      * A full page that other threads emptied (its last frees reach the owner through the delayed
      * list) is kept at the end of its bin's queue, retired, and the bin's next page search takes its
-     * blocks instead of making a fresh page; one such page per bin is kept, a second one is freed.
+     * blocks instead of making a fresh page; a bin keeps up to 512 KiB of such pages (eight small
+     * ones, one medium one), the rest are freed.
      */
     @Test
     void aFullPageEmptiedByOtherThreadsIsKeptForTheNextSearchOfItsBin() throws Exception {
@@ -161,13 +162,13 @@ class LocalHeapTest {
         assertEquals(pages, own.pageCount(), "no page made");
         own.checkInvariants();
 
-        // Two emptied full pages of one bin: the second is freed.
-        List<Long> second = fillFirstPage(own, 1024);
+        // Two emptied full medium pages of one bin: a bin keeps 512 KiB of them, so the second is freed.
+        List<Long> second = fillFirstPage(own, 16 * 1024);
         List<Long> third = new ArrayList<>(second.subList(second.size() - 1, second.size()));
         Page p2 = pageOf(second.get(0));
         Page p3 = pageOf(third.get(0));
         while (!p3.inFull()) {
-            third.add(own.malloc(1024));
+            third.add(own.malloc(16 * 1024));
         }
         List<Long> rest = new ArrayList<>(); // the blocks of other pages, freed at the end
         for (long x : blocks) {
