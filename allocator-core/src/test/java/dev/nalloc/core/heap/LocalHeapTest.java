@@ -126,8 +126,8 @@ class LocalHeapTest {
     /**
      * A full page that other threads emptied (its last frees reach the owner through the delayed
      * list) is kept at the end of its bin's queue, retired, and the bin's next page search takes its
-     * blocks instead of making a fresh page; a bin keeps up to 512 KiB of such pages (eight small
-     * ones, one medium one), the rest are freed.
+     * blocks instead of making a fresh page; a bin keeps up to 4 MiB of such pages (64 small
+     * ones, eight medium ones), the rest are freed.
      */
     @Test
     void aFullPageEmptiedByOtherThreadsIsKeptForTheNextSearchOfItsBin() throws Exception {
@@ -162,13 +162,20 @@ class LocalHeapTest {
         assertEquals(pages, own.pageCount(), "no page made");
         own.checkInvariants();
 
-        // Two emptied full medium pages of one bin: a bin keeps 512 KiB of them, so the second is freed.
-        List<Long> second = fillFirstPage(own, 16 * 1024);
-        List<Long> third = new ArrayList<>(second.subList(second.size() - 1, second.size()));
-        Page p2 = pageOf(second.get(0));
-        Page p3 = pageOf(third.get(0));
-        while (!p3.inFull()) {
-            third.add(own.malloc(16 * 1024));
+        // Emptied full medium pages of one bin: a bin keeps 4 MiB of them, so the ninth is freed.
+        List<Long> medium = new ArrayList<>();
+        List<Page> fullPages = new ArrayList<>();
+        while (fullPages.size() < 9) {
+            long x = own.malloc(16 * 1024);
+            medium.add(x);
+            fullPages.clear();
+            for (long y : medium) {
+                Page q = pageOf(y);
+                if (q.inFull() && !fullPages.contains(q)) {
+                    fullPages.add(q);
+                }
+            }
+            assertTrue(medium.size() < 10_000);
         }
         List<Long> rest = new ArrayList<>(); // the blocks of other pages, freed at the end
         for (long x : blocks) {
@@ -177,13 +184,23 @@ class LocalHeapTest {
             }
         }
         rest.addAll(more);
-        rest.add(third.get(third.size() - 1)); // the first block of the bin's next page
+        List<Long> emptied = new ArrayList<>();
+        for (long x : medium) {
+            (fullPages.contains(pageOf(x)) ? emptied : rest).add(x);
+        }
         int before = own.pageCount();
-        freeRemotely(second, p2);
-        freeRemotely(third, p3);
+        TestThreads.runOnNewThread(() -> emptied.forEach(a::free));
         BlockFree.freeDelayed(own);
-        assertEquals(before - 1, own.pageCount(), "one kept, one freed");
-        assertTrue(own.contains(second.get(0)) != own.contains(third.get(0)), "one of the two pages is left");
+        assertEquals(before - 1, own.pageCount(), "eight kept, one freed");
+        int keptMedium = 0;
+        for (Page p : fullPages) {
+            if (own.contains(p.areaStart())) {
+                keptMedium++;
+                assertFalse(p.inFull());
+                assertNotEquals(0, p.retireExpire());
+            }
+        }
+        assertEquals(8, keptMedium);
         own.checkInvariants();
         for (long x : rest) {
             a.free(x);
