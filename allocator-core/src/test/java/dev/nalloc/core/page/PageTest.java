@@ -5,6 +5,8 @@ import dev.nalloc.core.memory.Layout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import static dev.nalloc.core.page.TestPages.freeLocal;
+import static dev.nalloc.core.page.TestPages.pop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -19,13 +21,6 @@ class PageTest {
 
     private Page page(long blockSize) {
         return pages.small(new Page(null, 0), blockSize);
-    }
-
-    private static long pop(Page p) {
-        long b = p.free;
-        p.free = Mem.load(b);
-        p.used++;
-        return b;
     }
 
     @Test
@@ -54,9 +49,7 @@ class PageTest {
             p.checkInvariants();
         }
         for (int i = 0; i < 10; i++) { // local frees
-            Mem.store(blocks[i], p.localFree);
-            p.localFree = blocks[i];
-            p.used--;
+            freeLocal(p, blocks[i]);
         }
         p.checkInvariants();
         for (int i = 10; i < 20; i++) {
@@ -75,9 +68,7 @@ class PageTest {
         Page p = page(64);
         p.extend();
         long a = pop(p);
-        Mem.store(a, p.localFree);
-        p.localFree = a;
-        p.used--;
+        freeLocal(p, a);
         p.collect(false);
         assertEquals(a, p.localFree, "free still has blocks: nothing moves");
         p.collect(true);
@@ -93,9 +84,7 @@ class PageTest {
         for (int i = 0; i < blocks.length; i++) {
             blocks[i] = pop(p);
         }
-        Mem.store(blocks[0], p.localFree); // a local free
-        p.localFree = blocks[0];
-        p.used--;
+        freeLocal(p, blocks[0]); // a local free
         assertTrue(p.freeRemote(blocks[1]));
         assertEquals(0, p.collectEmpty(), "free still has blocks: nothing moves");
         assertEquals(blocks[0], p.localFree);
@@ -121,9 +110,7 @@ class PageTest {
         int carved = p.capacity;
         long a = pop(p);
         long b = pop(p);
-        Mem.store(a, p.localFree);
-        p.localFree = a;
-        p.used--;
+        freeLocal(p, a);
         assertTrue(p.freeRemote(b));
         assertEquals(1, p.collectForced(), "the remote free is taken though free has blocks");
         assertEquals(0, p.localFree);
@@ -163,9 +150,7 @@ class PageTest {
         p.checkInvariants();
         assertEquals(a, pop(p), "blocks come back in address order");
         assertEquals(b, pop(p));
-        Mem.store(a, p.localFree); // a local free: the page is no longer only allocating
-        p.localFree = a;
-        p.used--;
+        freeLocal(p, a); // a local free: the page is no longer only allocating
         assertTrue(!p.rewind());
         p.collect(true);
         assertTrue(!p.rewind(), "after frees were collected the order is gone");
@@ -185,10 +170,10 @@ class PageTest {
         p.extend();
         assertEquals(0, p.accountedBlocks(), "no block in use: nothing counted");
         for (int i = 0; i < 5; i++) {
-            TestPages.pop(p);
+            pop(p);
         }
         assertEquals(p.capacity, p.accountedBlocks(), "5 used and the rest of the carved batch");
-        TestPages.freeLocal(p, p.start);
+        freeLocal(p, p.start);
         assertEquals(4 + (p.capacity - 5), p.accountedBlocks(), "a local free leaves the free list in order");
         p.collect(true);
         assertEquals(4, p.accountedBlocks(), "collected frees end the address order: used only");
@@ -198,25 +183,25 @@ class PageTest {
         Page full = page(64);
         full.extend();
         while (full.free != 0) {
-            TestPages.pop(full);
+            pop(full);
         }
         assertEquals(full.capacity, full.accountedBlocks(), "an empty free list: used only");
 
         Page rewound = page(64);
         rewound.extend();
-        TestPages.pop(rewound);
-        TestPages.pop(rewound);
+        pop(rewound);
+        pop(rewound);
         assertTrue(rewound.rewind());
-        TestPages.pop(rewound);
+        pop(rewound);
         assertEquals(1, rewound.accountedBlocks(), "emptied in place: its carved blocks are left over, not counted");
         rewound.reset();
         rewound.extend();
-        TestPages.pop(rewound);
+        pop(rewound);
         assertEquals(1, rewound.accountedBlocks(), "after a reset too");
 
         Page medium = page(8192);
         medium.extend();
-        TestPages.pop(medium);
+        pop(medium);
         assertEquals(1, medium.accountedBlocks(), "beyond the small sizes: used only");
     }
 
