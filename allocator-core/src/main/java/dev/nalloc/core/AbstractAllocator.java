@@ -74,7 +74,7 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
         this.views = new SegmentViews(global);
         this.allocations = new Allocations(engine);
         this.blocks = new BlockLookup(engine);
-        this.frees = new FreeRouting(engine);
+        this.frees = new FreeRouting(engine, blocks);
     }
 
     // ================================================================== what a mode decides

@@ -70,7 +70,7 @@ final class BlockLookup {
     }
 
     /** The block of an interior address (aligned blocks), or 0 after reporting the misuse. */
-    private long interiorBlock(Page page, long address, long index, long block) {
+    long interiorBlock(Page page, long address, long index, long block) {
         if (index >= page.reserved() || address < page.areaStart()) {
             invalid(address, "lies outside the blocks of its page");
             return 0;

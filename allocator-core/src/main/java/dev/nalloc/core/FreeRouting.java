@@ -12,6 +12,7 @@ import dev.nalloc.core.page.EncodedPage;
 import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.segment.Segment;
+import dev.nalloc.core.segment.SegmentMap;
 
 /**
  * Where a freed block goes, for every mode (mimalloc's {@code free.c} routing): the local free list
@@ -23,55 +24,75 @@ final class FreeRouting {
 
     private final Engine engine;
     private final ThreadHeaps threads;
+    private final BlockLookup blocks;
 
-    FreeRouting(Engine engine) {
+    FreeRouting(Engine engine, BlockLookup blocks) {
         this.engine = engine;
         this.threads = engine.threads;
-    }
-
-    /** Frees {@code block} of {@code page} (plain links: FAST). */
-    void free(Page page, long block) {
-        Segment seg = page.segment;
-        free(page, block, seg, seg.huge ? null : threads.heldForFree(seg));
+        this.blocks = blocks;
     }
 
     /**
-     * {@link #free} for a caller the free fast path's lookups just missed (no entry of the calling
-     * thread in the claimed slot, {@link dev.nalloc.core.heap.FastSlots} or the second-level table):
-     * those lookups are not repeated ({@link ThreadHeaps#heldForFreeUnlisted}). This is the path of
-     * every free by a free-only thread.
+     * FAST's free slow path, from the address (everything {@link NallocAllocator#free}'s fast path
+     * did not take): 0, misuse (reported), another segment, a page in the full queue, another
+     * thread's page, an abandoned segment, a huge page. {@code unlisted}: the caller has no entry in
+     * any of the fast path's lookups (a free-only thread, or one whose heap is not entered yet), so
+     * {@link ThreadHeaps#heldForFreeUnlisted} does not repeat them.
+     *
+     * <p>C2 shape: one piece above the hot-method inlining limit ({@code -XX:FreqInlineSize}, 325
+     * bytes of bytecode), so C2 compiles it once on its own and never inlines it into
+     * {@code free}, nor through {@code free} into every loop of the program that frees: those
+     * compilations then stay small and quick, and an uncommon trap in this path throws away this
+     * method's code only. The address checks are {@link BlockLookup#pageOfBlock}'s and
+     * {@link BlockLookup#blockAt}'s, written out here (shared helpers would shrink this method under
+     * the limit); FreeShapeTest guards the shape.
      */
-    void freeUnlisted(Page page, long block) {
-        Segment seg = page.segment;
-        free(page, block, seg, seg.huge ? null : threads.heldForFreeUnlisted(seg));
-    }
-
-    /** {@link #free} with the caller's slot ({@code s}, null for none) found. */
-    private void free(Page page, long block, Segment seg, HeapSlot s) {
+    void freeAddress(long address, boolean unlisted) {
+        if (address == 0) {
+            engine.checkOpen();
+            return;
+        }
+        Segment seg = SegmentMap.lookup(address);
+        if (seg == null || seg.allocator != engine) {
+            blocks.invalid(address, "is not a block of this allocator");
+            return;
+        }
+        Page page = Page.of(seg, address);
+        if (page == null || !page.inUse()) {
+            blocks.invalid(address, "lies in free memory of this allocator");
+            return;
+        }
+        long index = page.blockIndexOf(address);
+        long block = page.areaStart() + index * page.blockSize();
+        if (block != address || index >= page.reserved()) {
+            block = blocks.interiorBlock(page, address, index, block);
+            if (block == 0) {
+                return;
+            }
+        }
+        HeapSlot s = seg.huge ? null : unlisted ? threads.heldForFreeUnlisted(seg) : threads.heldForFree(seg);
+        LocalHeap own;
         if (s != null && s.isLocal(seg, Thread.currentThread())) {
             s.cacheFreeSegment(seg); // local to this thread's slot, never huge
             BlockFree.local(page, block);
-        } else if (engine.reclaimOnFree && seg.getVolatileAbandoned() && reclaimOnFree(seg)) {
+        } else if (engine.reclaimOnFree && seg.getVolatileAbandoned() && (own = ownHeapForReclaim()) != null
+                && SegmentReclaim.reclaimOnFree(own, seg)) {
+            // Option abandoned_reclaim_on_free: a thread with a heap of its own that frees into an
+            // abandoned segment takes the segment over (if it wins the claim).
             BlockFree.local(page, block); // the segment is ours now
             engine.reporter.flush(); // the reclaim's purges: the free is complete
         } else if (page.kind() == PageKind.HUGE) {
             freeHuge(page);
         } else {
-            freeRemote(page, block, s);
-        }
-    }
-
-    /**
-     * Pushes {@code block} on its page's thread-free list and counts the free. The page's bin is read
-     * before the push: once the block is on the list, the owner may collect it, empty the page and
-     * make it a page of another size class, and the free would be counted in that class.
-     */
-    private void freeRemote(Page page, long block, HeapSlot s) {
-        int bin = page.bin();
-        if (BlockFree.remote(page, block)) {
-            countRemoteFree(bin, s);
-        } else {
-            freeIntoDestroyedHeap(block);
+            // The page's bin is read before the push: once the block is on the list, the owner may
+            // collect it, empty the page and make it a page of another size class, and the free
+            // would be counted in that class.
+            int bin = page.bin();
+            if (BlockFree.remote(page, block)) {
+                countRemoteFree(bin, s);
+            } else {
+                freeIntoDestroyedHeap(block);
+            }
         }
     }
 
@@ -101,7 +122,7 @@ final class FreeRouting {
             BlockFree.localEncoded(page, block);
             return true;
         }
-        int bin = page.bin(); // before the push: see freeRemote
+        int bin = page.bin(); // before the push: see freeAddress
         int pushed = BlockFree.remoteEncoded(page, block);
         if (pushed == EncodedPage.PUSHED) {
             countRemoteFree(bin, s);
@@ -120,18 +141,15 @@ final class FreeRouting {
     }
 
     /**
-     * Option {@code abandoned_reclaim_on_free}: a thread with a heap of its own that frees into an
-     * abandoned segment takes the segment over (if it wins the claim).
+     * The caller's own heap for option {@code abandoned_reclaim_on_free} (made now when the heap
+     * policy gives the thread one), or null for a thread without one.
      */
-    private boolean reclaimOnFree(Segment seg) {
+    private LocalHeap ownHeapForReclaim() {
         LocalHeap own = threads.ownHeapIfAny();
-        if (own == null) {
-            if (!engine.heapPolicy.ownsHeap(Thread.currentThread())) {
-                return false;
-            }
+        if (own == null && engine.heapPolicy.ownsHeap(Thread.currentThread())) {
             own = threads.ownHeap();
         }
-        return SegmentReclaim.reclaimOnFree(own, seg);
+        return own;
     }
 
     /**

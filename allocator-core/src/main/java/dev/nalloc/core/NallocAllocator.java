@@ -199,8 +199,9 @@ final class NallocAllocator extends AbstractAllocator {
         freeSlow(address);
     }
 
+    /** Everything the fast path did not take, out of line: see {@link FreeRouting#freeAddress}. */
     private void freeSlow(long address) {
-        route(address, false);
+        frees.freeAddress(address, false);
     }
 
     /**
@@ -208,24 +209,7 @@ final class NallocAllocator extends AbstractAllocator {
      * thread, or one whose heap is not entered yet): the routing does not look them up again.
      */
     private void freeUnlisted(long address) {
-        route(address, true);
-    }
-
-    private void route(long address, boolean unlisted) {
-        if (address == 0) {
-            checkOpen();
-            return;
-        }
-        Page page = blocks.pageOfBlock(address);
-        long block = page == null ? 0 : blocks.blockAt(page, address);
-        if (block == 0) {
-            return;
-        }
-        if (unlisted) {
-            frees.freeUnlisted(page, block);
-        } else {
-            frees.free(page, block);
-        }
+        frees.freeAddress(address, true);
     }
 
     @Override

@@ -273,7 +273,7 @@ final class SecureAllocator extends ModeAllocator {
                 s.cacheFreeSegment(page.segment);
                 BlockFree.localEncoded(page, block);
             } else {
-                int bin = page.bin(); // before the push: see FreeRouting.freeRemote
+                int bin = page.bin(); // before the push: see FreeRouting.freeAddress
                 int pushed = BlockFree.remoteEncoded(page, block);
                 if (pushed == EncodedPage.PUSHED) {
                     frees.countRemoteFree(bin, s);
