@@ -147,46 +147,88 @@ final class HeapDestroy {
     /**
      * A pooled heap is taken again: the pages its destroy sealed ({@link Page#seal}) and kept take
      * remote frees again. They are the pages of its queues (a pooled heap's pages change only when
-     * the pool is drained: {@link #discardPooled}), listed by the destroy: a counted loop over that
-     * list, not a walk of the queues' bitmap and lists, which measured several ns of an arena's
-     * open/close cycle (docs/performance.md). HeapShapeTest checks the list against the queues.
+     * the pool is drained: {@link #discardPooled}), listed by the destroy: the first in a field of
+     * the heap, the others in an array, not a walk of the queues' bitmap and lists, which measured
+     * several ns of an arena's open/close cycle (docs/performance.md). An arena's heap keeps one
+     * page: its unseal is then two loads from the heap and one store, with no array (whose length
+     * and element loads were a chain of dependent loads in the arena's open) and no loop.
+     * LocalHeapTest checks the list against the queues.
      */
     static void unsealPages(LocalHeap heap) {
-        Page[] kept = heap.sealedPages;
         int n = heap.sealedCount;
-        heap.sealedCount = 0;
+        if (n != 0) {
+            heap.sealedCount = 0;
+            heap.sealedFirst.unseal();
+            if (n > 1) {
+                unsealRest(heap.sealedPages, n - 1);
+            }
+        }
+    }
+
+    /** {@link #unsealPages}: the pages after the first (out of line: rare for an arena's heap). */
+    private static void unsealRest(Page[] rest, int n) {
         for (int i = 0; i < n; i++) {
-            kept[i].unseal();
+            rest[i].unseal();
         }
     }
 
     /**
      * Lists a page the destroy sealed and a pooled heap keeps ({@link #unsealPages}). The entry is
      * written only when it changes: a heap pooled again and again keeps the same pages, and a
-     * reference store into an old array costs a GC write barrier (G1's card mark with a fence).
+     * reference store into an old object costs a GC write barrier (G1's card mark with a fence).
      */
     private static void keepSealed(LocalHeap heap, Page page) {
-        Page[] kept = heap.sealedPages;
-        if (kept == null) {
-            kept = heap.sealedPages = new Page[POOLED_PAGES_MAX];
-        }
         int i = heap.sealedCount++;
-        if (kept[i] != page) {
-            kept[i] = page;
+        if (i == 0) {
+            if (heap.sealedFirst != page) {
+                heap.sealedFirst = page;
+            }
+            return;
+        }
+        Page[] rest = heap.sealedPages;
+        if (rest == null) {
+            rest = heap.sealedPages = new Page[POOLED_PAGES_MAX - 1];
+        }
+        if (rest[i - 1] != page) {
+            rest[i - 1] = page;
         }
     }
 
     /** After a pooled heap's destroy: entries past its list (a former, longer list) hold no page. */
     private static void dropStaleSealed(LocalHeap heap) {
-        Page[] kept = heap.sealedPages;
-        for (int i = heap.sealedCount; kept != null && i < kept.length && kept[i] != null; i++) {
-            kept[i] = null;
+        int n = heap.sealedCount;
+        if (n == 0) {
+            heap.sealedFirst = null;
         }
+        Page[] rest = heap.sealedPages;
+        for (int i = Math.max(n - 1, 0); rest != null && i < rest.length && rest[i] != null; i++) {
+            rest[i] = null;
+        }
+    }
+
+    /** The pages a pooled heap's destroy listed to be unsealed ({@link #unsealPages}), in order (tests). */
+    static java.util.List<Page> sealedList(LocalHeap heap) {
+        java.util.List<Page> list = new java.util.ArrayList<>();
+        for (int i = 0; i < heap.sealedCount; i++) {
+            list.add(i == 0 ? heap.sealedFirst : heap.sealedPages[i - 1]);
+        }
+        return list;
+    }
+
+    /** Every page reference a pooled heap's list holds, listed or not (tests: none past the list). */
+    static java.util.List<Page> sealedHeld(LocalHeap heap) {
+        java.util.List<Page> list = new java.util.ArrayList<>();
+        list.add(heap.sealedFirst);
+        if (heap.sealedPages != null) {
+            list.addAll(java.util.Arrays.asList(heap.sealedPages));
+        }
+        return list;
     }
 
     /** Frees the (empty) pages of a pooled heap and drops it. */
     static void discardPooled(LocalHeap heap) {
         PageQueues queues = heap.queues;
+        heap.sealedFirst = null;
         if (heap.sealedPages != null) {
             java.util.Arrays.fill(heap.sealedPages, null);
         }

@@ -91,11 +91,14 @@ public final class LocalHeap extends PageOwner {
     /** The heap of an open {@code java.lang.foreign.Arena} (set by the arena; cleared when the heap is reused). Owner thread, plain. */
     boolean servesArena;
     /**
-     * A pooled heap's pages, the first {@link #sealedCount}: those its destroy sealed and kept,
-     * to be unsealed when it is taken again ({@link HeapDestroy#unsealPages}); made at its first
-     * pooling. The entries stay after the unseal (count 0), so that the next destroy rewrites only
-     * those that change; the destroy clears the ones past its list.
+     * A pooled heap's pages, {@link #sealedCount} of them: those its destroy sealed and kept, to be
+     * unsealed when it is taken again ({@link HeapDestroy#unsealPages}): the first here, the others
+     * in {@link #sealedPages} (made when a destroy first keeps a second page). The entries stay
+     * after the unseal (count 0), so that the next destroy rewrites only those that change; the
+     * destroy clears the ones past its list.
      */
+    Page sealedFirst;
+    /** The pages of the list after {@link #sealedFirst}, or null. */
     Page[] sealedPages;
     int sealedCount;
 

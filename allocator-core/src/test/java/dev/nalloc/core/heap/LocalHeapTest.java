@@ -268,7 +268,7 @@ class LocalHeapTest {
         h.forEachPage(queued::add);
         assertEquals(pages - 1, queued.size(), "the large page went");
         assertEquals(queued.size(), h.sealedCount);
-        List<Page> listed = new ArrayList<>(java.util.Arrays.asList(h.sealedPages).subList(0, h.sealedCount));
+        List<Page> listed = HeapDestroy.sealedList(h);
         for (Page p : queued) {
             assertTrue(p.isSealed(), "sealed until the heap is taken again");
             assertTrue(listed.remove(p), "listed once");
@@ -289,12 +289,14 @@ class LocalHeapTest {
 
         h.destroy();
         assertEquals(h.pageCount(), h.sealedCount);
-        for (int i = h.sealedCount; i < h.sealedPages.length; i++) {
-            assertEquals(null, h.sealedPages[i], "no page held past the list");
+        List<Page> held = HeapDestroy.sealedHeld(h);
+        assertEquals(HeapDestroy.sealedList(h), held.subList(0, h.sealedCount));
+        for (int i = h.sealedCount; i < held.size(); i++) {
+            assertEquals(null, held.get(i), "no page held past the list");
         }
         own.tld.drainHeapPool();
         assertEquals(0, h.sealedCount, "a drained pooled heap lists nothing");
-        assertTrue(java.util.Arrays.stream(h.sealedPages).allMatch(p -> p == null));
+        assertTrue(HeapDestroy.sealedHeld(h).stream().allMatch(p -> p == null));
     }
 
     @Test
