@@ -129,6 +129,58 @@ class FreeOnlyThreadsTest {
         }
     }
 
+    /**
+     * The free-only path's routes beside the usual push into a live producer's page: huge blocks of
+     * another thread (the segment goes back on the free), and blocks of a thread that ended (its
+     * segments abandoned: with reclaim on free the freeing platform thread takes them over and frees
+     * locally; without it, the blocks are pushed like any other). Contents checked; the counts are
+     * exact after each free-only thread and nothing is reported.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"FAST", "CHECKED", "SECURE"})
+    void freeOnlyThreadsFreeHugeAndAbandonedBlocks(Mode mode) throws Exception {
+        for (boolean reclaim : new boolean[] {true, false}) {
+            ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
+            try (Allocator a = TestAllocators.builder().mode(mode).errorHandler(errors)
+                    .option(dev.nalloc.api.Option.ABANDONED_RECLAIM_ON_FREE, reclaim ? 1 : 0).build()) {
+                SplittableRandom r = new SplittableRandom(21);
+                long[] blocks = new long[300];
+                long huge = dev.nalloc.core.memory.Layout.LARGE_OBJ_SIZE_MAX + 4096;
+                TestThreads.runOnNewThread(() -> { // allocates and ends: its segments are abandoned
+                    for (int i = 0; i < 150; i++) {
+                        long size = i % 50 == 0 ? huge : 8 + r.nextInt(r.nextInt(16) == 0 ? 4000 : 120);
+                        blocks[i] = a.malloc(size);
+                        stamp(blocks[i], size);
+                    }
+                });
+                for (int i = 150; i < blocks.length; i++) { // this thread's: it stays alive
+                    long size = i % 50 == 0 ? huge : 8 + r.nextInt(r.nextInt(16) == 0 ? 4000 : 120);
+                    blocks[i] = a.malloc(size);
+                    stamp(blocks[i], size);
+                }
+                assertEquals(blocks.length, a.stats().allocationCount(), "reclaim " + reclaim);
+                TestThreads.runOnNewThread(() -> {
+                    for (int i = 0; i < blocks.length; i += 2) {
+                        check(blocks[i]);
+                        a.free(blocks[i]);
+                    }
+                });
+                assertEquals(blocks.length / 2, a.stats().allocationCount(), "reclaim " + reclaim);
+                TestThreads.runOnNewThread(() -> {
+                    for (int i = 1; i < blocks.length; i += 2) {
+                        check(blocks[i]);
+                        a.free(blocks[i]);
+                    }
+                });
+                assertTrue(errors.reports().isEmpty(), errors.reports().toString());
+                assertEquals(0, a.stats().allocationCount(), "reclaim " + reclaim);
+                assertEquals(0, a.stats().allocated(), "reclaim " + reclaim);
+                a.collect(true);
+                assertEquals(0, a.stats().allocationCount());
+            }
+        }
+    }
+
     /** Size in word 0, a pattern of address and size in the next words (up to 64 bytes). */
     private static void stamp(long block, long size) {
         Mem.store(block, size);

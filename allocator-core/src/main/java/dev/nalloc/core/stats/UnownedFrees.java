@@ -2,9 +2,8 @@ package dev.nalloc.core.stats;
 
 import dev.nalloc.core.memory.SizeClasses;
 
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.function.LongBinaryOperator;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * Remote frees by threads without thread data of their own (free-only threads, threads whose
@@ -20,6 +19,11 @@ import java.util.function.LongBinaryOperator;
  * A thread whose stripe a live thread holds counts in the shared stripe with atomic adds. Stripes
  * are {@link #STRIDE} longs apart, more than a cache line beyond the bins. Reads sum the stripes
  * without a lock: exact when the freeing threads are quiescent, as every statistic is.
+ *
+ * <p>Plain arrays with array-element {@link VarHandle}s, not {@code AtomicLongArray} and
+ * {@code AtomicReferenceArray}: a free-only thread's count is on every free it makes, and each of
+ * those wrappers put one more dependent load (the wrapper's array field) in front of the stripe's
+ * claimant and in front of its count.
  */
 public final class UnownedFrees {
 
@@ -37,23 +41,26 @@ public final class UnownedFrees {
      * only those (a gauge is read at every peak check of an allocating thread: a walk of every
      * stripe's every bin there was a slow path's main cost while a heap grew).
      */
-    private final AtomicLongArray counts = new AtomicLongArray((STRIPES + 1) * STRIDE);
+    private final long[] counts = new long[(STRIPES + 1) * STRIDE];
     /** The thread that writes each claimed stripe (null: not claimed yet). */
-    private final AtomicReferenceArray<Thread> claimants = new AtomicReferenceArray<>(STRIPES);
-    private static final LongBinaryOperator OR = (a, b) -> a | b;
+    private final Thread[] claimants = new Thread[STRIPES];
+
+    private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle CLAIMANT = MethodHandles.arrayElementVarHandle(Thread[].class);
 
     /** The calling thread freed a block of {@code bin} that a page of another thread still counts as used. */
     public void count(int bin) {
         Thread t = Thread.currentThread();
         int stripe = (int) (t.threadId() & (STRIPES - 1));
-        if (claimants.getPlain(stripe) == t) { // only t writes this stripe: plain stores
+        if (claimants[stripe] == t) { // plain read: only t writes t here; only t writes this stripe: plain stores
             int base = stripe * STRIDE;
-            counts.setOpaque(base + bin, counts.getPlain(base + bin) - 1);
+            long[] c = counts;
+            COUNT.setOpaque(c, base + bin, c[base + bin] - 1);
             int m = base + SizeClasses.BIN_COUNT + (bin >>> 6);
             long bit = 1L << bin;
-            long mask = counts.getPlain(m);
+            long mask = c[m];
             if ((mask & bit) == 0) {
-                counts.setOpaque(m, mask | bit);
+                COUNT.setOpaque(c, m, mask | bit);
             }
         } else {
             countUnclaimed(t, stripe, bin);
@@ -62,31 +69,31 @@ public final class UnownedFrees {
 
     /** {@link #count} of a thread that has not claimed its stripe: claims it if free, else counts in the shared stripe. */
     private void countUnclaimed(Thread t, int stripe, int bin) {
-        Thread holder = claimants.get(stripe);
-        if ((holder == null || !holder.isAlive()) && claimants.compareAndSet(stripe, holder, t)) {
+        Thread holder = (Thread) CLAIMANT.getVolatile(claimants, stripe);
+        if ((holder == null || !holder.isAlive()) && CLAIMANT.compareAndSet(claimants, stripe, holder, t)) {
             count(bin); // claimed: counts plainly from now on
             return;
         }
         int base = SHARED * STRIDE;
-        counts.getAndAdd(base + bin, -1);
+        COUNT.getAndAdd(counts, base + bin, -1L);
         int m = base + SizeClasses.BIN_COUNT + (bin >>> 6);
         long bit = 1L << bin;
-        if ((counts.getPlain(m) & bit) == 0) { // once per bin
-            counts.accumulateAndGet(m, bit, OR);
+        if ((counts[m] & bit) == 0) { // once per bin
+            COUNT.getAndBitwiseOr(counts, m, bit);
         }
     }
 
     /** Whether the calling thread counts in a stripe of its own (tests). */
     boolean claimedByCaller() {
         Thread t = Thread.currentThread();
-        return claimants.get((int) (t.threadId() & (STRIPES - 1))) == t;
+        return CLAIMANT.getVolatile(claimants, (int) (t.threadId() & (STRIPES - 1))) == t;
     }
 
     /** Adds the counts per bin to {@code adjust} (a snapshot's sums). */
     public void addTo(long[] adjust) {
         for (int stripe = 0; stripe <= SHARED; stripe++) {
             for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
-                adjust[b] += counts.getOpaque(stripe * STRIDE + b);
+                adjust[b] += (long) COUNT.getOpaque(counts, stripe * STRIDE + b);
             }
         }
     }
@@ -124,9 +131,9 @@ public final class UnownedFrees {
         for (int stripe = 0; stripe <= SHARED; stripe++) {
             int base = stripe * STRIDE;
             for (int w = 0; w < MASK_WORDS; w++) {
-                for (long mask = counts.getOpaque(base + SizeClasses.BIN_COUNT + w) | 1L; mask != 0; mask &= mask - 1) {
+                for (long mask = (long) COUNT.getOpaque(counts, base + SizeClasses.BIN_COUNT + w) | 1L; mask != 0; mask &= mask - 1) {
                     int bin = (w << 6) + Long.numberOfTrailingZeros(mask);
-                    sum += counts.getOpaque(base + bin) * weight[bin];
+                    sum += (long) COUNT.getOpaque(counts, base + bin) * weight[bin];
                 }
             }
         }
@@ -135,8 +142,8 @@ public final class UnownedFrees {
 
     /** The instance closed: every block is gone. */
     public void clear() {
-        for (int i = 0; i < counts.length(); i++) {
-            counts.set(i, 0);
+        for (int i = 0; i < counts.length; i++) {
+            COUNT.setVolatile(counts, i, 0L);
         }
     }
 }
