@@ -28,7 +28,7 @@ import java.lang.invoke.VarHandle;
  * Everything but the owner is read and written by the owner only: a thread that takes a lease
  * over has seen every write of the previous owner (the hand-over's happens-before edge).
  */
-public final class HeapSlot {
+public final class HeapSlot extends HeapSlotFields.Padded {
 
     /** The slot of no thread (empty table entries; the fast paths fail over to the slow paths). */
     public static final HeapSlot EMPTY = new HeapSlot(null, null, false);
@@ -37,75 +37,14 @@ public final class HeapSlot {
 
     static {
         try {
-            OWNER = MethodHandles.lookup().findVarHandle(HeapSlot.class, "owner", Thread.class);
+            OWNER = MethodHandles.lookup().findVarHandle(HeapSlotFields.Shared.class, "owner", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /**
-     * The thread that may use this heap now, or null: reached only through the accessors below,
-     * whose names say the memory ordering.
-     */
-    private Thread owner;
-    public final LocalHeap heap;
-    /** The heap's direct page table ({@code direct[wsize]}), never replaced. */
-    public final Page[] direct;
-    /**
-     * {@link #direct} typed, when the heap's pages are encoded (CHECKED and SECURE: the table is an
-     * {@code EncodedPage[]}), else null: SECURE's malloc fast path reads its page from it with no
-     * class check (see {@link FastSlots#ENCODED_DIRECTS}).
-     */
-    public final EncodedPage[] encodedDirect;
-    /** True for a shared heap's slot (a lease), false for a thread's own. */
-    public final boolean lease;
-    /** The space of the heap's thread data: a lease's segments are local to its owner through it. */
-    final SegmentSpace space;
-    /**
-     * Nesting depth of the owner's calls beyond the fast paths (owner only). A lease is never taken
-     * over while it is non-zero: a slow path may block (a contended monitor, class loading, the
-     * error handler), which unmounts a virtual thread in the middle of its use of the heap.
-     */
-    int busy;
-    /**
-     * The cover array (page or span by slice) of the segment of the owner's last local free, or
-     * {@link #NO_COVER} while there is none. The segment is local to this slot and never huge. The
-     * free fast path takes the entry of an address's slice index ({@link #coverIndex}) whatever
-     * segment the address lies in: {@link Page#isBlockStart} is exact (true only for a block start of
-     * that very page), so an address of another segment fails it there and takes the slow path. The
-     * cache stays safe after the segment goes back: a released segment's slices are all free spans,
-     * which fail {@code isBlockStart} too.
-     */
-    Page[] lastFreeCover = NO_COVER;
-    /**
-     * {@link #lastFreeCover} typed when it is an encoded segment's ({@code EncodedPage[]}), else
-     * {@link EncodedPage#NO_COVER}: SECURE's free fast path reads its page from it with no class
-     * check. Written with it, by the owner.
-     */
-    EncodedPage[] encodedFreeCover = EncodedPage.NO_COVER;
-    /** Slow-path calls since this own slot last tried to enter the table (a colliding thread). */
-    int misses;
-    /** Slow-path calls since this own slot last tried to enter {@link FastSlots} (its entry taken). */
-    int fastTries;
-    /**
-     * A lease: the id of the thread that took it over last, an order of recency (see
-     * {@code ThreadHeaps.recentlyFreed}): ids grow with the threads' creation, so in a stream of
-     * tasks the lease of the task started last has the highest. Not a shared counter: every take
-     * would write one cache line that all carriers share.
-     */
-    long stamp;
-    /** Its entry in {@link FastSlots}, or -1. */
-    int fastIndex = -1;
-    /** The lookup of the instance this slot belongs to (set when it first enters a table). */
-    ThreadHeaps home;
-
     HeapSlot(Thread owner, LocalHeap heap, boolean lease) {
-        this.owner = owner; // plain: published with the slot (by a release fence or a volatile write of whoever hands it on)
-        this.heap = heap;
-        this.direct = heap != null ? heap.directPages() : new Page[0];
-        this.encodedDirect = direct instanceof EncodedPage[] e ? e : null;
-        this.lease = lease;
-        this.space = heap != null ? heap.tld.space : null;
+        super(owner, heap, lease);
     }
 
     /**
@@ -213,17 +152,17 @@ public final class HeapSlot {
         return seg.ownerThread() == current || (lease && seg.space() == space);
     }
 
-    /** The free-path cache ({@link #lastFreeCover}), a plain read: the free fast path of its owner. */
+    /** The free-path cache ({@code lastFreeCover}), a plain read: the free fast path of its owner. */
     public Page[] lastFreeCover() {
         return lastFreeCover;
     }
 
-    /** The free-path cache typed ({@link #encodedFreeCover}), a plain read: SECURE's and CHECKED's free fast paths of its owner. */
+    /** The free-path cache typed ({@code encodedFreeCover}), a plain read: SECURE's and CHECKED's free fast paths of its owner. */
     public EncodedPage[] encodedFreeCover() {
         return encodedFreeCover;
     }
 
-    /** The owner enters a call beyond the fast paths (see {@link #busy}). */
+    /** The owner enters a call beyond the fast paths (see {@code busy}). */
     public void enter() {
         busy++;
     }
