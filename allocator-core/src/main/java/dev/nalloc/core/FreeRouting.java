@@ -13,6 +13,7 @@ import dev.nalloc.core.page.Page;
 import dev.nalloc.core.page.PageKind;
 import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
+import dev.nalloc.core.stats.UnownedFrees;
 
 /**
  * Where a freed block goes, for every mode (mimalloc's {@code free.c} routing): the local free list
@@ -25,11 +26,17 @@ final class FreeRouting {
     private final Engine engine;
     private final ThreadHeaps threads;
     private final BlockLookup blocks;
+    /**
+     * The counts of threads without data of their own, taken once: the engine attached its gauges
+     * before building this (a free-only thread counts on every free: one load here, not three).
+     */
+    private final UnownedFrees unowned;
 
     FreeRouting(Engine engine, BlockLookup blocks) {
         this.engine = engine;
         this.threads = engine.threads;
         this.blocks = blocks;
+        this.unowned = engine.registry.unownedFrees();
     }
 
     /**
@@ -176,7 +183,7 @@ final class FreeRouting {
         if (s != null) {
             s.heap.tld.counters.countRemoteFree(bin);
         } else {
-            engine.registry.countSharedRemoteFree(bin);
+            unowned.count(bin);
         }
     }
 }
