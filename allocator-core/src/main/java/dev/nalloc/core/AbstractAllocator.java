@@ -40,18 +40,21 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
     /** How a thread finds its heap (see {@link ThreadHeaps}). */
     final ThreadHeaps threads;
     /**
-     * This instance's salt in {@link FastSlots} (the fast paths' first level; a long, so that the
-     * index is one add and one mask). An instance without a salt has {@link FastSlots#NO_SALT},
-     * whose entries are never its own: the fast paths need no test for it.
+     * This instance's salt in {@link FastSlots} (the fast paths' first level). An instance without
+     * a salt has {@link FastSlots#NO_SALT}, whose entries are never its own: the fast paths need no
+     * test for it. The fast paths read it from the claimed slot ({@link HeapSlot#salt}), which they
+     * have loaded already: the same value, or NO_SALT once the instance is closed.
      */
     final long salt;
     /**
      * The own slot of the first thread that allocated (racy claim, written once per claimant): a
      * check before the {@link FastSlots} entry that costs one thread nothing over a single-threaded
      * allocator. A field of the allocator itself, so that each mode's fast paths read it with one
-     * load. Emptied at close; re-claimed when its thread's data is retired.
+     * load. Until a thread claims it, a placeholder with no owner and the instance's salt
+     * ({@link HeapSlot#unclaimed}); {@link HeapSlot#EMPTY} (no owner, {@link FastSlots#NO_SALT})
+     * from close on; re-claimed when its thread's data is retired.
      */
-    HeapSlot claimed = HeapSlot.EMPTY;
+    HeapSlot claimed;
     final boolean global;
     final SegmentViews views;
     final Allocations allocations;
@@ -70,6 +73,7 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
         engine.registerExitHook(this::release);
         this.threads = engine.threads;
         this.salt = threads.salt;
+        this.claimed = HeapSlot.unclaimed(salt);
         this.global = config.global();
         this.views = new SegmentViews(global);
         this.allocations = new Allocations(engine);
@@ -135,6 +139,9 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
 
     /** Claims the instance's slot for {@code s} (its thread's own): racy, a later claim may win. */
     private void claim(HeapSlot s) {
+        if (s.salt != salt) {
+            return; // not a slot of this instance: its salt would lead other threads to another instance's entries
+        }
         claimed = s;
         if (engine.closed) { // close() raced with the claim: its emptying must win
             claimed = HeapSlot.EMPTY;

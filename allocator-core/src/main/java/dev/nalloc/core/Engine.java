@@ -157,6 +157,7 @@ final class Engine implements StatsSource {
         this.heapContext = new HeapContext(this, segments, abandoned, arenas, reporter, stats, registry, pageHooks,
                 options::get, () -> closed);
         this.threads = new ThreadHeaps(heapPolicy, this::newOwnHeap, () -> newThreadData(null), this::osThreadId);
+        heapContext.setSalt(threads.salt); // own slots carry it: the fast paths index FastSlots with the claimed slot's
         // What close retires goes once nothing can reach the instance, and so does its fast-path
         // salt: a closed instance's calls must never find another instance's entries under it.
         os.freeRetiredWhenUnreachable(this, threads.saltRelease());

@@ -435,7 +435,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         if (c.getPlainOwner() == t) {
             return c.encodedDirect;
         }
-        int i = FastSlots.index(t, salt);
+        int i = FastSlots.index(t, c.salt);
         if (FastSlots.getPlainOwner(i) == t) {
             return FastSlots.ENCODED_DIRECTS[i];
         }
@@ -457,7 +457,7 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
         int i;
         if (c.getPlainOwner() == t) {
             cover = c.encodedFreeCover();
-        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t) {
+        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, c.salt)) == t) {
             cover = FastSlots.ENCODED_FREE_COVERS[i];
         } else {
             HeapSlot s = ThreadHeaps.slotOf(threads.getPlainTable(), t);

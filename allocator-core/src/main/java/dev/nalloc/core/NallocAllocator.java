@@ -43,7 +43,7 @@ final class NallocAllocator extends AbstractAllocator {
         int i;
         if (c.getPlainOwner() == t) {
             direct = c.direct;
-        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t) {
+        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, c.salt)) == t) {
             direct = FastSlots.DIRECTS[i];
         } else {
             HeapSlot s = ThreadHeaps.slotOf(threads.getPlainTable(), t); // the second level: leases, colliding ids
@@ -181,7 +181,7 @@ final class NallocAllocator extends AbstractAllocator {
         int i;
         if (c.getPlainOwner() == t) {
             cover = c.lastFreeCover();
-        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, salt)) == t) {
+        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, c.salt)) == t) {
             cover = FastSlots.FREE_COVERS[i];
         } else {
             HeapSlot s = ThreadHeaps.slotOf(threads.getPlainTable(), t);

@@ -32,6 +32,11 @@ public final class HeapContext {
     private final PageHooks pageHooks;
     private final ToLongFunction<Option> options;
     private final BooleanSupplier closed;
+    /**
+     * The instance's {@link FastSlots} salt, which own slots carry ({@link HeapSlot#salt}): set once
+     * by the engine right after its lookup claimed it, before any thread's data is made.
+     */
+    private long salt = FastSlots.NO_SALT;
     /** The registered deferred free function, or null (see {@link #deferredFree}). */
     private volatile DeferredFree deferredFree;
     /** Set while the calling thread runs the deferred free function (per thread: a thread may use several heaps' data). */
@@ -43,6 +48,16 @@ public final class HeapContext {
      * @param options           the instance's live option values
      * @param closed            true once the instance is closed (its memory is gone)
      */
+    /** Sets the instance's salt (the engine, once, in its constructor: published with it). */
+    public void setSalt(long salt) {
+        this.salt = salt;
+    }
+
+    /** The instance's {@link FastSlots} salt ({@link FastSlots#NO_SALT} when it has none). */
+    long salt() {
+        return salt;
+    }
+
     public HeapContext(Object allocatorIdentity, SegmentMemory segments, AbandonedSegments abandoned, Arenas arenas,
                        Reporter reporter, EngineStats stats, ThreadRegistry registry, PageHooks pageHooks,
                        ToLongFunction<Option> options, BooleanSupplier closed) {

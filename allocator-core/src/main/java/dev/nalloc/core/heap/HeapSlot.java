@@ -31,7 +31,7 @@ import java.lang.invoke.VarHandle;
 public final class HeapSlot extends HeapSlotFields.Padded {
 
     /** The slot of no thread (empty table entries; the fast paths fail over to the slow paths). */
-    public static final HeapSlot EMPTY = new HeapSlot(null, null, false);
+    public static final HeapSlot EMPTY = new HeapSlot(null, null, false, FastSlots.NO_SALT);
 
     private static final VarHandle OWNER;
 
@@ -43,8 +43,16 @@ public final class HeapSlot extends HeapSlotFields.Padded {
         }
     }
 
-    HeapSlot(Thread owner, LocalHeap heap, boolean lease) {
-        super(owner, heap, lease);
+    HeapSlot(Thread owner, LocalHeap heap, boolean lease, long salt) {
+        super(owner, heap, lease, salt);
+    }
+
+    /**
+     * The claimed slot of an instance with salt {@code salt} that no thread has claimed yet: no
+     * owner (every owner check fails), no heap, and the salt for the other threads' lookup.
+     */
+    public static HeapSlot unclaimed(long salt) {
+        return new HeapSlot(null, null, false, salt);
     }
 
     /**

@@ -48,18 +48,30 @@ final class HeapSlotFields {
          * class check (see {@link FastSlots#ENCODED_DIRECTS}).
          */
         public final EncodedPage[] encodedDirect;
+        /**
+         * The {@link FastSlots} salt of the instance the slot belongs to ({@link FastSlots#NO_SALT} for
+         * {@link HeapSlot#EMPTY}, whose instance is none or closed). Final, so that a thread that reads the
+         * slot through a racy field (the instance's claimed slot) sees it exactly: the fast paths take
+         * the salt from the claimed slot they have just loaded rather than from the instance, one
+         * instruction less to a thread whose entry is in {@link FastSlots}, and nothing more for the
+         * claimant. A salt of another live instance would make a thread's entry there look like its
+         * entry here, so only a slot of the instance itself, or one with {@code NO_SALT}, is ever
+         * claimed (AbstractAllocator.claim).
+         */
+        public final long salt;
         /** True for a shared heap's slot (a lease), false for a thread's own. */
         public final boolean lease;
         /** The space of the heap's thread data: a lease's segments are local to its owner through it. */
         final SegmentSpace space;
 
-        Shared(Thread owner, LocalHeap heap, boolean lease) {
+        Shared(Thread owner, LocalHeap heap, boolean lease, long salt) {
             this.owner = owner; // plain: published with the slot (by a release fence or a volatile write of whoever hands it on)
             this.heap = heap;
             this.direct = heap != null ? heap.directPages() : new Page[0];
             this.encodedDirect = direct instanceof EncodedPage[] e ? e : null;
             this.lease = lease;
             this.space = heap != null ? heap.tld.space : null;
+            this.salt = salt;
         }
     }
 
@@ -70,8 +82,8 @@ final class HeapSlotFields {
         byte s32, s33, s34, s35, s36, s37, s38, s39, s40, s41, s42, s43, s44, s45, s46, s47;
         byte s48, s49, s50, s51, s52, s53, s54, s55, s56, s57, s58, s59, s60, s61, s62, s63;
 
-        PadShared(Thread owner, LocalHeap heap, boolean lease) {
-            super(owner, heap, lease);
+        PadShared(Thread owner, LocalHeap heap, boolean lease, long salt) {
+            super(owner, heap, lease, salt);
         }
     }
 
@@ -115,8 +127,8 @@ final class HeapSlotFields {
         /** The lookup of the instance this slot belongs to (set when it first enters a table). */
         ThreadHeaps home;
 
-        Own(Thread owner, LocalHeap heap, boolean lease) {
-            super(owner, heap, lease);
+        Own(Thread owner, LocalHeap heap, boolean lease, long salt) {
+            super(owner, heap, lease, salt);
         }
     }
 
@@ -127,8 +139,8 @@ final class HeapSlotFields {
         byte o32, o33, o34, o35, o36, o37, o38, o39, o40, o41, o42, o43, o44, o45, o46, o47;
         byte o48, o49, o50, o51, o52, o53, o54, o55, o56, o57, o58, o59, o60, o61, o62, o63;
 
-        Padded(Thread owner, LocalHeap heap, boolean lease) {
-            super(owner, heap, lease);
+        Padded(Thread owner, LocalHeap heap, boolean lease, long salt) {
+            super(owner, heap, lease, salt);
         }
     }
 }

@@ -101,7 +101,7 @@ public final class ThreadData {
     /** The slot of this thread's own default heap (see {@link ThreadHeaps}), made once. */
     public HeapSlot slot() {
         if (slot == null) {
-            slot = new HeapSlot(thread, defaultHeap, false);
+            slot = new HeapSlot(thread, defaultHeap, false, context.salt());
         }
         return slot;
     }

@@ -155,7 +155,7 @@ public final class ThreadHeaps {
 
     private HeapSlot newLease() {
         ThreadData tld = newSharedData.get();
-        HeapSlot s = new HeapSlot(null, LocalHeap.newDefault(tld), true);
+        HeapSlot s = new HeapSlot(null, LocalHeap.newDefault(tld), true, salt);
         tld.setSlot(s);
         return s;
     }
@@ -390,7 +390,7 @@ public final class ThreadHeaps {
         old.heap.defaultSlot = old; // kept for the next switch back: a switch makes no garbage once each heap has one
         HeapSlot fresh = heap.defaultSlot;
         if (fresh == null || fresh.getVolatileOwner() != null || fresh.fastIndex >= 0) {
-            fresh = new HeapSlot(t, heap, false);
+            fresh = new HeapSlot(t, heap, false, salt);
         } else {
             fresh.reown(t); // retired by an earlier switch: every cached copy fails its owner check until now
         }
