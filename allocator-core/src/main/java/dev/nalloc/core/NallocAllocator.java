@@ -65,10 +65,28 @@ final class NallocAllocator extends AbstractAllocator {
         return mallocSlow(size);
     }
 
-    /** The direct page's free list is empty: its local frees refill it, else the slow path (see {@link LocalHeap#popLocalFree}). */
+    /**
+     * The direct page's free list is empty: its local frees refill it (see {@link LocalHeap#popLocalFree}),
+     * else the heap's generic path. C2 shape: one out-of-line call from malloc. It is over
+     * {@code -XX:MaxInlineSize} (35 bytes), and malloc meets it once in dozens of calls (a free list
+     * holds at least four blocks, a batch of about 4 KiB), so C2 calls it rather than inlining it
+     * into every compiled malloc and every loop that inlines malloc; the generic path is entered
+     * directly, not through {@link #mallocSlow}, whose {@link LocalHeap#mallocSmall} would try the
+     * direct page again. Written out in malloc, or as a small wrapper (which C2 inlines at any
+     * frequency, and the refill with it), the refill was two thirds of malloc's inlined bytecode
+     * (MallocShapeTest guards the shape).
+     */
     private long mallocRefill(Page page, long size) {
         long block = LocalHeap.popLocalFree(page);
-        return block != 0 ? block : mallocSlow(size);
+        if (block != 0) {
+            return block;
+        }
+        HeapSlot s = enter();
+        try {
+            return s.heap.mallocGeneric(size);
+        } finally {
+            s.exit();
+        }
     }
 
     private long mallocSlow(long size) {

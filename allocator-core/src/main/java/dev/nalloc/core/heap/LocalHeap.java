@@ -251,7 +251,9 @@ public final class LocalHeap extends PageOwner {
      * <p>C2 shape: the pop is written out here (and in {@link #zalloc} and {@link #mallocEncoded})
      * and the slow path is one call, so this stays small enough to be inlined into the allocators'
      * and arenas' fast paths (HeapShapeTest guards its size; ArenaInliningTest that
-     * {@code NallocArena.allocate} calls it).
+     * {@code NallocArena.allocate} calls it). The refill from the page's local frees
+     * ({@link #popLocalFree}) is the slow path's first step, out of line with it: inlined here, it
+     * was in every compiled caller (and twice in FAST's malloc), though it runs once per free list.
      */
     public long mallocSmall(long size) {
         Page page = direct[(int) ((size + 7) >>> 3)];
@@ -261,12 +263,13 @@ public final class LocalHeap extends PageOwner {
             page.incrementUsed();
             return block;
         }
-        block = popLocalFree(page);
-        return block != 0 ? block : PageSearch.mallocGeneric(this, size, false);
+        return PageSearch.mallocGeneric(this, size, false); // takes the page's local frees first (popLocalFree)
     }
 
     /**
-     * The direct page's free list ran dry: when the owner has freed blocks of it since (its
+     * The direct page's free list ran dry (FAST's out-of-line refill in {@code NallocAllocator.malloc},
+     * and the first step of {@link PageSearch#mallocGeneric} for small sizes): when the owner has
+     * freed blocks of it since (its
      * local-free list) and no other thread has (its thread-free list is empty), they become its
      * free list and the first is taken, without the slow path. mimalloc takes the same blocks at
      * this point, but in its generic path (collecting the page first thing); a short task that
@@ -281,7 +284,10 @@ public final class LocalHeap extends PageOwner {
      */
     public static long popLocalFree(Page page) {
         long block = page.localFreeHead();
-        if (block == 0 || page.threadFreeHead() != 0) {
+        // Neither an empty list nor remote frees waiting (addresses are positive), as one test by sign:
+        // C2 shape, the second of two tests (javac compiles each comparison to a branch) was compiled
+        // before any other thread had freed into the page and trapped at the first remote free.
+        if ((block - 1 | -page.threadFreeHead()) < 0) {
             return 0;
         }
         ((LocalHeap) page.getVolatileHeap()).counters.settled(page.bin(), page.capacity() - page.used());
@@ -290,6 +296,15 @@ public final class LocalHeap extends PageOwner {
         page.setFreeHead(page.popNext(block));
         page.incrementUsed();
         return block;
+    }
+
+    /**
+     * Allocates {@code size <= 1024} bytes through the slow path, for FAST's malloc, which found the
+     * direct page without a free block and took its local frees if it could ({@link #popLocalFree};
+     * the slow path's own first look at them finds none).
+     */
+    public long mallocGeneric(long size) {
+        return PageSearch.mallocGeneric(this, size, false);
     }
 
     /** Allocates {@code size} bytes ({@code 0 <= size <= Layout.MAX_ALLOC_SIZE}); 0 when out of memory. */
@@ -314,11 +329,6 @@ public final class LocalHeap extends PageOwner {
                 zeroBlock(page, block);
                 return block;
             }
-            block = popLocalFree(page);
-            if (block != 0) {
-                zeroBlock(page, block);
-                return block;
-            }
         }
         return PageSearch.mallocGeneric(this, size, true);
     }
@@ -334,13 +344,6 @@ public final class LocalHeap extends PageOwner {
             if (block != 0) {
                 page.setFreeHead(page.popNext(block));
                 page.incrementUsed();
-                if (zero) {
-                    zeroBlock(page, block);
-                }
-                return block;
-            }
-            block = popLocalFree(page);
-            if (block != 0) {
                 if (zero) {
                     zeroBlock(page, block);
                 }

@@ -22,27 +22,39 @@ final class PageSearch {
     }
 
     /**
-     * The slow path of every allocation of {@code heap} ({@link LocalHeap#mallocSmall} and the rest).
+     * The slow path of every allocation of {@code heap} ({@link LocalHeap#mallocSmall} and the rest):
+     * for a small size, first the direct page's local frees ({@link LocalHeap#popLocalFree}), before
+     * any housekeeping; then the generic path proper.
      *
      * <p>C2 shape: kept in one piece above the hot-method inlining limit ({@code -XX:FreqInlineSize},
      * 325 bytes of bytecode), so C2 never inlines it into {@link LocalHeap#mallocSmall} and the fast
      * paths stay small enough to be inlined into the program's loops (HeapShapeTest guards it).
      */
     static long mallocGeneric(LocalHeap heap, long size, boolean zero) {
+        if (size <= SizeClasses.SMALL_SIZE_MAX) { // the fast paths' direct page ran dry: its local frees, if that is all
+            Page direct = heap.directPage(size);
+            long block = LocalHeap.popLocalFree(direct);
+            if (block != 0) {
+                if (zero) {
+                    LocalHeap.zeroBlock(direct, block);
+                }
+                return block;
+            }
+        }
         HeapContext context = heap.context;
-        if (++heap.deferredCount >= DEFERRED_FREE_INTERVAL) {
-            heap.deferredCount = 0;
-            context.deferredFree(heap.tld, false); // first: it may allocate, free, even destroy this heap
+        // One test for both periodic tasks (see housekeeping), due every DEFERRED_FREE_INTERVAL calls
+        // from the start. C2 shape: the counts are compared by sign, not by two comparisons (javac
+        // compiles each to a branch of its own, and the collection's one trapped, see housekeeping).
+        long deferredLeft = DEFERRED_FREE_INTERVAL - 1 - ++heap.deferredCount;
+        long collectLeft = context.genericCollectInterval() - 1 - ++heap.genericCount;
+        if ((deferredLeft | collectLeft) < 0) {
+            housekeeping(heap);
         }
         if (heap.dead) {
             throw new IllegalStateException("the heap has been destroyed or deleted");
         }
         heap.counters.genericCall();
         heap.counters.addGenericBytes(size);
-        if (++heap.genericCount >= context.genericCollectInterval()) {
-            heap.genericCount = 0;
-            HeapCollect.collect(heap, false);
-        }
         BlockFree.freeDelayed(heap);
         Page page = findPage(heap, size);
         if (page == null) {
@@ -78,6 +90,28 @@ final class PageSearch {
             LocalHeap.zeroBlock(page, block);
         }
         return block;
+    }
+
+    /**
+     * The generic path's periodic tasks: the deferred-free function every {@link #DEFERRED_FREE_INTERVAL}
+     * calls (first: it may allocate, free, even destroy the heap), then a light collection every
+     * {@code generic_collect} calls (not of a heap the first destroyed: the caller throws).
+     *
+     * <p>C2 shape: out of line, over {@code -XX:MaxInlineSize} (35 bytes) at a call site taken about
+     * once in a hundred calls, so C2 does not inline it into the generic path. Inlined, the
+     * collection's test was compiled while no collection had been due yet (10,000 calls by default),
+     * and the first one trapped and threw the whole compiled generic path away (HeapShapeTest).
+     */
+    private static void housekeeping(LocalHeap heap) {
+        HeapContext context = heap.context;
+        if (heap.deferredCount >= DEFERRED_FREE_INTERVAL) {
+            heap.deferredCount = 0;
+            context.deferredFree(heap.tld, false);
+        }
+        if (heap.genericCount >= context.genericCollectInterval() && !heap.dead) {
+            heap.genericCount = 0;
+            HeapCollect.collect(heap, false);
+        }
     }
 
     /** A page with a free block for {@code size}, or null when out of memory. */

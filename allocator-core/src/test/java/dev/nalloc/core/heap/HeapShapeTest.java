@@ -26,6 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       {@code -XX:MaxInlineSize}), so the compiled free stays small whatever the profile: inlined,
  *       it took a method holding a malloc and a free over {@code -XX:InlineSmallCode}, and C2 then
  *       stopped inlining that method into callers compiled after it.</li>
+ *   <li>{@link PageSearch}'s periodic tasks (the deferred-free function, the light collection) are
+ *       one call at a site taken about once in a hundred generic calls, over the limit for cold
+ *       call sites: inlined, the collection's test, never due while C2 compiled the generic path,
+ *       trapped at the first collection and threw the compiled generic path away.</li>
  * </ul>
  * A split of one of these into smaller methods would silently bring a slowdown back.
  */
@@ -40,6 +44,13 @@ class HeapShapeTest {
         assertTrue(generic > FREQ_INLINE_SIZE, "PageSearch.mallocGeneric must stay over " + FREQ_INLINE_SIZE + " bytes: " + generic);
         int destroy = BytecodeSizes.of(HeapDestroy.class).get("destroy");
         assertTrue(destroy > FREQ_INLINE_SIZE, "HeapDestroy.destroy must stay over " + FREQ_INLINE_SIZE + " bytes: " + destroy);
+    }
+
+    @Test
+    void periodicTasksAreOutOfLine() throws IOException {
+        Map<String, Integer> search = BytecodeSizes.of(PageSearch.class);
+        assertTrue(search.get("housekeeping") > MAX_INLINE_SIZE,
+                "PageSearch.housekeeping must stay over " + MAX_INLINE_SIZE + " bytes (not inlined at its cold call site): " + search);
     }
 
     @Test
