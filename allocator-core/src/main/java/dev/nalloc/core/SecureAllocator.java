@@ -69,14 +69,30 @@ final class SecureAllocator extends ModeAllocator {
                 && (direct = directPages(Thread.currentThread())) != null) {
             EncodedPage page = direct[(int) ((size + 7) >>> 3)]; // typed: no class check (see directPages)
             long block = page.freeHead();
-            if (block != 0) {
-                long next = page.popEncoded(block);
-                page.setFreeHead(next);
-                page.incrementUsed();
-                if (next != 0 || page.mode().brokenLink() == 0) {
-                    return block; // its link word is cleared (see EncodedPage.popEncoded)
-                }
+            if (block == 0) {
+                return mallocRefill(page, size);
             }
+            long next = page.popEncoded(block);
+            page.setFreeHead(next);
+            page.incrementUsed();
+            if (next != 0 || page.mode().brokenLink() == 0) {
+                return block; // its link word is cleared (see EncodedPage.popEncoded)
+            }
+        }
+        return mallocSlow(size);
+    }
+
+    /**
+     * The direct page's free list is empty: its local frees refill it (FAST's
+     * {@code NallocAllocator.mallocRefill}: no heap entered, no {@link #allocate}), else the slow
+     * path. The pop decodes and verifies the link and clears the block's link word as the fast
+     * path's does; a broken link leaves the block counted as used and its report to
+     * {@link #mallocSlow}.
+     */
+    private long mallocRefill(EncodedPage page, long size) {
+        long block = LocalHeap.popLocalFree(page);
+        if (block != 0 && (page.freeHead() != 0 || page.mode().brokenLink() == 0)) {
+            return block;
         }
         return mallocSlow(size);
     }
@@ -198,8 +214,12 @@ final class SecureAllocator extends ModeAllocator {
     @Override
     public void free(long address) {
         EncodedPage page = lastFreePage(address); // typed: no class check (see lastFreePage)
+        if (page == null) {
+            freeUnlisted(address);
+            return;
+        }
         // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
-        if (page != null && page.isBlockStart(address) && page.reserved() > 1 && !page.mayBeFree(address)
+        if (page.isBlockStart(address) && page.reserved() > 1 && !page.mayBeFree(address)
                 && (sampler == null || !page.mode().hasGuarded())) {
             BlockFree.localEncodedNotFull(page, address);
             return;
@@ -212,20 +232,44 @@ final class SecureAllocator extends ModeAllocator {
             checkOpen();
             return;
         }
-        resolve(address, "free", true);
+        resolve(address, "free", FREE);
     }
+
+    /**
+     * {@link #freeSlow} of a thread without an entry in any of the fast path's lookups (a free-only
+     * thread, or one whose heap is not entered yet): the push does not look them up again (as
+     * FAST's {@code FreeRouting.freeAddress} with {@code unlisted}).
+     */
+    private void freeUnlisted(long address) {
+        if (address == 0) {
+            checkOpen();
+            return;
+        }
+        resolve(address, "free", FREE_UNLISTED);
+    }
+
+    /** {@link #resolve}: find the live block only. */
+    private static final int FIND = 0;
+    /** {@link #resolve}: find the live block and free it. */
+    private static final int FREE = 1;
+    /**
+     * {@link #resolve}: find the live block and free it, for a thread the fast path's lookups just
+     * missed (only a thread enters itself in them, so that miss was exact): its slot for the push
+     * is looked for only among its own heap's and its leases ({@code ThreadHeaps.heldForFreeUnlisted}).
+     */
+    private static final int FREE_UNLISTED = 2;
 
     /**
      * The slow path of free, usableSize and realloc: finds the live block {@code address} was
      * handed out at, or reports why there is none (outside live pages, in a block never carved, on
      * a free list, inside a block: allowed in pages of aligned blocks, except in a guarded block);
-     * with {@code free}, frees it. One method on purpose (over C2's 325-byte limit for inlining hot
+     * unless {@code what} is {@link #FIND}, frees it. One method on purpose (over C2's 325-byte limit for inlining hot
      * calls): were it inlined into {@link #free}, the compiled free would be too big to be inlined
      * into the program's own loops.
      *
      * @return the start of the block, or 0 after a report
      */
-    private long resolve(long address, String op, boolean free) {
+    private long resolve(long address, String op, int what) {
         EncodedPage page = (EncodedPage) livePage(address, op);
         if (page == null) {
             return 0;
@@ -247,7 +291,7 @@ final class SecureAllocator extends ModeAllocator {
             reportUnaligned(address, g != null ? g.address : block, g != null ? g.guard - g.address : page.blockSize(), op);
             return 0;
         }
-        if (!free) {
+        if (what == FIND) {
             return block;
         }
         if (g != null) {
@@ -268,7 +312,7 @@ final class SecureAllocator extends ModeAllocator {
         if (page.kind() == PageKind.HUGE) {
             frees.freeHuge(page);
         } else {
-            HeapSlot s = threads.heldForFree(page.segment);
+            HeapSlot s = what == FREE_UNLISTED ? threads.heldForFreeUnlisted(page.segment) : threads.heldForFree(page.segment);
             if (s != null && s.isLocal(page.segment, Thread.currentThread())) {
                 s.cacheFreeSegment(page.segment);
                 BlockFree.localEncoded(page, block);
@@ -303,7 +347,7 @@ final class SecureAllocator extends ModeAllocator {
     /** The usable size of the live block at {@code address}, or -1 after reporting why it is not one. */
     @Override
     long usable(long address, String op) {
-        long block = resolve(address, op, false);
+        long block = resolve(address, op, FIND);
         return block == 0 ? -1 : room(pageOf(address), block, address);
     }
 
@@ -329,7 +373,7 @@ final class SecureAllocator extends ModeAllocator {
     /** A re-allocation: in place under mimalloc's rule on the block's room, unless the block is guarded. */
     @Override
     long resize(long address, long newSize, long alignment, long offset, boolean zero, String op) {
-        long block = resolve(address, op, false);
+        long block = resolve(address, op, FIND);
         if (block == 0) {
             return Reallocs.MISUSE;
         }
@@ -341,7 +385,7 @@ final class SecureAllocator extends ModeAllocator {
 
     @Override
     void release(long address, String op) {
-        resolve(address, op, true); // found live just now: freed (its guard lifted)
+        resolve(address, op, FREE); // found live just now: freed (its guard lifted)
     }
 
     // ================================================================== heaps

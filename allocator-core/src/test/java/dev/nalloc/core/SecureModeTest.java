@@ -1,6 +1,8 @@
 package dev.nalloc.core;
 
 import dev.nalloc.api.Allocator;
+import dev.nalloc.spi.ErrorHandler;
+import dev.nalloc.api.ErrorKind;
 import dev.nalloc.api.Mode;
 import dev.nalloc.api.Option;
 import dev.nalloc.core.arena.MemoryArena;
@@ -50,6 +52,41 @@ class SecureModeTest {
             fast.free(p);
             fast.free(q);
             assertEquals(p, Mem.load(q), "FAST links stay plain");
+        }
+    }
+
+    @Test
+    void ownFreesRefillTheFreeListOnTheFastPathWithTheirLinksCleared() {
+        ErrorHandler.Capturing h = ErrorHandler.capturing();
+        try (Allocator a = TestAllocators.builder().mode(Mode.SECURE).errorHandler(h).build()) {
+            ModeAllocator m = (ModeAllocator) a;
+            long first = a.malloc(48);
+            Page page = m.directPages(Thread.currentThread())[(48 + 7) >>> 3];
+            List<Long> taken = new ArrayList<>();
+            while (page.freeHead() != 0) { // the carved blocks of the page's free list
+                taken.add(a.malloc(48));
+            }
+            assertTrue(taken.size() > 3, taken::toString);
+            long x = taken.get(0);
+            long y = taken.get(1);
+            long z = taken.get(2);
+            a.free(x);
+            a.free(y);
+            a.free(z); // z -> y -> x on the page's local free list
+            assertEquals(y, page.nextFree(z), "encoded, and decoded by the page");
+            assertEquals(z, a.malloc(48), "the local frees become the free list (last freed first)");
+            assertEquals(0, Mem.load(z), "the link word of a block handed out is cleared");
+            assertEquals(y, page.freeHead());
+            assertEquals(y, a.malloc(48));
+            assertEquals(0, Mem.load(y));
+            a.free(z);
+            a.free(z); // the screen still finds it: the block is on the local free list
+            assertEquals(List.of(ErrorKind.DOUBLE_FREE), h.reports().stream().map(ErrorHandler.Report::kind).toList());
+            assertEquals(x, a.malloc(48));
+            a.free(x);
+            a.free(y);
+            a.free(first);
+            taken.subList(3, taken.size()).forEach(a::free);
         }
     }
 
