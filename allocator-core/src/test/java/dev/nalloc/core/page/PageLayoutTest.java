@@ -1,16 +1,13 @@
 package dev.nalloc.core.page;
 
 import dev.nalloc.core.segment.Span;
+import dev.nalloc.core.FieldGroups;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 
+import static dev.nalloc.core.FieldGroups.names;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,26 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PageLayoutTest {
 
     private static List<Class<?>> chain() {
-        List<Class<?>> chain = new ArrayList<>();
-        for (Class<?> c = Page.class; c != Span.class; c = c.getSuperclass()) {
-            chain.addFirst(c);
-        }
-        return chain;
+        return FieldGroups.chain(Page.class, Span.class);
     }
 
-    private static List<Field> instanceFields(Class<?> c) {
-        return Arrays.stream(c.getDeclaredFields()).filter(f -> !Modifier.isStatic(f.getModifiers())).toList();
-    }
-
-    private static Set<String> names(Class<?> c) {
-        return instanceFields(c).stream().map(Field::getName).collect(Collectors.toSet());
-    }
-
-    /** A padding class: only byte fields, at least {@link PageFields#PAD} of them. */
     private static void assertPadding(Class<?> c) {
-        List<Field> fields = instanceFields(c);
-        assertTrue(fields.size() >= PageFields.PAD, c.getSimpleName() + " pads " + fields.size() + " bytes");
-        assertTrue(fields.stream().allMatch(f -> f.getType() == byte.class), c.getSimpleName() + " holds only bytes");
+        FieldGroups.assertPadding(c, PageFields.PAD);
     }
 
     @Test
