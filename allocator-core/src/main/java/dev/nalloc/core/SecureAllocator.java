@@ -215,7 +215,7 @@ final class SecureAllocator extends ModeAllocator {
     public void free(long address) {
         EncodedPage page = lastFreePage(address); // typed: no class check (see lastFreePage)
         if (page == null) {
-            freeUnlisted(address);
+            freeSlow(address, FREE_UNLISTED);
             return;
         }
         // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
@@ -224,28 +224,21 @@ final class SecureAllocator extends ModeAllocator {
             BlockFree.localEncodedNotFull(page, address);
             return;
         }
-        freeSlow(address);
-    }
-
-    private void freeSlow(long address) {
-        if (address == 0) {
-            checkOpen();
-            return;
-        }
-        resolve(address, "free", FREE);
+        freeSlow(address, FREE);
     }
 
     /**
-     * {@link #freeSlow} of a thread without an entry in any of the fast path's lookups (a free-only
-     * thread, or one whose heap is not entered yet): the push does not look them up again (as
-     * FAST's {@code FreeRouting.freeAddress} with {@code unlisted}).
+     * Everything the fast path did not take: {@code what} is {@link #FREE}, or {@link #FREE_UNLISTED}
+     * for a thread without an entry in any of the fast path's lookups (a free-only thread, or one
+     * whose heap is not entered yet), whose push does not look it up again (as FAST's
+     * {@code FreeRouting.freeAddress} with {@code unlisted}).
      */
-    private void freeUnlisted(long address) {
+    private void freeSlow(long address, int what) {
         if (address == 0) {
             checkOpen();
             return;
         }
-        resolve(address, "free", FREE_UNLISTED);
+        resolve(address, "free", what);
     }
 
     /** {@link #resolve}: find the live block only. */

@@ -21,21 +21,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HeapSlotLayoutTest {
 
-    private static List<Class<?>> chain() {
-        return FieldGroups.chain(HeapSlot.class, Object.class);
-    }
-
-    private static void assertPadding(Class<?> c) {
-        FieldGroups.assertPadding(c, HeapSlotFields.PAD);
-    }
-
     @Test
     void theGroupsAreSeparatedByPadding() {
         assertEquals(List.of(HeapSlotFields.Lead.class, HeapSlotFields.Shared.class, HeapSlotFields.PadShared.class,
-                HeapSlotFields.Own.class, HeapSlotFields.Padded.class, HeapSlot.class), chain());
-        assertPadding(HeapSlotFields.Lead.class);
-        assertPadding(HeapSlotFields.PadShared.class);
-        assertPadding(HeapSlotFields.Padded.class);
+                HeapSlotFields.Own.class, HeapSlotFields.Padded.class, HeapSlot.class), FieldGroups.chain(HeapSlot.class, Object.class));
+        FieldGroups.assertPadding(HeapSlotFields.Lead.class, HeapSlotFields.PAD);
+        FieldGroups.assertPadding(HeapSlotFields.PadShared.class, HeapSlotFields.PAD);
+        FieldGroups.assertPadding(HeapSlotFields.Padded.class, HeapSlotFields.PAD);
         assertEquals(Set.of(), names(HeapSlot.class), "HeapSlot declares no fields: they would follow the last padding");
     }
 

@@ -19,22 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PageLayoutTest {
 
-    private static List<Class<?>> chain() {
-        return FieldGroups.chain(Page.class, Span.class);
-    }
-
-    private static void assertPadding(Class<?> c) {
-        FieldGroups.assertPadding(c, PageFields.PAD);
-    }
-
     @Test
     void theGroupsAreSeparatedByPadding() {
-        List<Class<?>> chain = chain();
+        List<Class<?>> chain = FieldGroups.chain(Page.class, Span.class);
         assertEquals(List.of(PageFields.Shape.class, PageFields.PadShape.class, PageFields.ThreadFreeWord.class,
                 PageFields.PadThreadFree.class, PageFields.Owner.class, PageFields.Padded.class, Page.class), chain);
-        assertPadding(PageFields.PadShape.class);
-        assertPadding(PageFields.PadThreadFree.class);
-        assertPadding(PageFields.Padded.class);
+        FieldGroups.assertPadding(PageFields.PadShape.class, PageFields.PAD);
+        FieldGroups.assertPadding(PageFields.PadThreadFree.class, PageFields.PAD);
+        FieldGroups.assertPadding(PageFields.Padded.class, PageFields.PAD);
         assertEquals(Set.of("threadFree"), names(PageFields.ThreadFreeWord.class), "the thread-free word is alone");
         assertEquals(Set.of(), names(Page.class), "Page declares no fields: they would follow the last padding");
     }
