@@ -84,8 +84,7 @@ final class FreeRouting {
             BlockFree.local(page, block);
         } else if (engine.reclaimOnFree && seg.getVolatileAbandoned() && (own = ownHeapForReclaim()) != null
                 && SegmentReclaim.reclaimOnFree(own, seg)) {
-            // Option abandoned_reclaim_on_free: a thread with a heap of its own that frees into an
-            // abandoned segment takes the segment over (if it wins the claim).
+            // tookOverOnFree written out (this method stays in one piece over C2's limit: see above)
             BlockFree.local(page, block); // the segment is ours now
             engine.reporter.flush(); // the reclaim's purges: the free is complete
         } else if (page.kind() == PageKind.HUGE) {
@@ -116,7 +115,8 @@ final class FreeRouting {
     /**
      * Puts a freed block of a page of blocks with encoded links (CHECKED, SECURE) on its lists: the
      * local free list when the page is local to the caller's slot (the segment is then cached for
-     * the next frees), else the page's thread-free list. A free that meets the seal of a page whose
+     * the next frees) or its abandoned segment is taken over ({@link #freeIntoTakenOver}), else the
+     * page's thread-free list. A free that meets the seal of a page whose
      * heap a destroy emptied meanwhile is reported ({@link #freeIntoDestroyedHeap}) and changes nothing.
      *
      * @return false when the block is at the head of the thread-free list already (two frees at once)
@@ -127,6 +127,9 @@ final class FreeRouting {
         if (s != null && s.isLocal(seg, Thread.currentThread())) {
             s.cacheFreeSegment(seg);
             BlockFree.localEncoded(page, block);
+            return true;
+        }
+        if (freeIntoTakenOver(page, block)) {
             return true;
         }
         int bin = page.bin(); // before the push: see freeAddress
@@ -145,6 +148,33 @@ final class FreeRouting {
     boolean isLocal(Segment seg) {
         HeapSlot s = threads.held();
         return s != null && s.isLocal(seg, Thread.currentThread());
+    }
+
+    /**
+     * Option {@code abandoned_reclaim_on_free} for a block of a page with encoded links (CHECKED,
+     * SECURE), not local to the caller: when its segment is abandoned and the caller takes it over
+     * ({@link #tookOverOnFree}), the block goes on the page's local free list, as FAST's
+     * {@link #freeAddress} does.
+     *
+     * @return whether the segment was taken over and the block freed
+     */
+    boolean freeIntoTakenOver(Page page, long block) {
+        if (!tookOverOnFree(page.segment)) {
+            return false;
+        }
+        BlockFree.localEncoded(page, block); // the segment is ours now
+        engine.reporter.flush(); // the reclaim's purges: the free is complete
+        return true;
+    }
+
+    /**
+     * Option {@code abandoned_reclaim_on_free}: a thread with a heap of its own that frees into an
+     * abandoned segment takes the segment over, if it wins the claim (mimalloc's reclaim on free).
+     */
+    private boolean tookOverOnFree(Segment seg) {
+        LocalHeap own;
+        return engine.reclaimOnFree && seg.getVolatileAbandoned() && (own = ownHeapForReclaim()) != null
+                && SegmentReclaim.reclaimOnFree(own, seg);
     }
 
     /**

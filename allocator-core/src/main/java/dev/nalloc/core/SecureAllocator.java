@@ -309,7 +309,7 @@ final class SecureAllocator extends ModeAllocator {
             if (s != null && s.isLocal(page.segment, Thread.currentThread())) {
                 s.cacheFreeSegment(page.segment);
                 BlockFree.localEncoded(page, block);
-            } else {
+            } else if (!frees.freeIntoTakenOver(page, block)) { // else an abandoned segment taken over: freed locally
                 int bin = page.bin(); // before the push: see FreeRouting.freeAddress
                 int pushed = BlockFree.remoteEncoded(page, block);
                 if (pushed == EncodedPage.PUSHED) {

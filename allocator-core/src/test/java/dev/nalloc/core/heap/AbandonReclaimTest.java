@@ -1,6 +1,7 @@
 package dev.nalloc.core.heap;
 
 import dev.nalloc.api.Allocator;
+import dev.nalloc.api.Mode;
 import dev.nalloc.api.Option;
 import dev.nalloc.core.TestAllocators;
 import dev.nalloc.core.TestEngines;
@@ -10,7 +11,10 @@ import dev.nalloc.core.segment.Segment;
 import dev.nalloc.core.segment.SegmentMap;
 import dev.nalloc.core.segment.SegmentProbes;
 import dev.nalloc.core.stats.StatsProbes;
+import dev.nalloc.spi.ErrorHandler;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -162,9 +166,13 @@ class AbandonReclaimTest {
         }
     }
 
-    @Test
-    void abandonedReclaimOnFreeTakesTheSegmentOverAndTheFreeBecomesLocal() throws Exception {
-        try (Allocator a = TestAllocators.builder().option(Option.ABANDONED_RECLAIM_ON_FREE, 1).build()) {
+    /** In every mode: CHECKED and SECURE free through their own lookups, into the same routing. */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"FAST", "CHECKED", "SECURE"})
+    void abandonedReclaimOnFreeTakesTheSegmentOverAndTheFreeBecomesLocal(Mode mode) throws Exception {
+        ErrorHandler.Capturing errors = new ErrorHandler.Capturing();
+        try (Allocator a = TestAllocators.builder().mode(mode).errorHandler(errors)
+                .option(Option.ABANDONED_RECLAIM_ON_FREE, 1).build()) {
             AbandonedSegments ab = engine(a).abandoned;
             long[][] blocks = new long[1][];
             run(() -> {
@@ -189,6 +197,7 @@ class AbandonReclaimTest {
             assertEquals(0, ab.count());
             assertEquals(0, StatsProbes.segments(st(a)));
         }
+        assertTrue(errors.reports().isEmpty(), errors.reports().toString());
     }
 
     @Test
