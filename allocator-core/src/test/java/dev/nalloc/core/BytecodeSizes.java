@@ -6,7 +6,10 @@ import java.lang.classfile.Attributes;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.MethodModel;
+import java.lang.classfile.instruction.InvokeInstruction;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -39,5 +42,26 @@ public final class BytecodeSizes {
                     code.codeLength(), Math::max));
         }
         return sizes;
+    }
+
+    /** The methods {@code type.name} invokes (every overload), as Owner.method, in bytecode order. */
+    public static List<String> calls(Class<?> type, String name) throws IOException {
+        ClassModel model;
+        try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
+            assertNotNull(in, type.getName());
+            model = ClassFile.of().parse(in.readAllBytes());
+        }
+        List<String> calls = new ArrayList<>();
+        for (MethodModel m : model.methods()) {
+            if (m.methodName().equalsString(name)) {
+                m.findAttribute(Attributes.code()).orElseThrow().forEach(e -> {
+                    if (e instanceof InvokeInstruction i) {
+                        String owner = i.owner().asInternalName();
+                        calls.add(owner.substring(owner.lastIndexOf('/') + 1) + "." + i.name().stringValue());
+                    }
+                });
+            }
+        }
+        return calls;
     }
 }

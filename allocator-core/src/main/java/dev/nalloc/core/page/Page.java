@@ -551,7 +551,13 @@ public sealed class Page extends PageFields.Padded permits EncodedPage {
         return capacity < reserved;
     }
 
-    /** Carves the next few blocks (about 4 KiB, at least 4 blocks) onto the free list. */
+    /**
+     * Carves the next few blocks (about 4 KiB, at least 4 blocks) onto the free list.
+     *
+     * <p>C2 shape: one {@code Mem.store} call site for the links and the last block's link to the old
+     * free list: each site inlines the whole memory-segment access (some 30 JDK methods), and this
+     * method is inlined into the page search's compiled code (PageShapeTest).
+     */
     public void extend() {
         if (this instanceof EncodedPage e) {
             EncodedLists.extend(e);
@@ -569,13 +575,13 @@ public sealed class Page extends PageFields.Padded permits EncodedPage {
         }
         int extend = (int) Math.min(room, maxExtend);
         long first = start + (long) capacity * blockSize;
-        long block = first;
-        for (int i = 1; i < extend; i++) {
-            long nextBlock = block + blockSize;
-            Mem.store(block, nextBlock);
-            block = nextBlock;
+        long last = first + (long) (extend - 1) * blockSize;
+        for (long block = first; ; block += blockSize) {
+            Mem.store(block, block == last ? free : block + blockSize);
+            if (block == last) {
+                break;
+            }
         }
-        Mem.store(block, free);
         if (free != 0) {
             pristine = false; // new blocks in front of old ones: no longer in address order
             carveAhead = 0;
