@@ -6,6 +6,7 @@ import java.lang.classfile.Attributes;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.MethodModel;
+import java.lang.classfile.instruction.BranchInstruction;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,6 +43,26 @@ public final class BytecodeSizes {
                     code.codeLength(), Math::max));
         }
         return sizes;
+    }
+
+    /** The conditional and unconditional jumps in {@code type.name} (every overload). */
+    public static int branches(Class<?> type, String name) throws IOException {
+        ClassModel model;
+        try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
+            assertNotNull(in, type.getName());
+            model = ClassFile.of().parse(in.readAllBytes());
+        }
+        int n = 0;
+        for (MethodModel m : model.methods()) {
+            if (m.methodName().equalsString(name)) {
+                for (var e : m.findAttribute(Attributes.code()).orElseThrow()) {
+                    if (e instanceof BranchInstruction) {
+                        n++;
+                    }
+                }
+            }
+        }
+        return n;
     }
 
     /** The methods {@code type.name} invokes (every overload), as Owner.method, in bytecode order. */

@@ -53,6 +53,12 @@ public final class ThreadCounters {
     /** The instance's gauges, or null for counters that only hold sums. */
     private final Gauges gauges;
     private long pendingBytes;
+    /**
+     * Pending bytes at or under which a remote free publishes ({@link #countRemoteFree}): -1 until
+     * the first remote free that leaves a decrease pending, then {@code -Gauges.BATCH_BYTES}.
+     * Only decreases are published this way (never a rise past a peak without raising it).
+     */
+    private long remoteFlushAt = -1;
     private long pendingBlocks;
     /**
      * Bytes of blocks the slow path handed to the fast path on pages whose allocations it does not
@@ -319,12 +325,20 @@ public final class ThreadCounters {
         }
     }
 
-    /** This thread freed a block of {@code bin} that a page of another thread still counts as used. */
+    /**
+     * This thread freed a block of {@code bin} that a page of another thread still counts as used.
+     *
+     * <p>C2 shape: the thread's first remote free that leaves a decrease pending publishes too
+     * ({@link #remoteFlushAt}), so the publishing branch is taken early in every run. Taken only once per 256 KiB of remote frees, it
+     * was compiled as never taken into the free path ({@code FreeRouting.freeAddress}, where this is
+     * inlined), and the first batch trapped and threw that whole compiled method away.
+     */
     public void countRemoteFree(int bin) {
         adjust[bin]--;
         if (gauges != null) {
             blocksChanged(SizeClasses.binSize(bin), -1); // the page's owner takes it out of its accounting
-            if (pendingBytes <= -Gauges.BATCH_BYTES) {
+            if (pendingBytes <= remoteFlushAt) {
+                remoteFlushAt = -Gauges.BATCH_BYTES;
                 flush(false);
             }
         }

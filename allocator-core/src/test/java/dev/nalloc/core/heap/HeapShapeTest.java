@@ -4,10 +4,12 @@ import dev.nalloc.core.BytecodeSizes;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 import static dev.nalloc.core.BytecodeSizes.FREQ_INLINE_SIZE;
 import static dev.nalloc.core.BytecodeSizes.MAX_INLINE_SIZE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -30,6 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       one call at a site taken about once in a hundred generic calls, over the limit for cold
  *       call sites: inlined, the collection's test, never due while C2 compiled the generic path,
  *       trapped at the first collection and threw the compiled generic path away.</li>
+ *   <li>the generic path's exposure after a carve ({@link PageSearch#exposedByCarve}) is weighed by 0
+ *       or 1, not tested: the test trapped at the first carve of the kind not seen while C2 compiled
+ *       the generic path, and threw it away.</li>
  * </ul>
  * A split of one of these into smaller methods would silently bring a slowdown back.
  */
@@ -51,6 +56,15 @@ class HeapShapeTest {
         Map<String, Integer> search = BytecodeSizes.of(PageSearch.class);
         assertTrue(search.get("housekeeping") > MAX_INLINE_SIZE,
                 "PageSearch.housekeeping must stay over " + MAX_INLINE_SIZE + " bytes (not inlined at its cold call site): " + search);
+    }
+
+    @Test
+    void carveExposureIsWeighedNotTested() throws IOException {
+        assertEquals(0, BytecodeSizes.branches(PageSearch.class, "exposedByCarve"),
+                "PageSearch.exposedByCarve must stay without a branch (a one-sided test trapped in the generic path)");
+        List<String> generic = BytecodeSizes.calls(PageSearch.class, "mallocGeneric");
+        assertTrue(generic.contains("PageSearch.exposedByCarve") && generic.contains("ThreadCounters.addExposed"),
+                "mallocGeneric: " + generic);
     }
 
     @Test
