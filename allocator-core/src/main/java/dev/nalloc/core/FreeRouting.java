@@ -42,11 +42,9 @@ final class FreeRouting {
     /**
      * FAST's free slow path, from the address (everything {@link NallocAllocator#free}'s fast path
      * did not take): 0, misuse (reported), another segment, a page in the full queue, another
-     * thread's page, an abandoned segment, a huge page. {@code missed}: non-zero when the fast path
-     * found the caller in neither the claimed slot nor {@link dev.nalloc.core.heap.FastSlots} (a
-     * free-only thread, one whose heap is not entered yet, or one only the second level holds), so
-     * {@link ThreadHeaps#heldForFreeUnlisted} does not repeat those lookups. An int, not a boolean,
-     * so that the fast path hands it on without a branch (see {@code FastSlots.missing}).
+     * thread's page, an abandoned segment, a huge page. {@code unlisted}: the caller has no entry in
+     * any of the fast path's lookups (a free-only thread, or one whose heap is not entered yet), so
+     * {@link ThreadHeaps#heldForFreeUnlisted} does not repeat them.
      *
      * <p>C2 shape: one piece above the hot-method inlining limit ({@code -XX:FreqInlineSize}, 325
      * bytes of bytecode), so C2 compiles it once on its own and never inlines it into
@@ -56,7 +54,7 @@ final class FreeRouting {
      * {@link BlockLookup#blockAt}'s, written out here (shared helpers would shrink this method under
      * the limit); FreeShapeTest guards the shape.
      */
-    void freeAddress(long address, int missed) {
+    void freeAddress(long address, boolean unlisted) {
         if (address == 0) {
             engine.checkOpen();
             return;
@@ -79,7 +77,7 @@ final class FreeRouting {
                 return;
             }
         }
-        HeapSlot s = seg.huge ? null : missed != 0 ? threads.heldForFreeUnlisted(seg) : threads.heldForFree(seg);
+        HeapSlot s = seg.huge ? null : unlisted ? threads.heldForFreeUnlisted(seg) : threads.heldForFree(seg);
         LocalHeap own;
         if (s != null && s.isLocal(seg, Thread.currentThread())) {
             s.cacheFreeSegment(seg); // local to this thread's slot, never huge

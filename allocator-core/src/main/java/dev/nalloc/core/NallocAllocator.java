@@ -188,11 +188,13 @@ final class NallocAllocator extends AbstractAllocator {
      * test either: {@link Page#isBlockStart} is exact, so an address of another segment fails it
      * there and takes the slow path (see {@link HeapSlot#lastFreeCover()}). A thread without an
      * entry reads the empty cache ({@link FastSlots#missing}: no branch on the entry's owner) and
-     * fails the same test, so a new thread's first free goes down the branches other threads' frees
+     * fails the same test, so a new thread's first free goes down the branch other threads' frees
      * into other segments take, and compiled code that never saw such a thread is not thrown away.
      * Everything else (other segments, threads only the lookup's second level holds, 0, misuse)
-     * goes to {@link #freeSlow}. No closed check: close() empties the lookup, and
-     * after it the segment map lookup fails and the slow path throws IllegalStateException.
+     * goes to {@link #freeSlow}, which looks the thread up again: the miss is not kept for it (a
+     * value live across the whole free made C2 spill the caller's loop registers on every call).
+     * No closed check: close() empties the lookup, and after it the segment map lookup fails and
+     * the slow path throws IllegalStateException.
      */
     @Override
     public void free(long address) {
@@ -200,26 +202,23 @@ final class NallocAllocator extends AbstractAllocator {
         Thread t = Thread.currentThread();
         HeapSlot c = claimed;
         Page[] cover;
-        int missed;
         if (c.getPlainOwner() == t) {
             cover = c.lastFreeCover();
-            missed = 0;
         } else {
             int i = FastSlots.index(t, c.salt);
-            missed = FastSlots.missing(i, t);
-            cover = FastSlots.FREE_COVERS[i + missed];
+            cover = FastSlots.FREE_COVERS[i + FastSlots.missing(i, t)];
         }
         Page page = cover[HeapSlot.coverIndex(address)];
         if (page.isBlockStart(address)) { // false for a page in the full queue: see Page.setInFull
             BlockFree.localNotFull(page, address);
             return;
         }
-        freeSlow(address, missed);
+        freeSlow(address);
     }
 
     /** Everything the fast path did not take, out of line: see {@link FreeRouting#freeAddress}. */
-    private void freeSlow(long address, int missed) {
-        frees.freeAddress(address, missed);
+    private void freeSlow(long address) {
+        frees.freeAddress(address, false);
     }
 
     @Override
