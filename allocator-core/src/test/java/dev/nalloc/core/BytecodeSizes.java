@@ -30,13 +30,17 @@ public final class BytecodeSizes {
     private BytecodeSizes() {
     }
 
-    /** The bytecode length of every method of {@code type} by name (the largest of overloads). */
-    public static Map<String, Integer> of(Class<?> type) throws IOException {
-        ClassModel model;
+    /** The class file of {@code type}, parsed. */
+    public static ClassModel model(Class<?> type) throws IOException {
         try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
             assertNotNull(in, type.getName());
-            model = ClassFile.of().parse(in.readAllBytes());
+            return ClassFile.of().parse(in.readAllBytes());
         }
+    }
+
+    /** The bytecode length of every method of {@code type} by name (the largest of overloads). */
+    public static Map<String, Integer> of(Class<?> type) throws IOException {
+        ClassModel model = model(type);
         Map<String, Integer> sizes = new HashMap<>();
         for (MethodModel m : model.methods()) {
             m.findAttribute(Attributes.code()).ifPresent(code -> sizes.merge(m.methodName().stringValue(),
@@ -47,11 +51,7 @@ public final class BytecodeSizes {
 
     /** The conditional and unconditional jumps in {@code type.name} (every overload). */
     public static int branches(Class<?> type, String name) throws IOException {
-        ClassModel model;
-        try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
-            assertNotNull(in, type.getName());
-            model = ClassFile.of().parse(in.readAllBytes());
-        }
+        ClassModel model = model(type);
         int n = 0;
         for (MethodModel m : model.methods()) {
             if (m.methodName().equalsString(name)) {
@@ -67,11 +67,7 @@ public final class BytecodeSizes {
 
     /** The methods {@code type.name} invokes (every overload), as Owner.method, in bytecode order. */
     public static List<String> calls(Class<?> type, String name) throws IOException {
-        ClassModel model;
-        try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
-            assertNotNull(in, type.getName());
-            model = ClassFile.of().parse(in.readAllBytes());
-        }
+        ClassModel model = model(type);
         List<String> calls = new ArrayList<>();
         for (MethodModel m : model.methods()) {
             if (m.methodName().equalsString(name)) {

@@ -7,22 +7,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.classfile.Attributes;
-import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.CodeElement;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
 import java.lang.classfile.instruction.BranchInstruction;
-import java.lang.classfile.instruction.InvokeInstruction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,7 +55,7 @@ class FreeLookupShapeTest {
     }
 
     private static void assertLookupBranchFree(Class<?> type, String method) throws IOException {
-        List<String> calls = calls(type, method);
+        List<String> calls = BytecodeSizes.calls(type, method);
         assertTrue(calls.contains("FastSlots.missing"), type.getSimpleName() + "." + method + ": " + calls);
         assertFalse(calls.contains("FastSlots.getPlainOwner"), type.getSimpleName() + "." + method + ": " + calls);
         assertFalse(calls.contains("ThreadHeaps.slotOf"), type.getSimpleName() + "." + method + ": " + calls);
@@ -106,24 +102,8 @@ class FreeLookupShapeTest {
         return out;
     }
 
-    /** The methods {@code type.method} invokes, as Owner.method, in bytecode order. */
-    private static List<String> calls(Class<?> type, String method) throws IOException {
-        List<String> out = new ArrayList<>();
-        for (CodeElement e : code(type, method)) {
-            if (e instanceof InvokeInstruction i) {
-                String owner = i.owner().asInternalName();
-                out.add(owner.substring(owner.lastIndexOf('/') + 1) + "." + i.name().stringValue());
-            }
-        }
-        return out;
-    }
-
     private static List<CodeElement> code(Class<?> type, String method) throws IOException {
-        ClassModel model;
-        try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
-            assertNotNull(in, type.getName());
-            model = ClassFile.of().parse(in.readAllBytes());
-        }
+        ClassModel model = BytecodeSizes.model(type);
         List<CodeElement> out = new ArrayList<>();
         int found = 0;
         for (MethodModel m : model.methods()) {

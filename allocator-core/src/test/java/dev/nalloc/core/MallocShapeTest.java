@@ -4,20 +4,12 @@ import dev.nalloc.core.heap.LocalHeap;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.lang.classfile.Attributes;
-import java.lang.classfile.ClassFile;
-import java.lang.classfile.ClassModel;
-import java.lang.classfile.MethodModel;
-import java.lang.classfile.instruction.InvokeInstruction;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import static dev.nalloc.core.BytecodeSizes.MAX_INLINE_SIZE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -34,37 +26,16 @@ class MallocShapeTest {
 
     @Test
     void refillIsOneOutOfLineCallToTheGenericPath() throws IOException {
-        List<String> malloc = calls("malloc");
+        List<String> malloc = BytecodeSizes.calls(NallocAllocator.class, "malloc");
         assertTrue(malloc.contains("NallocAllocator.mallocRefill"), "malloc: " + malloc);
         assertFalse(malloc.contains("LocalHeap.popLocalFree"), "malloc: " + malloc);
         assertEquals(List.of("LocalHeap.popLocalFree", "NallocAllocator.enter", "LocalHeap.mallocGeneric", "HeapSlot.exit",
-                "HeapSlot.exit"), calls("mallocRefill"),
+                "HeapSlot.exit"), BytecodeSizes.calls(NallocAllocator.class, "mallocRefill"),
                 "NallocAllocator.mallocRefill: the local frees, else enter, the heap's generic path, exit (normal and exceptional)");
         Map<String, Integer> sizes = BytecodeSizes.of(NallocAllocator.class);
         assertTrue(sizes.get("mallocRefill") > MAX_INLINE_SIZE,
                 "NallocAllocator.mallocRefill must stay over " + MAX_INLINE_SIZE + " bytes (not inlined at malloc's cold call site): " + sizes);
         Map<String, Integer> heap = BytecodeSizes.of(LocalHeap.class);
         assertTrue(heap.get("mallocGeneric") <= MAX_INLINE_SIZE, "LocalHeap.mallocGeneric must stay one call: " + heap);
-    }
-
-    /** The methods {@code NallocAllocator.name} invokes, as Owner.method, in bytecode order. */
-    private static List<String> calls(String name) throws IOException {
-        ClassModel model;
-        try (InputStream in = NallocAllocator.class.getResourceAsStream("NallocAllocator.class")) {
-            assertNotNull(in);
-            model = ClassFile.of().parse(in.readAllBytes());
-        }
-        List<String> calls = new ArrayList<>();
-        for (MethodModel m : model.methods()) {
-            if (m.methodName().equalsString(name)) {
-                m.findAttribute(Attributes.code()).orElseThrow().forEach(e -> {
-                    if (e instanceof InvokeInstruction i) {
-                        String owner = i.owner().asInternalName();
-                        calls.add(owner.substring(owner.lastIndexOf('/') + 1) + "." + i.name().stringValue());
-                    }
-                });
-            }
-        }
-        return calls;
     }
 }

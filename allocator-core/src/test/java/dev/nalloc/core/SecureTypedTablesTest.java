@@ -7,9 +7,7 @@ import dev.nalloc.core.page.PageProbes;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.classfile.Attributes;
-import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
@@ -73,11 +71,7 @@ class SecureTypedTablesTest {
 
     /** The checkcast instructions in the named methods of {@code type}, as "method: type". */
     private static List<String> checkcasts(Class<?> type, String... methods) throws IOException {
-        ClassModel model;
-        try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
-            assertNotNull(in, type.getName());
-            model = ClassFile.of().parse(in.readAllBytes());
-        }
+        ClassModel model = BytecodeSizes.model(type);
         List<String> found = new ArrayList<>();
         int seen = 0;
         for (MethodModel m : model.methods()) {
