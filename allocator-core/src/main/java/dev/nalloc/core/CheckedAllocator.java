@@ -314,7 +314,7 @@ final class CheckedAllocator extends ModeAllocator {
         // misuse) goes through freeChecked, which reports. The page: from the slot's cache of the
         // segment of this thread's last free, else through the segment map.
         Page page = lastFreePage(address); // the cached segment's page at the address's slice, in any segment
-        if (!page.holds(address)) {
+        if (page == null || !page.holds(address)) {
             Segment seg = SegmentMap.lookup(address);
             page = seg != null && seg.allocator == engine ? Page.of(seg, address) : null;
             if (page != null && !page.holds(address)) {

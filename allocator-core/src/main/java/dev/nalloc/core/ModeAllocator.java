@@ -445,21 +445,26 @@ abstract sealed class ModeAllocator extends AbstractAllocator permits CheckedAll
 
     /**
      * The page or free span at the slice index of {@code address} in the segment of this thread's
-     * last local free (its claimed slot's or {@link FastSlots} entry's cache: no segment map), or an
-     * empty page, which holds no address, when the thread has neither (as in NallocAllocator.free:
-     * no branch on the entry's owner, see {@link FastSlots#missing}). The address need not lie in
-     * that segment: the caller checks that it lies in the page ({@link Page#isBlockStart} or
-     * {@link Page#holds}, exact). The free fast paths of both modes.
+     * last local free (its slot's or entry's cache: no segment map), or null when the thread has no
+     * slot on a fast path. The address need not lie in that segment: the caller checks that it lies
+     * in the page ({@link Page#isBlockStart} or {@link Page#holds}, exact). The free fast paths of
+     * both modes.
      */
     final EncodedPage lastFreePage(long address) {
         Thread t = Thread.currentThread();
         HeapSlot c = claimed;
         EncodedPage[] cover;
+        int i;
         if (c.getPlainOwner() == t) {
             cover = c.encodedFreeCover();
+        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, c.salt)) == t) {
+            cover = FastSlots.ENCODED_FREE_COVERS[i];
         } else {
-            int i = FastSlots.index(t, c.salt);
-            cover = FastSlots.ENCODED_FREE_COVERS[i + FastSlots.missing(i, t)];
+            HeapSlot s = ThreadHeaps.slotOf(threads.getPlainTable(), t);
+            if (s.getPlainOwner() != t) {
+                return null;
+            }
+            cover = s.encodedFreeCover();
         }
         return cover[HeapSlot.coverIndex(address)];
     }

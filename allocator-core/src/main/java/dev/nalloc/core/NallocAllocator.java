@@ -182,19 +182,13 @@ final class NallocAllocator extends AbstractAllocator {
 
     /**
      * The fast path: an address that is exactly a block start of the page at its slice index in the
-     * segment of the thread's last local free (cached in its claimed slot or {@link FastSlots}
-     * entry) is pushed on that page's local free list. The page comes from the cache, not from the
-     * address through the segment map, so the loads do not wait for the address; no segment bounds
-     * test either: {@link Page#isBlockStart} is exact, so an address of another segment fails it
-     * there and takes the slow path (see {@link HeapSlot#lastFreeCover()}). A thread without an
-     * entry reads the empty cache ({@link FastSlots#missing}: no branch on the entry's owner) and
-     * fails the same test, so a new thread's first free goes down the branch other threads' frees
-     * into other segments take, and compiled code that never saw such a thread is not thrown away.
-     * Everything else (other segments, threads only the lookup's second level holds, 0, misuse)
-     * goes to {@link #freeSlow}, which looks the thread up again: the miss is not kept for it (a
-     * value live across the whole free made C2 spill the caller's loop registers on every call).
-     * No closed check: close() empties the lookup, and after it the segment map lookup fails and
-     * the slow path throws IllegalStateException.
+     * segment of the thread's last local free (cached in its claimed slot, {@link FastSlots} entry or
+     * second-level slot) is pushed on that page's local free list. The page comes from the cache, not
+     * from the address through the segment map, so the loads do not wait for the address; no segment
+     * bounds test either: {@link Page#isBlockStart} is exact, so an address of another segment fails
+     * it (see {@link HeapSlot#lastFreeCover()}). Everything else (other segments, 0, misuse) goes to
+     * {@link #freeSlow}. No closed check: close() empties the lookup, and after it the segment map
+     * lookup fails and the slow path throws IllegalStateException.
      */
     @Override
     public void free(long address) {
@@ -202,11 +196,18 @@ final class NallocAllocator extends AbstractAllocator {
         Thread t = Thread.currentThread();
         HeapSlot c = claimed;
         Page[] cover;
+        int i;
         if (c.getPlainOwner() == t) {
             cover = c.lastFreeCover();
+        } else if (FastSlots.getPlainOwner(i = FastSlots.index(t, c.salt)) == t) {
+            cover = FastSlots.FREE_COVERS[i];
         } else {
-            int i = FastSlots.index(t, c.salt);
-            cover = FastSlots.FREE_COVERS[i + FastSlots.missing(i, t)];
+            HeapSlot s = ThreadHeaps.slotOf(threads.getPlainTable(), t);
+            if (s.getPlainOwner() != t) {
+                freeUnlisted(address);
+                return;
+            }
+            cover = s.lastFreeCover();
         }
         Page page = cover[HeapSlot.coverIndex(address)];
         if (page.isBlockStart(address)) { // false for a page in the full queue: see Page.setInFull
@@ -219,6 +220,14 @@ final class NallocAllocator extends AbstractAllocator {
     /** Everything the fast path did not take, out of line: see {@link FreeRouting#freeAddress}. */
     private void freeSlow(long address) {
         frees.freeAddress(address, false);
+    }
+
+    /**
+     * {@link #freeSlow} of a thread without an entry in any of the fast path's lookups (a free-only
+     * thread, or one whose heap is not entered yet): the routing does not look them up again.
+     */
+    private void freeUnlisted(long address) {
+        frees.freeAddress(address, true);
     }
 
     @Override

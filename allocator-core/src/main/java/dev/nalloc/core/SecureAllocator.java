@@ -3,7 +3,6 @@ package dev.nalloc.core;
 import dev.nalloc.api.ErrorKind;
 import dev.nalloc.core.error.Reporter;
 import dev.nalloc.core.heap.BlockFree;
-import dev.nalloc.core.heap.FastSlots;
 import dev.nalloc.core.heap.HeapSlot;
 import dev.nalloc.core.heap.LocalHeap;
 import dev.nalloc.core.memory.Mem;
@@ -214,34 +213,25 @@ final class SecureAllocator extends ModeAllocator {
      */
     @Override
     public void free(long address) {
-        // ModeAllocator.lastFreePage written out, for the miss it hands the slow path (no branch: FastSlots.missing)
-        Thread t = Thread.currentThread();
-        HeapSlot c = claimed;
-        EncodedPage[] cover;
-        int missed;
-        if (c.getPlainOwner() == t) {
-            cover = c.encodedFreeCover();
-            missed = 0;
-        } else {
-            int i = FastSlots.index(t, c.salt);
-            missed = FastSlots.missing(i, t);
-            cover = FastSlots.ENCODED_FREE_COVERS[i + missed];
+        EncodedPage page = lastFreePage(address); // typed: no class check (see lastFreePage)
+        if (page == null) {
+            freeSlow(address, FREE_UNLISTED);
+            return;
         }
-        EncodedPage page = cover[HeapSlot.coverIndex(address)]; // typed: no class check (see lastFreePage)
         // isBlockStart: a carved block of a page of blocks outside the full queue (see Page.blockLimit)
         if (page.isBlockStart(address) && page.reserved() > 1 && !page.mayBeFree(address)
                 && (sampler == null || !page.mode().hasGuarded())) {
             BlockFree.localEncodedNotFull(page, address);
             return;
         }
-        freeSlow(address, FREE + (-missed >>> 31)); // FREE_UNLISTED when the lookup missed, without a branch
+        freeSlow(address, FREE);
     }
 
     /**
      * Everything the fast path did not take: {@code what} is {@link #FREE}, or {@link #FREE_UNLISTED}
-     * for a thread in neither the claimed slot nor {@link FastSlots} (a free-only thread, one whose
-     * heap is not entered yet, or one only the lookup's second level holds), whose push does not
-     * look there again (as FAST's {@code FreeRouting.freeAddress} with {@code missed}).
+     * for a thread without an entry in any of the fast path's lookups (a free-only thread, or one
+     * whose heap is not entered yet), whose push does not look it up again (as FAST's
+     * {@code FreeRouting.freeAddress} with {@code unlisted}).
      */
     private void freeSlow(long address, int what) {
         if (address == 0) {
@@ -256,10 +246,9 @@ final class SecureAllocator extends ModeAllocator {
     /** {@link #resolve}: find the live block and free it. */
     private static final int FREE = 1;
     /**
-     * {@link #resolve}: find the live block and free it, for a thread the fast path's lookup just
-     * missed (only a thread enters itself in it, so that miss was exact): its slot for the push is
-     * looked for only in the second level and among its own heap's and its leases
-     * ({@code ThreadHeaps.heldForFreeUnlisted}).
+     * {@link #resolve}: find the live block and free it, for a thread the fast path's lookups just
+     * missed (only a thread enters itself in them, so that miss was exact): its slot for the push
+     * is looked for only among its own heap's and its leases ({@code ThreadHeaps.heldForFreeUnlisted}).
      */
     private static final int FREE_UNLISTED = 2;
 

@@ -25,7 +25,7 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Why a thread may read its entry's arrays one by one without a lock: an entry's data is only
  * written by a thread that first moved its owner to {@link ThreadHeaps#CLAIMING} with a
- * compare-and-set, and only when the previous owner cannot be reading it: it is none, has ended,
+ * compare-and-set, and only when the previous owner cannot be reading it: it is null, has ended,
  * is the writer itself, or holds a lease and is idle (the same rule and the same argument as for
  * taking a lease over: {@link ThreadHeaps}). A thread that finds itself as an entry's owner entered
  * its data itself and nobody has written it since. The owner goes in last, with a release store.
@@ -41,35 +41,22 @@ public final class FastSlots {
     private static final int SALT_STRIDE = 0x9E3779B1;
 
     /**
-     * The thread each entry is for, or {@link #NO_OWNER} (or {@link ThreadHeaps#CLAIMING} while it
-     * is rewritten): reached only through the accessors below, whose names say the memory ordering.
-     * Never null, so that the free fast path can read the owner's id without a null check (see
-     * {@link #missing}).
+     * The thread each entry is for, or null (or {@link ThreadHeaps#CLAIMING} while it is rewritten):
+     * reached only through the accessors below, whose names say the memory ordering.
      */
     private static final Thread[] OWNERS = new Thread[SIZE];
-    /**
-     * The owner of an entry no thread holds. Never started: it is never alive (an entry it holds is
-     * free to take), and its id, like every thread's, is no other thread's.
-     */
-    static final Thread NO_OWNER = Thread.ofPlatform().name("nalloc-fast-none").unstarted(() -> {
-    });
     /** The direct page table of the entry's heap. */
     public static final Page[][] DIRECTS = new Page[SIZE][];
-    /**
-     * The thread's free-path cache: the cover array of the segment of its last local free (see
-     * {@link HeapSlot#lastFreeCover}). Twice {@value #SIZE} long: the upper half is never written
-     * and holds {@link HeapSlot#NO_COVER}, the cover a thread that misses its entry reads (see
-     * {@link #missing}).
-     */
-    public static final Page[][] FREE_COVERS = new Page[2 * SIZE][];
+    /** The thread's free-path cache: the cover array of the segment of its last local free (see {@link HeapSlot#lastFreeCover}). */
+    public static final Page[][] FREE_COVERS = new Page[SIZE][];
     /**
      * {@link #DIRECTS} typed for encoded heaps ({@link HeapSlot#encodedDirect}; null for FAST's):
      * an element of a {@code static final EncodedPage[][]} is known to be an {@code EncodedPage[]},
      * so SECURE's malloc fast path gets its page typed, with no class check (SecureTypedTablesTest).
      */
     public static final EncodedPage[][] ENCODED_DIRECTS = new EncodedPage[SIZE][];
-    /** {@link #FREE_COVERS} typed for encoded heaps ({@link HeapSlot#encodedFreeCover}): SECURE's and CHECKED's free fast paths. */
-    public static final EncodedPage[][] ENCODED_FREE_COVERS = new EncodedPage[2 * SIZE][];
+    /** {@link #FREE_COVERS} typed for encoded heaps ({@link HeapSlot#encodedFreeCover}): SECURE's free fast path. */
+    public static final EncodedPage[][] ENCODED_FREE_COVERS = new EncodedPage[SIZE][];
     /** The slot of each entry (slow paths). */
     private static final HeapSlot[] SLOTS = new HeapSlot[SIZE];
     private static final VarHandle OWNER = MethodHandles.arrayElementVarHandle(Thread[].class);
@@ -82,7 +69,6 @@ public final class FastSlots {
     static final int NO_SALT = (RESERVED * SALT_STRIDE) & MASK;
 
     static {
-        java.util.Arrays.fill(OWNERS, NO_OWNER);
         java.util.Arrays.fill(FREE_COVERS, HeapSlot.NO_COVER);
         java.util.Arrays.fill(ENCODED_FREE_COVERS, EncodedPage.NO_COVER);
     }
@@ -143,22 +129,6 @@ public final class FastSlots {
         return OWNERS[i];
     }
 
-    /**
-     * {@link #SIZE} when thread {@code t} is not entry {@code i}'s owner, else 0, computed without a
-     * branch: the free fast paths add it to the entry's index, so that a thread without an entry
-     * reads {@link HeapSlot#NO_COVER} from the upper half of {@link #FREE_COVERS} and takes the slow
-     * path through the same branches as a thread whose last free was in another segment. A branch
-     * on the owner had its failing side pruned by C2 while every freeing thread had an entry, and
-     * the first free of every new thread then trapped and threw away the compiled loops that
-     * inline free (FreeShapeTest). Thread ids are unique (never reused), so the ids are equal
-     * exactly when the threads are the same; the owner is read plainly as for {@link #getPlainOwner},
-     * and its id is a final field.
-     */
-    public static int missing(int i, Thread t) {
-        long d = OWNERS[i].threadId() ^ t.threadId(); // >= 0: ids are positive
-        return (int) (-d >> 63) & SIZE; // added to i, not or-ed: C2 then knows the sum is in range (no range check)
-    }
-
     /** Entry {@code i}'s owner read with volatile semantics (slow paths, before seizing it). */
     private static Thread getVolatileOwner(int i) {
         return (Thread) OWNER.getVolatile(OWNERS, i);
@@ -172,7 +142,7 @@ public final class FastSlots {
         return OWNER.compareAndSet(OWNERS, i, expected, t);
     }
 
-    /** Gives a seized entry an owner with volatile semantics (back to its holder, or {@link #NO_OWNER}). */
+    /** Gives a seized entry an owner with volatile semantics (back to its holder, or null when cleared). */
     private static void setVolatileOwner(int i, Thread t) {
         OWNER.setVolatile(OWNERS, i, t);
     }
@@ -208,7 +178,7 @@ public final class FastSlots {
         if (cur == ThreadHeaps.CLAIMING) {
             return false;
         }
-        if (cur != NO_OWNER && cur.isAlive()) {
+        if (cur != null && cur.isAlive()) {
             // Another thread's: only a lease of an idle holder may be evicted (the holder keeps
             // its lease and finds it through the second level).
             if (curSlot == null || !curSlot.lease || !ThreadHeaps.idle(cur) || !casOwner(i, cur, ThreadHeaps.CLAIMING)) {
@@ -295,7 +265,7 @@ public final class FastSlots {
         FREE_COVERS[i] = HeapSlot.NO_COVER;
         ENCODED_DIRECTS[i] = null;
         ENCODED_FREE_COVERS[i] = EncodedPage.NO_COVER;
-        setReleaseOwner(i, NO_OWNER); // whoever seizes it next (a CAS, acquiring) sees it whole
+        setReleaseOwner(i, null); // whoever seizes it next (a CAS, acquiring) sees it whole
     }
 
     /** The slot's thread ({@code holder}) no longer uses it (retired data, a lease given back): its entry goes. */
@@ -343,7 +313,7 @@ public final class FastSlots {
         for (int i = 0; i < SIZE; i++) {
             HeapSlot s = SLOTS[i];
             Thread owner = getVolatileOwner(i);
-            if (s != null && s.home == home && owner != NO_OWNER && owner != ThreadHeaps.CLAIMING) {
+            if (s != null && s.home == home && owner != null && owner != ThreadHeaps.CLAIMING) {
                 n++;
             }
         }

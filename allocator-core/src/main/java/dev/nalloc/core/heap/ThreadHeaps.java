@@ -247,15 +247,13 @@ public final class ThreadHeaps {
     }
 
     /**
-     * {@link #heldForFree} for a thread that the free fast path just found in neither the claimed
-     * slot nor {@link FastSlots} (only a thread enters itself there, so its own plain reads were
-     * exact): its entry in the table, else, for a segment of its own, its own heap's slot or a
-     * lease. A free-only thread's free makes no second lookup of {@link FastSlots} this way.
+     * {@link #heldForFree} for a thread that the free fast path's lookups just missed: it has no
+     * entry in {@link FastSlots} or in the table (only a thread enters itself there, so its own
+     * plain reads were exact), which leaves its own heap's slot or a lease, and only for a segment
+     * of its own. A free-only thread's free makes no second lookup of the tables this way.
      */
     public HeapSlot heldForFreeUnlisted(Segment seg) {
-        Thread t = Thread.currentThread();
-        HeapSlot s = slotOf(table, t);
-        return s.getVolatileOwner() == t ? s : heldForOwnSegment(seg, t);
+        return heldForOwnSegment(seg, Thread.currentThread());
     }
 
     /** {@code t}'s own heap's slot or lease ({@link #heldElsewhere}), looked for only when {@code seg} is {@code t}'s own. */
