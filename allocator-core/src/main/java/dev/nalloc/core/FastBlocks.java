@@ -8,22 +8,8 @@ final class FastBlocks extends Reallocs.Blocks {
     private final NallocAllocator allocator;
 
     FastBlocks(NallocAllocator allocator) {
+        super(allocator);
         this.allocator = allocator;
-    }
-
-    @Override
-    void checkOpen() {
-        allocator.checkOpen();
-    }
-
-    @Override
-    LocalHeap takeHeap() {
-        return allocator.enter().heap;
-    }
-
-    @Override
-    void giveBack(LocalHeap heap) {
-        heap.tld.slot().exit();
     }
 
     @Override
@@ -40,10 +26,5 @@ final class FastBlocks extends Reallocs.Blocks {
     @Override
     void release(long address, String op) {
         allocator.free(address);
-    }
-
-    @Override
-    dev.nalloc.core.error.Reporter reporter() {
-        return allocator.engine.reporter;
     }
 }

@@ -8,22 +8,8 @@ final class ModeBlocks extends Reallocs.Blocks {
     private final ModeAllocator allocator;
 
     ModeBlocks(ModeAllocator allocator) {
+        super(allocator);
         this.allocator = allocator;
-    }
-
-    @Override
-    void checkOpen() {
-        allocator.checkOpen();
-    }
-
-    @Override
-    LocalHeap takeHeap() {
-        return allocator.enter().heap;
-    }
-
-    @Override
-    void giveBack(LocalHeap heap) {
-        heap.tld.slot().exit();
     }
 
     @Override
@@ -44,10 +30,5 @@ final class ModeBlocks extends Reallocs.Blocks {
     @Override
     void release(long address, String op) {
         allocator.release(address, op);
-    }
-
-    @Override
-    dev.nalloc.core.error.Reporter reporter() {
-        return allocator.reporter;
     }
 }

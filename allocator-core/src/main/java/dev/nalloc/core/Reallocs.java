@@ -28,16 +28,28 @@ final class Reallocs {
     /** {@link Blocks#resize}: the block now holds the new size where it is. */
     static final long IN_PLACE = -2;
 
-    /** The primitives of one mode. */
+    /** The primitives of one mode; what every mode does alike (lifecycle, the thread's heap, the reporter) is here. */
     abstract static class Blocks {
 
+        private final AbstractAllocator allocator;
+
+        Blocks(AbstractAllocator allocator) {
+            this.allocator = allocator;
+        }
+
         /** Throws {@link IllegalStateException} when the allocator is closed. */
-        abstract void checkOpen();
+        final void checkOpen() {
+            allocator.checkOpen();
+        }
 
         /** The heap the calling thread allocates in, held for one operation: give it back with {@link #giveBack}. */
-        abstract LocalHeap takeHeap();
+        final LocalHeap takeHeap() {
+            return allocator.enter().heap;
+        }
 
-        abstract void giveBack(LocalHeap heap);
+        final void giveBack(LocalHeap heap) {
+            heap.tld.slot().exit();
+        }
 
         /**
          * A block of {@code size} bytes in {@code heap} at an address {@code a} with
@@ -69,7 +81,9 @@ final class Reallocs {
         abstract void release(long address, String op);
 
         /** The instance's reporter (OS trouble a free met is reported through it). */
-        abstract Reporter reporter();
+        final Reporter reporter() {
+            return allocator.engine.reporter;
+        }
     }
 
     private final Blocks blocks;
