@@ -50,8 +50,20 @@ public final class TestThreads {
 
     /** Starts {@code r} on a new thread of {@code builder} that runs beside the test; see {@link Running#join()}. */
     public static Running start(Thread.Builder builder, Task r) {
+        Running running = unstarted(builder, r);
+        running.thread.start();
+        return running;
+    }
+
+    /**
+     * Makes the thread of {@code builder} that will run {@code r}, without starting it, for a test
+     * that needs the thread before it runs (its id, or a map keyed by it); start it with
+     * {@code thread().start()}, then wait for it as for {@link #start}. Joining a thread that was
+     * never started fails the test.
+     */
+    public static Running unstarted(Thread.Builder builder, Task r) {
         AtomicReference<Throwable> error = new AtomicReference<>();
-        Thread t = builder.start(() -> {
+        Thread t = builder.unstarted(() -> {
             try {
                 r.run();
             } catch (Throwable e) {
@@ -120,7 +132,7 @@ public final class TestThreads {
         void run(int index) throws Exception;
     }
 
-    /** A thread started by {@link #start}: its failure comes out of {@link #join()}. */
+    /** A thread made by {@link #start} or {@link #unstarted}: its failure comes out of {@link #join()}. */
     public static final class Running {
 
         private final Thread thread;
@@ -159,6 +171,9 @@ public final class TestThreads {
         }
 
         private void rethrow() {
+            if (thread.getState() == Thread.State.NEW) {
+                throw new AssertionError(thread + " was never started");
+            }
             if (error.get() != null) {
                 throw new AssertionError(error.get());
             }

@@ -24,7 +24,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -124,16 +123,15 @@ class ThreadHeapsTest {
     }
 
     /**
-     * A platform thread whose id gives the same entry as {@code t}'s (a multiple of the table size apart).
-     * Plain threads, not {@code TestThreads}: a thread's id is fixed when it is made, so the search
-     * makes them unstarted, which a runner that starts what it makes cannot do; the caller collects
-     * their failures.
+     * An unstarted platform thread running {@code r} whose id gives the same entry as {@code t}'s (a
+     * multiple of the table size apart): a thread's id is fixed when it is made, so the search makes
+     * them unstarted ({@link TestThreads#unstarted}) and the caller starts the one returned.
      */
-    private static Thread collidingWith(Thread t, Runnable r) {
-        List<Thread> spent = new ArrayList<>();
+    private static TestThreads.Running collidingWith(Thread t, TestThreads.Task r) {
+        List<TestThreads.Running> spent = new ArrayList<>();
         while (true) {
-            Thread c = Thread.ofPlatform().unstarted(r);
-            if (((c.threadId() - t.threadId()) & FastSlots.MASK) == 0) {
+            TestThreads.Running c = TestThreads.unstarted(Thread.ofPlatform(), r);
+            if (((c.thread().threadId() - t.threadId()) & FastSlots.MASK) == 0) {
                 return c;
             }
             spent.add(c); // ids are taken at construction: keep them unreachable-but-made
@@ -149,38 +147,29 @@ class ThreadHeapsTest {
         try (Allocator a = build(mode)) {
             CountDownLatch firstIn = new CountDownLatch(1);
             CountDownLatch secondDone = new CountDownLatch(1);
-            AtomicReference<Throwable> error = new AtomicReference<>();
-            Thread first = Thread.ofPlatform().unstarted(() -> {
+            TestThreads.Running first = TestThreads.unstarted(Thread.ofPlatform(), () -> {
                 try {
                     churn(a, 5000, 1);
-                    firstIn.countDown();
-                    secondDone.await();
-                    assertTrue(onFastEntry(a, Thread.currentThread()), "the first thread kept its entry");
-                    churn(a, 5000, 2);
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
-                    firstIn.countDown();
+                } finally {
+                    firstIn.countDown(); // also when it failed: the second thread does not wait for nothing
                 }
+                secondDone.await();
+                assertTrue(onFastEntry(a, Thread.currentThread()), "the first thread kept its entry");
+                churn(a, 5000, 2);
             });
-            Thread second = collidingWith(first, () -> {
+            TestThreads.Running second = collidingWith(first.thread(), () -> {
                 try {
                     firstIn.await();
                     churn(a, 20_000, 3);
                     assertTrue(!onFastEntry(a, Thread.currentThread()), "a live thread's entry is never taken");
                     assertSame(Thread.currentThread(), threads(a).held().getPlainOwner(), "the second level serves it");
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
                 } finally {
                     secondDone.countDown();
                 }
             });
-            first.start();
-            second.start();
-            first.join();
-            second.join();
-            if (error.get() != null) {
-                throw new AssertionError(error.get());
-            }
+            first.thread().start();
+            second.thread().start();
+            TestThreads.joinAll(first, second);
             assertEquals(0, a.stats().allocationCount());
         }
     }
@@ -347,7 +336,7 @@ class ThreadHeapsTest {
         try (Allocator a = TestAllocators.builder().mode(mode).heapSelectionPolicy(policy).build()) {
             HeapSlot[] lease = new HeapSlot[2];
             long[] left = new long[40];
-            Thread first = Thread.ofVirtual().start(() -> {
+            TestThreads.Running first = TestThreads.start(Thread.ofVirtual(), () -> {
                 for (int k = 0; k < left.length; k++) {
                     long size = 16 + 24L * k;
                     left[k] = a.malloc(size);
@@ -356,7 +345,7 @@ class ThreadHeapsTest {
                 lease[0] = threads(a).held();
             });
             first.join();
-            assertTrue(onFastEntry(a, first), "an ended holder keeps its entry until its lease is taken");
+            assertTrue(onFastEntry(a, first.thread()), "an ended holder keeps its entry until its lease is taken");
             TestThreads.runOn(Thread.ofVirtual(), () -> {
                 long p = a.malloc(64); // the first call takes the lease over
                 lease[1] = threads(a).held();
@@ -369,7 +358,7 @@ class ThreadHeapsTest {
                 a.free(p);
             });
             assertSame(lease[0], lease[1], "the ended holder's lease was taken over");
-            assertTrue(!onFastEntry(a, first), "the ended holder's entry was emptied");
+            assertTrue(!onFastEntry(a, first.thread()), "the ended holder's entry was emptied");
             assertEquals(0, a.stats().allocationCount());
         }
     }
@@ -409,27 +398,24 @@ class ThreadHeapsTest {
             Allocator a = TestAllocators.builder().mode(mode).heapSelectionPolicy(policy).build();
             AtomicInteger closing = new AtomicInteger();
             ConcurrentLinkedQueue<long[]> handed = new ConcurrentLinkedQueue<>();
-            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
             int n = 400;
             TestThreads.Running[] running = TestThreads.startAll(Thread.ofVirtual(), n, i -> {
                 try {
                     handOn(a, handed, i, new AtomicInteger(), closing);
                 } catch (IllegalStateException e) {
                     // the close won the race with this call
-                } catch (Throwable e) {
-                    failures.add(e);
                 }
             });
             Thread.sleep(random.nextInt(3));
             closing.set(1);
             a.close();
-            TestThreads.joinAll(running);
-            if (!failures.isEmpty()) {
-                throw new AssertionError("round " + round, failures.peek());
+            try {
+                TestThreads.joinAll(running);
+            } catch (AssertionError e) {
+                throw new AssertionError("round " + round, e);
             }
             assertEquals(0, threads(a).fastEntries(), "no entry of the closed instance is left");
-            Thread after = Thread.ofVirtual().start(() -> assertThrows(IllegalStateException.class, () -> a.malloc(64)));
-            after.join();
+            TestThreads.runOn(Thread.ofVirtual(), () -> assertThrows(IllegalStateException.class, () -> a.malloc(64)));
         }
     }
 
@@ -484,11 +470,11 @@ class ThreadHeapsTest {
             super(OsPrimitives.best());
         }
 
-        /** A platform thread that pretends to run on {@code carrier} (started). */
-        Thread platform(String name, long carrier, Runnable task) {
-            Thread t = Thread.ofPlatform().name(name).unstarted(task);
-            carriers.put(t, carrier);
-            t.start();
+        /** A platform thread that pretends to run on {@code carrier} (started; made unstarted so that it is known first). */
+        TestThreads.Running platform(String name, long carrier, TestThreads.Task task) {
+            TestThreads.Running t = TestThreads.unstarted(Thread.ofPlatform().name(name), task);
+            carriers.put(t.thread(), carrier);
+            t.thread().start();
             return t;
         }
 
@@ -501,10 +487,11 @@ class ThreadHeapsTest {
         }
     }
 
-    private static Thread onCarrier(PretendCarriers os, String name, long carrier, Runnable task) {
-        Thread t = Thread.ofVirtual().name(name).unstarted(task);
-        os.carriers.put(t, carrier);
-        t.start();
+    /** A virtual thread that pretends to run on {@code carrier} (started; made unstarted so that it is known first). */
+    private static TestThreads.Running onCarrier(PretendCarriers os, String name, long carrier, TestThreads.Task task) {
+        TestThreads.Running t = TestThreads.unstarted(Thread.ofVirtual().name(name), task);
+        os.carriers.put(t.thread(), carrier);
+        t.thread().start();
         return t;
     }
 
@@ -519,45 +506,34 @@ class ThreadHeapsTest {
         PretendCarriers os = new PretendCarriers();
         try (Allocator a = TestAllocators.builder().mode(mode).os(os).heapSelectionPolicy(TWO_LEASES).build()) {
             HeapSlot[] got = new HeapSlot[4];
-            AtomicReference<Throwable> error = new AtomicReference<>();
             CountDownLatch aHolds = new CountDownLatch(1);
             CountDownLatch bDone = new CountDownLatch(1);
-            Thread ta = onCarrier(os, "A", 7, () -> {
+            TestThreads.Running ta = onCarrier(os, "A", 7, () -> {
                 try {
                     a.free(a.malloc(64));
                     got[0] = threads(a).held();
-                    aHolds.countDown();
-                    bDone.await(); // keeps its lease while B takes the other one
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
+                } finally {
+                    aHolds.countDown(); // also when it failed: the test goes on to the join that reports it
                 }
+                bDone.await(); // keeps its lease while B takes the other one
             });
             aHolds.await();
-            Thread tb = onCarrier(os, "B", 9, () -> {
-                try {
-                    a.free(a.malloc(64));
-                    got[1] = threads(a).held();
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
-                }
+            TestThreads.Running tb = onCarrier(os, "B", 9, () -> {
+                a.free(a.malloc(64));
+                got[1] = threads(a).held();
             });
-            tb.join();
+            tb.thread().join(); // what it threw comes out of the joinAll below, after A is let go
             bDone.countDown();
-            ta.join();
+            TestThreads.joinAll(ta, tb);
             // B's lease was taken last: without the carrier's hint it is the one C would get.
-            Thread tc = onCarrier(os, "C", 7, () -> {
+            onCarrier(os, "C", 7, () -> {
                 a.free(a.malloc(64));
                 got[2] = threads(a).held();
-            });
-            tc.join();
-            Thread td = onCarrier(os, "D", 9, () -> {
+            }).join();
+            onCarrier(os, "D", 9, () -> {
                 a.free(a.malloc(64));
                 got[3] = threads(a).held();
-            });
-            td.join();
-            if (error.get() != null) {
-                throw new AssertionError(error.get());
-            }
+            }).join();
             assertNotSame(got[0], got[1], "A and B held two leases at once");
             assertSame(got[0], got[2], "C runs on A's carrier: A's lease");
             assertSame(got[1], got[3], "D runs on B's carrier: B's lease");
@@ -578,49 +554,41 @@ class ThreadHeapsTest {
         PretendCarriers os = new PretendCarriers();
         try (Allocator a = TestAllocators.builder().mode(mode).os(os).heapSelectionPolicy(TWO_LEASES).build()) {
             HeapSlot[] got = new HeapSlot[3];
-            AtomicReference<Throwable> error = new AtomicReference<>();
             CountDownLatch aHolds = new CountDownLatch(1);
             java.util.concurrent.atomic.AtomicBoolean xDone = new java.util.concurrent.atomic.AtomicBoolean();
             boolean[] bothHeld = new boolean[1];
             boolean[] bothGiven = new boolean[1];
-            Thread ta = os.platform("A", 7, () -> {
+            TestThreads.Running ta = os.platform("A", 7, () -> {
+                long kept;
                 try {
-                    long kept = a.malloc(64);
+                    kept = a.malloc(64);
                     TestAllocators.fill(kept, 64, 41);
                     got[0] = threads(a).held();
-                    aHolds.countDown();
-                    while (!xDone.get()) {
-                        Thread.onSpinWait(); // runnable, never idle: X cannot take A's lease
-                    }
-                    FastSlots.remove(got[0], Thread.currentThread()); // as an eviction: only the full search finds it
-                    long p = a.malloc(64);
-                    got[2] = threads(a).held();
-                    bothHeld[0] = got[0].getVolatileOwner() == Thread.currentThread()
-                            && got[2].getVolatileOwner() == Thread.currentThread();
-                    assertTrue(TestAllocators.check(kept, 64, 41), "a block of the first lease changed");
-                    a.free(kept); // a block of the other lease: freed the remote way
-                    a.free(p);
-                    a.threadDone();
-                    bothGiven[0] = got[0].getVolatileOwner() == null && got[2].getVolatileOwner() == null;
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
+                } finally {
+                    aHolds.countDown(); // also when it failed: the test goes on to the join that reports it
                 }
+                while (!xDone.get()) {
+                    Thread.onSpinWait(); // runnable, never idle: X cannot take A's lease
+                }
+                FastSlots.remove(got[0], Thread.currentThread()); // as an eviction: only the full search finds it
+                long p = a.malloc(64);
+                got[2] = threads(a).held();
+                bothHeld[0] = got[0].getVolatileOwner() == Thread.currentThread()
+                        && got[2].getVolatileOwner() == Thread.currentThread();
+                assertTrue(TestAllocators.check(kept, 64, 41), "a block of the first lease changed");
+                a.free(kept); // a block of the other lease: freed the remote way
+                a.free(p);
+                a.threadDone();
+                bothGiven[0] = got[0].getVolatileOwner() == null && got[2].getVolatileOwner() == null;
             });
             aHolds.await();
-            Thread tx = os.platform("X", 7, () -> {
-                try {
-                    a.free(a.malloc(64)); // A's lease is held by a running thread: X takes the other one
-                    got[1] = threads(a).held();
-                } catch (Throwable e) {
-                    error.compareAndSet(null, e);
-                }
+            TestThreads.Running tx = os.platform("X", 7, () -> {
+                a.free(a.malloc(64)); // A's lease is held by a running thread: X takes the other one
+                got[1] = threads(a).held();
             });
-            tx.join();
+            tx.thread().join(); // what it threw comes out of the joinAll below, after A is let go
             xDone.set(true);
-            ta.join();
-            if (error.get() != null) {
-                throw new AssertionError(error.get());
-            }
+            TestThreads.joinAll(ta, tx);
             assertNotSame(got[0], got[1], "X took the lease A did not hold");
             assertSame(got[1], got[2], "A took the lease last taken on its carrier (X's, X has ended)");
             assertTrue(bothHeld[0], "A held both leases for a while");
