@@ -39,13 +39,13 @@ class ClaimedSaltTest {
         assertEquals(a.salt, a.claimed.salt);
         // A second thread finds its entry under the claimed slot's salt: the index its fast paths compute.
         AtomicReference<Thread> found = new AtomicReference<>();
-        Thread other = Thread.ofPlatform().start(() -> {
+        TestThreads.Running other = TestThreads.start(Thread.ofPlatform(), () -> {
             a.free(a.malloc(64));
             Thread t = Thread.currentThread();
             found.set(FastSlots.getPlainOwner(FastSlots.index(t, a.claimed.salt)));
         });
         other.join();
-        assertSame(other, found.get(), "the second thread's entry is where its fast paths look");
+        assertSame(other.thread(), found.get(), "the second thread's entry is where its fast paths look");
         a.close();
         assertSame(HeapSlot.EMPTY, a.claimed);
         assertEquals(HeapSlot.EMPTY.salt, a.claimed.salt, "a closed instance's fast paths find no entry (NO_SALT)");
@@ -56,7 +56,7 @@ class ClaimedSaltTest {
     void virtualThreadsOnlyFindTheirEntriesUnderTheUnclaimedSlotsSalt(Mode mode) throws Exception {
         try (AbstractAllocator a = open(mode)) {
             AtomicReference<Thread> found = new AtomicReference<>();
-            Thread v = Thread.ofVirtual().start(() -> {
+            TestThreads.Running v = TestThreads.start(Thread.ofVirtual(), () -> {
                 for (int i = 0; i < 100; i++) {
                     a.free(a.malloc(64));
                 }
@@ -66,7 +66,7 @@ class ClaimedSaltTest {
             v.join();
             assertNull(a.claimed.getPlainOwner(), "a lease is never claimed");
             assertEquals(a.salt, a.claimed.salt);
-            assertSame(v, found.get(), "the lease holder's entry is where its fast paths look");
+            assertSame(v.thread(), found.get(), "the lease holder's entry is where its fast paths look");
         }
     }
 }

@@ -4,8 +4,6 @@ import dev.nalloc.core.TestThreads;
 import dev.nalloc.core.memory.SizeClasses;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -95,36 +93,31 @@ class UnownedFreesTest {
         CyclicBarrier done = new CyclicBarrier(threads);
         AtomicInteger claimed = new AtomicInteger();
         long[] expected = new long[SizeClasses.BIN_COUNT];
-        List<Thread> started = new ArrayList<>();
-        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
         for (int t = 0; t < threads; t++) {
-            int bin = 1 + (t * 7) % (SizeClasses.BIN_COUNT - 2);
-            expected[bin] -= perThread;
-            started.add(Thread.ofPlatform().start(() -> {
-                try {
-                    allAlive.await();
-                    for (int i = 0; i < perThread; i++) {
-                        u.count(bin);
-                    }
-                    if (u.claimedByCaller()) {
-                        claimed.incrementAndGet();
-                    }
-                    done.await(); // nobody ends before every thread looked at its claim
-                } catch (Throwable e) {
-                    failures.add(e);
-                }
-            }));
+            expected[liveBinOf(t)] -= perThread;
         }
-        for (Thread t : started) {
-            t.join();
-        }
-        assertTrue(failures.isEmpty(), failures::toString);
+        TestThreads.runAll(Thread.ofPlatform(), threads, t -> {
+            int bin = liveBinOf(t);
+            allAlive.await();
+            for (int i = 0; i < perThread; i++) {
+                u.count(bin);
+            }
+            if (u.claimedByCaller()) {
+                claimed.incrementAndGet();
+            }
+            done.await(); // nobody ends before every thread looked at its claim
+        });
         assertTrue(claimed.get() <= UnownedFrees.STRIPES, "one claimant per stripe: " + claimed.get());
         assertTrue(claimed.get() >= 1, "the first thread of a free stripe claims it");
         long[] adjust = new long[SizeClasses.BIN_COUNT];
         u.addTo(adjust);
         assertArrayEquals(expected, adjust);
         assertEquals((long) -threads * perThread, u.blocks());
+    }
+
+    /** The bin live thread {@code t} counts in. */
+    private static int liveBinOf(int t) {
+        return 1 + (t * 7) % (SizeClasses.BIN_COUNT - 2);
     }
 
     /**
@@ -144,7 +137,7 @@ class UnownedFreesTest {
             int bin = 1 + (t * 13) % (SizeClasses.BIN_COUNT - 2);
             expected[bin] -= perThread;
             expectedBytes -= perThread * SizeClasses.binSize(bin);
-            Thread th = Thread.ofPlatform().start(() -> {
+            TestThreads.runOnNewThread(() -> { // ended before the next starts: its stripe is free to take over
                 for (int i = 0; i < perThread; i++) {
                     u.count(bin);
                 }
@@ -152,7 +145,6 @@ class UnownedFreesTest {
                     claimed.incrementAndGet();
                 }
             });
-            th.join(); // ended before the next starts: its stripe is free to take over
         }
         assertEquals(threads, claimed.get(), "every thread found its stripe's claimant ended and took it over");
         long[] adjust = new long[SizeClasses.BIN_COUNT];
