@@ -30,18 +30,16 @@ class HeapReportTest {
             CountDownLatch leaked = new CountDownLatch(1);
             CountDownLatch done = new CountDownLatch(1);
             long[] theirs = new long[7];
-            Thread t = new Thread(() -> {
-                for (int i = 0; i < theirs.length; i++) {
-                    theirs[i] = a.malloc(3000);
-                }
-                leaked.countDown();
+            TestThreads.Running t = TestThreads.start(() -> {
                 try {
-                    done.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    for (int i = 0; i < theirs.length; i++) {
+                        theirs[i] = a.malloc(3000);
+                    }
+                } finally {
+                    leaked.countDown(); // also when it failed: the join below reports it
                 }
+                done.await(); // alive while the report is made
             });
-            t.start();
             leaked.await();
             HeapReport r = HeapReport.of(a);
             done.countDown();
@@ -81,13 +79,11 @@ class HeapReportTest {
                 mine[i] = a.malloc(100);
             }
             long[] theirs = new long[7];
-            Thread t = new Thread(() -> {
+            TestThreads.runOnNewThread(() -> {
                 for (int i = 0; i < theirs.length; i++) {
                     theirs[i] = a.malloc(3000);
                 }
             });
-            t.start();
-            t.join();
             HeapReport r = HeapReport.of(a);
             assertEquals(37, r.liveBlocks(), r.render());
             assertEquals(2, r.rows().size(), r.render());
