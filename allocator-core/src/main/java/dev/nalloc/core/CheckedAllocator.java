@@ -148,7 +148,7 @@ final class CheckedAllocator extends ModeAllocator {
         if (page.kind() == PageKind.HUGE) {
             frees.freeHuge(page);
         } else {
-            BlockFree.localEncoded(page, block);
+            BlockFree.local(page, block);
         }
         reporter.reportJavaHeapExhausted(0, JAVA_HEAP_EXHAUSTED);
         return 0;

@@ -126,7 +126,7 @@ final class FreeRouting {
         HeapSlot s = threads.heldForFree(seg);
         if (s != null && s.isLocal(seg, Thread.currentThread())) {
             s.cacheFreeSegment(seg);
-            BlockFree.localEncoded(page, block);
+            BlockFree.local(page, block);
             return true;
         }
         if (freeIntoTakenOver(page, block)) {
@@ -162,7 +162,7 @@ final class FreeRouting {
         if (!tookOverOnFree(page.segment)) {
             return false;
         }
-        BlockFree.localEncoded(page, block); // the segment is ours now
+        BlockFree.local(page, block); // the segment is ours now
         engine.reporter.flush(); // the reclaim's purges: the free is complete
         return true;
     }

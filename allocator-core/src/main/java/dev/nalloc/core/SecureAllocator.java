@@ -308,7 +308,7 @@ final class SecureAllocator extends ModeAllocator {
             HeapSlot s = what == FREE_UNLISTED ? threads.heldForFreeUnlisted(page.segment) : threads.heldForFree(page.segment);
             if (s != null && s.isLocal(page.segment, Thread.currentThread())) {
                 s.cacheFreeSegment(page.segment);
-                BlockFree.localEncoded(page, block);
+                BlockFree.local(page, block);
             } else if (!frees.freeIntoTakenOver(page, block)) { // else an abandoned segment taken over: freed locally
                 int bin = page.bin(); // before the push: see FreeRouting.freeAddress
                 int pushed = BlockFree.remoteEncoded(page, block);

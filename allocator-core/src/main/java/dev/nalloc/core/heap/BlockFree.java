@@ -10,9 +10,9 @@ import dev.nalloc.core.segment.SegmentMap;
 /**
  * Freeing one block (mimalloc's {@code free.c}): every way a block goes back to its page is here.
  * <ul>
- *   <li>By the page's owner thread ({@link #local} and its variants): the block goes on the page's
- *       {@code localFree} list with plain stores; the page's last block back retires the page, and
- *       the first one back into a full page moves it out of the full queue.</li>
+ *   <li>By the page's owner thread ({@link #local} and its fast-path copies): the block goes on the
+ *       page's {@code localFree} list with plain stores; the page's last block back retires the
+ *       page, and the first one back into a full page moves it out of the full queue.</li>
  *   <li>By another thread ({@link #remote}): the block goes on the page's {@code threadFree} list
  *       with one CAS ({@link Page#freeRemote}), or, while the page is in its heap's full queue, on
  *       the heap's delayed list ({@link dev.nalloc.core.page.PageOwner#casPushDelayedFree}), so that
@@ -20,10 +20,11 @@ import dev.nalloc.core.segment.SegmentMap;
  *   <li>Delayed frees ({@link #freeDelayed}): the owner takes its delayed list on its next slow
  *       path and frees each block as its own.</li>
  * </ul>
- * The owner's four entry points differ only in what their callers already know: plain or encoded
- * links (CHECKED and SECURE pages), and whether the page may be in the full queue (the allocators'
- * free fast paths know it is not: a full page fails {@link Page#isBlockStart}). Each stays one test
- * shorter than a merged one on the free fast paths.
+ * The owner's slow paths share {@link #local} (plain or encoded links, the page possibly full).
+ * The allocators' free fast paths know that the page is not full (a full page fails
+ * {@link Page#isBlockStart}) and what kind it is, and each has a copy of its own without the tests
+ * it never needs: {@link #localNotFull} (FAST) and {@link #localEncodedNotFull} (SECURE), forced
+ * copies that BlockFreeShapeTest guards. {@link #delayedBlock} is {@link #local} retiring quietly.
  */
 public final class BlockFree {
 
@@ -80,8 +81,8 @@ public final class BlockFree {
     }
 
     /**
-     * {@link #local} (or its encoded twin) inside {@link #freeDelayed}'s loop: OS trouble of
-     * freeing a page is reported by the caller's flush, once the whole list is freed.
+     * {@link #local} inside {@link #freeDelayed}'s loop, retiring quietly: OS trouble of freeing a
+     * page is reported by the caller's flush, once the whole list is freed.
      */
     private static void delayedBlock(LocalHeap heap, Page page, long block) {
         Mem.store(block, page instanceof EncodedPage e ? e.encodeLink(block, page.localFreeHead()) : page.localFreeHead());
@@ -95,20 +96,12 @@ public final class BlockFree {
 
     // ------------------------------------------------------------------ by the owner thread
 
-    /** Frees a block of a page of this thread (no statistics: snapshots sum the pages' {@code used}). */
+    /**
+     * Frees a block of a page of this thread, its link encoded on an encoded page (CHECKED and SECURE
+     * instances): the owner's slow paths (no statistics: snapshots sum the pages' {@code used}).
+     */
     public static void local(Page page, long block) {
-        Mem.store(block, page.localFreeHead());
-        page.setLocalFreeHead(block);
-        if (page.decrementUsed() == 0) {
-            PageRetire.retire(owner(page), page);
-        } else if (page.inFull()) {
-            FullQueue.unfull(owner(page), page);
-        }
-    }
-
-    /** {@link #local} for a page with encoded links (CHECKED and SECURE instances). */
-    public static void localEncoded(Page page, long block) {
-        Mem.store(block, ((EncodedPage) page).encodeLink(block, page.localFreeHead()));
+        Mem.store(block, page instanceof EncodedPage e ? e.encodeLink(block, page.localFreeHead()) : page.localFreeHead());
         page.setLocalFreeHead(block);
         if (page.decrementUsed() == 0) {
             PageRetire.retire(owner(page), page);
@@ -118,8 +111,10 @@ public final class BlockFree {
     }
 
     /**
-     * The owner's free fast path: as {@link #local} for a page known not to be in the full
-     * queue (a full page fails {@link Page#isBlockStart}, so its frees come through the slow path).
+     * FAST's free fast path: {@link #local} for a plain page known not to be in the full queue (a
+     * full page fails {@link Page#isBlockStart}, so its frees come through the slow path). A forced
+     * copy: without {@link #local}'s class and full tests it stays within the size both compilers
+     * inline at any call site, and FAST's fast path names no {@link EncodedPage} (BlockFreeShapeTest).
      */
     public static void localNotFull(Page page, long block) {
         Mem.store(block, page.localFreeHead());
@@ -129,7 +124,11 @@ public final class BlockFree {
         }
     }
 
-    /** {@link #localEncoded} for a page known not to be in the full queue (SECURE's free fast path). */
+    /**
+     * SECURE's free fast path: {@link #local} for an encoded page known not to be in the full queue.
+     * A forced copy: a cast instead of {@link #local}'s class test, and no full test, whose profile
+     * on the fast path is one-sided (BlockFreeShapeTest).
+     */
     public static void localEncodedNotFull(Page page, long block) {
         Mem.store(block, ((EncodedPage) page).encodeLink(block, page.localFreeHead()));
         page.setLocalFreeHead(block);
