@@ -55,7 +55,7 @@ final class CheckedAllocator extends ModeAllocator {
     @Override
     long allocate(LocalHeap heap, long size, long alignment, long offset, boolean zero) {
         // Small and free of rare branches, so that it inlines into malloc and friends (with the
-        // constant alignment, offset and zero folded away); every rare case is a call.
+        // constant alignment, offset and zero folded away); every rare case is a call (CheckedInliningTest).
         if (!goodRequest(size, alignment, offset)) {
             return badRequest(size, alignment, offset);
         }

@@ -17,14 +17,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * Bytecode sizes of methods, for the tests that guard the shapes C2's inlining depends on
- * ({@link SecureInliningTest}, {@link ArenaInliningTest}, {@code heap.HeapShapeTest}).
+ * ({@link SecureInliningTest}, {@link ArenaInliningTest}, {@code heap.HeapShapeTest} and the other shape
+ * tests; docs/design-core.md, "Shapes the JIT needs").
  */
 public final class BytecodeSizes {
 
     /** C2 does not inline a hot method of more bytecode bytes than this ({@code -XX:FreqInlineSize}). */
     public static final int FREQ_INLINE_SIZE = 325;
 
-    /** C2 does not inline a method of more bytecode bytes than this at a cold call site ({@code -XX:MaxInlineSize}). */
+    /**
+     * C2 does not inline a method of more bytecode bytes than this at a cold call site
+     * ({@code -XX:MaxInlineSize}), and C1, the first tier, at any call site ({@code -XX:C1MaxInlineSize}).
+     */
     public static final int MAX_INLINE_SIZE = 35;
 
     private BytecodeSizes() {

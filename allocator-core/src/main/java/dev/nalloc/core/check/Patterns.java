@@ -20,8 +20,8 @@ public final class Patterns {
     /** Fills up to this size are word stores (a bulk fill costs more for small blocks). */
     private static final long WORD_FILL_MAX = 1024;
     /**
-     * Fills up to this size are a plain loop that C2 does not vectorize (see {@link #storeWords}):
-     * the vectorized loop's alignment and tail loops cost short fills more than they save.
+     * Fills up to this size are a plain loop that C2 does not vectorize (see {@link #storeWords}),
+     * whose set-up costs short fills more than it saves.
      */
     private static final long SCALAR_FILL_MAX = 128;
     /** Fills and their checks cover at most this many bytes of a block (large blocks: the start). */
@@ -64,7 +64,7 @@ public final class Patterns {
         if (length <= SCALAR_FILL_MAX && (length & 7) == 0) {
             storeWords(address, address + length, word);
         } else if (length <= WORD_FILL_MAX && (length & 7) == 0) {
-            for (long i = 0; i < length; i += 8) { // C2 vectorizes this one
+            for (long i = 0; i < length; i += 8) { // a counted loop, for C2 to vectorize
                 Mem.store(address + i, word);
             }
         } else {
@@ -76,8 +76,7 @@ public final class Patterns {
      * Stores {@code word} at {@code from}, {@code from + 8}, ... up to {@code end} (exclusive;
      * {@code end - from} a multiple of 8). The loop ends on {@code !=}, which keeps it out of C2's
      * counted-loop optimizations (vectorization, unrolling): for the few words of a small block or a
-     * canary, their alignment, main and tail loops mispredict more than they save (measured: see
-     * docs/performance.md).
+     * canary they cost more than they save (PatternsShapeTest; docs/modes.md).
      */
     private static void storeWords(long from, long end, long word) {
         for (long a = from; a != end; a += 8) {
@@ -88,7 +87,7 @@ public final class Patterns {
     /** The offset of the first byte after the link word that is not {@link #FREED}, or -1. */
     public static long firstNotFreed(long block, long blockSize) {
         long limit = fillLength(blockSize);
-        if (limit > WORD_FILL_MAX) { // a vectorized compare: faster than the word loop on large blocks (docs/performance.md)
+        if (limit > WORD_FILL_MAX) { // large blocks: one vectorized compare, faster there than the word loop
             long bad = Mem.mismatch(block + 8, limit - 8, FREED_FILL);
             return bad < 0 ? -1 : bad + 8;
         }

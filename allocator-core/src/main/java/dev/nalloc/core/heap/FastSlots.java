@@ -20,8 +20,8 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Why static arrays: the JIT folds a {@code static final} array to a constant, so an entry is
  * one load from a known base with no range check and no load of an array reference, wherever the
- * caller holds its allocator. A table per instance costs two to three more dependent loads per
- * call (see docs/design-core.md for the measurements).
+ * caller holds its allocator. A table per instance costs more dependent loads per call
+ * (docs/design-core.md).
  *
  * <p>Why a thread may read its entry's arrays one by one without a lock: an entry's data is only
  * written by a thread that first moved its owner to {@link ThreadHeaps#CLAIMING} with a
@@ -82,8 +82,8 @@ public final class FastSlots {
      * cache lines, so a thread entering or leaving its entry (a task taking a lease: compare-and-sets
      * on the owner) does not take the line of a neighbour's entry that another core reads on every
      * call. Odd, so the index is still a bijection of the id modulo {@value #SIZE} (ids a multiple of
-     * {@value #SIZE} apart, and only those, share an entry). Three bits set: the JIT keeps it one
-     * multiplication (a factor of two bits set, such as 17, becomes a copy, a shift and an add).
+     * {@value #SIZE} apart, and only those, share an entry). Three bits set, so that the JIT keeps it
+     * one multiplication (FastSlotsIndexTest; docs/design-core.md, "Shapes the JIT needs").
      */
     static final int ID_SPREAD = 19;
 

@@ -32,8 +32,7 @@ final class HeapDestroy {
      * {@code NallocArena.close} stay small enough to be inlined themselves and escape analysis
      * removes the arena objects (no garbage per arena). HeapShapeTest guards the size. The heap's
      * queues, counters, context and thread data are read from the heap where used, not held in
-     * locals: held across the page loop they took registers, and C2 kept the page in a vector
-     * register instead (an arena's close measured slower so; docs/performance.md).
+     * locals, to leave the page loop its registers (docs/design-core.md, "Shapes the JIT needs").
      */
     static void destroy(LocalHeap heap) {
         if (heap.isVisited()) {

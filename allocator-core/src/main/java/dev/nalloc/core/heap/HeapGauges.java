@@ -25,8 +25,7 @@ final class HeapGauges {
 
     /**
      * Brings the page's contribution to the gauges up to date. C2 shape: a change of 0 is added like
-     * any other (a {@code d != 0} test compiled while every look found a change trapped at the first
-     * that found none).
+     * any other, with no test that a one-sided profile would make trap (HeapShapeTest).
      */
     static void account(LocalHeap heap, Page page) {
         if (page.kind() == PageKind.HUGE) {

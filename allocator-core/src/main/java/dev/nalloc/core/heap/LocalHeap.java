@@ -285,8 +285,7 @@ public final class LocalHeap extends PageOwner {
     public static long popLocalFree(Page page) {
         long block = page.localFreeHead();
         // Neither an empty list nor remote frees waiting (addresses are positive), as one test by sign:
-        // C2 shape, the second of two tests (javac compiles each comparison to a branch) was compiled
-        // before any other thread had freed into the page and trapped at the first remote free.
+        // C2 shape, a second branch would be compiled before any remote free and trap (HeapShapeTest).
         if ((block - 1 | -page.threadFreeHead()) < 0) {
             return 0;
         }

@@ -35,8 +35,8 @@ final class PageCollect {
      * {@code capacity - used} free blocks.
      *
      * <p>C2 shape: its own method (not {@link #collectForced}'s branches), and the remote count is
-     * added even when 0, so no branch here depends on whether other threads' frees had arrived
-     * when C2 compiled it (that trapped in 1-second runs).
+     * added even when 0, so that no branch here depends on whether other threads' frees had arrived
+     * when C2 compiled it (a trap; docs/design-core.md, "Shapes the JIT needs").
      */
     static void collect(LocalHeap heap, Page page) {
         if (page.freeHead() != 0) {

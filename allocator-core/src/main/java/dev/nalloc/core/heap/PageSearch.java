@@ -43,8 +43,8 @@ final class PageSearch {
         }
         HeapContext context = heap.context;
         // One test for both periodic tasks (see housekeeping), due every DEFERRED_FREE_INTERVAL calls
-        // from the start. C2 shape: the counts are compared by sign, not by two comparisons (javac
-        // compiles each to a branch of its own, and the collection's one trapped, see housekeeping).
+        // from the start. C2 shape: one test by sign, not two branches, of which the collection's,
+        // never taken while C2 compiled this, trapped (docs/design-core.md, "Shapes the JIT needs").
         long deferredLeft = DEFERRED_FREE_INTERVAL - 1 - ++heap.deferredCount;
         long collectLeft = context.genericCollectInterval() - 1 - ++heap.genericCount;
         if ((deferredLeft | collectLeft) < 0) {

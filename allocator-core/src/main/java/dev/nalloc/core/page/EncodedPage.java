@@ -148,9 +148,8 @@ public final class EncodedPage extends Page {
     // ------------------------------------------------------------------ links
 
     /*
-     * The link methods below are kept small enough for the first-tier compiler to inline them
-     * (35 bytes of bytecode): a short program runs much of its first second in that tier's code,
-     * where every call that is not inlined costs.
+     * The link methods below stay small enough for the first-tier compiler to inline them, as a short
+     * program runs much of its start in that tier's code (PageShapeTest).
      */
 
     /** The stored form of a link from {@code block} to {@code next}. */

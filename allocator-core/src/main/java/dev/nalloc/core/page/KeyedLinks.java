@@ -4,10 +4,9 @@ package dev.nalloc.core.page;
  * The default encoding of the links of encoded pages (CHECKED and SECURE; see
  * {@link dev.nalloc.core.check.KeyedEncoding}, the {@link dev.nalloc.spi.FreeListEncoding} that
  * names it): a link is xor-ed with the page's first key and the address of the block that holds
- * it, rotated by the second key and offset by it. Static, so that the pages' fast paths compute it
- * directly, without an interface call, in every compiler tier; and the rotations are written as
- * shifts (C2 turns them into one rotate instruction) so that unoptimised code, which runs most of
- * a short program's first second, makes no call for them either.
+ * it, rotated by the second key and offset by it. Static, and its rotations written as shifts (C2
+ * makes them one rotate instruction), so that the pages' links compute it without a call in every
+ * compiler tier (PageShapeTest).
  */
 public final class KeyedLinks {
 

@@ -328,9 +328,8 @@ public sealed class Page extends PageFields.Padded permits EncodedPage {
      * carved blocks the fast path has not handed out yet: the fast path takes them without telling the
      * gauges, so they are counted when carved (an upper bound by less than one batch until the next
      * look, exact once they are taken).
-     * Owner thread. C2 shape: no branch; the carved part is weighed by 0 or 1 ({@code carveAhead},
-     * {@code u > 0}, {@code free != 0}): tests compiled while every page was still pristine trapped
-     * (uncommon trap, back to the interpreter) at the first page that was not.
+     * Owner thread. C2 shape: no branch, the carved part is weighed by 0 or 1 ({@code carveAhead},
+     * {@code u > 0}, {@code free != 0}), so no test compiled on pristine pages traps (PageShapeTest).
      */
     public int accountedBlocks() {
         int u = used;
@@ -858,9 +857,8 @@ public sealed class Page extends PageFields.Padded permits EncodedPage {
     }
 
     /*
-     * The link methods below are kept small enough for the first-tier compiler to inline them
-     * (35 bytes of bytecode): a short program runs much of its first second in that tier's code,
-     * where every call that is not inlined costs.
+     * The link methods below stay small enough for the first-tier compiler to inline them, as a short
+     * program runs much of its start in that tier's code (PageShapeTest).
      */
 
     /**

@@ -129,8 +129,8 @@ public final class PageQueues {
 
     /**
      * Points the direct entries of bin {@code q} at the queue's first page. C2 shape: bins without
-     * entries leave before the loop, and the loop's bound is exclusive, so the compiled loop needs
-     * no limit check that a zero-trip call could trap on (it did: {@code loop_limit_check}).
+     * entries leave before the loop, so that no call runs the compiled loop zero times (a trap; see
+     * docs/design-core.md, "Shapes the JIT needs").
      */
     private void updateDirect(int q) {
         int end = DIRECT_END[q];
@@ -196,8 +196,8 @@ public final class PageQueues {
 
     /**
      * The first non-empty queue of a bin (not the huge or full queue) at or after {@code from}, or
-     * -1. C2 shape: the huge and full queues are masked out, not tested for, so a walk over the bins
-     * has no exit that only a heap with a huge or full page takes (that exit trapped).
+     * -1. C2 shape: the huge and full queues are masked out, not tested for, so that the walk has no
+     * exit only some heaps take (a trap; docs/design-core.md, "Shapes the JIT needs").
      */
     public int nextBinQueue(int from) {
         for (int w = from >>> 6; w < OCCUPIED_WORDS; w++) {

@@ -216,7 +216,7 @@ public final class ThreadCounters {
         long bytes = delta * blockSize;
         pendingBytes += bytes;
         pendingBlocks += delta;
-        verifyCredit += Math.max(bytes, 0); // increases only; no branch (one-sided profiles trapped)
+        verifyCredit += Math.max(bytes, 0); // increases only; no branch (StatsShapeTest)
     }
 
     /** This thread made a huge block of {@code bytes}: the huge gauges at once, live bytes and blocks pending. */

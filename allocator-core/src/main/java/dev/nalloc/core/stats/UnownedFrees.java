@@ -121,10 +121,10 @@ public final class UnownedFrees {
 
     /**
      * The sum of the counts of the bins ever counted, each times its {@code weight}. C2 shape: the
-     * weight is a table, not a branch on bytes or blocks (compiled for one, the other trapped); each
-     * mask word is walked with its lowest bit set (bin 0 is never counted; the first bin of a later
-     * word has a count of 0 until its bit is set anyway), so the walk is never empty: a loop compiled
-     * while no bin was counted anywhere trapped at the first stripe with a count.
+     * weight is a table, not a branch on bytes or blocks (StatsShapeTest); each mask word is walked
+     * with its lowest bit set (bin 0 is never counted; the first bin of a later word has a count of 0
+     * until its bit is set anyway), so that the walk is never empty (a trap; docs/design-core.md,
+     * "Shapes the JIT needs").
      */
     private long sum(long[] weight) {
         long sum = 0;

@@ -52,4 +52,11 @@ class FastSlotsIndexTest {
         Thread v = Thread.ofVirtual().unstarted(() -> { });
         assertEquals(FastSlots.indexOf(v.threadId(), 3), FastSlots.index(v, 3));
     }
+
+    /** C2 turns a multiplication by a constant of two bits set into a shift and an add: the spread keeps three. */
+    @Test
+    void idSpreadStaysOneOddMultiplication() {
+        assertEquals(1, FastSlots.ID_SPREAD & 1, "odd: a bijection modulo the size");
+        assertTrue(Integer.bitCount(FastSlots.ID_SPREAD) >= 3, "at least three bits set: " + FastSlots.ID_SPREAD);
+    }
 }

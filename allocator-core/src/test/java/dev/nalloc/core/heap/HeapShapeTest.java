@@ -35,6 +35,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>the generic path's exposure after a carve ({@link PageSearch#exposedByCarve}) is weighed by 0
  *       or 1, not tested: the test trapped at the first carve of the kind not seen while C2 compiled
  *       the generic path, and threw it away.</li>
+ *   <li>{@link LocalHeap#popLocalFree} tests an empty list and waiting remote frees as one test by
+ *       sign: a second branch, compiled before any other thread had freed into the page, trapped at
+ *       the first remote free; {@link HeapGauges#account} adds a change of 0 like any other (its
+ *       {@code d != 0} test, compiled while every look found a change, trapped at the first that
+ *       found none).</li>
  * </ul>
  * A split of one of these into smaller methods would silently bring a slowdown back.
  */
@@ -73,5 +78,14 @@ class HeapShapeTest {
         assertTrue(retire.get("retire") <= 16, "PageRetire.retire must stay the retired check and one call: " + retire);
         assertTrue(retire.get("retireAndReport") > MAX_INLINE_SIZE,
                 "PageRetire.retireAndReport must stay over " + MAX_INLINE_SIZE + " bytes (not inlined at cold call sites): " + retire);
+    }
+
+    @Test
+    void oneSidedTestsAreFoldedAway() throws IOException {
+        assertEquals(1, BytecodeSizes.branches(LocalHeap.class, "popLocalFree"),
+                "LocalHeap.popLocalFree must test the list and the remote frees as one test by sign");
+        assertEquals(1, BytecodeSizes.branches(HeapGauges.class, "account"),
+                "HeapGauges.account must test only for huge pages (a change of 0 is added like any other)");
+        assertTrue(BytecodeSizes.calls(HeapGauges.class, "account").contains("ThreadCounters.blocksChanged"), "HeapGauges.account");
     }
 }
