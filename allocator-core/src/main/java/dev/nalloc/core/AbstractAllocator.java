@@ -143,7 +143,7 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
             return; // not a slot of this instance: its salt would lead other threads to another instance's entries
         }
         claimed = s;
-        if (engine.closed) { // close() raced with the claim: its emptying must win
+        if (engine.getVolatileClosed()) { // close() raced with the claim: its emptying must win
             claimed = HeapSlot.EMPTY;
         }
     }
@@ -364,7 +364,7 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
             views.close(); // first: while a view is in a native call it throws, and nothing is released
             // Closed first, then the lookup emptied (a racing slow path sees one or the other), then
             // the memory released: from here on the fast paths fail over to the checking slow ones.
-            engine.closed = true;
+            engine.setVolatileClosed();
             claimed = HeapSlot.EMPTY;
             threads.close();
             engine.close();

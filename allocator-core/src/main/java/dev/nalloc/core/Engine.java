@@ -75,8 +75,11 @@ final class Engine implements StatsSource {
     /** Every thread with data of its own in this instance (dead-thread detection, statistics). */
     final ThreadRegistry registry = new ThreadRegistry();
     final AbandonedSegments abandoned;
-    /** Option {@code abandoned_reclaim_on_free}, read by every free into another thread's segment. */
-    volatile boolean reclaimOnFree;
+    /**
+     * Option {@code abandoned_reclaim_on_free}, read by every free into another thread's segment
+     * ({@link #getVolatileReclaimOnFree}, {@link #setVolatileReclaimOnFree}).
+     */
+    private volatile boolean reclaimOnFree;
     /** Which threads get a heap of their own; the others lease shared ones (see {@link ThreadHeaps}). */
     final HeapSelectionPolicy heapPolicy;
     /** How a thread finds its heap; made last in the constructor (its shared heaps need the page hooks). */
@@ -87,7 +90,8 @@ final class Engine implements StatsSource {
     private final StartupMemory startup;
     /** The shutdown hook of {@code destroy_on_exit}, or null. */
     private Thread exitHook;
-    volatile boolean closed;
+    /** Set once by the close ({@link #getVolatileClosed}, {@link #setVolatileClosed}). */
+    private volatile boolean closed;
     /** Taken by the one caller that closes the instance. */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     /** The instance's name in statistics, JMX and JFR (option or builder, else generated). */
@@ -128,7 +132,7 @@ final class Engine implements StatsSource {
         this.eagerCommit = o.isEnabled(Option.EAGER_COMMIT);
         this.eagerCommitDelay = o.get(Option.EAGER_COMMIT_DELAY);
         this.abandoned = new AbandonedSegments(arenas, o.isEnabled(Option.VISIT_ABANDONED));
-        this.reclaimOnFree = o.isEnabled(Option.ABANDONED_RECLAIM_ON_FREE);
+        setVolatileReclaimOnFree(o.isEnabled(Option.ABANDONED_RECLAIM_ON_FREE));
         this.heapPolicy = config.heapSelectionPolicy() != null ? config.heapSelectionPolicy()
                 : new VirtualThreadsSharePolicy(Runtime.getRuntime().availableProcessors());
         this.startup = new StartupMemory(os, arenas, numa, verbose);
@@ -155,7 +159,7 @@ final class Engine implements StatsSource {
             }
         }
         this.heapContext = new HeapContext(this, segments, abandoned, arenas, reporter, stats, registry, pageHooks,
-                options::get, () -> closed);
+                options::get, this::getVolatileClosed);
         this.threads = new ThreadHeaps(heapPolicy, this::newOwnHeap, () -> newThreadData(null), this::osThreadId);
         heapContext.setSalt(threads.salt); // own slots carry it: the fast paths index FastSlots with the claimed slot's
         // What close retires goes once nothing can reach the instance, and so does its fast-path
@@ -206,7 +210,7 @@ final class Engine implements StatsSource {
                 case ARENA_RESERVE -> arenas.reserveSize(value);
                 case DISALLOW_OS_ALLOC -> segments.allowOs(value == 0);
                 case DISALLOW_ARENA_ALLOC -> segments.allowArena(value == 0);
-                case ABANDONED_RECLAIM_ON_FREE -> reclaimOnFree = value != 0;
+                case ABANDONED_RECLAIM_ON_FREE -> setVolatileReclaimOnFree(value != 0);
                 default -> {
                     // read where it acts: purging, generic_collect, max_segment_reclaim,
                     // abandoned_page_purge, target_segments_per_thread
@@ -304,7 +308,7 @@ final class Engine implements StatsSource {
         List<ThreadCounters> all = new ArrayList<>();
         for (ThreadData t : registry.threads()) {
             int tenure = t.counters.tenure(); // before the retired test: counters of retired data may serve a new thread
-            if (!t.isRetired() && !t.thread.isAlive()) {
+            if (!t.getVolatileRetired() && !t.thread.isAlive()) {
                 stats.threadEnded(t.counters, tenure); // dead, not yet retired
             }
             all.add(t.counters);
@@ -346,7 +350,7 @@ final class Engine implements StatsSource {
 
     @Override
     public StatsSnapshot statsForEvent() {
-        return closed ? null : stats();
+        return getVolatileClosed() ? null : stats();
     }
 
     /**
@@ -364,7 +368,7 @@ final class Engine implements StatsSource {
             throw new IllegalArgumentException("nalloc: a heap tag is -1 (all) or 0 to 255, not " + tag);
         }
         dev.nalloc.core.heap.HeapSlot slot = threads.enter(() -> {
-            if (closed) {
+            if (getVolatileClosed()) {
                 throw new IllegalStateException("nalloc: the allocator is closed");
             }
         });
@@ -407,9 +411,39 @@ final class Engine implements StatsSource {
         }
     }
 
+    // ================================================================== volatile flags (the ordering in the name)
+
+    /**
+     * Whether the instance is closed, read with volatile semantics: a call that begins after the
+     * close's store sees it and fails; a call already past its check when the close runs is kept
+     * off released memory by the close's later steps (the OS gate, the segments' retirement), not by
+     * this flag.
+     */
+    boolean getVolatileClosed() {
+        return closed;
+    }
+
+    /** Marks the instance closed with a volatile store (the closing thread, first thing of its close). */
+    void setVolatileClosed() {
+        closed = true;
+    }
+
+    /**
+     * Option {@code abandoned_reclaim_on_free}, read with volatile semantics (a runtime option: a
+     * change is seen by the next free that reads it; no other state hangs on it).
+     */
+    boolean getVolatileReclaimOnFree() {
+        return reclaimOnFree;
+    }
+
+    /** Sets option {@code abandoned_reclaim_on_free} with a volatile store (construction, {@code setOption}). */
+    private void setVolatileReclaimOnFree(boolean value) {
+        reclaimOnFree = value;
+    }
+
     /** Throws {@link IllegalStateException} when the instance is closed (every mode's entry points). */
     void checkOpen() {
-        if (closed) {
+        if (getVolatileClosed()) {
             throw new IllegalStateException("nalloc: the allocator is closed");
         }
     }
@@ -438,7 +472,7 @@ final class Engine implements StatsSource {
         if (atExit != null) {
             atExit.printNow(); // before the memory goes: what the instance held at its end
         }
-        closed = true;
+        setVolatileClosed();
         JfrEvents.unregister(jfrRegistration);
         stats.verbose("closing");
         if (exitHook != null && Thread.currentThread() != exitHook) {

@@ -36,7 +36,7 @@ final class FreeRouting {
         this.engine = engine;
         this.threads = engine.threads;
         this.blocks = blocks;
-        this.unowned = engine.registry.unownedFrees();
+        this.unowned = engine.registry.getVolatileUnownedFrees();
     }
 
     /**
@@ -82,7 +82,7 @@ final class FreeRouting {
         if (s != null && s.isLocal(seg, Thread.currentThread())) {
             s.cacheFreeSegment(seg); // local to this thread's slot, never huge
             BlockFree.local(page, block);
-        } else if (engine.reclaimOnFree && seg.getVolatileAbandoned() && (own = ownHeapForReclaim()) != null
+        } else if (engine.getVolatileReclaimOnFree() && seg.getVolatileAbandoned() && (own = ownHeapForReclaim()) != null
                 && SegmentReclaim.reclaimOnFree(own, seg)) {
             // tookOverOnFree written out (this method stays in one piece over C2's limit: see above)
             BlockFree.local(page, block); // the segment is ours now
@@ -173,7 +173,7 @@ final class FreeRouting {
      */
     private boolean tookOverOnFree(Segment seg) {
         LocalHeap own;
-        return engine.reclaimOnFree && seg.getVolatileAbandoned() && (own = ownHeapForReclaim()) != null
+        return engine.getVolatileReclaimOnFree() && seg.getVolatileAbandoned() && (own = ownHeapForReclaim()) != null
                 && SegmentReclaim.reclaimOnFree(own, seg);
     }
 
@@ -213,7 +213,7 @@ final class FreeRouting {
         if (s != null) {
             s.heap.tld.counters.countRemoteFree(bin);
         } else {
-            unowned.count(bin);
+            unowned.countOpaque(bin);
         }
     }
 }

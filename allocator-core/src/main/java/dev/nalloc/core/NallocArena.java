@@ -45,7 +45,7 @@ final class NallocArena implements Arena {
     }
 
     private void checkUsable() {
-        if (engine.closed) {
+        if (engine.getVolatileClosed()) {
             allocator.checkOpen(); // throws
         }
         if (owner != Thread.currentThread()) {

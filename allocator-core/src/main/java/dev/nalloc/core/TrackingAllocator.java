@@ -97,8 +97,9 @@ final class TrackingAllocator implements Allocator {
         return engine.name;
     }
 
-    boolean closed() {
-        return engine.closed;
+    /** Whether the instance is closed (a volatile read: {@link Engine#getVolatileClosed}). */
+    boolean getVolatileClosed() {
+        return engine.getVolatileClosed();
     }
 
     // ================================================================== allocation
@@ -407,7 +408,7 @@ final class TrackingAllocator implements Allocator {
 
     @Override
     public LeakReport leakReport() {
-        if (engine.closed) {
+        if (engine.getVolatileClosed()) {
             throw new IllegalStateException("nalloc: the allocator is closed");
         }
         return tracker.report();

@@ -38,7 +38,7 @@ final class TrackingArena implements Arena {
     @Override
     public void close() {
         // Only where the inner close will succeed (open instance, owner thread, open arena); it throws otherwise.
-        if (!allocator.closed() && heap.owner() == Thread.currentThread() && inner.scope().isAlive()) {
+        if (!allocator.getVolatileClosed() && heap.owner() == Thread.currentThread() && inner.scope().isAlive()) {
             allocator.forgetPagesOf(v -> heap.visitBlocks(false, v));
         }
         inner.close();

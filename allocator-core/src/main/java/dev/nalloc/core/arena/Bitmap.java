@@ -7,6 +7,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * claimed, set and cleared atomically even when they cross word boundaries. A claim of a run that
  * spans several words sets them word by word with CAS and rolls back what it set when a later word
  * turns out to be taken, so no bit is ever claimed twice.
+ *
+ * <p>Every access to a word has volatile semantics ({@link AtomicLongArray#get} and its CAS-based
+ * updates), and each method's name says so: {@code getVolatile...} for the reads (racy scans: bits
+ * may change meanwhile), {@code cas...} for the updates (CAS loops: several threads claim, set and
+ * clear bits of one word, and a claim must see every bit set before it).
  */
 final class Bitmap {
 
@@ -27,9 +32,9 @@ final class Bitmap {
 
     /**
      * Claims {@code n} consecutive clear bits (sets them) and returns the index of the first, or -1
-     * when no such run is free right now.
+     * when no such run is free right now (volatile reads, then {@link #casClaimAt}'s CAS loop).
      */
-    int claim(int n) {
+    int casClaim(int n) {
         checkCount(n);
         int from = 0;
         while (from + n <= bits) {
@@ -37,7 +42,7 @@ final class Bitmap {
             if (run < 0) {
                 return -1;
             }
-            if (tryClaim(run, n)) {
+            if (casClaimAt(run, n)) {
                 return run;
             }
             from = run + 1;
@@ -47,9 +52,9 @@ final class Bitmap {
 
     /**
      * Claims {@code n} consecutive clear bits searching from {@code start} to the end first, then
-     * from the beginning; the index of the first, or -1.
+     * from the beginning; the index of the first, or -1 (as {@link #casClaim}).
      */
-    int claimFrom(int n, int start) {
+    int casClaimFrom(int n, int start) {
         checkCount(n);
         int from = Math.max(0, Math.min(start, bits - n));
         while (from + n <= bits) {
@@ -57,16 +62,19 @@ final class Bitmap {
             if (run < 0) {
                 break;
             }
-            if (tryClaim(run, n)) {
+            if (casClaimAt(run, n)) {
                 return run;
             }
             from = run + 1;
         }
-        return claim(n);
+        return casClaim(n);
     }
 
-    /** Claims exactly bits {@code [index, index + n)}: true when all were clear and are now set by us. */
-    boolean tryClaim(int index, int n) {
+    /**
+     * Claims exactly bits {@code [index, index + n)}: true when all were clear and are now set by us
+     * (per word a volatile read and a weak volatile CAS, in a loop; a taken bit rolls back the words set).
+     */
+    boolean casClaimAt(int index, int n) {
         checkRange(index, n);
         int end = index + n;
         int firstWord = index >>> 6;
@@ -77,7 +85,7 @@ final class Bitmap {
                 long old = words.get(w);
                 if ((old & mask) != 0) {
                     for (int r = firstWord; r < w; r++) {
-                        clearMask(r, maskOf(r, index, end));
+                        casClearMask(r, maskOf(r, index, end));
                     }
                     return false;
                 }
@@ -89,21 +97,21 @@ final class Bitmap {
         return true;
     }
 
-    /** Clears bits {@code [index, index + n)}; true when all of them were set. */
-    boolean clear(int index, int n) {
+    /** Clears bits {@code [index, index + n)} (a volatile CAS loop per word); true when all of them were set. */
+    boolean casClear(int index, int n) {
         checkRange(index, n);
         int end = index + n;
         boolean allWereSet = true;
         for (int w = index >>> 6; w <= (end - 1) >>> 6; w++) {
             long mask = maskOf(w, index, end);
-            long old = clearMask(w, mask);
+            long old = casClearMask(w, mask);
             allWereSet &= (old & mask) == mask;
         }
         return allWereSet;
     }
 
-    /** Sets bits {@code [index, index + n)}; true when all of them were clear. */
-    boolean set(int index, int n) {
+    /** Sets bits {@code [index, index + n)} (a volatile CAS loop per word); true when all of them were clear. */
+    boolean casSet(int index, int n) {
         checkRange(index, n);
         int end = index + n;
         boolean allWereClear = true;
@@ -115,8 +123,8 @@ final class Bitmap {
         return allWereClear;
     }
 
-    /** True when every bit of {@code [index, index + n)} is set. */
-    boolean isAllSet(int index, int n) {
+    /** True when every bit of {@code [index, index + n)} is set (volatile reads). */
+    boolean getVolatileAllSet(int index, int n) {
         checkRange(index, n);
         int end = index + n;
         for (int w = index >>> 6; w <= (end - 1) >>> 6; w++) {
@@ -128,8 +136,8 @@ final class Bitmap {
         return true;
     }
 
-    /** True when some bit of {@code [index, index + n)} is set. */
-    boolean isAnySet(int index, int n) {
+    /** True when some bit of {@code [index, index + n)} is set (volatile reads). */
+    boolean getVolatileAnySet(int index, int n) {
         checkRange(index, n);
         int end = index + n;
         for (int w = index >>> 6; w <= (end - 1) >>> 6; w++) {
@@ -140,23 +148,24 @@ final class Bitmap {
         return false;
     }
 
-    boolean get(int index) {
+    /** Bit {@code index}, read with volatile semantics. */
+    boolean getVolatile(int index) {
         checkRange(index, 1);
         return (words.get(index >>> 6) & (1L << (index & 63))) != 0;
     }
 
     /**
      * Clears bit {@code index} if it is set: true for exactly one of several racing callers (the
-     * one whose atomic update cleared it).
+     * one whose atomic update, a volatile CAS loop, cleared it).
      */
-    boolean tryClearOne(int index) {
+    boolean casClearOne(int index) {
         checkRange(index, 1);
         long bit = 1L << (index & 63);
-        return (clearMask(index >>> 6, bit) & bit) != 0;
+        return (casClearMask(index >>> 6, bit) & bit) != 0;
     }
 
-    /** The first set bit at or after {@code from}, or -1 (a racy scan: bits may change meanwhile). */
-    int nextSet(int from) {
+    /** The first set bit at or after {@code from}, or -1 (a racy scan of volatile reads: bits may change meanwhile). */
+    int getVolatileNextSet(int from) {
         if (from < 0 || from >= bits) {
             return -1;
         }
@@ -174,8 +183,8 @@ final class Bitmap {
         }
     }
 
-    /** The number of set bits. */
-    int count() {
+    /** The number of set bits (volatile reads; racy while bits change). */
+    int getVolatileCount() {
         int c = 0;
         for (int w = 0; w < words.length(); w++) {
             c += Long.bitCount(words.get(w));
@@ -183,11 +192,12 @@ final class Bitmap {
         return c;
     }
 
-    private long clearMask(int w, long mask) {
+    /** Clears {@code mask} in word {@code w} (a volatile CAS loop); the word before. */
+    private long casClearMask(int w, long mask) {
         return words.getAndAccumulate(w, mask, (o, m) -> o & ~m);
     }
 
-    /** The first index at or after {@code from} that starts a run of {@code n} clear bits, or -1. */
+    /** The first index at or after {@code from} that starts a run of {@code n} clear bits, or -1 (volatile reads). */
     private int findClearRun(int from, int n) {
         int runStart = from;
         int runLength = 0;

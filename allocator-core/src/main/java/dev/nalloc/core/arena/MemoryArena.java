@@ -54,7 +54,11 @@ public final class MemoryArena {
         return m;
     }
 
-    /** When the blocks marked for purge are due ({@link OsMemory#now()} scale), or 0 when none are. */
+    /**
+     * When the blocks marked for purge are due ({@link OsMemory#now()} scale), or 0 when none are:
+     * any thread that frees blocks moves it, any thread's purge takes it, so only through
+     * {@link #getVolatilePurgeExpire} and {@link #casPurgeExpire}.
+     */
     private final AtomicLong purgeExpire = new AtomicLong();
 
     /** An ordinary arena over {@code size} bytes at {@code base} (aligned to {@link #BLOCK_SIZE}), committed or not. */
@@ -93,10 +97,10 @@ public final class MemoryArena {
         this.abandoned = new Bitmap(blockCount);
         this.activeSlices = new long[blockCount][];
         if (isCommitted) {
-            committed.set(0, blockCount);
+            committed.casSet(0, blockCount);
         }
         if (!isZero) {
-            dirty.set(0, blockCount);
+            dirty.casSet(0, blockCount);
         }
     }
 
@@ -117,7 +121,7 @@ public final class MemoryArena {
     }
 
     int blocksInUse() {
-        return inUse.count();
+        return inUse.getVolatileCount();
     }
 
     public boolean exclusive() {
@@ -168,19 +172,19 @@ public final class MemoryArena {
         if (n > blockCount) {
             return null;
         }
-        int index = from == 0 ? inUse.claim(n) : inUse.claimFrom(n, from);
+        int index = from == 0 ? inUse.casClaim(n) : inUse.casClaimFrom(n, from);
         if (index < 0) {
             return null;
         }
         long address = base + index * BLOCK_SIZE;
-        boolean zero = !dirty.isAnySet(index, n);
-        purge.clear(index, n); // reused before its purge: nothing to give back
-        boolean isCommitted = committed.isAllSet(index, n);
+        boolean zero = !dirty.getVolatileAnySet(index, n);
+        purge.casClear(index, n); // reused before its purge: nothing to give back
+        boolean isCommitted = committed.getVolatileAllSet(index, n);
         boolean claimed = false;
         try {
             if (commit && !isCommitted) {
                 for (int i = index; i < index + n; i++) {
-                    if (committed.get(i)) {
+                    if (committed.getVolatile(i)) {
                         continue;
                     }
                     int r = os.commit(base + i * BLOCK_SIZE, BLOCK_SIZE);
@@ -190,25 +194,25 @@ public final class MemoryArena {
                     if (r == 0) {
                         zero = false;
                     }
-                    committed.set(i, 1);
+                    committed.casSet(i, 1);
                 }
                 isCommitted = true;
             }
-            if (reset.isAnySet(index, n)) {
+            if (reset.getVolatileAnySet(index, n)) {
                 for (int i = index; i < index + n; i++) {
-                    if (reset.get(i)) {
+                    if (reset.getVolatile(i)) {
                         os.reuse(base + i * BLOCK_SIZE, BLOCK_SIZE);
-                        reset.clear(i, 1);
+                        reset.casClear(i, 1);
                     }
                 }
             }
             claimed = true;
         } finally {
             if (!claimed) { // a failed commit, or an error handler or a closed instance threw
-                inUse.clear(index, n);
+                inUse.casClear(index, n);
             }
         }
-        dirty.set(index, n);
+        dirty.casSet(index, n);
         return new MemoryBlock(address, n * BLOCK_SIZE, this, index, n, isCommitted, zero);
     }
 
@@ -240,33 +244,33 @@ public final class MemoryArena {
         }
         if (!fullyCommitted) {
             // Whatever the decommit does, the blocks count as decommitted (committed again before use).
-            committed.clear(index, n);
+            committed.casClear(index, n);
             try {
                 if (committedBytes > 0 && os.decommit(block.address(), block.size(), committedBytes) && !external) {
-                    dirty.clear(index, n);
+                    dirty.casClear(index, n);
                 }
             } finally {
-                inUse.clear(index, n);
+                inUse.casClear(index, n);
             }
             return;
         }
-        committed.set(index, n);
+        committed.casSet(index, n);
         // Free first, then mark and set the deadline: a purger that took the old deadline before
         // our mark cannot skip the block (still in use) and leave it marked without a deadline. A
         // block claimed again in between may get a stale mark; purges claim before they touch, so
         // it is never purged while in use, and its next allocation clears the mark.
-        inUse.clear(index, n);
+        inUse.casClear(index, n);
         if (!pinned) {
             schedulePurge(index, n, policy, now);
         }
     }
 
     private void schedulePurge(int index, int n, PurgePolicy policy, long now) {
-        purge.set(index, n);
+        purge.casSet(index, n);
         long old;
         long next;
         do {
-            old = purgeExpire.get();
+            old = getVolatilePurgeExpire();
             next = policy.deadline(now, old, true);
             if (next == PurgePolicy.NEVER) {
                 return; // stays marked: only a forced collect purges it
@@ -274,22 +278,30 @@ public final class MemoryArena {
             if (next == 0) {
                 next = 1; // 0 means "nothing pending"
             }
-        } while (!purgeExpire.compareAndSet(old, next));
+        } while (!casPurgeExpire(old, next));
     }
 
     /** Blocks {@code [index, index + n)} (still in use) hold reset memory: their next claim announces the reuse. */
     public void markReset(int index, int n) {
-        reset.set(index, n);
+        reset.casSet(index, n);
     }
 
-    /** The pending purge deadline, or 0 when no timed purge is pending. */
-    long purgeExpire() {
+    /** The pending purge deadline, or 0 when no timed purge is pending (a volatile read). */
+    long getVolatilePurgeExpire() {
         return purgeExpire.get();
+    }
+
+    /**
+     * Volatile CAS of the purge deadline: a scheduling free moves it only from the value it read,
+     * and exactly one of several purging threads takes a due deadline (sets it to 0).
+     */
+    private boolean casPurgeExpire(long expected, long value) {
+        return purgeExpire.compareAndSet(expected, value);
     }
 
     /** Blocks marked for purge. */
     int blocksToPurge() {
-        return purge.count();
+        return purge.getVolatileCount();
     }
 
     /**
@@ -298,11 +310,11 @@ public final class MemoryArena {
      * @return blocks purged
      */
     int tryPurge(long now, boolean force, boolean decommit) {
-        long expire = purgeExpire.get();
+        long expire = getVolatilePurgeExpire();
         if (!force && (expire == 0 || now - expire < 0)) {
             return 0;
         }
-        if (expire != 0 && !purgeExpire.compareAndSet(expire, 0)) {
+        if (expire != 0 && !casPurgeExpire(expire, 0)) {
             return 0; // another thread purges this round
         }
         return purge(decommit);
@@ -320,33 +332,33 @@ public final class MemoryArena {
         }
         int purged = 0;
         for (int i = 0; i < blockCount; i++) {
-            if (!purge.get(i) || !inUse.tryClaim(i, 1)) {
+            if (!purge.getVolatile(i) || !inUse.casClaimAt(i, 1)) {
                 continue;
             }
-            if (!purge.get(i)) { // reused and freed again between the two reads: not ours to purge
-                inUse.clear(i, 1);
+            if (!purge.getVolatile(i)) { // reused and freed again between the two reads: not ours to purge
+                inUse.casClear(i, 1);
                 continue;
             }
             long address = base + i * BLOCK_SIZE;
             dropActive(i);
             try {
-                if (committed.get(i)) {
+                if (committed.getVolatile(i)) {
                     if (decommit) {
                         // Done or not, it counts as decommitted: committed again before use.
-                        committed.clear(i, 1);
-                        reset.clear(i, 1);
+                        committed.casClear(i, 1);
+                        reset.casClear(i, 1);
                         if (os.decommit(address, BLOCK_SIZE, BLOCK_SIZE) && !external) {
-                            dirty.clear(i, 1); // a decommitted file mapping reads the file again, not zeros
+                            dirty.casClear(i, 1); // a decommitted file mapping reads the file again, not zeros
                         }
                     } else {
                         os.reset(address, BLOCK_SIZE);
-                        reset.set(i, 1);
+                        reset.casSet(i, 1);
                     }
                     os.stats().purged(address, BLOCK_SIZE, decommit);
                 }
-                purge.clear(i, 1);
+                purge.casClear(i, 1);
             } finally {
-                inUse.clear(i, 1); // also when an error handler threw
+                inUse.casClear(i, 1); // also when an error handler threw
             }
             purged++;
         }
@@ -407,17 +419,17 @@ public final class MemoryArena {
 
     /** Marks the segment starting at block {@code index} as abandoned (publishes it to reclaimers). */
     public void markAbandoned(int index) {
-        abandoned.set(index, 1);
+        abandoned.casSet(index, 1);
     }
 
     /** Takes the abandoned mark of block {@code index}: true for the one caller that gets the segment. */
     public boolean claimAbandoned(int index) {
-        return abandoned.tryClearOne(index);
+        return abandoned.casClearOne(index);
     }
 
     /** The first block at or after {@code from} marked abandoned, or -1. */
     public int nextAbandoned(int from) {
-        return abandoned.nextSet(from);
+        return abandoned.getVolatileNextSet(from);
     }
 
     /** The address of block {@code index}. */
@@ -433,12 +445,12 @@ public final class MemoryArena {
         long sum = 0;
         int i = 0;
         while (i < blockCount) {
-            if (!dirty.get(i)) {
+            if (!dirty.getVolatile(i)) {
                 i++;
                 continue;
             }
             int end = i;
-            while (end < blockCount && dirty.get(end)) {
+            while (end < blockCount && dirty.getVolatile(end)) {
                 end++;
             }
             long r = os.resident(base + i * BLOCK_SIZE, (end - i) * BLOCK_SIZE);
@@ -453,7 +465,7 @@ public final class MemoryArena {
 
     /** Bytes committed in this arena as the committed bitmap says. */
     long committedBytes() {
-        return committed.count() * BLOCK_SIZE;
+        return committed.getVolatileCount() * BLOCK_SIZE;
     }
 
     /**

@@ -448,7 +448,7 @@ public final class LocalHeap extends PageOwner {
             defaultHandle = null;
         }
         HeapSlot s = tld.slotIfMade();
-        if (s != null && s.heap == this && s.home != null && tld.thread == Thread.currentThread() && !tld.isRetired()
+        if (s != null && s.heap == this && s.home != null && tld.thread == Thread.currentThread() && !tld.getVolatileRetired()
                 && tld.defaultHeap() != this) {
             s.home.setDefault(tld.defaultHeap());
         }

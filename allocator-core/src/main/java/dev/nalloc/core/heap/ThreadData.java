@@ -86,13 +86,19 @@ public final class ThreadData {
     /** Set once, by whoever retires this data (the thread at threadDone, or the reaper of a dead thread). */
     private final AtomicBoolean retired = new AtomicBoolean();
 
-    /** Claims the retirement of this data: true for exactly one caller. */
-    boolean claimRetirement() {
+    /**
+     * Claims the retirement of this data with a volatile CAS of {@code retired}: true for exactly one
+     * caller (the thread at threadDone and a reaper may race).
+     */
+    boolean casRetired() {
         return retired.compareAndSet(false, true);
     }
 
-    /** True once retired: its heaps are gone and its segments abandoned. */
-    public boolean isRetired() {
+    /**
+     * True once retired: its heaps are gone and its segments abandoned (a volatile read: what the
+     * retiring thread did before its CAS is seen).
+     */
+    public boolean getVolatileRetired() {
         return retired.get();
     }
 

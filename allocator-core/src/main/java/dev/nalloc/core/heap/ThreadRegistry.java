@@ -49,7 +49,7 @@ public final class ThreadRegistry {
      * @return false when another caller retired it already
      */
     public boolean retire(ThreadData tld) {
-        if (!tld.claimRetirement()) {
+        if (!tld.casRetired()) {
             return false;
         }
         tld.retireSlot();
@@ -75,22 +75,29 @@ public final class ThreadRegistry {
     /**
      * Where the remote frees of threads without data of their own are counted: the instance's
      * gauges' counts once attached (the live gauges derive their part from them), until then counts
-     * of their own (see {@link #unownedFrees}).
+     * of their own (see {@link #getVolatileUnownedFrees}). Volatile: attached by the engine's
+     * constructor, read by whatever thread builds a snapshot or closes the instance.
      */
     private volatile UnownedFrees unowned = new UnownedFrees();
 
     /** Counts the frees of threads without data of their own in {@code gauges}' counts. */
     public void attachGauges(Gauges gauges) {
-        this.unowned = gauges.unowned;
+        setVolatileUnownedFrees(gauges.unowned);
+    }
+
+    /** Sets where those frees count, with a volatile store. */
+    private void setVolatileUnownedFrees(UnownedFrees u) {
+        this.unowned = u;
     }
 
     /**
      * Where a thread without data of its own counts a free of a block that a page still counts as
-     * used ({@link UnownedFrees#count}: the statistics and the live gauges both read it). The engine
-     * attaches its gauges before it builds its free routing, which keeps this in a final field: a
-     * free-only thread's every free counts, and this field is a dependent load less there.
+     * used ({@link UnownedFrees#countOpaque}: the statistics and the live gauges both read it), read
+     * with volatile semantics. The engine attaches its gauges before it builds its free routing,
+     * which keeps this in a final field: a free-only thread's every free counts, and this field is a
+     * dependent load less there.
      */
-    public UnownedFrees unownedFrees() {
+    public UnownedFrees getVolatileUnownedFrees() {
         return unowned;
     }
 
@@ -115,7 +122,7 @@ public final class ThreadRegistry {
      */
     public ThreadCounters unownedTotals(long abandonedPages) {
         ThreadCounters t = new ThreadCounters();
-        unowned.addTo(t.adjust);
+        getVolatileUnownedFrees().addToOpaque(t.adjust);
         t.addPages(abandonedPages);
         return t;
     }
@@ -125,6 +132,6 @@ public final class ThreadRegistry {
         for (ThreadData t : live) {
             t.counters.clear();
         }
-        unowned.clear();
+        getVolatileUnownedFrees().clearVolatile();
     }
 }

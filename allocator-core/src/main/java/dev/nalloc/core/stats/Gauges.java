@@ -47,9 +47,9 @@ public final class Gauges {
     long current(int slot) {
         long v = current.get(slot);
         if (slot == BYTES) {
-            v += unowned.bytes();
+            v += unowned.getOpaqueBytes();
         } else if (slot == BLOCKS) {
-            v += unowned.blocks();
+            v += unowned.getOpaqueBlocks();
         }
         return v;
     }
@@ -124,6 +124,6 @@ public final class Gauges {
         for (int s = 0; s < SLOTS; s++) {
             current.set(s, 0);
         }
-        unowned.clear();
+        unowned.clearVolatile();
     }
 }

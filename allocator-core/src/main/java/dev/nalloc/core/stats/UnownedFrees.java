@@ -9,7 +9,7 @@ import java.lang.invoke.VarHandle;
  * Remote frees by threads without thread data of their own (free-only threads, threads whose
  * lease another thread holds): one count per bin, in stripes. The live bytes and blocks these
  * frees take out of the gauges are derived from the same counts when a gauge is read
- * ({@link #bytes}, {@link #blocks}), not kept in adders of their own.
+ * ({@link #getOpaqueBytes}, {@link #getOpaqueBlocks}), not kept in adders of their own.
  *
  * <p>A thread counts in the stripe of its id. The first thread to count there claims the stripe
  * (one compare-and-set, once) and from then on counts with plain stores: no atomic operation on its
@@ -24,6 +24,11 @@ import java.lang.invoke.VarHandle;
  * {@code AtomicReferenceArray}: a free-only thread's count is on every free it makes, and each of
  * those wrappers put one more dependent load (the wrapper's array field) in front of the stripe's
  * claimant and in front of its count.
+ *
+ * <p>The methods name the ordering they use: a claimant counts with opaque stores
+ * ({@link #countOpaque}), the readers sum with opaque loads ({@link #addToOpaque},
+ * {@link #getOpaqueBytes}, {@link #getOpaqueBlocks}: each count is whole, the sums exact only once
+ * the freeing threads are quiescent), and the close zeroes with volatile stores ({@link #clearVolatile}).
  */
 public final class UnownedFrees {
 
@@ -48,8 +53,13 @@ public final class UnownedFrees {
     private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle CLAIMANT = MethodHandles.arrayElementVarHandle(Thread[].class);
 
-    /** The calling thread freed a block of {@code bin} that a page of another thread still counts as used. */
-    public void count(int bin) {
+    /**
+     * The calling thread freed a block of {@code bin} that a page of another thread still counts as
+     * used. The stripe's claimant counts with a plain read and an opaque store (its only writer:
+     * readers see whole values, no fence on the free path); any other thread goes to
+     * {@link #countUnclaimed} (a volatile read and CAS of the claimant, else {@code getAndAdd}).
+     */
+    public void countOpaque(int bin) {
         Thread t = Thread.currentThread();
         int stripe = (int) (t.threadId() & (STRIPES - 1));
         if (claimants[stripe] == t) { // plain read: only t writes t here; only t writes this stripe: plain stores
@@ -67,11 +77,15 @@ public final class UnownedFrees {
         }
     }
 
-    /** {@link #count} of a thread that has not claimed its stripe: claims it if free, else counts in the shared stripe. */
+    /**
+     * {@link #countOpaque} of a thread that has not claimed its stripe: claims it if free (a volatile
+     * read and a volatile CAS of the claimant), else counts in the shared stripe with a volatile
+     * {@code getAndAdd} (several writers there).
+     */
     private void countUnclaimed(Thread t, int stripe, int bin) {
         Thread holder = (Thread) CLAIMANT.getVolatile(claimants, stripe);
         if ((holder == null || !holder.isAlive()) && CLAIMANT.compareAndSet(claimants, stripe, holder, t)) {
-            count(bin); // claimed: counts plainly from now on
+            countOpaque(bin); // claimed: counts with opaque stores from now on
             return;
         }
         int base = SHARED * STRIDE;
@@ -83,14 +97,14 @@ public final class UnownedFrees {
         }
     }
 
-    /** Whether the calling thread counts in a stripe of its own (tests). */
+    /** Whether the calling thread counts in a stripe of its own (tests; a volatile read of the claimant). */
     boolean claimedByCaller() {
         Thread t = Thread.currentThread();
         return CLAIMANT.getVolatile(claimants, (int) (t.threadId() & (STRIPES - 1))) == t;
     }
 
-    /** Adds the counts per bin to {@code adjust} (a snapshot's sums). */
-    public void addTo(long[] adjust) {
+    /** Adds the counts per bin, read with opaque loads, to {@code adjust} (a snapshot's sums). */
+    public void addToOpaque(long[] adjust) {
         for (int stripe = 0; stripe <= SHARED; stripe++) {
             for (int b = 0; b < SizeClasses.BIN_COUNT; b++) {
                 adjust[b] += (long) COUNT.getOpaque(counts, stripe * STRIDE + b);
@@ -98,13 +112,13 @@ public final class UnownedFrees {
         }
     }
 
-    /** The change of the live bytes these frees make (zero or negative). */
-    long bytes() {
+    /** The change of the live bytes these frees make (zero or negative; opaque loads, see {@link #sum}). */
+    long getOpaqueBytes() {
         return sum(BIN_BYTES);
     }
 
-    /** The change of the live blocks these frees make (zero or negative). */
-    long blocks() {
+    /** The change of the live blocks these frees make (zero or negative; opaque loads, see {@link #sum}). */
+    long getOpaqueBlocks() {
         return sum(ONE_PER_BLOCK);
     }
 
@@ -120,7 +134,8 @@ public final class UnownedFrees {
     }
 
     /**
-     * The sum of the counts of the bins ever counted, each times its {@code weight}. C2 shape: the
+     * The sum of the counts of the bins ever counted, each times its {@code weight} (the masks and
+     * counts read with opaque loads: each whole, as its claimant last stored it). C2 shape: the
      * weight is a table, not a branch on bytes or blocks (StatsShapeTest); each mask word is walked
      * with its lowest bit set (bin 0 is never counted; the first bin of a later word has a count of 0
      * until its bit is set anyway), so that the walk is never empty (a trap; docs/design-core.md,
@@ -140,8 +155,8 @@ public final class UnownedFrees {
         return sum;
     }
 
-    /** The instance closed: every block is gone. */
-    public void clear() {
+    /** The instance closed: every block is gone (every count and mask zeroed with a volatile store). */
+    public void clearVolatile() {
         for (int i = 0; i < counts.length; i++) {
             COUNT.setVolatile(counts, i, 0L);
         }

@@ -33,22 +33,22 @@ class UnownedFreesTest {
         TestThreads.runAll(Thread.ofPlatform(), threads, t -> {
             int bin = binOf(t);
             for (int i = 0; i < perThread; i++) {
-                u.count(bin);
+                u.countOpaque(bin);
             }
         });
         long[] adjust = new long[SizeClasses.BIN_COUNT];
-        u.addTo(adjust);
+        u.addToOpaque(adjust);
         assertArrayEquals(expected, adjust);
-        assertEquals((long) -threads * perThread, u.blocks());
-        assertEquals(expectedBytes, u.bytes());
+        assertEquals((long) -threads * perThread, u.getOpaqueBlocks());
+        assertEquals(expectedBytes, u.getOpaqueBytes());
         assertEquals(expectedBytes, g.current(Gauges.BYTES), "the bytes gauge adds the derived part");
         assertEquals((long) -threads * perThread, g.current(Gauges.BLOCKS));
 
         g.clear();
-        assertEquals(0, u.blocks());
-        assertEquals(0, u.bytes());
+        assertEquals(0, u.getOpaqueBlocks());
+        assertEquals(0, u.getOpaqueBytes());
         long[] none = new long[SizeClasses.BIN_COUNT];
-        u.addTo(none);
+        u.addToOpaque(none);
         assertArrayEquals(new long[SizeClasses.BIN_COUNT], none);
     }
 
@@ -59,18 +59,18 @@ class UnownedFreesTest {
     @Test
     void sumsAddEachCountedBinOnceAndNothingElse() {
         UnownedFrees u = new UnownedFrees();
-        assertEquals(0, u.bytes());
-        assertEquals(0, u.blocks());
+        assertEquals(0, u.getOpaqueBytes());
+        assertEquals(0, u.getOpaqueBlocks());
         int last = SizeClasses.BIN_HUGE - 1;
-        u.count(1);
-        u.count(last);
-        u.count(last);
-        assertEquals(-3, u.blocks());
-        assertEquals(-SizeClasses.binSize(1) - 2 * SizeClasses.binSize(last), u.bytes());
+        u.countOpaque(1);
+        u.countOpaque(last);
+        u.countOpaque(last);
+        assertEquals(-3, u.getOpaqueBlocks());
+        assertEquals(-SizeClasses.binSize(1) - 2 * SizeClasses.binSize(last), u.getOpaqueBytes());
         if (SizeClasses.BIN_COUNT > 64) { // the first bin of the second mask word
-            u.count(64);
-            assertEquals(-4, u.blocks());
-            assertEquals(-SizeClasses.binSize(1) - 2 * SizeClasses.binSize(last) - SizeClasses.binSize(64), u.bytes());
+            u.countOpaque(64);
+            assertEquals(-4, u.getOpaqueBlocks());
+            assertEquals(-SizeClasses.binSize(1) - 2 * SizeClasses.binSize(last) - SizeClasses.binSize(64), u.getOpaqueBytes());
         }
     }
 
@@ -100,7 +100,7 @@ class UnownedFreesTest {
             int bin = liveBinOf(t);
             allAlive.await();
             for (int i = 0; i < perThread; i++) {
-                u.count(bin);
+                u.countOpaque(bin);
             }
             if (u.claimedByCaller()) {
                 claimed.incrementAndGet();
@@ -110,9 +110,9 @@ class UnownedFreesTest {
         assertTrue(claimed.get() <= UnownedFrees.STRIPES, "one claimant per stripe: " + claimed.get());
         assertTrue(claimed.get() >= 1, "the first thread of a free stripe claims it");
         long[] adjust = new long[SizeClasses.BIN_COUNT];
-        u.addTo(adjust);
+        u.addToOpaque(adjust);
         assertArrayEquals(expected, adjust);
-        assertEquals((long) -threads * perThread, u.blocks());
+        assertEquals((long) -threads * perThread, u.getOpaqueBlocks());
     }
 
     /** The bin live thread {@code t} counts in. */
@@ -139,7 +139,7 @@ class UnownedFreesTest {
             expectedBytes -= perThread * SizeClasses.binSize(bin);
             TestThreads.runOnNewThread(() -> { // ended before the next starts: its stripe is free to take over
                 for (int i = 0; i < perThread; i++) {
-                    u.count(bin);
+                    u.countOpaque(bin);
                 }
                 if (u.claimedByCaller()) {
                     claimed.incrementAndGet();
@@ -148,9 +148,9 @@ class UnownedFreesTest {
         }
         assertEquals(threads, claimed.get(), "every thread found its stripe's claimant ended and took it over");
         long[] adjust = new long[SizeClasses.BIN_COUNT];
-        u.addTo(adjust);
+        u.addToOpaque(adjust);
         assertArrayEquals(expected, adjust);
-        assertEquals(expectedBytes, u.bytes());
-        assertEquals((long) -threads * perThread, u.blocks());
+        assertEquals(expectedBytes, u.getOpaqueBytes());
+        assertEquals((long) -threads * perThread, u.getOpaqueBlocks());
     }
 }
