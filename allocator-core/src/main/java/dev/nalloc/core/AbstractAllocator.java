@@ -360,7 +360,7 @@ abstract sealed class AbstractAllocator implements Allocator permits NallocAlloc
 
     /** Gives all memory back (close, and the {@code destroy_on_exit} hook, also of the global instance). */
     final void release() {
-        if (engine.startClose()) {
+        if (engine.casClosing()) {
             views.close(); // first: while a view is in a native call it throws, and nothing is released
             // Closed first, then the lookup emptied (a racing slow path sees one or the other), then
             // the memory released: from here on the fast paths fail over to the checking slow ones.

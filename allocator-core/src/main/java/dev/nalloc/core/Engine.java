@@ -448,8 +448,8 @@ final class Engine implements StatsSource {
         }
     }
 
-    /** True for the one caller that closes the instance (then {@link #close}). */
-    boolean startClose() {
+    /** True for the one caller that closes the instance (then {@link #close}): a compare-and-set of {@code closing}. */
+    boolean casClosing() {
         return closing.compareAndSet(false, true);
     }
 

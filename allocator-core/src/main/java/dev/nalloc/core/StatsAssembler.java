@@ -79,17 +79,17 @@ final class StatsAssembler {
         counts.put("committed", stats.committed.snapshot());
         counts.put("os_committed", stats.osCommitted.snapshot());
         Gauges g = stats.gauges;
-        counts.put("allocated", tracked("allocated", g.peak(Gauges.BYTES), liveBytes,
+        counts.put("allocated", tracked("allocated", g.getVolatilePeak(Gauges.BYTES), liveBytes,
                 normal[3] + large[3] + hugeBytesTotal, normal[3] + large[3] + hugeBytesTotal - liveBytes));
-        counts.put("blocks", tracked("blocks", g.peak(Gauges.BLOCKS), liveBlocks,
+        counts.put("blocks", tracked("blocks", g.getVolatilePeak(Gauges.BLOCKS), liveBlocks,
                 normal[2] + large[2] + hugeAllocated, normal[2] + large[2] + hugeAllocated - liveBlocks));
         counts.put("normal", sampled("normal", normal[1], normal[3], normal[3] - normal[1]));
         counts.put("normal_count", sampled("normal_count", normal[0], normal[2], normal[2] - normal[0]));
         counts.put("large", sampled("large", large[1], large[3], large[3] - large[1]));
         counts.put("large_count", sampled("large_count", large[0], large[2], large[2] - large[0]));
-        counts.put("huge", tracked("huge", g.peak(Gauges.HUGE), census.hugeBytes, hugeBytesTotal,
+        counts.put("huge", tracked("huge", g.getVolatilePeak(Gauges.HUGE), census.hugeBytes, hugeBytesTotal,
                 hugeBytesTotal - census.hugeBytes));
-        counts.put("huge_count", tracked("huge_count", g.peak(Gauges.HUGE_COUNT), census.hugeBlocks, hugeAllocated,
+        counts.put("huge_count", tracked("huge_count", g.getVolatilePeak(Gauges.HUGE_COUNT), census.hugeBlocks, hugeAllocated,
                 hugeAllocated - census.hugeBlocks));
         counts.put("pages", sampled("pages", pages, pagesMade, pagesMade - pages));
         counts.put("segments", stats.segments.snapshot());

@@ -272,7 +272,7 @@ class RuntimeOptionsTest {
             assertEquals(List.of(1, 1, 0, 0, 1), os.hugePageNodes, "3 pages over 2 nodes");
             assertEquals(1, a.reserveHugeOsPagesAt(5, -1, 1000), "only one left: the OS refuses the second");
             assertEquals(0, a.reserveHugeOsPagesAt(0, 0, 1000));
-            assertEquals(6, ((NallocAllocator) a).engine().arenas.count(), "one arena per page");
+            assertEquals(6, ((NallocAllocator) a).engine().arenas.getVolatileCount(), "one arena per page");
             assertThrows(IllegalArgumentException.class, () -> a.reserveHugeOsPagesAt(-1, 0, 10));
             assertThrows(IllegalArgumentException.class, () -> a.reserveHugeOsPagesAt(1, -2, 10));
             assertThrows(IllegalArgumentException.class, () -> a.reserveHugeOsPagesInterleave(1, 1, -1));

@@ -246,11 +246,12 @@ public final class Arenas {
         return purged;
     }
 
-    public int count() {
+    /** How many arenas there are, a volatile read: every arena below it is published (the add stores {@code count} last). */
+    public int getVolatileCount() {
         return count.get();
     }
 
-    /** The arena at {@code index} ({@code < count()}). */
+    /** The arena at {@code index} ({@code < getVolatileCount()}). */
     public MemoryArena get(int index) {
         return arenas[index];
     }

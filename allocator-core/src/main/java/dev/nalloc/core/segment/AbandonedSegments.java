@@ -135,7 +135,7 @@ public final class AbandonedSegments {
 
         /** The next abandoned segment, claimed for the caller, or null when the search is over. */
         public Segment next() {
-            int n = arenas.count();
+            int n = arenas.getVolatileCount();
             while (arenaStep < n) {
                 MemoryArena arena = arenas.get((startArena + arenaStep) % n);
                 int i = arena == null ? -1 : arena.nextAbandoned(block);
@@ -171,7 +171,7 @@ public final class AbandonedSegments {
 
     /** Starts a search. */
     public Cursor cursor() {
-        int n = Math.max(1, arenas.count());
+        int n = Math.max(1, arenas.getVolatileCount());
         return new Cursor(Math.floorMod(nextStart.getAndIncrement(), n));
     }
 

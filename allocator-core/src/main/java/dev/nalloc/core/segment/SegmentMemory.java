@@ -232,7 +232,7 @@ public final class SegmentMemory {
      */
     public long residentBytes() {
         long sum = 0;
-        for (int i = 0, n = arenas.count(); i < n; i++) {
+        for (int i = 0, n = arenas.getVolatileCount(); i < n; i++) {
             MemoryArena a = arenas.get(i);
             if (a == null) {
                 break; // closing

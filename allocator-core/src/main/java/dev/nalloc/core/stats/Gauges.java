@@ -38,13 +38,16 @@ public final class Gauges {
     Gauges() {
     }
 
-    /** See {@link #epoch}. */
-    int epoch() {
+    /** The {@code epoch} field, a volatile read (a reset of the peaks is seen by the next check). */
+    int getVolatileEpoch() {
         return epoch;
     }
 
-    /** The slot's value now, as published (pending changes of threads not included). */
-    long current(int slot) {
+    /**
+     * The slot's value now, as published (pending changes of threads not included): a volatile read of
+     * the slot, plus, for bytes and blocks, the free-only threads' part read opaquely.
+     */
+    long getVolatileCurrent(int slot) {
         long v = current.get(slot);
         if (slot == BYTES) {
             v += unowned.getOpaqueBytes();
@@ -54,14 +57,14 @@ public final class Gauges {
         return v;
     }
 
-    /** The slot's highest published value since the start or the last {@link #resetPeaks}. */
-    public long peak(int slot) {
+    /** The slot's highest published value since the start or the last {@link #resetPeaks}, a volatile read. */
+    public long getVolatilePeak(int slot) {
         return peak.get(slot);
     }
 
     /** True when adding {@code pending} (positive) to the slot would pass its peak. */
     boolean couldPeak(int slot, long pending) {
-        return pending > 0 && current(slot) + pending > peak.get(slot);
+        return pending > 0 && getVolatileCurrent(slot) + pending > peak.get(slot);
     }
 
     /**
@@ -77,8 +80,8 @@ public final class Gauges {
             current.addAndGet(BLOCKS, blocks);
         }
         if (raise) {
-            raisePeak(BYTES, current(BYTES) + goneBytes);
-            raisePeak(BLOCKS, current(BLOCKS) + goneBlocks);
+            raisePeak(BYTES, getVolatileCurrent(BYTES) + goneBytes);
+            raisePeak(BLOCKS, getVolatileCurrent(BLOCKS) + goneBlocks);
         }
     }
 
@@ -98,8 +101,8 @@ public final class Gauges {
         current.addAndGet(HUGE, sign * bytes);
         current.addAndGet(HUGE_COUNT, sign);
         if (sign > 0) {
-            raisePeak(HUGE, current(HUGE));
-            raisePeak(HUGE_COUNT, current(HUGE_COUNT));
+            raisePeak(HUGE, getVolatileCurrent(HUGE));
+            raisePeak(HUGE_COUNT, getVolatileCurrent(HUGE_COUNT));
         } else {
             current.addAndGet(BYTES, -bytes);
             current.addAndGet(BLOCKS, -1);
@@ -113,7 +116,7 @@ public final class Gauges {
      */
     public void resetPeaks(long bytesNow, long blocksNow) {
         for (int s = 0; s < SLOTS; s++) {
-            long v = s == BYTES ? bytesNow : s == BLOCKS ? blocksNow : current(s);
+            long v = s == BYTES ? bytesNow : s == BLOCKS ? blocksNow : getVolatileCurrent(s);
             peak.set(s, Math.max(0, v));
         }
         epoch++;

@@ -253,7 +253,7 @@ public final class ThreadCounters {
 
     /** {@link #mayPeak()} with {@code rise} more bytes than pending. */
     public boolean mayPeakWith(long rise) {
-        return gauges != null && (pendingBytes + exposed + rise > checkAt || checkEpoch != gauges.epoch())
+        return gauges != null && (pendingBytes + exposed + rise > checkAt || checkEpoch != gauges.getVolatileEpoch())
                 && verifyCredit + rise >= creditDue;
     }
 
@@ -265,8 +265,8 @@ public final class ThreadCounters {
     /** After a check found no peak possible: the next one is due when the headroom under the peak is used up. */
     public void checkedNoPeak() {
         if (gauges != null) {
-            checkEpoch = gauges.epoch();
-            checkAt = gauges.peak(Gauges.BYTES) - gauges.current(Gauges.BYTES);
+            checkEpoch = gauges.getVolatileEpoch();
+            checkAt = gauges.getVolatilePeak(Gauges.BYTES) - gauges.getVolatileCurrent(Gauges.BYTES);
             creditDue = 0;
         }
     }
@@ -319,7 +319,7 @@ public final class ThreadCounters {
         if (raise) {
             checkAt = goneBytes; // the headroom under the peak now
             creditDue = 0;
-            checkEpoch = gauges.epoch();
+            checkEpoch = gauges.getVolatileEpoch();
         } else {
             checkAt -= bytes; // the same headroom, now in the published value
         }

@@ -49,7 +49,7 @@ class HugePagesNumaTest {
                      .option(Option.RESERVE_HUGE_OS_PAGES, 3).build()) {
             assertEquals(List.of(0, 0, 1), os.hugePageNodes, "3 pages over 2 nodes: 2 on node 0, 1 on node 1");
             Arenas arenas = arenas(a);
-            assertEquals(3, arenas.count());
+            assertEquals(3, arenas.getVolatileCount());
             for (int i = 0; i < 3; i++) {
                 MemoryArena m = arenas.get(i);
                 assertEquals(GIB, m.size());
@@ -78,7 +78,7 @@ class HugePagesNumaTest {
         try (Allocator a = TestAllocators.builder().os(os).option(Option.RESERVE_HUGE_OS_PAGES, 2)
                 .option(Option.RESERVE_HUGE_OS_PAGES_AT, 1).build()) {
             assertEquals(List.of(1, 1), os.hugePageNodes);
-            assertEquals(2, arenas(a).count());
+            assertEquals(2, arenas(a).getVolatileCount());
         }
     }
 
@@ -89,7 +89,7 @@ class HugePagesNumaTest {
         os.hugePageMillis = 1000; // each page takes a second: 3 pages have 1.5 s
         try (LogCapture log = LogCapture.of("dev.nalloc.core");
              Allocator a = TestAllocators.builder().os(os).option(Option.RESERVE_HUGE_OS_PAGES, 3).build()) {
-            assertEquals(2, arenas(a).count(), "the third page was not tried after 2 s");
+            assertEquals(2, arenas(a).getVolatileCount(), "the third page was not tried after 2 s");
             assertEquals(List.of("nalloc: reserved 2 of 3 huge OS pages before the timeout; using regular pages for the rest"),
                     messages(log, "nalloc: reserved"));
         }
@@ -101,7 +101,7 @@ class HugePagesNumaTest {
         SimulatedOs os = new SimulatedOs();
         try (LogCapture log = LogCapture.of("dev.nalloc.core");
              Allocator a = TestAllocators.builder().os(os).option(Option.RESERVE_HUGE_OS_PAGES, 2).build()) {
-            assertEquals(0, arenas(a).count());
+            assertEquals(0, arenas(a).getVolatileCount());
             assertEquals(1, messages(log, "nalloc: could not reserve huge OS pages (0 of 2 reserved): ").size(),
                     log.messages()::toString);
             long p = a.malloc(100);
@@ -117,7 +117,7 @@ class HugePagesNumaTest {
         assumeTrue(!Files.exists(pool) || Files.readString(pool).trim().equals("0"), "the machine has free 1 GiB pages");
         try (LogCapture log = LogCapture.of("dev.nalloc.core");
              Allocator a = TestAllocators.builder().option(Option.RESERVE_HUGE_OS_PAGES, 1).build()) {
-            assertEquals(0, arenas(a).count());
+            assertEquals(0, arenas(a).getVolatileCount());
             assertEquals(1, messages(log, "nalloc: could not reserve huge OS pages (0 of 1 reserved): ").size(),
                     log.messages()::toString);
             long p = a.malloc(1000);
@@ -288,10 +288,10 @@ class HugePagesNumaTest {
                      .option(Option.RESERVE_OS_MEMORY, 2 * BLOCK).build()) {
             assertEquals(List.of("nalloc: could not reserve " + 2 * BLOCK + " bytes of OS memory at start "
                     + "(reserve_os_memory); arenas are reserved on demand"), messages(log, "nalloc: could not reserve"));
-            assertEquals(0, arenas(a).count());
+            assertEquals(0, arenas(a).getVolatileCount());
             os.failReservations = false;
             long p = a.malloc(100);
-            assertTrue(p != 0 && arenas(a).count() == 1, "an arena on demand");
+            assertTrue(p != 0 && arenas(a).getVolatileCount() == 1, "an arena on demand");
             a.free(p);
         }
     }

@@ -41,8 +41,8 @@ class UnownedFreesTest {
         assertArrayEquals(expected, adjust);
         assertEquals((long) -threads * perThread, u.getOpaqueBlocks());
         assertEquals(expectedBytes, u.getOpaqueBytes());
-        assertEquals(expectedBytes, g.current(Gauges.BYTES), "the bytes gauge adds the derived part");
-        assertEquals((long) -threads * perThread, g.current(Gauges.BLOCKS));
+        assertEquals(expectedBytes, g.getVolatileCurrent(Gauges.BYTES), "the bytes gauge adds the derived part");
+        assertEquals((long) -threads * perThread, g.getVolatileCurrent(Gauges.BLOCKS));
 
         g.clear();
         assertEquals(0, u.getOpaqueBlocks());
