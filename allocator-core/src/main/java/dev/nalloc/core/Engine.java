@@ -367,11 +367,7 @@ final class Engine implements StatsSource {
         if (tag < -1 || tag > 255) {
             throw new IllegalArgumentException("nalloc: a heap tag is -1 (all) or 0 to 255, not " + tag);
         }
-        dev.nalloc.core.heap.HeapSlot slot = threads.enter(() -> {
-            if (getVolatileClosed()) {
-                throw new IllegalStateException("nalloc: the allocator is closed");
-            }
-        });
+        dev.nalloc.core.heap.HeapSlot slot = threads.enter(this::checkOpen);
         try {
             return dev.nalloc.core.heap.SegmentReclaim.visitAbandoned(slot.heap, tag, all, visitor, address);
         } finally {

@@ -408,9 +408,7 @@ final class TrackingAllocator implements Allocator {
 
     @Override
     public LeakReport leakReport() {
-        if (engine.getVolatileClosed()) {
-            throw new IllegalStateException("nalloc: the allocator is closed");
-        }
+        engine.checkOpen();
         return tracker.report();
     }
 

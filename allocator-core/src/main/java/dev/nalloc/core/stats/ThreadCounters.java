@@ -329,9 +329,11 @@ public final class ThreadCounters {
      * This thread freed a block of {@code bin} that a page of another thread still counts as used.
      *
      * <p>C2 shape: the thread's first remote free that leaves a decrease pending publishes too
-     * ({@link #remoteFlushAt}), so the publishing branch is taken early in every run. Taken only once per 256 KiB of remote frees, it
-     * was compiled as never taken into the free path ({@code FreeRouting.freeAddress}, where this is
-     * inlined), and the first batch trapped and threw that whole compiled method away.
+     * ({@link #remoteFlushAt}), so that the publishing branch is usually taken before C2 compiles the
+     * free path ({@code FreeRouting.freeAddress}, where this is inlined). Taken only once per 256 KiB
+     * of remote frees, it was compiled as never taken, and the first batch trapped and threw that
+     * whole compiled method away; a run whose early remote frees leave no decrease pending still
+     * traps here (docs/performance.md, "The first second's traps").
      */
     public void countRemoteFree(int bin) {
         adjust[bin]--;

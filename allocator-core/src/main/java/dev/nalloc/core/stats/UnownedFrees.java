@@ -62,7 +62,7 @@ public final class UnownedFrees {
     public void countOpaque(int bin) {
         Thread t = Thread.currentThread();
         int stripe = (int) (t.threadId() & (STRIPES - 1));
-        if (claimants[stripe] == t) { // plain read: only t writes t here; only t writes this stripe: plain stores
+        if (claimants[stripe] == t) { // plain read: only t writes t here; only t writes this stripe: no atomic update
             int base = stripe * STRIDE;
             long[] c = counts;
             COUNT.setOpaque(c, base + bin, c[base + bin] - 1);
