@@ -8,6 +8,7 @@ module dev.nalloc.core {
     requires dev.nalloc.api;
     requires org.slf4j;
     requires jdk.jfr; // JFR events from slow paths (dev.nalloc.core.jfr); nothing is emitted unless recording
+    requires java.management; // option jit_directives: HotSpot's DiagnosticCommand MBean (JitDirectives)
 
     uses dev.nalloc.spi.StatsPrinter;
     uses dev.nalloc.spi.AllocatorListener; // allocator-stats: JMX registration of every instance (option jmx)

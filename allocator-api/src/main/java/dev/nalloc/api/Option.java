@@ -111,7 +111,13 @@ public enum Option {
      * Leak detection: live records kept at most (Java heap: about 92 bytes each, measured, plus each
      * distinct stack once); allocations beyond it are counted as unrecorded.
      */
-    LEAK_MAX_RECORDS(Kind.NUMBER, 1_000_000);
+    LEAK_MAX_RECORDS(Kind.NUMBER, 1_000_000),
+    /**
+     * Install HotSpot compiler directives, once per process, that keep the engine's slow-path helpers
+     * out of the compiled code of the engine's other methods (through the JDK's DiagnosticCommand
+     * MBean, on a background thread). Read when an instance is built; directives once installed stay.
+     */
+    JIT_DIRECTIVES(Kind.BOOLEAN, 1);
 
     /** How an option's value is written and read. */
     public enum Kind {
