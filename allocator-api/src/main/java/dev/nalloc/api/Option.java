@@ -113,9 +113,11 @@ public enum Option {
      */
     LEAK_MAX_RECORDS(Kind.NUMBER, 1_000_000),
     /**
-     * Install HotSpot compiler directives, once per process, that keep the engine's slow-path helpers
-     * out of the compiled code of the engine's other methods (through the JDK's DiagnosticCommand
-     * MBean, on a background thread). Read when an instance is built; directives once installed stay.
+     * Install a HotSpot compiler directive, once per process, that keeps the engine's slow-path
+     * helpers out of the compiled code of the engine's other methods (through the JDK's
+     * DiagnosticCommand MBean), when an instance is built while the platform MBean server runs (the
+     * program uses JMX, or {@code allocator-stats} registers the instance): it is never started for
+     * this. Once installed, it stays.
      */
     JIT_DIRECTIVES(Kind.BOOLEAN, 1);
 

@@ -124,7 +124,6 @@ final class Engine implements StatsSource {
         stats.verbose("starting: mode {}, os {}, options {}", config.mode(), primitives.name(), o);
         this.purge = config.purgePolicy() != null ? config.purgePolicy() : new OptionPurgePolicy(options);
         this.verbose = new Verbose(o.isEnabled(Option.VERBOSE));
-        JitDirectives.request(o.isEnabled(Option.JIT_DIRECTIVES), verbose);
         this.numa = new Numa(primitives, o.get(Option.USE_NUMA_NODES));
         boolean allowLarge = o.isEnabled(Option.ALLOW_LARGE_OS_PAGES);
         this.arenas = new Arenas(os, o.get(Option.ARENA_RESERVE), o.get(Option.ARENA_EAGER_COMMIT), purge, allowLarge);
@@ -399,6 +398,7 @@ final class Engine implements StatsSource {
     void built(dev.nalloc.api.Allocator face) {
         this.face = face;
         this.atClose = Listeners.built(face, config);
+        JitDirectives.request(config.options().isEnabled(Option.JIT_DIRECTIVES), verbose); // after JMX registration
     }
 
     /** Option {@code show_stats}: {@code text} (if it gives any) is printed after the statistics at exit. */

@@ -3,24 +3,23 @@ package dev.nalloc.core;
 import dev.nalloc.core.os.Verbose;
 
 import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
+import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * Option {@code jit_directives}: HotSpot compiler directives, installed once per process, that keep
- * the engine's slow-path helpers ({@link #OUT_OF_LINE}) out of the compiled code of the engine's
- * other methods, as the JDK keeps its own slow paths out with {@code @DontInline} (not open to
- * libraries).
+ * Option {@code jit_directives}: a HotSpot compiler directive, installed once per process, that
+ * keeps the engine's slow-path helpers ({@link #OUT_OF_LINE}) out of the compiled code of the
+ * engine's other methods, as the JDK keeps its own slow paths out with {@code @DontInline} (not
+ * open to libraries).
  *
  * <p>Why: each slow path C2 compiles ({@code FreeRouting.freeAddress}, {@code PageSearch
  * .mallocGeneric}, the full queue's moves, the local free of a full page) otherwise carries its own
- * inlined copy of the same helpers, and every helper's rare branch (a page's first delayed free, a
+ * inlined copy of the same helpers, and a helper's rare branch (a page's first delayed free, a
  * retry of its compare-and-set, a peak check) that first runs after the compile throws the whole
  * caller away for another compile. On 2 cores that compiler time comes out of the program's first
  * second (docs/performance.md, "Slow-path helpers kept out of line"). Kept out of line, each helper
@@ -29,21 +28,22 @@ import java.util.stream.Collectors;
  * free's fast paths, compile as before; the fast paths call no helper of the list.
  *
  * <p>How: through the JDK's DiagnosticCommand MBean ({@code jcmd Compiler.directives_add}), which
- * reads the directive from a file: written to a temporary file, added, the file deleted. On a
- * background daemon thread, because the platform MBean server's start takes about 200 ms when
- * nothing started it before (with {@code allocator-stats} and option {@code jmx} it is up already):
- * no build waits for it. Where the MBean is missing (another JVM, a runtime image without
- * {@code jdk.management}) or refuses, the engine runs as without the option; option
- * {@code verbose} says which.
+ * reads the directive from a file (written to a temporary file, added, deleted), and only when the
+ * platform MBean server is running already: starting it costs about 200 ms of start-up, more than
+ * the directive saves a program that is not a long-running service. It runs when the program
+ * uses JMX, or when {@code allocator-stats} registers the instance (option {@code jmx}); the
+ * engine looks at the end of every build until the directive is in. Where the JVM cannot take it
+ * (another JVM, a runtime image without {@code jdk.management}) the engine runs as without the
+ * option; option {@code verbose} says which.
  */
 final class JitDirectives {
 
-    /** What became of the directives in this process. */
+    /** What became of the directive in this process. */
     enum Status {
-        /** No instance with the option on was built yet. */
+        /** No instance was built with the option on yet. */
         NOT_REQUESTED,
-        /** The background install is under way. */
-        PENDING,
+        /** Instances were built with the option on, but none while the platform MBean server ran. */
+        WAITING_FOR_JMX,
         /** HotSpot took the directive. */
         INSTALLED,
         /** The JVM has no way to take it, or refused it: the engine runs without it. */
@@ -72,10 +72,11 @@ final class JitDirectives {
     /** The compiles the directive applies to: those of the engine's own methods. */
     static final String MATCH = "dev/nalloc/core/*.*";
 
+    private static final String COMMAND = "com.sun.management:type=DiagnosticCommand";
+
     private static final Object LOCK = new Object();
     private static volatile Status status = Status.NOT_REQUESTED;
     private static volatile String detail = "";
-    private static final CountDownLatch DONE = new CountDownLatch(1);
 
     private JitDirectives() {
     }
@@ -87,47 +88,58 @@ final class JitDirectives {
     }
 
     /**
-     * An instance was built: with the option on, starts the install unless this process started it
-     * already (the first instance with the option on decides; nothing undoes it).
+     * An instance was built (its listeners ran: a JMX registration has started the MBean server):
+     * with the option on, installs the directive if the platform MBean server is running and this
+     * process has not installed it yet. Costs a lookup of the running MBean servers until it is in.
      */
     static void request(boolean enabled, Verbose verbose) {
-        if (!enabled) {
+        Status s = status;
+        if (!enabled || s == Status.INSTALLED || s == Status.UNAVAILABLE) {
             return;
         }
         synchronized (LOCK) {
-            if (status != Status.NOT_REQUESTED) {
+            if (status == Status.INSTALLED || status == Status.UNAVAILABLE) {
                 return;
             }
-            status = Status.PENDING;
-        }
-        Thread.ofPlatform().daemon(true).name("nalloc-jit-directives").start(() -> install(verbose));
-    }
-
-    private static void install(Verbose verbose) {
-        try {
-            String reply = add(json());
-            if (reply.contains("1 compiler directives added")) {
-                finish(Status.INSTALLED, reply.strip());
-                verbose.status("nalloc: compiler directives installed: " + OUT_OF_LINE.size()
-                        + " slow-path helpers kept out of line in the engine's compiled code");
-            } else {
-                finish(Status.UNAVAILABLE, reply.strip());
-                verbose.message("nalloc: compiler directives not installed: " + reply.strip());
+            try {
+                MBeanServer server = runningPlatformServer();
+                if (server == null) {
+                    status = Status.WAITING_FOR_JMX;
+                    return;
+                }
+                String reply = add(server, json());
+                if (reply.contains("1 compiler directives added")) {
+                    finish(Status.INSTALLED, reply);
+                    verbose.status("nalloc: compiler directive installed: " + OUT_OF_LINE.size()
+                            + " slow-path helpers kept out of line in the engine's compiled code");
+                } else {
+                    finish(Status.UNAVAILABLE, reply);
+                    verbose.message("nalloc: compiler directive not installed: " + reply.strip());
+                }
+            } catch (Exception | LinkageError e) {
+                finish(Status.UNAVAILABLE, e.toString());
+                verbose.message("nalloc: compiler directive not installed (" + e + "); the engine runs without it");
             }
-        } catch (Exception | LinkageError e) {
-            finish(Status.UNAVAILABLE, e.toString());
-            verbose.message("nalloc: compiler directives not installed (" + e + "); the engine runs without them");
         }
     }
 
-    /** Adds {@code directive} through the DiagnosticCommand MBean; HotSpot's reply. */
-    static String add(String directive) throws Exception {
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        ObjectName command = new ObjectName("com.sun.management:type=DiagnosticCommand");
-        Path file = Files.createTempFile("nalloc-jit-directives", ".json");
+    /** The platform MBean server if something started it (it serves the DiagnosticCommand MBean), else null. */
+    private static MBeanServer runningPlatformServer() throws MalformedObjectNameException {
+        ObjectName command = new ObjectName(COMMAND);
+        for (MBeanServer server : MBeanServerFactory.findMBeanServer(null)) {
+            if (server.isRegistered(command)) {
+                return server;
+            }
+        }
+        return null;
+    }
+
+    /** Adds {@code directive} through {@code server}'s DiagnosticCommand MBean; HotSpot's reply. */
+    static String add(MBeanServer server, String directive) throws Exception {
+        Path file = Files.createTempFile("nalloc-jit-directive", ".json");
         try {
             Files.writeString(file, directive);
-            return String.valueOf(server.invoke(command, "compilerDirectivesAdd",
+            return String.valueOf(server.invoke(new ObjectName(COMMAND), "compilerDirectivesAdd",
                     new Object[]{new String[]{file.toString()}}, new String[]{String[].class.getName()}));
         } finally {
             Files.deleteIfExists(file);
@@ -135,9 +147,8 @@ final class JitDirectives {
     }
 
     private static void finish(Status outcome, String message) {
-        detail = message;
+        detail = message.strip();
         status = outcome;
-        DONE.countDown();
     }
 
     /** This process's status. */
@@ -145,13 +156,8 @@ final class JitDirectives {
         return status;
     }
 
-    /** HotSpot's reply, or why the install failed (empty before it ended). */
+    /** HotSpot's reply, or why the install failed (empty before it was tried). */
     static String detail() {
         return detail;
-    }
-
-    /** Waits up to {@code millis} for a requested install to end; whether it ended. */
-    static boolean awaitDone(long millis) throws InterruptedException {
-        return DONE.await(millis, TimeUnit.MILLISECONDS);
     }
 }
