@@ -42,14 +42,12 @@ final class PageSearch {
             }
         }
         HeapContext context = heap.context;
-        // One test for the periodic tasks and other threads' delayed frees (see housekeeping), due
-        // every DEFERRED_FREE_INTERVAL calls from the start, or when the heap's delayed-free list is
-        // not empty (its head is an address: negated, negative). C2 shape: one test by sign, not
-        // three branches, of which the collection's and the delayed list's, never taken while C2
-        // compiled this, trapped and threw it away (docs/design-core.md, "Shapes the JIT needs").
+        // One test for both periodic tasks (see housekeeping), due every DEFERRED_FREE_INTERVAL calls
+        // from the start. C2 shape: one test by sign, not two branches, of which the collection's,
+        // never taken while C2 compiled this, trapped (docs/design-core.md, "Shapes the JIT needs").
         long deferredLeft = DEFERRED_FREE_INTERVAL - 1 - ++heap.deferredCount;
         long collectLeft = context.genericCollectInterval() - 1 - ++heap.genericCount;
-        if ((deferredLeft | collectLeft | -heap.getAcquireDelayedFree()) < 0) {
+        if ((deferredLeft | collectLeft) < 0) {
             housekeeping(heap);
         }
         if (heap.dead) {
@@ -57,6 +55,7 @@ final class PageSearch {
         }
         heap.counters.genericCall();
         heap.counters.addGenericBytes(size);
+        BlockFree.freeDelayed(heap);
         Page page = findPage(heap, size);
         if (page == null) {
             HeapCollect.collect(heap, true);
@@ -112,9 +111,7 @@ final class PageSearch {
     /**
      * The generic path's periodic tasks: the deferred-free function every {@link #DEFERRED_FREE_INTERVAL}
      * calls (first: it may allocate, free, even destroy the heap), then a light collection every
-     * {@code generic_collect} calls, then the blocks other threads freed into the heap's full pages
-     * (mimalloc's {@code _mi_heap_delayed_free_partial} at the start of {@code _mi_malloc_generic}),
-     * neither of these for a heap the first destroyed (the caller throws).
+     * {@code generic_collect} calls (not of a heap the first destroyed: the caller throws).
      *
      * <p>C2 shape: out of line, over {@code -XX:MaxInlineSize} (35 bytes) at a call site taken about
      * once in a hundred calls, so C2 does not inline it into the generic path. Inlined, the
@@ -130,9 +127,6 @@ final class PageSearch {
         if (heap.genericCount >= context.genericCollectInterval() && !heap.dead) {
             heap.genericCount = 0;
             HeapCollect.collect(heap, false);
-        }
-        if (!heap.dead) {
-            BlockFree.freeDelayed(heap);
         }
     }
 

@@ -52,11 +52,6 @@ public abstract class PageOwner {
         } while (!DELAYED_FREE.weakCompareAndSet(this, head, block));
     }
 
-    /** The delayed-free list's head (0: empty; an address otherwise), read with acquire semantics (owner thread). */
-    public final long getAcquireDelayedFree() {
-        return (long) DELAYED_FREE.getAcquire(this);
-    }
-
     /** True when the delayed-free list may hold a block (acquire read; owner thread). */
     public final boolean hasDelayedFreeAcquire() {
         return (long) DELAYED_FREE.getAcquire(this) != 0;
