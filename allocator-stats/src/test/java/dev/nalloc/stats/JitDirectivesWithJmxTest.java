@@ -5,16 +5,9 @@ import org.junit.jupiter.api.Test;
 
 import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
-import java.io.File;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -26,19 +19,7 @@ class JitDirectivesWithJmxTest {
 
     @Test
     void theRegistrationsServerCarriesTheDirectiveIn() throws Exception {
-        Set<String> path = new LinkedHashSet<>();
-        for (String p : new String[]{System.getProperty("jdk.module.path"), System.getProperty("java.class.path")}) {
-            if (p != null && !p.isEmpty()) {
-                path.addAll(List.of(p.split(File.pathSeparator)));
-            }
-        }
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                "-cp", String.join(File.pathSeparator, path), Main.class.getName()));
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, child.exitValue(), out);
+        String out = ChildJvm.run(Main.class, false, Duration.ofSeconds(60));
         assertTrue(out.contains("servers before the build: 0"), out);
         assertTrue(out.contains("matching: dev/nalloc/core/*.*"), out);
         assertTrue(out.contains("-dev/nalloc/core/heap/PageSearch.*"), out);

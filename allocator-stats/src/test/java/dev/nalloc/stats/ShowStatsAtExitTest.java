@@ -2,15 +2,9 @@ package dev.nalloc.stats;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,20 +13,7 @@ class ShowStatsAtExitTest {
 
     @Test
     void tablesArePrintedAtCloseAndAtExit() throws Exception {
-        Set<String> path = new LinkedHashSet<>();
-        for (String p : new String[]{System.getProperty("jdk.module.path"), System.getProperty("java.class.path")}) {
-            if (p != null && !p.isEmpty()) {
-                path.addAll(List.of(p.split(File.pathSeparator)));
-            }
-        }
-        path.removeIf(p -> p.contains("logback")); // no SLF4J binding: the table goes to standard error
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                "-cp", String.join(File.pathSeparator, path), ShowStatsMain.class.getName()));
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, child.exitValue(), out);
+        String out = ChildJvm.run(ShowStatsMain.class, true, Duration.ofSeconds(60)); // no SLF4J binding: the table goes to standard error
         int closed = out.indexOf("nalloc statistics: closed-one");
         int done = out.indexOf("main done");
         int open = out.indexOf("nalloc statistics: open-one");

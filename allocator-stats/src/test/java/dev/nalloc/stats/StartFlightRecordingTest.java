@@ -3,19 +3,15 @@ package dev.nalloc.stats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -27,26 +23,12 @@ class StartFlightRecordingTest {
 
     @Test
     void eventsAreRecordedFromTheCommandLine(@TempDir Path dir) throws Exception {
-        Set<String> path = new LinkedHashSet<>();
-        for (String p : new String[]{System.getProperty("jdk.module.path"), System.getProperty("java.class.path")}) {
-            if (p != null && !p.isEmpty()) {
-                path.addAll(List.of(p.split(File.pathSeparator)));
-            }
-        }
-        path.removeIf(p -> p.contains("logback"));
-        Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
         Path recording = dir.resolve("child.jfr");
-        List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                "-XX:StartFlightRecording:filename=" + recording, "-cp", String.join(File.pathSeparator, path),
-                JfrChildMain.class.getName()));
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(120, TimeUnit.SECONDS));
-        assertEquals(0, child.exitValue(), out);
+        String out = ChildJvm.run(JfrChildMain.class, true, Duration.ofSeconds(120), "-XX:StartFlightRecording:filename=" + recording);
         assertTrue(out.contains("child done"), out);
         assertTrue(Files.size(recording) > 0);
 
-        Path jfr = java.resolveSibling("jfr");
+        Path jfr = ChildJvm.JAVA.resolveSibling("jfr");
         Process summary = new ProcessBuilder(jfr.toString(), "summary", recording.toString()).redirectErrorStream(true).start();
         String text = new String(summary.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(summary.waitFor(60, TimeUnit.SECONDS));
