@@ -29,8 +29,9 @@ import java.util.stream.Collectors;
  *
  * <p>How: through the JDK's DiagnosticCommand MBean ({@code jcmd Compiler.directives_add}), which
  * reads the directive from a file (written to a temporary file, added, deleted), and only when the
- * platform MBean server is running already: started for the directive, it cost more start-up and
- * compiler time than the directive saves (docs/performance.md). It runs when the program
+ * platform MBean server is running already: started for the directive, the server's own start
+ * would lengthen the first build (or, started in the background, compete with the program's first
+ * second, where it cost more than the directive saved; docs/performance.md). It runs when the program
  * uses JMX, or when {@code allocator-stats} registers the instance (option {@code jmx}); the
  * engine looks at the end of every build until the directive is in. Where the JVM cannot take it
  * (another JVM, a runtime image without {@code jdk.management}) the engine runs as without the
