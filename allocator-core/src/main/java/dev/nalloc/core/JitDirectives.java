@@ -4,7 +4,6 @@ import dev.nalloc.core.os.Verbose;
 
 import javax.management.MBeanServer;
 import javax.management.MBeanServerFactory;
-import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,12 +102,13 @@ final class JitDirectives {
                 return;
             }
             try {
-                MBeanServer server = runningPlatformServer();
+                ObjectName command = new ObjectName(COMMAND);
+                MBeanServer server = runningPlatformServer(command);
                 if (server == null) {
                     status = Status.WAITING_FOR_JMX;
                     return;
                 }
-                String reply = add(server, json());
+                String reply = add(server, command, json());
                 if (reply.contains("1 compiler directives added")) {
                     finish(Status.INSTALLED, reply);
                     verbose.status("nalloc: compiler directive installed: " + OUT_OF_LINE.size()
@@ -124,9 +124,8 @@ final class JitDirectives {
         }
     }
 
-    /** The platform MBean server if something started it (it serves the DiagnosticCommand MBean), else null. */
-    private static MBeanServer runningPlatformServer() throws MalformedObjectNameException {
-        ObjectName command = new ObjectName(COMMAND);
+    /** The platform MBean server if something started it (it serves {@code command}, the DiagnosticCommand MBean), else null. */
+    private static MBeanServer runningPlatformServer(ObjectName command) {
         for (MBeanServer server : MBeanServerFactory.findMBeanServer(null)) {
             if (server.isRegistered(command)) {
                 return server;
@@ -135,12 +134,12 @@ final class JitDirectives {
         return null;
     }
 
-    /** Adds {@code directive} through {@code server}'s DiagnosticCommand MBean; HotSpot's reply. */
-    static String add(MBeanServer server, String directive) throws Exception {
+    /** Adds {@code directive} through {@code server}'s DiagnosticCommand MBean {@code command}; HotSpot's reply. */
+    private static String add(MBeanServer server, ObjectName command, String directive) throws Exception {
         Path file = Files.createTempFile("nalloc-jit-directive", ".json");
         try {
             Files.writeString(file, directive);
-            return String.valueOf(server.invoke(new ObjectName(COMMAND), "compilerDirectivesAdd",
+            return String.valueOf(server.invoke(command, "compilerDirectivesAdd",
                     new Object[]{new String[]{file.toString()}}, new String[]{String[].class.getName()}));
         } finally {
             Files.deleteIfExists(file);
